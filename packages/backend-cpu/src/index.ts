@@ -1,0 +1,11 @@
+import { registerBackend } from '@soma/core';
+import { CpuBackend } from './backend';
+
+export { CpuBackend } from './backend';
+export type { CpuBackendOptions } from './backend';
+export { jsGemm } from './kernels/gemm';
+export type { Gemm } from './kernels/gemm';
+export { loadWasmGemm } from './wasm/wasm_gemm';
+
+// Importing the package makes 'cpu' available; it is the default when nothing else is chosen.
+registerBackend('cpu', () => new CpuBackend('cpu'), 1);

@@ -1,0 +1,166 @@
+import type { Conv2dAttrs, KernelTensor, Shape } from '@soma/core';
+import type { Gemm } from './gemm';
+import { f32, out } from './storage';
+
+/** Geometry shared by the forward and both backward convolutions. */
+interface ConvGeometry {
+  n: number; c: number; h: number; w: number;
+  m: number; cg: number; mg: number; kh: number; kw: number;
+  oh: number; ow: number;
+  /** Rows of the im2col matrix (cg·kh·kw) and its columns (oh·ow). */
+  k: number; p: number;
+  attrs: Conv2dAttrs;
+}
+
+function geometry(xShape: Shape, wShape: Shape, yShape: Shape, attrs: Conv2dAttrs): ConvGeometry {
+  const [n, c, h, w] = xShape;
+  const [m, cg, kh, kw] = wShape;
+  const [, , oh, ow] = yShape;
+  return { n, c, h, w, m, cg, mg: m / attrs.group, kh, kw, oh, ow, k: cg * kh * kw, p: oh * ow, attrs };
+}
+
+function outputShape(xShape: Shape, wShape: Shape, a: Conv2dAttrs): number[] {
+  const [n, , h, w] = xShape;
+  const [m, , kh, kw] = wShape;
+  const oh = Math.floor((h + a.pads[0] + a.pads[2] - (kh - 1) * a.dilations[0] - 1) / a.strides[0]) + 1;
+  const ow = Math.floor((w + a.pads[1] + a.pads[3] - (kw - 1) * a.dilations[1] - 1) / a.strides[1]) + 1;
+  return [n, m, oh, ow];
+}
+
+/** True when the im2col matrix of one image-group is the input itself (1×1, stride 1, no padding). */
+function isPointwise(g: ConvGeometry): boolean {
+  const a = g.attrs;
+  return g.kh === 1 && g.kw === 1 && a.strides[0] === 1 && a.strides[1] === 1 && a.pads.every((v) => v === 0);
+}
+
+/** Unfolds the input patches of image `img`, group `grp` into col[k, p] (zeros where the window hits padding). */
+function im2col(x: Float32Array, g: ConvGeometry, img: number, grp: number, col: Float32Array): void {
+  const { h, w, cg, kh, kw, oh, ow, p } = g;
+  const [sh, sw] = g.attrs.strides;
+  const [dh, dw] = g.attrs.dilations;
+  const [pt, pl] = g.attrs.pads;
+  let row = 0;
+  for (let ci = 0; ci < cg; ci++) {
+    const plane = ((img * g.c) + grp * cg + ci) * h * w;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const base = row * p;
+        // Output columns whose input x lies inside [0, w): ox in [oxLo, oxHi).
+        const xOff = kj * dw - pl;
+        const oxLo = Math.min(ow, Math.max(0, Math.ceil(-xOff / sw)));
+        const oxHi = Math.max(oxLo, Math.min(ow, Math.ceil((w - xOff) / sw)));
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - pt + ki * dh;
+          const o = base + oy * ow;
+          if (iy < 0 || iy >= h) {
+            col.fill(0, o, o + ow);
+            continue;
+          }
+          const src = plane + iy * w + xOff;
+          for (let ox = 0; ox < oxLo; ox++) col[o + ox] = 0;
+          if (sw === 1) col.set(x.subarray(src + oxLo, src + oxHi), o + oxLo);
+          else for (let ox = oxLo; ox < oxHi; ox++) col[o + ox] = x[src + ox * sw];
+          for (let ox = oxHi; ox < ow; ox++) col[o + ox] = 0;
+        }
+      }
+    }
+  }
+}
+
+/** Adds col[k, p] back into the input-shaped gradient (the transpose of im2col). */
+function col2im(col: Float32Array, g: ConvGeometry, img: number, grp: number, dx: Float32Array): void {
+  const { h, w, cg, kh, kw, oh, ow, p } = g;
+  const [sh, sw] = g.attrs.strides;
+  const [dh, dw] = g.attrs.dilations;
+  const [pt, pl] = g.attrs.pads;
+  let row = 0;
+  for (let ci = 0; ci < cg; ci++) {
+    const plane = ((img * g.c) + grp * cg + ci) * h * w;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const base = row * p;
+        const xOff = kj * dw - pl;
+        const oxLo = Math.min(ow, Math.max(0, Math.ceil(-xOff / sw)));
+        const oxHi = Math.max(oxLo, Math.min(ow, Math.ceil((w - xOff) / sw)));
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - pt + ki * dh;
+          if (iy < 0 || iy >= h) continue;
+          const dst = plane + iy * w + xOff;
+          const o = base + oy * ow;
+          for (let ox = oxLo; ox < oxHi; ox++) dx[dst + ox * sw] += col[o + ox];
+        }
+      }
+    }
+  }
+}
+
+export function conv2d(gemm: Gemm, x: KernelTensor, w: KernelTensor, bias: KernelTensor | null, attrs: Conv2dAttrs): KernelTensor {
+  const yShape = outputShape(x.shape, w.shape, attrs);
+  const g = geometry(x.shape, w.shape, yShape, attrs);
+  const xv = f32(x);
+  const wv = f32(w);
+  const y = new Float32Array(g.n * g.m * g.p);
+  const pointwise = isPointwise(g);
+  const col = pointwise ? xv : new Float32Array(g.k * g.p);
+  for (let img = 0; img < g.n; img++) {
+    for (let grp = 0; grp < attrs.group; grp++) {
+      let colOff = 0;
+      if (pointwise) colOff = (img * g.c + grp * g.cg) * g.p;
+      else im2col(xv, g, img, grp, col);
+      // y[img, grp·mg : (grp+1)·mg, :] = W_grp[mg, k] · col[k, p]
+      gemm(g.mg, g.p, g.k, wv, grp * g.mg * g.k, false, col, colOff, false, y, (img * g.m + grp * g.mg) * g.p, false);
+    }
+  }
+  if (bias) {
+    const bv = f32(bias);
+    for (let img = 0; img < g.n; img++) {
+      for (let oc = 0; oc < g.m; oc++) {
+        const b = bv[oc];
+        const o = (img * g.m + oc) * g.p;
+        for (let i = 0; i < g.p; i++) y[o + i] += b;
+      }
+    }
+  }
+  return out(y, yShape, 'float32');
+}
+
+export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTensor, inputShape: Shape, attrs: Conv2dAttrs): KernelTensor {
+  const g = geometry(inputShape, w.shape, dy.shape, attrs);
+  const dyv = f32(dy);
+  const wv = f32(w);
+  const dx = new Float32Array(g.n * g.c * g.h * g.w);
+  const pointwise = isPointwise(g) && g.oh === g.h && g.ow === g.w;
+  const col = new Float32Array(g.k * g.p);
+  for (let img = 0; img < g.n; img++) {
+    for (let grp = 0; grp < attrs.group; grp++) {
+      const dyOff = (img * g.m + grp * g.mg) * g.p;
+      if (pointwise) {
+        // dx[img, grp channels] = W_grpᵀ[k, mg] · dy[mg, p], written straight into place.
+        gemm(g.k, g.p, g.mg, wv, grp * g.mg * g.k, true, dyv, dyOff, false, dx, (img * g.c + grp * g.cg) * g.p, false);
+        continue;
+      }
+      gemm(g.k, g.p, g.mg, wv, grp * g.mg * g.k, true, dyv, dyOff, false, col, 0, false);
+      col2im(col, g, img, grp, dx);
+    }
+  }
+  return out(dx, inputShape, 'float32');
+}
+
+export function conv2dBackpropFilter(gemm: Gemm, x: KernelTensor, dy: KernelTensor, filterShape: Shape, attrs: Conv2dAttrs): KernelTensor {
+  const g = geometry(x.shape, filterShape, dy.shape, attrs);
+  const xv = f32(x);
+  const dyv = f32(dy);
+  const dw = new Float32Array(g.m * g.k);
+  const pointwise = isPointwise(g);
+  const col = pointwise ? xv : new Float32Array(g.k * g.p);
+  for (let img = 0; img < g.n; img++) {
+    for (let grp = 0; grp < attrs.group; grp++) {
+      let colOff = 0;
+      if (pointwise) colOff = (img * g.c + grp * g.cg) * g.p;
+      else im2col(xv, g, img, grp, col);
+      // dW_grp[mg, k] += dy[img, grp][mg, p] · colᵀ[p, k]
+      gemm(g.mg, g.k, g.p, dyv, (img * g.m + grp * g.mg) * g.p, false, col, colOff, true, dw, grp * g.mg * g.k, img > 0);
+    }
+  }
+  return out(dw, filterShape, 'float32');
+}

@@ -1,0 +1,217 @@
+import type { ArithmeticOp, BinaryOp, CompareOp, DType, KernelTensor, TypedArray, UnaryOp } from '@soma/core';
+import { broadcastShapes, broadcastStrides, makeTypedArray, sizeOf } from '@soma/core';
+import { erf } from './erf';
+import { out, valuesOf } from './storage';
+
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+/** Scalar definitions of the unary kernels; the loop below applies them. */
+const UNARY_FNS: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  sign: Math.sign,
+  exp: Math.exp,
+  expm1: Math.expm1,
+  log: Math.log,
+  log1p: Math.log1p,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  square: (x) => x * x,
+  reciprocal: (x) => 1 / x,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  erf,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  // Round half to even, as ONNX Round, torch.round and numpy do.
+  round: (x) => {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  relu: (x) => (x > 0 ? x : 0),
+  relu6: (x) => (x > 0 ? (x < 6 ? x : 6) : 0),
+  elu: (x) => (x > 0 ? x : Math.expm1(x)),
+  selu: (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
+  gelu: (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)),
+  // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
+  softplus: (x) => (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x))),
+  step: (x) => (x > 0 ? 1 : 0),
+  logicalNot: (x) => (x ? 0 : 1),
+};
+
+export function unary(op: UnaryOp, x: KernelTensor): KernelTensor {
+  const src = valuesOf(x);
+  const dst = makeTypedArray(x.dtype, src.length);
+  const fn = UNARY_FNS[op];
+  if (op === 'relu') {
+    for (let i = 0; i < src.length; i++) dst[i] = src[i] > 0 ? src[i] : 0;
+  } else {
+    for (let i = 0; i < src.length; i++) dst[i] = fn(src[i]);
+  }
+  return out(dst, x.shape, x.dtype);
+}
+
+/** Python-style floor division and modulo (sign of the divisor), as torch.remainder / floor_divide. */
+const mod = (a: number, b: number): number => {
+  const r = a % b;
+  return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+};
+
+const ARITH_FNS: Record<ArithmeticOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b),
+  mod,
+  floorDiv: (a, b) => Math.floor(a / b),
+  atan2: Math.atan2,
+};
+
+const COMPARE_FNS: Record<CompareOp, (a: number, b: number) => number> = {
+  equal: (a, b) => (a === b ? 1 : 0),
+  notEqual: (a, b) => (a !== b ? 1 : 0),
+  less: (a, b) => (a < b ? 1 : 0),
+  lessEqual: (a, b) => (a <= b ? 1 : 0),
+  greater: (a, b) => (a > b ? 1 : 0),
+  greaterEqual: (a, b) => (a >= b ? 1 : 0),
+  logicalAnd: (a, b) => (a && b ? 1 : 0),
+  logicalOr: (a, b) => (a || b ? 1 : 0),
+};
+
+function isCompare(op: BinaryOp): op is CompareOp {
+  return op in COMPARE_FNS;
+}
+
+export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor): KernelTensor {
+  const outShape = broadcastShapes(op, a.shape, b.shape);
+  const dtype: DType = isCompare(op) ? 'bool' : a.dtype;
+  const dst = makeTypedArray(dtype, sizeOf(outShape));
+  const fn = isCompare(op) ? COMPARE_FNS[op] : ARITH_FNS[op];
+  const av = valuesOf(a);
+  const bv = valuesOf(b);
+  if (a.dtype === 'int32' && (op === 'floorDiv' || op === 'mod')) {
+    for (let i = 0; i < bv.length; i++) if (bv[i] === 0) throw new Error(`${op}: integer division by zero`);
+  }
+  // Fast paths for the shapes training hits most: equal shapes and a scalar operand.
+  if (av.length === dst.length && bv.length === dst.length) {
+    if (op === 'add') for (let i = 0; i < dst.length; i++) dst[i] = av[i] + bv[i];
+    else if (op === 'mul') for (let i = 0; i < dst.length; i++) dst[i] = av[i] * bv[i];
+    else if (op === 'sub') for (let i = 0; i < dst.length; i++) dst[i] = av[i] - bv[i];
+    else for (let i = 0; i < dst.length; i++) dst[i] = fn(av[i], bv[i]);
+  } else if (bv.length === 1) {
+    const s = bv[0];
+    if (op === 'mul') for (let i = 0; i < dst.length; i++) dst[i] = av[i] * s;
+    else if (op === 'add') for (let i = 0; i < dst.length; i++) dst[i] = av[i] + s;
+    else for (let i = 0; i < dst.length; i++) dst[i] = fn(av[i], s);
+  } else if (av.length === 1) {
+    const s = av[0];
+    for (let i = 0; i < dst.length; i++) dst[i] = fn(s, bv[i]);
+  } else {
+    broadcastApply(outShape, a.shape, b.shape, av, bv, dst, fn);
+  }
+  return out(dst, outShape, dtype);
+}
+
+/** General broadcasting: walks the output in order, moving each operand's offset by its broadcast strides. */
+function broadcastApply(
+  outShape: readonly number[], aShape: readonly number[], bShape: readonly number[],
+  av: TypedArray, bv: TypedArray, dst: TypedArray, fn: (a: number, b: number) => number,
+): void {
+  const rank = outShape.length;
+  const as = broadcastStrides(aShape, outShape);
+  const bs = broadcastStrides(bShape, outShape);
+  const inner = outShape[rank - 1];
+  const ai = as[rank - 1];
+  const bi = bs[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let aOff = 0;
+  let bOff = 0;
+  for (let o = 0; o < dst.length; o += inner) {
+    for (let j = 0; j < inner; j++) dst[o + j] = fn(av[aOff + j * ai], bv[bOff + j * bi]);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      aOff += as[d];
+      bOff += bs[d];
+      if (idx[d] < outShape[d]) break;
+      aOff -= as[d] * outShape[d];
+      bOff -= bs[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+export function where(cond: KernelTensor, a: KernelTensor, b: KernelTensor): KernelTensor {
+  const outShape = broadcastShapes('where', cond.shape, a.shape, b.shape);
+  const n = sizeOf(outShape);
+  const dst = makeTypedArray(a.dtype, n);
+  const cv = valuesOf(cond);
+  const av = valuesOf(a);
+  const bv = valuesOf(b);
+  const rank = outShape.length;
+  const cs = broadcastStrides(cond.shape, outShape);
+  const as = broadcastStrides(a.shape, outShape);
+  const bs = broadcastStrides(b.shape, outShape);
+  const idx = new Array<number>(rank).fill(0);
+  let c = 0;
+  let ao = 0;
+  let bo = 0;
+  for (let o = 0; o < n; o++) {
+    dst[o] = cv[c] ? av[ao] : bv[bo];
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      c += cs[d];
+      ao += as[d];
+      bo += bs[d];
+      if (idx[d] < outShape[d]) break;
+      c -= cs[d] * outShape[d];
+      ao -= as[d] * outShape[d];
+      bo -= bs[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+  return out(dst, outShape, a.dtype);
+}
+
+export function clip(x: KernelTensor, lo: number, hi: number): KernelTensor {
+  const src = valuesOf(x);
+  const dst = makeTypedArray(x.dtype, src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    dst[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+  return out(dst, x.shape, x.dtype);
+}
+
+export function leakyRelu(x: KernelTensor, alpha: number): KernelTensor {
+  const src = valuesOf(x);
+  const dst = makeTypedArray(x.dtype, src.length);
+  for (let i = 0; i < src.length; i++) dst[i] = src[i] > 0 ? src[i] : alpha * src[i];
+  return out(dst, x.shape, x.dtype);
+}
+
+export function cast(x: KernelTensor, dtype: DType): KernelTensor {
+  const src = valuesOf(x);
+  let dst: TypedArray;
+  if (dtype === 'bool') {
+    dst = new Uint8Array(src.length);
+    for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
+  } else if (dtype === 'int32') {
+    // Truncate toward zero (ONNX Cast); Int32Array stores NaN as 0 and wraps out-of-range values.
+    dst = Int32Array.from(src as ArrayLike<number>, (v) => Math.trunc(v));
+  } else {
+    dst = new Float32Array(src);
+  }
+  return out(dst, x.shape, dtype);
+}

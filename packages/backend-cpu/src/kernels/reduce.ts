@@ -1,0 +1,86 @@
+import type { ArgReduceOp, DType, KernelTensor, ReduceOp, TypedArray } from '@soma/core';
+import { makeTypedArray, sizeOf } from '@soma/core';
+import { transpose } from './shape_ops';
+import { out, valuesOf } from './storage';
+
+/** Moves the reduced axes to the end so every reduction reads one contiguous run per output. */
+function reducedLast(x: KernelTensor, axes: readonly number[]): { values: TypedArray; outShape: number[]; inner: number } {
+  const rank = x.shape.length;
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const outShape = kept.map((i) => x.shape[i]);
+  const inner = sizeOf(axes.map((a) => x.shape[a]));
+  const trailing = axes.every((a, i) => a === rank - axes.length + i);
+  const values = trailing ? valuesOf(x) : valuesOf(transpose(x, [...kept, ...axes]));
+  return { values, outShape, inner };
+}
+
+export function reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[]): KernelTensor {
+  const { values, outShape, inner } = reducedLast(x, axes);
+  const n = sizeOf(outShape);
+  const dtype: DType = op === 'any' || op === 'all' ? 'bool' : x.dtype;
+  const dst = makeTypedArray(dtype, n);
+  for (let o = 0; o < n; o++) {
+    const s = o * inner;
+    const e = s + inner;
+    let acc = 0;
+    switch (op) {
+      case 'sum':
+      case 'mean':
+        acc = 0;
+        for (let i = s; i < e; i++) acc += values[i];
+        if (op === 'mean') acc /= inner;
+        break;
+      case 'prod':
+        acc = 1;
+        for (let i = s; i < e; i++) acc *= values[i];
+        break;
+      case 'max':
+        acc = -Infinity;
+        for (let i = s; i < e; i++) {
+          const v = values[i];
+          if (v > acc || Number.isNaN(v)) acc = v;
+          if (Number.isNaN(acc)) break;
+        }
+        break;
+      case 'min':
+        acc = Infinity;
+        for (let i = s; i < e; i++) {
+          const v = values[i];
+          if (v < acc || Number.isNaN(v)) acc = v;
+          if (Number.isNaN(acc)) break;
+        }
+        break;
+      case 'any':
+        acc = 0;
+        for (let i = s; i < e && !acc; i++) if (values[i]) acc = 1;
+        break;
+      case 'all':
+        acc = 1;
+        for (let i = s; i < e && acc; i++) if (!values[i]) acc = 0;
+        break;
+    }
+    dst[o] = acc;
+  }
+  return out(dst, outShape, dtype);
+}
+
+export function argReduce(op: ArgReduceOp, x: KernelTensor, axis: number): KernelTensor {
+  const { values, outShape, inner } = reducedLast(x, [axis]);
+  const n = sizeOf(outShape);
+  const dst = new Int32Array(n);
+  const better = op === 'argMax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+  for (let o = 0; o < n; o++) {
+    const s = o * inner;
+    let best = 0;
+    let bv = values[s];
+    for (let i = 1; i < inner && !Number.isNaN(bv); i++) {
+      const v = values[s + i];
+      if (better(v, bv) || Number.isNaN(v)) {
+        bv = v;
+        best = i;
+      }
+    }
+    dst[o] = best;
+  }
+  return out(dst, outShape, 'int32');
+}

@@ -1,0 +1,176 @@
+import type { KernelTensor, Shape, TypedArray } from '@soma/core';
+import { makeTypedArray, sizeOf, stridesOf } from '@soma/core';
+import { out, valuesOf } from './storage';
+
+export function transpose(x: KernelTensor, perm: readonly number[]): KernelTensor {
+  const src = valuesOf(x);
+  const rank = x.shape.length;
+  const outShape = perm.map((p) => x.shape[p]);
+  const dst = makeTypedArray(x.dtype, src.length);
+  const inStrides = stridesOf(x.shape);
+  // Stride in the source for a step along each output axis.
+  const step = perm.map((p) => inStrides[p]);
+  if (rank === 2) {
+    const [r, c] = outShape;
+    const s0 = step[0];
+    const s1 = step[1];
+    // Blocked so both source and destination stay in cache.
+    const B = 32;
+    for (let i0 = 0; i0 < r; i0 += B) {
+      for (let j0 = 0; j0 < c; j0 += B) {
+        const iEnd = Math.min(i0 + B, r);
+        const jEnd = Math.min(j0 + B, c);
+        for (let i = i0; i < iEnd; i++) for (let j = j0; j < jEnd; j++) dst[i * c + j] = src[i * s0 + j * s1];
+      }
+    }
+    return out(dst, outShape, x.dtype);
+  }
+  stridedCopy(src, dst, outShape, step, 0);
+  return out(dst, outShape, x.dtype);
+}
+
+/** dst (contiguous, `shape`) ← src read at `base + Σ idx[d]·step[d]`. The workhorse of transpose and slicing. */
+export function stridedCopy(src: TypedArray, dst: TypedArray, shape: Shape, step: readonly number[], base: number): void {
+  const rank = shape.length;
+  const n = dst.length;
+  if (n === 0) return;
+  if (rank === 0) {
+    dst[0] = src[base];
+    return;
+  }
+  const inner = shape[rank - 1];
+  const si = step[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let off = base;
+  for (let o = 0; o < n; o += inner) {
+    if (si === 1) for (let j = 0; j < inner; j++) dst[o + j] = src[off + j];
+    else for (let j = 0; j < inner; j++) dst[o + j] = src[off + j * si];
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      off += step[d];
+      if (idx[d] < shape[d]) break;
+      off -= step[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+export function stridedSlice(x: KernelTensor, begin: readonly number[], steps: readonly number[], outShape: Shape): KernelTensor {
+  const src = valuesOf(x);
+  const strides = stridesOf(x.shape);
+  const dst = makeTypedArray(x.dtype, sizeOf(outShape));
+  let base = 0;
+  for (let d = 0; d < begin.length; d++) base += begin[d] * strides[d];
+  stridedCopy(src, dst, outShape, strides.map((s, d) => s * steps[d]), base);
+  return out(dst, outShape, x.dtype);
+}
+
+export function pad(x: KernelTensor, pads: readonly number[], value: number): KernelTensor {
+  const rank = x.shape.length;
+  const outShape = x.shape.map((d, i) => d + pads[i] + pads[i + rank]);
+  const dst = makeTypedArray(x.dtype, sizeOf(outShape));
+  if (value !== 0) dst.fill(value);
+  // Copy the input as a strided block into the padded output.
+  const src = valuesOf(x);
+  if (src.length === 0) return out(dst, outShape, x.dtype);
+  const outStrides = stridesOf(outShape);
+  let base = 0;
+  for (let d = 0; d < rank; d++) base += pads[d] * outStrides[d];
+  const inner = x.shape[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
+  let o = base;
+  for (let i = 0; i < src.length; i += inner) {
+    dst.set(src.subarray(i, i + inner), o);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      o += outStrides[d];
+      if (idx[d] < x.shape[d]) break;
+      o -= outStrides[d] * x.shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out(dst, outShape, x.dtype);
+}
+
+export function concat(xs: readonly KernelTensor[], axis: number): KernelTensor {
+  const outShape = [...xs[0].shape];
+  outShape[axis] = xs.reduce((a, t) => a + t.shape[axis], 0);
+  const dtype = xs[0].dtype;
+  const dst = makeTypedArray(dtype, sizeOf(outShape));
+  const outer = sizeOf(outShape.slice(0, axis));
+  const rowOut = sizeOf(outShape.slice(axis));
+  let colOffset = 0;
+  for (const t of xs) {
+    const src = valuesOf(t);
+    const row = sizeOf(t.shape.slice(axis));
+    for (let o = 0; o < outer; o++) dst.set(src.subarray(o * row, (o + 1) * row), o * rowOut + colOffset);
+    colOffset += row;
+  }
+  return out(dst, outShape, dtype);
+}
+
+function checkIndex(op: string, idx: number, size: number): number {
+  const i = idx < 0 ? idx + size : idx;
+  if (i < 0 || i >= size) throw new Error(`${op}: index ${idx} is out of range for an axis of size ${size}`);
+  return i;
+}
+
+export function gather(x: KernelTensor, indices: KernelTensor, axis: number): KernelTensor {
+  const src = valuesOf(x);
+  const ids = valuesOf(indices);
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const size = x.shape[axis];
+  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const dst = makeTypedArray(x.dtype, sizeOf(outShape));
+  const resolved = Array.from(ids, (v) => checkIndex('gather', v, size));
+  let o = 0;
+  for (let a = 0; a < outer; a++) {
+    for (const i of resolved) {
+      const s = (a * size + i) * inner;
+      if (inner === 1) dst[o] = src[s];
+      else dst.set(src.subarray(s, s + inner), o);
+      o += inner;
+    }
+  }
+  return out(dst, outShape, x.dtype);
+}
+
+export function scatterAdd(x: KernelTensor, indices: KernelTensor, updates: KernelTensor, axis: number): KernelTensor {
+  const dst = valuesOf(x).slice();
+  const upd = valuesOf(updates);
+  const ids = valuesOf(indices);
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const size = x.shape[axis];
+  const resolved = Array.from(ids, (v) => checkIndex('scatterAdd', v, size));
+  let u = 0;
+  for (let a = 0; a < outer; a++) {
+    for (const i of resolved) {
+      const d = (a * size + i) * inner;
+      for (let j = 0; j < inner; j++) dst[d + j] += upd[u + j];
+      u += inner;
+    }
+  }
+  return out(dst, x.shape, x.dtype);
+}
+
+export function tile(x: KernelTensor, reps: readonly number[]): KernelTensor {
+  const src = valuesOf(x);
+  const rank = x.shape.length;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const dst = makeTypedArray(x.dtype, sizeOf(outShape));
+  if (dst.length === 0) return out(dst, outShape, x.dtype);
+  const inStrides = stridesOf(x.shape);
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < dst.length; o++) {
+    let s = 0;
+    for (let d = 0; d < rank; d++) s += (idx[d] % x.shape[d]) * inStrides[d];
+    dst[o] = src[s];
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d] < outShape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out(dst, outShape, x.dtype);
+}

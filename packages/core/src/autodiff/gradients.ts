@@ -1,0 +1,101 @@
+import { getEngine } from '../engine/engine';
+import { fail } from '../errors';
+import type { Tape } from '../engine/tape';
+import type { Tensor, TensorLike } from '../tensor';
+import { Variable } from '../variable';
+import { convertToTensor } from '../ops/convert';
+import { gradientsOf } from './backprop';
+
+const asFloat = (op: string, x: TensorLike): Tensor => convertToTensor(x, op, 'x', 'float32');
+
+/** df/dx for f: Tensor → Tensor. With a non-scalar result, `dy` weights it (default: ones, i.e. the gradient of the sum). */
+export function grad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => Tensor {
+  return (x, dy) => valueAndGrad(f)(x, dy).grad;
+}
+
+/** Gradients of f with respect to each of its tensor arguments. */
+export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly TensorLike[], dy?: TensorLike) => Tensor[] {
+  return (xs, dy) => valueAndGrads(f)(xs, dy).grads;
+}
+
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
+  return (xLike, dyLike) => {
+    const x = asFloat('grad', xLike);
+    const dy = dyLike === undefined ? undefined : convertToTensor(dyLike, 'grad', 'dy', 'float32');
+    const r = gradientsOf('grad', () => f(x), [x], dy, false);
+    return { value: r.value, grad: r.grads[0] };
+  };
+}
+
+export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly TensorLike[], dy?: TensorLike) => { value: Tensor; grads: Tensor[] } {
+  return (xsLike, dyLike) => {
+    if (!Array.isArray(xsLike)) fail('grads', 'xs must be an array of tensors');
+    const xs = xsLike.map((x) => asFloat('grads', x));
+    const dy = dyLike === undefined ? undefined : convertToTensor(dyLike, 'grads', 'dy', 'float32');
+    const r = gradientsOf('grads', () => f(...xs), xs, dy, false);
+    return { value: r.value, grads: r.grads };
+  };
+}
+
+/**
+ * Gradients of a scalar loss with respect to variables: the given ones, or every trainable variable
+ * the function touched. Keys are variable names.
+ */
+export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+  if (varList) for (const v of varList) if (!(v instanceof Variable)) fail('variableGrads', 'varList must hold only Variables');
+  const touched = (tape: Tape): Tensor[] => {
+    const seen = new Set<Tensor>();
+    for (const node of tape.nodes) for (const t of node.inputs) if (t.isTrainableVariable()) seen.add(t);
+    return [...seen];
+  };
+  const r = varList
+    ? gradientsOf('variableGrads', f, varList, undefined, false)
+    : gradientsOf('variableGrads', f, [], undefined, true, touched);
+  if (r.value.size !== 1) fail('variableGrads', `the loss must be a scalar, got shape [${r.value.shape.join(',')}]`);
+  const out: Record<string, Tensor> = {};
+  r.sources.forEach((v, i) => (out[(v as Variable).name] = r.grads[i]));
+  return { value: r.value, grads: out };
+}
+
+export interface CustomGradResult {
+  value: Tensor;
+  /** Gradient of the inputs given dy (one tensor, or one per input) and the tensors passed to save(). */
+  gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[];
+}
+
+/**
+ * Defines a function with a hand-written gradient. `f` receives the inputs and a `save` function for
+ * tensors the gradient needs.
+ */
+export type SaveFn = (tensors: Tensor[]) => void;
+
+export function customGrad<A extends Tensor[]>(
+  f: (...args: [...A, SaveFn]) => CustomGradResult,
+): (...xs: { [K in keyof A]: TensorLike }) => Tensor {
+  return (...xsLike: TensorLike[]) => {
+    const e = getEngine();
+    const xs = xsLike.map((x, i) => convertToTensor(x, 'customGrad', `x${i}`));
+    let saved: Tensor[] = [];
+    const save = (ts: Tensor[]): void => {
+      saved = ts;
+    };
+    e.startScope();
+    let result: CustomGradResult;
+    try {
+      result = e.pauseRecording(() => f(...([...xs, save] as [...A, SaveFn])));
+      if (!result || !result.value || typeof result.gradFunc !== 'function') fail('customGrad', 'f must return { value, gradFunc }');
+    } catch (err) {
+      e.endScope(new Set());
+      throw err;
+    }
+    e.endScope(new Set([result.value, ...saved]));
+    const { value, gradFunc } = result;
+    e.record('customGrad', xs, [value], ([dy]) => {
+      const g = gradFunc(dy, saved);
+      const list = Array.isArray(g) ? g : [g];
+      if (list.length !== xs.length) fail('customGrad', `gradFunc returned ${list.length} gradients for ${xs.length} inputs`);
+      return list;
+    }, saved);
+    return value;
+  };
+}

@@ -1,0 +1,33 @@
+import { getEngine, type BackendFactory } from './engine/engine';
+import type { Backend } from './kernels';
+
+/**
+ * Makes a backend available under `name`. Higher priority wins when no backend was chosen with
+ * setBackend. Backend packages call this when imported.
+ */
+export function registerBackend(name: string, factory: BackendFactory, priority = 1): boolean {
+  return getEngine().registerBackend(name, factory, priority);
+}
+
+/** Switches the active backend, initialising it on first use. Existing tensors stay where they are. */
+export async function setBackend(name: string): Promise<void> {
+  await getEngine().setBackend(name);
+}
+
+/** The active backend object. */
+export function getBackend(): Backend {
+  return getEngine().backend;
+}
+
+/** The name of the active backend. */
+export function getBackendName(): string {
+  return getEngine().backendName;
+}
+
+export function listBackends(): string[] {
+  return getEngine().listBackends();
+}
+
+export function removeBackend(name: string): void {
+  getEngine().removeBackend(name);
+}

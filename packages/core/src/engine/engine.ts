@@ -1,0 +1,316 @@
+import { bytesPerElement, type DType, type TypedArray } from '../dtype';
+import { fail } from '../errors';
+import type { Backend, KernelTensor, DataId } from '../kernels';
+import { sizeOf, type Shape } from '../shape';
+import { Tensor, type TensorCell } from '../tensor';
+import { Tape, type BackwardFn } from './tape';
+
+export type BackendFactory = () => Backend | Promise<Backend>;
+
+interface Registration {
+  readonly factory: BackendFactory;
+  readonly priority: number;
+  instance?: Backend;
+  pending?: Promise<Backend>;
+}
+
+interface DataRecord {
+  readonly backend: Backend;
+  refs: number;
+  readonly bytes: number;
+}
+
+export interface BackendMemory {
+  numTensors: number;
+  numBytes: number;
+  [counter: string]: number;
+}
+
+export interface MemoryInfo {
+  /** Live tensor handles (views such as reshape results count once each). */
+  numTensors: number;
+  /** Distinct storage buffers held by backends. */
+  numDataBuffers: number;
+  numBytes: number;
+  /** Tensors that were garbage-collected without dispose() and freed by the safety net. */
+  numReclaimed: number;
+  backends: Record<string, BackendMemory>;
+}
+
+interface Scope {
+  readonly tensors: Tensor[];
+}
+
+/**
+ * The one piece of global state: registered backends, the active one, storage refcounts, tidy
+ * scopes and gradient tapes. Kept on globalThis so that an ESM and a CJS copy of core share it.
+ */
+export class Engine {
+  private readonly registry = new Map<string, Registration>();
+  private activeName: string | null = null;
+  private readonly data = new Map<DataId, DataRecord>();
+  private readonly perBackend = new Map<string, BackendMemory>();
+  private numTensors = 0;
+  private numReclaimed = 0;
+  private nextTensorId = 0;
+  private readonly scopes: Scope[] = [];
+  readonly tapes: Tape[] = [];
+  private recordingPaused = 0;
+  private readonly finalizer = new FinalizationRegistry<TensorCell>((cell) => this.reclaim(cell));
+
+  // ---- backends -------------------------------------------------------------------------------
+
+  registerBackend(name: string, factory: BackendFactory, priority = 1): boolean {
+    if (this.registry.has(name)) {
+      console.warn(`registerBackend: '${name}' is already registered; keeping the first registration`);
+      return false;
+    }
+    this.registry.set(name, { factory, priority });
+    return true;
+  }
+
+  removeBackend(name: string): void {
+    const reg = this.registry.get(name);
+    if (!reg) return;
+    reg.instance?.destroy?.();
+    this.registry.delete(name);
+    if (this.activeName === name) this.activeName = null;
+  }
+
+  listBackends(): string[] {
+    return [...this.registry.keys()];
+  }
+
+  async setBackend(name: string): Promise<Backend> {
+    const reg = this.registration(name);
+    if (!reg.instance) {
+      reg.pending ??= (async () => {
+        const b = await reg.factory();
+        await b.init?.();
+        return b;
+      })();
+      try {
+        reg.instance = await reg.pending;
+      } finally {
+        reg.pending = undefined;
+      }
+    }
+    this.activeName = name;
+    return reg.instance;
+  }
+
+  /** The active backend; without setBackend, the highest-priority backend that can start synchronously. */
+  get backend(): Backend {
+    if (this.activeName === null) this.activeName = this.pickDefault();
+    return this.backendByName(this.activeName);
+  }
+
+  get backendName(): string {
+    if (this.activeName === null) this.activeName = this.pickDefault();
+    return this.activeName;
+  }
+
+  backendByName(name: string): Backend {
+    const reg = this.registration(name);
+    if (!reg.instance) {
+      const made = reg.factory();
+      if (made instanceof Promise) fail('getBackend', `backend '${name}' starts asynchronously: call 'await setBackend("${name}")' first`);
+      const init = made.init?.();
+      if (init instanceof Promise) fail('getBackend', `backend '${name}' initialises asynchronously: call 'await setBackend("${name}")' first`);
+      reg.instance = made;
+    }
+    return reg.instance;
+  }
+
+  private registration(name: string): Registration {
+    const reg = this.registry.get(name);
+    if (!reg) {
+      const known = this.listBackends();
+      fail('setBackend', `no backend named '${name}' is registered (registered: ${known.length ? known.join(', ') : 'none; import a backend package such as @soma/backend-cpu'})`);
+    }
+    return reg;
+  }
+
+  private pickDefault(): string {
+    const byPriority = [...this.registry.entries()].sort((a, b) => b[1].priority - a[1].priority);
+    for (const [name] of byPriority) {
+      try {
+        this.backendByName(name);
+        return name;
+      } catch {
+        // Try the next one: an async backend cannot be the implicit default.
+      }
+    }
+    return fail('getBackend', 'no backend is available: import a backend package such as @soma/backend-cpu, or call setBackend()');
+  }
+
+  // ---- tensors and storage ------------------------------------------------------------------
+
+  /** Wraps kernel output (fresh storage) in a tracked Tensor. */
+  makeTensor(kt: KernelTensor, backendName: string): Tensor;
+  makeTensor<T extends Tensor>(kt: KernelTensor, backendName: string, make: (cell: TensorCell, id: number) => T): T;
+  makeTensor(kt: KernelTensor, backendName: string, make?: (cell: TensorCell, id: number) => Tensor): Tensor {
+    this.addDataRef(kt.dataId, backendName, sizeOf(kt.shape) * bytesPerElement(kt.dtype));
+    const cell: TensorCell = { dataId: kt.dataId, backendName };
+    const id = this.nextTensorId++;
+    return this.track(make ? make(cell, id) : new Tensor(cell, kt.shape, kt.dtype, id));
+  }
+
+  /** A new handle on existing storage (reshape, stopGradient): no copy. */
+  makeView(src: Tensor, shape: Shape): Tensor {
+    const cell = src.cell;
+    this.addDataRef(cell.dataId, cell.backendName, 0);
+    return this.track(new Tensor({ dataId: cell.dataId, backendName: cell.backendName }, shape, src.dtype, this.nextTensorId++));
+  }
+
+  upload(values: TypedArray, shape: Shape, dtype: DType): Tensor {
+    const kt = this.backend.write(values, shape, dtype);
+    return this.makeTensor(kt, this.backendName);
+  }
+
+  nextId(): number {
+    return this.nextTensorId++;
+  }
+
+  track<T extends Tensor>(t: T): T {
+    this.numTensors++;
+    this.mem(t.cell.backendName).numTensors++;
+    this.finalizer.register(t, t.cell, t);
+    const scope = this.scopes[this.scopes.length - 1];
+    if (scope) scope.tensors.push(t);
+    return t;
+  }
+
+  private addDataRef(dataId: DataId, backendName: string, bytes: number): void {
+    const rec = this.data.get(dataId);
+    if (rec) {
+      rec.refs++;
+      return;
+    }
+    this.data.set(dataId, { backend: this.backendByName(backendName), refs: 1, bytes });
+    this.mem(backendName).numBytes += bytes;
+  }
+
+  releaseData(dataId: DataId, backendName: string): void {
+    const rec = this.data.get(dataId);
+    if (!rec) return;
+    if (--rec.refs > 0) return;
+    this.data.delete(dataId);
+    this.mem(backendName).numBytes -= rec.bytes;
+    rec.backend.disposeData(dataId);
+  }
+
+  /** Swaps a variable's storage for `kt`'s, freeing the old one. */
+  replaceData(t: Tensor, kt: KernelTensor, backendName: string): void {
+    this.addDataRef(kt.dataId, backendName, sizeOf(kt.shape) * bytesPerElement(kt.dtype));
+    this.releaseData(t.cell.dataId, t.cell.backendName);
+    if (t.cell.backendName !== backendName) {
+      this.mem(t.cell.backendName).numTensors--;
+      this.mem(backendName).numTensors++;
+    }
+    t.cell.dataId = kt.dataId;
+    t.cell.backendName = backendName;
+  }
+
+  disposeTensor(t: Tensor): void {
+    this.finalizer.unregister(t);
+    this.numTensors--;
+    this.mem(t.cell.backendName).numTensors--;
+    this.releaseData(t.cell.dataId, t.cell.backendName);
+  }
+
+  private reclaim(cell: TensorCell): void {
+    this.numReclaimed++;
+    this.numTensors--;
+    this.mem(cell.backendName).numTensors--;
+    this.releaseData(cell.dataId, cell.backendName);
+  }
+
+  private mem(name: string): BackendMemory {
+    let m = this.perBackend.get(name);
+    if (!m) this.perBackend.set(name, (m = { numTensors: 0, numBytes: 0 }));
+    return m;
+  }
+
+  memory(): MemoryInfo {
+    let numBytes = 0;
+    const backends: Record<string, BackendMemory> = {};
+    for (const [name, m] of this.perBackend) {
+      const extra = this.registry.get(name)?.instance?.memoryInfo?.() ?? {};
+      backends[name] = { ...extra, numTensors: m.numTensors, numBytes: m.numBytes };
+      numBytes += m.numBytes;
+    }
+    return { numTensors: this.numTensors, numDataBuffers: this.data.size, numBytes, numReclaimed: this.numReclaimed, backends };
+  }
+
+  /** Kernel view of `t` on `backend`, copying it there when it lives elsewhere (freed by the caller via `moved`). */
+  kernelInput(t: Tensor, backendName: string, moved: KernelTensor[]): KernelTensor {
+    t.throwIfDisposed();
+    if (t.cell.backendName === backendName) return t.kernelTensor;
+    const from = this.backendByName(t.cell.backendName);
+    const kt = this.backendByName(backendName).write(from.readSync(t.cell.dataId).slice(), t.shape, t.dtype);
+    moved.push(kt);
+    return kt;
+  }
+
+  // ---- scopes ---------------------------------------------------------------------------------
+
+  startScope(): void {
+    this.scopes.push({ tensors: [] });
+  }
+
+  /** Frees the scope's tensors except those in `keepSet`, kept ones, variables and ones an active tape still needs. */
+  endScope(keepSet: ReadonlySet<Tensor>): void {
+    const scope = this.scopes.pop();
+    if (!scope) return;
+    const parent = this.scopes[this.scopes.length - 1];
+    for (const t of scope.tensors) {
+      if (t.isDisposed || t.kept || t.isVariable()) continue;
+      if (keepSet.has(t) || this.heldByTape(t)) {
+        parent?.tensors.push(t);
+        continue;
+      }
+      t.dispose();
+    }
+  }
+
+  private heldByTape(t: Tensor): boolean {
+    for (const tape of this.tapes) if (tape.held.has(t)) return true;
+    return false;
+  }
+
+  // ---- tapes ----------------------------------------------------------------------------------
+
+  get isRecording(): boolean {
+    return this.tapes.length > 0 && this.recordingPaused === 0;
+  }
+
+  pauseRecording<T>(fn: () => T): T {
+    this.recordingPaused++;
+    try {
+      return fn();
+    } finally {
+      this.recordingPaused--;
+    }
+  }
+
+  record(name: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardFn, saved: readonly Tensor[] = []): void {
+    if (!this.isRecording) return;
+    for (const tape of this.tapes) {
+      if (!inputs.some((t) => tape.isWatched(t))) continue;
+      tape.nodes.push({ name, inputs, outputs, saved, backward });
+      for (const o of outputs) tape.watch(o);
+      for (const t of inputs) tape.held.add(t);
+      for (const t of outputs) tape.held.add(t);
+      for (const t of saved) tape.held.add(t);
+    }
+  }
+}
+
+const KEY = Symbol.for('@soma/core/engine');
+type Global = typeof globalThis & { [KEY]?: Engine };
+
+export function getEngine(): Engine {
+  const g = globalThis as Global;
+  return (g[KEY] ??= new Engine());
+}

@@ -1,0 +1,22 @@
+import type { DType, TypedArray } from '../dtype';
+import type { Shape } from '../shape';
+
+/** Opaque handle to storage a backend owns. Only the backend that made it looks inside. */
+export type DataId = object;
+
+/** What a kernel sees of a tensor: its storage handle, shape and dtype. Row-major, contiguous. */
+export interface KernelTensor {
+  readonly dataId: DataId;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/** Storage a backend manages: upload, download, free. */
+export interface BackendStorage {
+  /** Takes ownership of `values` (the caller will not touch it again). */
+  write(values: TypedArray, shape: Shape, dtype: DType): KernelTensor;
+  read(dataId: DataId): Promise<TypedArray>;
+  /** Synchronous download; backends that cannot (a GPU in a browser) throw, naming `data()` instead. */
+  readSync(dataId: DataId): TypedArray;
+  disposeData(dataId: DataId): void;
+}

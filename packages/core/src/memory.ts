@@ -1,0 +1,54 @@
+import { getEngine, type MemoryInfo } from './engine/engine';
+import { Tensor } from './tensor';
+
+type Container = Tensor | readonly Container[] | { readonly [k: string]: Container } | void | number | string | boolean | null | undefined;
+
+function collect(x: unknown, into: Set<Tensor>, depth = 0): void {
+  if (depth > 8 || x === null || x === undefined) return;
+  if (x instanceof Tensor) into.add(x);
+  else if (Array.isArray(x)) for (const v of x) collect(v, into, depth + 1);
+  else if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+    for (const v of Object.values(x)) collect(v, into, depth + 1);
+  }
+}
+
+/**
+ * Runs `fn` and frees every tensor it created except those it returns (also inside arrays and plain
+ * objects), kept ones and variables.
+ */
+export function tidy<T extends Container>(fn: () => T): T {
+  const e = getEngine();
+  e.startScope();
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    e.endScope(new Set());
+    throw err;
+  }
+  if (result instanceof Promise) {
+    e.endScope(new Set());
+    throw new Error('tidy: the function must be synchronous (it returned a Promise); async work cannot be scoped');
+  }
+  const keep = new Set<Tensor>();
+  collect(result, keep);
+  e.endScope(keep);
+  return result;
+}
+
+/** Frees tensors (also inside arrays/objects). Disposing twice is harmless. */
+export function dispose(x: Container): void {
+  const all = new Set<Tensor>();
+  collect(x, all);
+  for (const t of all) t.dispose();
+}
+
+/** Marks a tensor so that no enclosing tidy() frees it. */
+export function keep<T extends Tensor>(t: T): T {
+  t.kept = true;
+  return t;
+}
+
+export function memory(): MemoryInfo {
+  return getEngine().memory();
+}

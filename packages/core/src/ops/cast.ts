@@ -1,0 +1,20 @@
+import { isDType, type DType } from '../dtype';
+import { getEngine } from '../engine/engine';
+import { fail } from '../errors';
+import type { Tensor, TensorLike } from '../tensor';
+import { convertToTensor } from './convert';
+import { record, runKernel } from './op_util';
+
+/** Converts to `dtype`: float → int32 truncates toward zero, anything → bool is `x != 0`. Same dtype gives a view. */
+export function cast(xLike: TensorLike, dtype: DType): Tensor {
+  if (!isDType(dtype)) fail('cast', `unknown dtype '${String(dtype)}' (expected float32, int32 or bool)`);
+  const x = convertToTensor(xLike, 'cast', 'x');
+  if (x.dtype === dtype) {
+    const y = getEngine().makeView(x, x.shape);
+    record('cast', [x], [y], ([dy]) => [dy]);
+    return y;
+  }
+  const y = runKernel([x], (b, [k]) => b.cast(k, dtype));
+  // Only float → float carries a gradient; the others are piecewise constant.
+  return y;
+}

@@ -1,0 +1,91 @@
+import { isDType, makeTypedArray, type DType, type TypedArray } from '../dtype';
+import { getEngine } from '../engine/engine';
+import { fail } from '../errors';
+import { checkShape, sizeOf, type Shape } from '../shape';
+import type { NestedArray, Tensor, TensorLike } from '../tensor';
+import { convertToTensor, makeTensorFromValues } from './convert';
+
+/** A tensor from nested arrays, a flat array plus shape, or a typed array. float32 unless the values say bool or `dtype` says otherwise. */
+export function tensor(values: NestedArray | TypedArray, shape?: readonly number[], dtype?: DType): Tensor {
+  if (dtype !== undefined && !isDType(dtype)) fail('tensor', `unknown dtype '${String(dtype)}' (expected float32, int32 or bool)`);
+  return makeTensorFromValues('tensor', values, shape, dtype);
+}
+
+export function scalar(value: number | boolean, dtype?: DType): Tensor {
+  return tensor(value, [], dtype);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function fill(shape: Shape, value: number | boolean, dtype?: DType): Tensor {
+  checkShape('fill', shape);
+  const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  const data = makeTypedArray(dt, sizeOf(shape));
+  if (value) data.fill(Number(value));
+  return getEngine().upload(data, shape, dt);
+}
+
+export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return fill(shape, 0, dtype);
+}
+
+export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return fill(shape, 1, dtype);
+}
+
+export function zerosLike(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'zerosLike', 'x');
+  return zeros(t.shape, t.dtype);
+}
+
+export function onesLike(x: TensorLike): Tensor {
+  const t = convertToTensor(x, 'onesLike', 'x');
+  return ones(t.shape, t.dtype);
+}
+
+/**
+ * Evenly spaced values in [start, stop): `arange(5)`, `arange(2, 10, 2)`. int32 when every argument
+ * is an integer, else float32 (as PyTorch infers).
+ */
+export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
+  const [a, b] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0 || !Number.isFinite(step) || !Number.isFinite(a) || !Number.isFinite(b)) fail('arange', `needs finite bounds and a non-zero step, got start=${a}, stop=${b}, step=${step}`);
+  const n = Math.max(0, Math.ceil((b - a) / step));
+  const dt = dtype ?? ([a, b, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const data = makeTypedArray(dt, n);
+  for (let i = 0; i < n; i++) data[i] = a + i * step;
+  return getEngine().upload(data, [n], dt);
+}
+
+/** `num` evenly spaced float32 values from start to stop, both included. */
+export function linspace(start: number, stop: number, num: number): Tensor {
+  if (!Number.isInteger(num) || num < 0) fail('linspace', `num must be a non-negative integer, got ${num}`);
+  const data = new Float32Array(num);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) data[i] = start + i * step;
+  if (num > 1) data[num - 1] = stop;
+  return getEngine().upload(data, [num], 'float32');
+}
+
+/** Identity matrix n×m (m defaults to n). */
+export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
+  checkShape('eye', [n, m]);
+  const data = makeTypedArray(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return getEngine().upload(data, [n, m], dtype);
+}
+
+export interface OneHotOptions {
+  onValue?: number;
+  offValue?: number;
+  dtype?: DType;
+}
+
+/** One-hot encoding along a new last axis of size `depth`; indices outside [0, depth) give an all-off row (as TF). */
+export function oneHot(indicesLike: TensorLike, depth: number, options: OneHotOptions = {}): Tensor {
+  if (!Number.isInteger(depth) || depth < 0) fail('oneHot', `depth must be a non-negative integer, got ${depth}`);
+  const indices = convertToTensor(indicesLike, 'oneHot', 'indices', 'int32');
+  if (indices.dtype !== 'int32') fail('oneHot', `indices must be int32, got ${indices.dtype}`);
+  const { onValue = 1, offValue = 0, dtype = 'float32' } = options;
+  const hot = indices.expandDims(-1).equal(arange(0, depth, 1, 'int32'));
+  return hot.cast(dtype).mul(onValue - offValue).add(offValue).cast(dtype);
+}

@@ -1,0 +1,77 @@
+import { fail, fmtShape } from '../errors';
+import { broadcastShapes, sizeOf } from '../shape';
+import type { Tensor, TensorLike } from '../tensor';
+import { cast } from './cast';
+import { convertToTensor } from './convert';
+import { record, runKernel, sumToShape } from './op_util';
+import { broadcastTo } from './reduce';
+
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+/**
+ * Matrix product with NumPy semantics: 1-D operands are promoted to a row/column and the extra
+ * dimension removed afterwards; leading (batch) dimensions broadcast. Computes in float32.
+ */
+export function matmul(aLike: TensorLike, bLike: TensorLike, options: MatmulOptions = {}): Tensor {
+  const { transposeA = false, transposeB = false } = options;
+  let a = convertToTensor(aLike, 'matmul', 'a', 'float32');
+  let b = convertToTensor(bLike, 'matmul', 'b', 'float32');
+  if (a.rank === 0 || b.rank === 0) fail('matmul', `operands must have rank >= 1, got a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
+  if (a.dtype !== 'float32') a = cast(a, 'float32');
+  if (b.dtype !== 'float32') b = cast(b, 'float32');
+  const aVec = a.rank === 1;
+  const bVec = b.rank === 1;
+  const a2 = aVec ? a.reshape(transposeA ? [a.shape[0], 1] : [1, a.shape[0]]) : a;
+  const b2 = bVec ? b.reshape(transposeB ? [1, b.shape[0]] : [b.shape[0], 1]) : b;
+  const y = matmulNd(a2, b2, transposeA, transposeB, a.shape, b.shape);
+  if (!aVec && !bVec) return y;
+  const shape = [...y.shape];
+  if (bVec) shape.splice(shape.length - 1, 1);
+  if (aVec) shape.splice(shape.length - (bVec ? 1 : 2), 1);
+  return y.reshape(shape);
+}
+
+function matmulNd(a: Tensor, b: Tensor, tA: boolean, tB: boolean, aShape: readonly number[], bShape: readonly number[]): Tensor {
+  const [m, k] = tA ? [a.shape[a.rank - 1], a.shape[a.rank - 2]] : [a.shape[a.rank - 2], a.shape[a.rank - 1]];
+  const [k2, n] = tB ? [b.shape[b.rank - 1], b.shape[b.rank - 2]] : [b.shape[b.rank - 2], b.shape[b.rank - 1]];
+  if (k !== k2) {
+    fail('matmul', `inner dimensions differ: a is ${fmtShape(aShape)}${tA ? ' (transposed)' : ''}, b is ${fmtShape(bShape)}${tB ? ' (transposed)' : ''}`);
+  }
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batch = broadcastShapes('matmul', aBatch, bBatch);
+  const nb = sizeOf(batch);
+  // The kernel takes [B, r, c] operands whose batch is equal or 1; other broadcasts are materialized.
+  const as3 = (t: Tensor, own: readonly number[]): Tensor => {
+    const rc = t.shape.slice(-2);
+    if (sizeOf(own) === 1) return t.reshape([1, ...rc]);
+    const full = own.length === batch.length && own.every((d, i) => d === batch[i]) ? t : broadcastTo(t, [...batch, ...rc]);
+    return full.reshape([nb, ...rc]);
+  };
+  const a3 = as3(a, aBatch);
+  const b3 = as3(b, bBatch);
+  const y3 = runKernel([a3, b3], (kb, [ka, kk]) => kb.matmul(ka, kk, tA, tB));
+  const y = y3.reshape([...batch, m, n]);
+  record('matmul', [a3, b3], [y3], ([dy]) => {
+    let da: Tensor;
+    let db: Tensor;
+    if (!tA && !tB) {
+      da = matmul(dy, b3, { transposeB: true });
+      db = matmul(a3, dy, { transposeA: true });
+    } else if (!tA && tB) {
+      da = matmul(dy, b3);
+      db = matmul(dy, a3, { transposeA: true });
+    } else if (tA && !tB) {
+      da = matmul(b3, dy, { transposeB: true });
+      db = matmul(a3, dy);
+    } else {
+      da = matmul(b3, dy, { transposeA: true, transposeB: true });
+      db = matmul(dy, a3, { transposeA: true, transposeB: true });
+    }
+    return [sumToShape(da, a3.shape), sumToShape(db, b3.shape)];
+  });
+  return y;
+}

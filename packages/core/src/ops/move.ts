@@ -1,0 +1,24 @@
+import { getEngine } from '../engine/engine';
+import type { KernelTensor } from '../kernels';
+import type { Tensor, TensorLike } from '../tensor';
+import { convertToTensor } from './convert';
+import { record } from './op_util';
+
+/** A copy of `x` on backend `name` (initialising it if needed); gradients flow back unchanged. */
+export function toBackend(xLike: TensorLike, name: string): Tensor {
+  const x = convertToTensor(xLike, 'to', 'x');
+  const e = getEngine();
+  const target = e.backendByName(name);
+  const moved: KernelTensor[] = [];
+  const kt = e.kernelInput(x, name, moved);
+  const copy = moved.length ? kt : target.cast(kt, x.dtype);
+  const y = e.makeTensor(copy, name);
+  record('to', [x], [y], ([dy]) => [dy]);
+  return y;
+}
+
+/** Same values, new handle (tensors are immutable, so this shares storage). */
+export function clone(xLike: TensorLike): Tensor {
+  const x = convertToTensor(xLike, 'clone', 'x');
+  return x.reshape(x.shape);
+}

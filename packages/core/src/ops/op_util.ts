@@ -1,0 +1,83 @@
+import { getEngine } from '../engine/engine';
+import type { BackwardFn } from '../engine/tape';
+import type { Backend, KernelTensor } from '../kernels';
+import type { Shape } from '../shape';
+import type { Tensor } from '../tensor';
+
+/**
+ * Runs one kernel on the active backend. Inputs living on another backend are copied to the active
+ * one for this call (documented behaviour: the op runs where setBackend points).
+ */
+export function runKernel(inputs: readonly Tensor[], kernel: (b: Backend, kts: KernelTensor[]) => KernelTensor): Tensor {
+  const e = getEngine();
+  const name = e.backendName;
+  const backend = e.backend;
+  const moved: KernelTensor[] = [];
+  const kts = inputs.map((t) => e.kernelInput(t, name, moved));
+  try {
+    return e.makeTensor(kernel(backend, kts), name);
+  } finally {
+    for (const m of moved) backend.disposeData(m.dataId);
+  }
+}
+
+/** Records `outputs = op(inputs)` on every active tape that watches one of the inputs. */
+export function record(name: string, inputs: readonly Tensor[], outputs: readonly Tensor[], backward: BackwardFn, saved?: readonly Tensor[]): void {
+  getEngine().record(name, inputs, outputs, backward, saved);
+}
+
+/**
+ * Runs `forward` built from other ops as one op with its own gradient: the inner ops are neither
+ * recorded nor kept (except the outputs and `saved`).
+ */
+export function compositeOp(
+  name: string,
+  inputs: readonly Tensor[],
+  forward: (save: (t: Tensor) => Tensor) => Tensor,
+  backward: BackwardFn,
+): Tensor {
+  const e = getEngine();
+  const saved: Tensor[] = [];
+  e.startScope();
+  let out: Tensor;
+  try {
+    out = e.pauseRecording(() => forward((t) => (saved.push(t), t)));
+  } catch (err) {
+    e.endScope(new Set());
+    throw err;
+  }
+  e.endScope(new Set([out, ...saved]));
+  record(name, inputs, [out], backward, saved);
+  return out;
+}
+
+/** Sums a broadcast gradient back down to `shape` (the inverse of broadcasting). */
+export function sumToShape(dx: Tensor, shape: Shape): Tensor {
+  const lead = dx.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < dx.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && dx.shape[i] !== 1)) axes.push(i);
+  }
+  if (axes.length === 0) return dx;
+  return dx.sum(axes, true).reshape(shape);
+}
+
+/**
+ * Wraps a public op in a scope, as tidy() does: tensors made inside (converted JS values, intermediates
+ * of composite ops) are freed when it returns, unless returned or needed by an active tape.
+ */
+export function scoped<A extends unknown[], R extends Tensor | Tensor[]>(fn: (...args: A) => R): (...args: A) => R {
+  return (...args: A): R => {
+    const e = getEngine();
+    e.startScope();
+    let result: R;
+    try {
+      result = fn(...args);
+    } catch (err) {
+      e.endScope(new Set());
+      throw err;
+    }
+    e.endScope(new Set(Array.isArray(result) ? result : [result]));
+    return result;
+  };
+}

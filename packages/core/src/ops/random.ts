@@ -1,0 +1,78 @@
+import type { DType } from '../dtype';
+import { makeTypedArray } from '../dtype';
+import { getEngine } from '../engine/engine';
+import { fail } from '../errors';
+import { prngFor } from '../random/prng';
+import { checkShape, sizeOf, type Shape } from '../shape';
+import type { Tensor, TensorLike } from '../tensor';
+import { convertToTensor } from './convert';
+
+/** Same seed, same numbers, on every backend: values are drawn on the host and uploaded. */
+export interface RandomOptions {
+  seed?: number;
+  dtype?: DType;
+}
+
+export function randomUniform(shape: Shape, options: RandomOptions & { min?: number; max?: number } = {}): Tensor {
+  checkShape('randomUniform', shape);
+  const { min = 0, max = 1, seed, dtype = 'float32' } = options;
+  if (!(max >= min)) fail('randomUniform', `needs min <= max, got min=${min}, max=${max}`);
+  const rng = prngFor(seed);
+  const data = makeTypedArray(dtype, sizeOf(shape));
+  for (let i = 0; i < data.length; i++) {
+    const u = min + (max - min) * rng.nextFloat();
+    data[i] = dtype === 'int32' ? Math.floor(u) : u;
+  }
+  return getEngine().upload(data, shape, dtype);
+}
+
+export function randomNormal(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkShape('randomNormal', shape);
+  const { mean = 0, std = 1, seed } = options;
+  if (!(std >= 0)) fail('randomNormal', `std must be >= 0, got ${std}`);
+  const rng = prngFor(seed);
+  const data = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.nextNormal();
+  return getEngine().upload(data, shape, 'float32');
+}
+
+/** Normal samples redrawn until they fall within two standard deviations of the mean (as TF/Keras). */
+export function truncatedNormal(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkShape('truncatedNormal', shape);
+  const { mean = 0, std = 1, seed } = options;
+  if (!(std >= 0)) fail('truncatedNormal', `std must be >= 0, got ${std}`);
+  const rng = prngFor(seed);
+  const data = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) {
+    let z = rng.nextNormal();
+    while (Math.abs(z) > 2) z = rng.nextNormal();
+    data[i] = mean + std * z;
+  }
+  return getEngine().upload(data, shape, 'float32');
+}
+
+/**
+ * 1 with probability p, else 0 (float32). `p` is a number (give `shape`) or a tensor of probabilities
+ * (like torch.bernoulli).
+ */
+export function bernoulli(p: number | TensorLike, options: { shape?: Shape; seed?: number } = {}): Tensor {
+  let probs: ArrayLike<number>;
+  let shape: Shape;
+  if (typeof p === 'number') {
+    shape = options.shape ?? [];
+    checkShape('bernoulli', shape);
+    probs = new Float32Array(sizeOf(shape)).fill(p);
+  } else {
+    const t = convertToTensor(p, 'bernoulli', 'p', 'float32');
+    shape = t.shape;
+    probs = t.dataSync();
+  }
+  const rng = prngFor(options.seed);
+  const data = new Float32Array(probs.length);
+  for (let i = 0; i < data.length; i++) {
+    const q = probs[i];
+    if (!(q >= 0 && q <= 1)) fail('bernoulli', `probabilities must lie in [0, 1], got ${q} at index ${i}`);
+    data[i] = rng.nextFloat() < q ? 1 : 0;
+  }
+  return getEngine().upload(data, shape, 'float32');
+}

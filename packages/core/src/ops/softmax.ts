@@ -1,0 +1,25 @@
+import { normalizeAxis } from '../shape';
+import type { Tensor, TensorLike } from '../tensor';
+import { convertToTensor } from './convert';
+import { compositeOp } from './op_util';
+
+/** exp(x) / Σ exp(x) along `axis` (default last), computed with the max shifted out. */
+export function softmax(xLike: TensorLike, axis = -1): Tensor {
+  const x = convertToTensor(xLike, 'softmax', 'x', 'float32').cast('float32');
+  const ax = normalizeAxis('softmax', axis, x.rank);
+  return compositeOp('softmax', [x], () => x.sub(x.logSumExp(ax, true)).exp(), ([dy], node) => {
+    // dx = y ⊙ (dy − Σ dy⊙y): one reduction instead of the full Jacobian.
+    const y = node.outputs[0];
+    return [y.mul(dy.sub(dy.mul(y).sum(ax, true)))];
+  });
+}
+
+/** x − logΣexp(x) along `axis` (default last): stable log-probabilities. */
+export function logSoftmax(xLike: TensorLike, axis = -1): Tensor {
+  const x = convertToTensor(xLike, 'logSoftmax', 'x', 'float32').cast('float32');
+  const ax = normalizeAxis('logSoftmax', axis, x.rank);
+  return compositeOp('logSoftmax', [x], () => x.sub(x.logSumExp(ax, true)), ([dy], node) => {
+    const y = node.outputs[0];
+    return [dy.sub(y.exp().mul(dy.sum(ax, true)))];
+  });
+}

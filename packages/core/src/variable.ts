@@ -1,0 +1,61 @@
+import type { DType } from './dtype';
+import { getEngine } from './engine/engine';
+import { fail, fmtShape } from './errors';
+import type { KernelTensor } from './kernels';
+import { convertToTensor } from './ops/convert';
+import { shapesEqual } from './shape';
+import { Tensor, type TensorCell, type TensorLike } from './tensor';
+
+let variableCount = 0;
+
+/** A mutable tensor: `assign` swaps its value. Variables survive tidy() and are what optimizers train. */
+export class Variable extends Tensor {
+  readonly name: string;
+  trainable: boolean;
+
+  constructor(cell: TensorCell, shape: readonly number[], dtype: DType, id: number, trainable: boolean, name?: string) {
+    super(cell, shape, dtype, id);
+    this.trainable = trainable;
+    this.name = name ?? `variable_${variableCount++}`;
+  }
+
+  override isVariable(): boolean {
+    return true;
+  }
+
+  override isTrainableVariable(): boolean {
+    return this.trainable && !this.isDisposed;
+  }
+
+  /** Replaces the value in place; shape and dtype must match. The value is copied, never aliased. */
+  assign(value: TensorLike): void {
+    this.throwIfDisposed();
+    const v = convertToTensor(value, 'Variable.assign', 'value', this.dtype);
+    if (!shapesEqual(v.shape, this.shape) || v.dtype !== this.dtype) {
+      fail('Variable.assign', `${this.name} is ${fmtShape(this.shape)} ${this.dtype}, got ${fmtShape(v.shape)} ${v.dtype}`);
+    }
+    const e = getEngine();
+    const copy = copyOnActiveBackend(v);
+    if (v !== value) v.dispose();
+    e.replaceData(this, copy, e.backendName);
+  }
+}
+
+function copyOnActiveBackend(t: Tensor): KernelTensor {
+  const e = getEngine();
+  const moved: KernelTensor[] = [];
+  const src = e.kernelInput(t, e.backendName, moved);
+  // cast to the same dtype is the kernel set's copy.
+  const copy = e.backend.cast(src, t.dtype);
+  for (const m of moved) e.backend.disposeData(m.dataId);
+  return copy;
+}
+
+/** Makes a trainable (by default) variable holding a copy of `initial`. */
+export function variable(initial: TensorLike, trainable = true, name?: string, dtype?: DType): Variable {
+  const e = getEngine();
+  const t = convertToTensor(initial, 'variable', 'initial', dtype);
+  const copy = copyOnActiveBackend(t);
+  if (t !== initial) t.dispose();
+  return e.makeTensor(copy, e.backendName, (cell, id) => new Variable(cell, copy.shape, copy.dtype, id, trainable, name));
+}

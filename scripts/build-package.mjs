@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Builds the package in the current directory: esbuild bundles each entry listed under
+// package.json "soma.entries" to ESM (.js) and CJS (.cjs); tsc emits the declarations.
+// Dependencies stay external so each package ships only its own code.
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { builtinModules, createRequire } from 'node:module';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const entries = pkg.soma?.entries ?? { index: 'src/index.ts' };
+const external = [
+  ...Object.keys(pkg.dependencies ?? {}),
+  ...Object.keys(pkg.peerDependencies ?? {}),
+  ...Object.keys(pkg.optionalDependencies ?? {}),
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+].flatMap((name) => [name, `${name}/*`]);
+
+rmSync('dist', { recursive: true, force: true });
+for (const format of ['esm', 'cjs']) {
+  await build({
+    entryPoints: entries,
+    outdir: 'dist',
+    bundle: true,
+    format,
+    platform: 'neutral',
+    target: 'es2022',
+    external,
+    outExtension: { '.js': format === 'esm' ? '.js' : '.cjs' },
+    logLevel: 'warning',
+  });
+}
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
