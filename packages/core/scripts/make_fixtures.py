@@ -26,6 +26,9 @@ def inp(shape, kind='normal'):
         return torch.where(x.abs() < 0.1, x.sign() * 0.3 + x, x)
     if kind == 'halves':  # values on a 0.5 grid: ties for comparisons and rounding
         return torch.randint(-6, 7, shape, generator=gen).double() / 2
+    if kind == 'distinct':  # well-separated values, so max-like ops have no near-ties for central differences
+        n = math.prod(shape)
+        return ((torch.randperm(n, generator=gen).double() - n / 2) * 0.05).reshape(shape)
     if kind == 'bool':
         return torch.randint(0, 2, shape, generator=gen).bool()
     if kind.startswith('int'):  # intN: integers in [0, N)
@@ -151,9 +154,9 @@ case('prod with a zero', 'prod', {'x': ((2, 3), 'normal')}, lambda x: torch.prod
 case('sum int32', 'sum', {'x': (X, 'sint5')}, lambda x: torch.sum(x, 1).int(), {'axis': 1})
 case('sum bool counts', 'sum', {'x': (X, 'bool')}, lambda x: torch.sum(x, 2).int(), {'axis': 2})
 for name, fn in [('max', torch.amax), ('min', torch.amin)]:
-    case(f'{name} all', name, {'x': (X, 'normal')}, lambda x, fn=fn: fn(x, (0, 1, 2)))
-    case(f'{name} axis 1', name, {'x': (X, 'normal')}, lambda x, fn=fn: fn(x, 1), {'axis': 1})
-    case(f'{name} axes [0,2] keepDims', name, {'x': (X, 'normal')}, lambda x, fn=fn: fn(x, (0, 2), keepdim=True), {'axis': [0, 2], 'keepDims': True})
+    case(f'{name} all', name, {'x': (X, 'distinct')}, lambda x, fn=fn: fn(x, (0, 1, 2)))
+    case(f'{name} axis 1', name, {'x': (X, 'distinct')}, lambda x, fn=fn: fn(x, 1), {'axis': 1})
+    case(f'{name} axes [0,2] keepDims', name, {'x': (X, 'distinct')}, lambda x, fn=fn: fn(x, (0, 2), keepdim=True), {'axis': [0, 2], 'keepDims': True})
 for name, fn in [('argMax', torch.argmax), ('argMin', torch.argmin)]:
     case(f'{name} axis 1', name, {'x': (X, 'normal')}, lambda x, fn=fn: fn(x, 1).int(), {'axis': 1})
     case(f'{name} flattened', name, {'x': (X, 'normal')}, lambda x, fn=fn: fn(x).int())
@@ -254,7 +257,7 @@ for name, fn, attrs in [
     ('maxPool2d ceilMode', lambda x: F.max_pool2d(x, 2, 2, ceil_mode=True), {'kernelSize': 2, 'stride': 2, 'ceilMode': True}),
     ('maxPool2d dilation', lambda x: F.max_pool2d(x, 2, 1, dilation=2), {'kernelSize': 2, 'stride': 1, 'dilation': 2}),
 ]:
-    case(name, 'maxPool2d', {'x': ((2, 2, 7, 7), 'normal')}, fn, attrs)
+    case(name, 'maxPool2d', {'x': ((2, 2, 7, 7), 'distinct')}, fn, attrs)
 for name, fn, attrs in [
     ('avgPool2d 2x2', lambda x: F.avg_pool2d(x, 2), {'kernelSize': 2}),
     ('avgPool2d 3x3 stride 2 padding 1', lambda x: F.avg_pool2d(x, 3, 2, 1), {'kernelSize': 3, 'stride': 2, 'padding': 1}),
@@ -265,7 +268,7 @@ for name, fn, attrs in [
 ]:
     case(name, 'avgPool2d', {'x': ((2, 2, 6, 6), 'normal')}, fn, attrs)
 case('globalAvgPool2d', 'globalAvgPool2d', {'x': ((2, 3, 4, 5), 'normal')}, lambda x: F.adaptive_avg_pool2d(x, 1))
-case('globalMaxPool2d', 'globalMaxPool2d', {'x': ((2, 3, 4, 5), 'normal')}, lambda x: F.adaptive_max_pool2d(x, 1))
+case('globalMaxPool2d', 'globalMaxPool2d', {'x': ((2, 3, 4, 5), 'distinct')}, lambda x: F.adaptive_max_pool2d(x, 1))
 def bn_eval(x, mean, var, weight, bias, eps):
     # F.batch_norm refuses gradients for running statistics; its eval formula written out lets
     # autograd differentiate all five inputs. Checked against F.batch_norm itself here.

@@ -16,7 +16,7 @@ function collect(x: unknown, into: Set<Tensor>, depth = 0): void {
  * Runs `fn` and frees every tensor it created except those it returns (also inside arrays and plain
  * objects), kept ones and variables.
  */
-export function tidy<T extends Container>(fn: () => T): T {
+export function tidy<T>(fn: () => T): T {
   const e = getEngine();
   e.startScope();
   let result: T;

@@ -36,7 +36,7 @@ export function backprop(tape: Tape, y: Tensor, dy: Tensor, xs: readonly Tensor[
 /** Runs `f` under a fresh tape watching `xs` (and trainable variables when asked), then differentiates. */
 export function gradientsOf(
   op: string, f: () => Tensor, xs: readonly Tensor[], dy: Tensor | undefined, watchVariables: boolean,
-  variablesOf?: (tape: Tape) => Tensor[],
+  variablesOf?: (tape: Tape) => Tensor[], returnValue = true,
 ): { value: Tensor; grads: Tensor[]; sources: Tensor[] } {
   const e = getEngine();
   for (const x of xs) if (x.dtype !== 'float32') fail(op, `can only differentiate with respect to float32 tensors, got ${x.dtype} ${fmtShape(x.shape)}`);
@@ -60,7 +60,8 @@ export function gradientsOf(
     let grads = backprop(tape, value, seed, sources);
     // A gradient that is the caller's own tensor (identity functions) is copied so disposing one leaves the other.
     grads = grads.map((g) => (g === dy || xs.includes(g) ? g.reshape(g.shape) : g));
-    keep.add(value);
+    // An unreturned value is left to the scope, which frees it unless an outer tape still needs it.
+    if (returnValue) keep.add(value);
     for (const g of grads) keep.add(g);
     return { value, grads, sources };
   } finally {

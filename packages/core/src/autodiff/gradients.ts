@@ -6,16 +6,34 @@ import { Variable } from '../variable';
 import { convertToTensor } from '../ops/convert';
 import { gradientsOf } from './backprop';
 
+/** Frees tensors this module made from the caller's JS values (never the caller's own tensors). */
+function releaseConverted(pairs: [Tensor | undefined, unknown][]): void {
+  for (const [t, given] of pairs) if (t && t !== given) t.dispose();
+}
+
 const asFloat = (op: string, x: TensorLike): Tensor => convertToTensor(x, op, 'x', 'float32');
 
 /** df/dx for f: Tensor → Tensor. With a non-scalar result, `dy` weights it (default: ones, i.e. the gradient of the sum). */
 export function grad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => Tensor {
-  return (x, dy) => valueAndGrad(f)(x, dy).grad;
+  return (xLike, dyLike) => {
+    const x = asFloat('grad', xLike);
+    const dy = dyLike === undefined ? undefined : convertToTensor(dyLike, 'grad', 'dy', 'float32');
+    const r = gradientsOf('grad', () => f(x), [x], dy, false, undefined, false).grads[0];
+    releaseConverted([[x, xLike], [dy, dyLike]]);
+    return r;
+  };
 }
 
 /** Gradients of f with respect to each of its tensor arguments. */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly TensorLike[], dy?: TensorLike) => Tensor[] {
-  return (xs, dy) => valueAndGrads(f)(xs, dy).grads;
+  return (xsLike, dyLike) => {
+    if (!Array.isArray(xsLike)) fail('grads', 'xs must be an array of tensors');
+    const xs = xsLike.map((x) => asFloat('grads', x));
+    const dy = dyLike === undefined ? undefined : convertToTensor(dyLike, 'grads', 'dy', 'float32');
+    const r = gradientsOf('grads', () => f(...xs), xs, dy, false, undefined, false).grads;
+    releaseConverted([...xs.map((x, i): [Tensor, unknown] => [x, xsLike[i]]), [dy, dyLike]]);
+    return r;
+  };
 }
 
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
@@ -23,6 +41,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: Ten
     const x = asFloat('grad', xLike);
     const dy = dyLike === undefined ? undefined : convertToTensor(dyLike, 'grad', 'dy', 'float32');
     const r = gradientsOf('grad', () => f(x), [x], dy, false);
+    releaseConverted([[x, xLike], [dy, dyLike]]);
     return { value: r.value, grad: r.grads[0] };
   };
 }
@@ -33,6 +52,7 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Ten
     const xs = xsLike.map((x) => asFloat('grads', x));
     const dy = dyLike === undefined ? undefined : convertToTensor(dyLike, 'grads', 'dy', 'float32');
     const r = gradientsOf('grads', () => f(...xs), xs, dy, false);
+    releaseConverted([...xs.map((x, i): [Tensor, unknown] => [x, xsLike[i]]), [dy, dyLike]]);
     return { value: r.value, grads: r.grads };
   };
 }
@@ -69,9 +89,11 @@ export interface CustomGradResult {
  */
 export type SaveFn = (tensors: Tensor[]) => void;
 
-export function customGrad<A extends Tensor[]>(
-  f: (...args: [...A, SaveFn]) => CustomGradResult,
-): (...xs: { [K in keyof A]: TensorLike }) => Tensor {
+export function customGrad(f: (x: Tensor, save: SaveFn) => CustomGradResult): (x: TensorLike) => Tensor;
+export function customGrad(f: (a: Tensor, b: Tensor, save: SaveFn) => CustomGradResult): (a: TensorLike, b: TensorLike) => Tensor;
+export function customGrad(f: (a: Tensor, b: Tensor, c: Tensor, save: SaveFn) => CustomGradResult): (a: TensorLike, b: TensorLike, c: TensorLike) => Tensor;
+export function customGrad(f: (...args: never[]) => CustomGradResult): (...xs: TensorLike[]) => Tensor {
+  const call = f as unknown as (...args: unknown[]) => CustomGradResult;
   return (...xsLike: TensorLike[]) => {
     const e = getEngine();
     const xs = xsLike.map((x, i) => convertToTensor(x, 'customGrad', `x${i}`));
@@ -82,7 +104,7 @@ export function customGrad<A extends Tensor[]>(
     e.startScope();
     let result: CustomGradResult;
     try {
-      result = e.pauseRecording(() => f(...([...xs, save] as [...A, SaveFn])));
+      result = e.pauseRecording(() => call(...xs, save));
       if (!result || !result.value || typeof result.gradFunc !== 'function') fail('customGrad', 'f must return { value, gradFunc }');
     } catch (err) {
       e.endScope(new Set());

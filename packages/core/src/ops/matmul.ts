@@ -54,7 +54,6 @@ function matmulNd(a: Tensor, b: Tensor, tA: boolean, tB: boolean, aShape: readon
   const a3 = as3(a, aBatch);
   const b3 = as3(b, bBatch);
   const y3 = runKernel([a3, b3], (kb, [ka, kk]) => kb.matmul(ka, kk, tA, tB));
-  const y = y3.reshape([...batch, m, n]);
   record('matmul', [a3, b3], [y3], ([dy]) => {
     let da: Tensor;
     let db: Tensor;
@@ -73,5 +72,5 @@ function matmulNd(a: Tensor, b: Tensor, tA: boolean, tB: boolean, aShape: readon
     }
     return [sumToShape(da, a3.shape), sumToShape(db, b3.shape)];
   });
-  return y;
+  return y3.reshape([...batch, m, n]);
 }

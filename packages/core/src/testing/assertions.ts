@@ -1,0 +1,71 @@
+import type { DType } from '../dtype';
+import { fmtShape } from '../errors';
+import { shapesEqual } from '../shape';
+import type { NestedArray, Tensor } from '../tensor';
+
+export interface Tolerance {
+  rtol?: number;
+  atol?: number;
+}
+
+export class AssertionFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AssertionFailure';
+  }
+}
+
+export function check(cond: unknown, message: () => string): asserts cond {
+  if (!cond) throw new AssertionFailure(message());
+}
+
+function flat(x: NestedArray | ArrayLike<number>): number[] {
+  if (typeof x === 'number') return [x];
+  if (typeof x === 'boolean') return [x ? 1 : 0];
+  if (Array.isArray(x)) return x.flatMap((v) => flat(v as NestedArray));
+  return Array.from(x as ArrayLike<number>);
+}
+
+/** Elementwise |a − e| <= atol + rtol·|e|; NaN matches NaN and infinities must match exactly. */
+export function expectValuesClose(actual: ArrayLike<number>, expected: ArrayLike<number | null | string>, tol: Tolerance = {}, what = 'values'): void {
+  const { rtol = 1e-5, atol = 1e-6 } = tol;
+  check(actual.length === expected.length, () => `${what}: expected ${expected.length} values, got ${actual.length}`);
+  for (let i = 0; i < actual.length; i++) {
+    const e = decode(expected[i]);
+    const a = actual[i];
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    check(ok, () => `${what}: element ${i} is ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+/** Fixture files spell non-finite numbers as null (NaN), "inf" and "-inf". */
+export function decode(v: number | null | string | boolean): number {
+  if (v === null) return NaN;
+  if (v === 'inf') return Infinity;
+  if (v === '-inf') return -Infinity;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return Number(v);
+}
+
+/** Checks shape, dtype (when given) and values of a tensor. */
+export function expectTensor(
+  t: Tensor, expected: { shape?: readonly number[]; dtype?: DType; values?: NestedArray | ArrayLike<number> }, tol?: Tolerance, what = 'tensor',
+): void {
+  if (expected.shape) check(shapesEqual(t.shape, expected.shape), () => `${what}: shape ${fmtShape(t.shape)}, expected ${fmtShape(expected.shape!)}`);
+  if (expected.dtype) check(t.dtype === expected.dtype, () => `${what}: dtype ${t.dtype}, expected ${expected.dtype}`);
+  if (expected.values !== undefined) expectValuesClose(t.dataSync(), flat(expected.values), tol, what);
+}
+
+/** `fn` must throw an error whose message matches `pattern`. */
+export function expectThrows(fn: () => unknown, pattern: RegExp | string): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  check(err !== undefined, () => `expected an error matching ${String(pattern)}, but nothing was thrown`);
+  const msg = err instanceof Error ? err.message : String(err);
+  const ok = typeof pattern === 'string' ? msg.includes(pattern) : pattern.test(msg);
+  check(ok, () => `error message "${msg}" does not match ${String(pattern)}`);
+}

@@ -1,0 +1,19 @@
+import { autodiffCases } from './autodiff';
+import { creationCases } from './creation';
+import { dtypeCases } from './dtypes';
+import { edgeShapeCases } from './edge_shapes';
+import { errorCases } from './errors';
+import { memoryCases } from './memory';
+import { randomCases } from './random';
+
+/** A hand-written conformance check. Throws on failure. */
+export interface ConformanceCase {
+  group: string;
+  name: string;
+  run?: () => void;
+  runAsync?: () => Promise<void>;
+}
+
+export const manualCases: ConformanceCase[] = [
+  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases,
+];

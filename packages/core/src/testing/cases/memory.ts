@@ -1,0 +1,69 @@
+import { grad } from '../../autodiff/gradients';
+import { getEngine } from '../../engine/engine';
+import { dispose, keep, tidy } from '../../memory';
+import * as ops from '../../ops';
+import { check } from '../assertions';
+import type { ConformanceCase } from './index';
+
+const g = 'memory';
+const live = (): number => getEngine().memory().numTensors;
+
+export const memoryCases: ConformanceCase[] = [
+  { group: g, name: 'tidy frees intermediates and keeps the result', run: () => {
+    const before = live();
+    const r = tidy(() => ops.ones([3]).mul(2).add(1).exp());
+    check(live() === before + 1, () => `expected one new tensor, found ${live() - before}`);
+    r.dispose();
+  } },
+  { group: g, name: 'tidy keeps tensors returned in arrays and objects', run: () => {
+    const before = live();
+    const r = tidy(() => ({ a: ops.ones([1]).add(1), list: [ops.zeros([1]).add(2)] }));
+    check(live() === before + 2, () => `expected two tensors, found ${live() - before}`);
+    dispose(r);
+    check(live() === before, () => 'dispose of an object should free its tensors');
+  } },
+  { group: g, name: 'keep() survives tidy', run: () => {
+    const before = live();
+    let kept!: ReturnType<typeof ops.ones>;
+    tidy(() => {
+      kept = keep(ops.ones([2]).add(1));
+    });
+    check(!kept.isDisposed && live() === before + 1, () => 'kept tensor was freed');
+    kept.dispose();
+  } },
+  { group: g, name: 'ops free what they create internally, even outside tidy', run: () => {
+    const x = ops.ones([2, 3]);
+    const before = live();
+    const y = ops.logSumExp(x.add(1), 1);
+    check(live() === before + 2, () => `expected the add result and the logSumExp result, found ${live() - before} tensors`);
+    dispose([x, y]);
+  } },
+  { group: g, name: 'grad leaves only its result behind, also for second derivatives', run: () => {
+    const x = ops.tensor([0.5, 1.5]);
+    const before = live();
+    const d1 = grad((t) => t.sin().mul(t).sum())(x);
+    check(live() === before + 1, () => `first derivative leaked ${live() - before - 1} tensors`);
+    const d2 = grad((t) => grad((u) => u.sin().mul(u).sum())(t).sum())(x);
+    check(live() === before + 2, () => `second derivative leaked ${live() - before - 2} tensors`);
+    dispose([x, d1, d2]);
+  } },
+  { group: g, name: 'Symbol.dispose frees a tensor (using)', run: () => {
+    const before = live();
+    {
+      const t = ops.ones([4]);
+      t[Symbol.dispose ?? Symbol.for('Symbol.dispose')]();
+    }
+    check(live() === before, () => 'Symbol.dispose did not free');
+  } },
+  { group: g, name: 'reshape shares storage: bytes are counted once and freed with the last handle', run: () => {
+    const m0 = getEngine().memory();
+    const a = ops.ones([256]);
+    const b = a.reshape([16, 16]);
+    const m1 = getEngine().memory();
+    check(m1.numBytes - m0.numBytes === 1024 && m1.numDataBuffers - m0.numDataBuffers === 1, () => `reshape copied: ${m1.numBytes - m0.numBytes} bytes`);
+    a.dispose();
+    check(getEngine().memory().numBytes - m0.numBytes === 1024, () => 'storage freed while a view was alive');
+    b.dispose();
+    check(getEngine().memory().numBytes === m0.numBytes, () => 'storage not freed with the last view');
+  } },
+];
