@@ -15,5 +15,8 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    // --expose-gc lets the memory tests exercise the FinalizationRegistry safety net.
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

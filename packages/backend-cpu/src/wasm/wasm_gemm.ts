@@ -13,7 +13,7 @@ const PAGE = 65536;
 /** Below this many multiply-adds, copying into wasm memory costs more than it saves. */
 const SMALL = 16 * 16 * 16;
 
-function decodeBase64(s: string): Uint8Array {
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
