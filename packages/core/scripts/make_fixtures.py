@@ -288,7 +288,31 @@ case('batchNorm', 'batchNorm', {'x': ((2, 3, 4, 4), 'normal'), 'mean': ((3,), 'n
 case('batchNorm 2d input', 'batchNorm', {'x': ((4, 3), 'normal'), 'mean': ((3,), 'normal'), 'variance': ((3,), 'positive')},
      lambda x, mean, variance: bn_eval(x, mean, variance, None, None, 1e-5), {})
 
+def xoshiro_reference(seed, count):
+    """Soma's PRNG written independently from its TypeScript: splitmix32 seeding, then xoshiro128**."""
+    M = 0xFFFFFFFF
+    x = (seed & M) ^ ((seed // 0x100000000) & M)
+    state = []
+    for _ in range(4):
+        x = (x + 0x9E3779B9) & M
+        z = x
+        z = ((z ^ (z >> 16)) * 0x85EBCA6B) & M
+        z = ((z ^ (z >> 13)) * 0xC2B2AE35) & M
+        state.append((z ^ (z >> 16)) & M)
+    s0, s1, s2, s3 = state
+    rotl = lambda v, k: ((v << k) | (v >> (32 - k))) & M
+    out = []
+    for _ in range(count):
+        out.append((rotl((s1 * 5) & M, 7) * 9) & M)
+        t = (s1 << 9) & M
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
+        s3 = rotl(s3, 11)
+    return out
+
+
+PRNG = {str(seed): xoshiro_reference(seed, 8) for seed in (0, 1, 42, 2**32 + 5)}
+
 out = os.path.join(os.path.dirname(__file__), '..', 'src', 'testing', 'fixtures', 'torch_ops.json')
 with open(out, 'w') as f:
-    json.dump({'generator': f'PyTorch {torch.__version__}, make_fixtures.py', 'cases': CASES}, f, separators=(',', ':'))
+    json.dump({'generator': f'PyTorch {torch.__version__}, make_fixtures.py', 'cases': CASES, 'prng': PRNG}, f, separators=(',', ':'))
 print(f'wrote {len(CASES)} cases to {os.path.normpath(out)} ({os.path.getsize(out)} bytes)')

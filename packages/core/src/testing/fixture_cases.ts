@@ -23,6 +23,8 @@ export interface FixtureCase {
 
 export const fixtureCases: FixtureCase[] = (fixtures as unknown as { cases: FixtureCase[] }).cases;
 export const fixtureGenerator: string = (fixtures as unknown as { generator: string }).generator;
+/** First uint32 outputs of Soma's PRNG per seed, from an independent Python implementation. */
+export const prngReference: Record<string, number[]> = (fixtures as unknown as { prng: Record<string, number[]> }).prng;
 
 type Inputs = Record<string, Tensor>;
 type Attrs = Record<string, unknown>;

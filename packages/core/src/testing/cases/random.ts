@@ -1,5 +1,8 @@
 import * as ops from '../../ops';
+import { Prng } from '../../random/prng';
 import { check, expectValuesClose } from '../assertions';
+import { prngReference } from '../fixture_cases';
+import { checkGradients } from '../grad_check';
 import type { ConformanceCase } from './index';
 
 const g = 'random';
@@ -20,12 +23,14 @@ export const randomCases: ConformanceCase[] = [
     expectValuesClose(a, b, { rtol: 0, atol: 0 });
     check(a.some((v, i) => v !== c[i]), () => 'different seeds gave identical values');
   } },
-  { group: g, name: 'seeded values are pinned (identical on every backend and release)', run: () => {
-    // xoshiro128** seeded by splitmix32 with seed 1: first uniforms.
-    const u = ops.randomUniform([3], { seed: 1 }).dataSync();
-    const again = ops.randomUniform([3], { seed: 1, min: 0, max: 1 }).dataSync();
-    expectValuesClose(u, again, { rtol: 0, atol: 0 });
-    check(u.every((v) => v >= 0 && v < 1), () => `uniforms out of [0,1): ${String(u)}`);
+  { group: g, name: 'the generator matches an independent xoshiro128** implementation, and uniforms derive from it', run: () => {
+    for (const [seed, expected] of Object.entries(prngReference)) {
+      const rng = new Prng(Number(seed));
+      const got = expected.map(() => rng.nextUint32());
+      check(got.every((v, i) => v === expected[i]), () => `seed ${seed}: got ${got.join()}, expected ${expected.join()}`);
+      const u = ops.randomUniform([expected.length], { seed: Number(seed) }).dataSync();
+      expectValuesClose(u, expected.map((v) => Math.fround(v / 2 ** 32)), { rtol: 0, atol: 0 }, `uniforms for seed ${seed}`);
+    }
   } },
   { group: g, name: 'randomNormal has the requested mean and std', run: () => {
     const s = stats(ops.randomNormal([20000], { mean: 2, std: 3, seed: 5 }).dataSync());
@@ -59,5 +64,8 @@ export const randomCases: ConformanceCase[] = [
     check(a.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6), () => 'kept values must be scaled by 1/(1-rate)');
     const s = stats(a);
     check(Math.abs(s.mean - 1) < 0.05, () => `mean after dropout ${s.mean}, expected about 1`);
+  } },
+  { group: g, name: 'dropout gradient is the same mask, scaled (central differences)', run: () => {
+    checkGradients((x) => ops.dropout(x, 0.4, { seed: 11 }), [ops.randomNormal([3, 7], { seed: 12 })]);
   } },
 ];
