@@ -33,15 +33,20 @@ function isPointwise(g: ConvGeometry): boolean {
   return g.kh === 1 && g.kw === 1 && a.strides[0] === 1 && a.strides[1] === 1 && a.pads.every((v) => v === 0);
 }
 
-/** Unfolds the input patches of image `img`, group `grp` into col[k, p] (zeros where the window hits padding). */
-function im2col(x: Float32Array, g: ConvGeometry, img: number, grp: number, col: Float32Array): void {
+/**
+ * Moves data between the input planes of image `img`, group `grp` and the patch matrix col[k, p]:
+ * 'gather' is im2col (col ← x, zeros where a window hits padding), 'scatter' its transpose col2im
+ * (x += col). One walk over the geometry serves both so they can never disagree.
+ */
+function patches(mode: 'gather' | 'scatter', x: Float32Array, g: ConvGeometry, img: number, grp: number, col: Float32Array): void {
   const { h, w, cg, kh, kw, oh, ow, p } = g;
   const [sh, sw] = g.attrs.strides;
   const [dh, dw] = g.attrs.dilations;
   const [pt, pl] = g.attrs.pads;
+  const gather = mode === 'gather';
   let row = 0;
   for (let ci = 0; ci < cg; ci++) {
-    const plane = ((img * g.c) + grp * cg + ci) * h * w;
+    const plane = (img * g.c + grp * cg + ci) * h * w;
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++, row++) {
         const base = row * p;
@@ -52,42 +57,19 @@ function im2col(x: Float32Array, g: ConvGeometry, img: number, grp: number, col:
         for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh - pt + ki * dh;
           const o = base + oy * ow;
-          if (iy < 0 || iy >= h) {
+          const inside = iy >= 0 && iy < h;
+          const src = plane + iy * w + xOff;
+          if (!gather) {
+            if (inside) for (let ox = oxLo; ox < oxHi; ox++) x[src + ox * sw] += col[o + ox];
+            continue;
+          }
+          if (!inside) {
             col.fill(0, o, o + ow);
             continue;
           }
-          const src = plane + iy * w + xOff;
           for (let ox = 0; ox < oxLo; ox++) col[o + ox] = 0;
-          if (sw === 1) col.set(x.subarray(src + oxLo, src + oxHi), o + oxLo);
-          else for (let ox = oxLo; ox < oxHi; ox++) col[o + ox] = x[src + ox * sw];
+          for (let ox = oxLo; ox < oxHi; ox++) col[o + ox] = x[src + ox * sw];
           for (let ox = oxHi; ox < ow; ox++) col[o + ox] = 0;
-        }
-      }
-    }
-  }
-}
-
-/** Adds col[k, p] back into the input-shaped gradient (the transpose of im2col). */
-function col2im(col: Float32Array, g: ConvGeometry, img: number, grp: number, dx: Float32Array): void {
-  const { h, w, cg, kh, kw, oh, ow, p } = g;
-  const [sh, sw] = g.attrs.strides;
-  const [dh, dw] = g.attrs.dilations;
-  const [pt, pl] = g.attrs.pads;
-  let row = 0;
-  for (let ci = 0; ci < cg; ci++) {
-    const plane = ((img * g.c) + grp * cg + ci) * h * w;
-    for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++, row++) {
-        const base = row * p;
-        const xOff = kj * dw - pl;
-        const oxLo = Math.min(ow, Math.max(0, Math.ceil(-xOff / sw)));
-        const oxHi = Math.max(oxLo, Math.min(ow, Math.ceil((w - xOff) / sw)));
-        for (let oy = 0; oy < oh; oy++) {
-          const iy = oy * sh - pt + ki * dh;
-          if (iy < 0 || iy >= h) continue;
-          const dst = plane + iy * w + xOff;
-          const o = base + oy * ow;
-          for (let ox = oxLo; ox < oxHi; ox++) dx[dst + ox * sw] += col[o + ox];
         }
       }
     }
@@ -106,7 +88,7 @@ export function conv2d(gemm: Gemm, x: KernelTensor, w: KernelTensor, bias: Kerne
     for (let grp = 0; grp < attrs.group; grp++) {
       let colOff = 0;
       if (pointwise) colOff = (img * g.c + grp * g.cg) * g.p;
-      else im2col(xv, g, img, grp, col);
+      else patches('gather', xv, g, img, grp, col);
       // y[img, grp·mg : (grp+1)·mg, :] = W_grp[mg, k] · col[k, p]
       gemm(g.mg, g.p, g.k, wv, grp * g.mg * g.k, false, col, colOff, false, y, (img * g.m + grp * g.mg) * g.p, false);
     }
@@ -140,7 +122,7 @@ export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTenso
         continue;
       }
       gemm(g.k, g.p, g.mg, wv, grp * g.mg * g.k, true, dyv, dyOff, false, col, 0, false);
-      col2im(col, g, img, grp, dx);
+      patches('scatter', dx, g, img, grp, col);
     }
   }
   return out(dx, inputShape, 'float32');
@@ -157,7 +139,7 @@ export function conv2dBackpropFilter(gemm: Gemm, x: KernelTensor, dy: KernelTens
     for (let grp = 0; grp < attrs.group; grp++) {
       let colOff = 0;
       if (pointwise) colOff = (img * g.c + grp * g.cg) * g.p;
-      else im2col(xv, g, img, grp, col);
+      else patches('gather', xv, g, img, grp, col);
       // dW_grp[mg, k] += dy[img, grp][mg, p] · colᵀ[p, k]
       gemm(g.mg, g.k, g.p, dyv, (img * g.m + grp * g.mg) * g.p, false, col, colOff, true, dw, grp * g.mg * g.k, img > 0);
     }

@@ -18,106 +18,106 @@ function poolShape(xShape: Shape, a: Pool2dAttrs): [number, number, number, numb
 }
 
 /**
- * Visits every pooling window: `visit(plane, outIndex, y0, x0)` with the window's top-left corner
- * in input coordinates (may be negative in the padding).
+ * Max pooling forward (dy null) or backward (dy given: each window's gradient goes to its first
+ * maximum, accumulated into dx). Sharing the argmax walk keeps forward and backward consistent.
  */
-function forEachWindow(xShape: Shape, yShape: Shape, a: Pool2dAttrs, visit: (inPlane: number, o: number, y0: number, x0: number) => void): void {
-  const [n, c, h, w] = xShape;
+function maxPool(x: KernelTensor, a: Pool2dAttrs, yShape: Shape, y: Float32Array | null, dy: Float32Array | null, dx: Float32Array | null): void {
+  const [n, c, h, w] = x.shape;
   const [, , oh, ow] = yShape;
-  for (let pl = 0; pl < n * c; pl++) {
-    const inPlane = pl * h * w;
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        visit(inPlane, (pl * oh + oy) * ow + ox, oy * a.strides[0] - a.pads[0], ox * a.strides[1] - a.pads[1]);
-      }
-    }
-  }
-}
-
-/** Index (into x) of the window's first maximum, or -1 when the window holds only padding. */
-function argmaxInWindow(xv: Float32Array, h: number, w: number, a: Pool2dAttrs, inPlane: number, y0: number, x0: number): number {
   const [kh, kw] = a.kernel_shape;
+  const [sh, sw] = a.strides;
   const [dh, dw] = a.dilations;
-  let best = -1;
-  let bv = -Infinity;
-  for (let i = 0; i < kh; i++) {
-    const iy = y0 + i * dh;
-    if (iy < 0 || iy >= h) continue;
-    for (let j = 0; j < kw; j++) {
-      const ix = x0 + j * dw;
-      if (ix < 0 || ix >= w) continue;
-      const idx = inPlane + iy * w + ix;
-      const v = xv[idx];
-      if (v > bv || best < 0 || Number.isNaN(v)) {
-        bv = v;
-        best = idx;
-        if (Number.isNaN(v)) return best;
+  const xv = f32(x);
+  let o = 0;
+  for (let plane = 0; plane < n * c; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * sh - a.pads[0];
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const x0 = ox * sw - a.pads[1];
+        let best = -1;
+        let bv = -Infinity;
+        for (let i = 0; i < kh; i++) {
+          const iy = y0 + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = x0 + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            const idx = base + iy * w + ix;
+            const v = xv[idx];
+            // NaN wins and sticks, as in PyTorch.
+            if (best < 0 || v > bv || (v !== v && bv === bv)) {
+              bv = v;
+              best = idx;
+            }
+          }
+        }
+        if (y) y[o] = best < 0 ? -Infinity : bv;
+        else if (best >= 0) dx![best] += dy![o];
       }
     }
   }
-  return best;
 }
 
 export function maxPool2d(x: KernelTensor, a: Pool2dAttrs): KernelTensor {
   const yShape = poolShape(x.shape, a);
-  const [, , h, w] = x.shape;
-  const xv = f32(x);
   const y = new Float32Array(yShape[0] * yShape[1] * yShape[2] * yShape[3]);
-  forEachWindow(x.shape, yShape, a, (inPlane, o, y0, x0) => {
-    const i = argmaxInWindow(xv, h, w, a, inPlane, y0, x0);
-    y[o] = i < 0 ? -Infinity : xv[i];
-  });
+  maxPool(x, a, yShape, y, null, null);
   return out(y, yShape, 'float32');
 }
 
 export function maxPool2dGrad(dy: KernelTensor, x: KernelTensor, a: Pool2dAttrs): KernelTensor {
-  const [, , h, w] = x.shape;
-  const xv = f32(x);
-  const dyv = f32(dy);
-  const dx = new Float32Array(xv.length);
-  forEachWindow(x.shape, dy.shape, a, (inPlane, o, y0, x0) => {
-    const i = argmaxInWindow(xv, h, w, a, inPlane, y0, x0);
-    if (i >= 0) dx[i] += dyv[o];
-  });
+  const dx = new Float32Array(f32(x).length);
+  maxPool(x, a, dy.shape, null, f32(dy), dx);
   return out(dx, x.shape, 'float32');
 }
 
-/** The divisor PyTorch uses: the window clipped to the padded input, or to the real input when padding does not count. */
-function windowDivisor(h: number, w: number, a: Pool2dAttrs, y0: number, x0: number): { ys: number; ye: number; xs: number; xe: number; div: number } {
+/**
+ * Average pooling forward (x given: y = window sum / divisor) or backward (dy given: dx += dy /
+ * divisor over the window). The divisor is PyTorch's: the window clipped to the padded input, or to
+ * the real input when padding does not count.
+ */
+function avgPool(inShape: Shape, a: Pool2dAttrs, yShape: Shape, xv: Float32Array | null, y: Float32Array | null, dy: Float32Array | null, dx: Float32Array | null): void {
+  const [n, c, h, w] = inShape;
+  const [, , oh, ow] = yShape;
   const [kh, kw] = a.kernel_shape;
-  const yEndPadded = Math.min(y0 + kh, h + a.pads[2]);
-  const xEndPadded = Math.min(x0 + kw, w + a.pads[3]);
-  const ys = Math.max(y0, 0);
-  const xs = Math.max(x0, 0);
-  const ye = Math.min(yEndPadded, h);
-  const xe = Math.min(xEndPadded, w);
-  const div = a.count_include_pad ? (yEndPadded - y0) * (xEndPadded - x0) : (ye - ys) * (xe - xs);
-  return { ys, ye, xs, xe, div };
+  const [sh, sw] = a.strides;
+  let o = 0;
+  for (let plane = 0; plane < n * c; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * sh - a.pads[0];
+      const yEndPadded = Math.min(y0 + kh, h + a.pads[2]);
+      const ys = Math.max(y0, 0);
+      const ye = Math.min(yEndPadded, h);
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const x0 = ox * sw - a.pads[1];
+        const xEndPadded = Math.min(x0 + kw, w + a.pads[3]);
+        const xs = Math.max(x0, 0);
+        const xe = Math.min(xEndPadded, w);
+        const div = a.count_include_pad ? (yEndPadded - y0) * (xEndPadded - x0) : (ye - ys) * (xe - xs);
+        if (y) {
+          let s = 0;
+          for (let iy = ys; iy < ye; iy++) for (let ix = xs; ix < xe; ix++) s += xv![base + iy * w + ix];
+          y[o] = div > 0 ? s / div : NaN;
+        } else if (div > 0) {
+          const gv = dy![o] / div;
+          for (let iy = ys; iy < ye; iy++) for (let ix = xs; ix < xe; ix++) dx![base + iy * w + ix] += gv;
+        }
+      }
+    }
+  }
 }
 
 export function avgPool2d(x: KernelTensor, a: Pool2dAttrs): KernelTensor {
   const yShape = poolShape(x.shape, a);
-  const [, , h, w] = x.shape;
-  const xv = f32(x);
   const y = new Float32Array(yShape[0] * yShape[1] * yShape[2] * yShape[3]);
-  forEachWindow(x.shape, yShape, a, (inPlane, o, y0, x0) => {
-    const { ys, ye, xs, xe, div } = windowDivisor(h, w, a, y0, x0);
-    let s = 0;
-    for (let iy = ys; iy < ye; iy++) for (let ix = xs; ix < xe; ix++) s += xv[inPlane + iy * w + ix];
-    y[o] = div > 0 ? s / div : NaN;
-  });
+  avgPool(x.shape, a, yShape, f32(x), y, null, null);
   return out(y, yShape, 'float32');
 }
 
 export function avgPool2dGrad(dy: KernelTensor, inputShape: Shape, a: Pool2dAttrs): KernelTensor {
-  const [n, c, h, w] = inputShape;
-  const dyv = f32(dy);
-  const dx = new Float32Array(n * c * h * w);
-  forEachWindow(inputShape, dy.shape, a, (inPlane, o, y0, x0) => {
-    const { ys, ye, xs, xe, div } = windowDivisor(h, w, a, y0, x0);
-    if (div <= 0) return;
-    const g = dyv[o] / div;
-    for (let iy = ys; iy < ye; iy++) for (let ix = xs; ix < xe; ix++) dx[inPlane + iy * w + ix] += g;
-  });
+  const dx = new Float32Array(inputShape[0] * inputShape[1] * inputShape[2] * inputShape[3]);
+  avgPool(inputShape, a, dy.shape, null, null, f32(dy), dx);
   return out(dx, inputShape, 'float32');
 }

@@ -248,7 +248,7 @@ export class Engine {
     t.throwIfDisposed();
     if (t.cell.backendName === backendName) return t.kernelTensor;
     const from = this.backendByName(t.cell.backendName);
-    const kt = this.backendByName(backendName).write(from.readSync(t.cell.dataId).slice(), t.shape, t.dtype);
+    const kt = this.backendByName(backendName).write(from.readSync(t.cell.dataId), t.shape, t.dtype);
     moved.push(kt);
     return kt;
   }

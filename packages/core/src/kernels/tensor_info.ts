@@ -16,7 +16,10 @@ export interface BackendStorage {
   /** Takes ownership of `values` (the caller will not touch it again). */
   write(values: TypedArray, shape: Shape, dtype: DType): KernelTensor;
   read(dataId: DataId): Promise<TypedArray>;
-  /** Synchronous download; backends that cannot (a GPU in a browser) throw, naming `data()` instead. */
+  /**
+   * Synchronous download into an array the caller owns (never the backend's own storage); backends
+   * that cannot (a GPU in a browser) throw, naming `data()` instead. `read` has the same contract.
+   */
   readSync(dataId: DataId): TypedArray;
   disposeData(dataId: DataId): void;
 }

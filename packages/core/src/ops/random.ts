@@ -2,7 +2,7 @@ import type { DType } from '../dtype';
 import { makeTypedArray } from '../dtype';
 import { getEngine } from '../engine/engine';
 import { fail } from '../errors';
-import { prngFor } from '../random/prng';
+import { prngFor, type Prng } from '../random/prng';
 import { checkShape, sizeOf, type Shape } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
 import { convertToTensor } from './convert';
@@ -26,29 +26,29 @@ export function randomUniform(shape: Shape, options: RandomOptions & { min?: num
   return getEngine().upload(data, shape, dtype);
 }
 
-export function randomNormal(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
-  checkShape('randomNormal', shape);
+type NormalOptions = RandomOptions & { mean?: number; std?: number };
+
+function normalSamples(op: string, shape: Shape, options: NormalOptions, draw: (rng: Prng) => number): Tensor {
+  checkShape(op, shape);
   const { mean = 0, std = 1, seed } = options;
-  if (!(std >= 0)) fail('randomNormal', `std must be >= 0, got ${std}`);
+  if (!(std >= 0)) fail(op, `std must be >= 0, got ${std}`);
   const rng = prngFor(seed);
   const data = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.nextNormal();
+  for (let i = 0; i < data.length; i++) data[i] = mean + std * draw(rng);
   return getEngine().upload(data, shape, 'float32');
 }
 
+export function randomNormal(shape: Shape, options: NormalOptions = {}): Tensor {
+  return normalSamples('randomNormal', shape, options, (rng) => rng.nextNormal());
+}
+
 /** Normal samples redrawn until they fall within two standard deviations of the mean (as TF/Keras). */
-export function truncatedNormal(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
-  checkShape('truncatedNormal', shape);
-  const { mean = 0, std = 1, seed } = options;
-  if (!(std >= 0)) fail('truncatedNormal', `std must be >= 0, got ${std}`);
-  const rng = prngFor(seed);
-  const data = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) {
+export function truncatedNormal(shape: Shape, options: NormalOptions = {}): Tensor {
+  return normalSamples('truncatedNormal', shape, options, (rng) => {
     let z = rng.nextNormal();
     while (Math.abs(z) > 2) z = rng.nextNormal();
-    data[i] = mean + std * z;
-  }
-  return getEngine().upload(data, shape, 'float32');
+    return z;
+  });
 }
 
 /**
