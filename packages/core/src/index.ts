@@ -4,7 +4,7 @@ import { installTensorOps } from './tensor';
 installTensorOps(ops);
 
 export * from './ops';
-export { Tensor } from './tensor';
+export { Tensor, isTensor } from './tensor';
 export type { NestedArray, TensorLike } from './tensor';
 export { Variable, variable } from './variable';
 export type { DType, TypedArray, DataTypeMap } from './dtype';

@@ -1,11 +1,11 @@
 import { getEngine, type MemoryInfo } from './engine/engine';
-import { Tensor } from './tensor';
+import { isTensor, type Tensor } from './tensor';
 
 type Container = Tensor | readonly Container[] | { readonly [k: string]: Container } | void | number | string | boolean | null | undefined;
 
 function collect(x: unknown, into: Set<Tensor>, depth = 0): void {
   if (depth > 8 || x === null || x === undefined) return;
-  if (x instanceof Tensor) into.add(x);
+  if (isTensor(x)) into.add(x);
   else if (Array.isArray(x)) for (const v of x) collect(v, into, depth + 1);
   else if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
     for (const v of Object.values(x)) collect(v, into, depth + 1);

@@ -26,6 +26,17 @@ export function installTensorOps(o: typeof Ops): void {
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
+/**
+ * Marks Soma tensors across copies of this module: the ESM and CJS builds, or a bundle such as
+ * @soma/core/testing, each have their own Tensor class, so `instanceof` would reject a tensor
+ * made by another copy.
+ */
+const TENSOR_BRAND = Symbol.for('@soma/core/Tensor');
+
+export function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as { [TENSOR_BRAND]?: boolean })[TENSOR_BRAND] === true;
+}
+
 type Axis = number | readonly number[];
 
 /**
@@ -33,6 +44,7 @@ type Axis = number | readonly number[];
  * function (`soma.add(a, b)`) and as a method (`a.add(b)`).
  */
 export class Tensor {
+  /** @internal */ readonly [TENSOR_BRAND] = true;
   readonly size: number;
   /** @internal */ kept = false;
   private disposed = false;

@@ -1,8 +1,8 @@
 import { getEngine } from '../engine/engine';
 import { fail } from '../errors';
 import type { Tape } from '../engine/tape';
-import type { Tensor, TensorLike } from '../tensor';
-import { Variable } from '../variable';
+import { isTensor, type Tensor, type TensorLike } from '../tensor';
+import type { Variable } from '../variable';
 import { convertToTensor } from '../ops/convert';
 import { gradientsOf } from './backprop';
 
@@ -62,7 +62,7 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Ten
  * the function touched. Keys are variable names.
  */
 export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
-  if (varList) for (const v of varList) if (!(v instanceof Variable)) fail('variableGrads', 'varList must hold only Variables');
+  if (varList) for (const v of varList) if (!isTensor(v) || !v.isVariable()) fail('variableGrads', 'varList must hold only Variables');
   const touched = (tape: Tape): Tensor[] => {
     const seen = new Set<Tensor>();
     for (const node of tape.nodes) for (const t of node.inputs) if (t.isTrainableVariable()) seen.add(t);

@@ -1,7 +1,7 @@
 import { arithmeticType, upcastType, type DType } from '../dtype';
 import type { BinaryOp } from '../kernels';
 import { broadcastShapes } from '../shape';
-import { Tensor, type TensorLike } from '../tensor';
+import { isTensor, type Tensor, type TensorLike } from '../tensor';
 import { cast } from './cast';
 import { where } from './select';
 import { convertToTensor } from './convert';
@@ -91,10 +91,10 @@ export function binaryOp(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Te
   const bIsScalar = typeof bLike === 'number' || typeof bLike === 'boolean';
   let a0: Tensor;
   let b0: Tensor;
-  if (aIsScalar && bLike instanceof Tensor) {
+  if (aIsScalar && isTensor(bLike)) {
     b0 = convertToTensor(bLike, op, 'b');
     a0 = convertToTensor(aLike, op, 'a', scalarType(aLike, b0.dtype));
-  } else if (bIsScalar && aLike instanceof Tensor) {
+  } else if (bIsScalar && isTensor(aLike)) {
     a0 = convertToTensor(aLike, op, 'a');
     b0 = convertToTensor(bLike, op, 'b', scalarType(bLike, a0.dtype));
   } else {

@@ -2,7 +2,7 @@ import { dtypeOfTypedArray, toTypedArray, type DType, type TypedArray } from '..
 import { getEngine } from '../engine/engine';
 import { fail, fmtShape } from '../errors';
 import { checkShape, sizeOf, type Shape } from '../shape';
-import { Tensor, type NestedArray, type TensorLike } from '../tensor';
+import { isTensor, type NestedArray, type Tensor, type TensorLike } from '../tensor';
 
 /** Shape of a nested array, checking it is rectangular. */
 export function inferShape(op: string, values: NestedArray | TypedArray): number[] {
@@ -71,7 +71,7 @@ export function makeTensorFromValues(op: string, values: NestedArray | TypedArra
  * `dtype` when given (the dtype of the other operand, usually).
  */
 export function convertToTensor(x: TensorLike, op: string, arg: string, dtype?: DType): Tensor {
-  if (x instanceof Tensor) {
+  if (isTensor(x)) {
     x.throwIfDisposed();
     return x;
   }
