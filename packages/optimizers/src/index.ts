@@ -1,2 +1,19 @@
-// This package is reserved for a later issue; it exports nothing yet.
-export {};
+export { Optimizer } from './optimizer';
+export type { OptimizerOptions, OptimizerState, GradientPairs } from './optimizer';
+export { Sgd, sgd } from './sgd';
+export type { SgdOptions } from './sgd';
+export { Rmsprop, rmsprop } from './rmsprop';
+export type { RmspropOptions } from './rmsprop';
+export { Adam, AdamW, adam, adamw } from './adam';
+export type { AdamOptions } from './adam';
+export { Adagrad, adagrad } from './adagrad';
+export type { AdagradOptions } from './adagrad';
+export { Adadelta, adadelta } from './adadelta';
+export type { AdadeltaOptions } from './adadelta';
+export { Adamax, adamax } from './adamax';
+export type { AdamaxOptions } from './adamax';
+export { Nadam, nadam } from './nadam';
+export type { NadamOptions } from './nadam';
+export { clipByValue, clipByNorm, clipByGlobalNorm } from './clipping';
+export * as schedules from './schedules';
+export type { LearningRateSchedule } from './schedules';

@@ -59,9 +59,11 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Ten
 
 /**
  * Gradients of a scalar loss with respect to variables: the given ones, or every trainable variable
- * the function touched. Keys are variable names.
+ * the function touched. `grads` and `variables` are keyed by variable name.
  */
-export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+export function variableGrads(
+  f: () => Tensor, varList?: readonly Variable[],
+): { value: Tensor; grads: Record<string, Tensor>; variables: Record<string, Variable> } {
   if (varList) for (const v of varList) if (!isTensor(v) || !v.isVariable()) fail('variableGrads', 'varList must hold only Variables');
   const touched = (tape: Tape): Tensor[] => {
     const seen = new Set<Tensor>();
@@ -71,10 +73,22 @@ export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): {
   const r = varList
     ? gradientsOf('variableGrads', f, varList, undefined, false)
     : gradientsOf('variableGrads', f, [], undefined, true, touched);
-  if (r.value.size !== 1) fail('variableGrads', `the loss must be a scalar, got shape [${r.value.shape.join(',')}]`);
-  const out: Record<string, Tensor> = {};
-  r.sources.forEach((v, i) => (out[(v as Variable).name] = r.grads[i]));
-  return { value: r.value, grads: out };
+  const grads: Record<string, Tensor> = {};
+  const variables: Record<string, Variable> = {};
+  try {
+    if (r.value.size !== 1) fail('variableGrads', `the loss must be a scalar, got shape [${r.value.shape.join(',')}]`);
+    r.sources.forEach((t, i) => {
+      const v = t as Variable;
+      if (variables[v.name] && variables[v.name] !== v) fail('variableGrads', `two different variables are named '${v.name}'; give them distinct names`);
+      variables[v.name] = v;
+      grads[v.name] = r.grads[i];
+    });
+  } catch (err) {
+    for (const g of r.grads) g.dispose();
+    r.value.dispose();
+    throw err;
+  }
+  return { value: r.value, grads, variables };
 }
 
 export interface CustomGradResult {

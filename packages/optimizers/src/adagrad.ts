@@ -1,0 +1,34 @@
+import type { Tensor, Variable } from '@soma/core';
+import { Optimizer, type OptimizerOptions } from './optimizer';
+
+export interface AdagradOptions extends OptimizerOptions {
+  lrDecay?: number;
+  initialAccumulatorValue?: number;
+  epsilon?: number;
+}
+
+/**
+ * Adagrad (Duchi et al.) as torch.optim.Adagrad:
+ *   η_t = η/(1 + (t − 1)·decay);  s ← s + g²;  θ ← θ − η_t·g/(√s + ε)
+ */
+export class Adagrad extends Optimizer {
+  private readonly lrDecay: number;
+  private readonly initial: number;
+  private readonly epsilon: number;
+
+  constructor(options: AdagradOptions = {}) {
+    super('adagrad', options, 0.01);
+    this.lrDecay = options.lrDecay ?? 0;
+    this.initial = options.initialAccumulatorValue ?? 0;
+    this.epsilon = options.epsilon ?? 1e-10;
+  }
+
+  protected update(v: Variable, g: Tensor, lr: number, t: number): void {
+    const sum = this.slot(v, 'sum', this.initial);
+    sum.assign(sum.add(g.square()));
+    const clr = lr / (1 + (t - 1) * this.lrDecay);
+    v.assign(v.sub(g.div(sum.sqrt().add(this.epsilon)).mul(clr)));
+  }
+}
+
+export const adagrad = (options?: AdagradOptions): Adagrad => new Adagrad(options);

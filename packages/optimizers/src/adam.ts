@@ -1,0 +1,72 @@
+import type { Tensor, Variable } from '@soma/core';
+import * as soma from '@soma/core';
+import { Optimizer, type OptimizerOptions } from './optimizer';
+
+export interface AdamOptions extends OptimizerOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Use the running maximum of v (Reddi et al., "On the Convergence of Adam and Beyond"). */
+  amsgrad?: boolean;
+  /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay θ ← θ(1 − ηλ). */
+  weightDecay?: number;
+}
+
+/**
+ * Adam (Kingma & Ba) as torch.optim.Adam, with bias correction by the 1-based step t:
+ *   m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  m̂ = m/(1 − β₁ᵗ);  v̂ = v/(1 − β₂ᵗ)
+ *   θ ← θ − η·m̂/(√v̂ + ε)
+ */
+export class Adam extends Optimizer {
+  protected readonly beta1: number;
+  protected readonly beta2: number;
+  protected readonly epsilon: number;
+  protected readonly amsgrad: boolean;
+  protected readonly weightDecay: number;
+
+  constructor(options: AdamOptions = {}, name = 'adam', defaultWeightDecay = 0) {
+    super(name, options, 0.001);
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    this.amsgrad = options.amsgrad ?? false;
+    this.weightDecay = options.weightDecay ?? defaultWeightDecay;
+  }
+
+  protected update(v: Variable, g0: Tensor, lr: number, t: number): void {
+    const g = this.weightDecay ? g0.add(v.mul(this.weightDecay)) : g0;
+    this.adamStep(v, g, lr, t);
+  }
+
+  protected adamStep(v: Variable, g: Tensor, lr: number, t: number): void {
+    const m = this.slot(v, 'm');
+    const s = this.slot(v, 'v');
+    m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
+    s.assign(s.mul(this.beta2).add(g.square().mul(1 - this.beta2)));
+    let second: Tensor = s;
+    if (this.amsgrad) {
+      const vMax = this.slot(v, 'v_max');
+      vMax.assign(soma.maximum(vMax, s));
+      second = vMax;
+    }
+    const bc1 = 1 - this.beta1 ** t;
+    const bc2 = 1 - this.beta2 ** t;
+    const denom = second.sqrt().div(Math.sqrt(bc2)).add(this.epsilon);
+    v.assign(v.sub(m.div(denom).mul(lr / bc1)));
+  }
+}
+
+/** AdamW (Loshchilov & Hutter): Adam with decoupled weight decay θ ← θ(1 − ηλ), default λ = 0.01 as torch.optim.AdamW. */
+export class AdamW extends Adam {
+  constructor(options: AdamOptions = {}) {
+    super(options, 'adamw', 0.01);
+  }
+
+  protected override update(v: Variable, g: Tensor, lr: number, t: number): void {
+    if (this.weightDecay) v.assign(v.mul(1 - lr * this.weightDecay));
+    this.adamStep(v, g, lr, t);
+  }
+}
+
+export const adam = (options?: AdamOptions): Adam => new Adam(options);
+export const adamw = (options?: AdamOptions): AdamW => new AdamW(options);

@@ -1,0 +1,36 @@
+import * as soma from '@soma/core';
+import type { Tensor, Variable } from '@soma/core';
+import { Optimizer, type OptimizerOptions } from './optimizer';
+
+export interface AdamaxOptions extends OptimizerOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/**
+ * Adamax (Kingma & Ba, §7.1) as torch.optim.Adamax:
+ *   m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  θ ← θ − η/(1 − β₁ᵗ)·m/u
+ */
+export class Adamax extends Optimizer {
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+
+  constructor(options: AdamaxOptions = {}) {
+    super('adamax', options, 0.002);
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+  }
+
+  protected update(v: Variable, g: Tensor, lr: number, t: number): void {
+    const m = this.slot(v, 'm');
+    const u = this.slot(v, 'u');
+    m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
+    u.assign(soma.maximum(u.mul(this.beta2), g.abs().add(this.epsilon)));
+    v.assign(v.sub(m.div(u).mul(lr / (1 - this.beta1 ** t))));
+  }
+}
+
+export const adamax = (options?: AdamaxOptions): Adamax => new Adamax(options);

@@ -1,0 +1,30 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+
+/** Clamps every gradient element to [-value, value] (torch.nn.utils.clip_grad_value_, Keras clipvalue). */
+export function clipByValue(grads: readonly Tensor[], value: number): Tensor[] {
+  if (!(value > 0)) throw new Error(`clipByValue: value must be positive, got ${value}`);
+  return grads.map((g) => soma.clip(g, -value, value));
+}
+
+/** Rescales each gradient on its own so its L2 norm is at most maxNorm (Keras clipnorm). */
+export function clipByNorm(grads: readonly Tensor[], maxNorm: number): Tensor[] {
+  if (!(maxNorm > 0)) throw new Error(`clipByNorm: maxNorm must be positive, got ${maxNorm}`);
+  return grads.map((g) =>
+    soma.tidy(() => {
+      const norm = g.square().sum().sqrt();
+      return g.mul(soma.minimum(1, soma.div(maxNorm, soma.maximum(norm, 1e-12))));
+    }),
+  );
+}
+
+/**
+ * Rescales all gradients together so their joint L2 norm is at most maxNorm, by
+ * maxNorm / (norm + 1e-6) when it is larger — torch.nn.utils.clip_grad_norm_'s formula.
+ */
+export function clipByGlobalNorm(grads: readonly Tensor[], maxNorm: number): { grads: Tensor[]; norm: number } {
+  if (!(maxNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
+  const norm = Math.sqrt(grads.reduce((acc, g) => acc + soma.tidy(() => g.square().sum().dataSync()[0]), 0));
+  const scale = maxNorm / (norm + 1e-6);
+  return { grads: grads.map((g) => (scale < 1 ? g.mul(scale) : g.clone())), norm };
+}

@@ -1,0 +1,141 @@
+import * as soma from '@soma/core';
+import type { Tensor, Variable } from '@soma/core';
+import { clipByGlobalNorm, clipByNorm, clipByValue } from './clipping';
+import type { LearningRateSchedule } from './schedules';
+
+export interface OptimizerOptions {
+  /** A number or a schedule of the step count. */
+  learningRate?: number | LearningRateSchedule;
+  /** Clamp each gradient element to [-clipValue, clipValue] before the update. */
+  clipValue?: number;
+  /** Rescale each gradient whose L2 norm exceeds clipNorm. */
+  clipNorm?: number;
+  /** Rescale all gradients together when their joint L2 norm exceeds globalClipNorm. */
+  globalClipNorm?: number;
+}
+
+/** Gradients paired with the variables they belong to (also accepted as a Map). */
+export type GradientPairs = ReadonlyArray<readonly [Variable, Tensor]> | ReadonlyMap<Variable, Tensor>;
+
+/** Serializable optimizer state: the step count and every slot (moments, accumulators) by variable name. */
+export interface OptimizerState {
+  optimizer: string;
+  iterations: number;
+  slots: Record<string, Record<string, Tensor>>;
+}
+
+function isMap(g: GradientPairs): g is ReadonlyMap<Variable, Tensor> {
+  return g instanceof Map;
+}
+
+/**
+ * Base of every optimizer: clipping, the learning-rate schedule, the step count and per-variable
+ * slots live here; subclasses write only their update rule (`update`).
+ */
+export abstract class Optimizer {
+  /** Number of updates applied so far. */
+  iterations = 0;
+  readonly learningRate: number | LearningRateSchedule;
+  private readonly clip: Pick<OptimizerOptions, 'clipValue' | 'clipNorm' | 'globalClipNorm'>;
+  private readonly slots = new Map<Variable, Map<string, Variable>>();
+
+  protected constructor(readonly name: string, options: OptimizerOptions, defaultLearningRate: number) {
+    this.learningRate = options.learningRate ?? defaultLearningRate;
+    if (typeof this.learningRate === 'number' && !(this.learningRate >= 0)) {
+      throw new Error(`${name}: learningRate must be a non-negative number or a schedule, got ${this.learningRate}`);
+    }
+    this.clip = { clipValue: options.clipValue, clipNorm: options.clipNorm, globalClipNorm: options.globalClipNorm };
+  }
+
+  /** The learning rate the next update will use. */
+  currentLearningRate(): number {
+    return typeof this.learningRate === 'number' ? this.learningRate : this.learningRate.at(this.iterations);
+  }
+
+  /**
+   * Computes the gradients of `loss` for `varList` (default: every trainable variable it uses),
+   * applies one update, and returns the loss (the caller disposes it).
+   */
+  minimize(loss: () => Tensor, varList?: readonly Variable[]): Tensor {
+    const { value, grads, variables } = soma.variableGrads(loss, varList);
+    try {
+      this.applyGradients(Object.keys(grads).map((k) => [variables[k], grads[k]] as const));
+    } finally {
+      soma.dispose(grads);
+    }
+    return value;
+  }
+
+  /** One update of every variable from its gradient. The gradients are not disposed. */
+  applyGradients(gradients: GradientPairs): void {
+    const pairs: (readonly [Variable, Tensor])[] = isMap(gradients) ? [...gradients.entries()] : [...gradients];
+    for (const [v, g] of pairs) {
+      if (!v || !v.isVariable()) throw new Error(`${this.name}.applyGradients: expected [Variable, gradient] pairs`);
+      if (g.shape.length !== v.shape.length || g.shape.some((d, i) => d !== v.shape[i])) {
+        throw new Error(`${this.name}.applyGradients: gradient for '${v.name}' has shape [${g.shape.join(',')}] but the variable is [${v.shape.join(',')}]`);
+      }
+    }
+    const lr = this.currentLearningRate();
+    this.iterations++;
+    soma.tidy(() => {
+      let grads = pairs.map(([, g]) => g);
+      if (this.clip.globalClipNorm !== undefined) grads = clipByGlobalNorm(grads, this.clip.globalClipNorm).grads;
+      if (this.clip.clipNorm !== undefined) grads = clipByNorm(grads, this.clip.clipNorm);
+      if (this.clip.clipValue !== undefined) grads = clipByValue(grads, this.clip.clipValue);
+      pairs.forEach(([v], i) => this.update(v, grads[i], lr, this.iterations));
+    });
+  }
+
+  /** Applies this optimizer's rule to one variable. `t` is the 1-based step number. Runs inside tidy. */
+  protected abstract update(v: Variable, g: Tensor, lr: number, t: number): void;
+
+  protected hasSlot(v: Variable, name: string): boolean {
+    return this.slots.get(v)?.has(name) ?? false;
+  }
+
+  /** A per-variable state tensor (created on first use, filled with `init`). */
+  protected slot(v: Variable, name: string, init = 0): Variable {
+    let byName = this.slots.get(v);
+    if (!byName) this.slots.set(v, (byName = new Map()));
+    let s = byName.get(name);
+    if (!s) {
+      s = soma.tidy(() => soma.variable(soma.fill(v.shape, init), false, `${v.name}/${name}`));
+      byName.set(name, s);
+    }
+    return s;
+  }
+
+  /** Copies of the step count and all slots, keyed by variable name (for checkpoints). */
+  getState(): OptimizerState {
+    const slots: OptimizerState['slots'] = {};
+    for (const [v, byName] of this.slots) {
+      slots[v.name] = {};
+      for (const [k, s] of byName) slots[v.name][k] = s.clone();
+    }
+    return { optimizer: this.name, iterations: this.iterations, slots };
+  }
+
+  /** Restores a state from getState(); slots are matched to `variables` by name. */
+  setState(state: OptimizerState, variables: readonly Variable[]): void {
+    if (state.optimizer !== this.name) throw new Error(`${this.name}.setState: the state was saved by '${state.optimizer}'`);
+    const byName = new Map(variables.map((v) => [v.name, v]));
+    for (const [varName, slotTensors] of Object.entries(state.slots)) {
+      const v = byName.get(varName);
+      if (!v) throw new Error(`${this.name}.setState: no variable named '${varName}' among the ${variables.length} given`);
+      for (const [slotName, t] of Object.entries(slotTensors)) {
+        const s = this.slot(v, slotName);
+        if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
+          throw new Error(`${this.name}.setState: slot '${varName}/${slotName}' is [${t.shape.join(',')}], the variable is [${s.shape.join(',')}]`);
+        }
+        s.assign(t);
+      }
+    }
+    this.iterations = state.iterations;
+  }
+
+  /** Frees every slot. */
+  dispose(): void {
+    for (const byName of this.slots.values()) for (const s of byName.values()) s.dispose();
+    this.slots.clear();
+  }
+}

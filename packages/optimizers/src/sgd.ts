@@ -1,0 +1,45 @@
+import type { Tensor, Variable } from '@soma/core';
+import { Optimizer, type OptimizerOptions } from './optimizer';
+
+export interface SgdOptions extends OptimizerOptions {
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient (PyTorch's weight_decay). */
+  weightDecay?: number;
+}
+
+/**
+ * Stochastic gradient descent as torch.optim.SGD:
+ *   g ← g + λθ;  b ← μb + (1 − τ)g (b₁ = g);  g ← g + μb (Nesterov) or b;  θ ← θ − η·g
+ */
+export class Sgd extends Optimizer {
+  private readonly momentum: number;
+  private readonly dampening: number;
+  private readonly nesterov: boolean;
+  private readonly weightDecay: number;
+
+  constructor(options: SgdOptions = {}) {
+    super('sgd', options, 0.01);
+    this.momentum = options.momentum ?? 0;
+    this.dampening = options.dampening ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    this.weightDecay = options.weightDecay ?? 0;
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error('sgd: nesterov needs momentum > 0 and dampening 0');
+  }
+
+  protected update(v: Variable, g0: Tensor, lr: number): void {
+    let g = this.weightDecay ? g0.add(v.mul(this.weightDecay)) : g0;
+    if (this.momentum) {
+      // The buffer starts as the first gradient itself (no dampening), as in PyTorch.
+      const first = !this.hasSlot(v, 'momentum');
+      const b = this.slot(v, 'momentum');
+      const next = first ? g : b.mul(this.momentum).add(g.mul(1 - this.dampening));
+      b.assign(next);
+      g = this.nesterov ? g.add(next.mul(this.momentum)) : next;
+    }
+    v.assign(v.sub(g.mul(lr)));
+  }
+}
+
+export const sgd = (options?: SgdOptions): Sgd => new Sgd(options);
