@@ -35,7 +35,8 @@ function isMap(g: GradientPairs): g is ReadonlyMap<Variable, Tensor> {
 export abstract class Optimizer {
   /** Number of updates applied so far. */
   iterations = 0;
-  readonly learningRate: number | LearningRateSchedule;
+  /** A number or a schedule; callbacks such as reduceLROnPlateau change it between epochs. */
+  learningRate: number | LearningRateSchedule;
   private readonly clip: Pick<OptimizerOptions, 'clipValue' | 'clipNorm' | 'globalClipNorm'>;
   private readonly slots = new Map<Variable, Map<string, Variable>>();
 

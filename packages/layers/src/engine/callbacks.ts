@@ -1,0 +1,57 @@
+import type { LayersModel } from './model';
+
+/** Values reported to callbacks: loss, metrics and their val_ counterparts. */
+export type Logs = Record<string, number>;
+
+/**
+ * Hooks into fit/evaluate/predict. Override what you need; every hook may be async and is awaited.
+ * `this.model` is set before training starts.
+ */
+export class Callback {
+  model!: LayersModel;
+  params: { epochs: number; samples: number | null; batchSize: number; steps: number | null; verbose: number } = { epochs: 0, samples: null, batchSize: 0, steps: null, verbose: 0 };
+  setModel(model: LayersModel): void {
+    this.model = model;
+  }
+  async onTrainBegin(_logs?: Logs): Promise<void> {}
+  async onTrainEnd(_logs?: Logs): Promise<void> {}
+  async onEpochBegin(_epoch: number, _logs?: Logs): Promise<void> {}
+  async onEpochEnd(_epoch: number, _logs?: Logs): Promise<void> {}
+  async onBatchBegin(_batch: number, _logs?: Logs): Promise<void> {}
+  async onBatchEnd(_batch: number, _logs?: Logs): Promise<void> {}
+}
+
+/** What fit returns: the epochs run and each logged value per epoch. */
+export class History extends Callback {
+  epoch: number[] = [];
+  history: Record<string, number[]> = {};
+  override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+/** Plain functions as callbacks: `{ onEpochEnd: (epoch, logs) => ... }`. */
+export type CallbackHooks = Partial<Pick<Callback, 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd'>>;
+
+export class FunctionCallback extends Callback {
+  constructor(private readonly hooks: CallbackHooks) {
+    super();
+  }
+  override async onTrainBegin(logs?: Logs) { await this.hooks.onTrainBegin?.(logs); }
+  override async onTrainEnd(logs?: Logs) { await this.hooks.onTrainEnd?.(logs); }
+  override async onEpochBegin(e: number, logs?: Logs) { await this.hooks.onEpochBegin?.(e, logs); }
+  override async onEpochEnd(e: number, logs?: Logs) { await this.hooks.onEpochEnd?.(e, logs); }
+  override async onBatchBegin(b: number, logs?: Logs) { await this.hooks.onBatchBegin?.(b, logs); }
+  override async onBatchEnd(b: number, logs?: Logs) { await this.hooks.onBatchEnd?.(b, logs); }
+}
+
+/** Runs a list of callbacks in order. */
+export class CallbackList {
+  constructor(readonly callbacks: Callback[]) {}
+  async call<K extends 'onTrainBegin' | 'onTrainEnd'>(hook: K, logs?: Logs): Promise<void>;
+  async call<K extends 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd'>(hook: K, n: number, logs?: Logs): Promise<void>;
+  async call(hook: keyof CallbackHooks, a?: number | Logs, b?: Logs): Promise<void> {
+    for (const c of this.callbacks) await (c[hook] as (x?: number | Logs, y?: Logs) => Promise<void>).call(c, a, b);
+  }
+}

@@ -1,0 +1,238 @@
+import * as soma from '@soma/core';
+import type { DType, Tensor, Variable } from '@soma/core';
+import { getInitializer, type InitializerSpec } from '../initializers';
+import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
+import { getConstraint, type Constraint, type ConstraintSpec } from '../constraints';
+import { compatible, fmt, type LayerShape } from './shapes';
+import { isSymbolic, SymbolicTensor } from './symbolic';
+
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  /** Shape of one sample, without the batch dimension: makes this the first layer of a Sequential. */
+  inputShape?: readonly (number | null)[];
+  batchSize?: number;
+  dtype?: DType;
+  /** Penalty on the layer's output, added to the loss. */
+  activityRegularizer?: RegularizerSpec;
+}
+
+export interface CallArgs {
+  /** Training mode: dropout drops, batch normalization uses batch statistics. */
+  training?: boolean;
+  /** Extra inputs some layers take (initial states of recurrent layers). */
+  [key: string]: unknown;
+}
+
+/** Inputs a layer accepts: one tensor or several (merge layers). */
+export type LayerInput = Tensor | Tensor[];
+export type SymbolicInput = SymbolicTensor | SymbolicTensor[];
+
+/** JSON-friendly description of a layer, enough to rebuild it (`getConfig`). */
+export type LayerConfig = Record<string, unknown>;
+
+export interface LayerWeight {
+  readonly variable: Variable;
+  readonly trainable: boolean;
+  readonly constraint: Constraint | null;
+}
+
+const nameCounts = new Map<string, number>();
+
+/** Keras-style unique names: dense, dense_1, dense_2, ... */
+export function uniqueName(prefix: string): string {
+  const n = nameCounts.get(prefix) ?? 0;
+  nameCounts.set(prefix, n + 1);
+  return n === 0 ? prefix : `${prefix}_${n}`;
+}
+
+function snake(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/**
+ * The base of every layer. Subclasses implement `build` (create weights from the input shape),
+ * `call` (the forward computation on tensors), `computeOutputShape` and `getConfig`.
+ */
+export abstract class Layer {
+  /** The registered class name, used in saved models and summary(). */
+  abstract readonly className: string;
+  readonly name: string;
+  trainable: boolean;
+  built = false;
+  readonly batchInputShape: LayerShape | null;
+  readonly dtype: DType;
+  protected readonly weightsList: LayerWeight[] = [];
+  private readonly activityRegularizer: Regularizer | null;
+  /** Penalties collected during the last training call (activity regularization). */
+  private activityLosses: Tensor[] = [];
+  /** Output shape of the last symbolic call, for summary(). */
+  lastOutputShape: LayerShape | LayerShape[] | null = null;
+
+  constructor(args: LayerArgs = {}, defaultPrefix?: string) {
+    this.name = args.name ?? uniqueName(defaultPrefix ?? snake(new.target.name));
+    this.trainable = args.trainable ?? true;
+    this.batchInputShape = args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : null;
+    this.dtype = args.dtype ?? 'float32';
+    this.activityRegularizer = getRegularizer(args.activityRegularizer ?? null);
+  }
+
+  /** Creates the weights for inputs of this shape (batch dimension included, may be null). */
+  build(_inputShape: LayerShape | LayerShape[]): void {
+    this.built = true;
+  }
+
+  /** The forward computation on concrete tensors. */
+  abstract call(inputs: LayerInput, args: CallArgs): Tensor | Tensor[];
+
+  /** Output shape for an input shape; the default is "same as the input". */
+  computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape | LayerShape[] {
+    return inputShape;
+  }
+
+  /** The layer's own options; subclasses add theirs to these. */
+  getConfig(): LayerConfig {
+    const c: LayerConfig = { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    if (this.batchInputShape) c.batchInputShape = this.batchInputShape;
+    return c;
+  }
+
+  /** Checks inputs against what the layer was built for; throws `dense_1 expects [*, 3], got [32, 4]`. */
+  protected checkInput(shapes: LayerShape[]): void {
+    const expected = this.expectedInputShapes();
+    if (!expected) return;
+    shapes.forEach((s, i) => {
+      const e = expected[i];
+      if (e && !compatible(e, s)) throw new Error(`${this.name} expects ${fmt(e)}, got ${fmt(s)}`);
+    });
+  }
+
+  /** Input shapes fixed at build time (null where any shape is fine). */
+  protected expectedInputShapes(): (LayerShape | null)[] | null {
+    return this.builtInputShapes;
+  }
+
+  private builtInputShapes: (LayerShape | null)[] | null = null;
+
+  /**
+   * Applies the layer: to tensors it computes (building first if needed); to symbolic tensors it
+   * records a node of a functional model and returns symbolic outputs.
+   */
+  apply(inputs: SymbolicInput, args?: CallArgs): SymbolicTensor | SymbolicTensor[];
+  apply(inputs: LayerInput, args?: CallArgs): Tensor | Tensor[];
+  apply(inputs: LayerInput | SymbolicInput, args: CallArgs = {}): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
+    const list = (Array.isArray(inputs) ? inputs : [inputs]) as (Tensor | SymbolicTensor)[];
+    if (list.length === 0) throw new Error(`${this.name}: called with no inputs`);
+    const shapes: LayerShape[] = list.map((t) => (isSymbolic(t) ? t.shape : [null, ...t.shape.slice(1)]));
+    const shapeArg = Array.isArray(inputs) ? shapes : shapes[0];
+    if (!this.built) {
+      if (this.batchInputShape && !Array.isArray(inputs)) this.checkAgainst(this.batchInputShape, shapes[0]);
+      this.build(shapeArg);
+      this.built = true;
+      this.builtInputShapes = this.recordBuiltShapes(shapes);
+    }
+    this.checkInput(list.map((t) => (isSymbolic(t) ? t.shape : t.shape)));
+    if (list.every(isSymbolic)) {
+      const out = this.computeOutputShape(shapeArg);
+      this.lastOutputShape = out;
+      const symbolicInputs = [...(list as SymbolicTensor[])];
+      const extra = Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'training'));
+      const listInput = Array.isArray(inputs);
+      if (isShapeList(out)) return out.map((s, i) => new SymbolicTensor(s, this.outputDType(), this, symbolicInputs, i, extra, listInput));
+      return new SymbolicTensor(out as LayerShape, this.outputDType(), this, symbolicInputs, 0, extra, listInput);
+    }
+    if (list.some(isSymbolic)) throw new Error(`${this.name}: cannot mix symbolic and concrete tensors in one call`);
+    const result = this.call(inputs as LayerInput, args);
+    if (this.activityRegularizer && args.training) {
+      const outs = Array.isArray(result) ? result : [result];
+      for (const o of outs) this.activityLosses.push(this.activityRegularizer.apply(o));
+    }
+    return result;
+  }
+
+  private checkAgainst(expected: LayerShape, actual: LayerShape): void {
+    if (!compatible(expected, actual)) throw new Error(`${this.name} expects ${fmt(expected)}, got ${fmt(actual)}`);
+  }
+
+  /** What later calls are checked against: the built shape with the batch dimension left open. */
+  protected recordBuiltShapes(shapes: LayerShape[]): (LayerShape | null)[] {
+    return shapes.map((s) => [null, ...s.slice(1)]);
+  }
+
+  protected outputDType(): DType {
+    return 'float32';
+  }
+
+  /** Creates a weight variable named `<layer>/<name>`. */
+  protected addWeight(
+    name: string, shape: readonly number[], initializer: InitializerSpec,
+    options: { trainable?: boolean; regularizer?: RegularizerSpec; constraint?: ConstraintSpec; dtype?: DType } = {},
+  ): Variable {
+    const init = getInitializer(initializer);
+    const trainable = options.trainable ?? true;
+    const variable = soma.tidy(() => soma.variable(init.apply(shape, options.dtype ?? 'float32'), trainable, `${this.name}/${name}`));
+    this.weightsList.push({ variable, trainable, constraint: getConstraint(options.constraint ?? null) });
+    const reg = getRegularizer(options.regularizer ?? null);
+    if (reg) this.weightRegularizers.push([variable, reg]);
+    return variable;
+  }
+
+  private readonly weightRegularizers: [Variable, Regularizer][] = [];
+
+  /** Regularization penalties to add to the loss: weight penalties plus activity penalties of the last training call. */
+  regularizationLosses(): Tensor[] {
+    const losses = this.weightRegularizers.filter(([v]) => this.trainable && v.trainable).map(([v, r]) => r.apply(v));
+    losses.push(...this.activityLosses);
+    this.activityLosses = [];
+    return losses;
+  }
+
+  /** Applies weight constraints after an optimizer step. */
+  applyConstraints(): void {
+    for (const w of this.weightsList) {
+      if (w.constraint) soma.tidy(() => w.variable.assign(w.constraint!.apply(w.variable)));
+    }
+  }
+
+  get weights(): Variable[] {
+    return this.weightsList.map((w) => w.variable);
+  }
+
+  get trainableWeights(): Variable[] {
+    return this.trainable ? this.weightsList.filter((w) => w.trainable).map((w) => w.variable) : [];
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    return this.trainable ? this.weightsList.filter((w) => !w.trainable).map((w) => w.variable) : this.weights;
+  }
+
+  countParams(): number {
+    return this.weights.reduce((a, v) => a + v.size, 0);
+  }
+
+  /** Copies of the weight values, in creation order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((v) => v.clone());
+  }
+
+  /** Sets weight values in creation order; shapes must match. */
+  setWeights(values: readonly Tensor[]): void {
+    const ws = this.weights;
+    if (values.length !== ws.length) throw new Error(`${this.name}.setWeights: expected ${ws.length} tensors, got ${values.length}`);
+    ws.forEach((v, i) => {
+      const t = values[i];
+      if (t.shape.length !== v.shape.length || t.shape.some((d, j) => d !== v.shape[j])) {
+        throw new Error(`${this.name}.setWeights: weight '${v.name}' is [${v.shape.join(',')}], got [${t.shape.join(',')}]`);
+      }
+      v.assign(t);
+    });
+  }
+
+  dispose(): void {
+    for (const w of this.weightsList) w.variable.dispose();
+  }
+}
+
+function isShapeList(s: LayerShape | LayerShape[]): s is LayerShape[] {
+  return s.length > 0 && Array.isArray(s[0]);
+}

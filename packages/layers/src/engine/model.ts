@@ -1,0 +1,208 @@
+import type { Tensor, Variable } from '@soma/core';
+import { adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd, type Optimizer } from '@soma/optimizers';
+import { getLoss, type LossFn, type LossName } from '../losses';
+import { getMetric, type Metric, type MetricName } from '../metrics';
+import { summaryLines } from '../summary';
+import type { History } from './callbacks';
+import { runGraph, topologicalNodes, type GraphNode } from './graph';
+import { InputLayer } from './input_layer';
+import { Layer, type CallArgs, type LayerConfig, type LayerInput } from './layer';
+import type { LayerShape } from './shapes';
+import type { SymbolicTensor } from './symbolic';
+import { evaluate, fit, predict, trainOnBatch, type DataBatch, type EvaluateArgs, type FitArgs } from './training';
+
+const OPTIMIZERS = { sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam } as const;
+export type OptimizerName = keyof typeof OPTIMIZERS;
+
+export interface CompileArgs {
+  optimizer: Optimizer | OptimizerName;
+  /** One loss for every output, or one per output. */
+  loss: LossName | LossFn | (LossName | LossFn)[];
+  metrics?: (MetricName | Metric)[];
+}
+
+/** What compile() resolved: the optimizer, a loss per output and metric factories per output. */
+export interface TrainingConfig {
+  optimizer: Optimizer;
+  losses: LossFn[];
+  lossNames: (string | null)[];
+  /** Fresh metric objects per output (each fit/evaluate resets them). */
+  metrics: Metric[][];
+}
+
+/**
+ * A model: a graph of layers from symbolic inputs to outputs (the functional API), itself usable
+ * as a layer. compile() chooses optimizer, loss and metrics; fit/evaluate/predict run them.
+ */
+export class LayersModel extends Layer {
+  readonly className: string = 'Model';
+  inputs: SymbolicTensor[] = [];
+  outputs: SymbolicTensor[] = [];
+  protected nodes: GraphNode[] = [];
+  /** Set by callbacks (earlyStopping) to end fit after the current epoch. */
+  stopTraining = false;
+  training: TrainingConfig | null = null;
+  /** The History of the last fit. */
+  history: History | null = null;
+
+  constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, prefix = 'model') {
+    super({ name: args?.name }, prefix);
+    if (args) this.setGraph(Array.isArray(args.inputs) ? args.inputs : [args.inputs], Array.isArray(args.outputs) ? args.outputs : [args.outputs]);
+  }
+
+  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): void {
+    for (const i of inputs) {
+      if (!(i.sourceLayer instanceof InputLayer)) throw new Error(`model: inputs must come from input(), got an output of '${i.sourceLayer.name}'`);
+    }
+    this.inputs = inputs;
+    this.outputs = outputs;
+    this.nodes = topologicalNodes(inputs, outputs);
+    this.built = true;
+  }
+
+  /** Every layer once, inputs first, in the order data flows. */
+  get layers(): Layer[] {
+    const seen: Layer[] = this.inputs.map((i) => i.sourceLayer);
+    for (const n of this.nodes) if (!seen.includes(n.layer)) seen.push(n.layer);
+    return seen;
+  }
+
+  getLayer(name: string): Layer {
+    const l = this.layers.find((x) => x.name === name);
+    if (!l) throw new Error(`${this.name}: no layer named '${name}' (layers: ${this.layers.map((x) => x.name).join(', ')})`);
+    return l;
+  }
+
+  override get weights(): Variable[] {
+    return unique(this.layers.flatMap((l) => l.weights));
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? unique(this.layers.flatMap((l) => l.trainableWeights)) : [];
+  }
+
+  override get nonTrainableWeights(): Variable[] {
+    const t = new Set(this.trainableWeights);
+    return this.weights.filter((w) => !t.has(w));
+  }
+
+  override regularizationLosses(): Tensor[] {
+    return this.layers.flatMap((l) => l.regularizationLosses());
+  }
+
+  override applyConstraints(): void {
+    for (const l of this.layers) l.applyConstraints();
+  }
+
+  override countParams(): number {
+    return this.weights.reduce((a, v) => a + v.size, 0);
+  }
+
+  /** Runs the graph on concrete tensors (one per model input). */
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor | Tensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length !== this.inputs.length) throw new Error(`${this.name}: expects ${this.inputs.length} input tensor(s), got ${list.length}`);
+    const outs = runGraph(this.nodes, this.inputs, list, this.outputs, args);
+    return outs.length === 1 ? outs[0] : outs;
+  }
+
+  override computeOutputShape(): LayerShape | LayerShape[] {
+    const shapes = this.outputs.map((o) => o.shape);
+    return shapes.length === 1 ? shapes[0] : shapes;
+  }
+
+  compile(args: CompileArgs): void {
+    const optimizer = typeof args.optimizer === 'string' ? makeOptimizer(args.optimizer) : args.optimizer;
+    const lossSpecs = Array.isArray(args.loss) ? args.loss : this.outputs.map(() => args.loss as LossName | LossFn);
+    if (lossSpecs.length !== Math.max(1, this.outputs.length)) throw new Error(`${this.name}.compile: ${this.outputs.length} outputs need ${this.outputs.length} losses, got ${lossSpecs.length}`);
+    const losses = lossSpecs.map(getLoss);
+    const lossNames = lossSpecs.map((l) => (typeof l === 'string' ? l : null));
+    const metrics = this.outputs.map((o, i) => (args.metrics ?? []).map((m) => getMetric(m, lossNames[i], o.shape[o.shape.length - 1] ?? null)));
+    this.training = { optimizer, losses, lossNames, metrics };
+  }
+
+  /** Trains on tensors (x, y) or on an async iterable of { xs, ys } batches (a @soma/data Dataset). */
+  fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: FitArgs): Promise<History>;
+  fit(dataset: AsyncIterable<DataBatch> | Iterable<DataBatch>, args?: FitArgs): Promise<History>;
+  fit(a: Tensor | Tensor[] | AsyncIterable<DataBatch> | Iterable<DataBatch>, b?: Tensor | Tensor[] | FitArgs, c?: FitArgs): Promise<History> {
+    return fit(this, a, b, c);
+  }
+
+  /** Loss and metrics over the data, batch by batch, without training. */
+  evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: EvaluateArgs): Promise<Record<string, number>>;
+  evaluate(dataset: AsyncIterable<DataBatch> | Iterable<DataBatch>, args?: EvaluateArgs): Promise<Record<string, number>>;
+  evaluate(a: Tensor | Tensor[] | AsyncIterable<DataBatch> | Iterable<DataBatch>, b?: Tensor | Tensor[] | EvaluateArgs, c?: EvaluateArgs): Promise<Record<string, number>> {
+    return evaluate(this, a, b, c);
+  }
+
+  /** Outputs for x, computed batch by batch in inference mode. */
+  predict(x: Tensor | Tensor[], args: { batchSize?: number } = {}): Tensor | Tensor[] {
+    return predict(this, x, args.batchSize ?? 32);
+  }
+
+  /** One optimizer step on one batch; returns the loss and metrics of that batch. */
+  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[]): Promise<Record<string, number>> {
+    return trainOnBatch(this, x, y);
+  }
+
+  /** Prints (and returns) the Keras-style table of layers, output shapes and parameter counts. */
+  summary(print: (line: string) => void = console.log): string {
+    const lines = summaryLines(this);
+    for (const l of lines) print(l);
+    return lines.join('\n');
+  }
+
+  override getWeights(): Tensor[] {
+    return this.weights.map((v) => v.clone());
+  }
+
+  override setWeights(values: readonly Tensor[]): void {
+    const ws = this.weights;
+    if (values.length !== ws.length) throw new Error(`${this.name}.setWeights: expected ${ws.length} tensors, got ${values.length}`);
+    ws.forEach((v, i) => {
+      if (values[i].shape.join() !== v.shape.join()) throw new Error(`${this.name}.setWeights: '${v.name}' is [${v.shape.join(',')}], got [${values[i].shape.join(',')}]`);
+      v.assign(values[i]);
+    });
+  }
+
+  override getConfig(): LayerConfig {
+    const ref = (s: SymbolicTensor) => [s.sourceLayer.name, this.nodeIndexOf(s), s.outputIndex];
+    return {
+      name: this.name,
+      layers: this.layers.map((l) => ({
+        className: l.className,
+        config: l.getConfig(),
+        inboundNodes: this.nodes.filter((n) => n.layer === l).map((n) => ({ inputs: n.inputs.map(ref), list: n.listInput, args: n.args })),
+      })),
+      inputLayers: this.inputs.map(ref),
+      outputLayers: this.outputs.map(ref),
+    };
+  }
+
+  /** Which call of its layer produced `s` (shared layers have several). */
+  nodeIndexOf(s: SymbolicTensor): number {
+    if (s.inputs.length === 0) return 0;
+    return this.nodes.filter((n) => n.layer === s.sourceLayer).findIndex((n) => n.inputs === s.inputs);
+  }
+
+  override dispose(): void {
+    for (const l of this.layers) l.dispose();
+    this.training?.optimizer.dispose();
+  }
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function makeOptimizer(name: string): Optimizer {
+  const make = OPTIMIZERS[name as OptimizerName] as (() => Optimizer) | undefined;
+  if (!make) throw new Error(`unknown optimizer '${name}'; valid names: ${Object.keys(OPTIMIZERS).join(', ')}`);
+  return make();
+}
+
+/** Functional API: a model from symbolic inputs to outputs. */
+export function model(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string }): LayersModel {
+  return new LayersModel(args);
+}
+

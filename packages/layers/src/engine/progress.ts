@@ -1,0 +1,76 @@
+import { Callback, type Logs } from './callbacks';
+
+interface Sink {
+  isTTY: boolean;
+  write(s: string): void;
+}
+
+/** stdout in Node; console.log elsewhere (browsers), which can only print whole lines. */
+function defaultSink(): Sink {
+  const proc = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): void } } }).process;
+  if (proc?.stdout) return { isTTY: Boolean(proc.stdout.isTTY), write: (s) => proc.stdout!.write(s) };
+  return { isTTY: false, write: (s) => console.log(s.replace(/\n$/, '')) };
+}
+
+const SHORT: Record<string, string> = { accuracy: 'acc', val_accuracy: 'val_acc' };
+
+export function formatLogs(logs: Logs): string {
+  return Object.entries(logs).map(([k, v]) => `${SHORT[k] ?? k} ${Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4)}`).join('  ');
+}
+
+function duration(s: number): string {
+  if (s < 60) return `${Math.round(s)}s`;
+  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+/**
+ * The progress bar fit shows by default: in a terminal one line per epoch redrawn in place,
+ * `Epoch 3/10  [=====>    ] 120/240  loss 0.2134  acc 0.9312  ETA 4s`; otherwise (CI logs, files)
+ * one finished line per epoch.
+ */
+export class ProgressBar extends Callback {
+  private epoch = 0;
+  private seen = 0;
+  private start = 0;
+  private lastDraw = 0;
+  constructor(private readonly sink: Sink = defaultSink(), private readonly width = 30) {
+    super();
+  }
+
+  override async onEpochBegin(epoch: number): Promise<void> {
+    this.epoch = epoch;
+    this.seen = 0;
+    this.start = performance.now();
+    this.lastDraw = 0;
+  }
+
+  override async onBatchEnd(_batch: number, logs: Logs = {}): Promise<void> {
+    const { size = 0, ...rest } = logs;
+    this.seen += size;
+    if (!this.sink.isTTY) return;
+    const now = performance.now();
+    if (now - this.lastDraw < 50) return; // redraw at most 20 times a second
+    this.lastDraw = now;
+    this.sink.write(`\r${this.line(rest, true)}\x1b[K`);
+  }
+
+  override async onEpochEnd(_epoch: number, logs: Logs = {}): Promise<void> {
+    this.sink.write(`${this.sink.isTTY ? '\r' : ''}${this.line(logs, false)}${this.sink.isTTY ? '\x1b[K' : ''}\n`);
+  }
+
+  private line(logs: Logs, running: boolean): string {
+    const { epochs, samples } = this.params;
+    const head = `Epoch ${this.epoch + 1}/${epochs}`;
+    const elapsed = (performance.now() - this.start) / 1000;
+    let bar = '';
+    if (samples) {
+      const frac = Math.min(1, this.seen / samples);
+      const filled = Math.floor(frac * this.width);
+      const arrow = running && filled < this.width ? '>' : '';
+      bar = `  [${'='.repeat(Math.max(0, filled - (arrow ? 1 : 0)))}${arrow}${' '.repeat(this.width - filled)}] ${running ? this.seen : samples}/${samples}`;
+    }
+    const eta = running && samples && this.seen ? `  ETA ${duration((elapsed / this.seen) * (samples - this.seen))}` : `  ${duration(elapsed)}`;
+    const metrics = formatLogs(logs);
+    return `${head}${bar}${metrics ? `  ${metrics}` : ''}${eta}`;
+  }
+}

@@ -1,0 +1,64 @@
+import type { Tensor } from '@soma/core';
+import { input } from './input_layer';
+import type { CallArgs, Layer, LayerConfig, LayerInput } from './layer';
+import { LayersModel } from './model';
+import type { SymbolicTensor } from './symbolic';
+
+/**
+ * A linear stack of layers. With `inputShape` on the first layer the graph (and summary) exists
+ * at once; otherwise it is built from the first batch it sees.
+ */
+export class Sequential extends LayersModel {
+  override readonly className = 'Sequential';
+  private readonly stack: Layer[] = [];
+
+  constructor(layers: Layer[] = [], args: { name?: string } = {}) {
+    super(null, 'sequential');
+    if (args.name) (this as { name: string }).name = args.name;
+    for (const l of layers) this.add(l);
+  }
+
+  add(layer: Layer): void {
+    if (this.stack.includes(layer)) throw new Error(`${this.name}: layer '${layer.name}' is already in the model`);
+    this.stack.push(layer);
+    if (this.stack.length === 1 && layer.batchInputShape) {
+      this.connect(input({ shape: layer.batchInputShape.slice(1), batchSize: layer.batchInputShape[0] ?? undefined, dtype: layer.dtype }));
+    } else if (this.outputs.length) {
+      this.connect(this.outputs[0], layer);
+    }
+  }
+
+  private connect(from: SymbolicTensor, only?: Layer): void {
+    let t = from;
+    const inputs = this.inputs.length ? this.inputs : [from];
+    for (const l of only ? [only] : this.stack) {
+      const out = l.apply(t);
+      if (Array.isArray(out)) throw new Error(`${this.name}: '${l.name}' has several outputs; use the functional API`);
+      t = out;
+    }
+    this.setGraph(inputs, [t]);
+  }
+
+  /** The stacked layers (without the implicit input layer). */
+  override get layers(): Layer[] {
+    return [...this.stack];
+  }
+
+  override call(inputs: LayerInput, args: CallArgs = {}): Tensor | Tensor[] {
+    if (!this.outputs.length) {
+      if (this.stack.length === 0) throw new Error(`${this.name}: has no layers`);
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      this.connect(input({ shape: x.shape.slice(1), dtype: x.dtype }));
+    }
+    return super.call(inputs, args);
+  }
+
+  override getConfig(): LayerConfig {
+    return { name: this.name, layers: this.stack.map((l) => ({ className: l.className, config: l.getConfig() })) };
+  }
+}
+
+/** `sequential([layers.dense({ units: 20, inputShape: [2] }), ...])` */
+export function sequential(layers: Layer[] = [], args: { name?: string } = {}): Sequential {
+  return new Sequential(layers, args);
+}

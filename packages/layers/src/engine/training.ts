@@ -1,0 +1,313 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks';
+import type { LayersModel, TrainingConfig } from './model';
+import { ProgressBar } from './progress';
+
+/** One batch as datasets yield it. */
+export interface DataBatch {
+  xs: Tensor | Tensor[];
+  ys: Tensor | Tensor[];
+  sampleWeight?: Tensor;
+}
+
+type Source = AsyncIterable<DataBatch> | Iterable<DataBatch>;
+
+export interface FitArgs {
+  batchSize?: number;
+  epochs?: number;
+  /** 0: silent; 1: progress bar (default; one line per epoch when not a terminal); 2: one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  /** Reshuffle the training samples every epoch (tensor input only). Default true. */
+  shuffle?: boolean;
+  /** Seed of the per-epoch shuffles: the same seed gives the same batches. */
+  seed?: number;
+  /** Hold out this fraction of the samples (the last ones, before shuffling) for validation. */
+  validationSplit?: number;
+  validationData?: [Tensor | Tensor[], Tensor | Tensor[]] | Source;
+  initialEpoch?: number;
+  /** One weight per training sample, multiplying its loss. */
+  sampleWeight?: Tensor;
+  /** Loss weight per class id (integer targets, one-hot targets or 0/1 binary targets). */
+  classWeight?: Record<number, number>;
+  callbacks?: (Callback | CallbackHooks)[];
+  /** Stop with an error naming the epoch and batch when the loss becomes NaN (default true). */
+  stopOnNaN?: boolean;
+}
+
+export interface EvaluateArgs {
+  batchSize?: number;
+  verbose?: 0 | 1;
+}
+
+const asList = (t: Tensor | Tensor[]): Tensor[] => (Array.isArray(t) ? t : [t]);
+const isTensorArg = (a: unknown): a is Tensor | Tensor[] => soma.isTensor(a) || (Array.isArray(a) && a.length > 0 && a.every((t) => soma.isTensor(t)));
+
+function compiled(model: LayersModel, op: string): TrainingConfig {
+  if (!model.training) throw new Error(`${model.name}.${op}: call compile({ optimizer, loss }) first`);
+  return model.training;
+}
+
+/** Checks x and y agree in count and samples: `fit: x has 100 samples but y has 90`. */
+function checkData(model: LayersModel, op: string, xs: Tensor[], ys: Tensor[] | null): number {
+  const n = xs[0].shape[0];
+  if (model.inputs.length && xs.length !== model.inputs.length) throw new Error(`${op}: the model has ${model.inputs.length} inputs, got ${xs.length} x tensors`);
+  for (const [i, x] of xs.entries()) {
+    if (x.rank === 0 || x.shape[0] !== n) throw new Error(`${op}: x[${i}] has ${x.rank ? x.shape[0] : 0} samples but x[0] has ${n}`);
+  }
+  if (ys) {
+    const outs = Math.max(1, model.outputs.length);
+    if (ys.length !== outs) throw new Error(`${op}: the model has ${outs} outputs, got ${ys.length} y tensors`);
+    for (const [i, y] of ys.entries()) {
+      if (y.rank === 0 || y.shape[0] !== n) throw new Error(`${op}: x has ${n} samples but y${ys.length > 1 ? `[${i}]` : ''} has ${y.rank ? y.shape[0] : 0}`);
+    }
+  }
+  return n;
+}
+
+function permutation(n: number, shuffle: boolean, seed: number | undefined, epoch: number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  if (!shuffle) return p;
+  const rng = new soma.Prng(seed === undefined ? Math.floor(Math.random() * 2 ** 31) : seed * 1000003 + epoch);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.nextFloat() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+/** Weights from classWeight: the class of each sample from integer, one-hot or binary targets. */
+function classWeights(y: Tensor, classWeight: Record<number, number>): Tensor {
+  return soma.tidy(() => {
+    const ids = y.rank > 1 && y.shape[y.rank - 1] > 1 ? y.argMax(-1) : y.reshape([y.shape[0]]).round().cast('int32');
+    const v = ids.dataSync();
+    return soma.tensor(Float32Array.from(v, (c) => classWeight[c] ?? 1));
+  });
+}
+
+/** Runs the model on a first batch so a lazily built Sequential has its weights before training. */
+function ensureBuilt(model: LayersModel, xs: Tensor[]): void {
+  if (model.outputs.length) return;
+  soma.tidy(() => {
+    const first = xs.map((x) => x.slice([0], [1]));
+    model.call(first.length === 1 ? first[0] : first, { training: false });
+  });
+}
+
+/** Sum over outputs of the (weighted) mean per-sample loss, plus regularization penalties. */
+function totalLoss(cfg: TrainingConfig, ys: Tensor[], preds: Tensor[], weights: Tensor | null): Tensor {
+  let total: Tensor | null = null;
+  preds.forEach((p, i) => {
+    const perSample = cfg.losses[i](ys[i], p);
+    const l = weights ? perSample.mul(weights).sum().div(perSample.size || 1) : perSample.mean();
+    total = total ? total.add(l) : l;
+  });
+  return total!;
+}
+
+/** One optimizer step; returns the batch loss and updates the metrics with the batch's predictions. */
+function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): number {
+  let preds: Tensor[] = [];
+  const { value, grads, variables } = soma.variableGrads(() => {
+    preds = asList(model.call(xs.length === 1 ? xs[0] : xs, { training: true })).map((p) => soma.keep(p));
+    let loss = totalLoss(cfg, ys, preds, weights);
+    for (const r of model.regularizationLosses()) loss = loss.add(r);
+    return loss;
+  }, model.trainableWeights);
+  try {
+    cfg.optimizer.applyGradients(Object.keys(grads).map((k) => [variables[k], grads[k]] as const));
+    model.applyConstraints();
+    preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
+    return value.dataSync()[0];
+  } finally {
+    soma.dispose([value, grads, preds]);
+  }
+}
+
+function metricLogs(model: LayersModel, cfg: TrainingConfig, prefix = ''): Logs {
+  const logs: Logs = {};
+  cfg.metrics.forEach((ms, i) => ms.forEach((m) => {
+    const out = cfg.metrics.length > 1 ? `${model.outputs[i].sourceLayer.name}_` : '';
+    logs[`${prefix}${out}${m.name}`] = m.result();
+  }));
+  return logs;
+}
+
+async function* batchesOf(xs: Tensor[], ys: Tensor[], weights: Tensor | null, order: Int32Array, batchSize: number): AsyncGenerator<DataBatch> {
+  for (let start = 0; start < order.length; start += batchSize) {
+    const idx = soma.tensor(order.subarray(start, Math.min(order.length, start + batchSize)), undefined, 'int32');
+    const batch: DataBatch = { xs: xs.map((x) => soma.gather(x, idx)), ys: ys.map((y) => soma.gather(y, idx)) };
+    if (weights) batch.sampleWeight = soma.gather(weights, idx);
+    idx.dispose();
+    try {
+      yield batch;
+    } finally {
+      soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
+    }
+  }
+}
+
+async function* iterate(source: Source): AsyncGenerator<DataBatch> {
+  for await (const b of source as AsyncIterable<DataBatch>) {
+    if (!b || typeof b !== 'object' || !('xs' in b) || !('ys' in b)) throw new Error('fit: a dataset must yield { xs, ys } batches');
+    yield b;
+  }
+}
+
+export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?: Tensor | Tensor[] | FitArgs, c?: FitArgs): Promise<History> {
+  const cfg = compiled(model, 'fit');
+  const fromTensors = isTensorArg(a);
+  const args: FitArgs = (fromTensors ? c : (b as FitArgs | undefined)) ?? {};
+  const { batchSize = 32, epochs = 1, verbose = 1, shuffle = true, seed, initialEpoch = 0, stopOnNaN = true } = args;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+
+  let train: { xs: Tensor[]; ys: Tensor[]; weights: Tensor | null; n: number } | null = null;
+  let val: { xs: Tensor[]; ys: Tensor[] } | Source | null = null;
+  const owned: Tensor[] = [];
+  if (fromTensors) {
+    if (!isTensorArg(b)) throw new Error('fit: with tensor inputs, y must be a tensor (or one per output)');
+    const xs = asList(a);
+    const ys = asList(b);
+    ensureBuilt(model, xs);
+    const n = checkData(model, 'fit', xs, ys);
+    let weights = args.sampleWeight ?? null;
+    if (weights && (weights.rank !== 1 || weights.shape[0] !== n)) throw new Error(`fit: sampleWeight must be [${n}], got [${weights.shape.join(', ')}]`);
+    if (args.classWeight) {
+      const cw = classWeights(ys[0], args.classWeight);
+      owned.push(cw);
+      weights = weights ? soma.mul(weights, cw) : cw;
+      if (weights !== cw) owned.push(weights);
+    }
+    const split = args.validationSplit ?? 0;
+    if (!(split >= 0 && split < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${split}`);
+    const nVal = Math.floor(n * split);
+    if (nVal > 0) {
+      const cut = (t: Tensor, from: number, len: number) => soma.slice(t, [from], [len]);
+      const tr = { xs: xs.map((x) => cut(x, 0, n - nVal)), ys: ys.map((y) => cut(y, 0, n - nVal)) };
+      val = { xs: xs.map((x) => cut(x, n - nVal, nVal)), ys: ys.map((y) => cut(y, n - nVal, nVal)) };
+      owned.push(...tr.xs, ...tr.ys, ...val.xs, ...val.ys);
+      const w = weights ? cut(weights, 0, n - nVal) : null;
+      if (w) owned.push(w);
+      train = { ...tr, weights: w, n: n - nVal };
+    } else {
+      train = { xs, ys, weights, n };
+    }
+  }
+  if (args.validationData) {
+    const vd = args.validationData;
+    val = Array.isArray(vd) && vd.length === 2 && isTensorArg(vd[0]) ? { xs: asList(vd[0] as Tensor | Tensor[]), ys: asList(vd[1] as Tensor | Tensor[]) } : (vd as Source);
+  }
+
+  const history = new History();
+  const callbacks: Callback[] = [history];
+  if (verbose > 0) callbacks.push(new ProgressBar());
+  for (const cb of args.callbacks ?? []) callbacks.push(cb instanceof Callback ? cb : new FunctionCallback(cb));
+  const list = new CallbackList(callbacks);
+  for (const cb of callbacks) {
+    cb.setModel(model);
+    cb.params = { epochs, samples: train?.n ?? null, batchSize, steps: train ? Math.ceil(train.n / batchSize) : null, verbose };
+  }
+  model.stopTraining = false;
+  model.history = history;
+
+  try {
+    await list.call('onTrainBegin');
+    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+      cfg.metrics.flat().forEach((m) => m.reset());
+      await list.call('onEpochBegin', epoch);
+      let lossSum = 0;
+      let seen = 0;
+      let batchIndex = 0;
+      const source = train ? batchesOf(train.xs, train.ys, train.weights, permutation(train.n, shuffle, seed, epoch), batchSize) : iterate(a as Source);
+      for await (const batch of source) {
+        const xs = asList(batch.xs);
+        const ys = asList(batch.ys);
+        if (!train) {
+          ensureBuilt(model, xs);
+          checkData(model, 'fit', xs, ys);
+        }
+        await list.call('onBatchBegin', batchIndex);
+        const size = xs[0].shape[0];
+        const loss = trainStep(model, cfg, xs, ys, batch.sampleWeight ?? null);
+        if (Number.isNaN(loss) && stopOnNaN) {
+          throw new Error(`fit: the loss became NaN at epoch ${epoch + 1}, batch ${batchIndex + 1}; check the learning rate and the data, or pass stopOnNaN: false to continue`);
+        }
+        lossSum += loss * size;
+        seen += size;
+        await list.call('onBatchEnd', batchIndex, { size, loss, ...metricLogs(model, cfg) });
+        batchIndex++;
+      }
+      const logs: Logs = { loss: seen ? lossSum / seen : NaN, ...metricLogs(model, cfg) };
+      if (val) {
+        const v = await evaluateOn(model, cfg, val, batchSize);
+        for (const [k, x] of Object.entries(v)) logs[`val_${k}`] = x;
+      }
+      await list.call('onEpochEnd', epoch, logs);
+    }
+    await list.call('onTrainEnd');
+  } finally {
+    soma.dispose(owned);
+  }
+  return history;
+}
+
+async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: Tensor[]; ys: Tensor[] } | Source, batchSize: number): Promise<Record<string, number>> {
+  cfg.metrics.flat().forEach((m) => m.reset());
+  let lossSum = 0;
+  let seen = 0;
+  const source = 'xs' in data && Array.isArray(data.xs)
+    ? batchesOf(data.xs, data.ys, null, permutation(checkData(model, 'evaluate', data.xs, data.ys), false, undefined, 0), batchSize)
+    : iterate(data as Source);
+  for await (const batch of source) {
+    const xs = asList(batch.xs);
+    const ys = asList(batch.ys);
+    ensureBuilt(model, xs);
+    const loss = soma.tidy(() => {
+      const preds = asList(model.call(xs.length === 1 ? xs[0] : xs, { training: false }));
+      preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
+      return totalLoss(cfg, ys, preds, batch.sampleWeight ?? null).dataSync()[0];
+    });
+    lossSum += loss * xs[0].shape[0];
+    seen += xs[0].shape[0];
+  }
+  return { loss: seen ? lossSum / seen : NaN, ...metricLogs(model, cfg) };
+}
+
+export async function evaluate(model: LayersModel, a: Tensor | Tensor[] | Source, b?: Tensor | Tensor[] | EvaluateArgs, c?: EvaluateArgs): Promise<Record<string, number>> {
+  const cfg = compiled(model, 'evaluate');
+  if (isTensorArg(a)) {
+    if (!isTensorArg(b)) throw new Error('evaluate: with tensor inputs, y must be a tensor (or one per output)');
+    return evaluateOn(model, cfg, { xs: asList(a), ys: asList(b) }, c?.batchSize ?? 32);
+  }
+  return evaluateOn(model, cfg, a, (b as EvaluateArgs | undefined)?.batchSize ?? 32);
+}
+
+export function predict(model: LayersModel, x: Tensor | Tensor[], batchSize: number): Tensor | Tensor[] {
+  const xs = asList(x);
+  ensureBuilt(model, xs);
+  const n = checkData(model, 'predict', xs, null);
+  const chunks: Tensor[][] = [];
+  for (let start = 0; start < n; start += batchSize) {
+    const len = Math.min(batchSize, n - start);
+    chunks.push(soma.tidy(() => {
+      const xb = xs.map((t) => soma.slice(t, [start], [len]));
+      return asList(model.call(xb.length === 1 ? xb[0] : xb, { training: false }));
+    }));
+  }
+  const outs = soma.tidy(() => chunks[0].map((_, i) => (chunks.length === 1 ? chunks[0][i].clone() : soma.concat(chunks.map((ch) => ch[i]), 0))));
+  soma.dispose(chunks);
+  return outs.length === 1 ? outs[0] : outs;
+}
+
+export async function trainOnBatch(model: LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[]): Promise<Record<string, number>> {
+  const cfg = compiled(model, 'trainOnBatch');
+  const xs = asList(x);
+  const ys = asList(y);
+  ensureBuilt(model, xs);
+  checkData(model, 'trainOnBatch', xs, ys);
+  cfg.metrics.flat().forEach((m) => m.reset());
+  const loss = trainStep(model, cfg, xs, ys, null);
+  return { loss, ...metricLogs(model, cfg) };
+}

@@ -1,0 +1,134 @@
+import * as soma from '@soma/core';
+import type { DType, Tensor } from '@soma/core';
+
+/** Makes the initial value of a weight. */
+export interface Initializer {
+  readonly name: string;
+  apply(shape: readonly number[], dtype: DType): Tensor;
+}
+
+/** A name ('glorotUniform'), or an initializer object. */
+export type InitializerSpec = InitializerName | Initializer;
+
+/**
+ * fanIn and fanOut as Keras computes them for dense kernels [in, out] and for NCHW convolution
+ * kernels [outC, inC, kH, kW] (receptive field = product of the spatial dims).
+ */
+export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
+  if (shape.length === 1) return { fanIn: shape[0], fanOut: shape[0] };
+  if (shape.length === 2) return { fanIn: shape[0], fanOut: shape[1] };
+  const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
+  return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+}
+
+let seedCounter = 1;
+/** Each weight gets its own stream; `seed` makes a layer's initial weights reproducible. */
+const nextSeed = (seed?: number): number => seed ?? Math.floor(Math.random() * 2 ** 31) + seedCounter++;
+
+type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
+type Distribution = 'truncatedNormal' | 'uniform' | 'normal';
+
+/** Keras VarianceScaling: variance = scale / n with n = fanIn, fanOut or their mean. */
+export function varianceScaling(o: { scale?: number; mode?: Mode; distribution?: Distribution; seed?: number; name?: string } = {}): Initializer {
+  const { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal' } = o;
+  return {
+    name: o.name ?? 'varianceScaling',
+    apply(shape, dtype) {
+      const { fanIn, fanOut } = fans(shape);
+      const n = mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
+      const variance = scale / Math.max(1, n);
+      const seed = nextSeed(o.seed);
+      if (distribution === 'uniform') {
+        const limit = Math.sqrt(3 * variance);
+        return soma.randomUniform(shape, { min: -limit, max: limit, seed, dtype });
+      }
+      if (distribution === 'normal') return soma.randomNormal(shape, { std: Math.sqrt(variance), seed });
+      // 0.879... is the std of a unit normal truncated to ±2, so the result has the requested variance.
+      return soma.truncatedNormal(shape, { std: Math.sqrt(variance) / 0.87962566103423978, seed });
+    },
+  };
+}
+
+export const zeros = (): Initializer => ({ name: 'zeros', apply: (shape, dtype) => soma.zeros(shape, dtype) });
+export const ones = (): Initializer => ({ name: 'ones', apply: (shape, dtype) => soma.ones(shape, dtype) });
+export const constant = (value: number): Initializer => ({ name: 'constant', apply: (shape, dtype) => soma.fill(shape, value, dtype) });
+export const randomNormal = (o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer => ({
+  name: 'randomNormal',
+  apply: (shape) => soma.randomNormal(shape, { mean: o.mean ?? 0, std: o.stddev ?? 0.05, seed: nextSeed(o.seed) }),
+});
+export const randomUniform = (o: { minval?: number; maxval?: number; seed?: number } = {}): Initializer => ({
+  name: 'randomUniform',
+  apply: (shape, dtype) => soma.randomUniform(shape, { min: o.minval ?? -0.05, max: o.maxval ?? 0.05, seed: nextSeed(o.seed), dtype }),
+});
+export const truncatedNormal = (o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer => ({
+  name: 'truncatedNormal',
+  apply: (shape) => soma.truncatedNormal(shape, { mean: o.mean ?? 0, std: o.stddev ?? 0.05, seed: nextSeed(o.seed) }),
+});
+export const glorotUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: o.seed, name: 'glorotUniform' });
+export const glorotNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: o.seed, name: 'glorotNormal' });
+export const heUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed: o.seed, name: 'heUniform' });
+export const heNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed, name: 'heNormal' });
+export const lecunUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', seed: o.seed, name: 'lecunUniform' });
+export const lecunNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed, name: 'lecunNormal' });
+
+/** gain × identity matrix (2-D shapes only), as Keras Identity. */
+export const identity = (o: { gain?: number } = {}): Initializer => ({
+  name: 'identity',
+  apply(shape) {
+    if (shape.length !== 2) throw new Error(`identity initializer: needs a 2-D shape, got [${shape.join(',')}]`);
+    return soma.tidy(() => soma.eye(shape[0], shape[1]).mul(o.gain ?? 1));
+  },
+});
+
+/**
+ * A random orthogonal matrix (Saxe et al.), as Keras Orthogonal: QR of a normal matrix by
+ * Gram–Schmidt, signs fixed by R's diagonal, reshaped to the weight's shape. Used for recurrent kernels.
+ */
+export const orthogonal = (o: { gain?: number; seed?: number } = {}): Initializer => ({
+  name: 'orthogonal',
+  apply(shape) {
+    if (shape.length < 2) throw new Error(`orthogonal initializer: needs rank >= 2, got [${shape.join(',')}]`);
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const cols = shape[shape.length - 1];
+    const n = Math.max(rows, cols);
+    const m = Math.min(rows, cols);
+    const a = soma.tidy(() => soma.randomNormal([n, m], { seed: nextSeed(o.seed) }).dataSync());
+    // Modified Gram–Schmidt on the m columns of the n×m matrix.
+    const q = Float64Array.from(a);
+    for (let j = 0; j < m; j++) {
+      for (let k = 0; k < j; k++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += q[i * m + j] * q[i * m + k];
+        for (let i = 0; i < n; i++) q[i * m + j] -= dot * q[i * m + k];
+      }
+      let norm = 0;
+      for (let i = 0; i < n; i++) norm += q[i * m + j] ** 2;
+      norm = Math.sqrt(norm) || 1;
+      // The sign of R's diagonal entry equals the sign of <a_j, q_j>; fold it in for a uniform distribution.
+      let diag = 0;
+      for (let i = 0; i < n; i++) diag += a[i * m + j] * (q[i * m + j] / norm);
+      const sign = diag < 0 ? -1 : 1;
+      for (let i = 0; i < n; i++) q[i * m + j] = (sign * q[i * m + j]) / norm;
+    }
+    const gain = o.gain ?? 1;
+    const out = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[r * m + c] : q[c * m + r]);
+    }
+    return soma.tensor(out, shape);
+  },
+});
+
+const BY_NAME = {
+  zeros, ones, randomNormal, randomUniform, truncatedNormal, glorotUniform, glorotNormal, heUniform, heNormal,
+  lecunUniform, lecunNormal, orthogonal, identity,
+} as const;
+export type InitializerName = keyof typeof BY_NAME;
+
+export function getInitializer(spec: InitializerSpec): Initializer {
+  if (typeof spec !== 'string') return spec;
+  const make = BY_NAME[spec] as (() => Initializer) | undefined;
+  if (!make) throw new Error(`unknown initializer '${spec}'; valid names: ${Object.keys(BY_NAME).join(', ')}`);
+  return make();
+}

@@ -1,0 +1,50 @@
+// Factories in Keras's style: layers.dense({ units: 10 }) makes a Dense layer.
+import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Permute, PReLU, RepeatVector, Reshape, RReLU } from './core';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
+import { BatchNormalization, LayerNormalization } from './normalization';
+import {
+  AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D,
+} from './pooling';
+
+type Args<C extends abstract new (...a: never[]) => unknown> = ConstructorParameters<C>[0];
+
+export const dense = (a: Args<typeof Dense>) => new Dense(a);
+export const activation = (a: Args<typeof Activation>) => new Activation(a);
+export const leakyRelu = (a?: Args<typeof LeakyReLU>) => new LeakyReLU(a);
+export const prelu = (a?: Args<typeof PReLU>) => new PReLU(a);
+export const rrelu = (a?: Args<typeof RReLU>) => new RReLU(a);
+export const dropout = (a: Args<typeof Dropout>) => new Dropout(a);
+export const flatten = (a?: Args<typeof Flatten>) => new Flatten(a);
+export const reshape = (a: Args<typeof Reshape>) => new Reshape(a);
+export const permute = (a: Args<typeof Permute>) => new Permute(a);
+export const repeatVector = (a: Args<typeof RepeatVector>) => new RepeatVector(a);
+export const embedding = (a: Args<typeof Embedding>) => new Embedding(a);
+export const conv1d = (a: Args<typeof Conv1D>) => new Conv1D(a);
+export const conv2d = (a: Args<typeof Conv2D>) => new Conv2D(a);
+export const depthwiseConv2d = (a: Args<typeof DepthwiseConv2D>) => new DepthwiseConv2D(a);
+export const conv2dTranspose = (a: Args<typeof Conv2DTranspose>) => new Conv2DTranspose(a);
+export const maxPool1d = (a?: Args<typeof MaxPooling1D>) => new MaxPooling1D(a);
+export const avgPool1d = (a?: Args<typeof AveragePooling1D>) => new AveragePooling1D(a);
+export const maxPool2d = (a?: Args<typeof MaxPooling2D>) => new MaxPooling2D(a);
+export const avgPool2d = (a?: Args<typeof AveragePooling2D>) => new AveragePooling2D(a);
+export const globalAvgPool2d = (a?: Args<typeof GlobalAveragePooling2D>) => new GlobalAveragePooling2D(a);
+export const globalMaxPool2d = (a?: Args<typeof GlobalMaxPooling2D>) => new GlobalMaxPooling2D(a);
+export const zeroPadding2d = (a?: Args<typeof ZeroPadding2D>) => new ZeroPadding2D(a);
+export const upSampling2d = (a?: Args<typeof UpSampling2D>) => new UpSampling2D(a);
+export const batchNormalization = (a?: Args<typeof BatchNormalization>) => new BatchNormalization(a);
+export const layerNormalization = (a?: Args<typeof LayerNormalization>) => new LayerNormalization(a);
+export const add = (a?: Args<typeof Add>) => new Add(a);
+export const subtract = (a?: Args<typeof Subtract>) => new Subtract(a);
+export const multiply = (a?: Args<typeof Multiply>) => new Multiply(a);
+export const average = (a?: Args<typeof Average>) => new Average(a);
+export const maximum = (a?: Args<typeof Maximum>) => new Maximum(a);
+export const minimum = (a?: Args<typeof Minimum>) => new Minimum(a);
+export const concatenate = (a?: Args<typeof Concatenate>) => new Concatenate(a);
+
+export {
+  Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Permute, PReLU, RepeatVector, Reshape, RReLU,
+  Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
+  BatchNormalization, LayerNormalization, AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+  MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D,
+};

@@ -1,0 +1,98 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
+import { fmt, type LayerShape } from '../engine/shapes';
+
+/** Combines several same-shaped inputs elementwise (residual connections and the like). */
+abstract class ElementwiseMerge extends Layer {
+  protected abstract combine(xs: Tensor[]): Tensor;
+  call(inputs: LayerInput): Tensor {
+    if (!Array.isArray(inputs) || inputs.length < 2) throw new Error(`${this.name}: expects a list of at least 2 tensors`);
+    return soma.tidy(() => this.combine(inputs));
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    const shapes = inputShape as LayerShape[];
+    if (!Array.isArray(shapes[0]) || shapes.length < 2) throw new Error(`${this.name}: expects a list of at least 2 inputs`);
+    const rank = shapes[0].length;
+    for (const s of shapes) {
+      if (s.length !== rank || s.some((d, i) => d !== null && shapes[0][i] !== null && d !== shapes[0][i])) {
+        throw new Error(`${this.name}: inputs must have equal shapes, got ${shapes.map(fmt).join(' and ')}`);
+      }
+    }
+    return shapes[0].map((d, i) => d ?? shapes.find((s) => s[i] !== null)?.[i] ?? null);
+  }
+  protected override recordBuiltShapes(shapes: LayerShape[]): (LayerShape | null)[] {
+    return shapes.map(() => null);
+  }
+}
+
+export class Add extends ElementwiseMerge {
+  readonly className = 'Add';
+  constructor(args: LayerArgs = {}) { super(args, 'add'); }
+  protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => a.add(b)); }
+}
+
+export class Subtract extends ElementwiseMerge {
+  readonly className = 'Subtract';
+  constructor(args: LayerArgs = {}) { super(args, 'subtract'); }
+  protected combine(xs: Tensor[]): Tensor {
+    if (xs.length !== 2) throw new Error(`${this.name}: expects exactly 2 inputs, got ${xs.length}`);
+    return xs[0].sub(xs[1]);
+  }
+}
+
+export class Multiply extends ElementwiseMerge {
+  readonly className = 'Multiply';
+  constructor(args: LayerArgs = {}) { super(args, 'multiply'); }
+  protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => a.mul(b)); }
+}
+
+export class Average extends ElementwiseMerge {
+  readonly className = 'Average';
+  constructor(args: LayerArgs = {}) { super(args, 'average'); }
+  protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => a.add(b)).div(xs.length); }
+}
+
+export class Maximum extends ElementwiseMerge {
+  readonly className = 'Maximum';
+  constructor(args: LayerArgs = {}) { super(args, 'maximum'); }
+  protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => soma.maximum(a, b)); }
+}
+
+export class Minimum extends ElementwiseMerge {
+  readonly className = 'Minimum';
+  constructor(args: LayerArgs = {}) { super(args, 'minimum'); }
+  protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => soma.minimum(a, b)); }
+}
+
+/** Joins inputs along `axis` (Keras default −1; use 1 for NCHW channels, as DenseNet does). */
+export class Concatenate extends Layer {
+  readonly className = 'Concatenate';
+  readonly axis: number;
+  constructor(args: LayerArgs & { axis?: number } = {}) {
+    super(args, 'concatenate');
+    this.axis = args.axis ?? -1;
+  }
+  call(inputs: LayerInput): Tensor {
+    if (!Array.isArray(inputs) || inputs.length < 2) throw new Error(`${this.name}: expects a list of at least 2 tensors`);
+    return soma.concat(inputs, this.axis);
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    const shapes = inputShape as LayerShape[];
+    const rank = shapes[0].length;
+    const ax = this.axis < 0 ? this.axis + rank : this.axis;
+    for (const s of shapes) {
+      if (s.length !== rank || s.some((d, i) => i !== ax && d !== null && shapes[0][i] !== null && d !== shapes[0][i])) {
+        throw new Error(`${this.name}: inputs must match outside axis ${this.axis}, got ${shapes.map(fmt).join(' and ')}`);
+      }
+    }
+    const total = shapes.some((s) => s[ax] === null) ? null : shapes.reduce((a, s) => a + (s[ax] as number), 0);
+    return shapes[0].map((d, i) => (i === ax ? total : d));
+  }
+  protected override recordBuiltShapes(shapes: LayerShape[]): (LayerShape | null)[] {
+    return shapes.map(() => null);
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+}

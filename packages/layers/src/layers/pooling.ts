@@ -1,0 +1,184 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
+import { fmt, type LayerShape } from '../engine/shapes';
+import { convLength } from './convolutional';
+
+type Pair = number | [number, number];
+const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
+const oneInput = (x: LayerInput, name: string): Tensor => {
+  if (Array.isArray(x)) throw new Error(`${name}: expects one input tensor, got ${x.length}`);
+  return x;
+};
+const shapeOf = (s: LayerShape | LayerShape[]): LayerShape => (Array.isArray(s[0]) ? (s as LayerShape[])[0] : (s as LayerShape));
+
+export interface Pool2DArgs extends LayerArgs {
+  poolSize?: Pair;
+  /** Defaults to poolSize. */
+  strides?: Pair;
+  padding?: 'valid' | 'same';
+}
+
+/** Max or average pooling over NCHW inputs; 'same' padding does not count padded cells (Keras). */
+abstract class Pool2D extends Layer {
+  protected readonly pool: [number, number];
+  protected readonly strides: [number, number];
+  constructor(readonly args: Pool2DArgs, prefix: string, private readonly kind: 'max' | 'avg') {
+    super(args, prefix);
+    this.pool = pair(args.poolSize ?? 2);
+    this.strides = pair(args.strides ?? this.pool);
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = oneInput(inputs, this.name);
+    if (x.rank !== 4) throw new Error(`${this.name} expects [*, channels, height, width] (NCHW), got [${x.shape.join(', ')}]`);
+    const o = { kernelSize: this.pool, stride: this.strides, padding: this.args.padding ?? 'valid' } as const;
+    return this.kind === 'max' ? soma.maxPool2d(x, o) : soma.avgPool2d(x, { ...o, countIncludePad: false });
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    const s = shapeOf(inputShape);
+    if (s.length !== 4) throw new Error(`${this.name} expects [*, channels, height, width] (NCHW), got ${fmt(s)}`);
+    return [s[0], s[1], ...([0, 1] as const).map((i) => convLength(s[2 + i], this.pool[i], this.strides[i], 1, this.args.padding))];
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), poolSize: this.pool, strides: this.strides, padding: this.args.padding ?? 'valid' };
+  }
+}
+
+export class MaxPooling2D extends Pool2D {
+  readonly className = 'MaxPooling2D';
+  constructor(args: Pool2DArgs = {}) {
+    super(args, 'max_pooling2d', 'max');
+  }
+}
+
+export class AveragePooling2D extends Pool2D {
+  readonly className = 'AveragePooling2D';
+  constructor(args: Pool2DArgs = {}) {
+    super(args, 'average_pooling2d', 'avg');
+  }
+}
+
+export interface Pool1DArgs extends LayerArgs {
+  poolSize?: number;
+  strides?: number;
+  padding?: 'valid' | 'same';
+}
+
+/** 1-D pooling over [batch, channels, length], run as 2-D pooling over a height of 1. */
+abstract class Pool1D extends Layer {
+  constructor(readonly args: Pool1DArgs, prefix: string, private readonly kind: 'max' | 'avg') {
+    super(args, prefix);
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = oneInput(inputs, this.name);
+    if (x.rank !== 3) throw new Error(`${this.name} expects [*, channels, length], got [${x.shape.join(', ')}]`);
+    const p = this.args.poolSize ?? 2;
+    const o = { kernelSize: [1, p] as [number, number], stride: [1, this.args.strides ?? p] as [number, number], padding: this.args.padding ?? 'valid' } as const;
+    return soma.tidy(() => {
+      const x4 = x.expandDims(2);
+      return (this.kind === 'max' ? soma.maxPool2d(x4, o) : soma.avgPool2d(x4, { ...o, countIncludePad: false })).squeeze(2);
+    });
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    const s = shapeOf(inputShape);
+    const p = this.args.poolSize ?? 2;
+    return [s[0], s[1], convLength(s[2], p, this.args.strides ?? p, 1, this.args.padding)];
+  }
+  override getConfig(): LayerConfig {
+    const p = this.args.poolSize ?? 2;
+    return { ...super.getConfig(), poolSize: p, strides: this.args.strides ?? p, padding: this.args.padding ?? 'valid' };
+  }
+}
+
+export class MaxPooling1D extends Pool1D {
+  readonly className = 'MaxPooling1D';
+  constructor(args: Pool1DArgs = {}) {
+    super(args, 'max_pooling1d', 'max');
+  }
+}
+
+export class AveragePooling1D extends Pool1D {
+  readonly className = 'AveragePooling1D';
+  constructor(args: Pool1DArgs = {}) {
+    super(args, 'average_pooling1d', 'avg');
+  }
+}
+
+/** Mean or max over H and W: [N, C, H, W] → [N, C] (or [N, C, 1, 1] with keepDims). */
+abstract class GlobalPool2D extends Layer {
+  constructor(readonly args: LayerArgs & { keepDims?: boolean }, prefix: string, private readonly kind: 'max' | 'avg') {
+    super(args, prefix);
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = oneInput(inputs, this.name);
+    if (x.rank !== 4) throw new Error(`${this.name} expects [*, channels, height, width] (NCHW), got [${x.shape.join(', ')}]`);
+    const keep = this.args.keepDims ?? false;
+    return this.kind === 'max' ? soma.max(x, [2, 3], keep) : soma.mean(x, [2, 3], keep);
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    const s = shapeOf(inputShape);
+    return this.args.keepDims ? [s[0], s[1], 1, 1] : [s[0], s[1]];
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), keepDims: this.args.keepDims ?? false };
+  }
+}
+
+export class GlobalAveragePooling2D extends GlobalPool2D {
+  readonly className = 'GlobalAveragePooling2D';
+  constructor(args: LayerArgs & { keepDims?: boolean } = {}) {
+    super(args, 'global_average_pooling2d', 'avg');
+  }
+}
+
+export class GlobalMaxPooling2D extends GlobalPool2D {
+  readonly className = 'GlobalMaxPooling2D';
+  constructor(args: LayerArgs & { keepDims?: boolean } = {}) {
+    super(args, 'global_max_pooling2d', 'max');
+  }
+}
+
+/** Zero rows/columns around NCHW images: padding n, [h, w] or [[top, bottom], [left, right]]. */
+export class ZeroPadding2D extends Layer {
+  readonly className = 'ZeroPadding2D';
+  private readonly pads: [[number, number], [number, number]];
+  constructor(args: LayerArgs & { padding?: number | [number, number] | [[number, number], [number, number]] } = {}) {
+    super(args, 'zero_padding2d');
+    const p = args.padding ?? 1;
+    this.pads = typeof p === 'number' ? [[p, p], [p, p]] : typeof p[0] === 'number' ? [[p[0], p[0]], [p[1] as number, p[1] as number]] : (p as [[number, number], [number, number]]);
+  }
+  call(inputs: LayerInput): Tensor {
+    return soma.pad(oneInput(inputs, this.name), [[0, 0], [0, 0], this.pads[0], this.pads[1]]);
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    const s = shapeOf(inputShape);
+    const add = (d: number | null, p: [number, number]) => (d === null ? null : d + p[0] + p[1]);
+    return [s[0], s[1], add(s[2], this.pads[0]), add(s[3], this.pads[1])];
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), padding: this.pads };
+  }
+}
+
+/** Nearest-neighbour upsampling of NCHW images by integer factors. */
+export class UpSampling2D extends Layer {
+  readonly className = 'UpSampling2D';
+  private readonly size: [number, number];
+  constructor(args: LayerArgs & { size?: Pair } = {}) {
+    super(args, 'up_sampling2d');
+    this.size = pair(args.size ?? 2);
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = oneInput(inputs, this.name);
+    const [n, c, h, w] = x.shape;
+    const [sh, sw] = this.size;
+    return soma.tidy(() => x.reshape([n, c, h, 1, w, 1]).tile([1, 1, 1, sh, 1, sw]).reshape([n, c, h * sh, w * sw]));
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    const s = shapeOf(inputShape);
+    return [s[0], s[1], s[2] === null ? null : s[2] * this.size[0], s[3] === null ? null : s[3] * this.size[1]];
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), size: this.size };
+  }
+}

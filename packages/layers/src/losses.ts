@@ -1,0 +1,137 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+
+/** A loss: per-sample values [batch] from targets and predictions; fit averages them over the batch. */
+export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+/** Keras's fuzz factor: probabilities are clipped to [EPSILON, 1 − EPSILON] before log. */
+export const EPSILON = 1e-7;
+
+const lastAxisMean = (t: Tensor): Tensor => (t.rank === 0 ? t : t.mean(-1));
+
+function sameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
+  if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
+    throw new Error(`${name}: targets [${yTrue.shape.join(', ')}] and predictions [${yPred.shape.join(', ')}] must have the same shape`);
+  }
+}
+
+export const meanSquaredError: LossFn = (y, p) => {
+  sameShape('meanSquaredError', y, p);
+  return lastAxisMean(p.sub(y).square());
+};
+
+export const meanAbsoluteError: LossFn = (y, p) => {
+  sameShape('meanAbsoluteError', y, p);
+  return lastAxisMean(p.sub(y).abs());
+};
+
+/** 0.5·e² for |e| ≤ δ, δ(|e| − 0.5δ) beyond (Keras Huber, δ = 1). */
+export function huber(delta = 1): LossFn {
+  return (y, p) => {
+    sameShape('huber', y, p);
+    const e = p.sub(y).abs();
+    const quad = soma.minimum(e, delta);
+    return lastAxisMean(quad.square().mul(0.5).add(e.sub(quad).mul(delta)));
+  };
+}
+
+/** log(cosh(e)) = e + softplus(−2e) − log 2, which cannot overflow. */
+export const logCosh: LossFn = (y, p) => {
+  sameShape('logCosh', y, p);
+  const e = p.sub(y);
+  return lastAxisMean(e.add(soma.softplus(e.mul(-2))).sub(Math.LN2));
+};
+
+/**
+ * Binary cross-entropy. From probabilities they are clipped to [ε, 1 − ε]; from logits the stable
+ * form max(z, 0) − z·y + log(1 + e^−|z|) is used.
+ */
+export function binaryCrossentropy(o: { fromLogits?: boolean; labelSmoothing?: number } = {}): LossFn {
+  return (y0, p) => {
+    sameShape('binaryCrossentropy', y0, p);
+    const y = o.labelSmoothing ? y0.mul(1 - o.labelSmoothing).add(0.5 * o.labelSmoothing) : y0;
+    if (o.fromLogits) return lastAxisMean(p.relu().sub(p.mul(y)).add(p.abs().neg().exp().log1p()));
+    const q = soma.clip(p, EPSILON, 1 - EPSILON);
+    return lastAxisMean(y.mul(q.log()).add(y.neg().add(1).mul(q.neg().add(1).log())).neg());
+  };
+}
+
+/** Categorical cross-entropy over the last axis (one-hot targets); probabilities are renormalized and clipped, logits go through logSoftmax. */
+export function categoricalCrossentropy(o: { fromLogits?: boolean; labelSmoothing?: number } = {}): LossFn {
+  return (y0, p) => {
+    sameShape('categoricalCrossentropy', y0, p);
+    const k = p.shape[p.rank - 1];
+    const y = o.labelSmoothing ? y0.mul(1 - o.labelSmoothing).add(o.labelSmoothing / k) : y0;
+    const logp = o.fromLogits ? soma.logSoftmax(p, -1) : soma.clip(p.div(p.sum(-1, true)), EPSILON, 1 - EPSILON).log();
+    return y.mul(logp).sum(-1).neg();
+  };
+}
+
+/** Cross-entropy with integer class ids as targets ([batch] or [batch, 1]). */
+export function sparseCategoricalCrossentropy(o: { fromLogits?: boolean } = {}): LossFn {
+  return (yTrue, p) => {
+    const k = p.shape[p.rank - 1];
+    const ids = yTrue.rank === p.rank ? yTrue.squeeze(-1) : yTrue;
+    if (ids.rank !== p.rank - 1 || ids.shape.some((d, i) => d !== p.shape[i])) {
+      throw new Error(`sparseCategoricalCrossentropy: targets [${yTrue.shape.join(', ')}] must hold one class id per row of predictions [${p.shape.join(', ')}]`);
+    }
+    const intIds = ids.cast('int32');
+    const bad = soma.any(soma.logicalOr(intIds.less(0), intIds.greaterEqual(k))).dataSync()[0];
+    if (bad) throw new Error(`sparseCategoricalCrossentropy: class ids must lie in [0, ${k}), got ${soma.min(intIds).dataSync()[0]}..${soma.max(intIds).dataSync()[0]}`);
+    const logp = o.fromLogits ? soma.logSoftmax(p, -1) : soma.clip(p.div(p.sum(-1, true)), EPSILON, 1 - EPSILON).log();
+    return soma.oneHot(intIds, k).mul(logp).sum(-1).neg();
+  };
+}
+
+/** Σ y·log(y/p) over the last axis, both clipped to [ε, 1]. */
+export const kullbackLeiblerDivergence: LossFn = (y, p) => {
+  sameShape('kullbackLeiblerDivergence', y, p);
+  const yc = soma.clip(y, EPSILON, 1);
+  const pc = soma.clip(p, EPSILON, 1);
+  return yc.mul(yc.div(pc).log()).sum(-1);
+};
+
+/** Targets in {0, 1} are mapped to {−1, 1}, as Keras does. */
+const signedLabels = (y: Tensor): Tensor => soma.where(soma.logicalAnd(y.greaterEqual(0), y.lessEqual(1)), y.mul(2).sub(1), y);
+
+export const hinge: LossFn = (y, p) => {
+  sameShape('hinge', y, p);
+  return lastAxisMean(soma.relu(signedLabels(y).mul(p).neg().add(1)));
+};
+
+export const squaredHinge: LossFn = (y, p) => {
+  sameShape('squaredHinge', y, p);
+  return lastAxisMean(soma.relu(signedLabels(y).mul(p).neg().add(1)).square());
+};
+
+/** −cos(y, p) over the last axis (Keras CosineSimilarity loss: −1 is a perfect match). */
+export const cosineSimilarity: LossFn = (y, p) => {
+  sameShape('cosineSimilarity', y, p);
+  const unit = (t: Tensor) => t.div(soma.maximum(t.square().sum(-1, true).sqrt(), 1e-12));
+  return unit(y).mul(unit(p)).sum(-1).neg();
+};
+
+export const LOSSES = {
+  meanSquaredError: () => meanSquaredError,
+  mse: () => meanSquaredError,
+  meanAbsoluteError: () => meanAbsoluteError,
+  mae: () => meanAbsoluteError,
+  huber: () => huber(),
+  logCosh: () => logCosh,
+  binaryCrossentropy: () => binaryCrossentropy(),
+  categoricalCrossentropy: () => categoricalCrossentropy(),
+  sparseCategoricalCrossentropy: () => sparseCategoricalCrossentropy(),
+  kullbackLeiblerDivergence: () => kullbackLeiblerDivergence,
+  hinge: () => hinge,
+  squaredHinge: () => squaredHinge,
+  cosineSimilarity: () => cosineSimilarity,
+} as const;
+
+export type LossName = keyof typeof LOSSES;
+
+export function getLoss(spec: LossName | LossFn): LossFn {
+  if (typeof spec === 'function') return spec;
+  const make = LOSSES[spec] as (() => LossFn) | undefined;
+  if (!make) throw new Error(`unknown loss '${String(spec)}'; valid names: ${Object.keys(LOSSES).join(', ')}`);
+  return make();
+}

@@ -1,0 +1,156 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+
+/** A metric accumulates over batches: update per batch, result at the end, reset per epoch. */
+export interface Metric {
+  readonly name: string;
+  update(yTrue: Tensor, yPred: Tensor): void;
+  result(): number;
+  reset(): void;
+}
+
+/** The mean of per-sample values over everything seen since reset. */
+function meanMetric(name: string, perSample: (y: Tensor, p: Tensor) => Tensor): Metric {
+  let total = 0;
+  let count = 0;
+  return {
+    name,
+    update(y, p) {
+      const v = soma.tidy(() => perSample(y, p).dataSync());
+      for (const x of v) total += x;
+      count += v.length;
+    },
+    result: () => (count ? total / count : 0),
+    reset() {
+      total = 0;
+      count = 0;
+    },
+  };
+}
+
+const asFloat = (b: Tensor) => b.cast('float32');
+
+export const binaryAccuracy = (threshold = 0.5) =>
+  meanMetric('binaryAccuracy', (y, p) => asFloat(p.greater(threshold).cast('float32').equal(y.cast('float32'))).mean(-1));
+export const categoricalAccuracy = () => meanMetric('categoricalAccuracy', (y, p) => asFloat(y.argMax(-1).equal(p.argMax(-1))));
+export const sparseCategoricalAccuracy = () =>
+  meanMetric('sparseCategoricalAccuracy', (y, p) => asFloat((y.rank === p.rank ? y.squeeze(-1) : y).cast('int32').equal(p.argMax(-1))));
+export const meanSquaredError = () => meanMetric('mse', (y, p) => p.sub(y).square().mean(-1));
+export const meanAbsoluteError = () => meanMetric('mae', (y, p) => p.sub(y).abs().mean(-1));
+
+/** Whether the true class is among the k highest predictions (one-hot or integer targets). */
+export const topKCategoricalAccuracy = (k = 5) =>
+  meanMetric(`top${k}Accuracy`, (y, p) => {
+    const ids = y.rank === p.rank && y.shape[y.rank - 1] === p.shape[p.rank - 1] ? y.argMax(-1) : (y.rank === p.rank ? y.squeeze(-1) : y).cast('int32');
+    const trueScore = soma.oneHot(ids, p.shape[p.rank - 1]).mul(p).sum(-1, true);
+    // Rank of the true class = number of strictly larger scores.
+    return asFloat(p.greater(trueScore).cast('float32').sum(-1).less(k));
+  });
+
+/** Precision or recall of binary predictions thresholded at 0.5, from true/false positive counts. */
+function confusionMetric(name: 'precision' | 'recall', threshold = 0.5): Metric {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  return {
+    name,
+    update(y, p) {
+      const [a, b, c] = soma.tidy(() => {
+        const pred = p.greater(threshold);
+        const truth = y.greater(0.5);
+        return [
+          pred.logicalAnd(truth).sum().dataSync()[0],
+          pred.logicalAnd(truth.logicalNot()).sum().dataSync()[0],
+          pred.logicalNot().logicalAnd(truth).sum().dataSync()[0],
+        ];
+      });
+      tp += a;
+      fp += b;
+      fn += c;
+    },
+    result: () => (name === 'precision' ? (tp + fp ? tp / (tp + fp) : 0) : tp + fn ? tp / (tp + fn) : 0),
+    reset() {
+      tp = fp = fn = 0;
+    },
+  };
+}
+
+export const precision = (threshold?: number) => confusionMetric('precision', threshold);
+export const recall = (threshold?: number) => confusionMetric('recall', threshold);
+
+/**
+ * Area under the ROC curve from counts at `numThresholds` evenly spaced thresholds (trapezoidal
+ * rule), as Keras AUC computes it.
+ */
+export function auc(numThresholds = 200): Metric {
+  const thresholds = Array.from({ length: numThresholds }, (_, i) => (i === 0 ? -1e-7 : i === numThresholds - 1 ? 1 + 1e-7 : i / (numThresholds - 1)));
+  const tp = new Float64Array(numThresholds);
+  const fp = new Float64Array(numThresholds);
+  let pos = 0;
+  let neg = 0;
+  return {
+    name: 'auc',
+    update(y, p) {
+      const yv = y.dataSync();
+      const pv = p.dataSync();
+      for (let i = 0; i < pv.length; i++) {
+        const positive = yv[i] > 0.5;
+        if (positive) pos++;
+        else neg++;
+        for (let t = 0; t < numThresholds; t++) {
+          if (pv[i] > thresholds[t]) {
+            if (positive) tp[t]++;
+            else fp[t]++;
+          }
+        }
+      }
+    },
+    result() {
+      if (!pos || !neg) return 0;
+      let area = 0;
+      for (let t = 0; t < numThresholds - 1; t++) {
+        const x0 = fp[t] / neg;
+        const x1 = fp[t + 1] / neg;
+        area += ((x0 - x1) * (tp[t] / pos + tp[t + 1] / pos)) / 2;
+      }
+      return area;
+    },
+    reset() {
+      tp.fill(0);
+      fp.fill(0);
+      pos = neg = 0;
+    },
+  };
+}
+
+export type MetricName = 'accuracy' | 'acc' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'precision' | 'recall' | 'auc' | 'mse' | 'mae' | 'topK';
+const METRIC_NAMES: MetricName[] = ['accuracy', 'acc', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'precision', 'recall', 'auc', 'mse', 'mae', 'topK'];
+
+/**
+ * Resolves a metric name. 'accuracy' picks binary, categorical or sparse accuracy from the loss
+ * and the output width, as Keras does.
+ */
+export function getMetric(spec: MetricName | Metric, lossName: string | null, outputWidth: number | null): Metric {
+  if (typeof spec !== 'string') return spec;
+  const named = <M extends Metric>(m: M, name: string): Metric => ({ ...m, name, update: m.update, result: m.result, reset: m.reset });
+  switch (spec) {
+    case 'accuracy':
+    case 'acc': {
+      const kind = lossName === 'sparseCategoricalCrossentropy' ? sparseCategoricalAccuracy()
+        : lossName === 'binaryCrossentropy' || outputWidth === 1 ? binaryAccuracy()
+          : categoricalAccuracy();
+      return named(kind, spec);
+    }
+    case 'binaryAccuracy': return binaryAccuracy();
+    case 'categoricalAccuracy': return categoricalAccuracy();
+    case 'sparseCategoricalAccuracy': return sparseCategoricalAccuracy();
+    case 'precision': return precision();
+    case 'recall': return recall();
+    case 'auc': return auc();
+    case 'mse': return meanSquaredError();
+    case 'mae': return meanAbsoluteError();
+    case 'topK': return topKCategoricalAccuracy();
+    default:
+      throw new Error(`unknown metric '${String(spec)}'; valid names: ${METRIC_NAMES.join(', ')}`);
+  }
+}

@@ -1,0 +1,39 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+
+/** A penalty on a weight or an activation, added to the training loss. */
+export interface Regularizer {
+  readonly name: string;
+  readonly config: Record<string, number>;
+  apply(x: Tensor): Tensor;
+}
+
+export type RegularizerSpec = Regularizer | 'l1' | 'l2' | 'l1l2' | null;
+
+/** l1·Σ|x| + l2·Σx² (Keras L1L2; Keras's string defaults are 0.01). */
+export function l1l2(o: { l1?: number; l2?: number } = {}): Regularizer {
+  const l1 = o.l1 ?? 0;
+  const l2 = o.l2 ?? 0;
+  return {
+    name: 'l1l2',
+    config: { l1, l2 },
+    apply: (x) => soma.tidy(() => {
+      let p = soma.scalar(0);
+      if (l1) p = p.add(x.abs().sum().mul(l1));
+      if (l2) p = p.add(x.square().sum().mul(l2));
+      return p;
+    }),
+  };
+}
+
+export const l1 = (o: { l1?: number } = {}): Regularizer => l1l2({ l1: o.l1 ?? 0.01 });
+export const l2 = (o: { l2?: number } = {}): Regularizer => l1l2({ l2: o.l2 ?? 0.01 });
+
+export function getRegularizer(spec: RegularizerSpec): Regularizer | null {
+  if (spec === null) return null;
+  if (typeof spec !== 'string') return spec;
+  if (spec === 'l1') return l1();
+  if (spec === 'l2') return l2();
+  if (spec === 'l1l2') return l1l2({ l1: 0.01, l2: 0.01 });
+  throw new Error(`unknown regularizer '${String(spec)}'; valid names: l1, l2, l1l2`);
+}
