@@ -123,6 +123,29 @@ export function auc(numThresholds = 200): Metric {
   };
 }
 
+/**
+ * Accuracy for a custom loss: the targets decide, as in Keras — one integer id per row means
+ * sparse, a single column means binary, otherwise one-hot.
+ */
+function autoAccuracy(name: string): Metric {
+  const kinds = { sparse: sparseCategoricalAccuracy(), binary: binaryAccuracy(), categorical: categoricalAccuracy() };
+  let used: Metric | null = null;
+  return {
+    name,
+    update(y, p) {
+      const width = p.shape[p.rank - 1];
+      const sparse = y.rank === p.rank - 1 || (y.rank === p.rank && y.shape[y.rank - 1] === 1 && width > 1);
+      used = sparse ? kinds.sparse : width === 1 ? kinds.binary : kinds.categorical;
+      used.update(y, p);
+    },
+    result: () => (used ? used.result() : 0),
+    reset() {
+      Object.values(kinds).forEach((k) => k.reset());
+      used = null;
+    },
+  };
+}
+
 export type MetricName = 'accuracy' | 'acc' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'precision' | 'recall' | 'auc' | 'mse' | 'mae' | 'topK';
 const METRIC_NAMES: MetricName[] = ['accuracy', 'acc', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'precision', 'recall', 'auc', 'mse', 'mae', 'topK'];
 
@@ -136,10 +159,10 @@ export function getMetric(spec: MetricName | Metric, lossName: string | null, ou
   switch (spec) {
     case 'accuracy':
     case 'acc': {
-      const kind = lossName === 'sparseCategoricalCrossentropy' ? sparseCategoricalAccuracy()
-        : lossName === 'binaryCrossentropy' || outputWidth === 1 ? binaryAccuracy()
-          : categoricalAccuracy();
-      return named(kind, spec);
+      if (lossName === 'sparseCategoricalCrossentropy') return named(sparseCategoricalAccuracy(), spec);
+      if (lossName === 'binaryCrossentropy' || outputWidth === 1) return named(binaryAccuracy(), spec);
+      if (lossName === 'categoricalCrossentropy') return named(categoricalAccuracy(), spec);
+      return autoAccuracy(spec);
     }
     case 'binaryAccuracy': return binaryAccuracy();
     case 'categoricalAccuracy': return categoricalAccuracy();
