@@ -23,3 +23,7 @@ export * as constraints from './constraints';
 export type { Constraint } from './constraints';
 export { activationNames } from './activations';
 export type { ActivationName } from './activations';
+export { loadModel, modelToArtifacts, modelFromArtifacts, registerLayerClass } from './io/model_io';
+export type { ModelArtifacts, ModelJson } from './io/model_io';
+export { encodeSafetensors, decodeSafetensors } from './io/safetensors';
+export type { NamedArray } from './io/safetensors';

@@ -11,6 +11,13 @@ import type { LayerShape } from './shapes';
 import type { SymbolicTensor } from './symbolic';
 import { evaluate, fit, predict, trainOnBatch, type DataBatch, type EvaluateArgs, type FitArgs } from './training';
 
+/** Writes a model to a destination; provided by io/model_io (registered there to avoid an import cycle). */
+type ModelSaver = (model: LayersModel, destination: string) => Promise<void>;
+let saver: ModelSaver | null = null;
+export function registerModelSaver(s: ModelSaver): void {
+  saver = s;
+}
+
 const OPTIMIZERS = { sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam } as const;
 export type OptimizerName = keyof typeof OPTIMIZERS;
 
@@ -150,6 +157,12 @@ export class LayersModel extends Layer {
     const lines = summaryLines(this);
     for (const l of lines) print(l);
     return lines.join('\n');
+  }
+
+  /** Saves `model.json` (topology) and `weights.safetensors` into the directory `destination` (Node). */
+  async save(destination: string): Promise<void> {
+    if (!saver) throw new Error(`${this.name}.save: model saving is not loaded`);
+    await saver(this, destination);
   }
 
   override getWeights(): Tensor[] {

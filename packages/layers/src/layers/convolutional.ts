@@ -196,6 +196,9 @@ export class Conv2DTranspose extends Conv2D {
       stride: this.strides, padding: this.args.padding ?? 'valid', dilation: this.dilation, groups: this.args.groups ?? 1, outputPadding, bias: this.bias ?? undefined,
     })));
   }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), outputPadding: pair((this.args as { outputPadding?: Pair }).outputPadding ?? 0) };
+  }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
     const s = shapeOf(inputShape);
     const op = pair((this.args as { outputPadding?: Pair }).outputPadding ?? 0);

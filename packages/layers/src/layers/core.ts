@@ -124,6 +124,9 @@ export class PReLU extends Layer {
   call(inputs: LayerInput): Tensor {
     return soma.prelu(one(inputs, this.name), this.alpha);
   }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), sharedAxes: this.args.sharedAxes ?? [] };
+  }
 }
 
 /**
@@ -153,7 +156,7 @@ export class RReLU extends Layer {
     });
   }
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), lower: this.lower, upper: this.upper };
+    return { ...super.getConfig(), lower: this.lower, upper: this.upper, seed: this.seed };
   }
 }
 

@@ -139,6 +139,6 @@ export class LayerNormalization extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), axis: this.args.axis ?? -1, epsilon: this.epsilon };
+    return { ...super.getConfig(), axis: this.args.axis ?? -1, epsilon: this.epsilon, center: this.args.center ?? true, scale: this.args.scale ?? true };
   }
 }

@@ -1,0 +1,88 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { input, layers, loadModel, model, modelFromArtifacts, modelToArtifacts, sequential, type SymbolicTensor } from '@soma/layers';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = mkdtempSync(join(tmpdir(), 'soma-save-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function bits(t: soma.Tensor): number[] {
+  return Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+}
+
+describe('save and load', () => {
+  it('a Sequential CNN round-trips through a directory with bit-identical predictions', async () => {
+    const net = sequential([
+      layers.conv2d({ inputShape: [1, 8, 8], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      layers.batchNormalization(),
+      layers.maxPool2d({ poolSize: 2 }),
+      layers.flatten(),
+      layers.dropout({ rate: 0.2 }),
+      layers.dense({ units: 3, activation: 'softmax' }),
+    ]);
+    // Train a little so batch-norm statistics and weights are not at their initial values.
+    net.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = soma.randomNormal([16, 1, 8, 8], { seed: 1 });
+    const y = soma.tensor(Array.from({ length: 16 }, (_, i) => i % 3), [16], 'int32');
+    await net.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    await net.save(join(dir, 'cnn'));
+    const back = await loadModel(join(dir, 'cnn'));
+    expect(back.className).toBe('Sequential');
+    expect(back.layers.map((l) => l.className)).toEqual(net.layers.map((l) => l.className));
+    const [p1, p2] = [net.predict(x) as soma.Tensor, back.predict(x) as soma.Tensor];
+    expect(bits(p2)).toEqual(bits(p1));
+    soma.dispose([x, y, p1, p2]);
+    net.dispose();
+    back.dispose();
+  });
+
+  it('a functional model with a shared layer and a residual add round-trips in memory', () => {
+    // Every layer here has one output, so each apply() gives one SymbolicTensor.
+    const one = (t: SymbolicTensor | SymbolicTensor[]): SymbolicTensor => t as SymbolicTensor;
+    const inp = input({ shape: [4] });
+    const shared = layers.dense({ units: 4, activation: 'tanh' });
+    const h = one(shared.apply(one(shared.apply(inp))));
+    const out = one(layers.dense({ units: 2 }).apply(one(layers.add().apply([h, inp]))));
+    const m = model({ inputs: inp, outputs: out });
+    const back = modelFromArtifacts(modelToArtifacts(m));
+    const x = soma.randomNormal([5, 4], { seed: 2 });
+    const [a, b] = [m.predict(x) as soma.Tensor, back.predict(x) as soma.Tensor];
+    expect(bits(b)).toEqual(bits(a));
+    expect(back.countParams()).toBe(m.countParams());
+    soma.dispose([x, a, b]);
+    m.dispose();
+    back.dispose();
+  });
+
+  it('a truncated weights file gives an error naming the file and the problem', async () => {
+    const net = sequential([layers.dense({ units: 3, inputShape: [2] })]);
+    await net.save(join(dir, 'trunc'));
+    const wPath = join(dir, 'trunc', 'weights.safetensors');
+    const bytes = readFileSync(wPath);
+    writeFileSync(wPath, bytes.subarray(0, bytes.length - 5));
+    await expect(loadModel(join(dir, 'trunc'))).rejects.toThrow(/weights\.safetensors: truncated: tensor '.*' ends at byte \d+ of the data but the file has only \d+/);
+    net.dispose();
+  });
+
+  it('weights that do not match the model are rejected, naming the weight and both shapes', async () => {
+    const a = sequential([layers.dense({ units: 3, inputShape: [2], name: 'fc' })]);
+    const b = sequential([layers.dense({ units: 3, inputShape: [5], name: 'fc' })]);
+    await a.save(join(dir, 'a'));
+    await b.save(join(dir, 'b'));
+    // b's topology with a's weights.
+    writeFileSync(join(dir, 'b', 'weights.safetensors'), readFileSync(join(dir, 'a', 'weights.safetensors')));
+    await expect(loadModel(join(dir, 'b'))).rejects.toThrow("'fc/kernel' is [2,3] float32 in the file but the model expects [5,3] float32");
+    const c = sequential([layers.dense({ units: 3, inputShape: [2], name: 'other' })]);
+    await c.save(join(dir, 'c'));
+    writeFileSync(join(dir, 'c', 'weights.safetensors'), readFileSync(join(dir, 'a', 'weights.safetensors')));
+    await expect(loadModel(join(dir, 'c'))).rejects.toThrow(/does not match the model: missing other\/kernel, other\/bias; unexpected fc\/kernel, fc\/bias/);
+    [a, b, c].forEach((m) => m.dispose());
+  });
+
+  it('a missing directory gives a clear error', async () => {
+    await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/loadModel: cannot read .*nope\/model\.json/);
+  });
+});
