@@ -27,3 +27,8 @@ export { loadModel, modelToArtifacts, modelFromArtifacts, registerLayerClass } f
 export type { ModelArtifacts, ModelJson } from './io/model_io';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors';
 export type { NamedArray } from './io/safetensors';
+export {
+  EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, CSVLogger,
+  earlyStopping, modelCheckpoint, learningRateScheduler, reduceLROnPlateau, csvLogger,
+} from './engine/standard_callbacks';
+export type { EarlyStoppingArgs, ReduceLROnPlateauArgs } from './engine/standard_callbacks';

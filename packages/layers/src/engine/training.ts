@@ -200,10 +200,11 @@ export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?:
     val = Array.isArray(vd) && vd.length === 2 && isTensorArg(vd[0]) ? { xs: asList(vd[0] as Tensor | Tensor[]), ys: asList(vd[1] as Tensor | Tensor[]) } : (vd as Source);
   }
 
+  // User callbacks first, as Keras orders them, so History and the progress bar see what they add to the logs.
   const history = new History();
-  const callbacks: Callback[] = [history];
+  const callbacks: Callback[] = (args.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new FunctionCallback(cb)));
+  callbacks.push(history);
   if (verbose > 0) callbacks.push(new ProgressBar());
-  for (const cb of args.callbacks ?? []) callbacks.push(cb instanceof Callback ? cb : new FunctionCallback(cb));
   const list = new CallbackList(callbacks);
   for (const cb of callbacks) {
     cb.setModel(model);

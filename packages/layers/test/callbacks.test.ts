@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { csvLogger, earlyStopping, layers, learningRateScheduler, loadModel, modelCheckpoint, reduceLROnPlateau, sequential } from '@soma/layers';
+import { sgd } from '@soma/optimizers';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = mkdtempSync(join(tmpdir(), 'soma-cb-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** y = 2x on a few points; a large learning rate makes the loss climb after the first epochs. */
+function data() {
+  return { x: soma.tensor([[1], [2], [3], [4]]), y: soma.tensor([[2], [4], [6], [8]]) };
+}
+const tiny = () => sequential([layers.dense({ units: 1, inputShape: [1], useBias: false, kernelInitializer: 'zeros' })]);
+
+describe('callbacks', () => {
+  it('earlyStopping stops after `patience` epochs without improvement and restores the best weights', async () => {
+    const { x, y } = data();
+    const net = tiny();
+    // lr 0.14 overshoots: the loss rises every epoch from the start, so epoch 0 stays best.
+    net.compile({ optimizer: sgd({ learningRate: 0.14 }), loss: 'mse' });
+    const es = earlyStopping({ monitor: 'loss', patience: 2, restoreBestWeights: true });
+    const seenWeights: number[] = [];
+    const h = await net.fit(x, y, {
+      epochs: 50, batchSize: 4, verbose: 0,
+      callbacks: [{ onEpochEnd: async () => { seenWeights.push(net.weights[0].dataSync()[0]); } }, es],
+    });
+    expect(h.epoch.length).toBeLessThan(50);
+    expect(es.stoppedEpoch).toBe(es.bestEpoch + 3);
+    expect(net.weights[0].dataSync()[0]).toBeCloseTo(seenWeights[es.bestEpoch], 6);
+    net.dispose();
+    soma.dispose([x, y]);
+  });
+
+  it('learningRateScheduler and reduceLROnPlateau change the optimizer rate', async () => {
+    const { x, y } = data();
+    const net = tiny();
+    const opt = sgd({ learningRate: 0.01 });
+    net.compile({ optimizer: opt, loss: 'mse' });
+    const h = await net.fit(x, y, { epochs: 3, verbose: 0, callbacks: [learningRateScheduler((epoch) => 0.01 / (epoch + 1))] });
+    expect(h.history.lr.map((v) => +v.toFixed(6))).toEqual([0.01, 0.005, 0.003333]);
+    opt.learningRate = 0.14;
+    const h2 = await net.fit(x, y, { epochs: 4, verbose: 0, callbacks: [reduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5 })] });
+    expect(h2.history.lr[h2.history.lr.length - 1]).toBeLessThan(0.14);
+    net.dispose();
+    soma.dispose([x, y]);
+  });
+
+  it('modelCheckpoint saves loadable models and csvLogger writes one row per epoch', async () => {
+    const { x, y } = data();
+    const net = tiny();
+    net.compile({ optimizer: sgd({ learningRate: 0.01 }), loss: 'mse', metrics: ['mae'] });
+    const csv = join(dir, 'log.csv');
+    await net.fit(x, y, { epochs: 3, verbose: 0, callbacks: [modelCheckpoint({ filepath: join(dir, 'ckpt-{epoch}') }), csvLogger({ filename: csv })] });
+    expect(existsSync(join(dir, 'ckpt-3', 'weights.safetensors'))).toBe(true);
+    const back = await loadModel(join(dir, 'ckpt-3'));
+    expect(back.weights[0].dataSync()[0]).toBe(net.weights[0].dataSync()[0]);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('epoch,loss,mae');
+    expect(rows).toHaveLength(4);
+    back.dispose();
+    net.dispose();
+    soma.dispose([x, y]);
+  });
+});
