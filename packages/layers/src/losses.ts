@@ -78,7 +78,8 @@ export function sparseCategoricalCrossentropy(o: { fromLogits?: boolean } = {}):
     const intIds = ids.cast('int32');
     const bad = soma.any(soma.logicalOr(intIds.less(0), intIds.greaterEqual(k))).dataSync()[0];
     if (bad) throw new Error(`sparseCategoricalCrossentropy: class ids must lie in [0, ${k}), got ${soma.min(intIds).dataSync()[0]}..${soma.max(intIds).dataSync()[0]}`);
-    const logp = o.fromLogits ? soma.logSoftmax(p, -1) : soma.clip(p.div(p.sum(-1, true)), EPSILON, 1 - EPSILON).log();
+    // As Keras: probabilities are clipped but, unlike the categorical form, not renormalized.
+    const logp = o.fromLogits ? soma.logSoftmax(p, -1) : soma.clip(p, EPSILON, 1 - EPSILON).log();
     return soma.oneHot(intIds, k).mul(logp).sum(-1).neg();
   };
 }

@@ -69,6 +69,9 @@ function layerFromConfig(className: string, config: LayerConfig): Layer {
   if (!cls) throw new Error(`loadModel: unknown layer class '${className}' (register custom layers with registerLayerClass)`);
   const { batchInputShape, ...rest } = config as LayerConfig & { batchInputShape?: (number | null)[] };
   const args: Record<string, unknown> = { ...rest };
+  // Wrappers (bidirectional, timeDistributed) save the layer they wrap as a nested config.
+  const inner = args.layer as { className?: string; config?: LayerConfig } | undefined;
+  if (inner?.className && inner.config) args.layer = layerFromConfig(inner.className, inner.config);
   if (batchInputShape) {
     args.inputShape = batchInputShape.slice(1);
     if (batchInputShape[0] !== null) args.batchSize = batchInputShape[0];

@@ -3,6 +3,7 @@ import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Permute, PRe
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
 import { BatchNormalization, LayerNormalization } from './normalization';
+import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent';
 import {
   AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D,
 } from './pooling';
@@ -41,10 +42,15 @@ export const average = (a?: Args<typeof Average>) => new Average(a);
 export const maximum = (a?: Args<typeof Maximum>) => new Maximum(a);
 export const minimum = (a?: Args<typeof Minimum>) => new Minimum(a);
 export const concatenate = (a?: Args<typeof Concatenate>) => new Concatenate(a);
+export const simpleRnn = (a: Args<typeof SimpleRNN>) => new SimpleRNN(a);
+export const lstm = (a: Args<typeof LSTM>) => new LSTM(a);
+export const gru = (a: Args<typeof GRU>) => new GRU(a);
+export const bidirectional = (a: Args<typeof Bidirectional>) => new Bidirectional(a);
+export const timeDistributed = (a: Args<typeof TimeDistributed>) => new TimeDistributed(a);
 
 export {
   Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Permute, PReLU, RepeatVector, Reshape, RReLU,
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
   BatchNormalization, LayerNormalization, AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
-  MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D,
+  MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
 };
