@@ -120,11 +120,14 @@ export class LayersModel extends Layer {
 
   compile(args: CompileArgs): void {
     const optimizer = typeof args.optimizer === 'string' ? makeOptimizer(args.optimizer) : args.optimizer;
-    const lossSpecs = Array.isArray(args.loss) ? args.loss : this.outputs.map(() => args.loss as LossName | LossFn);
-    if (lossSpecs.length !== Math.max(1, this.outputs.length)) throw new Error(`${this.name}.compile: ${this.outputs.length} outputs need ${this.outputs.length} losses, got ${lossSpecs.length}`);
+    // A Sequential without an input shape has no outputs yet: it will have exactly one.
+    const nOut = Math.max(1, this.outputs.length);
+    const lossSpecs = Array.isArray(args.loss) ? args.loss : new Array<LossName | LossFn>(nOut).fill(args.loss as LossName | LossFn);
+    if (lossSpecs.length !== nOut) throw new Error(`${this.name}.compile: ${nOut} outputs need ${nOut} losses, got ${lossSpecs.length}`);
     const losses = lossSpecs.map(getLoss);
     const lossNames = lossSpecs.map((l) => (typeof l === 'string' ? l : null));
-    const metrics = this.outputs.map((o, i) => (args.metrics ?? []).map((m) => getMetric(m, lossNames[i], o.shape[o.shape.length - 1] ?? null)));
+    const width = (i: number) => this.outputs[i]?.shape[this.outputs[i].shape.length - 1] ?? null;
+    const metrics = lossSpecs.map((_, i) => (args.metrics ?? []).map((m) => getMetric(m, lossNames[i], width(i))));
     this.training = { optimizer, losses, lossNames, metrics };
   }
 
