@@ -1,17 +1,23 @@
-// The README's first command runs this: train on make_circles-style data with autodiff and print the loss falling.
+// The README's main command runs this: the classic circles example through @soma/layers —
+// make_circles data, a 2-20-1 MLP, summary(), fit with the progress bar, final accuracy.
 import * as soma from '@soma/core';
-import { makeCircles, trainLogisticRegression, trainMlp } from './circles.mjs';
+import '@soma/backend-cpu';
+import { layers, sequential } from '@soma/layers';
+import { adam } from '@soma/optimizers';
+import { makeCircles } from './circles.mjs';
 
 await soma.setBackend('cpu');
-const { x, y } = makeCircles({ nSamples: 200, noise: 0.15, factor: 0.3, seed: 1 });
-const log = (step, loss) => console.log(`  step ${String(step).padStart(4)}  loss ${loss.toFixed(4)}`);
+const { x, y } = makeCircles({ nSamples: 100, noise: 0.15, factor: 0.3, seed: 1 });
 
-console.log(`Soma on backend '${soma.getBackendName()}': make_circles, 200 points, noise 0.15, factor 0.3\n`);
-console.log('Logistic regression on [x, y, x², y²] (plain SGD, lr 0.5):');
-const lrAcc = trainLogisticRegression(x, y, { log });
-console.log(`  training accuracy ${(lrAcc * 100).toFixed(1)}%\n`);
-console.log('MLP 2-20-1, relu + sigmoid (plain SGD, lr 0.5):');
-const mlpAcc = trainMlp(x, y, { log });
-console.log(`  training accuracy ${(mlpAcc * 100).toFixed(1)}%\n`);
+const net = sequential([
+  layers.dense({ units: 20, activation: 'relu', inputShape: [2] }),
+  layers.dense({ units: 1, activation: 'sigmoid' }),
+]);
+net.summary();
+net.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+await net.fit(x, y, { batchSize: 10, epochs: 100, shuffle: true, seed: 1 });
+
+const { loss, accuracy } = await net.evaluate(x, y);
+console.log(`\nFinal training loss ${loss.toFixed(4)}, accuracy ${(accuracy * 100).toFixed(1)}%`);
+net.dispose();
 soma.dispose([x, y]);
-console.log(`Live tensors at the end: ${soma.memory().numTensors}`);

@@ -18,3 +18,18 @@ describe('README example: circles with grad and hand-written SGD', () => {
     expect(soma.memory().numTensors).toBe(before);
   });
 });
+
+describe("README main command: the classic circles example through @soma/layers", () => {
+  it('prints the summary (60/21/81), one progress line per epoch and a final accuracy of at least 95%', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    // `pnpm test` builds the packages first, so the example runs on the built dist as a user would.
+    const out = execFileSync(process.execPath, [fileURLToPath(new URL('../examples/train-circles.mjs', import.meta.url))], { encoding: 'utf8' });
+    expect(out).toMatch(/dense \(Dense\)\s+\(None, 20\)\s+60/);
+    expect(out).toMatch(/dense_1 \(Dense\)\s+\(None, 1\)\s+21/);
+    expect(out).toContain('Total params: 81');
+    expect(out.match(/^Epoch \d+\/100 /gm)).toHaveLength(100);
+    const acc = Number(/accuracy (\d+\.\d)%/.exec(out)?.[1]);
+    expect(acc).toBeGreaterThanOrEqual(95);
+  }, 120_000);
+});
