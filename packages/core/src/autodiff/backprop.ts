@@ -17,12 +17,13 @@ export function backprop(tape: Tape, y: Tensor, dy: Tensor, xs: readonly Tensor[
     const node = tape.nodes[i];
     if (!node.outputs.some((o) => grads.has(o.id))) continue;
     const dys = node.outputs.map((o) => grads.get(o.id) ?? zerosLike(o));
-    const dxs = node.backward(dys, node);
+    const needed = node.inputs.map((t) => t.dtype === 'float32' && tape.isWatched(t));
+    const dxs = node.backward(dys, node, needed);
     if (dxs.length !== node.inputs.length) fail('backprop', `gradient of '${node.name}' returned ${dxs.length} values for ${node.inputs.length} inputs`);
     for (let j = 0; j < dxs.length; j++) {
       const dx = dxs[j];
       const input = node.inputs[j];
-      if (dx === null || input.dtype !== 'float32') continue;
+      if (dx === null || !needed[j]) continue;
       if (!shapesEqual(dx.shape, input.shape)) {
         fail('backprop', `gradient of '${node.name}' for input ${j} has shape ${fmtShape(dx.shape)} but the input is ${fmtShape(input.shape)}`);
       }

@@ -1,7 +1,11 @@
 import type { Tensor } from '../tensor';
 
-/** Gradient rule of one recorded op: output gradients in, one gradient (or null) per input out. */
-export type BackwardFn = (dys: Tensor[], node: TapeNode) => (Tensor | null)[];
+/**
+ * Gradient rule of one recorded op: output gradients in, one gradient (or null) per input out.
+ * `needed[i]` says whether input i leads back to a source; rules may return null where it does not
+ * (conv2d skips its input gradient for the first layer of a network, for example).
+ */
+export type BackwardFn = (dys: Tensor[], node: TapeNode, needed: readonly boolean[]) => (Tensor | null)[];
 
 export interface TapeNode {
   readonly name: string;

@@ -48,9 +48,12 @@ export function conv2d(xLike: TensorLike, wLike: TensorLike, options: Conv2dOpti
   const attrs: Conv2dAttrs = { strides, pads, dilations, group: groups };
   const inputs = bias ? [x, w, bias] : [x, w];
   const y = runKernel(inputs, (k, [kx, kw2, kb]) => k.conv2d(kx, kw2, kb ?? null, attrs));
-  record(op, inputs, [y], ([dy]) => {
-    const grads: (Tensor | null)[] = [conv2dBackpropInput(dy, w, x.shape, attrs), conv2dBackpropFilter(x, dy, w.shape, attrs)];
-    if (bias) grads.push(dy.sum([0, 2, 3]));
+  record(op, inputs, [y], ([dy], _node, needed) => {
+    const grads: (Tensor | null)[] = [
+      needed[0] ? conv2dBackpropInput(dy, w, x.shape, attrs) : null,
+      needed[1] ? conv2dBackpropFilter(x, dy, w.shape, attrs) : null,
+    ];
+    if (bias) grads.push(needed[2] ? dy.sum([0, 2, 3]) : null);
     return grads;
   });
   return y;

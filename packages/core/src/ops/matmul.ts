@@ -54,23 +54,14 @@ function matmulNd(a: Tensor, b: Tensor, tA: boolean, tB: boolean, aShape: readon
   const a3 = as3(a, aBatch);
   const b3 = as3(b, bBatch);
   const y3 = runKernel([a3, b3], (kb, [ka, kk]) => kb.matmul(ka, kk, tA, tB));
-  record('matmul', [a3, b3], [y3], ([dy]) => {
-    let da: Tensor;
-    let db: Tensor;
-    if (!tA && !tB) {
-      da = matmul(dy, b3, { transposeB: true });
-      db = matmul(a3, dy, { transposeA: true });
-    } else if (!tA && tB) {
-      da = matmul(dy, b3);
-      db = matmul(dy, a3, { transposeA: true });
-    } else if (tA && !tB) {
-      da = matmul(b3, dy, { transposeB: true });
-      db = matmul(a3, dy);
-    } else {
-      da = matmul(b3, dy, { transposeA: true, transposeB: true });
-      db = matmul(dy, a3, { transposeA: true, transposeB: true });
-    }
-    return [sumToShape(da, a3.shape), sumToShape(db, b3.shape)];
+  record('matmul', [a3, b3], [y3], ([dy], _node, needed) => {
+    // Each operand's gradient is one more matmul, computed only when that operand needs it.
+    const [da, db]: [() => Tensor, () => Tensor] =
+      !tA && !tB ? [() => matmul(dy, b3, { transposeB: true }), () => matmul(a3, dy, { transposeA: true })]
+      : !tA && tB ? [() => matmul(dy, b3), () => matmul(dy, a3, { transposeA: true })]
+      : tA && !tB ? [() => matmul(b3, dy, { transposeB: true }), () => matmul(a3, dy)]
+      : [() => matmul(b3, dy, { transposeA: true, transposeB: true }), () => matmul(dy, a3, { transposeA: true, transposeB: true })];
+    return [needed[0] ? sumToShape(da(), a3.shape) : null, needed[1] ? sumToShape(db(), b3.shape) : null];
   });
   return y3.reshape([...batch, m, n]);
 }
