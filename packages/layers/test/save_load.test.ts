@@ -86,3 +86,54 @@ describe('save and load', () => {
     await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/loadModel: cannot read .*nope\/model\.json/);
   });
 });
+
+describe('loading from a URL (the browser path), served from this machine', () => {
+  it('fetches model.json and weights.safetensors over http and predicts identically', async () => {
+    const { createServer } = await import('node:http');
+    const { readFile } = await import('node:fs/promises');
+    const net = sequential([layers.dense({ units: 2, inputShape: [3], activation: 'tanh' }), layers.dense({ units: 1 })]);
+    const modelDir = join(dir, 'served');
+    await net.save(modelDir);
+    const server = createServer(async (req, res) => {
+      try {
+        res.end(await readFile(join(modelDir, (req.url ?? '').replace('/models/served/', ''))));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    try {
+      const back = await loadModel(`http://127.0.0.1:${port}/models/served/model.json`);
+      const x = soma.randomNormal([4, 3], { seed: 9 });
+      const [a, b] = [net.predict(x) as soma.Tensor, back.predict(x) as soma.Tensor];
+      expect(bits(b)).toEqual(bits(a));
+      await expect(loadModel(`http://127.0.0.1:${port}/models/missing/model.json`)).rejects.toThrow(/HTTP 404/);
+      soma.dispose([x, a, b]);
+      back.dispose();
+    } finally {
+      server.close();
+      net.dispose();
+    }
+  });
+});
+
+describe('recurrent state', () => {
+  it('returnState gives [output, h, c] for an LSTM, and initialState continues a sequence exactly', () => {
+    soma.tidy(() => {
+      const rnn = layers.lstm({ units: 3, returnState: true });
+      const x = soma.randomNormal([2, 6, 4], { seed: 1 });
+      const [out, h, c] = rnn.apply(x) as soma.Tensor[];
+      expect(out.shape).toEqual([2, 3]);
+      expect(Array.from(out.dataSync())).toEqual(Array.from(h.dataSync()));
+      expect(c.shape).toEqual([2, 3]);
+      // Running the two halves with the state carried over equals running the whole sequence.
+      const [, h1, c1] = rnn.apply(x.slice([0, 0, 0], [2, 3, 4])) as soma.Tensor[];
+      const [out2] = rnn.apply(x.slice([0, 3, 0], [2, 3, 4]), { initialState: [h1, c1] }) as soma.Tensor[];
+      const a = out.dataSync();
+      out2.dataSync().forEach((v, i) => expect(v).toBeCloseTo(a[i], 6));
+      rnn.dispose();
+    });
+  });
+});
