@@ -6,6 +6,7 @@ import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../eng
 import { fmt, type LayerShape } from '../engine/shapes';
 import type { InitializerSpec } from '../initializers';
 import type { RegularizerSpec } from '../regularizers';
+import { oneInput, singleShape } from './input_util';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
@@ -36,11 +37,6 @@ export function convLength(len: number | null, k: number, stride: number, dilati
   return Math.floor((len + p - (k - 1) * dilation - 1) / stride) + 1;
 }
 
-const oneInput = (x: LayerInput, name: string): Tensor => {
-  if (Array.isArray(x)) throw new Error(`${name}: expects one input tensor, got ${x.length}`);
-  return x;
-};
-const shapeOf = (s: LayerShape | LayerShape[]): LayerShape => (Array.isArray(s[0]) ? (s as LayerShape[])[0] : (s as LayerShape));
 
 /**
  * 2-D convolution over NCHW inputs. The kernel is [filters, inChannels/groups, kH, kW] (PyTorch's
@@ -63,7 +59,7 @@ export class Conv2D extends Layer {
   }
 
   protected inChannels(inputShape: LayerShape | LayerShape[]): number {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     if (s.length !== 4 || s[1] === null) throw new Error(`${this.name} expects [*, channels, height, width] (NCHW), got ${fmt(s)}`);
     return s[1];
   }
@@ -96,7 +92,7 @@ export class Conv2D extends Layer {
   }
 
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     return [s[0], this.args.filters, ...([0, 1] as const).map((i) => convLength(s[2 + i], this.kernelSize[i], this.strides[i], this.dilation[i], this.args.padding))];
   }
 
@@ -116,7 +112,7 @@ export class Conv1D extends Layer {
     getActivation(args.activation);
   }
   override build(inputShape: LayerShape | LayerShape[]): void {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     if (s.length !== 3 || s[1] === null) throw new Error(`${this.name} expects [*, channels, length], got ${fmt(s)}`);
     const groups = this.args.groups ?? 1;
     this.kernel = this.addWeight('kernel', [this.args.filters, s[1] / groups, this.args.kernelSize], this.args.kernelInitializer ?? 'glorotUniform', {
@@ -134,7 +130,7 @@ export class Conv1D extends Layer {
     })));
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     return [s[0], this.args.filters, convLength(s[2], this.args.kernelSize, this.args.strides ?? 1, this.args.dilationRate ?? 1, this.args.padding)];
   }
   override getConfig(): LayerConfig {
@@ -162,7 +158,7 @@ export class DepthwiseConv2D extends Conv2D {
     this.addBias(c * this.multiplier);
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     const out = super.computeOutputShape(inputShape);
     return [out[0], s[1] === null ? null : s[1] * this.multiplier, out[2], out[3]];
   }
@@ -200,7 +196,7 @@ export class Conv2DTranspose extends Conv2D {
     return { ...super.getConfig(), outputPadding: pair((this.args as { outputPadding?: Pair }).outputPadding ?? 0) };
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     const op = pair((this.args as { outputPadding?: Pair }).outputPadding ?? 0);
     const pad = this.args.padding;
     const dims = ([0, 1] as const).map((i) => {

@@ -6,12 +6,8 @@ import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput
 import { fmt, productOf, type LayerShape } from '../engine/shapes';
 import type { InitializerSpec } from '../initializers';
 import type { RegularizerSpec } from '../regularizers';
+import { oneInput, singleShape } from './input_util';
 
-const one = (x: LayerInput, name: string): Tensor => {
-  if (Array.isArray(x)) throw new Error(`${name}: expects one input tensor, got ${x.length}`);
-  return x;
-};
-const oneShape = (s: LayerShape | LayerShape[]): LayerShape => (Array.isArray(s[0]) ? (s as LayerShape[])[0] : (s as LayerShape));
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -42,7 +38,7 @@ export class Dense extends Layer {
   }
 
   override build(inputShape: LayerShape | LayerShape[]): void {
-    const s = oneShape(inputShape);
+    const s = singleShape(inputShape);
     const inDim = s[s.length - 1];
     if (inDim === null || s.length < 2) throw new Error(`${this.name}: needs a known last dimension, got ${fmt(s)}`);
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.args.kernelInitializer ?? 'glorotUniform', {
@@ -61,7 +57,7 @@ export class Dense extends Layer {
   }
 
   call(inputs: LayerInput): Tensor {
-    const x = one(inputs, this.name);
+    const x = oneInput(inputs, this.name);
     return soma.tidy(() => {
       let y = x.matmul(this.kernel);
       if (this.bias) y = y.add(this.bias);
@@ -70,7 +66,7 @@ export class Dense extends Layer {
   }
 
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    return [...oneShape(inputShape).slice(0, -1), this.units];
+    return [...singleShape(inputShape).slice(0, -1), this.units];
   }
 
   override getConfig(): LayerConfig {
@@ -87,7 +83,7 @@ export class Activation extends Layer {
     getActivation(args.activation);
   }
   call(inputs: LayerInput): Tensor {
-    return getActivation(this.args.activation)(one(inputs, this.name));
+    return getActivation(this.args.activation)(oneInput(inputs, this.name));
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), activation: this.args.activation };
@@ -103,7 +99,7 @@ export class LeakyReLU extends Layer {
     this.alpha = args.alpha ?? 0.3;
   }
   call(inputs: LayerInput): Tensor {
-    return soma.leakyRelu(one(inputs, this.name), this.alpha);
+    return soma.leakyRelu(oneInput(inputs, this.name), this.alpha);
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), alpha: this.alpha };
@@ -118,11 +114,11 @@ export class PReLU extends Layer {
     super(args, 'p_re_lu');
   }
   override build(inputShape: LayerShape | LayerShape[]): void {
-    const s = oneShape(inputShape).slice(1).map((d, i) => ((this.args.sharedAxes ?? []).includes(i + 1) ? 1 : d));
+    const s = singleShape(inputShape).slice(1).map((d, i) => ((this.args.sharedAxes ?? []).includes(i + 1) ? 1 : d));
     this.alpha = this.addWeight('alpha', s.map((d) => productOf([d], this.name)), this.args.alphaInitializer ?? 'zeros');
   }
   call(inputs: LayerInput): Tensor {
-    return soma.prelu(one(inputs, this.name), this.alpha);
+    return soma.prelu(oneInput(inputs, this.name), this.alpha);
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), sharedAxes: this.args.sharedAxes ?? [] };
@@ -147,7 +143,7 @@ export class RReLU extends Layer {
     if (!(this.lower <= this.upper)) throw new Error(`rrelu: needs lower <= upper, got ${this.lower} and ${this.upper}`);
   }
   call(inputs: LayerInput, args: CallArgs): Tensor {
-    const x = one(inputs, this.name);
+    const x = oneInput(inputs, this.name);
     if (!args.training) return soma.leakyRelu(x, (this.lower + this.upper) / 2);
     return soma.tidy(() => {
       const seed = this.seed === undefined ? undefined : this.seed + this.calls++;
@@ -173,7 +169,7 @@ export class Dropout extends Layer {
     this.seed = args.seed;
   }
   call(inputs: LayerInput, args: CallArgs): Tensor {
-    const x = one(inputs, this.name);
+    const x = oneInput(inputs, this.name);
     // A seeded layer draws a new, reproducible mask on every call.
     const seed = this.seed === undefined ? undefined : this.seed + this.calls++;
     return soma.dropout(x, this.rate, { training: args.training ?? false, seed });
@@ -190,11 +186,11 @@ export class Flatten extends Layer {
     super(args, 'flatten');
   }
   call(inputs: LayerInput): Tensor {
-    const x = one(inputs, this.name);
+    const x = oneInput(inputs, this.name);
     return x.reshape([x.shape[0], -1]);
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = oneShape(inputShape);
+    const s = singleShape(inputShape);
     return [s[0], productOf(s.slice(1), this.name)];
   }
 }
@@ -206,11 +202,11 @@ export class Reshape extends Layer {
     super(args, 'reshape');
   }
   call(inputs: LayerInput): Tensor {
-    const x = one(inputs, this.name);
+    const x = oneInput(inputs, this.name);
     return x.reshape([x.shape[0], ...this.args.targetShape]);
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = oneShape(inputShape);
+    const s = singleShape(inputShape);
     const target = [...this.args.targetShape];
     const unknown = target.indexOf(-1);
     const total = productOf(s.slice(1), this.name);
@@ -234,10 +230,10 @@ export class Permute extends Layer {
     if (sorted.some((d, i) => d !== i + 1)) throw new Error(`permute: dims must be a permutation of 1..${args.dims.length}, got [${args.dims.join(', ')}]`);
   }
   call(inputs: LayerInput): Tensor {
-    return one(inputs, this.name).transpose([0, ...this.args.dims]);
+    return oneInput(inputs, this.name).transpose([0, ...this.args.dims]);
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = oneShape(inputShape);
+    const s = singleShape(inputShape);
     return [s[0], ...this.args.dims.map((d) => s[d])];
   }
   override getConfig(): LayerConfig {
@@ -252,12 +248,12 @@ export class RepeatVector extends Layer {
     super(args, 'repeat_vector');
   }
   call(inputs: LayerInput): Tensor {
-    const x = one(inputs, this.name);
+    const x = oneInput(inputs, this.name);
     if (x.rank !== 2) throw new Error(`${this.name} expects [*, features], got [${x.shape.join(', ')}]`);
     return soma.tidy(() => x.expandDims(1).tile([1, this.args.n, 1]));
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = oneShape(inputShape);
+    const s = singleShape(inputShape);
     return [s[0], this.args.n, s[1]];
   }
   override getConfig(): LayerConfig {
@@ -281,7 +277,7 @@ export class Embedding extends Layer {
     return [null];
   }
   call(inputs: LayerInput): Tensor {
-    const ids = one(inputs, this.name);
+    const ids = oneInput(inputs, this.name);
     return soma.tidy(() => {
       const idx = ids.dtype === 'int32' ? ids : ids.cast('int32');
       const bad = soma.any(soma.logicalOr(idx.less(0), idx.greaterEqual(this.args.inputDim))).dataSync()[0];
@@ -290,7 +286,7 @@ export class Embedding extends Layer {
     });
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    return [...oneShape(inputShape), this.args.outputDim];
+    return [...singleShape(inputShape), this.args.outputDim];
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), inputDim: this.args.inputDim, outputDim: this.args.outputDim };

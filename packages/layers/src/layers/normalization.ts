@@ -4,12 +4,8 @@ import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput
 import { fmt, type LayerShape } from '../engine/shapes';
 import type { InitializerSpec } from '../initializers';
 import type { RegularizerSpec } from '../regularizers';
+import { oneInput, singleShape } from './input_util';
 
-const oneInput = (x: LayerInput, name: string): Tensor => {
-  if (Array.isArray(x)) throw new Error(`${name}: expects one input tensor, got ${x.length}`);
-  return x;
-};
-const shapeOf = (s: LayerShape | LayerShape[]): LayerShape => (Array.isArray(s[0]) ? (s as LayerShape[])[0] : (s as LayerShape));
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The feature axis; 1 for NCHW images and [batch, features] alike. */
@@ -50,7 +46,7 @@ export class BatchNormalization extends Layer {
   }
 
   override build(inputShape: LayerShape | LayerShape[]): void {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     const ax = this.axis < 0 ? this.axis + s.length : this.axis;
     const c = s[ax];
     if (c === null || ax <= 0 || ax >= s.length) throw new Error(`${this.name}: axis ${this.axis} must be a known feature axis of ${fmt(s)}`);
@@ -113,7 +109,7 @@ export class LayerNormalization extends Layer {
   }
 
   override build(inputShape: LayerShape | LayerShape[]): void {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     const list = Array.isArray(this.args.axis) ? this.args.axis : [this.args.axis ?? -1];
     this.axes = list.map((a) => (a < 0 ? a + s.length : a)).sort((a, b) => a - b);
     const shape = this.axes.map((a) => {

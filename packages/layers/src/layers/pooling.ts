@@ -3,14 +3,10 @@ import type { Tensor } from '@soma/core';
 import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
 import { fmt, type LayerShape } from '../engine/shapes';
 import { convLength } from './convolutional';
+import { oneInput, singleShape } from './input_util';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
-const oneInput = (x: LayerInput, name: string): Tensor => {
-  if (Array.isArray(x)) throw new Error(`${name}: expects one input tensor, got ${x.length}`);
-  return x;
-};
-const shapeOf = (s: LayerShape | LayerShape[]): LayerShape => (Array.isArray(s[0]) ? (s as LayerShape[])[0] : (s as LayerShape));
 
 export interface Pool2DArgs extends LayerArgs {
   poolSize?: Pair;
@@ -35,7 +31,7 @@ abstract class Pool2D extends Layer {
     return this.kind === 'max' ? soma.maxPool2d(x, o) : soma.avgPool2d(x, { ...o, countIncludePad: false });
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     if (s.length !== 4) throw new Error(`${this.name} expects [*, channels, height, width] (NCHW), got ${fmt(s)}`);
     return [s[0], s[1], ...([0, 1] as const).map((i) => convLength(s[2 + i], this.pool[i], this.strides[i], 1, this.args.padding))];
   }
@@ -80,7 +76,7 @@ abstract class Pool1D extends Layer {
     });
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     const p = this.args.poolSize ?? 2;
     return [s[0], s[1], convLength(s[2], p, this.args.strides ?? p, 1, this.args.padding)];
   }
@@ -116,7 +112,7 @@ abstract class GlobalPool2D extends Layer {
     return this.kind === 'max' ? soma.max(x, [2, 3], keep) : soma.mean(x, [2, 3], keep);
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     return this.args.keepDims ? [s[0], s[1], 1, 1] : [s[0], s[1]];
   }
   override getConfig(): LayerConfig {
@@ -151,7 +147,7 @@ export class ZeroPadding2D extends Layer {
     return soma.pad(oneInput(inputs, this.name), [[0, 0], [0, 0], this.pads[0], this.pads[1]]);
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     const add = (d: number | null, p: [number, number]) => (d === null ? null : d + p[0] + p[1]);
     return [s[0], s[1], add(s[2], this.pads[0]), add(s[3], this.pads[1])];
   }
@@ -175,7 +171,7 @@ export class UpSampling2D extends Layer {
     return soma.tidy(() => x.reshape([n, c, h, 1, w, 1]).tile([1, 1, 1, sh, 1, sw]).reshape([n, c, h * sh, w * sw]));
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
-    const s = shapeOf(inputShape);
+    const s = singleShape(inputShape);
     return [s[0], s[1], s[2] === null ? null : s[2] * this.size[0], s[3] === null ? null : s[3] * this.size[1]];
   }
   override getConfig(): LayerConfig {
