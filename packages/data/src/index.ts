@@ -1,2 +1,4 @@
-// This package is reserved for a later issue; it exports nothing yet.
-export {};
+export { Dataset } from './dataset';
+export type { ShuffleOptions } from './dataset';
+export { stackElements, unstackElement } from './element';
+export type { Element } from './element';
