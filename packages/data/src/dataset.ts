@@ -1,6 +1,8 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import { disposeElement, stackElements, unstackElement, type Element } from './element';
+import type { CsvOptions } from './sources/csv';
+import type { TextSource } from './sources/text_lines';
 
 type Awaitable<T> = T | Promise<T>;
 type Source<T> = () => AsyncIterator<T> | Iterator<T>;
@@ -62,6 +64,11 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   }
 
   // ---- sources -------------------------------------------------------------------------------
+
+  /** Streams a CSV file, URL or text (see CsvOptions); installed by sources/csv. */
+  static fromCsv: (source: TextSource, options?: CsvOptions) => Dataset<Element>;
+  /** Streams JSON Lines; installed by sources/json_lines. */
+  static fromJsonLines: (source: TextSource) => Dataset<Element>;
 
   /** One element per item. Items are used as they are (not copied). */
   static fromArrays<E>(items: readonly E[]): Dataset<E> {

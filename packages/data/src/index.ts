@@ -1,4 +1,14 @@
-export { Dataset } from './dataset';
+import { Dataset } from './dataset';
+import { fromCsv } from './sources/csv';
+import { fromJsonLines } from './sources/json_lines';
+
+Dataset.fromCsv = fromCsv;
+Dataset.fromJsonLines = fromJsonLines;
+
+export { Dataset };
 export type { ShuffleOptions } from './dataset';
 export { stackElements, unstackElement } from './element';
 export type { Element } from './element';
+export { fromCsv, fromJsonLines };
+export type { CsvOptions } from './sources/csv';
+export type { TextSource } from './sources/text_lines';

@@ -231,7 +231,13 @@ export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?:
         }
         await list.call('onBatchBegin', batchIndex);
         const size = xs[0].shape[0];
-        const loss = trainStep(model, cfg, xs, ys, batch.sampleWeight ?? null);
+        let loss: number;
+        try {
+          loss = trainStep(model, cfg, xs, ys, batch.sampleWeight ?? null);
+        } finally {
+          // A dataset's consumer owns the batches it receives (tensor batches are freed by batchesOf).
+          if (!train) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
+        }
         if (Number.isNaN(loss) && stopOnNaN) {
           throw new Error(`fit: the loss became NaN at epoch ${epoch + 1}, batch ${batchIndex + 1}; check the learning rate and the data, or pass stopOnNaN: false to continue`);
         }
@@ -270,6 +276,7 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
       preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
       return totalLoss(cfg, ys, preds, batch.sampleWeight ?? null).dataSync()[0];
     });
+    if (!('xs' in data && Array.isArray(data.xs))) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
     lossSum += loss * xs[0].shape[0];
     seen += xs[0].shape[0];
   }

@@ -1,0 +1,42 @@
+/**
+ * Text sources, read as a stream of chunks: a local file (Node, streamed), a URL (fetch, streamed),
+ * text or bytes already in memory, or any async iterable of text chunks.
+ */
+export type TextSource = string | URL | ArrayBuffer | Uint8Array | { text: string } | AsyncIterable<string>;
+
+export async function* textChunks(source: TextSource, what: string): AsyncGenerator<string> {
+  if (typeof source === 'object' && Symbol.asyncIterator in source) {
+    yield* source as AsyncIterable<string>;
+    return;
+  }
+  if (typeof source === 'object' && 'text' in source) {
+    yield source.text;
+    return;
+  }
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    yield new TextDecoder().decode(source);
+    return;
+  }
+  const s = String(source);
+  if (/^(https?|blob|data):/.test(s) || typeof (globalThis as { window?: unknown }).window !== 'undefined') {
+    const res = await fetch(s);
+    if (!res.ok || !res.body) throw new Error(`${what}: ${s}: HTTP ${res.status}`);
+    const decoder = new TextDecoder();
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      yield decoder.decode(value, { stream: true });
+    }
+    const tail = decoder.decode();
+    if (tail) yield tail;
+    return;
+  }
+  const { createReadStream } = await import('node:fs');
+  const stream = createReadStream(s.startsWith('file:') ? new URL(s) : s, { encoding: 'utf8' });
+  try {
+    for await (const chunk of stream) yield chunk as string;
+  } catch (e) {
+    throw new Error(`${what}: cannot read ${s} (${(e as Error).message})`);
+  }
+}
