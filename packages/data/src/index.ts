@@ -12,3 +12,6 @@ export type { Element } from './element';
 export { fromCsv, fromJsonLines };
 export type { CsvOptions } from './sources/csv';
 export type { TextSource } from './sources/text_lines';
+export * from './preprocessing';
+export * as datasets from './datasets';
+export type { LabeledData, BinarySource } from './datasets';
