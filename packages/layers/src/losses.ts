@@ -9,26 +9,33 @@ export const EPSILON = 1e-7;
 
 const lastAxisMean = (t: Tensor): Tensor => (t.rank === 0 ? t : t.mean(-1));
 
-function sameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
-  if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
+/**
+ * Targets as the predictions' shape and dtype: integer or bool labels become float32, and labels
+ * [n] meet predictions [n, 1] (scikit-style labels with a one-unit output, as Keras accepts).
+ */
+export function alignTargets(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
+  let y = yTrue.dtype === 'float32' ? yTrue : yTrue.cast('float32');
+  if (y.rank === yPred.rank - 1 && yPred.shape[yPred.rank - 1] === 1) y = y.expandDims(-1);
+  if (y.rank !== yPred.rank || y.shape.some((d, i) => d !== yPred.shape[i])) {
     throw new Error(`${name}: targets [${yTrue.shape.join(', ')}] and predictions [${yPred.shape.join(', ')}] must have the same shape`);
   }
+  return y;
 }
 
-export const meanSquaredError: LossFn = (y, p) => {
-  sameShape('meanSquaredError', y, p);
+export const meanSquaredError: LossFn = (y0, p) => {
+  const y = alignTargets('meanSquaredError', y0, p);
   return lastAxisMean(p.sub(y).square());
 };
 
-export const meanAbsoluteError: LossFn = (y, p) => {
-  sameShape('meanAbsoluteError', y, p);
+export const meanAbsoluteError: LossFn = (y0, p) => {
+  const y = alignTargets('meanAbsoluteError', y0, p);
   return lastAxisMean(p.sub(y).abs());
 };
 
 /** 0.5·e² for |e| ≤ δ, δ(|e| − 0.5δ) beyond (Keras Huber, δ = 1). */
 export function huber(delta = 1): LossFn {
-  return (y, p) => {
-    sameShape('huber', y, p);
+  return (y0, p) => {
+    const y = alignTargets('huber', y0, p);
     const e = p.sub(y).abs();
     const quad = soma.minimum(e, delta);
     return lastAxisMean(quad.square().mul(0.5).add(e.sub(quad).mul(delta)));
@@ -36,8 +43,8 @@ export function huber(delta = 1): LossFn {
 }
 
 /** log(cosh(e)) = e + softplus(−2e) − log 2, which cannot overflow. */
-export const logCosh: LossFn = (y, p) => {
-  sameShape('logCosh', y, p);
+export const logCosh: LossFn = (y0, p) => {
+  const y = alignTargets('logCosh', y0, p);
   const e = p.sub(y);
   return lastAxisMean(e.add(soma.softplus(e.mul(-2))).sub(Math.LN2));
 };
@@ -48,8 +55,8 @@ export const logCosh: LossFn = (y, p) => {
  */
 export function binaryCrossentropy(o: { fromLogits?: boolean; labelSmoothing?: number } = {}): LossFn {
   return (y0, p) => {
-    sameShape('binaryCrossentropy', y0, p);
-    const y = o.labelSmoothing ? y0.mul(1 - o.labelSmoothing).add(0.5 * o.labelSmoothing) : y0;
+    const t = alignTargets('binaryCrossentropy', y0, p);
+    const y = o.labelSmoothing ? t.mul(1 - o.labelSmoothing).add(0.5 * o.labelSmoothing) : t;
     if (o.fromLogits) return lastAxisMean(p.relu().sub(p.mul(y)).add(p.abs().neg().exp().log1p()));
     const q = soma.clip(p, EPSILON, 1 - EPSILON);
     return lastAxisMean(y.mul(q.log()).add(y.neg().add(1).mul(q.neg().add(1).log())).neg());
@@ -59,9 +66,9 @@ export function binaryCrossentropy(o: { fromLogits?: boolean; labelSmoothing?: n
 /** Categorical cross-entropy over the last axis (one-hot targets); probabilities are renormalized and clipped, logits go through logSoftmax. */
 export function categoricalCrossentropy(o: { fromLogits?: boolean; labelSmoothing?: number } = {}): LossFn {
   return (y0, p) => {
-    sameShape('categoricalCrossentropy', y0, p);
+    const t = alignTargets('categoricalCrossentropy', y0, p);
     const k = p.shape[p.rank - 1];
-    const y = o.labelSmoothing ? y0.mul(1 - o.labelSmoothing).add(o.labelSmoothing / k) : y0;
+    const y = o.labelSmoothing ? t.mul(1 - o.labelSmoothing).add(o.labelSmoothing / k) : t;
     const logp = o.fromLogits ? soma.logSoftmax(p, -1) : soma.clip(p.div(p.sum(-1, true)), EPSILON, 1 - EPSILON).log();
     return y.mul(logp).sum(-1).neg();
   };
@@ -85,8 +92,8 @@ export function sparseCategoricalCrossentropy(o: { fromLogits?: boolean } = {}):
 }
 
 /** Σ y·log(y/p) over the last axis, both clipped to [ε, 1]. */
-export const kullbackLeiblerDivergence: LossFn = (y, p) => {
-  sameShape('kullbackLeiblerDivergence', y, p);
+export const kullbackLeiblerDivergence: LossFn = (y0, p) => {
+  const y = alignTargets('kullbackLeiblerDivergence', y0, p);
   const yc = soma.clip(y, EPSILON, 1);
   const pc = soma.clip(p, EPSILON, 1);
   return yc.mul(yc.div(pc).log()).sum(-1);
@@ -95,19 +102,19 @@ export const kullbackLeiblerDivergence: LossFn = (y, p) => {
 /** Targets in {0, 1} are mapped to {−1, 1}, as Keras does. */
 const signedLabels = (y: Tensor): Tensor => soma.where(soma.logicalAnd(y.greaterEqual(0), y.lessEqual(1)), y.mul(2).sub(1), y);
 
-export const hinge: LossFn = (y, p) => {
-  sameShape('hinge', y, p);
+export const hinge: LossFn = (y0, p) => {
+  const y = alignTargets('hinge', y0, p);
   return lastAxisMean(soma.relu(signedLabels(y).mul(p).neg().add(1)));
 };
 
-export const squaredHinge: LossFn = (y, p) => {
-  sameShape('squaredHinge', y, p);
+export const squaredHinge: LossFn = (y0, p) => {
+  const y = alignTargets('squaredHinge', y0, p);
   return lastAxisMean(soma.relu(signedLabels(y).mul(p).neg().add(1)).square());
 };
 
 /** −cos(y, p) over the last axis (Keras CosineSimilarity loss: −1 is a perfect match). */
-export const cosineSimilarity: LossFn = (y, p) => {
-  sameShape('cosineSimilarity', y, p);
+export const cosineSimilarity: LossFn = (y0, p) => {
+  const y = alignTargets('cosineSimilarity', y0, p);
   const unit = (t: Tensor) => t.div(soma.maximum(t.square().sum(-1, true).sqrt(), 1e-12));
   return unit(y).mul(unit(p)).sum(-1).neg();
 };

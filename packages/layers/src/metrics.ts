@@ -1,5 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
+import { alignTargets } from './losses';
 
 /** A metric accumulates over batches: update per batch, result at the end, reset per epoch. */
 export interface Metric {
@@ -31,12 +32,12 @@ function meanMetric(name: string, perSample: (y: Tensor, p: Tensor) => Tensor): 
 const asFloat = (b: Tensor) => b.cast('float32');
 
 export const binaryAccuracy = (threshold = 0.5) =>
-  meanMetric('binaryAccuracy', (y, p) => asFloat(p.greater(threshold).cast('float32').equal(y.cast('float32'))).mean(-1));
+  meanMetric('binaryAccuracy', (y, p) => asFloat(p.greater(threshold).cast('float32').equal(alignTargets('binaryAccuracy', y, p))).mean(-1));
 export const categoricalAccuracy = () => meanMetric('categoricalAccuracy', (y, p) => asFloat(y.argMax(-1).equal(p.argMax(-1))));
 export const sparseCategoricalAccuracy = () =>
   meanMetric('sparseCategoricalAccuracy', (y, p) => asFloat((y.rank === p.rank ? y.squeeze(-1) : y).cast('int32').equal(p.argMax(-1))));
-export const meanSquaredError = () => meanMetric('mse', (y, p) => p.sub(y).square().mean(-1));
-export const meanAbsoluteError = () => meanMetric('mae', (y, p) => p.sub(y).abs().mean(-1));
+export const meanSquaredError = () => meanMetric('mse', (y, p) => p.sub(alignTargets('mse', y, p)).square().mean(-1));
+export const meanAbsoluteError = () => meanMetric('mae', (y, p) => p.sub(alignTargets('mae', y, p)).abs().mean(-1));
 
 /** Whether the true class is among the k highest predictions (one-hot or integer targets). */
 export const topKCategoricalAccuracy = (k = 5) =>
@@ -57,7 +58,7 @@ function confusionMetric(name: 'precision' | 'recall', threshold = 0.5): Metric 
     update(y, p) {
       const [a, b, c] = soma.tidy(() => {
         const pred = p.greater(threshold);
-        const truth = y.greater(0.5);
+        const truth = alignTargets(name, y, p).greater(0.5);
         return [
           pred.logicalAnd(truth).sum().dataSync()[0],
           pred.logicalAnd(truth.logicalNot()).sum().dataSync()[0],
@@ -134,7 +135,7 @@ function autoAccuracy(name: string): Metric {
     name,
     update(y, p) {
       const width = p.shape[p.rank - 1];
-      const sparse = y.rank === p.rank - 1 || (y.rank === p.rank && y.shape[y.rank - 1] === 1 && width > 1);
+      const sparse = width > 1 && (y.rank === p.rank - 1 || (y.rank === p.rank && y.shape[y.rank - 1] === 1));
       used = sparse ? kinds.sparse : width === 1 ? kinds.binary : kinds.categorical;
       used.update(y, p);
     },

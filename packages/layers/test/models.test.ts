@@ -123,3 +123,19 @@ describe('models', () => {
     soma.dispose([x, y]);
   });
 });
+
+describe('scikit-style labels', () => {
+  it('int32 labels [n] train a one-unit sigmoid output, with accuracy, precision and recall computed per sample', async () => {
+    const { x, y: y2 } = makeCircles(80, 0.05, 0.3, 9);
+    const y = soma.tidy(() => y2.reshape([-1]).cast('int32'));
+    const net = sequential([layers.dense({ units: 16, activation: 'relu', inputShape: [2] }), layers.dense({ units: 1, activation: 'sigmoid' })]);
+    net.compile({ optimizer: adam({ learningRate: 0.03 }), loss: 'binaryCrossentropy', metrics: ['accuracy', 'precision', 'recall'] });
+    await net.fit(x, y, { epochs: 60, batchSize: 16, verbose: 0, seed: 1 });
+    const r = await net.evaluate(x, y);
+    expect(r.accuracy).toBeGreaterThan(0.95);
+    expect(r.precision).toBeGreaterThan(0.9);
+    expect(r.recall).toBeGreaterThan(0.9);
+    net.dispose();
+    soma.dispose([x, y, y2]);
+  });
+});
