@@ -1,6 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import { disposeElement, stackElements, unstackElement, type Element } from './element';
+import { createWorkerPool } from './worker_pool';
 import type { CsvOptions } from './sources/csv';
 import type { TextSource } from './sources/text_lines';
 
@@ -148,6 +149,38 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     return new Dataset<U>(async function* () {
       for await (const e of up) yield await apply(e);
     }, this.size, access ? async (i) => apply(await access(i)) : null);
+  }
+
+  /**
+   * Like map, but runs `fn` in `workers` parallel threads (worker_threads in Node, Web Workers in
+   * browsers) for CPU-heavy preprocessing such as decoding and augmentation; output order is
+   * preserved. `fn` must be self-contained (it is sent as source text, without its closure) and
+   * elements must be plain data — typed arrays, numbers, objects — not tensors.
+   */
+  mapInWorkers<U>(fn: (e: T) => Awaitable<U>, options: { workers?: number; inFlight?: number } = {}): Dataset<U> {
+    const up = this;
+    const workers = options.workers ?? 2;
+    const inFlight = options.inFlight ?? workers * 2;
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`mapInWorkers: workers must be a positive integer, got ${workers}`);
+    return new Dataset<U>(async function* () {
+      const pool = await createWorkerPool(fn as (v: never) => unknown, workers);
+      const queue: Promise<unknown>[] = [];
+      let id = 0;
+      try {
+        for await (const e of up) {
+          if (soma.isTensor(e)) throw new Error('mapInWorkers: elements must be plain data (typed arrays, numbers, objects), not tensors');
+          const result = pool.run(id++, e);
+          // Rejections are rethrown when their turn comes; until then they must not count as unhandled.
+          result.catch(() => undefined);
+          queue.push(result);
+          if (queue.length >= inFlight) yield (await queue.shift()!) as U;
+        }
+        while (queue.length) yield (await queue.shift()!) as U;
+      } finally {
+        await Promise.allSettled(queue);
+        await pool.close();
+      }
+    }, this.size);
   }
 
   /** Keeps the elements for which pred is true (the others are freed). */
