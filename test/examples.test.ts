@@ -33,3 +33,13 @@ describe("README main command: the classic circles example through @soma/layers"
     expect(acc).toBeGreaterThanOrEqual(95);
   }, 120_000);
 });
+
+describe('README example: the circles MLP from a @soma/data pipeline', () => {
+  it('split, scaler fitted on the training part, shuffled batches: validation accuracy of at least 95%', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const out = execFileSync(process.execPath, [fileURLToPath(new URL('../examples/circles-dataset.mjs', import.meta.url))], { encoding: 'utf8' });
+    expect(out.match(/^Epoch \d+\/60 /gm)).toHaveLength(60);
+    expect(Number(/validation accuracy (\d+\.\d)%/.exec(out)?.[1])).toBeGreaterThanOrEqual(95);
+  }, 120_000);
+});
