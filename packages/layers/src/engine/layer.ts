@@ -1,5 +1,6 @@
 import * as soma from '@soma/core';
 import type { DType, Tensor, Variable } from '@soma/core';
+import type { ActivationName } from '../activations';
 import { getInitializer, type InitializerSpec } from '../initializers';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
 import { getConstraint, type Constraint, type ConstraintSpec } from '../constraints';
@@ -15,6 +16,18 @@ export interface LayerArgs {
   dtype?: DType;
   /** Penalty on the layer's output, added to the loss. */
   activityRegularizer?: RegularizerSpec;
+}
+
+/** Options of layers with a kernel and a bias (dense, convolutions), with Keras's names. */
+export interface KernelLayerArgs extends LayerArgs {
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec;
+  biasRegularizer?: RegularizerSpec;
+  kernelConstraint?: ConstraintSpec;
+  biasConstraint?: ConstraintSpec;
 }
 
 export interface CallArgs {

@@ -1,17 +1,14 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { getActivation, type ActivationName } from '../activations';
-import type { ConstraintSpec } from '../constraints';
-import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
+import { getActivation } from '../activations';
+import { Layer, type KernelLayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
 import { fmt, type LayerShape } from '../engine/shapes';
-import type { InitializerSpec } from '../initializers';
-import type { RegularizerSpec } from '../regularizers';
 import { oneInput, singleShape } from './input_util';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
-export interface ConvArgs extends LayerArgs {
+export interface ConvArgs extends KernelLayerArgs {
   filters: number;
   kernelSize: Pair;
   strides?: Pair;
@@ -19,14 +16,6 @@ export interface ConvArgs extends LayerArgs {
   padding?: 'valid' | 'same' | number | [number, number];
   dilationRate?: Pair;
   groups?: number;
-  activation?: ActivationName;
-  useBias?: boolean;
-  kernelInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerSpec;
-  biasRegularizer?: RegularizerSpec;
-  kernelConstraint?: ConstraintSpec;
-  biasConstraint?: ConstraintSpec;
 }
 
 /** Output length of a convolution or pooling along one axis. */

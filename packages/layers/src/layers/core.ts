@@ -1,24 +1,15 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { getActivation, type ActivationName } from '../activations';
-import type { ConstraintSpec } from '../constraints';
-import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
+import { Layer, type CallArgs, type KernelLayerArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
 import { fmt, productOf, type LayerShape } from '../engine/shapes';
 import type { InitializerSpec } from '../initializers';
 import type { RegularizerSpec } from '../regularizers';
 import { oneInput, singleShape } from './input_util';
 
 
-export interface DenseArgs extends LayerArgs {
+export interface DenseArgs extends KernelLayerArgs {
   units: number;
-  activation?: ActivationName;
-  useBias?: boolean;
-  kernelInitializer?: InitializerSpec;
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerSpec;
-  biasRegularizer?: RegularizerSpec;
-  kernelConstraint?: ConstraintSpec;
-  biasConstraint?: ConstraintSpec;
 }
 
 /** y = activation(x·W + b) over the last axis; W is [inputDim, units] as in Keras. */
