@@ -12,7 +12,7 @@ const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 const required = process.env.CI === 'true';
 
 describe.runIf(chromium || required)('the cpu backend in a real browser (headless Chromium)', () => {
-  it('passes the whole conformance suite on both the WebAssembly SIMD and the TypeScript path', async () => {
+  it('passes the whole conformance suite on both paths, and trains, saves and reloads a model with layers and data', async () => {
     expect(chromium, 'Chromium must be installed (apt-get install chromium)').toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'soma-browser-'));
     try {
@@ -28,6 +28,9 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
           '@soma/core/testing': pkg('core/src/testing/index.ts'),
           '@soma/core': pkg('core/src/index.ts'),
           '@soma/backend-cpu': pkg('backend-cpu/src/index.ts'),
+          '@soma/layers': pkg('layers/src/index.ts'),
+          '@soma/optimizers': pkg('optimizers/src/index.ts'),
+          '@soma/data': pkg('data/src/index.ts'),
         },
         logLevel: 'warning',
       });
@@ -41,7 +44,11 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
       const match = /<pre id="soma-result">([\s\S]*?)<\/pre>/.exec(dom);
       expect(match, `the page did not report; it rendered:\n${dom.slice(0, 2000)}`).not.toBeNull();
       const decoded = match![1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-      const report = JSON.parse(decoded) as { userAgent: string; outcomes: { backend: string; gemmKind: string; passed: number; failed: { name: string; message: string }[] }[] };
+      const report = JSON.parse(decoded) as {
+        userAgent: string;
+        outcomes: { backend: string; gemmKind: string; passed: number; failed: { name: string; message: string }[] }[];
+        training: { accuracy: number; reloadedIdentical: boolean; workers: unknown };
+      };
       expect(report.userAgent).toMatch(/Chrome/);
       const [simd, js] = report.outcomes;
       // The SIMD module must instantiate synchronously on the main thread (it is under the 4 KB limit).
@@ -51,6 +58,10 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
         expect(o.failed, `${o.backend} failures in the browser`).toEqual([]);
         expect(o.passed).toBeGreaterThan(600);
       }
+      // Layers, optimizers and data run in the page too; mapInWorkers uses real Web Workers there.
+      expect(report.training.accuracy).toBeGreaterThan(0.95);
+      expect(report.training.reloadedIdentical).toBe(true);
+      expect(report.training.workers).toEqual([0, 1, 4, 9, 16, 25].map((square) => ({ square, inWorker: true })));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

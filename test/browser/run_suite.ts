@@ -3,6 +3,8 @@
 import * as soma from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 import { conformanceCases } from '@soma/core/testing';
+import { Dataset, datasets } from '@soma/data';
+import { layers, modelFromArtifacts, modelToArtifacts, sequential } from '@soma/layers';
 
 interface Outcome {
   backend: string;
@@ -26,9 +28,33 @@ async function runOn(backend: string): Promise<Outcome> {
   return result;
 }
 
+/** Layers, optimizers and data in the page: the circles MLP from a Dataset, then a save/load round trip. */
+async function trainInPage(): Promise<{ accuracy: number; reloadedIdentical: boolean; workers: unknown }> {
+  await soma.setBackend('cpu');
+  const { x, y } = datasets.makeCircles({ nSamples: 200, noise: 0.1, factor: 0.3, seed: 1 });
+  const net = sequential([layers.dense({ units: 16, activation: 'relu', inputShape: [2] }), layers.dense({ units: 1, activation: 'sigmoid' })]);
+  net.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  await net.fit(Dataset.fromTensors({ xs: x, ys: y }).shuffle(Infinity, { seed: 1 }).batch(20), { epochs: 60, verbose: 0 });
+  const { accuracy } = await net.evaluate(x, y);
+  const back = modelFromArtifacts(modelToArtifacts(net));
+  const [a, b] = [net.predict(x) as soma.Tensor, back.predict(x) as soma.Tensor];
+  const reloadedIdentical = Array.from(a.dataSync()).every((v, i) => Object.is(v, b.dataSync()[i]));
+  soma.dispose([x, y, a, b]);
+  net.dispose();
+  back.dispose();
+  let workers: unknown;
+  try {
+    workers = await Dataset.range(6).mapInWorkers((v: number) => ({ square: v * v, inWorker: typeof (globalThis as { importScripts?: unknown }).importScripts === 'function' }), { workers: 2 }).toArray();
+  } catch (e) {
+    workers = { error: String(e) };
+  }
+  return { accuracy, reloadedIdentical, workers };
+}
+
 soma.registerBackend('cpu-js', () => new CpuBackend('cpu-js', { wasm: false }));
 const outcomes = [await runOn('cpu'), await runOn('cpu-js')];
+const training = await trainInPage();
 const pre = document.createElement('pre');
 pre.id = 'soma-result';
-pre.textContent = JSON.stringify({ userAgent: navigator.userAgent, outcomes });
+pre.textContent = JSON.stringify({ userAgent: navigator.userAgent, outcomes, training });
 document.body.append(pre);

@@ -20,3 +20,4 @@ export type { CustomGradResult, SaveFn } from './autodiff/gradients';
 export * from './kernels';
 export { formatTensor } from './format';
 export { Prng } from './random/prng';
+export { importNodeModule } from './node_module';

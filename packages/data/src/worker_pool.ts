@@ -1,3 +1,4 @@
+import { importNodeModule } from '@soma/core';
 /**
  * A small pool that runs one self-contained function on many values in parallel: worker_threads in
  * Node, Web Workers in browsers. Values and results cross by structured clone, so they must be
@@ -35,7 +36,7 @@ export async function createWorkerPool(fn: (value: never) => unknown, size: numb
   let post: ((i: number, msg: { id: number; value: unknown }) => void) | null = null;
   let terminate: () => Promise<void>;
   if (proc?.versions?.node) {
-    const { Worker } = await import('node:worker_threads');
+    const { Worker } = await importNodeModule<typeof import('node:worker_threads')>('node:worker_threads');
     const code = `${WORKER_BODY(source)}\nconst { parentPort } = require('node:worker_threads');\nparentPort.on('message', (m) => handle(m, (r) => parentPort.postMessage(r)));`;
     const workers = Array.from({ length: size }, () => {
       const w = new Worker(code, { eval: true });

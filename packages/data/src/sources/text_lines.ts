@@ -1,3 +1,4 @@
+import { importNodeModule } from '@soma/core';
 /**
  * Text sources, read as a stream of chunks: a local file (Node, streamed), a URL (fetch, streamed),
  * text or bytes already in memory, or any async iterable of text chunks.
@@ -32,7 +33,7 @@ export async function* textChunks(source: TextSource, what: string): AsyncGenera
     if (tail) yield tail;
     return;
   }
-  const { createReadStream } = await import('node:fs');
+  const { createReadStream } = await importNodeModule<typeof import('node:fs')>('node:fs');
   const stream = createReadStream(s.startsWith('file:') ? new URL(s) : s, { encoding: 'utf8' });
   try {
     for await (const chunk of stream) yield chunk as string;

@@ -1,5 +1,6 @@
 import type { Tensor } from '@soma/core';
 import * as soma from '@soma/core';
+import { importNodeModule } from '@soma/core';
 import { Callback, type Logs } from './callbacks';
 
 type Mode = 'auto' | 'min' | 'max';
@@ -170,12 +171,12 @@ export class CSVLogger extends Callback {
   override async onTrainBegin(): Promise<void> {
     this.keys = null;
     if (!this.a.append) {
-      const { writeFile } = await import('node:fs/promises');
+      const { writeFile } = await importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
       await writeFile(this.a.filename, '');
     }
   }
   override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    const { appendFile } = await import('node:fs/promises');
+    const { appendFile } = await importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
     const sep = this.a.separator ?? ',';
     let text = '';
     if (!this.keys) {

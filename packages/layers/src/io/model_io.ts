@@ -1,4 +1,5 @@
 import * as soma from '@soma/core';
+import { importNodeModule } from '@soma/core';
 import { input } from '../engine/input_layer';
 import type { Layer, LayerConfig } from '../engine/layer';
 import { LayersModel, registerModelSaver } from '../engine/model';
@@ -50,8 +51,8 @@ export function modelToArtifacts(model: LayersModel): ModelArtifacts {
 }
 
 async function saveModel(model: LayersModel, dir: string): Promise<void> {
-  const { mkdir, writeFile, rename } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { mkdir, writeFile, rename } = await importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+  const { join } = await importNodeModule<typeof import('node:path')>('node:path');
   const { modelJson, weights } = modelToArtifacts(model);
   await mkdir(dir, { recursive: true });
   // Write then rename, so an interrupted save never leaves a half-written model where a good one was.
@@ -161,8 +162,8 @@ export async function loadModel(source: string | ModelArtifacts): Promise<Layers
     if (!wres.ok) throw new Error(`loadModel: ${wUrl}: HTTP ${wres.status}`);
     return modelFromArtifacts({ modelJson, weights: new Uint8Array(await wres.arrayBuffer()) });
   }
-  const { readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { readFile } = await importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+  const { join } = await importNodeModule<typeof import('node:path')>('node:path');
   const jsonPath = source.endsWith('.json') ? source : join(source, MODEL_FILE);
   let text: string;
   try {
