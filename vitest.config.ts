@@ -18,5 +18,6 @@ export default defineConfig({
     // --expose-gc lets the memory tests exercise the FinalizationRegistry safety net.
     poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     reporters: ['default', './scripts/summary-reporter.ts'],
+    setupFiles: ['./scripts/test-setup.ts'],
   },
 });

@@ -6,6 +6,7 @@ import '@soma/backend-cpu';
 import { Dataset, datasets, scalers } from '@soma/data';
 import { layers, sequential } from '@soma/layers';
 
+soma.setRandomSeed(1); // initial weights, dropout and unseeded shuffles become reproducible
 const { x, y } = datasets.makeCircles({ nSamples: 300, noise: 0.15, factor: 0.3, seed: 1 });
 const all = Dataset.fromTensors({ xs: x, ys: y });
 const [train, val] = await all.split([0.8, 0.2], { seed: 1, stratifyBy: (e) => e.ys.dataSync()[0] });

@@ -7,6 +7,7 @@ import { adam } from '@soma/optimizers';
 import { makeCircles } from './circles.mjs';
 
 await soma.setBackend('cpu');
+soma.setRandomSeed(1); // initial weights, dropout and unseeded shuffles become reproducible
 const { x, y } = makeCircles({ nSamples: 100, noise: 0.15, factor: 0.3, seed: 1 });
 
 const net = sequential([

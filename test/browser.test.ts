@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,20 +37,50 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
         logLevel: 'warning',
       });
       writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><script type="module" src="suite.js"></script></body></html>');
-      const dom = execFileSync(chromium!, [
+      // Serve the page from 127.0.0.1 and wait for the page to POST its report: no virtual time, no DOM dumps.
+      let received!: (body: string) => void;
+      const reported = new Promise<string>((r) => (received = r));
+      const server = createServer((req, res) => {
+        if (req.method === 'POST' && req.url === '/report') {
+          let body = '';
+          req.on('data', (c) => (body += c));
+          req.on('end', () => {
+            res.end('ok');
+            received(body);
+          });
+          return;
+        }
+        const file = req.url === '/suite.js' ? 'suite.js' : 'index.html';
+        res.setHeader('content-type', file.endsWith('.js') ? 'text/javascript' : 'text/html');
+        res.end(readFileSync(join(dir, file)));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as AddressInfo;
+      const browser = spawn(chromium!, [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        `--user-data-dir=${join(dir, 'profile')}`, '--allow-file-access-from-files',
-        '--virtual-time-budget=120000', '--dump-dom', `file://${join(dir, 'index.html')}`,
-      ], { encoding: 'utf8', timeout: 240_000, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
-      const match = /<pre id="soma-result">([\s\S]*?)<\/pre>/.exec(dom);
-      expect(match, `the page did not report; it rendered:\n${dom.slice(0, 2000)}`).not.toBeNull();
-      const decoded = match![1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-      const report = JSON.parse(decoded) as {
+        `--user-data-dir=${join(dir, 'profile')}`, '--remote-debugging-port=0', `http://127.0.0.1:${port}/index.html`,
+      ], { stdio: 'ignore' });
+      let text: string;
+      try {
+        text = await Promise.race([
+          reported,
+          new Promise<string>((_, reject) => setTimeout(() => reject(new Error('the page did not report within 240 s')), 240_000)),
+        ]);
+      } finally {
+        // Wait for Chromium to exit before its profile directory is removed.
+        const exited = new Promise((r) => browser.once('exit', r));
+        browser.kill();
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        server.close();
+      }
+      const report = JSON.parse(text) as {
+        error?: string;
         userAgent: string;
         outcomes: { backend: string; gemmKind: string; passed: number; failed: { name: string; message: string }[] }[];
         training: { accuracy: number; reloadedIdentical: boolean; workers: unknown };
       };
+      expect(report.error, 'the page threw').toBeUndefined();
       expect(report.userAgent).toMatch(/Chrome/);
       const [simd, js] = report.outcomes;
       // The SIMD module must instantiate synchronously on the main thread (it is under the 4 KB limit).
@@ -63,7 +95,7 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
       expect(report.training.reloadedIdentical).toBe(true);
       expect(report.training.workers).toEqual([0, 1, 4, 9, 16, 25].map((square) => ({ square, inWorker: true })));
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   }, 300_000);
 });

@@ -31,6 +31,7 @@ async function runOn(backend: string): Promise<Outcome> {
 /** Layers, optimizers and data in the page: the circles MLP from a Dataset, then a save/load round trip. */
 async function trainInPage(): Promise<{ accuracy: number; reloadedIdentical: boolean; workers: unknown }> {
   await soma.setBackend('cpu');
+  soma.setRandomSeed(1);
   const { x, y } = datasets.makeCircles({ nSamples: 200, noise: 0.1, factor: 0.3, seed: 1 });
   const net = sequential([layers.dense({ units: 16, activation: 'relu', inputShape: [2] }), layers.dense({ units: 1, activation: 'sigmoid' })]);
   net.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
@@ -51,10 +52,16 @@ async function trainInPage(): Promise<{ accuracy: number; reloadedIdentical: boo
   return { accuracy, reloadedIdentical, workers };
 }
 
-soma.registerBackend('cpu-js', () => new CpuBackend('cpu-js', { wasm: false }));
-const outcomes = [await runOn('cpu'), await runOn('cpu-js')];
-const training = await trainInPage();
-const pre = document.createElement('pre');
-pre.id = 'soma-result';
-pre.textContent = JSON.stringify({ userAgent: navigator.userAgent, outcomes, training });
-document.body.append(pre);
+// The page reports to the test's local server, which waits for exactly this request.
+async function report(body: unknown): Promise<void> {
+  await fetch('/report', { method: 'POST', body: JSON.stringify(body) });
+}
+
+try {
+  soma.registerBackend('cpu-js', () => new CpuBackend('cpu-js', { wasm: false }));
+  const outcomes = [await runOn('cpu'), await runOn('cpu-js')];
+  const training = await trainInPage();
+  await report({ userAgent: navigator.userAgent, outcomes, training });
+} catch (e) {
+  await report({ error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) });
+}

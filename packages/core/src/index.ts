@@ -19,5 +19,5 @@ export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } f
 export type { CustomGradResult, SaveFn } from './autodiff/gradients';
 export * from './kernels';
 export { formatTensor } from './format';
-export { Prng } from './random/prng';
+export { Prng, setRandomSeed, nextRandomSeed } from './random/prng';
 export { importNodeModule } from './node_module';

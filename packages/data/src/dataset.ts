@@ -206,7 +206,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     let epoch = 0;
     const rngForEpoch = (): soma.Prng => {
       const e = reshuffleEachIteration ? epoch++ : 0;
-      return new soma.Prng(seed === undefined ? Math.floor(Math.random() * 2 ** 31) : seed * 7919 + e);
+      return new soma.Prng(seed === undefined ? soma.nextRandomSeed() : seed * 7919 + e);
     };
     const access = this.access;
     if (access && this.size !== null && bufferSize >= this.size) {
@@ -425,7 +425,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     if (fractions.some((f) => !(f >= 0)) || Math.abs(total - 1) > 1e-9) throw new Error(`split: fractions must be non-negative and add up to 1, got [${fractions.join(', ')}]`);
     const groups = await this.groups(n, access, options.stratifyBy);
     const parts: number[][] = fractions.map(() => []);
-    const rng = new soma.Prng(options.seed ?? Math.floor(Math.random() * 2 ** 31));
+    const rng = new soma.Prng(options.seed ?? soma.nextRandomSeed());
     for (const g of groups) {
       shuffleInPlace(g, rng);
       let start = 0;
@@ -445,7 +445,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     const { n, access } = this.requireAccess('kFold');
     if (!Number.isInteger(k) || k < 2 || k > n) throw new Error(`kFold: k must be an integer in [2, ${n}], got ${k}`);
     const groups = await this.groups(n, access, options.stratifyBy);
-    const rng = new soma.Prng(options.seed ?? Math.floor(Math.random() * 2 ** 31));
+    const rng = new soma.Prng(options.seed ?? soma.nextRandomSeed());
     const folds: number[][] = Array.from({ length: k }, () => []);
     let next = 0;
     for (const g of groups) {

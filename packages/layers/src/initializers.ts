@@ -22,9 +22,8 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
 }
 
-let seedCounter = 1;
-/** Each weight gets its own stream; `seed` makes a layer's initial weights reproducible. */
-const nextSeed = (seed?: number): number => seed ?? Math.floor(Math.random() * 2 ** 31) + seedCounter++;
+/** Each weight gets its own stream: `seed`, or the next seed of soma.setRandomSeed's shared stream. */
+const nextSeed = (seed?: number): number => seed ?? soma.nextRandomSeed();
 
 type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
 type Distribution = 'truncatedNormal' | 'uniform' | 'normal';

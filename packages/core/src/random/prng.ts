@@ -64,9 +64,23 @@ function rotl(x: number, k: number): number {
 
 let unseeded: Prng | null = null;
 
-/** A generator for `seed`, or the shared unseeded stream (seeded once from Math.random). */
+/** A generator for `seed`, or the shared unseeded stream (seeded from Math.random unless setRandomSeed was called). */
 export function prngFor(seed: number | undefined): Prng {
   if (seed !== undefined) return new Prng(seed);
   unseeded ??= new Prng(Math.floor(Math.random() * 0x100000000));
   return unseeded;
+}
+
+/**
+ * Seeds every random draw that is not given a seed of its own — random ops, and in the other
+ * packages weight initializers, dropout masks, shuffles and splits — like torch.manual_seed or
+ * keras.utils.set_random_seed. Explicit seeds are unaffected.
+ */
+export function setRandomSeed(seed: number): void {
+  unseeded = new Prng(seed);
+}
+
+/** A fresh seed from the shared stream, for components that make their own generators. */
+export function nextRandomSeed(): number {
+  return prngFor(undefined).nextUint32();
 }

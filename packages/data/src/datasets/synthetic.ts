@@ -17,7 +17,7 @@ interface Common {
 }
 
 function finish(op: string, points: number[][], labels: number[], o: Common): LabeledData {
-  const rng = new soma.Prng(o.seed ?? Math.floor(Math.random() * 2 ** 31));
+  const rng = new soma.Prng(o.seed ?? soma.nextRandomSeed());
   const n = points.length;
   const order = Array.from({ length: n }, (_, i) => i);
   if (o.shuffle ?? true) {
@@ -69,7 +69,7 @@ export function makeMoons(o: Common = {}): LabeledData {
 /** Gaussian blobs (scikit-learn make_blobs): `centers` random centres in centerBox, or the given coordinates. */
 export function makeBlobs(o: Common & { centers?: number | number[][]; clusterStd?: number; nFeatures?: number; centerBox?: [number, number] } = {}): LabeledData & { centers: number[][] } {
   const n = count('makeBlobs', o.nSamples, 100);
-  const rng = new soma.Prng((o.seed ?? Math.floor(Math.random() * 2 ** 31)) + 1);
+  const rng = new soma.Prng((o.seed ?? soma.nextRandomSeed()) + 1);
   const [lo, hi] = o.centerBox ?? [-10, 10];
   const centers = Array.isArray(o.centers)
     ? o.centers
@@ -107,7 +107,7 @@ export function spirals(o: Common & { classes?: number; turns?: number } = {}): 
 /** Points uniform in [−1, 1]²; label 1 where the coordinates have different signs (XOR of the quadrants). */
 export function xor(o: Common = {}): LabeledData {
   const n = count('xor', o.nSamples, 100);
-  const rng = new soma.Prng((o.seed ?? Math.floor(Math.random() * 2 ** 31)) + 2);
+  const rng = new soma.Prng((o.seed ?? soma.nextRandomSeed()) + 2);
   const points = Array.from({ length: n }, () => [rng.nextFloat() * 2 - 1, rng.nextFloat() * 2 - 1]);
   return finish('xor', points, points.map(([a, b]) => (a * b < 0 ? 1 : 0)), o);
 }
@@ -119,7 +119,7 @@ export function xor(o: Common = {}): LabeledData {
 export function sineSequences(o: { nSamples?: number; length?: number; noise?: number; seed?: number } = {}): LabeledData {
   const n = count('sineSequences', o.nSamples, 100);
   const len = o.length ?? 20;
-  const rng = new soma.Prng(o.seed ?? Math.floor(Math.random() * 2 ** 31));
+  const rng = new soma.Prng(o.seed ?? soma.nextRandomSeed());
   const x = new Float32Array(n * len);
   const y = new Float32Array(n);
   for (let i = 0; i < n; i++) {

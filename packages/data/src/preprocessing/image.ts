@@ -20,7 +20,7 @@ export function randomCrop(x: Tensor, o: { size: [number, number]; padding?: num
   const p = o.padding ?? 0;
   const [ch, cw] = o.size;
   if (ch > h + 2 * p || cw > w + 2 * p) throw new Error(`randomCrop: size ${ch}x${cw} is larger than the padded image ${h + 2 * p}x${w + 2 * p}`);
-  const rng = new soma.Prng(o.seed ?? Math.floor(Math.random() * 2 ** 31));
+  const rng = new soma.Prng(o.seed ?? soma.nextRandomSeed());
   return soma.tidy(() => {
     const padded = p ? soma.pad(x, [[0, 0], [0, 0], [p, p], [p, p]]) : x;
     const crops = Array.from({ length: n }, (_, i) => {
@@ -36,7 +36,7 @@ export function randomCrop(x: Tensor, o: { size: [number, number]; padding?: num
 export function randomHorizontalFlip(x: Tensor, o: { p?: number; seed?: number } = {}): Tensor {
   const [n, , , w] = nchw('randomHorizontalFlip', x);
   const p = o.p ?? 0.5;
-  const rng = new soma.Prng(o.seed ?? Math.floor(Math.random() * 2 ** 31));
+  const rng = new soma.Prng(o.seed ?? soma.nextRandomSeed());
   const flip = Array.from({ length: n }, () => rng.nextFloat() < p);
   return soma.tidy(() => {
     const mirrored = soma.stridedSlice(x, [0, 0, 0, -1], [n, x.shape[1], x.shape[2], -w - 1], [1, 1, 1, -1]);

@@ -9,7 +9,7 @@ import { InputLayer } from './input_layer';
 import { Layer, type CallArgs, type LayerConfig, type LayerInput } from './layer';
 import type { LayerShape } from './shapes';
 import type { SymbolicTensor } from './symbolic';
-import { evaluate, fit, predict, trainOnBatch, type DataBatch, type EvaluateArgs, type FitArgs } from './training';
+import { evaluate, fit, predict, trainOnBatch, type BatchSource, type EvaluateArgs, type FitArgs } from './training';
 
 /** Writes a model to a destination; provided by io/model_io (registered there to avoid an import cycle). */
 type ModelSaver = (model: LayersModel, destination: string) => Promise<void>;
@@ -133,15 +133,15 @@ export class LayersModel extends Layer {
 
   /** Trains on tensors (x, y) or on an async iterable of { xs, ys } batches (a @soma/data Dataset). */
   fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: FitArgs): Promise<History>;
-  fit(dataset: AsyncIterable<DataBatch> | Iterable<DataBatch>, args?: FitArgs): Promise<History>;
-  fit(a: Tensor | Tensor[] | AsyncIterable<DataBatch> | Iterable<DataBatch>, b?: Tensor | Tensor[] | FitArgs, c?: FitArgs): Promise<History> {
+  fit(dataset: BatchSource, args?: FitArgs): Promise<History>;
+  fit(a: Tensor | Tensor[] | BatchSource, b?: Tensor | Tensor[] | FitArgs, c?: FitArgs): Promise<History> {
     return fit(this, a, b, c);
   }
 
   /** Loss and metrics over the data, batch by batch, without training. */
   evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: EvaluateArgs): Promise<Record<string, number>>;
-  evaluate(dataset: AsyncIterable<DataBatch> | Iterable<DataBatch>, args?: EvaluateArgs): Promise<Record<string, number>>;
-  evaluate(a: Tensor | Tensor[] | AsyncIterable<DataBatch> | Iterable<DataBatch>, b?: Tensor | Tensor[] | EvaluateArgs, c?: EvaluateArgs): Promise<Record<string, number>> {
+  evaluate(dataset: BatchSource, args?: EvaluateArgs): Promise<Record<string, number>>;
+  evaluate(a: Tensor | Tensor[] | BatchSource, b?: Tensor | Tensor[] | EvaluateArgs, c?: EvaluateArgs): Promise<Record<string, number>> {
     return evaluate(this, a, b, c);
   }
 

@@ -11,7 +11,9 @@ export interface DataBatch {
   sampleWeight?: Tensor;
 }
 
-type Source = AsyncIterable<DataBatch> | Iterable<DataBatch>;
+/** Any (async) iterable of { xs, ys } batches, such as a @soma/data Dataset; checked batch by batch. */
+export type BatchSource = AsyncIterable<unknown> | Iterable<unknown>;
+type Source = BatchSource;
 
 export interface FitArgs {
   batchSize?: number;
@@ -69,7 +71,7 @@ function permutation(n: number, shuffle: boolean, seed: number | undefined, epoc
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   if (!shuffle) return p;
-  const rng = new soma.Prng(seed === undefined ? Math.floor(Math.random() * 2 ** 31) : seed * 1000003 + epoch);
+  const rng = new soma.Prng(seed === undefined ? soma.nextRandomSeed() : seed * 1000003 + epoch);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.nextFloat() * (i + 1));
     [p[i], p[j]] = [p[j], p[i]];
@@ -149,9 +151,9 @@ async function* batchesOf(xs: Tensor[], ys: Tensor[], weights: Tensor | null, or
 }
 
 async function* iterate(source: Source): AsyncGenerator<DataBatch> {
-  for await (const b of source as AsyncIterable<DataBatch>) {
-    if (!b || typeof b !== 'object' || !('xs' in b) || !('ys' in b)) throw new Error('fit: a dataset must yield { xs, ys } batches');
-    yield b;
+  for await (const b of source as AsyncIterable<unknown>) {
+    if (!b || typeof b !== 'object' || !('xs' in b) || !('ys' in b)) throw new Error('fit: a dataset must yield { xs, ys } batches of tensors');
+    yield b as DataBatch;
   }
 }
 

@@ -1,5 +1,5 @@
 import * as ops from '../../ops';
-import { Prng } from '../../random/prng';
+import { Prng, setRandomSeed } from '../../random/prng';
 import { check, expectValuesClose } from '../assertions';
 import { prngReference } from '../fixture_cases';
 import { checkGradients } from '../grad_check';
@@ -31,6 +31,16 @@ export const randomCases: ConformanceCase[] = [
       const u = ops.randomUniform([expected.length], { seed: Number(seed) }).dataSync();
       expectValuesClose(u, expected.map((v) => Math.fround(v / 2 ** 32)), { rtol: 0, atol: 0 }, `uniforms for seed ${seed}`);
     }
+  } },
+  { group: g, name: 'setRandomSeed makes unseeded draws reproducible; explicit seeds ignore it', run: () => {
+    setRandomSeed(99);
+    const a = ops.randomNormal([5]).dataSync();
+    const seeded = ops.randomNormal([5], { seed: 1 }).dataSync();
+    setRandomSeed(99);
+    expectValuesClose(ops.randomNormal([5]).dataSync(), a, { rtol: 0, atol: 0 });
+    setRandomSeed(123);
+    expectValuesClose(ops.randomNormal([5], { seed: 1 }).dataSync(), seeded, { rtol: 0, atol: 0 });
+    check(ops.randomNormal([5]).dataSync().some((v, i) => v !== a[i]), () => 'a different global seed should change unseeded draws');
   } },
   { group: g, name: 'randomNormal has the requested mean and std', run: () => {
     const s = stats(ops.randomNormal([20000], { mean: 2, std: 3, seed: 5 }).dataSync());
