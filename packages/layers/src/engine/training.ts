@@ -245,7 +245,8 @@ export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?:
         }
         lossSum += loss * size;
         seen += size;
-        await list.call('onBatchEnd', batchIndex, { size, loss, ...metricLogs(model, cfg) });
+        // Like Keras (TF >= 2.2): batch logs carry the epoch's running means, as the metrics do.
+        await list.call('onBatchEnd', batchIndex, { size, loss: lossSum / seen, ...metricLogs(model, cfg) });
         batchIndex++;
       }
       const logs: Logs = { loss: seen ? lossSum / seen : NaN, ...metricLogs(model, cfg) };
