@@ -1,8 +1,6 @@
 import { getEngine, type MemoryInfo } from './engine/engine';
 import { isTensor, type Tensor } from './tensor';
 
-type Container = Tensor | readonly Container[] | { readonly [k: string]: Container } | void | number | string | boolean | null | undefined;
-
 function collect(x: unknown, into: Set<Tensor>, depth = 0): void {
   if (depth > 8 || x === null || x === undefined) return;
   if (isTensor(x)) into.add(x);
@@ -36,8 +34,8 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Frees tensors (also inside arrays/objects). Disposing twice is harmless. */
-export function dispose(x: Container): void {
+/** Frees every tensor in `x`, which may be a tensor or arrays/plain objects holding tensors. Disposing twice is harmless. */
+export function dispose(x: unknown): void {
   const all = new Set<Tensor>();
   collect(x, all);
   for (const t of all) t.dispose();

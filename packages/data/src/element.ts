@@ -63,5 +63,5 @@ export function unstackElement(batch: Element, op = 'unbatch'): Element[] {
 
 /** Frees every tensor inside an element. */
 export function disposeElement(e: Element): void {
-  soma.dispose(e as never);
+  soma.dispose(e);
 }

@@ -52,7 +52,7 @@ describe('batch and unbatch', () => {
     const back = await ds.batch(2).unbatch().toArray();
     expect(back).toHaveLength(5);
     expect(Array.from((back[4] as { xs: soma.Tensor }).xs.dataSync())).toEqual([8, 9]);
-    soma.dispose([xs, ys, kept as never, dropped as never, back as never]);
+    soma.dispose([xs, ys, kept, dropped, back]);
   });
 
   it('batches plain numbers and feature arrays into tensors', async () => {
@@ -72,7 +72,7 @@ describe('batch and unbatch', () => {
     const x = soma.randomNormal([64, 3], { seed: 1 });
     const before = soma.memory().numTensors;
     const ds = Dataset.fromTensors([x]).map((e) => e).shuffle(64, { seed: 1 }).batch(10).prefetch(2);
-    for await (const b of ds) soma.dispose(b as never);
+    for await (const b of ds) soma.dispose(b);
     expect(soma.memory().numTensors).toBe(before);
     x.dispose();
   });

@@ -97,7 +97,7 @@ describe('file readers', () => {
     expect([fine.y.dataSync()[0], coarse.y.dataSync()[0]]).toEqual([88, 4]);
     writeFileSync(join(dir, 'cut.bin'), new Uint8Array(rec10(1).slice(0, 3000)));
     await expect(datasets.readCifar(join(dir, 'cut.bin'))).rejects.toThrow(/readCifar: .*cut\.bin: 3000 bytes is not a whole number of cifar10 records of 3073 bytes/);
-    soma.dispose([c10, fine, coarse] as never);
+    soma.dispose([c10, fine, coarse]);
   });
 });
 
@@ -111,6 +111,6 @@ describe('the bundled MNIST digits (optional mnist package)', () => {
     expect(new Set(a.train.y.dataSync()).size).toBe(10);
     const b = await datasets.loadMnistDigits({ seed: 1 });
     expect(Array.from(b.test.y.dataSync().slice(0, 50))).toEqual(Array.from(a.test.y.dataSync().slice(0, 50)));
-    soma.dispose([a, b] as never);
+    soma.dispose([a, b]);
   });
 });
