@@ -9,6 +9,7 @@ import * as pool from './kernels/pool';
 import * as red from './kernels/reduce';
 import * as shp from './kernels/shape_ops';
 import { out, type CpuData } from './kernels/storage';
+import { loadWasmUnary, type SimdUnary } from './wasm/wasm_elementwise';
 import { loadWasmGemm } from './wasm/wasm_gemm';
 
 export interface CpuBackendOptions {
@@ -25,6 +26,8 @@ export class CpuBackend implements Backend {
   readonly gemm: Gemm;
   /** Which GEMM runs: 'wasm-simd' or 'js'. */
   readonly gemmKind: 'wasm-simd' | 'js';
+  /** SIMD exp/tanh/sigmoid, or null on the TypeScript path. */
+  private readonly simdUnary: SimdUnary | null;
   private numBuffers = 0;
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
@@ -33,6 +36,7 @@ export class CpuBackend implements Backend {
     if (options.wasm === true && !wasm) throw new Error(`backend '${name}': WebAssembly SIMD was requested but this engine cannot run it`);
     this.gemm = wasm ?? jsGemm;
     this.gemmKind = wasm ? 'wasm-simd' : 'js';
+    this.simdUnary = wasm ? loadWasmUnary() : null;
   }
 
   // storage
@@ -55,7 +59,7 @@ export class CpuBackend implements Backend {
   }
 
   // elementwise
-  unary(op: UnaryOp, x: KernelTensor): KernelTensor { return ew.unary(op, x); }
+  unary(op: UnaryOp, x: KernelTensor): KernelTensor { return ew.unary(op, x, this.simdUnary); }
   binary(op: BinaryOp, a: KernelTensor, b: KernelTensor): KernelTensor { return ew.binary(op, a, b); }
   where(c: KernelTensor, a: KernelTensor, b: KernelTensor): KernelTensor { return ew.where(c, a, b); }
   clip(x: KernelTensor, min: number, max: number): KernelTensor { return ew.clip(x, min, max); }

@@ -1,5 +1,6 @@
 import type { ArithmeticOp, BinaryOp, CompareOp, DType, KernelTensor, TypedArray, UnaryOp } from '@soma/core';
 import { broadcastShapes, broadcastStrides, makeTypedArray, sizeOf } from '@soma/core';
+import type { SimdUnary } from '../wasm/wasm_elementwise';
 import { erf } from './erf';
 import { out, valuesOf } from './storage';
 
@@ -48,10 +49,14 @@ const UNARY_FNS: Record<UnaryOp, (x: number) => number> = {
   logicalNot: (x) => (x ? 0 : 1),
 };
 
-export function unary(op: UnaryOp, x: KernelTensor): KernelTensor {
+export function unary(op: UnaryOp, x: KernelTensor, simd: SimdUnary | null = null): KernelTensor {
   const src = valuesOf(x);
   const dst = makeTypedArray(x.dtype, src.length);
   const n = src.length;
+  if (simd && n >= 16 && x.dtype === 'float32' && (op === 'exp' || op === 'tanh' || op === 'sigmoid')) {
+    simd[op](src as Float32Array, dst as Float32Array);
+    return out(dst, x.shape, x.dtype);
+  }
   // The ops training hits most get a loop of their own: calling through the table costs a
   // megamorphic call per element (~15 ns), ten times the arithmetic.
   switch (op) {
