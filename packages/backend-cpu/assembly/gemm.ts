@@ -184,3 +184,76 @@ function storeRow(p: usize, lo: v128, hi: v128, accumulate: bool): void {
   v128.store(p, lo);
   v128.store(p, hi, 16);
 }
+
+/**
+ * im2col for one image (or one channel group of it): planes x[c][h][w] → col[c·kh·kw][oh·ow],
+ * zeros where a window reaches into the padding. Written here so convolution feeds the GEMM
+ * above without the patch matrix ever leaving WebAssembly memory.
+ */
+export function im2col(
+  x: usize, col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+): void {
+  let dst = col;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = x + <usize>(ci * h * w) * 4;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const xOff = kj * dw - pl;
+        // Output columns whose input column lies inside [0, w): [lo, hi).
+        let lo = 0;
+        while (lo < ow && lo * sw + xOff < 0) lo++;
+        let hi = ow;
+        while (hi > lo && (hi - 1) * sw + xOff >= w) hi--;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - pt + ki * dh;
+          if (iy < 0 || iy >= h) {
+            memory.fill(dst, 0, <usize>ow * 4);
+            dst += <usize>ow * 4;
+            continue;
+          }
+          if (lo > 0) memory.fill(dst, 0, <usize>lo * 4);
+          const src = plane + <usize>(iy * w + xOff) * 4;
+          if (sw == 1) {
+            memory.copy(dst + <usize>lo * 4, src + <usize>lo * 4, <usize>(hi - lo) * 4);
+          } else {
+            for (let ox = lo; ox < hi; ox++) store<f32>(dst + <usize>ox * 4, load<f32>(src + <usize>(ox * sw) * 4));
+          }
+          if (hi < ow) memory.fill(dst + <usize>hi * 4, 0, <usize>(ow - hi) * 4);
+          dst += <usize>ow * 4;
+        }
+      }
+    }
+  }
+}
+
+/** col2im, the transpose of im2col: adds each patch-matrix entry back into its input position of x. */
+export function col2im(
+  col: usize, x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+): void {
+  let srcRow = col;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = x + <usize>(ci * h * w) * 4;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const xOff = kj * dw - pl;
+        let lo = 0;
+        while (lo < ow && lo * sw + xOff < 0) lo++;
+        let hi = ow;
+        while (hi > lo && (hi - 1) * sw + xOff >= w) hi--;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - pt + ki * dh;
+          if (iy >= 0 && iy < h) {
+            const dst = plane + <usize>(iy * w + xOff) * 4;
+            for (let ox = lo; ox < hi; ox++) {
+              const p = dst + <usize>(ox * sw) * 4;
+              store<f32>(p, load<f32>(p) + load<f32>(srcRow + <usize>ox * 4));
+            }
+          }
+          srcRow += <usize>ow * 4;
+        }
+      }
+    }
+  }
+}

@@ -20,7 +20,7 @@ for (const [name, constName] of [['gemm', 'GEMM_WASM_BASE64'], ['elementwise', '
   execFileSync(process.execPath, [
     asc, join(root, 'assembly', `${name}.ts`),
     '--outFile', wasmFile,
-    '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd',
+    '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--enable', 'bulk-memory',
     '--initialMemory', '2',
   ], { stdio: 'inherit' });
   const bytes = readFileSync(wasmFile);

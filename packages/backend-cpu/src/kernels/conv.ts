@@ -1,5 +1,5 @@
 import type { Conv2dAttrs, KernelTensor, Shape } from '@soma/core';
-import type { Gemm } from './gemm';
+import type { Gemm, PatchGeometry } from './gemm';
 import { f32, out } from './storage';
 
 /** Geometry shared by the forward and both backward convolutions. */
@@ -25,6 +25,14 @@ function outputShape(xShape: Shape, wShape: Shape, a: Conv2dAttrs): number[] {
   const oh = Math.floor((h + a.pads[0] + a.pads[2] - (kh - 1) * a.dilations[0] - 1) / a.strides[0]) + 1;
   const ow = Math.floor((w + a.pads[1] + a.pads[3] - (kw - 1) * a.dilations[1] - 1) / a.strides[1]) + 1;
   return [n, m, oh, ow];
+}
+
+function patchGeometry(g: ConvGeometry): PatchGeometry {
+  const a = g.attrs;
+  return {
+    c: g.cg, h: g.h, w: g.w, kh: g.kh, kw: g.kw, sh: a.strides[0], sw: a.strides[1],
+    dh: a.dilations[0], dw: a.dilations[1], pt: a.pads[0], pl: a.pads[1], oh: g.oh, ow: g.ow,
+  };
 }
 
 /** True when the im2col matrix of one image-group is the input itself (1×1, stride 1, no padding). */
@@ -83,14 +91,22 @@ export function conv2d(gemm: Gemm, x: KernelTensor, w: KernelTensor, bias: Kerne
   const wv = f32(w);
   const y = new Float32Array(g.n * g.m * g.p);
   const pointwise = isPointwise(g);
-  const col = pointwise ? xv : new Float32Array(g.k * g.p);
+  const withPatches = pointwise ? undefined : gemm.withPatches;
+  const pg = patchGeometry(g);
+  const col = pointwise ? xv : withPatches ? null : new Float32Array(g.k * g.p);
   for (let img = 0; img < g.n; img++) {
     for (let grp = 0; grp < attrs.group; grp++) {
+      const xOff = (img * g.c + grp * g.cg) * g.h * g.w;
+      const yOff = (img * g.m + grp * g.mg) * g.p;
+      // y[img, grp·mg : (grp+1)·mg, :] = W_grp[mg, k] · col[k, p]
+      if (withPatches) {
+        withPatches(g.mg, g.p, g.k, wv, grp * g.mg * g.k, false, xv, xOff, pg, false, y, yOff, false);
+        continue;
+      }
       let colOff = 0;
       if (pointwise) colOff = (img * g.c + grp * g.cg) * g.p;
-      else patches('gather', xv, g, img, grp, col);
-      // y[img, grp·mg : (grp+1)·mg, :] = W_grp[mg, k] · col[k, p]
-      gemm(g.mg, g.p, g.k, wv, grp * g.mg * g.k, false, col, colOff, false, y, (img * g.m + grp * g.mg) * g.p, false);
+      else patches('gather', xv, g, img, grp, col!);
+      gemm(g.mg, g.p, g.k, wv, grp * g.mg * g.k, false, col!, colOff, false, y, yOff, false);
     }
   }
   if (bias) {
@@ -112,10 +128,17 @@ export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTenso
   const wv = f32(w);
   const dx = new Float32Array(g.n * g.c * g.h * g.w);
   const pointwise = isPointwise(g) && g.oh === g.h && g.ow === g.w;
-  const col = new Float32Array(g.k * g.p);
+  const toImage = pointwise ? undefined : gemm.toImage;
+  const pg = patchGeometry(g);
+  const col = new Float32Array(toImage ? 0 : g.k * g.p);
   for (let img = 0; img < g.n; img++) {
     for (let grp = 0; grp < attrs.group; grp++) {
       const dyOff = (img * g.m + grp * g.mg) * g.p;
+      if (toImage) {
+        // dx planes of this image and group = col2im(W_grpᵀ · dy), computed in WebAssembly memory.
+        toImage(g.k, g.p, g.mg, wv, grp * g.mg * g.k, true, dyv, dyOff, false, dx, (img * g.c + grp * g.cg) * g.h * g.w, pg);
+        continue;
+      }
       if (pointwise) {
         // dx[img, grp channels] = W_grpᵀ[k, mg] · dy[mg, p], written straight into place.
         gemm(g.k, g.p, g.mg, wv, grp * g.mg * g.k, true, dyv, dyOff, false, dx, (img * g.c + grp * g.cg) * g.p, false);
@@ -134,14 +157,21 @@ export function conv2dBackpropFilter(gemm: Gemm, x: KernelTensor, dy: KernelTens
   const dyv = f32(dy);
   const dw = new Float32Array(g.m * g.k);
   const pointwise = isPointwise(g);
-  const col = pointwise ? xv : new Float32Array(g.k * g.p);
+  const withPatches = pointwise ? undefined : gemm.withPatches;
+  const pg = patchGeometry(g);
+  const col = pointwise ? xv : withPatches ? null : new Float32Array(g.k * g.p);
   for (let img = 0; img < g.n; img++) {
     for (let grp = 0; grp < attrs.group; grp++) {
+      const dyOff = (img * g.m + grp * g.mg) * g.p;
+      // dW_grp[mg, k] += dy[img, grp][mg, p] · colᵀ[p, k]
+      if (withPatches) {
+        withPatches(g.mg, g.k, g.p, dyv, dyOff, false, xv, (img * g.c + grp * g.cg) * g.h * g.w, pg, true, dw, grp * g.mg * g.k, img > 0);
+        continue;
+      }
       let colOff = 0;
       if (pointwise) colOff = (img * g.c + grp * g.cg) * g.p;
-      else patches('gather', xv, g, img, grp, col);
-      // dW_grp[mg, k] += dy[img, grp][mg, p] · colᵀ[p, k]
-      gemm(g.mg, g.k, g.p, dyv, (img * g.m + grp * g.mg) * g.p, false, col, colOff, true, dw, grp * g.mg * g.k, img > 0);
+      else patches('gather', xv, g, img, grp, col!);
+      gemm(g.mg, g.k, g.p, dyv, dyOff, false, col!, colOff, true, dw, grp * g.mg * g.k, img > 0);
     }
   }
   return out(dw, filterShape, 'float32');

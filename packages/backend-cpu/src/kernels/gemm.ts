@@ -3,10 +3,32 @@
  * [k, m] when `transA`; B is [k, n], or [n, k] when `transB`. Both cpu GEMMs (WebAssembly SIMD and
  * the plain TypeScript fallback) have this signature, so conv and matmul do not care which runs.
  */
-export type Gemm = (
+export type Gemm = ((
   m: number, n: number, k: number,
   a: Float32Array, aOff: number, transA: boolean,
   b: Float32Array, bOff: number, transB: boolean,
+  c: Float32Array, cOff: number, accumulate: boolean,
+) => void) & {
+  /** Present when the GEMM can build an im2col operand itself (the WebAssembly one). */
+  withPatches?: PatchGemm;
+  /** Present when the GEMM can fold its result back into an image with col2im (the WebAssembly one). */
+  toImage?: ImageGemm;
+};
+
+/** im2col geometry of one image (or channel group): c planes of h×w, a kh×kw window, output oh×ow. */
+export interface PatchGeometry {
+  c: number; h: number; w: number; kh: number; kw: number;
+  sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; oh: number; ow: number;
+}
+
+/**
+ * C[m×n] (+)= op(A) · op(B) where B is im2col of the planes at x[xOff...]: the [c·kh·kw, oh·ow]
+ * patch matrix (transB: used transposed). Convolution's forward pass and filter gradient are this.
+ */
+export type PatchGemm = (
+  m: number, n: number, k: number,
+  a: Float32Array, aOff: number, transA: boolean,
+  x: Float32Array, xOff: number, g: PatchGeometry, transB: boolean,
   c: Float32Array, cOff: number, accumulate: boolean,
 ) => void;
 
@@ -75,3 +97,14 @@ export function packRowMajor(src: Float32Array, off: number, rows: number, cols:
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[r * cols + c] = src[off + c * rows + r];
   return dst;
 }
+
+/**
+ * The planes at out[outOff...] (c·h·w values, overwritten) = col2im(op(A) · op(B)), where the
+ * product is the [c·kh·kw, oh·ow] patch matrix: convolution's input gradient.
+ */
+export type ImageGemm = (
+  m: number, n: number, k: number,
+  a: Float32Array, aOff: number, transA: boolean,
+  b: Float32Array, bOff: number, transB: boolean,
+  out: Float32Array, outOff: number, g: PatchGeometry,
+) => void;
