@@ -1,22 +1,17 @@
 // Training with nothing but @soma/core autodiff and a hand-written SGD step, on the cpu backend.
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
+import { datasets } from '@soma/data';
 
-/** Two noisy concentric circles, as scikit-learn's make_circles: outer ring label 0, inner ring label 1. */
+/**
+ * make_circles data from @soma/data (scikit-learn's semantics), with the labels as a float column
+ * [n, 1] so they line up with the models' one-unit outputs in the hand-written loss below.
+ */
 export function makeCircles({ nSamples = 200, noise = 0.15, factor = 0.3, seed = 1 } = {}) {
-  const rng = new soma.Prng(seed);
-  const xs = [];
-  const ys = [];
-  const nOut = Math.floor(nSamples / 2);
-  for (let i = 0; i < nSamples; i++) {
-    const inner = i >= nOut;
-    const count = inner ? nSamples - nOut : nOut;
-    const angle = (2 * Math.PI * (inner ? i - nOut : i)) / count;
-    const r = inner ? factor : 1;
-    xs.push([r * Math.cos(angle) + noise * rng.nextNormal(), r * Math.sin(angle) + noise * rng.nextNormal()]);
-    ys.push([inner ? 1 : 0]);
-  }
-  return { x: soma.tensor(xs), y: soma.tensor(ys) };
+  const { x, y } = datasets.makeCircles({ nSamples, noise, factor, seed });
+  const column = soma.tidy(() => y.cast('float32').reshape([-1, 1]));
+  y.dispose();
+  return { x, y: column };
 }
 
 const accuracy = (probs, y) => soma.tidy(() => probs.greater(0.5).cast('float32').equal(y).cast('float32').mean().dataSync()[0]);

@@ -4,11 +4,11 @@ import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import { layers, sequential } from '@soma/layers';
 import { adam } from '@soma/optimizers';
-import { makeCircles } from './circles.mjs';
+import { datasets } from '@soma/data';
 
 await soma.setBackend('cpu');
 soma.setRandomSeed(1); // initial weights, dropout and unseeded shuffles become reproducible
-const { x, y } = makeCircles({ nSamples: 100, noise: 0.15, factor: 0.3, seed: 1 });
+const { x, y } = datasets.makeCircles({ nSamples: 100, noise: 0.15, factor: 0.3, seed: 1 });
 
 const net = sequential([
   layers.dense({ units: 20, activation: 'relu', inputShape: [2] }),
