@@ -52,9 +52,14 @@ export class LayersModel extends Layer {
   /** The History of the last fit. */
   history: History | null = null;
 
-  constructor(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string } | null, prefix = 'model') {
-    super({ name: args?.name }, prefix);
-    if (args) this.setGraph(Array.isArray(args.inputs) ? args.inputs : [args.inputs], Array.isArray(args.outputs) ? args.outputs : [args.outputs]);
+  /** Without inputs and outputs (Sequential) the graph is set later, as layers are added. */
+  constructor(args: { inputs?: SymbolicTensor | SymbolicTensor[]; outputs?: SymbolicTensor | SymbolicTensor[]; name?: string }, prefix = 'model') {
+    super({ name: args.name }, prefix);
+    if (args.inputs && args.outputs) {
+      this.setGraph(Array.isArray(args.inputs) ? args.inputs : [args.inputs], Array.isArray(args.outputs) ? args.outputs : [args.outputs]);
+    } else if (args.inputs || args.outputs) {
+      throw new Error(`${this.name}: a functional model needs both inputs and outputs`);
+    }
   }
 
   protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): void {

@@ -13,8 +13,7 @@ export class Sequential extends LayersModel {
   private readonly stack: Layer[] = [];
 
   constructor(layers: Layer[] = [], args: { name?: string } = {}) {
-    super(null, 'sequential');
-    if (args.name) (this as { name: string }).name = args.name;
+    super({ name: args.name }, 'sequential');
     for (const l of layers) this.add(l);
   }
 
