@@ -185,6 +185,24 @@ function storeRow(p: usize, lo: v128, hi: v128, accumulate: bool): void {
   v128.store(p, hi, 16);
 }
 
+/** First output column whose input column (ox·sw + xOff) is ≥ 0; shared by im2col and col2im. */
+// @ts-ignore: decorator
+@inline
+function firstInside(ow: i32, sw: i32, xOff: i32): i32 {
+  let lo = 0;
+  while (lo < ow && lo * sw + xOff < 0) lo++;
+  return lo;
+}
+
+/** One past the last output column whose input column (ox·sw + xOff) is < w. */
+// @ts-ignore: decorator
+@inline
+function endInside(ow: i32, sw: i32, xOff: i32, w: i32, lo: i32): i32 {
+  let hi = ow;
+  while (hi > lo && (hi - 1) * sw + xOff >= w) hi--;
+  return hi;
+}
+
 /**
  * im2col for one image (or one channel group of it): planes x[c][h][w] → col[c·kh·kw][oh·ow],
  * zeros where a window reaches into the padding. Written here so convolution feeds the GEMM
@@ -200,11 +218,8 @@ export function im2col(
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++) {
         const xOff = kj * dw - pl;
-        // Output columns whose input column lies inside [0, w): [lo, hi).
-        let lo = 0;
-        while (lo < ow && lo * sw + xOff < 0) lo++;
-        let hi = ow;
-        while (hi > lo && (hi - 1) * sw + xOff >= w) hi--;
+        const lo = firstInside(ow, sw, xOff);
+        const hi = endInside(ow, sw, xOff, w, lo);
         for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh - pt + ki * dh;
           if (iy < 0 || iy >= h) {
@@ -238,10 +253,8 @@ export function col2im(
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++) {
         const xOff = kj * dw - pl;
-        let lo = 0;
-        while (lo < ow && lo * sw + xOff < 0) lo++;
-        let hi = ow;
-        while (hi > lo && (hi - 1) * sw + xOff >= w) hi--;
+        const lo = firstInside(ow, sw, xOff);
+        const hi = endInside(ow, sw, xOff, w, lo);
         for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh - pt + ki * dh;
           if (iy >= 0 && iy < h) {
