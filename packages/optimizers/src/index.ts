@@ -17,3 +17,5 @@ export type { NadamOptions } from './nadam';
 export { clipByValue, clipByNorm, clipByGlobalNorm } from './clipping';
 export * as schedules from './schedules';
 export type { LearningRateSchedule } from './schedules';
+export { optimizerFromConfig, optimizerNames } from './config';
+export type { OptimizerConfig } from './optimizer';

@@ -17,6 +17,12 @@ export interface OptimizerOptions {
 /** Gradients paired with the variables they belong to (also accepted as a Map). */
 export type GradientPairs = ReadonlyArray<readonly [Variable, Tensor]> | ReadonlyMap<Variable, Tensor>;
 
+/** An optimizer's name and constructor options, as JSON (schedules by name and config). */
+export interface OptimizerConfig {
+  name: string;
+  options: Record<string, unknown>;
+}
+
 /** Serializable optimizer state: the step count and every slot (moments, accumulators) by variable name. */
 export interface OptimizerState {
   optimizer: string;
@@ -40,7 +46,10 @@ export abstract class Optimizer {
   private readonly clip: Pick<OptimizerOptions, 'clipValue' | 'clipNorm' | 'globalClipNorm'>;
   private readonly slots = new Map<Variable, Map<string, Variable>>();
 
+  private readonly options: OptimizerOptions;
+
   protected constructor(readonly name: string, options: OptimizerOptions, defaultLearningRate: number) {
+    this.options = options;
     this.learningRate = options.learningRate ?? defaultLearningRate;
     if (typeof this.learningRate === 'number' && !(this.learningRate >= 0)) {
       throw new Error(`${name}: learningRate must be a non-negative number or a schedule, got ${this.learningRate}`);
@@ -104,6 +113,13 @@ export abstract class Optimizer {
       byName.set(name, s);
     }
     return s;
+  }
+
+  /** Name and options, enough for optimizerFromConfig to build an equal optimizer (the current learning rate included). */
+  getConfig(): OptimizerConfig {
+    const lr = this.learningRate;
+    const learningRate = typeof lr === 'number' ? lr : { schedule: lr.name, config: lr.config };
+    return { name: this.name, options: { ...this.options, learningRate } };
   }
 
   /** Copies of the step count and all slots, keyed by variable name (for checkpoints). */

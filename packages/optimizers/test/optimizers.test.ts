@@ -124,3 +124,22 @@ describe('errors and memory', () => {
     w.dispose();
   });
 });
+
+describe('optimizer config', () => {
+  it('getConfig → optimizerFromConfig gives an optimizer that takes the same steps, schedules included', async () => {
+    const { optimizerFromConfig } = await import('@soma/optimizers');
+    const a = adam({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.1, decayRate: 0.5, decaySteps: 2 }), amsgrad: true, globalClipNorm: 1 });
+    const b = optimizerFromConfig(JSON.parse(JSON.stringify(a.getConfig())));
+    expect(b.getConfig()).toEqual(a.getConfig());
+    const run = (o: typeof a) => {
+      const w = soma.tidy(() => soma.variable(soma.tensor([1, -2]), true, 'cfg_w'));
+      for (let i = 0; i < 5; i++) o.minimize(() => w.square().sum(), [w]).dispose();
+      const v = Array.from(w.dataSync());
+      w.dispose();
+      o.dispose();
+      return v;
+    };
+    expect(run(b)).toEqual(run(a));
+    expect(() => optimizerFromConfig({ name: 'adamm', options: {} })).toThrow("unknown optimizer 'adamm'; valid names: sgd, rmsprop, adam");
+  });
+});

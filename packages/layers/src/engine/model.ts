@@ -35,6 +35,8 @@ export interface TrainingConfig {
   lossNames: (string | null)[];
   /** Fresh metric objects per output (each fit/evaluate resets them). */
   metrics: Metric[][];
+  /** Metric names as given to compile (null for metric objects), for saving. */
+  metricNames: (string | null)[];
 }
 
 /**
@@ -133,7 +135,8 @@ export class LayersModel extends Layer {
     const lossNames = lossSpecs.map((l) => (typeof l === 'string' ? l : null));
     const width = (i: number) => this.outputs[i]?.shape[this.outputs[i].shape.length - 1] ?? null;
     const metrics = lossSpecs.map((_, i) => (args.metrics ?? []).map((m) => getMetric(m, lossNames[i], width(i))));
-    this.training = { optimizer, losses, lossNames, metrics };
+    const metricNames = (args.metrics ?? []).map((m) => (typeof m === 'string' ? m : null));
+    this.training = { optimizer, losses, lossNames, metrics, metricNames };
   }
 
   /** Trains on tensors (x, y) or on an async iterable of { xs, ys } batches (a @soma/data Dataset). */

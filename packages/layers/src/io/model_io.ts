@@ -6,6 +6,9 @@ import { LayersModel, registerModelSaver } from '../engine/model';
 import { Sequential } from '../engine/sequential';
 import type { SymbolicTensor } from '../engine/symbolic';
 import * as L from '../layers';
+import type { LossName } from '../losses';
+import type { MetricName } from '../metrics';
+import { optimizerFromConfig, type OptimizerConfig, type OptimizerState } from '@soma/optimizers';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
 const FORMAT = 'soma-layers-model';
@@ -24,7 +27,12 @@ export interface ModelJson {
   className: string;
   config: LayerConfig;
   weightsFile: string;
+  /** compile() settings, saved when they were given by name (custom loss functions cannot be). */
+  training?: { optimizer: OptimizerConfig; loss: string[]; metrics: string[] };
 }
+
+/** Optimizer slots travel in the weights file under this prefix: optimizer/<variable>/<slot>. */
+const OPTIMIZER_PREFIX = 'optimizer/';
 
 type LayerClass = new (args: never) => Layer;
 /** Layer classes by the className they save under. */
@@ -37,17 +45,32 @@ export function registerLayerClass(className: string, cls: LayerClass): void {
   REGISTRY[className] = cls;
 }
 
-/** Topology and weights of a model, in memory (works everywhere; save() writes them to disk). */
+/**
+ * Topology and weights of a model, in memory (works everywhere; save() writes them to disk). A
+ * model compiled with named loss and metrics also carries its optimizer and the optimizer's state,
+ * so training resumes where it stopped.
+ */
 export function modelToArtifacts(model: LayersModel): ModelArtifacts {
   const tensors: Record<string, NamedArray> = {};
   for (const v of model.weights) {
     if (tensors[v.name]) throw new Error(`${model.name}.save: two weights are named '${v.name}'; give the layers distinct names`);
     tensors[v.name] = { dtype: v.dtype, shape: [...v.shape], data: v.dataSync() };
   }
-  return {
-    modelJson: { format: FORMAT, version: 1, className: model.className, config: model.getConfig(), weightsFile: WEIGHTS_FILE },
-    weights: encodeSafetensors(tensors, { format: FORMAT }),
-  };
+  const metadata: Record<string, string> = { format: FORMAT };
+  const modelJson: ModelJson = { format: FORMAT, version: 1, className: model.className, config: model.getConfig(), weightsFile: WEIGHTS_FILE };
+  const t = model.training;
+  if (t && t.lossNames.every((l) => l !== null) && t.metricNames.every((m) => m !== null)) {
+    modelJson.training = { optimizer: t.optimizer.getConfig(), loss: t.lossNames as string[], metrics: t.metricNames as string[] };
+    const state = t.optimizer.getState();
+    for (const [varName, slots] of Object.entries(state.slots)) {
+      for (const [slot, value] of Object.entries(slots)) {
+        tensors[`${OPTIMIZER_PREFIX}${varName}/${slot}`] = { dtype: value.dtype, shape: [...value.shape], data: value.dataSync() };
+        value.dispose();
+      }
+    }
+    metadata.optimizer_iterations = String(state.iterations);
+  }
+  return { modelJson, weights: encodeSafetensors(tensors, metadata) };
 }
 
 async function saveModel(model: LayersModel, dir: string): Promise<void> {
@@ -111,11 +134,11 @@ function modelFromJson(json: ModelJson): LayersModel {
 }
 
 /** Sets the model's weights from a safetensors file, requiring an exact match of names, shapes and dtypes. */
-function loadWeights(model: LayersModel, bytes: Uint8Array, file: string): void {
-  const { tensors } = decodeSafetensors(bytes, file);
+function loadWeights(model: LayersModel, bytes: Uint8Array, file: string, training: ModelJson['training']): void {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
   const ws = model.weights;
   const missing = ws.filter((w) => !tensors[w.name]).map((w) => w.name);
-  const extra = Object.keys(tensors).filter((k) => !ws.some((w) => w.name === k));
+  const extra = Object.keys(tensors).filter((k) => !k.startsWith(OPTIMIZER_PREFIX) && !ws.some((w) => w.name === k));
   if (missing.length || extra.length) {
     throw new Error(`${file} does not match the model: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.join(', ')}` : ''}`);
   }
@@ -129,13 +152,34 @@ function loadWeights(model: LayersModel, bytes: Uint8Array, file: string): void 
     const t = tensors[w.name];
     soma.tidy(() => w.assign(soma.tensor(t.data, t.shape, t.dtype)));
   }
+  if (training) restoreTraining(model, training, tensors, metadata, file);
+}
+
+/** Compiles the loaded model as it was saved and puts back the optimizer's step count and slots. */
+function restoreTraining(model: LayersModel, training: NonNullable<ModelJson['training']>, tensors: Record<string, NamedArray>, metadata: Record<string, string>, file: string): void {
+  const optimizer = optimizerFromConfig(training.optimizer);
+  model.compile({ optimizer, loss: training.loss.length === 1 ? (training.loss[0] as LossName) : (training.loss as LossName[]), metrics: training.metrics as MetricName[] });
+  const slots: OptimizerState['slots'] = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!name.startsWith(OPTIMIZER_PREFIX)) continue;
+    const rest = name.slice(OPTIMIZER_PREFIX.length);
+    const cut = rest.lastIndexOf('/');
+    (slots[rest.slice(0, cut)] ??= {})[rest.slice(cut + 1)] = soma.tensor(t.data, t.shape, t.dtype);
+  }
+  try {
+    optimizer.setState({ optimizer: optimizer.name, iterations: Number(metadata.optimizer_iterations ?? 0), slots }, model.weights);
+  } catch (e) {
+    throw new Error(`${file}: the saved optimizer state does not fit the model (${(e as Error).message})`);
+  } finally {
+    soma.dispose(slots);
+  }
 }
 
 /** Rebuilds a model from artifacts (topology + weights), e.g. from modelToArtifacts or fetched files. */
 export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
   const model = modelFromJson(artifacts.modelJson);
   ensureWeights(model);
-  loadWeights(model, artifacts.weights, artifacts.modelJson.weightsFile);
+  loadWeights(model, artifacts.weights, artifacts.modelJson.weightsFile, artifacts.modelJson.training);
   return model;
 }
 
@@ -181,7 +225,7 @@ export async function loadModel(source: string | ModelArtifacts): Promise<Layers
   const weights = new Uint8Array(await readFile(weightsPath));
   const model = modelFromJson(modelJson);
   ensureWeights(model);
-  loadWeights(model, weights, weightsPath);
+  loadWeights(model, weights, weightsPath, modelJson.training);
   return model;
 }
 
