@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
-import { adam, clipByGlobalNorm, clipByNorm, clipByValue, schedules, sgd } from '@soma/optimizers';
+import { adam, clipByGlobalNorm, clipByNorm, clipByValue, schedules, sgd, type Optimizer } from '@soma/optimizers';
 
 describe('learning-rate schedules', () => {
   it('inverseTimeDecay: lr0 / (1 + k t)', () => {
@@ -131,7 +131,7 @@ describe('optimizer config', () => {
     const a = adam({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.1, decayRate: 0.5, decaySteps: 2 }), amsgrad: true, globalClipNorm: 1 });
     const b = optimizerFromConfig(JSON.parse(JSON.stringify(a.getConfig())));
     expect(b.getConfig()).toEqual(a.getConfig());
-    const run = (o: typeof a) => {
+    const run = (o: Optimizer) => {
       const w = soma.tidy(() => soma.variable(soma.tensor([1, -2]), true, 'cfg_w'));
       for (let i = 0; i < 5; i++) o.minimize(() => w.square().sum(), [w]).dispose();
       const v = Array.from(w.dataSync());
