@@ -4,6 +4,7 @@ import type { Tensor } from '@soma/core';
 /** A projection applied to a weight after every optimizer step. */
 export interface Constraint {
   readonly name: string;
+  readonly config: Record<string, unknown>;
   apply(w: Tensor): Tensor;
 }
 
@@ -17,6 +18,7 @@ function norms(w: Tensor, axis: number | number[]): Tensor {
 /** Rescales each slice whose norm exceeds maxValue down to it. */
 export const maxNorm = (o: { maxValue?: number; axis?: number | number[] } = {}): Constraint => ({
   name: 'maxNorm',
+  config: { maxValue: o.maxValue ?? 2, axis: o.axis ?? 0 },
   apply: (w) => soma.tidy(() => {
     const n = norms(w, o.axis ?? 0);
     return w.mul(soma.clip(n, 0, o.maxValue ?? 2).div(n.add(1e-7)));
@@ -24,11 +26,12 @@ export const maxNorm = (o: { maxValue?: number; axis?: number | number[] } = {})
 });
 
 /** Negative weights become 0. */
-export const nonNeg = (): Constraint => ({ name: 'nonNeg', apply: (w) => soma.relu(w) });
+export const nonNeg = (): Constraint => ({ name: 'nonNeg', config: {}, apply: (w) => soma.relu(w) });
 
 /** Each slice rescaled to unit norm. */
 export const unitNorm = (o: { axis?: number | number[] } = {}): Constraint => ({
   name: 'unitNorm',
+  config: { axis: o.axis ?? 0 },
   apply: (w) => soma.tidy(() => w.div(norms(w, o.axis ?? 0).add(1e-7))),
 });
 
@@ -39,4 +42,12 @@ export function getConstraint(spec: ConstraintSpec): Constraint | null {
   if (spec === 'nonNeg') return nonNeg();
   if (spec === 'unitNorm') return unitNorm();
   throw new Error(`unknown constraint '${String(spec)}'; valid names: maxNorm, nonNeg, unitNorm`);
+}
+
+/** A constraint as saved in a layer config: its name, or { name, config }. */
+export function constraintFromJson(spec: string | { name: string; config: Record<string, unknown> }): Constraint | null {
+  if (typeof spec === 'string') return getConstraint(spec as ConstraintSpec);
+  const make = ({ maxNorm, nonNeg, unitNorm } as Record<string, (c: never) => Constraint>)[spec.name];
+  if (!make) throw new Error(`unknown constraint '${spec.name}'; valid names: maxNorm, nonNeg, unitNorm`);
+  return make(spec.config as never);
 }

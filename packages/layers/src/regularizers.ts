@@ -37,3 +37,10 @@ export function getRegularizer(spec: RegularizerSpec): Regularizer | null {
   if (spec === 'l1l2') return l1l2({ l1: 0.01, l2: 0.01 });
   throw new Error(`unknown regularizer '${String(spec)}'; valid names: l1, l2, l1l2`);
 }
+
+/** A regularizer as saved in a layer config: its name, or { name, config }. */
+export function regularizerFromJson(spec: string | { name: string; config: Record<string, number> }): Regularizer | null {
+  if (typeof spec === 'string') return getRegularizer(spec as RegularizerSpec);
+  if (spec.name !== 'l1l2') throw new Error(`unknown regularizer '${spec.name}'; valid names: l1, l2, l1l2`);
+  return l1l2(spec.config);
+}

@@ -173,3 +173,27 @@ describe('resuming training from a checkpoint', () => {
     back.dispose();
   });
 });
+
+describe('penalties survive save and load', () => {
+  it('regularizers and constraints come back, so training after loading matches training without stopping', async () => {
+    const { regularizers, constraints } = await import('@soma/layers');
+    const x = soma.randomNormal([32, 4], { seed: 3 });
+    const y = soma.randomNormal([32, 2], { seed: 4 });
+    const net = sequential([
+      layers.dense({ units: 5, activation: 'relu', inputShape: [4], kernelRegularizer: regularizers.l2({ l2: 0.05 }), biasConstraint: constraints.maxNorm({ maxValue: 0.1 }), activityRegularizer: 'l1' }),
+      layers.dense({ units: 2, kernelConstraint: 'nonNeg' }),
+    ]);
+    net.compile({ optimizer: 'sgd', loss: 'mse' });
+    await net.fit(x, y, { epochs: 2, batchSize: 8, seed: 1, verbose: 0 });
+    const back = modelFromArtifacts(modelToArtifacts(net));
+    expect(back.layers[0].getConfig()).toMatchObject({ kernelRegularizer: { name: 'l1l2', config: { l1: 0, l2: 0.05 } }, biasConstraint: { name: 'maxNorm', config: { maxValue: 0.1 } }, activityRegularizer: 'l1' });
+    expect(back.layers[1].getConfig()).toMatchObject({ kernelConstraint: 'nonNeg' });
+    await net.fit(x, y, { epochs: 2, batchSize: 8, seed: 2, verbose: 0 });
+    await back.fit(x, y, { epochs: 2, batchSize: 8, seed: 2, verbose: 0 });
+    expect(back.weights.map((w) => bits(w))).toEqual(net.weights.map((w) => bits(w)));
+    expect(Math.min(...back.layers[1].weights[0].dataSync())).toBeGreaterThanOrEqual(0);
+    soma.dispose([x, y]);
+    net.dispose();
+    back.dispose();
+  });
+});

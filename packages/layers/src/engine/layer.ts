@@ -81,6 +81,8 @@ export abstract class Layer {
   private activityLosses: Tensor[] = [];
   /** Output shape of the last symbolic call, for summary(). */
   lastOutputShape: LayerShape | LayerShape[] | null = null;
+  /** The regularizer and constraint options this layer was given, as JSON for getConfig(). */
+  private readonly penaltyConfig: LayerConfig;
 
   constructor(args: LayerArgs = {}, defaultPrefix?: string) {
     this.name = args.name ?? uniqueName(defaultPrefix ?? snake(new.target.name));
@@ -88,6 +90,7 @@ export abstract class Layer {
     this.batchInputShape = args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : null;
     this.dtype = args.dtype ?? 'float32';
     this.activityRegularizer = getRegularizer(args.activityRegularizer ?? null);
+    this.penaltyConfig = penaltySpecs(args as unknown as Record<string, unknown>);
   }
 
   /** Creates the weights for inputs of this shape (batch dimension included, may be null). */
@@ -105,7 +108,7 @@ export abstract class Layer {
 
   /** The layer's own options; subclasses add theirs to these. */
   getConfig(): LayerConfig {
-    const c: LayerConfig = { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    const c: LayerConfig = { name: this.name, trainable: this.trainable, dtype: this.dtype, ...this.penaltyConfig };
     if (this.batchInputShape) c.batchInputShape = this.batchInputShape;
     return c;
   }
@@ -244,6 +247,16 @@ export abstract class Layer {
   dispose(): void {
     for (const w of this.weightsList) w.variable.dispose();
   }
+}
+
+/** The *Regularizer and *Constraint options of a layer's arguments, as JSON: names stay names, objects become { name, config }. */
+function penaltySpecs(args: Record<string, unknown>): LayerConfig {
+  const out: LayerConfig = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (!/(Regularizer|Constraint)$/.test(k) || v === null || v === undefined) continue;
+    out[k] = typeof v === 'string' ? v : { name: (v as { name: string }).name, config: (v as { config: unknown }).config };
+  }
+  return out;
 }
 
 function isShapeList(s: LayerShape | LayerShape[]): s is LayerShape[] {

@@ -7,6 +7,8 @@ import { Sequential } from '../engine/sequential';
 import type { SymbolicTensor } from '../engine/symbolic';
 import * as L from '../layers';
 import type { LossName } from '../losses';
+import { constraintFromJson } from '../constraints';
+import { regularizerFromJson } from '../regularizers';
 import type { MetricName } from '../metrics';
 import { optimizerFromConfig, type OptimizerConfig, type OptimizerState } from '@soma/optimizers';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
@@ -93,6 +95,12 @@ function layerFromConfig(className: string, config: LayerConfig): Layer {
   if (!cls) throw new Error(`loadModel: unknown layer class '${className}' (register custom layers with registerLayerClass)`);
   const { batchInputShape, ...rest } = config as LayerConfig & { batchInputShape?: (number | null)[] };
   const args: Record<string, unknown> = { ...rest };
+  // Penalties come back as objects (their JSON form is a name or { name, config }).
+  for (const [k, v] of Object.entries(args)) {
+    if (typeof v === 'string') continue; // a name ('l2', 'nonNeg') is already a valid option
+    if (/Regularizer$/.test(k)) args[k] = regularizerFromJson(v as string | { name: string; config: Record<string, number> });
+    else if (/Constraint$/.test(k)) args[k] = constraintFromJson(v as string | { name: string; config: Record<string, unknown> });
+  }
   // Wrappers (bidirectional, timeDistributed) save the layer they wrap as a nested config.
   const inner = args.layer as { className?: string; config?: LayerConfig } | undefined;
   if (inner?.className && inner.config) args.layer = layerFromConfig(inner.className, inner.config);
