@@ -11,6 +11,25 @@ function maximize(monitor: string, mode: Mode): boolean {
   return /acc|auc|precision|recall/.test(monitor);
 }
 
+/** The best value of a monitored quantity so far, and whether a new one improves on it by more than minDelta. */
+class Best {
+  value = 0;
+  private readonly up: boolean;
+  constructor(monitor: string, mode: Mode, private readonly minDelta = 0) {
+    this.up = maximize(monitor, mode);
+  }
+  reset(baseline?: number): void {
+    this.value = baseline ?? (this.up ? -Infinity : Infinity);
+  }
+  /** Records v and returns true when it improves on the best. */
+  update(v: number): boolean {
+    const d = Math.abs(this.minDelta);
+    const better = this.up ? v > this.value + d : v < this.value - d;
+    if (better) this.value = v;
+    return better;
+  }
+}
+
 function monitored(cb: string, monitor: string, logs: Logs | undefined): number | null {
   const v = logs?.[monitor];
   if (v === undefined) {
@@ -32,7 +51,7 @@ export interface EarlyStoppingArgs {
 
 /** Stops fit when `monitor` has not improved by minDelta for `patience` epochs (Keras EarlyStopping). */
 export class EarlyStopping extends Callback {
-  private best = 0;
+  private readonly best: Best;
   private wait = 0;
   private bestWeights: Tensor[] | null = null;
   stoppedEpoch = -1;
@@ -41,22 +60,18 @@ export class EarlyStopping extends Callback {
   constructor(args: EarlyStoppingArgs = {}) {
     super();
     this.a = { monitor: 'val_loss', minDelta: 0, patience: 0, mode: 'auto', restoreBestWeights: false, ...args };
-  }
-  private better(v: number): boolean {
-    const { minDelta, monitor, mode } = this.a;
-    return maximize(monitor, mode) ? v > this.best + Math.abs(minDelta) : v < this.best - Math.abs(minDelta);
+    this.best = new Best(this.a.monitor, this.a.mode, this.a.minDelta);
   }
   override async onTrainBegin(): Promise<void> {
     this.wait = 0;
     this.stoppedEpoch = -1;
-    this.best = this.a.baseline ?? (maximize(this.a.monitor, this.a.mode) ? -Infinity : Infinity);
+    this.best.reset(this.a.baseline);
     this.dropBest();
   }
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     const v = monitored('earlyStopping', this.a.monitor, logs);
     if (v === null) return;
-    if (this.better(v)) {
-      this.best = v;
+    if (this.best.update(v)) {
       this.bestEpoch = epoch;
       this.wait = 0;
       if (this.a.restoreBestWeights) {
@@ -82,21 +97,19 @@ export class EarlyStopping extends Callback {
 
 /** Saves the model (model.json + weights.safetensors) after epochs; `{epoch}` in the path is replaced (1-based). */
 export class ModelCheckpoint extends Callback {
-  private best = 0;
+  private readonly best: Best;
   constructor(private readonly a: { filepath: string; monitor?: string; saveBestOnly?: boolean; mode?: Mode }) {
     super();
+    this.best = new Best(a.monitor ?? 'val_loss', a.mode ?? 'auto');
   }
   override async onTrainBegin(): Promise<void> {
-    this.best = maximize(this.a.monitor ?? 'val_loss', this.a.mode ?? 'auto') ? -Infinity : Infinity;
+    this.best.reset();
   }
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     const monitor = this.a.monitor ?? 'val_loss';
     if (this.a.saveBestOnly) {
       const v = monitored('modelCheckpoint', monitor, logs);
-      if (v === null) return;
-      const up = maximize(monitor, this.a.mode ?? 'auto');
-      if (!(up ? v > this.best : v < this.best)) return;
-      this.best = v;
+      if (v === null || !this.best.update(v)) return;
     }
     await this.model.save(this.a.filepath.replace('{epoch}', String(epoch + 1)));
   }
@@ -130,7 +143,7 @@ export interface ReduceLROnPlateauArgs {
 
 /** Multiplies the learning rate by `factor` when `monitor` stops improving for `patience` epochs (Keras ReduceLROnPlateau). */
 export class ReduceLROnPlateau extends Callback {
-  private best = 0;
+  private readonly best: Best;
   private wait = 0;
   private cooldownLeft = 0;
   private readonly a: Required<ReduceLROnPlateauArgs>;
@@ -138,9 +151,10 @@ export class ReduceLROnPlateau extends Callback {
     super();
     this.a = { monitor: 'val_loss', factor: 0.1, patience: 10, minDelta: 1e-4, cooldown: 0, minLr: 0, mode: 'auto', ...args };
     if (!(this.a.factor > 0 && this.a.factor < 1)) throw new Error(`reduceLROnPlateau: factor must be in (0, 1), got ${this.a.factor}`);
+    this.best = new Best(this.a.monitor, this.a.mode, this.a.minDelta);
   }
   override async onTrainBegin(): Promise<void> {
-    this.best = maximize(this.a.monitor, this.a.mode) ? -Infinity : Infinity;
+    this.best.reset();
     this.wait = 0;
     this.cooldownLeft = 0;
   }
@@ -149,10 +163,8 @@ export class ReduceLROnPlateau extends Callback {
     if (v === null) return;
     const opt = this.model.training!.optimizer;
     if (logs) logs.lr = opt.currentLearningRate();
-    const up = maximize(this.a.monitor, this.a.mode);
     if (this.cooldownLeft > 0) this.cooldownLeft--;
-    if (up ? v > this.best + this.a.minDelta : v < this.best - this.a.minDelta) {
-      this.best = v;
+    if (this.best.update(v)) {
       this.wait = 0;
     } else if (this.cooldownLeft === 0 && ++this.wait >= this.a.patience) {
       opt.learningRate = Math.max(this.a.minLr, opt.currentLearningRate() * this.a.factor);
