@@ -21,3 +21,5 @@ export * from './kernels';
 export { formatTensor } from './format';
 export { Prng, setRandomSeed, nextRandomSeed } from './random/prng';
 export { importNodeModule } from './node_module';
+export { closestName, unknownNameMessage, lookupName, checkNumber, checkOptionalNumber, checkBatchSize, isReservedKey } from './validate';
+export type { NumberRule } from './validate';

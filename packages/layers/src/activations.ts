@@ -31,7 +31,5 @@ export const activationNames = Object.keys(ACTIVATIONS) as ActivationName[];
 
 export function getActivation(name: ActivationName | undefined | null): ActivationFn {
   if (name === undefined || name === null) return ACTIVATIONS.linear;
-  const f = ACTIVATIONS[name] as ActivationFn | undefined;
-  if (!f) throw new Error(`unknown activation '${String(name)}'; valid names: ${activationNames.join(', ')}`);
-  return f;
+  return soma.lookupName<ActivationFn>(ACTIVATIONS, name, 'activation');
 }

@@ -16,14 +16,17 @@ function norms(w: Tensor, axis: number | number[]): Tensor {
 }
 
 /** Rescales each slice whose norm exceeds maxValue down to it. */
-export const maxNorm = (o: { maxValue?: number; axis?: number | number[] } = {}): Constraint => ({
-  name: 'maxNorm',
-  config: { maxValue: o.maxValue ?? 2, axis: o.axis ?? 0 },
-  apply: (w) => soma.tidy(() => {
-    const n = norms(w, o.axis ?? 0);
-    return w.mul(soma.clip(n, 0, o.maxValue ?? 2).div(n.add(1e-7)));
-  }),
-});
+export const maxNorm = (o: { maxValue?: number; axis?: number | number[] } = {}): Constraint => {
+  const maxValue = soma.checkNumber('maxNorm', 'maxValue', o.maxValue ?? 2, { above: 0 });
+  return {
+    name: 'maxNorm',
+    config: { maxValue, axis: o.axis ?? 0 },
+    apply: (w) => soma.tidy(() => {
+      const n = norms(w, o.axis ?? 0);
+      return w.mul(soma.clip(n, 0, maxValue).div(n.add(1e-7)));
+    }),
+  };
+};
 
 /** Negative weights become 0. */
 export const nonNeg = (): Constraint => ({ name: 'nonNeg', config: {}, apply: (w) => soma.relu(w) });
@@ -35,19 +38,16 @@ export const unitNorm = (o: { axis?: number | number[] } = {}): Constraint => ({
   apply: (w) => soma.tidy(() => w.div(norms(w, o.axis ?? 0).add(1e-7))),
 });
 
+const BY_NAME: Record<string, (c: never) => Constraint> = { maxNorm, nonNeg, unitNorm };
+
 export function getConstraint(spec: ConstraintSpec): Constraint | null {
   if (spec === null) return null;
   if (typeof spec !== 'string') return spec;
-  if (spec === 'maxNorm') return maxNorm();
-  if (spec === 'nonNeg') return nonNeg();
-  if (spec === 'unitNorm') return unitNorm();
-  throw new Error(`unknown constraint '${String(spec)}'; valid names: maxNorm, nonNeg, unitNorm`);
+  return soma.lookupName<(c: never) => Constraint>(BY_NAME, spec, 'constraint')({} as never);
 }
 
 /** A constraint as saved in a layer config: its name, or { name, config }. */
 export function constraintFromJson(spec: string | { name: string; config: Record<string, unknown> }): Constraint | null {
   if (typeof spec === 'string') return getConstraint(spec as ConstraintSpec);
-  const make = ({ maxNorm, nonNeg, unitNorm } as Record<string, (c: never) => Constraint>)[spec.name];
-  if (!make) throw new Error(`unknown constraint '${spec.name}'; valid names: maxNorm, nonNeg, unitNorm`);
-  return make(spec.config as never);
+  return soma.lookupName(BY_NAME, spec?.name, 'constraint')((spec.config ?? {}) as never);
 }

@@ -127,7 +127,5 @@ export type InitializerName = keyof typeof BY_NAME;
 
 export function getInitializer(spec: InitializerSpec): Initializer {
   if (typeof spec !== 'string') return spec;
-  const make = BY_NAME[spec] as (() => Initializer) | undefined;
-  if (!make) throw new Error(`unknown initializer '${spec}'; valid names: ${Object.keys(BY_NAME).join(', ')}`);
-  return make();
+  return soma.lookupName<() => Initializer>(BY_NAME, spec, 'initializer')();
 }

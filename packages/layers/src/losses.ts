@@ -1,5 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
+import { checkIntegerIds } from './integer_ids';
 
 /** A loss: per-sample values [batch] from targets and predictions; fit averages them over the batch. */
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -82,12 +83,15 @@ export function sparseCategoricalCrossentropy(o: { fromLogits?: boolean } = {}):
     if (ids.rank !== p.rank - 1 || ids.shape.some((d, i) => d !== p.shape[i])) {
       throw new Error(`sparseCategoricalCrossentropy: targets [${yTrue.shape.join(', ')}] must hold one class id per row of predictions [${p.shape.join(', ')}]`);
     }
+    checkIntegerIds('sparseCategoricalCrossentropy', 'class ids', ids, k);
     const intIds = ids.cast('int32');
-    const bad = soma.any(soma.logicalOr(intIds.less(0), intIds.greaterEqual(k))).dataSync()[0];
-    if (bad) throw new Error(`sparseCategoricalCrossentropy: class ids must lie in [0, ${k}), got ${soma.min(intIds).dataSync()[0]}..${soma.max(intIds).dataSync()[0]}`);
     // As Keras: probabilities are clipped but, unlike the categorical form, not renormalized.
     const logp = o.fromLogits ? soma.logSoftmax(p, -1) : soma.clip(p, EPSILON, 1 - EPSILON).log();
-    return soma.oneHot(intIds, k).mul(logp).sum(-1).neg();
+    // Gather each row's log-probability at its label: a one-hot product would compute 0 · (−∞) = NaN
+    // where another class has probability 0 (PyTorch's cross_entropy gives the finite value).
+    const flatIds = intIds.reshape([-1]);
+    const rowStarts = soma.arange(0, flatIds.size * k, k, 'int32');
+    return soma.gather(logp.reshape([-1]), rowStarts.add(flatIds)).reshape(ids.shape).neg();
   };
 }
 
@@ -139,7 +143,5 @@ export type LossName = keyof typeof LOSSES;
 
 export function getLoss(spec: LossName | LossFn): LossFn {
   if (typeof spec === 'function') return spec;
-  const make = LOSSES[spec] as (() => LossFn) | undefined;
-  if (!make) throw new Error(`unknown loss '${String(spec)}'; valid names: ${Object.keys(LOSSES).join(', ')}`);
-  return make();
+  return soma.lookupName<() => LossFn>(LOSSES, spec, 'loss')();
 }

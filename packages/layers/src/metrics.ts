@@ -175,6 +175,6 @@ export function getMetric(spec: MetricName | Metric, lossName: string | null, ou
     case 'mae': return meanAbsoluteError();
     case 'topK': return topKCategoricalAccuracy();
     default:
-      throw new Error(`unknown metric '${String(spec)}'; valid names: ${METRIC_NAMES.join(', ')}`);
+      throw new Error(soma.unknownNameMessage('metric', spec, METRIC_NAMES));
   }
 }

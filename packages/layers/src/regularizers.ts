@@ -12,8 +12,8 @@ export type RegularizerSpec = Regularizer | 'l1' | 'l2' | 'l1l2' | null;
 
 /** l1·Σ|x| + l2·Σx² (Keras L1L2; Keras's string defaults are 0.01). */
 export function l1l2(o: { l1?: number; l2?: number } = {}): Regularizer {
-  const l1 = o.l1 ?? 0;
-  const l2 = o.l2 ?? 0;
+  const l1 = soma.checkNumber('l1l2', 'l1', o.l1 ?? 0, { min: 0 });
+  const l2 = soma.checkNumber('l1l2', 'l2', o.l2 ?? 0, { min: 0 });
   return {
     name: 'l1l2',
     config: { l1, l2 },
@@ -29,18 +29,17 @@ export function l1l2(o: { l1?: number; l2?: number } = {}): Regularizer {
 export const l1 = (o: { l1?: number } = {}): Regularizer => l1l2({ l1: o.l1 ?? 0.01 });
 export const l2 = (o: { l2?: number } = {}): Regularizer => l1l2({ l2: o.l2 ?? 0.01 });
 
+const BY_NAME: Record<string, () => Regularizer> = { l1: () => l1(), l2: () => l2(), l1l2: () => l1l2({ l1: 0.01, l2: 0.01 }) };
+
 export function getRegularizer(spec: RegularizerSpec): Regularizer | null {
   if (spec === null) return null;
   if (typeof spec !== 'string') return spec;
-  if (spec === 'l1') return l1();
-  if (spec === 'l2') return l2();
-  if (spec === 'l1l2') return l1l2({ l1: 0.01, l2: 0.01 });
-  throw new Error(`unknown regularizer '${String(spec)}'; valid names: l1, l2, l1l2`);
+  return soma.lookupName<() => Regularizer>(BY_NAME, spec, 'regularizer')();
 }
 
 /** A regularizer as saved in a layer config: its name, or { name, config }. */
 export function regularizerFromJson(spec: string | { name: string; config: Record<string, number> }): Regularizer | null {
   if (typeof spec === 'string') return getRegularizer(spec as RegularizerSpec);
-  if (spec.name !== 'l1l2') throw new Error(`unknown regularizer '${spec.name}'; valid names: l1, l2, l1l2`);
-  return l1l2(spec.config);
+  if (spec?.name !== 'l1l2') throw new Error(soma.unknownNameMessage('regularizer', spec?.name, Object.keys(BY_NAME)));
+  return l1l2(spec.config ?? {});
 }

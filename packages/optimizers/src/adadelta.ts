@@ -16,8 +16,8 @@ export class Adadelta extends Optimizer {
 
   constructor(options: AdadeltaOptions = {}) {
     super('adadelta', options, 1.0);
-    this.rho = options.rho ?? 0.9;
-    this.epsilon = options.epsilon ?? 1e-6;
+    this.rho = this.numberOption('rho', options.rho, 0.9, { min: 0, max: 1 });
+    this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-6, { min: 0 });
   }
 
   protected update(v: Variable, g: Tensor, lr: number): void {

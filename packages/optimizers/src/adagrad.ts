@@ -18,9 +18,9 @@ export class Adagrad extends Optimizer {
 
   constructor(options: AdagradOptions = {}) {
     super('adagrad', options, 0.01);
-    this.lrDecay = options.lrDecay ?? 0;
-    this.initial = options.initialAccumulatorValue ?? 0;
-    this.epsilon = options.epsilon ?? 1e-10;
+    this.lrDecay = this.numberOption('lrDecay', options.lrDecay, 0, { min: 0 });
+    this.initial = this.numberOption('initialAccumulatorValue', options.initialAccumulatorValue, 0, { min: 0 });
+    this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-10, { min: 0 });
   }
 
   protected update(v: Variable, g: Tensor, lr: number, t: number): void {

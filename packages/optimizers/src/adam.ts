@@ -26,11 +26,11 @@ export class Adam extends Optimizer {
 
   constructor(options: AdamOptions = {}, name = 'adam', defaultWeightDecay = 0) {
     super(name, options, 0.001);
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-8;
+    this.beta1 = this.numberOption('beta1', options.beta1, 0.9, { min: 0, below: 1 });
+    this.beta2 = this.numberOption('beta2', options.beta2, 0.999, { min: 0, below: 1 });
+    this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-8, { min: 0 });
     this.amsgrad = options.amsgrad ?? false;
-    this.weightDecay = options.weightDecay ?? defaultWeightDecay;
+    this.weightDecay = this.numberOption('weightDecay', options.weightDecay, defaultWeightDecay, { min: 0 });
   }
 
   protected update(v: Variable, g0: Tensor, lr: number, t: number): void {

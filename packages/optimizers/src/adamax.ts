@@ -19,9 +19,9 @@ export class Adamax extends Optimizer {
 
   constructor(options: AdamaxOptions = {}) {
     super('adamax', options, 0.002);
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-8;
+    this.beta1 = this.numberOption('beta1', options.beta1, 0.9, { min: 0, below: 1 });
+    this.beta2 = this.numberOption('beta2', options.beta2, 0.999, { min: 0, below: 1 });
+    this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-8, { min: 0 });
   }
 
   protected update(v: Variable, g: Tensor, lr: number, t: number): void {

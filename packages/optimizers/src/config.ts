@@ -1,3 +1,4 @@
+import { lookupName } from '@soma/core';
 import { adadelta } from './adadelta';
 import { adagrad } from './adagrad';
 import { adam, adamw } from './adam';
@@ -13,17 +14,18 @@ const FACTORIES: Record<string, (o: Record<string, unknown>) => Optimizer> = { s
 /** Optimizers by name: sgd, rmsprop, adam, adamw, adagrad, adadelta, adamax, nadam. */
 export const optimizerNames = Object.keys(FACTORIES);
 
+const SCHEDULES = schedules as unknown as Readonly<Record<string, (c: Record<string, unknown>) => schedules.LearningRateSchedule>>;
+
 function scheduleFromConfig(s: { schedule: string; config: Record<string, unknown> }): schedules.LearningRateSchedule {
-  if (s.schedule === 'constant') return schedules.constant(s.config.learningRate as number);
-  const make = (schedules as unknown as Record<string, ((c: Record<string, unknown>) => schedules.LearningRateSchedule) | undefined>)[s.schedule];
-  if (typeof make !== 'function') throw new Error(`optimizerFromConfig: unknown learning-rate schedule '${s.schedule}'`);
-  return make(s.config);
+  if (s.schedule === 'constant') return schedules.constant(s.config?.learningRate as number);
+  const make = lookupName(SCHEDULES, s.schedule, 'learning-rate schedule', 'optimizerFromConfig');
+  return make(s.config ?? {});
 }
 
 /** Rebuilds an optimizer from getConfig() output (a fresh one: restore its state with setState). */
 export function optimizerFromConfig(config: OptimizerConfig): Optimizer {
-  const make = FACTORIES[config.name];
-  if (!make) throw new Error(`optimizerFromConfig: unknown optimizer '${config.name}'; valid names: ${optimizerNames.join(', ')}`);
+  const make = lookupName(FACTORIES, config?.name, 'optimizer', 'optimizerFromConfig');
+  if (typeof config.options !== 'object' || config.options === null) throw new Error(`optimizerFromConfig: options must be an object, got ${String(config.options)}`);
   const options = { ...config.options };
   const lr = options.learningRate as number | { schedule: string; config: Record<string, unknown> } | undefined;
   if (lr !== undefined && typeof lr === 'object') options.learningRate = scheduleFromConfig(lr);

@@ -22,10 +22,10 @@ export class Nadam extends Optimizer {
 
   constructor(options: NadamOptions = {}) {
     super('nadam', options, 0.002);
-    this.beta1 = options.beta1 ?? 0.9;
-    this.beta2 = options.beta2 ?? 0.999;
-    this.epsilon = options.epsilon ?? 1e-8;
-    this.psi = options.momentumDecay ?? 0.004;
+    this.beta1 = this.numberOption('beta1', options.beta1, 0.9, { min: 0, below: 1 });
+    this.beta2 = this.numberOption('beta2', options.beta2, 0.999, { min: 0, below: 1 });
+    this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-8, { min: 0 });
+    this.psi = this.numberOption('momentumDecay', options.momentumDecay, 0.004, { min: 0 });
   }
 
   private mu(t: number): number {

@@ -50,11 +50,18 @@ export abstract class Optimizer {
 
   protected constructor(readonly name: string, options: OptimizerOptions, defaultLearningRate: number) {
     this.options = options;
-    this.learningRate = options.learningRate ?? defaultLearningRate;
-    if (typeof this.learningRate === 'number' && !(this.learningRate >= 0)) {
-      throw new Error(`${name}: learningRate must be a non-negative number or a schedule, got ${this.learningRate}`);
+    const lr = options.learningRate ?? defaultLearningRate;
+    if (typeof lr !== 'object' || lr === null || typeof (lr as LearningRateSchedule).at !== 'function') {
+      soma.checkNumber(name, 'learningRate', lr, { min: 0 });
     }
-    this.clip = { clipValue: options.clipValue, clipNorm: options.clipNorm, globalClipNorm: options.globalClipNorm };
+    this.learningRate = lr;
+    const positive = (key: 'clipValue' | 'clipNorm' | 'globalClipNorm') => soma.checkOptionalNumber(name, key, options[key], { above: 0 });
+    this.clip = { clipValue: positive('clipValue'), clipNorm: positive('clipNorm'), globalClipNorm: positive('globalClipNorm') };
+  }
+
+  /** An option given to a constructor, or its default, checked against `rule` (every number is). */
+  protected numberOption(key: string, value: number | undefined, fallback: number, rule: soma.NumberRule): number {
+    return soma.checkNumber(this.name, key, value ?? fallback, rule);
   }
 
   /** The learning rate the next update will use. */
@@ -135,6 +142,7 @@ export abstract class Optimizer {
   /** Restores a state from getState(); slots are matched to `variables` by name. */
   setState(state: OptimizerState, variables: readonly Variable[]): void {
     if (state.optimizer !== this.name) throw new Error(`${this.name}.setState: the state was saved by '${state.optimizer}'`);
+    soma.checkNumber(`${this.name}.setState`, 'iterations', state.iterations, { integer: true, min: 0 });
     const byName = new Map(variables.map((v) => [v.name, v]));
     for (const [varName, slotTensors] of Object.entries(state.slots)) {
       const v = byName.get(varName);

@@ -23,10 +23,10 @@ export class Rmsprop extends Optimizer {
 
   constructor(options: RmspropOptions = {}) {
     super('rmsprop', options, 0.01);
-    this.rho = options.rho ?? 0.99;
-    this.momentum = options.momentum ?? 0;
+    this.rho = this.numberOption('rho', options.rho, 0.99, { min: 0, max: 1 });
+    this.momentum = this.numberOption('momentum', options.momentum, 0, { min: 0 });
     this.centered = options.centered ?? false;
-    this.epsilon = options.epsilon ?? 1e-8;
+    this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-8, { min: 0 });
   }
 
   protected update(v: Variable, g: Tensor, lr: number): void {

@@ -1,3 +1,4 @@
+import { checkNumber } from '@soma/core';
 /**
  * Learning-rate schedules: values of `learningRate` that change with the optimizer's step count
  * (0 at the first update). Each keeps its configuration so it can be saved with the optimizer.
@@ -14,7 +15,11 @@ function schedule(name: string, config: LearningRateSchedule['config'], at: (ste
 }
 
 function positive(name: string, key: string, v: number): void {
-  if (!(v > 0) || !Number.isFinite(v)) throw new Error(`schedules.${name}: ${key} must be a positive number, got ${v}`);
+  checkNumber(`schedules.${name}`, key, v, { above: 0 });
+}
+
+function nonNegative(name: string, key: string, v: number, integer = false): void {
+  checkNumber(`schedules.${name}`, key, v, { min: 0, integer });
 }
 
 /** The same rate at every step. */
@@ -28,6 +33,7 @@ export function inverseTimeDecay(o: { initialLearningRate: number; decayRate: nu
   const { initialLearningRate: lr0, decayRate, decaySteps = 1, staircase = false } = o;
   positive('inverseTimeDecay', 'initialLearningRate', lr0);
   positive('inverseTimeDecay', 'decaySteps', decaySteps);
+  nonNegative('inverseTimeDecay', 'decayRate', decayRate);
   return schedule('inverseTimeDecay', { initialLearningRate: lr0, decayRate, decaySteps, staircase }, (t) => {
     const p = staircase ? Math.floor(t / decaySteps) : t / decaySteps;
     return lr0 / (1 + decayRate * p);
@@ -39,6 +45,7 @@ export function exponentialDecay(o: { initialLearningRate: number; decayRate: nu
   const { initialLearningRate: lr0, decayRate, decaySteps, staircase = false } = o;
   positive('exponentialDecay', 'initialLearningRate', lr0);
   positive('exponentialDecay', 'decaySteps', decaySteps);
+  positive('exponentialDecay', 'decayRate', decayRate);
   return schedule('exponentialDecay', { initialLearningRate: lr0, decayRate, decaySteps, staircase }, (t) => {
     const p = staircase ? Math.floor(t / decaySteps) : t / decaySteps;
     return lr0 * decayRate ** p;
@@ -52,6 +59,7 @@ export function exponentialDecay(o: { initialLearningRate: number; decayRate: nu
 export function inverseSqrt(o: { initialLearningRate: number; warmupSteps?: number }): LearningRateSchedule {
   const { initialLearningRate: lr0, warmupSteps = 0 } = o;
   positive('inverseSqrt', 'initialLearningRate', lr0);
+  nonNegative('inverseSqrt', 'warmupSteps', warmupSteps, true);
   return schedule('inverseSqrt', { initialLearningRate: lr0, warmupSteps }, (t) => {
     if (t < warmupSteps) return (lr0 * (t + 1)) / warmupSteps;
     return lr0 / Math.sqrt(t - warmupSteps + 1);
@@ -64,6 +72,8 @@ export function piecewiseConstant(o: { boundaries: readonly number[]; values: re
   if (values.length !== boundaries.length + 1) {
     throw new Error(`schedules.piecewiseConstant: values needs ${boundaries.length + 1} entries for ${boundaries.length} boundaries, got ${values.length}`);
   }
+  boundaries.forEach((b, i) => nonNegative('piecewiseConstant', `boundaries[${i}]`, b));
+  values.forEach((v, i) => nonNegative('piecewiseConstant', `values[${i}]`, v));
   if (boundaries.some((b, i) => i > 0 && b <= boundaries[i - 1])) throw new Error('schedules.piecewiseConstant: boundaries must increase');
   return schedule('piecewiseConstant', { boundaries, values }, (t) => {
     let i = 0;
@@ -81,6 +91,10 @@ export function cosineDecay(o: { initialLearningRate: number; decaySteps: number
   const { initialLearningRate: lr0, decaySteps, alpha = 0, warmupSteps = 0 } = o;
   const peak = o.warmupTarget ?? lr0;
   positive('cosineDecay', 'decaySteps', decaySteps);
+  nonNegative('cosineDecay', 'initialLearningRate', lr0);
+  nonNegative('cosineDecay', 'warmupTarget', peak);
+  nonNegative('cosineDecay', 'warmupSteps', warmupSteps, true);
+  checkNumber('schedules.cosineDecay', 'alpha', alpha, { min: 0, max: 1 });
   return schedule('cosineDecay', { initialLearningRate: lr0, decaySteps, alpha, warmupTarget: peak, warmupSteps }, (t) => {
     if (t < warmupSteps) return lr0 + ((peak - lr0) * t) / warmupSteps;
     const p = Math.min(t - warmupSteps, decaySteps) / decaySteps;

@@ -21,10 +21,10 @@ export class Sgd extends Optimizer {
 
   constructor(options: SgdOptions = {}) {
     super('sgd', options, 0.01);
-    this.momentum = options.momentum ?? 0;
-    this.dampening = options.dampening ?? 0;
+    this.momentum = this.numberOption('momentum', options.momentum, 0, { min: 0 });
+    this.dampening = this.numberOption('dampening', options.dampening, 0, { min: 0, max: 1 });
     this.nesterov = options.nesterov ?? false;
-    this.weightDecay = options.weightDecay ?? 0;
+    this.weightDecay = this.numberOption('weightDecay', options.weightDecay, 0, { min: 0 });
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error('sgd: nesterov needs momentum > 0 and dampening 0');
   }
 

@@ -38,8 +38,9 @@ const UNARY_FNS: Record<UnaryOp, (x: number) => number> = {
     return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
   },
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  relu: (x) => (x > 0 ? x : 0),
-  relu6: (x) => (x > 0 ? (x < 6 ? x : 6) : 0),
+  // Written so NaN fails every comparison and passes through, as in PyTorch.
+  relu: (x) => (x < 0 ? 0 : x),
+  relu6: (x) => (x < 0 ? 0 : x > 6 ? 6 : x),
   elu: (x) => (x > 0 ? x : Math.expm1(x)),
   selu: (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
   gelu: (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)),
@@ -63,7 +64,7 @@ export function unary(op: UnaryOp, x: KernelTensor, simd: SimdUnary | null = nul
     case 'neg': for (let i = 0; i < n; i++) dst[i] = -src[i]; break;
     case 'square': for (let i = 0; i < n; i++) dst[i] = src[i] * src[i]; break;
     case 'abs': for (let i = 0; i < n; i++) dst[i] = Math.abs(src[i]); break;
-    case 'relu': for (let i = 0; i < n; i++) dst[i] = src[i] > 0 ? src[i] : 0; break;
+    case 'relu': for (let i = 0; i < n; i++) dst[i] = src[i] < 0 ? 0 : src[i]; break;
     case 'step': for (let i = 0; i < n; i++) dst[i] = src[i] > 0 ? 1 : 0; break;
     case 'sqrt': for (let i = 0; i < n; i++) dst[i] = Math.sqrt(src[i]); break;
     case 'rsqrt': for (let i = 0; i < n; i++) dst[i] = 1 / Math.sqrt(src[i]); break;

@@ -1,4 +1,4 @@
-import type { Tensor, Variable } from '@soma/core';
+import { lookupName, type Tensor, type Variable } from '@soma/core';
 import { adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd, type Optimizer } from '@soma/optimizers';
 import { getLoss, type LossFn, type LossName } from '../losses';
 import { getMetric, type Metric, type MetricName } from '../metrics';
@@ -220,9 +220,7 @@ function unique<T>(xs: T[]): T[] {
 }
 
 function makeOptimizer(name: string): Optimizer {
-  const make = OPTIMIZERS[name as OptimizerName] as (() => Optimizer) | undefined;
-  if (!make) throw new Error(`unknown optimizer '${name}'; valid names: ${Object.keys(OPTIMIZERS).join(', ')}`);
-  return make();
+  return lookupName<() => Optimizer>(OPTIMIZERS, name, 'optimizer')();
 }
 
 /** Functional API: a model from symbolic inputs to outputs. */

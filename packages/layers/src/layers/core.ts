@@ -6,6 +6,7 @@ import { fmt, productOf, type LayerShape } from '../engine/shapes';
 import type { InitializerSpec } from '../initializers';
 import type { RegularizerSpec } from '../regularizers';
 import { oneInput, singleShape } from './input_util';
+import { checkIntegerIds } from '../integer_ids';
 
 
 export interface DenseArgs extends KernelLayerArgs {
@@ -270,10 +271,8 @@ export class Embedding extends Layer {
   call(inputs: LayerInput): Tensor {
     const ids = oneInput(inputs, this.name);
     return soma.tidy(() => {
-      const idx = ids.dtype === 'int32' ? ids : ids.cast('int32');
-      const bad = soma.any(soma.logicalOr(idx.less(0), idx.greaterEqual(this.args.inputDim))).dataSync()[0];
-      if (bad) throw new Error(`${this.name}: ids must lie in [0, ${this.args.inputDim}), got ${soma.min(idx).dataSync()[0]}..${soma.max(idx).dataSync()[0]}`);
-      return soma.gather(this.embeddings, idx, 0);
+      checkIntegerIds(this.name, 'ids', ids, this.args.inputDim);
+      return soma.gather(this.embeddings, ids.dtype === 'int32' ? ids : ids.cast('int32'), 0);
     });
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {

@@ -1,6 +1,7 @@
 import * as ops from '../../ops';
 import { grad } from '../../autodiff/gradients';
-import { expectTensor, expectThrows } from '../assertions';
+import { check, expectTensor, expectThrows } from '../assertions';
+import type { Tensor } from '../../tensor';
 import type { ConformanceCase } from './index';
 
 const g = 'edge shapes';
@@ -43,6 +44,20 @@ export const edgeShapeCases: ConformanceCase[] = [
     const n = 100_003;
     expectTensor(ops.sum(ops.ones([n])), { values: [n] });
     expectTensor(ops.sum(ops.ones([7, n]), 1), { shape: [7], values: new Array(7).fill(n) });
+  } },
+  { group: g, name: 'NaN passes through activations and comparisons-based ops, as in PyTorch (relu(NaN) is NaN)', run: () => {
+    // 20 elements, so vectorized paths (SIMD exp/tanh/sigmoid) are covered as well as scalar tails.
+    const values = Array.from({ length: 20 }, (_, i) => [NaN, -1, 0.5, 7][i % 4]);
+    const x = ops.tensor(values);
+    const activations = {
+      relu: ops.relu, relu6: ops.relu6, elu: ops.elu, selu: ops.selu, gelu: ops.gelu, softplus: ops.softplus,
+      sigmoid: ops.sigmoid, tanh: ops.tanh, abs: ops.abs, exp: ops.exp,
+      leakyRelu: (t: Tensor) => ops.leakyRelu(t, 0.1), clip: (t: Tensor) => ops.clip(t, 0, 1), maximum: (t: Tensor) => ops.maximum(t, 0),
+    };
+    for (const [name, f] of Object.entries(activations)) {
+      const y = f(x).dataSync();
+      values.forEach((v, i) => check(Number.isNaN(v) === Number.isNaN(y[i]), () => `${name}: element ${i} of f([${v}]) is ${y[i]}; NaN must map to NaN and numbers to numbers`));
+    }
   } },
   { group: g, name: 'a 1x1 image through conv and pooling', run: () => {
     expectTensor(ops.conv2d(ops.ones([1, 1, 1, 1]), ops.fill([2, 1, 1, 1], 3)), { shape: [1, 2, 1, 1], values: [3, 3] });
