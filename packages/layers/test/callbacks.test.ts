@@ -6,6 +6,7 @@ import { sgd } from '@soma/optimizers';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { weightsPathOf } from './helpers/saved_model';
 
 const dir = mkdtempSync(join(tmpdir(), 'soma-cb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,7 +56,7 @@ describe('callbacks', () => {
     net.compile({ optimizer: sgd({ learningRate: 0.01 }), loss: 'mse', metrics: ['mae'] });
     const csv = join(dir, 'log.csv');
     await net.fit(x, y, { epochs: 3, verbose: 0, callbacks: [modelCheckpoint({ filepath: join(dir, 'ckpt-{epoch}') }), csvLogger({ filename: csv })] });
-    expect(existsSync(join(dir, 'ckpt-3', 'weights.safetensors'))).toBe(true);
+    expect(existsSync(weightsPathOf(join(dir, 'ckpt-3')))).toBe(true);
     const back = await loadModel(join(dir, 'ckpt-3'));
     expect(back.weights[0].dataSync()[0]).toBe(net.weights[0].dataSync()[0]);
     const rows = readFileSync(csv, 'utf8').trim().split('\n');

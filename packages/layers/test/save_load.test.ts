@@ -5,6 +5,7 @@ import { input, layers, loadModel, model, modelFromArtifacts, modelToArtifacts, 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { weightsPathOf } from './helpers/saved_model';
 
 const dir = mkdtempSync(join(tmpdir(), 'soma-save-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,10 +61,10 @@ describe('save and load', () => {
   it('a truncated weights file gives an error naming the file and the problem', async () => {
     const net = sequential([layers.dense({ units: 3, inputShape: [2] })]);
     await net.save(join(dir, 'trunc'));
-    const wPath = join(dir, 'trunc', 'weights.safetensors');
+    const wPath = weightsPathOf(join(dir, 'trunc'));
     const bytes = readFileSync(wPath);
     writeFileSync(wPath, bytes.subarray(0, bytes.length - 5));
-    await expect(loadModel(join(dir, 'trunc'))).rejects.toThrow(/weights\.safetensors: truncated: tensor '.*' ends at byte \d+ of the data but the file has only \d+/);
+    await expect(loadModel(join(dir, 'trunc'))).rejects.toThrow(/weights\.\w+\.safetensors: truncated: tensor '.*' ends at byte \d+ of the data but the file has only \d+/);
     net.dispose();
   });
 
@@ -73,11 +74,11 @@ describe('save and load', () => {
     await a.save(join(dir, 'a'));
     await b.save(join(dir, 'b'));
     // b's topology with a's weights.
-    writeFileSync(join(dir, 'b', 'weights.safetensors'), readFileSync(join(dir, 'a', 'weights.safetensors')));
+    writeFileSync(weightsPathOf(join(dir, 'b')), readFileSync(weightsPathOf(join(dir, 'a'))));
     await expect(loadModel(join(dir, 'b'))).rejects.toThrow("'fc/kernel' is [2,3] float32 in the file but the model expects [5,3] float32");
     const c = sequential([layers.dense({ units: 3, inputShape: [2], name: 'other' })]);
     await c.save(join(dir, 'c'));
-    writeFileSync(join(dir, 'c', 'weights.safetensors'), readFileSync(join(dir, 'a', 'weights.safetensors')));
+    writeFileSync(weightsPathOf(join(dir, 'c')), readFileSync(weightsPathOf(join(dir, 'a'))));
     await expect(loadModel(join(dir, 'c'))).rejects.toThrow(/does not match the model: missing other\/kernel, other\/bias; unexpected fc\/kernel, fc\/bias/);
     [a, b, c].forEach((m) => m.dispose());
   });
@@ -88,7 +89,7 @@ describe('save and load', () => {
 });
 
 describe('loading from a URL (the browser path), served from this machine', () => {
-  it('fetches model.json and weights.safetensors over http and predicts identically', async () => {
+  it('fetches model.json and the weights it names over http and predicts identically', async () => {
     const { createServer } = await import('node:http');
     const { readFile } = await import('node:fs/promises');
     const net = sequential([layers.dense({ units: 2, inputShape: [3], activation: 'tanh' }), layers.dense({ units: 1 })]);

@@ -5,6 +5,7 @@ import { getInitializer, type InitializerSpec } from '../initializers';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
 import { getConstraint, type Constraint, type ConstraintSpec } from '../constraints';
 import { compatible, fmt, type LayerShape } from './shapes';
+import { checkLayerNumbers } from './layer_numbers';
 import { isSymbolic, SymbolicTensor } from './symbolic';
 
 export interface LayerArgs {
@@ -86,6 +87,7 @@ export abstract class Layer {
 
   constructor(args: LayerArgs = {}, defaultPrefix?: string) {
     this.name = args.name ?? uniqueName(defaultPrefix ?? snake(new.target.name));
+    checkLayerNumbers(this.name, args);
     this.trainable = args.trainable ?? true;
     this.batchInputShape = args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : null;
     this.dtype = args.dtype ?? 'float32';

@@ -53,7 +53,11 @@ export class Sequential extends LayersModel {
   }
 
   override getConfig(): LayerConfig {
-    return { name: this.name, layers: this.stack.map((l) => ({ className: l.className, config: l.getConfig() })) };
+    const layers = this.stack.map((l) => ({ className: l.className, config: l.getConfig() }));
+    // Built from its first batch rather than an inputShape: record the shape it was built for, so
+    // the saved model rebuilds with its weights (as Keras records build_input_shape).
+    if (layers.length && this.inputs.length && !layers[0].config.batchInputShape) layers[0].config.batchInputShape = this.inputs[0].shape;
+    return { name: this.name, layers };
   }
 }
 

@@ -1,9 +1,13 @@
-import type { DType, TypedArray } from '@soma/core';
+import { isReservedKey, type DType, type TypedArray } from '@soma/core';
 
 /**
  * The safetensors format (huggingface/safetensors): an 8-byte little-endian header length N, N
  * bytes of JSON { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: {...} }, then
  * the raw little-endian tensor bytes, offsets relative to the end of the header.
+ *
+ * Files are untrusted: the reader validates as the format's own implementation does (offsets
+ * contiguous, in order, covering the data section exactly; sizes equal to shape × dtype size), and
+ * returns Maps, so no tensor name reaches an object's prototype.
  */
 export interface NamedArray {
   dtype: DType;
@@ -11,14 +15,42 @@ export interface NamedArray {
   data: TypedArray;
 }
 
-const TO_FILE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
-const FROM_FILE: Record<string, DType> = { F32: 'float32', I32: 'int32', BOOL: 'bool' };
+/** One tensor's place in the data section, as the header declares it (already validated). */
+export interface SafetensorsEntry {
+  dtype: DType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
 
-export function encodeSafetensors(tensors: Record<string, NamedArray>, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+/** A validated header: where the data starts and every tensor's place in it. */
+export interface SafetensorsLayout {
+  dataStart: number;
+  entries: Map<string, SafetensorsEntry>;
+  metadata: Map<string, string>;
+}
+
+/** The format's own limit on the JSON header (safetensors' MAX_HEADER_SIZE). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+const TO_FILE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
+const FROM_FILE = new Map<string, DType>([['F32', 'float32'], ['I32', 'int32'], ['BOOL', 'bool']]);
+const WIDTH: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
+
+type Tensors = Readonly<Record<string, NamedArray>> | ReadonlyMap<string, NamedArray>;
+
+function entriesOf<V>(m: Readonly<Record<string, V>> | ReadonlyMap<string, V>): [string, V][] {
+  return m instanceof Map ? [...(m as ReadonlyMap<string, V>).entries()] : Object.entries(m);
+}
+
+export function encodeSafetensors(tensors: Tensors, metadata: Readonly<Record<string, string>> | ReadonlyMap<string, string> = {}): Uint8Array {
+  // A null-prototype header, so a tensor named '__proto__' is written as a name like any other.
+  const header: Record<string, unknown> = Object.create(null);
+  const meta = entriesOf(metadata);
+  if (meta.length) header.__metadata__ = Object.fromEntries(meta);
+  const list = entriesOf(tensors);
   let offset = 0;
-  for (const [name, t] of Object.entries(tensors)) {
+  for (const [name, t] of list) {
     const bytes = t.data.byteLength;
     header[name] = { dtype: TO_FILE[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -31,7 +63,7 @@ export function encodeSafetensors(tensors: Record<string, NamedArray>, metadata:
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let pos = 8 + headerBytes.length;
-  for (const t of Object.values(tensors)) {
+  for (const [, t] of list) {
     out.set(littleEndianBytes(t.data), pos);
     pos += t.data.byteLength;
   }
@@ -48,43 +80,98 @@ function littleEndianBytes(a: TypedArray): Uint8Array {
   return swapped;
 }
 
-/** Parses and validates a safetensors file; errors name `file` and say what is wrong. */
-export function decodeSafetensors(bytes: Uint8Array, file = 'weights.safetensors'): { tensors: Record<string, NamedArray>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new Error(`${file}: truncated: ${bytes.length} bytes, too short for the 8-byte header length`);
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (8 + n > bytes.length) throw new Error(`${file}: truncated: the header should be ${n} bytes but only ${bytes.length - 8} follow`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+/** N from the first 8 bytes, checked against the file's size and the format's limit. */
+export function safetensorsHeaderLength(first8: Uint8Array, fileSize: number, file: string): number {
+  if (fileSize < 8 || first8.length < 8) throw new Error(`${file}: truncated: ${fileSize} bytes, too short for the 8-byte header length`);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) throw new Error(`${file}: the header claims ${n} bytes, more than the format's limit of ${MAX_HEADER_BYTES}`);
+  if (8 + Number(n) > fileSize) throw new Error(`${file}: truncated: the header should be ${n} bytes but only ${fileSize - 8} follow`);
+  return Number(n);
+}
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Parses and validates the JSON header of a file of `fileSize` bytes, before any tensor data is
+ * read: every tensor is described completely, the tensors tile the data section in order without
+ * gaps or overlaps, and nothing follows the last one.
+ */
+export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number, file: string): SafetensorsLayout {
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
     throw new Error(`${file}: the header is not valid JSON (${(e as Error).message})`);
   }
-  const dataStart = 8 + n;
-  const dataLen = bytes.length - dataStart;
-  const tensors: Record<string, NamedArray> = {};
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error(`${file}: the header must be a JSON object, got ${Array.isArray(header) ? 'an array' : String(header)}`);
+  const dataStart = 8 + headerBytes.length;
+  const dataLength = fileSize - dataStart;
+  const entries = new Map<string, SafetensorsEntry>();
+  const metadata = new Map<string, string>();
+  for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
-      metadata = entry as Record<string, string>;
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: __metadata__ must be an object of strings`);
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string') throw new Error(`${file}: __metadata__.${k} must be a string, got ${JSON.stringify(v)}`);
+        metadata.set(k, v);
+      }
       continue;
     }
-    const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const dtype = FROM_FILE[e.dtype];
-    if (!dtype) throw new Error(`${file}: tensor '${name}' has dtype ${e.dtype}; Soma reads F32, I32 and BOOL`);
-    const [begin, end] = e.data_offsets;
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    const width = dtype === 'bool' ? 1 : 4;
-    if (end - begin !== count * width) throw new Error(`${file}: tensor '${name}' has shape [${e.shape.join(',')}] (${count * width} bytes) but spans ${end - begin} bytes`);
-    if (end > dataLen) throw new Error(`${file}: truncated: tensor '${name}' ends at byte ${end} of the data but the file has only ${dataLen}`);
-    const slice = bytes.slice(dataStart + begin, dataStart + end);
+    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (typeof e !== 'object' || e === null) throw new Error(`${file}: tensor '${name}' must be described by { dtype, shape, data_offsets }`);
+    const dtype = typeof e.dtype === 'string' ? FROM_FILE.get(e.dtype) : undefined;
+    if (!dtype) throw new Error(`${file}: tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; Soma reads F32, I32 and BOOL`);
+    if (!Array.isArray(e.shape) || !e.shape.every(isIndex)) throw new Error(`${file}: tensor '${name}' has shape ${JSON.stringify(e.shape)}; expected an array of non-negative integers`);
+    const offsets = e.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex) || offsets[0] > offsets[1]) {
+      throw new Error(`${file}: tensor '${name}' has data_offsets ${JSON.stringify(offsets)}; expected [begin, end] with 0 <= begin <= end`);
+    }
+    const shape = e.shape as number[];
+    const count = shape.reduce((a, b) => a * b, 1);
+    const [begin, end] = offsets as [number, number];
+    if (end - begin !== count * WIDTH[dtype]) throw new Error(`${file}: tensor '${name}' has shape [${shape.join(',')}] (${count * WIDTH[dtype]} bytes) but spans ${end - begin} bytes`);
+    entries.set(name, { dtype, shape, begin, end });
+  }
+  // Sorted by begin, each tensor must start where the previous one ended: no overlaps (which would
+  // let one tensor's bytes be read as another's), no gaps, nothing after the last.
+  let expected = 0;
+  for (const [name, e] of [...entries].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end)) {
+    if (e.begin !== expected) {
+      throw new Error(`${file}: tensor '${name}' starts at byte ${e.begin} of the data but the previous tensor ends at ${expected} (offsets must be contiguous and in order)`);
+    }
+    if (e.end > dataLength) throw new Error(`${file}: truncated: tensor '${name}' ends at byte ${e.end} of the data but the file has only ${dataLength}`);
+    expected = e.end;
+  }
+  if (expected !== dataLength) throw new Error(`${file}: ${dataLength - expected} bytes follow the last tensor (the tensors cover ${expected} of ${dataLength} data bytes)`);
+  return { dataStart, entries, metadata };
+}
+
+/** The tensors of a layout, read from the whole file's bytes. */
+export function readSafetensorsData(bytes: Uint8Array, layout: SafetensorsLayout): Map<string, NamedArray> {
+  const tensors = new Map<string, NamedArray>();
+  for (const [name, e] of layout.entries) {
+    const slice = bytes.slice(layout.dataStart + e.begin, layout.dataStart + e.end);
+    const count = (e.end - e.begin) / WIDTH[e.dtype];
     let data: TypedArray;
-    if (dtype === 'bool') data = slice;
+    if (e.dtype === 'bool') data = slice;
     else {
       const view = new DataView(slice.buffer);
-      data = dtype === 'float32' ? new Float32Array(count) : new Int32Array(count);
-      for (let i = 0; i < count; i++) data[i] = dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+      data = e.dtype === 'float32' ? new Float32Array(count) : new Int32Array(count);
+      for (let i = 0; i < count; i++) data[i] = e.dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
     }
-    tensors[name] = { dtype, shape: e.shape, data };
+    tensors.set(name, { dtype: e.dtype, shape: e.shape, data });
   }
-  return { tensors, metadata };
+  return tensors;
+}
+
+/** Parses and validates a safetensors file held in memory; errors name `file` and say what is wrong. */
+export function decodeSafetensors(bytes: Uint8Array, file = 'weights.safetensors'): { tensors: Map<string, NamedArray>; metadata: Map<string, string> } {
+  const n = safetensorsHeaderLength(bytes.subarray(0, 8), bytes.length, file);
+  const layout = parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.length, file);
+  return { tensors: readSafetensorsData(bytes, layout), metadata: layout.metadata };
+}
+
+/** Names from a file that would be unsafe as object keys anywhere downstream ('a/__proto__/b'). */
+export function hasReservedSegment(name: string): boolean {
+  return name.split('/').some(isReservedKey);
 }

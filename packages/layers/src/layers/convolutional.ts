@@ -132,7 +132,8 @@ export class Conv1D extends Layer {
 export class DepthwiseConv2D extends Conv2D {
   override readonly className = 'DepthwiseConv2D';
   constructor(args: Omit<ConvArgs, 'filters' | 'groups'> & { depthMultiplier?: number }) {
-    super({ ...args, filters: 0 }, 'depthwise_conv2d');
+    // filters and groups follow from the input's channels, set in build().
+    super({ ...args } as ConvArgs, 'depthwise_conv2d');
   }
   private get multiplier(): number {
     return (this.args as { depthMultiplier?: number }).depthMultiplier ?? 1;
