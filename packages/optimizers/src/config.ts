@@ -28,6 +28,6 @@ export function optimizerFromConfig(config: OptimizerConfig): Optimizer {
   if (typeof config.options !== 'object' || config.options === null) throw new Error(`optimizerFromConfig: options must be an object, got ${String(config.options)}`);
   const options = { ...config.options };
   const lr = options.learningRate as number | { schedule: string; config: Record<string, unknown> } | undefined;
-  if (lr !== undefined && typeof lr === 'object') options.learningRate = scheduleFromConfig(lr);
+  if (lr !== undefined && lr !== null && typeof lr === 'object') options.learningRate = scheduleFromConfig(lr);
   return make(options);
 }

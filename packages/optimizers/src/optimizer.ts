@@ -50,7 +50,8 @@ export abstract class Optimizer {
 
   protected constructor(readonly name: string, options: OptimizerOptions, defaultLearningRate: number) {
     this.options = options;
-    const lr = options.learningRate ?? defaultLearningRate;
+    // Only undefined means 'the default': a null read from a file is an error, not a default.
+    const lr = options.learningRate === undefined ? defaultLearningRate : options.learningRate;
     if (typeof lr !== 'object' || lr === null || typeof (lr as LearningRateSchedule).at !== 'function') {
       soma.checkNumber(name, 'learningRate', lr, { min: 0 });
     }
@@ -61,7 +62,7 @@ export abstract class Optimizer {
 
   /** An option given to a constructor, or its default, checked against `rule` (every number is). */
   protected numberOption(key: string, value: number | undefined, fallback: number, rule: soma.NumberRule): number {
-    return soma.checkNumber(this.name, key, value ?? fallback, rule);
+    return soma.checkNumber(this.name, key, value === undefined ? fallback : value, rule);
   }
 
   /** The learning rate the next update will use. */

@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { DType, Tensor, Variable } from '@soma/core';
-import type { ActivationName } from '../activations';
+import { getActivation, type ActivationName } from '../activations';
 import { getInitializer, type InitializerSpec } from '../initializers';
 import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
 import { getConstraint, type Constraint, type ConstraintSpec } from '../constraints';
@@ -60,6 +60,17 @@ export function uniqueName(prefix: string): string {
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
 
+/** Names of activations, initializers and penalties fail when the layer is made, as in Keras, not at its first call. */
+function checkLayerNames(args: object): void {
+  for (const [k, v] of Object.entries(args)) {
+    if (typeof v !== 'string') continue;
+    if (k === 'activation' || k === 'recurrentActivation') getActivation(v as ActivationName);
+    else if (k.endsWith('Initializer')) getInitializer(v as InitializerSpec);
+    else if (k.endsWith('Regularizer')) getRegularizer(v as RegularizerSpec);
+    else if (k.endsWith('Constraint')) getConstraint(v as ConstraintSpec);
+  }
+}
+
 function snake(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
@@ -88,6 +99,7 @@ export abstract class Layer {
   constructor(args: LayerArgs = {}, defaultPrefix?: string) {
     this.name = args.name ?? uniqueName(defaultPrefix ?? snake(new.target.name));
     checkLayerNumbers(this.name, args);
+    checkLayerNames(args);
     this.trainable = args.trainable ?? true;
     this.batchInputShape = args.inputShape ? [args.batchSize ?? null, ...args.inputShape] : null;
     this.dtype = args.dtype ?? 'float32';

@@ -44,7 +44,6 @@ export class Conv2D extends Layer {
     this.kernelSize = pair(args.kernelSize);
     this.strides = pair(args.strides ?? 1);
     this.dilation = pair(args.dilationRate ?? 1);
-    getActivation(args.activation);
   }
 
   protected inChannels(inputShape: LayerShape | LayerShape[]): number {
@@ -98,7 +97,6 @@ export class Conv1D extends Layer {
   bias: Variable | null = null;
   constructor(readonly args: Omit<ConvArgs, 'kernelSize' | 'strides' | 'dilationRate' | 'padding'> & { kernelSize: number; strides?: number; dilationRate?: number; padding?: 'valid' | 'same' | number }) {
     super(args, 'conv1d');
-    getActivation(args.activation);
   }
   override build(inputShape: LayerShape | LayerShape[]): void {
     const s = singleShape(inputShape);

@@ -26,7 +26,6 @@ export class Dense extends Layer {
     if (!Number.isInteger(args.units) || args.units <= 0) throw new Error(`dense: units must be a positive integer, got ${args.units}`);
     this.units = args.units;
     this.args = args;
-    getActivation(args.activation);
   }
 
   override build(inputShape: LayerShape | LayerShape[]): void {
@@ -72,7 +71,6 @@ export class Activation extends Layer {
   readonly className = 'Activation';
   constructor(readonly args: LayerArgs & { activation: ActivationName }) {
     super(args, 'activation');
-    getActivation(args.activation);
   }
   call(inputs: LayerInput): Tensor {
     return getActivation(this.args.activation)(oneInput(inputs, this.name));

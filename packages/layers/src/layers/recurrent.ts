@@ -43,7 +43,6 @@ abstract class RNN extends Layer {
   constructor(readonly args: RnnArgs, prefix: string) {
     super(args, prefix);
     if (!Number.isInteger(args.units) || args.units <= 0) throw new Error(`${prefix}: units must be a positive integer, got ${args.units}`);
-    getActivation(args.activation ?? 'tanh');
   }
 
   protected features(inputShape: LayerShape | LayerShape[]): number {
