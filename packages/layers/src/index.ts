@@ -7,6 +7,7 @@ export { LayersModel, model } from './engine/model';
 export type { CompileArgs, OptimizerName } from './engine/model';
 export { Sequential, sequential } from './engine/sequential';
 export type { FitArgs, EvaluateArgs, DataBatch, BatchSource } from './engine/training';
+export type { YieldEvery } from './engine/yield';
 export { Callback, History } from './engine/callbacks';
 export type { Logs, CallbackHooks } from './engine/callbacks';
 export { ProgressBar } from './engine/progress';

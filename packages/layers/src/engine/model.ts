@@ -50,6 +50,8 @@ export class LayersModel extends Layer {
   protected nodes: GraphNode[] = [];
   /** Set by callbacks (earlyStopping) to end fit after the current epoch. */
   stopTraining = false;
+  /** True while fit() runs; a second concurrent fit() is refused. */
+  isTraining = false;
   training: TrainingConfig | null = null;
   /** The History of the last fit. */
   history: History | null = null;

@@ -3,6 +3,7 @@ import type { Tensor } from '@soma/core';
 import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks';
 import type { LayersModel, TrainingConfig } from './model';
 import { ProgressBar } from './progress';
+import { EventLoopYielder, type YieldEvery } from './yield';
 
 /** One batch as datasets yield it. */
 export interface DataBatch {
@@ -35,6 +36,12 @@ export interface FitArgs {
   callbacks?: (Callback | CallbackHooks)[];
   /** Stop with an error naming the epoch and batch when the loss becomes NaN (default true). */
   stopOnNaN?: boolean;
+  /**
+   * When fit lets timers, I/O and page rendering run (TF.js's option): 'auto' (default) after
+   * about 25 ms of work, 'batch' after every batch, 'epoch' after every epoch, 'never', or a
+   * number of milliseconds.
+   */
+  yieldEvery?: YieldEvery;
 }
 
 export interface EvaluateArgs {
@@ -52,7 +59,9 @@ function compiled(model: LayersModel, op: string): TrainingConfig {
 
 /** Checks x and y agree in count and samples: `fit: x has 100 samples but y has 90`. */
 function checkData(model: LayersModel, op: string, xs: Tensor[], ys: Tensor[] | null): number {
+  if (xs.length === 0) throw new Error(`${op}: x is an empty list; pass one tensor per model input`);
   const n = xs[0].shape[0];
+  if (n === 0) throw new Error(`${op}: x has 0 samples`);
   if (model.inputs.length && xs.length !== model.inputs.length) throw new Error(`${op}: the model has ${model.inputs.length} inputs, got ${xs.length} x tensors`);
   for (const [i, x] of xs.entries()) {
     if (x.rank === 0 || x.shape[0] !== n) throw new Error(`${op}: x[${i}] has ${x.rank ? x.shape[0] : 0} samples but x[0] has ${n}`);
@@ -161,14 +170,30 @@ export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?:
   const cfg = compiled(model, 'fit');
   const fromTensors = isTensorArg(a);
   const args: FitArgs = (fromTensors ? c : (b as FitArgs | undefined)) ?? {};
+  const { batchSize = 32, epochs = 1, seed, initialEpoch = 0 } = args;
+  soma.checkBatchSize('fit', batchSize);
+  soma.checkNumber('fit', 'epochs', epochs, { integer: true, min: 0 });
+  soma.checkNumber('fit', 'initialEpoch', initialEpoch, { integer: true, min: 0 });
+  if (seed !== undefined) soma.checkNumber('fit', 'seed', seed, { integer: true });
+  if (!fromTensors && args.validationSplit) throw new Error('fit: validationSplit needs tensor inputs (a dataset cannot be split by fit); split the dataset and pass validationData');
+  // One fit at a time per model: two would share the optimizer, the metrics and the stop flag.
+  if (model.isTraining) throw new Error(`fit: '${model.name}' is already training; await the running fit() before starting another`);
+  model.isTraining = true;
+  try {
+    return await fitUnguarded(model, cfg, a, b, args);
+  } finally {
+    model.isTraining = false;
+  }
+}
+
+async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor | Tensor[] | Source, b: Tensor | Tensor[] | FitArgs | undefined, args: FitArgs): Promise<History> {
   const { batchSize = 32, epochs = 1, verbose = 1, shuffle = true, seed, initialEpoch = 0, stopOnNaN = true } = args;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  const yielder = new EventLoopYielder('fit', args.yieldEvery ?? 'auto');
 
   let train: { xs: Tensor[]; ys: Tensor[]; weights: Tensor | null; n: number } | null = null;
   let val: { xs: Tensor[]; ys: Tensor[] } | Source | null = null;
   const owned: Tensor[] = [];
-  if (fromTensors) {
+  if (isTensorArg(a)) {
     if (!isTensorArg(b)) throw new Error('fit: with tensor inputs, y must be a tensor (or one per output)');
     const xs = asList(a);
     const ys = asList(b);
@@ -248,6 +273,7 @@ export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?:
         // Like Keras (TF >= 2.2): batch logs carry the epoch's running means, as the metrics do.
         await list.call('onBatchEnd', batchIndex, { size, loss: lossSum / seen, ...metricLogs(model, cfg) });
         batchIndex++;
+        await yielder.afterBatch();
       }
       const logs: Logs = { loss: seen ? lossSum / seen : NaN, ...metricLogs(model, cfg) };
       if (val) {
@@ -255,6 +281,7 @@ export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?:
         for (const [k, x] of Object.entries(v)) logs[`val_${k}`] = x;
       }
       await list.call('onEpochEnd', epoch, logs);
+      await yielder.afterEpoch();
     }
     await list.call('onTrainEnd');
   } finally {
@@ -264,6 +291,8 @@ export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?:
 }
 
 async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: Tensor[]; ys: Tensor[] } | Source, batchSize: number): Promise<Record<string, number>> {
+  soma.checkBatchSize('evaluate', batchSize);
+  const yielder = new EventLoopYielder('evaluate', 'auto');
   cfg.metrics.flat().forEach((m) => m.reset());
   let lossSum = 0;
   let seen = 0;
@@ -282,6 +311,7 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
     if (!('xs' in data && Array.isArray(data.xs))) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
     lossSum += loss * xs[0].shape[0];
     seen += xs[0].shape[0];
+    await yielder.afterBatch();
   }
   return { loss: seen ? lossSum / seen : NaN, ...metricLogs(model, cfg) };
 }
@@ -296,6 +326,7 @@ export async function evaluate(model: LayersModel, a: Tensor | Tensor[] | Source
 }
 
 export function predict(model: LayersModel, x: Tensor | Tensor[], batchSize: number): Tensor | Tensor[] {
+  soma.checkBatchSize('predict', batchSize);
   const xs = asList(x);
   ensureBuilt(model, xs);
   const n = checkData(model, 'predict', xs, null);

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { layers, losses, sequential } from '@soma/layers';
+import { makeCircles } from './helpers/data';
+
+function mlp() {
+  const m = sequential([layers.dense({ units: 8, activation: 'relu', inputShape: [2] }), layers.dense({ units: 1, activation: 'sigmoid' })]);
+  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  return m;
+}
+
+describe('hangs and unbounded cost: batch sizes and sample counts', () => {
+  it('predict, evaluate and fit reject batch sizes of 0, negative, fractional or NaN instead of looping forever', async () => {
+    const m = mlp();
+    const { x, y } = makeCircles(10, 0.1, 0.5, 1);
+    for (const bad of [0, -4, 2.5, NaN]) {
+      expect(() => m.predict(x, { batchSize: bad })).toThrow(`predict: batchSize must be an integer >= 1, got ${bad}`);
+      await expect(m.evaluate(x, y, { batchSize: bad })).rejects.toThrow(`evaluate: batchSize must be an integer >= 1, got ${bad}`);
+      await expect(m.fit(x, y, { batchSize: bad, verbose: 0 })).rejects.toThrow(`fit: batchSize must be an integer >= 1, got ${bad}`);
+    }
+    await expect(m.fit(x, y, { epochs: NaN, verbose: 0 })).rejects.toThrow('fit: epochs must be an integer >= 0, got NaN');
+    const empty = soma.zeros([0, 2]);
+    expect(() => m.predict(empty)).toThrow('predict: x has 0 samples');
+    await expect(m.evaluate(empty, soma.zeros([0, 1]))).rejects.toThrow('evaluate: x has 0 samples');
+    soma.dispose([x, y, empty]);
+    m.dispose();
+  });
+});
+
+describe('fit and the event loop', () => {
+  async function ticksDuring(yieldEvery: 'auto' | 'never'): Promise<{ ticks: number; ms: number }> {
+    const m = mlp();
+    const { x, y } = makeCircles(2000, 0.1, 0.5, 1);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const t0 = Date.now();
+    await m.fit(x, y, { batchSize: 4, epochs: 1, verbose: 0, yieldEvery });
+    const ms = Date.now() - t0;
+    clearInterval(timer);
+    soma.dispose([x, y]);
+    m.dispose();
+    return { ticks, ms };
+  }
+
+  it('timers keep firing while fit runs (it yields every ~25 ms by default), and never with yieldEvery: never', async () => {
+    const auto = await ticksDuring('auto');
+    expect(auto.ms).toBeGreaterThan(100);
+    // At least one tick per 50 ms of training: the loop hands back control every ~25 ms.
+    expect(auto.ticks).toBeGreaterThanOrEqual(Math.floor(auto.ms / 50));
+    const never = await ticksDuring('never');
+    expect(never.ticks).toBe(0);
+  });
+
+  it('a second fit on the same model while the first runs is refused; the first finishes and later fits work', async () => {
+    const m = mlp();
+    const { x, y } = makeCircles(200, 0.1, 0.5, 1);
+    const first = m.fit(x, y, { epochs: 2, batchSize: 10, verbose: 0 });
+    await expect(m.fit(x, y, { epochs: 1, verbose: 0 })).rejects.toThrow(/fit: '.*' is already training; await the running fit\(\)/);
+    const h = await first;
+    expect(h.history.loss).toHaveLength(2);
+    const again = await m.fit(x, y, { epochs: 1, verbose: 0 });
+    expect(again.history.loss).toHaveLength(1);
+    soma.dispose([x, y]);
+    m.dispose();
+  });
+
+  it('validationSplit with a dataset is an error (Keras raises too) rather than silently ignored', async () => {
+    const m = mlp();
+    const batches = [{ xs: soma.zeros([2, 2]), ys: soma.zeros([2, 1]) }];
+    await expect(m.fit(batches, { validationSplit: 0.2, verbose: 0 })).rejects.toThrow(/validationSplit needs tensor inputs/);
+    soma.dispose(batches.map((b) => [b.xs, b.ys]));
+    m.dispose();
+  });
+});
+
+describe('NaN and labels', () => {
+  it('NaN inputs through relu reach the loss, so the NaN-loss stop fires instead of a plausible loss', async () => {
+    const m = mlp();
+    const x = soma.tensor([[NaN, 1], [2, NaN], [1, 1], [0, 0]]);
+    const y = soma.tensor([[1], [0], [1], [0]]);
+    await expect(m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 })).rejects.toThrow(/the loss became NaN at epoch 1, batch 1/);
+    soma.dispose([x, y]);
+    m.dispose();
+  });
+
+  it('sparseCategoricalCrossentropy of logits [0, -Infinity] with label 0 is 0, as in PyTorch, and its gradient is finite', () => {
+    const loss = losses.sparseCategoricalCrossentropy({ fromLogits: true });
+    const logits = soma.tensor([[0, -Infinity], [2, 1]]);
+    const labels = soma.tensor([0, 1], [2], 'int32');
+    const v = loss(labels, logits);
+    // torch.nn.functional.cross_entropy(tensor([[0., -inf], [2., 1.]]), tensor([0, 1]), reduction='none')
+    expect(Array.from(v.dataSync())).toEqual([expect.closeTo(0, 7), expect.closeTo(1.3132616, 6)]);
+    const g = soma.grad((z: soma.Tensor) => loss(labels, z).sum())(logits);
+    expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
+    soma.dispose([logits, labels, v, g]);
+  });
+
+  it('float labels that are not class ids (1.7, NaN, -1, 3) are errors naming the value, not truncated to a class', () => {
+    const loss = losses.sparseCategoricalCrossentropy();
+    const p = soma.tensor([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]);
+    for (const bad of [1.7, NaN, -1, 3]) {
+      const y = soma.tensor([0, bad]);
+      expect(() => loss(y, p)).toThrow(new RegExp(`^sparseCategoricalCrossentropy: class ids must be integers in \\[0, 3\\), got ${String(bad).replace('.', '\\.')}\\d* at position 1 of \\[2\\]$`));
+      y.dispose();
+    }
+    const ok = soma.tensor([0, 2]);
+    const v = loss(ok, p);
+    expect(Array.from(v.dataSync())).toEqual([expect.closeTo(-Math.log(0.2), 5), expect.closeTo(-Math.log(0.8), 5)]);
+    soma.dispose([p, ok, v]);
+  });
+
+  it('an embedding rejects fractional ids instead of truncating them', () => {
+    const emb = layers.embedding({ inputDim: 4, outputDim: 2 });
+    const ids = soma.tensor([[0, 1.5]]);
+    expect(() => emb.apply(ids)).toThrow(/ids must be integers in \[0, 4\), got 1.5/);
+    ids.dispose();
+    emb.dispose();
+  });
+});
