@@ -1,19 +1,23 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { readBytes, type BinarySource } from './binary_files';
+import { checkNumber } from '@soma/core';
+import { DEFAULT_MAX_BYTES, readBytes, type BinarySource } from './binary_files';
 
 const PIXELS = 3 * 32 * 32;
 
 /**
  * A CIFAR binary batch (data_batch_1.bin ... or train.bin): images NCHW float32 in [0, 1] (the
  * files store each image as R, G and B planes already) and int32 labels. CIFAR-100 records carry a
- * coarse and a fine label; `label: 'fine'` (default) or 'coarse' picks one.
+ * coarse and a fine label; `label: 'fine'` (default) or 'coarse' picks one. `maxBytes` (default
+ * 1 GiB) bounds the decoded images, checked while the file is read or inflated.
  */
-export async function readCifar(source: BinarySource, o: { variant?: 'cifar10' | 'cifar100'; label?: 'fine' | 'coarse' } = {}): Promise<{ x: Tensor; y: Tensor }> {
+export async function readCifar(source: BinarySource, o: { variant?: 'cifar10' | 'cifar100'; label?: 'fine' | 'coarse'; maxBytes?: number } = {}): Promise<{ x: Tensor; y: Tensor }> {
   const variant = o.variant ?? 'cifar10';
   const labelBytes = variant === 'cifar10' ? 1 : 2;
   const record = labelBytes + PIXELS;
-  const { bytes, name } = await readBytes(source, 'readCifar');
+  // The file's bytes become 4-byte floats: the limit applies to the tensor, as in readIdx.
+  const maxBytes = checkNumber('readCifar', 'maxBytes', o.maxBytes ?? DEFAULT_MAX_BYTES, { integer: true, min: 1 });
+  const { bytes, name } = await readBytes(source, 'readCifar', Math.floor(maxBytes / 4));
   if (bytes.length === 0 || bytes.length % record !== 0) {
     throw new Error(`readCifar: ${name}: ${bytes.length} bytes is not a whole number of ${variant} records of ${record} bytes (truncated or not a ${variant} file)`);
   }

@@ -1,6 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { readBytes, type BinarySource } from './binary_files';
+import { checkNumber } from '@soma/core';
+import { byteChunks, ChunkReader, DEFAULT_MAX_BYTES, sourceName, type BinarySource } from './binary_files';
 
 /** IDX element types (the third magic byte) and their sizes. */
 const TYPES: Record<number, { name: string; size: number }> = {
@@ -8,30 +9,62 @@ const TYPES: Record<number, { name: string; size: number }> = {
   0x0c: { name: 'int', size: 4 }, 0x0d: { name: 'float', size: 4 }, 0x0e: { name: 'double', size: 8 },
 };
 
+export interface ReadIdxOptions {
+  /**
+   * The largest tensor, in bytes of its decoded values (4 per element), that the header may
+   * declare; checked before anything is inflated or allocated. Default 1 GiB.
+   */
+  maxBytes?: number;
+}
+
 /**
  * Reads an IDX file (MNIST, Fashion-MNIST; gzipped or not): integers become an int32 tensor, floats
- * float32, shaped by the file's dimensions. Errors name the file.
+ * float32, shaped by the file's dimensions. The header is read first and its declared size checked
+ * against `maxBytes`; the data is streamed (and inflated) only that far, and anything after it is
+ * an error. Errors name the file.
  */
-export async function readIdx(source: BinarySource): Promise<Tensor> {
-  const { bytes, name } = await readBytes(source, 'readIdx');
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || !TYPES[bytes[2]]) {
-    throw new Error(`readIdx: ${name}: wrong magic number ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')} (expected 00 00 <type> <rank>)`);
+export async function readIdx(source: BinarySource, options: ReadIdxOptions = {}): Promise<Tensor> {
+  const maxBytes = checkNumber('readIdx', 'maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES, { integer: true, min: 1 });
+  const name = sourceName(source, 'readIdx');
+  const reader = new ChunkReader(byteChunks(source, 'readIdx'));
+  try {
+    const magic = new Uint8Array(4);
+    const m = await reader.read(magic);
+    if (m < 4 || magic[0] !== 0 || magic[1] !== 0 || !TYPES[magic[2]]) {
+      throw new Error(`readIdx: ${name}: wrong magic number ${Array.from(magic.subarray(0, m), (b) => b.toString(16).padStart(2, '0')).join(' ')} (expected 00 00 <type> <rank>)`);
+    }
+    const type = TYPES[magic[2]];
+    const rank = magic[3];
+    const start = 4 + 4 * rank;
+    const dims = new Uint8Array(4 * rank);
+    const d = await reader.read(dims);
+    if (d < dims.length) throw new Error(`readIdx: ${name}: truncated header (rank ${rank} needs ${start} bytes, the file has ${4 + d})`);
+    const view = new DataView(dims.buffer);
+    const shape = Array.from({ length: rank }, (_, i) => view.getUint32(4 * i, false));
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count * 4 > maxBytes) throw new Error(`readIdx: ${name}: the header declares shape [${shape.join(', ')}] (${count * 4} bytes as a tensor), more than maxBytes ${maxBytes}`);
+    const data = new Uint8Array(count * type.size);
+    const got = await reader.read(data);
+    if (got < data.length) throw new Error(`readIdx: ${name}: truncated: shape [${shape.join(', ')}] needs ${start + data.length} bytes, the file has ${start + got}`);
+    if (!(await reader.atEnd())) throw new Error(`readIdx: ${name}: the file continues past the ${start + data.length} bytes its header declares (trailing data)`);
+    return decode(data, type.name, count, shape);
+  } finally {
+    await reader.close();
   }
-  const type = TYPES[bytes[2]];
-  const rank = bytes[3];
+}
+
+function decode(bytes: Uint8Array, type: string, count: number, shape: number[]): Tensor {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 4 + 4 * rank) throw new Error(`readIdx: ${name}: truncated header`);
-  const shape = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const count = shape.reduce((a, b) => a * b, 1);
-  const start = 4 + 4 * rank;
-  const need = start + count * type.size;
-  if (bytes.length < need) throw new Error(`readIdx: ${name}: truncated: shape [${shape.join(', ')}] needs ${need} bytes, the file has ${bytes.length}`);
-  const float = type.name === 'float' || type.name === 'double';
+  const float = type === 'float' || type === 'double';
   const out = float ? new Float32Array(count) : new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const o = start + i * type.size;
-    out[i] = type.name === 'ubyte' ? bytes[o] : type.name === 'byte' ? view.getInt8(o) : type.name === 'short' ? view.getInt16(o, false)
-      : type.name === 'int' ? view.getInt32(o, false) : type.name === 'float' ? view.getFloat32(o, false) : view.getFloat64(o, false);
+  if (type === 'ubyte') out.set(bytes);
+  else {
+    const size = type === 'byte' ? 1 : type === 'short' ? 2 : type === 'double' ? 8 : 4;
+    for (let i = 0; i < count; i++) {
+      const o = i * size;
+      out[i] = type === 'byte' ? view.getInt8(o) : type === 'short' ? view.getInt16(o, false)
+        : type === 'int' ? view.getInt32(o, false) : type === 'float' ? view.getFloat32(o, false) : view.getFloat64(o, false);
+    }
   }
   return soma.tensor(out, shape, float ? 'float32' : 'int32');
 }

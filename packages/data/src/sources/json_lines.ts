@@ -2,11 +2,14 @@ import { Dataset } from '../dataset';
 import type { Element } from '../element';
 import { textChunks, type TextSource } from './text_lines';
 
-/** Streams JSON Lines (one JSON value per line; blank lines ignored) into a Dataset. */
+/**
+ * Streams JSON Lines (one JSON value per line; blank lines ignored) into a Dataset. A line that
+ * spans many chunks is collected as pieces and joined once, so reading is linear in its length.
+ */
 export function fromJsonLines(source: TextSource): Dataset<Element> {
   const name = typeof source === 'string' ? source : 'jsonl';
   return Dataset.fromGenerator(async function* () {
-    let rest = '';
+    let pieces: string[] = [];
     let line = 0;
     const parse = (text: string): Element => {
       try {
@@ -16,16 +19,19 @@ export function fromJsonLines(source: TextSource): Dataset<Element> {
       }
     };
     for await (const chunk of textChunks(source, 'fromJsonLines')) {
-      rest += chunk;
-      let nl: number;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        const text = rest.slice(0, nl).replace(/\r$/, '');
-        rest = rest.slice(nl + 1);
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        pieces.push(chunk.slice(start, nl));
+        const text = (pieces.length === 1 ? pieces[0] : pieces.join('')).replace(/\r$/, '');
+        pieces = [];
+        start = nl + 1;
         line++;
         if (text.trim()) yield parse(text);
       }
+      if (start < chunk.length) pieces.push(chunk.slice(start));
     }
     line++;
+    const rest = pieces.join('');
     if (rest.trim()) yield parse(rest);
   });
 }

@@ -1,0 +1,150 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { datasets, fromCsv, fromJsonLines } from '@soma/data';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+const dir = mkdtempSync(join(tmpdir(), 'soma-untrusted-data-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+function idxHeader(type: number, shape: number[]): Uint8Array {
+  const out = new Uint8Array(4 + 4 * shape.length);
+  out.set([0, 0, type, shape.length]);
+  const view = new DataView(out.buffer);
+  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  return out;
+}
+
+const concat = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+/** Best of three wall-clock times: a ratio of two of these says how cost grows with size. */
+async function bestMs(run: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await run();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+describe('CSV keeps what the file says', () => {
+  it("features keep file order even when a column name looks like an integer ('b,0,y')", async () => {
+    const rows = await fromCsv({ text: 'b,0,y\n1,2,3\n4,5,6\n' }, { label: 'y' }).toArray();
+    expect(rows).toEqual([{ xs: [1, 2], ys: 3 }, { xs: [4, 5], ys: 6 }]);
+  });
+
+  it('duplicate column names are an error naming both positions, not a silently dropped column', async () => {
+    await expect(fromCsv({ text: 'a,b,a\n1,2,3\n' }).toArray()).rejects.toThrow("fromCsv: csv: column 'a' appears twice in the header (columns 1 and 3); rename one");
+  });
+
+  it("a column named '__proto__' is an ordinary column and Object.prototype is untouched", async () => {
+    const [row] = (await fromCsv({ text: '__proto__,x\n1,2\n' }).toArray()) as Record<string, number>[];
+    expect(Object.keys(row)).toEqual(['__proto__', 'x']);
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe(1);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    const [labelled] = await fromCsv({ text: '__proto__,y\n7,1\n' }, { label: 'y' }).toArray();
+    expect(labelled).toEqual({ xs: [7], ys: 1 });
+  });
+
+  it("header 'auto': a headerless file whose first row has a text column keeps that row; a real header is still found", async () => {
+    expect(await fromCsv({ text: 'red,1.5\nblue,2.5\n' }).toArray()).toEqual([{ col0: 'red', col1: 1.5 }, { col0: 'blue', col1: 2.5 }]);
+    expect(await fromCsv({ text: 'name,age\nbob,30\n' }).toArray()).toEqual([{ name: 'bob', age: 30 }]);
+    expect(await fromCsv({ text: 'name,color\nbob,red\n' }).toArray()).toEqual([{ name: 'bob', color: 'red' }]);
+    expect(await fromCsv({ text: 'a,b\n' }).toArray()).toEqual([]);
+    expect(await fromCsv({ text: 'red,1.5\n' }).toArray()).toEqual([{ col0: 'red', col1: 1.5 }]);
+  });
+});
+
+describe('readers cost what their input is worth', () => {
+  // The probe's case: one record holding a very long field (the old reader built it a character at a time).
+  const oneLine = (bytes: number) => `${'a'.repeat(bytes)},1\n`;
+
+  it('a one-line CSV costs time linear in its length', async () => {
+    const small = join(dir, 'long-small.csv');
+    const large = join(dir, 'long-large.csv');
+    writeFileSync(small, oneLine(2 * 2 ** 20));
+    writeFileSync(large, oneLine(8 * 2 ** 20));
+    const read = async (f: string) => {
+      for await (const _ of fromCsv(f, { header: false }));
+    };
+    const ratio = (await bestMs(() => read(large))) / (await bestMs(() => read(small)));
+    // Linear is 4; the old character-at-a-time reader was far above 8.
+    expect(ratio).toBeLessThan(8);
+  });
+
+  it('a 32 MiB one-line CSV reads within a 200 MB heap (the old reader needed about 130 MiB per MiB)', () => {
+    const file = join(dir, 'long-32.csv');
+    writeFileSync(file, oneLine(32 * 2 ** 20));
+    const script = `const { fromCsv } = await import('@soma/data');
+      let n = 0; for await (const row of fromCsv(${JSON.stringify(file)}, { header: false })) n += row.col0.length;
+      console.log(n);`;
+    // A child with a capped heap: running out of it is a crash there, a failed assertion here.
+    const out = execFileSync(process.execPath, ['--max-old-space-size=200', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+    expect(Number(out.trim())).toBe(32 * 2 ** 20);
+  });
+
+  it('JSON Lines from a file is linear in the length of a long line', async () => {
+    const line = (n: number) => JSON.stringify({ v: 'x'.repeat(n) }) + '\n';
+    const small = join(dir, 'long-small.jsonl');
+    const large = join(dir, 'long-large.jsonl');
+    writeFileSync(small, line(2 * 2 ** 20));
+    writeFileSync(large, line(8 * 2 ** 20));
+    const read = async (f: string) => {
+      for await (const _ of fromJsonLines(f));
+    };
+    const ratio = (await bestMs(() => read(large))) / (await bestMs(() => read(small)));
+    expect(ratio).toBeLessThan(8);
+  });
+
+  it('a gzipped IDX file is inflated no further than its header declares: a gzip bomb is stopped at once', async () => {
+    // 784 declared bytes followed by 64 MB of zeros, compressed to a few hundred KB.
+    const bomb = join(dir, 'bomb.idx.gz');
+    writeFileSync(bomb, gzipSync(concat(idxHeader(0x08, [1, 28, 28]), new Uint8Array(64 * 2 ** 20))));
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(datasets.readIdx(bomb)).rejects.toThrow(/bomb\.idx\.gz: the file continues past the 800 bytes its header declares \(trailing data\)/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 2 ** 20);
+  });
+
+  it('a declared size over maxBytes is refused before anything is inflated or allocated', async () => {
+    const huge = join(dir, 'huge.idx.gz');
+    writeFileSync(huge, gzipSync(idxHeader(0x08, [60000, 4096, 4096])));
+    await expect(datasets.readIdx(huge)).rejects.toThrow(/huge\.idx\.gz: the header declares shape \[60000, 4096, 4096\] \(4026531840000 bytes as a tensor\), more than maxBytes 1073741824/);
+    const small = idxHeader(0x08, [2, 2]);
+    await expect(datasets.readIdx(concat(small, Uint8Array.of(1, 2, 3, 4)), { maxBytes: 8 })).rejects.toThrow(/more than maxBytes 8/);
+    const t = await datasets.readIdx(concat(small, Uint8Array.of(1, 2, 3, 4)), { maxBytes: 16 });
+    expect(Array.from(t.dataSync())).toEqual([1, 2, 3, 4]);
+    t.dispose();
+  });
+
+  it('trailing bytes after the declared data are an error, plain or gzipped', async () => {
+    const bytes = concat(idxHeader(0x08, [2]), Uint8Array.of(5, 6, 7));
+    await expect(datasets.readIdx(bytes)).rejects.toThrow('readIdx: readIdx: the file continues past the 10 bytes its header declares (trailing data)');
+    await expect(datasets.readIdx(gzipSync(bytes))).rejects.toThrow(/the file continues past the 10 bytes/);
+  });
+
+  it('readCifar bounds what it inflates by maxBytes', async () => {
+    const bomb = gzipSync(new Uint8Array(64 * 2 ** 20));
+    await expect(datasets.readCifar(bomb, { maxBytes: 2 ** 20 })).rejects.toThrow(/readCifar: readCifar: more than 262144 bytes/);
+    const t = soma.memory().numTensors;
+    expect(soma.memory().numTensors).toBe(t);
+  });
+});
