@@ -5,14 +5,16 @@ function collect(x: unknown, into: Set<Tensor>, depth = 0): void {
   if (depth > 8 || x === null || x === undefined) return;
   if (isTensor(x)) into.add(x);
   else if (Array.isArray(x)) for (const v of x) collect(v, into, depth + 1);
-  else if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+  else if (x instanceof Map) for (const v of x.values()) collect(v, into, depth + 1);
+  else if (typeof x === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(x))) {
+    // Null-prototype objects too: dictionaries keyed by names from files are built that way.
     for (const v of Object.values(x)) collect(v, into, depth + 1);
   }
 }
 
 /**
- * Runs `fn` and frees every tensor it created except those it returns (also inside arrays and plain
- * objects), kept ones and variables.
+ * Runs `fn` and frees every tensor it created except those it returns (also inside arrays, plain
+ * objects and Maps), kept ones and variables.
  */
 export function tidy<T>(fn: () => T): T {
   const e = getEngine();

@@ -7,7 +7,7 @@ const positiveInt: NumberRule = { integer: true, min: 1 };
  * each constructor, so an option read from a saved model ("units": "abc") fails the same way as
  * one typed by hand, and no layer can forget it.
  */
-const RULES: Readonly<Record<string, NumberRule & { nullable?: boolean; list?: 'allowed' | 'required' }>> = {
+const RULES: Readonly<Record<string, NumberRule & { nullable?: boolean; list?: 'allowed' | 'required'; words?: readonly string[] }>> = {
   units: positiveInt,
   filters: positiveInt,
   inputDim: positiveInt,
@@ -22,6 +22,7 @@ const RULES: Readonly<Record<string, NumberRule & { nullable?: boolean; list?: '
   dilationRate: { ...positiveInt, list: 'allowed' },
   size: { ...positiveInt, list: 'allowed' },
   outputPadding: { integer: true, min: 0, list: 'allowed' },
+  padding: { integer: true, min: 0, list: 'allowed', words: ['valid', 'same'] },
   inputShape: { ...positiveInt, nullable: true, list: 'required' },
   dims: { ...positiveInt, list: 'required' },
   targetShape: { integer: true, min: -1, list: 'required' },
@@ -35,15 +36,22 @@ const RULES: Readonly<Record<string, NumberRule & { nullable?: boolean; list?: '
   seed: { integer: true },
 };
 
-/** Throws `dense: units must be an integer >= 1, got 'abc'` for any option that breaks its rule. */
+const flatten = (v: readonly unknown[]): unknown[] => v.flatMap((x) => (Array.isArray(x) ? flatten(x) : [x]));
+
+/** Throws `dense: units must be an integer >= 1, got 'abc'` for any option that breaks its rule (padding may also be a word). */
 export function checkLayerNumbers(layerName: string, args: object): void {
   for (const [key, rule] of Object.entries(RULES)) {
     if (!Object.prototype.hasOwnProperty.call(args, key)) continue;
     const value = (args as Record<string, unknown>)[key];
     if (value === undefined || (value === null && (rule.nullable || key === 'seed'))) continue;
+    if (rule.words && typeof value === 'string') {
+      if (!rule.words.includes(value)) throw new Error(`${layerName}: ${key} must be ${rule.words.map((w) => `'${w}'`).join(' or ')} or a number, got '${value}'`);
+      continue;
+    }
     if (Array.isArray(value)) {
       if (!rule.list) throw new Error(`${layerName}: ${key} must be a number, got [${value.join(', ')}]`);
-      value.forEach((v, i) => {
+      // Nested lists too: zeroPadding2d takes [[top, bottom], [left, right]].
+      flatten(value).forEach((v, i) => {
         if (!(v === null && rule.nullable)) checkNumber(layerName, `${key}[${i}]`, v, rule);
       });
     } else if (rule.list === 'required') {

@@ -110,10 +110,16 @@ function layerFromConfig(className: string, config: LayerConfig): Layer {
 
 type SavedLayer = { className: string; config: LayerConfig; inboundNodes?: { inputs: [string, number, number][]; list: boolean; args: Record<string, unknown> }[] };
 
-function modelFromJson(json: ModelJson): LayersModel {
+/** Rebuilds the model's layers and graph; every layer made is listed in `made`, so a failure can free their weights. */
+function modelFromJson(json: ModelJson, made: Layer[]): LayersModel {
   const cfg = json.config as { name: string; layers: SavedLayer[]; inputLayers?: [string, number, number][]; outputLayers?: [string, number, number][] };
+  const make = (l: SavedLayer): Layer => {
+    const layer = layerFromConfig(l.className, l.config);
+    made.push(layer);
+    return layer;
+  };
   if (json.className === 'Sequential') {
-    return new Sequential(cfg.layers.map((l) => layerFromConfig(l.className, l.config)), { name: cfg.name });
+    return new Sequential(cfg.layers.map(make), { name: cfg.name });
   }
   // Functional: recreate each layer, then replay its calls in the saved (data-flow) order.
   const outputs = new Map<string, SymbolicTensor[]>();
@@ -129,7 +135,7 @@ function modelFromJson(json: ModelJson): LayersModel {
       outputs.set(`${c.name}:0`, [t]);
       continue;
     }
-    const layer = layerFromConfig(l.className, l.config);
+    const layer = make(l);
     (l.inboundNodes ?? []).forEach((node, i) => {
       const ins = node.inputs.map(([name, nodeIdx, outIdx]) => find(name, nodeIdx, outIdx, layer.name));
       const out = layer.apply(node.list ? ins : ins[0], node.args);
@@ -203,9 +209,11 @@ export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
 function buildModel(artifacts: ModelArtifacts, source: string, weightsLabel: string | null): LayersModel {
   const json = checkModelJson(artifacts.modelJson, source);
   let model: LayersModel;
+  const made: Layer[] = [];
   try {
-    model = modelFromJson(json);
+    model = modelFromJson(json, made);
   } catch (e) {
+    for (const l of made) l.dispose();
     throw new Error(`loadModel: ${source}: the model config cannot be rebuilt (${(e as Error).message})`);
   }
   try {

@@ -22,6 +22,17 @@ export const memoryCases: ConformanceCase[] = [
     dispose(r);
     check(live() === before, () => 'dispose of an object should free its tensors');
   } },
+  { group: g, name: 'tidy keeps and dispose frees tensors in Maps and null-prototype dictionaries', run: () => {
+    const before = live();
+    const r = tidy(() => {
+      const dict: Record<string, unknown> = Object.create(null);
+      dict.w = ops.ones([1]).add(1);
+      return { dict, map: new Map([['m', ops.zeros([2]).add(3)]]) };
+    });
+    check(live() === before + 2, () => `expected two tensors, found ${live() - before}`);
+    dispose(r);
+    check(live() === before, () => `dispose left ${live() - before} tensor(s) in a Map or a null-prototype object`);
+  } },
   { group: g, name: 'keep() survives tidy', run: () => {
     const before = live();
     let kept!: ReturnType<typeof ops.ones>;

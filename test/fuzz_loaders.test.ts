@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { datasets, fromCsv, fromJsonLines } from '@soma/data';
+import { layers, loadModel, sequential } from '@soma/layers';
+import { adam } from '@soma/optimizers';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+/**
+ * Seeded fuzzing of every loader of untrusted files: valid checkpoints, CSV, JSON Lines, IDX and
+ * CIFAR files are mutated (bit flips, truncation, edits of header numbers and names) and each
+ * load must either succeed with a usable result or throw one of Soma's own errors — never a
+ * JavaScript TypeError/RangeError from deep inside, a hang, a polluted prototype or a memory blow-up.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'soma-fuzz-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ENGINE_ERRORS = [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
+const CASE_TIMEOUT_MS = 5000;
+
+type Mutation = (bytes: Uint8Array, rng: soma.Prng) => Uint8Array;
+
+const pick = (rng: soma.Prng, n: number) => Math.floor(rng.nextFloat() * n);
+
+const bitFlips: Mutation = (b, rng) => {
+  const out = new Uint8Array(b);
+  for (let k = 1 + pick(rng, 8); k > 0; k--) out[pick(rng, out.length)] ^= 1 << pick(rng, 8);
+  return out;
+};
+const truncation: Mutation = (b, rng) => b.slice(0, pick(rng, b.length));
+const byteEdits: Mutation = (b, rng) => {
+  const out = new Uint8Array(b);
+  const specials = [0, 0xff, 0x7f, 0x80, 0x22, 0x2c, 0x0a, 0x2d, 0x39];
+  for (let k = 1 + pick(rng, 4); k > 0; k--) out[pick(rng, out.length)] = specials[pick(rng, specials.length)];
+  return out;
+};
+/** Edits inside a JSON text: a digit becomes another number, a name loses or gains characters. */
+const jsonEdits: Mutation = (b, rng) => {
+  let text = new TextDecoder().decode(b);
+  const edits = [
+    () => text.replace(/\d+/g, (m) => (rng.nextFloat() < 0.15 ? ['-1', '0', '1e400', '99999999999', '0.5', '"x"', 'null', '[]'][pick(rng, 8)] : m)),
+    () => text.replace(/"([A-Za-z_]+)"/g, (m, s: string) => (rng.nextFloat() < 0.1 ? `"${['__proto__', 'constructor', 'toString', `${s}x`, ''][pick(rng, 5)]}"` : m)),
+    () => text.replace(/[[\]{}]/g, (m) => (rng.nextFloat() < 0.05 ? '' : m)),
+  ];
+  text = edits[pick(rng, edits.length)]();
+  return new TextEncoder().encode(text);
+};
+
+function isSomaError(e: unknown): boolean {
+  // A failed expect() inside a load is the test's own failure, never an accepted error.
+  return e instanceof Error && !ENGINE_ERRORS.some((c) => e instanceof c) && e.name !== 'AssertionError' && e.message.length > 0;
+}
+
+/** Runs one load with a time limit; returns 'ok' or 'error', and fails the test on anything else. */
+async function attempt(what: string, load: () => Promise<void>): Promise<'ok' | 'error'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`HANG: ${what} took over ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([load(), timeout]);
+    return 'ok';
+  } catch (e) {
+    if ((e as Error).message?.startsWith('HANG:') || !isSomaError(e)) {
+      throw new Error(`${what}: ${isSomaError(e) ? '' : 'not a Soma error: '}${(e as Error).constructor?.name}: ${(e as Error).message}\n${(e as Error).stack}`);
+    }
+    return 'error';
+  } finally {
+    clearTimeout(timer);
+    expect(Object.keys(Object.prototype), `${what} polluted Object.prototype`).toEqual([]);
+  }
+}
+
+interface Campaign {
+  name: string;
+  seeds: number;
+  mutations: Mutation[];
+  original: () => Uint8Array;
+  load: (bytes: Uint8Array, caseDir: string) => Promise<void>;
+}
+
+async function runCampaign(c: Campaign): Promise<void> {
+  const counts = { ok: 0, error: 0 };
+  const startRss = process.memoryUsage().rss;
+  const tensorsBefore = soma.memory().numTensors;
+  for (let seed = 0; seed < c.seeds; seed++) {
+    const rng = new soma.Prng(1000 + seed);
+    const mutation = c.mutations[seed % c.mutations.length];
+    const bytes = mutation(c.original(), rng);
+    const caseDir = join(dir, `${c.name}-${seed}`);
+    const what = `${c.name} seed ${seed} (${mutation.name})`;
+    counts[await attempt(what, () => c.load(bytes, caseDir))]++;
+    rmSync(caseDir, { recursive: true, force: true });
+    // No case leaves tensors behind, failed loads included.
+    expect(soma.memory().numTensors, `${what} leaked tensors`).toBe(tensorsBefore);
+  }
+  // Nor grows the process by hundreds of MB.
+  expect(process.memoryUsage().rss - startRss).toBeLessThan(512 * 2 ** 20);
+  // The campaign reached both outcomes: mutations that still load and mutations that are refused.
+  expect(counts.ok, `${c.name}: no mutated input loaded`).toBeGreaterThan(0);
+  expect(counts.error, `${c.name}: no mutated input was refused`).toBeGreaterThan(0);
+}
+
+/** A saved, compiled and trained model: model.json and its weights, to mutate. */
+let checkpoint: { json: Uint8Array; weights: Uint8Array; weightsName: string };
+const x = () => soma.ones([2, 1, 6, 6]);
+
+beforeAll(async () => {
+  soma.setRandomSeed(3);
+  const m = sequential([
+    layers.conv2d({ inputShape: [1, 6, 6], filters: 2, kernelSize: 3, activation: 'relu', kernelRegularizer: 'l2' }),
+    layers.batchNormalization(),
+    layers.flatten(),
+    layers.dropout({ rate: 0.1 }),
+    layers.dense({ units: 3, activation: 'softmax' }),
+  ]);
+  m.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const xs = x();
+  const ys = soma.tensor([0, 2], [2], 'int32');
+  await m.trainOnBatch(xs, ys);
+  const folder = join(dir, 'valid');
+  await m.save(folder);
+  const json = readFileSync(join(folder, 'model.json'));
+  const weightsName = (JSON.parse(json.toString()) as { weightsFile: string }).weightsFile;
+  checkpoint = { json, weights: readFileSync(join(folder, weightsName)), weightsName };
+  soma.dispose([xs, ys]);
+  m.dispose();
+});
+
+/** A loaded model must be usable: it predicts finite-shaped output for the saved input shape. */
+async function loadAndUse(caseDir: string): Promise<void> {
+  const m = await loadModel(caseDir);
+  const input = x();
+  try {
+    const out = m.predict(input) as soma.Tensor;
+    expect(out.shape).toEqual([2, m.outputs[0].shape[1]]);
+    out.dispose();
+  } finally {
+    input.dispose();
+    m.dispose();
+  }
+}
+
+function writeCheckpoint(caseDir: string, json: Uint8Array, weights: Uint8Array): void {
+  mkdirSync(caseDir, { recursive: true });
+  writeFileSync(join(caseDir, 'model.json'), json);
+  writeFileSync(join(caseDir, checkpoint.weightsName), weights);
+}
+
+const CSV = 'id,"name, with comma",x1,x2,label\r\n1,"a ""q""",0.5,1e3,0\n2,b,-1,2,1\n3,"multi\nline",3.25,,1\n';
+const JSONL = '{"a":1,"b":[1,2]}\n{"a":2,"b":[3,4]}\r\n\n{"a":3,"b":{"c":"d"}}\n';
+function idx(): Uint8Array {
+  const out = new Uint8Array(4 + 12 + 2 * 3 * 4);
+  out.set([0, 0, 0x08, 3]);
+  const v = new DataView(out.buffer);
+  [2, 3, 4].forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
+  for (let i = 16; i < out.length; i++) out[i] = i * 7;
+  return out;
+}
+function cifar(): Uint8Array {
+  const out = new Uint8Array(2 * 3073);
+  for (let i = 0; i < out.length; i++) out[i] = (i * 13) % 256;
+  out[0] = 3;
+  out[3073] = 9;
+  return out;
+}
+
+describe('fuzzing the loaders of untrusted files (seeded; every load succeeds usably or throws a Soma error)', () => {
+  it('checkpoints: mutated weights files', async () => {
+    await runCampaign({
+      name: 'weights', seeds: 400, mutations: [bitFlips, truncation, byteEdits, jsonEdits], original: () => checkpoint.weights,
+      load: async (bytes, caseDir) => {
+        writeCheckpoint(caseDir, checkpoint.json, bytes);
+        await loadAndUse(caseDir);
+      },
+    });
+  }, 120_000);
+
+  it('checkpoints: mutated model.json files', async () => {
+    await runCampaign({
+      name: 'model-json', seeds: 600, mutations: [jsonEdits, bitFlips, truncation, byteEdits], original: () => checkpoint.json,
+      load: async (bytes, caseDir) => {
+        writeCheckpoint(caseDir, bytes, checkpoint.weights);
+        await loadAndUse(caseDir);
+      },
+    });
+  }, 120_000);
+
+  it('CSV and JSON Lines', async () => {
+    const text = (b: Uint8Array) => ({ text: new TextDecoder().decode(b) });
+    await runCampaign({
+      name: 'csv', seeds: 400, mutations: [bitFlips, truncation, byteEdits], original: () => new TextEncoder().encode(CSV),
+      load: async (bytes) => {
+        const rows = await fromCsv(text(bytes), { label: 'label', missing: 0 }).toArray();
+        soma.dispose(rows);
+        const batches = await fromCsv(text(bytes), { missing: 'skip' }).batch(2).toArray();
+        soma.dispose(batches);
+      },
+    });
+    await runCampaign({
+      name: 'jsonl', seeds: 300, mutations: [bitFlips, truncation, byteEdits, jsonEdits], original: () => new TextEncoder().encode(JSONL),
+      load: async (bytes) => {
+        await fromJsonLines(text(bytes)).toArray();
+      },
+    });
+  }, 120_000);
+
+  it('IDX (plain and gzipped) and CIFAR', async () => {
+    const checkTensor = (t: soma.Tensor) => {
+      expect(t.size).toBe(t.shape.reduce((a, b) => a * b, 1));
+      t.dispose();
+    };
+    await runCampaign({
+      name: 'idx', seeds: 400, mutations: [bitFlips, truncation, byteEdits], original: idx,
+      load: async (bytes) => checkTensor(await datasets.readIdx(bytes)),
+    });
+    await runCampaign({
+      name: 'idx-gz', seeds: 200, mutations: [bitFlips, truncation, byteEdits], original: () => gzipSync(idx()),
+      load: async (bytes) => checkTensor(await datasets.readIdx(bytes)),
+    });
+    await runCampaign({
+      name: 'cifar', seeds: 200, mutations: [bitFlips, truncation, byteEdits], original: cifar,
+      load: async (bytes) => {
+        const { x: images, y } = await datasets.readCifar(bytes);
+        checkTensor(images);
+        checkTensor(y);
+      },
+    });
+  }, 120_000);
+});
