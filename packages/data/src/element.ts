@@ -30,14 +30,11 @@ export function stackElements(items: readonly Element[], op = 'batch'): Element 
     return first.map((_, k) => stackElements(items.map((it) => (it as readonly Element[])[k]), op));
   }
   if (isPlainObject(first)) {
-    const out: Record<string, Element> = {};
-    for (const key of Object.keys(first)) {
-      out[key] = stackElements(items.map((it) => {
-        if (!isPlainObject(it) || !(key in it)) throw new Error(`${op}: elements differ in structure (missing '${key}')`);
-        return it[key];
-      }), op);
-    }
-    return out;
+    // fromEntries defines each key as an own property: a CSV column named '__proto__' stays a field.
+    return Object.fromEntries(Object.keys(first).map((key) => [key, stackElements(items.map((it) => {
+      if (!isPlainObject(it) || !Object.prototype.hasOwnProperty.call(it, key)) throw new Error(`${op}: elements differ in structure (missing '${key}')`);
+      return it[key];
+    }), op)]));
   }
   throw new Error(`${op}: cannot batch elements of type ${typeof first}`);
 }

@@ -62,6 +62,11 @@ describe('CSV keeps what the file says', () => {
     expect(Object.keys(Object.prototype)).toEqual([]);
     const [labelled] = await fromCsv({ text: '__proto__,y\n7,1\n' }, { label: 'y' }).toArray();
     expect(labelled).toEqual({ xs: [7], ys: 1 });
+    // Batched, the column stays a field of the batch instead of becoming its prototype.
+    const [batch] = (await fromCsv({ text: '__proto__,x\n1,2\n3,4\n' }).batch(2).toArray()) as Record<string, soma.Tensor>[];
+    expect(Object.keys(batch)).toEqual(['__proto__', 'x']);
+    expect(Array.from(Object.getOwnPropertyDescriptor(batch, '__proto__')?.value.dataSync())).toEqual([1, 3]);
+    soma.dispose(Object.values(batch));
   });
 
   it("header 'auto': a headerless file whose first row has a text column keeps that row; a real header is still found", async () => {
