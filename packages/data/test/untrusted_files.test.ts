@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
-import { datasets, fromCsv, fromJsonLines } from '@soma/data';
+import { datasets, fromCsv, fromJsonLines, Scaler, scalers } from '@soma/data';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,5 +151,20 @@ describe('readers cost what their input is worth', () => {
     await expect(datasets.readCifar(bomb, { maxBytes: 2 ** 20 })).rejects.toThrow(/readCifar: readCifar: more than 262144 bytes/);
     const t = soma.memory().numTensors;
     expect(soma.memory().numTensors).toBe(t);
+  });
+});
+
+describe('numbers read back from saved preprocessing state are checked', () => {
+  it("a scaler state with 'abc', Infinity or mismatched lengths is refused; a valid one round-trips", () => {
+    const x = soma.tensor([[1, 2], [3, 6]]);
+    const state = scalers.standard().fit(x).serialize();
+    for (const bad of [{ ...state, offset: ['abc', 1] }, { ...state, scale: [Infinity, 1] }, { ...state, scale: [1] }, { ...state, kind: 'constructor' }, { ...state, axis: -1 }]) {
+      expect(() => Scaler.deserialize(bad as never)).toThrow(/Scaler\.deserialize|unknown scaler 'constructor'|axis must be an integer >= 0/);
+    }
+    const back = Scaler.deserialize(state);
+    const [a, b] = [scalers.standard().fit(x).transform(x), back.transform(x)];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(() => scalers.minMax({ range: [0, NaN] })).toThrow('scalers.minMax: range[1] must be a finite number, got NaN');
+    soma.dispose([x, a, b]);
   });
 });

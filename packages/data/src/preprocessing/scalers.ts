@@ -50,6 +50,10 @@ export class Scaler {
   private state: ScalerState | null = null;
 
   constructor(readonly kind: ScalerKind, private readonly axis: number | null, private readonly range: [number, number] = [0, 1]) {
+    if (!['minMax', 'standard', 'robust'].includes(kind)) throw new Error(soma.unknownNameMessage('scaler', kind, ['minMax', 'standard', 'robust']));
+    if (axis !== null) soma.checkNumber(`scalers.${kind}`, 'axis', axis, { integer: true, min: 0 });
+    if (!Array.isArray(range) || range.length !== 2) throw new Error(`scalers.${kind}: range must be [low, high], got ${JSON.stringify(range)}`);
+    range.forEach((v, i) => soma.checkNumber(`scalers.${kind}`, `range[${i}]`, v));
     if (kind === 'minMax' && !(range[0] < range[1])) throw new Error(`scalers.minMax: range must be [low, high] with low < high, got [${range.join(', ')}]`);
   }
 
@@ -131,6 +135,11 @@ export class Scaler {
 
   static deserialize(state: ScalerState): Scaler {
     const s = new Scaler(state.kind, state.axis, state.range);
+    // A state read from a file: statistics must be finite numbers, one offset per scale.
+    const finite = (name: string, v: unknown) => Array.isArray(v) && v.every((x, i) => soma.checkNumber('Scaler.deserialize', `${name}[${i}]`, x) === x);
+    if (!finite('offset', state.offset) || !finite('scale', state.scale) || state.offset.length !== state.scale.length) {
+      throw new Error('Scaler.deserialize: offset and scale must be arrays of finite numbers of the same length');
+    }
     s.state = structuredClone(state);
     return s;
   }
