@@ -1,6 +1,4 @@
-import type {
-  ArgReduceOp, Backend, BinaryOp, Conv2dAttrs, DataId, DType, KernelTensor, Pool2dAttrs, ReduceOp, Shape, TypedArray, UnaryOp,
-} from '@soma/core';
+import type { Backend, DataId, DType, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
 import * as conv from './kernels/conv';
 import * as ew from './kernels/elementwise';
 import { jsGemm, type Gemm } from './kernels/gemm';
@@ -58,48 +56,37 @@ export class CpuBackend implements Backend {
     return { wasmSimd: this.gemmKind === 'wasm-simd' ? 1 : 0 };
   }
 
+  // Kernels, in the form of core's kernel table: (inputs, attributes) => output.
   // elementwise
-  unary(op: UnaryOp, x: KernelTensor): KernelTensor { return ew.unary(op, x, this.simdUnary); }
-  binary(op: BinaryOp, a: KernelTensor, b: KernelTensor): KernelTensor { return ew.binary(op, a, b); }
-  where(c: KernelTensor, a: KernelTensor, b: KernelTensor): KernelTensor { return ew.where(c, a, b); }
-  clip(x: KernelTensor, min: number, max: number): KernelTensor { return ew.clip(x, min, max); }
-  cast(x: KernelTensor, dtype: DType): KernelTensor { return ew.cast(x, dtype); }
-  leakyRelu(x: KernelTensor, alpha: number): KernelTensor { return ew.leakyRelu(x, alpha); }
+  readonly unary: KernelFn<'unary'> = ([x], { op }) => ew.unary(op, x, this.simdUnary);
+  readonly binary: KernelFn<'binary'> = ([a, b], { op }) => ew.binary(op, a, b);
+  readonly where: KernelFn<'where'> = ([c, a, b]) => ew.where(c, a, b);
+  readonly clip: KernelFn<'clip'> = ([x], { min, max }) => ew.clip(x, min, max);
+  readonly cast: KernelFn<'cast'> = ([x], { to }) => ew.cast(x, to);
+  readonly leakyRelu: KernelFn<'leakyRelu'> = ([x], { alpha }) => ew.leakyRelu(x, alpha);
 
   // reductions
-  reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[]): KernelTensor { return red.reduce(op, x, axes); }
-  argReduce(op: ArgReduceOp, x: KernelTensor, axis: number): KernelTensor { return red.argReduce(op, x, axis); }
+  readonly reduce: KernelFn<'reduce'> = ([x], { op, axes }) => red.reduce(op, x, axes);
+  readonly argReduce: KernelFn<'argReduce'> = ([x], { op, axis }) => red.argReduce(op, x, axis);
 
   // linear algebra, convolution, pooling
-  matmul(a: KernelTensor, b: KernelTensor, transposeA: boolean, transposeB: boolean): KernelTensor {
-    return matmul(this.gemm, a, b, transposeA, transposeB);
-  }
-  conv2d(x: KernelTensor, w: KernelTensor, bias: KernelTensor | null, attrs: Conv2dAttrs): KernelTensor {
-    return conv.conv2d(this.gemm, x, w, bias, attrs);
-  }
-  conv2dBackpropInput(dy: KernelTensor, w: KernelTensor, inputShape: Shape, attrs: Conv2dAttrs): KernelTensor {
-    return conv.conv2dBackpropInput(this.gemm, dy, w, inputShape, attrs);
-  }
-  conv2dBackpropFilter(x: KernelTensor, dy: KernelTensor, filterShape: Shape, attrs: Conv2dAttrs): KernelTensor {
-    return conv.conv2dBackpropFilter(this.gemm, x, dy, filterShape, attrs);
-  }
-  maxPool2d(x: KernelTensor, attrs: Pool2dAttrs): KernelTensor { return pool.maxPool2d(x, attrs); }
-  avgPool2d(x: KernelTensor, attrs: Pool2dAttrs): KernelTensor { return pool.avgPool2d(x, attrs); }
-  maxPool2dGrad(dy: KernelTensor, x: KernelTensor, attrs: Pool2dAttrs): KernelTensor { return pool.maxPool2dGrad(dy, x, attrs); }
-  avgPool2dGrad(dy: KernelTensor, inputShape: Shape, attrs: Pool2dAttrs): KernelTensor { return pool.avgPool2dGrad(dy, inputShape, attrs); }
+  readonly matmul: KernelFn<'matmul'> = ([a, b], { transA, transB }) => matmul(this.gemm, a, b, transA, transB);
+  readonly conv2d: KernelFn<'conv2d'> = ([x, w, bias], attrs) => conv.conv2d(this.gemm, x, w, bias ?? null, attrs);
+  readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = ([dy, w], attrs) => conv.conv2dBackpropInput(this.gemm, dy, w, attrs.inputShape, attrs);
+  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = ([x, dy], attrs) => conv.conv2dBackpropFilter(this.gemm, x, dy, attrs.filterShape, attrs);
+  readonly maxPool2d: KernelFn<'maxPool2d'> = ([x], attrs) => pool.maxPool2d(x, attrs);
+  readonly avgPool2d: KernelFn<'avgPool2d'> = ([x], attrs) => pool.avgPool2d(x, attrs);
+  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = ([dy, x], attrs) => pool.maxPool2dGrad(dy, x, attrs);
+  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = ([dy], attrs) => pool.avgPool2dGrad(dy, attrs.inputShape, attrs);
 
   // shapes and indexing
-  transpose(x: KernelTensor, perm: readonly number[]): KernelTensor { return shp.transpose(x, perm); }
-  stridedSlice(x: KernelTensor, begin: readonly number[], steps: readonly number[], outShape: Shape): KernelTensor {
-    return shp.stridedSlice(x, begin, steps, outShape);
-  }
-  pad(x: KernelTensor, pads: readonly number[], value: number): KernelTensor { return shp.pad(x, pads, value); }
-  concat(xs: readonly KernelTensor[], axis: number): KernelTensor { return shp.concat(xs, axis); }
-  gather(x: KernelTensor, indices: KernelTensor, axis: number): KernelTensor { return shp.gather(x, indices, axis); }
-  scatterAdd(x: KernelTensor, indices: KernelTensor, updates: KernelTensor, axis: number): KernelTensor {
-    return shp.scatterAdd(x, indices, updates, axis);
-  }
-  tile(x: KernelTensor, reps: readonly number[]): KernelTensor { return shp.tile(x, reps); }
+  readonly transpose: KernelFn<'transpose'> = ([x], { perm }) => shp.transpose(x, perm);
+  readonly stridedSlice: KernelFn<'stridedSlice'> = ([x], { begin, steps, outShape }) => shp.stridedSlice(x, begin, steps, outShape);
+  readonly pad: KernelFn<'pad'> = ([x], { pads, value }) => shp.pad(x, pads, value);
+  readonly concat: KernelFn<'concat'> = (xs, { axis }) => shp.concat(xs, axis);
+  readonly gather: KernelFn<'gather'> = ([x, indices], { axis }) => shp.gather(x, indices, axis);
+  readonly scatterAdd: KernelFn<'scatterAdd'> = ([x, indices, updates], { axis }) => shp.scatterAdd(x, indices, updates, axis);
+  readonly tile: KernelFn<'tile'> = ([x], { repeats }) => shp.tile(x, repeats);
 }
 
 const EMPTY = new Float32Array(0);

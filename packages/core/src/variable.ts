@@ -46,7 +46,7 @@ function copyOnActiveBackend(t: Tensor): KernelTensor {
   const moved: KernelTensor[] = [];
   const src = e.kernelInput(t, e.backendName, moved);
   // cast to the same dtype is the kernel set's copy.
-  const copy = e.backend.cast(src, t.dtype);
+  const copy = e.backend.cast([src], { to: t.dtype });
   for (const m of moved) e.backend.disposeData(m.dataId);
   return copy;
 }

@@ -1,6 +1,6 @@
 import { bytesPerElement, type DType, type TypedArray } from '../dtype';
 import { fail } from '../errors';
-import type { Backend, KernelTensor, DataId } from '../kernels';
+import type { Backend, KernelTensor, DataId, KernelAttrs, KernelInputs, KernelName } from '../kernels';
 import { sizeOf, type Shape } from '../shape';
 import { Tensor, type TensorCell } from '../tensor';
 import { Tape, type BackwardFn } from './tape';
@@ -41,6 +41,29 @@ interface Scope {
   readonly tensors: Tensor[];
 }
 
+/** One kernel call as the dispatch point saw it; what profile() and trace() are told. */
+export interface KernelCall {
+  readonly kernel: KernelName;
+  readonly inputs: readonly Tensor[];
+  readonly attrs: object;
+  readonly output: Tensor;
+  /** The backend that ran it. */
+  readonly backend: string;
+  /** Wall time of the kernel call on the host, when an observer asked for timing (else 0). */
+  readonly ms: number;
+}
+
+/** Watches kernel calls (profiler, tracer). `timed` observers make the dispatch read the clock. */
+export interface KernelObserver {
+  readonly timed: boolean;
+  onKernel(call: KernelCall): void;
+}
+
+/** Tensor inputs of a kernel, as ops pass them: a Tensor where the kernel takes storage. */
+export type TensorInputs<K extends KernelName> = AsTensors<KernelInputs<K>>;
+/** Maps a tuple of kernel tensors to a tuple of Tensors (homomorphic, so tuples stay tuples). */
+type AsTensors<T> = { readonly [I in keyof T]: T[I] extends KernelTensor ? Tensor : Tensor | undefined };
+
 /**
  * The one piece of global state: registered backends, the active one, storage refcounts, tidy
  * scopes and gradient tapes. Kept on globalThis so that an ESM and a CJS copy of core share it.
@@ -56,6 +79,7 @@ export class Engine {
   private readonly scopes: Scope[] = [];
   readonly tapes: Tape[] = [];
   private recordingPaused = 0;
+  private readonly observers = new Set<KernelObserver>();
   private readonly finalizer = new FinalizationRegistry<TensorCell>((cell) => this.reclaim(cell));
 
   // ---- backends -------------------------------------------------------------------------------
@@ -251,6 +275,41 @@ export class Engine {
     const kt = this.backendByName(backendName).write(from.readSync(t.cell.dataId), t.shape, t.dtype);
     moved.push(kt);
     return kt;
+  }
+
+  // ---- kernel dispatch ------------------------------------------------------------------------
+
+  /**
+   * The one dispatch point: every kernel call of every op comes through here as data (name,
+   * inputs, attributes), runs on the active backend, and is shown to the observers. Inputs living
+   * on another backend are copied to the active one for this call (the op runs where setBackend points).
+   */
+  runKernel<K extends KernelName>(kernel: K, inputs: TensorInputs<K>, attrs: KernelAttrs<K>): Tensor {
+    const name = this.backendName;
+    const backend = this.backend;
+    const moved: KernelTensor[] = [];
+    const tensors = inputs as unknown as readonly (Tensor | undefined)[];
+    const kts = tensors.map((t) => (t === undefined ? undefined : this.kernelInput(t, name, moved))) as unknown as KernelInputs<K>;
+    const timed = this.observers.size > 0 && [...this.observers].some((o) => o.timed);
+    const t0 = timed ? performance.now() : 0;
+    let output: Tensor;
+    try {
+      const fn = backend[kernel] as (i: KernelInputs<K>, a: KernelAttrs<K>) => KernelTensor;
+      output = this.makeTensor(fn.call(backend, kts, attrs), name);
+    } finally {
+      for (const m of moved) backend.disposeData(m.dataId);
+    }
+    if (this.observers.size) {
+      const call: KernelCall = { kernel, inputs: tensors.filter((t): t is Tensor => t !== undefined), attrs, output, backend: name, ms: timed ? performance.now() - t0 : 0 };
+      for (const o of this.observers) o.onKernel(call);
+    }
+    return output;
+  }
+
+  /** Adds an observer of kernel calls; returns the function that removes it. */
+  observeKernels(observer: KernelObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   // ---- scopes ---------------------------------------------------------------------------------

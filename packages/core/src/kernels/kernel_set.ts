@@ -25,74 +25,85 @@ export type BinaryOp = ArithmeticOp | CompareOp;
 export type ReduceOp = 'sum' | 'mean' | 'prod' | 'max' | 'min' | 'any' | 'all';
 export type ArgReduceOp = 'argMax' | 'argMin';
 
-export interface ElementwiseKernels {
-  unary(op: UnaryOp, x: KT): KT;
+/**
+ * The kernel vocabulary, as one table: each kernel's tensor inputs and its attributes (ONNX's names
+ * where ONNX has the operator). Every kernel returns one tensor. A kernel call is data — a name, a
+ * list of inputs and an attribute object — so one dispatch point can run, profile, trace and
+ * delegate any of them; and since `KernelSet` is derived from this table, a backend that forgets a
+ * kernel does not compile.
+ */
+export interface KernelSignatures {
+  // ---- elementwise
+  unary: { inputs: readonly [x: KT]; attrs: { readonly op: UnaryOp } };
   /**
-   * Both operands share a dtype; their shapes broadcast (NumPy rules). Division of int32 truncates
-   * toward zero is never asked for: the op layer computes true division in float32.
+   * Both operands share a dtype; their shapes broadcast (NumPy rules). Division of int32 is never
+   * asked for: the op layer computes true division in float32.
    */
-  binary(op: BinaryOp, a: KT, b: KT): KT;
+  binary: { inputs: readonly [a: KT, b: KT]; attrs: { readonly op: BinaryOp } };
   /** ONNX Where: picks `a` where `cond` (bool) is true, else `b`; the three shapes broadcast. */
-  where(cond: KT, a: KT, b: KT): KT;
-  /** Clamps to [min, max]; ops pass -Infinity/Infinity for an open side. */
-  clip(x: KT, min: number, max: number): KT;
-  /** float32 → int32 truncates toward zero; anything → bool is `!= 0`. */
-  cast(x: KT, dtype: DType): KT;
-  /** leakyRelu: x > 0 ? x : alpha * x. */
-  leakyRelu(x: KT, alpha: number): KT;
-}
+  where: { inputs: readonly [cond: KT, a: KT, b: KT]; attrs: Record<string, never> };
+  /** ONNX Clip: clamps to [min, max]; ops pass -Infinity/Infinity for an open side. */
+  clip: { inputs: readonly [x: KT]; attrs: { readonly min: number; readonly max: number } };
+  /** ONNX Cast: float32 → int32 truncates toward zero; anything → bool is `!= 0`. */
+  cast: { inputs: readonly [x: KT]; attrs: { readonly to: DType } };
+  /** ONNX LeakyRelu: x > 0 ? x : alpha * x. */
+  leakyRelu: { inputs: readonly [x: KT]; attrs: { readonly alpha: number } };
 
-export interface ReduceKernels {
+  // ---- reductions
   /** Reduces over `axes` (sorted, unique, non-empty); the result drops them. Empty reductions give the op's identity (mean: NaN). */
-  reduce(op: ReduceOp, x: KT, axes: readonly number[]): KT;
+  reduce: { inputs: readonly [x: KT]; attrs: { readonly op: ReduceOp; readonly axes: readonly number[] } };
   /** Index (int32) of the first extreme value along `axis`; the result drops the axis. */
-  argReduce(op: ArgReduceOp, x: KT, axis: number): KT;
-}
+  argReduce: { inputs: readonly [x: KT]; attrs: { readonly op: ArgReduceOp; readonly axis: number } };
 
-export interface LinalgKernels {
+  // ---- linear algebra, convolution, pooling
   /**
-   * Batched matrix product of rank-3 float32 operands: a is [Ba, M, K] (or [Ba, K, M] when transposeA),
-   * b is [Bb, K, N] (or [Bb, N, K]); Ba and Bb are equal or one of them is 1.
+   * Batched matrix product of rank-3 float32 operands (ONNX Gemm's transA/transB): a is [Ba, M, K]
+   * (or [Ba, K, M] with transA), b is [Bb, K, N] (or [Bb, N, K]); Ba and Bb are equal or one is 1.
    */
-  matmul(a: KT, b: KT, transposeA: boolean, transposeB: boolean): KT;
+  matmul: { inputs: readonly [a: KT, b: KT]; attrs: { readonly transA: boolean; readonly transB: boolean } };
   /** ONNX Conv, NCHW: x [N, C, H, W], w [M, C/group, kH, kW], optional bias [M]. */
-  conv2d(x: KT, w: KT, bias: KT | null, attrs: Conv2dAttrs): KT;
+  conv2d: { inputs: readonly [x: KT, w: KT, bias?: KT]; attrs: Conv2dAttrs };
   /** ONNX MaxPool on NCHW. */
-  maxPool2d(x: KT, attrs: Pool2dAttrs): KT;
+  maxPool2d: { inputs: readonly [x: KT]; attrs: Pool2dAttrs };
   /** ONNX AveragePool on NCHW. */
-  avgPool2d(x: KT, attrs: Pool2dAttrs): KT;
-}
+  avgPool2d: { inputs: readonly [x: KT]; attrs: Pool2dAttrs };
 
-/** Backward kernels that exist only for speed; their ops' gradients could be written with other ops. */
-export interface BackwardKernels {
+  // ---- backward kernels: they exist for speed, and each is a recorded op with its own gradient
   /** Gradient of conv2d with respect to its input (also ONNX ConvTranspose without bias). */
-  conv2dBackpropInput(dy: KT, w: KT, inputShape: Shape, attrs: Conv2dAttrs): KT;
+  conv2dBackpropInput: { inputs: readonly [dy: KT, w: KT]; attrs: Conv2dAttrs & { readonly inputShape: Shape } };
   /** Gradient of conv2d with respect to its filter. */
-  conv2dBackpropFilter(x: KT, dy: KT, filterShape: Shape, attrs: Conv2dAttrs): KT;
+  conv2dBackpropFilter: { inputs: readonly [x: KT, dy: KT]; attrs: Conv2dAttrs & { readonly filterShape: Shape } };
   /** Routes each output gradient to the (first) input element that was the window's maximum. */
-  maxPool2dGrad(dy: KT, x: KT, attrs: Pool2dAttrs): KT;
+  maxPool2dGrad: { inputs: readonly [dy: KT, x: KT]; attrs: Pool2dAttrs };
   /** Spreads each output gradient evenly over its window (with the forward divisor). */
-  avgPool2dGrad(dy: KT, inputShape: Shape, attrs: Pool2dAttrs): KT;
-}
+  avgPool2dGrad: { inputs: readonly [dy: KT]; attrs: Pool2dAttrs & { readonly inputShape: Shape } };
 
-export interface ShapeKernels {
-  transpose(x: KT, perm: readonly number[]): KT;
+  // ---- shapes and indexing
+  /** ONNX Transpose. */
+  transpose: { inputs: readonly [x: KT]; attrs: { readonly perm: readonly number[] } };
   /** out[i0, i1, ...] = x[begin0 + i0*step0, begin1 + i1*step1, ...]; steps may be negative. */
-  stridedSlice(x: KT, begin: readonly number[], steps: readonly number[], outShape: Shape): KT;
+  stridedSlice: { inputs: readonly [x: KT]; attrs: { readonly begin: readonly number[]; readonly steps: readonly number[]; readonly outShape: Shape } };
   /** ONNX Pad (constant mode); pads = [begin..., end...], all non-negative. */
-  pad(x: KT, pads: readonly number[], value: number): KT;
-  /** Inputs share dtype and all dimensions but `axis`. */
-  concat(xs: readonly KT[], axis: number): KT;
+  pad: { inputs: readonly [x: KT]; attrs: { readonly pads: readonly number[]; readonly value: number } };
+  /** ONNX Concat: inputs share dtype and all dimensions but `axis`. */
+  concat: { inputs: readonly KT[]; attrs: { readonly axis: number } };
   /** ONNX Gather: out shape = x.shape[:axis] + indices.shape + x.shape[axis+1:]; indices already in range. */
-  gather(x: KT, indices: KT, axis: number): KT;
+  gather: { inputs: readonly [x: KT, indices: KT]; attrs: { readonly axis: number } };
   /** Inverse of gather: a copy of x with updates added at the gathered positions (repeats accumulate). */
-  scatterAdd(x: KT, indices: KT, updates: KT, axis: number): KT;
+  scatterAdd: { inputs: readonly [x: KT, indices: KT, updates: KT]; attrs: { readonly axis: number } };
   /** ONNX Tile. */
-  tile(x: KT, reps: readonly number[]): KT;
+  tile: { inputs: readonly [x: KT]; attrs: { readonly repeats: readonly number[] } };
 }
 
-/** Everything a backend must implement. The compiler names any kernel a backend forgets. */
-export interface KernelSet extends ElementwiseKernels, ReduceKernels, LinalgKernels, BackwardKernels, ShapeKernels {}
+export type KernelName = keyof KernelSignatures;
+export type KernelInputs<K extends KernelName> = KernelSignatures[K]['inputs'];
+export type KernelAttrs<K extends KernelName> = KernelSignatures[K]['attrs'];
+
+/** One kernel: plain arithmetic from input storage to new output storage. */
+export type KernelFn<K extends KernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>) => KT;
+
+/** Everything a backend must implement, derived from the table: the compiler names any kernel a backend forgets. */
+export type KernelSet = { readonly [K in KernelName]: KernelFn<K> };
 
 /** A backend: storage plus kernels. Backends never see gradients; autodiff lives in core's op layer. */
 export interface Backend extends BackendStorage, KernelSet {

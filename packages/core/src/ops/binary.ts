@@ -105,7 +105,7 @@ export function binaryOp(op: BinaryOp, aLike: TensorLike, bLike: TensorLike): Te
   const dtype = computeType(spec.types, upcastType(a0.dtype, b0.dtype));
   const a = a0.dtype === dtype ? a0 : cast(a0, dtype);
   const b = b0.dtype === dtype ? b0 : cast(b0, dtype);
-  const y = runKernel([a, b], (k, [ka, kb]) => k.binary(op, ka, kb));
+  const y = runKernel('binary', [a, b], { op });
   const grad = spec.grad;
   if (grad) {
     record(op, [a, b], [y], ([dy]) => {

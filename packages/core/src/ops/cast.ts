@@ -14,7 +14,7 @@ export function cast(xLike: TensorLike, dtype: DType): Tensor {
     record('cast', [x], [y], ([dy]) => [dy]);
     return y;
   }
-  const y = runKernel([x], (b, [k]) => b.cast(k, dtype));
+  const y = runKernel('cast', [x], { to: dtype });
   // Only float → float carries a gradient; the others are piecewise constant.
   return y;
 }

@@ -22,7 +22,7 @@ export function concat(xsLike: readonly TensorLike[], axis = 0): Tensor {
   }
   const dtype = given.map((t) => t.dtype).reduce(upcastType);
   const xs = given.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
-  const y = xs.length === 1 ? xs[0].reshape(xs[0].shape) : runKernel(xs, (k, kts) => k.concat(kts, ax));
+  const y = xs.length === 1 ? xs[0].reshape(xs[0].shape) : runKernel('concat', xs, { axis: ax });
   if (xs.length > 1) record('concat', xs, [y], ([dy]) => split(dy, xs.map((t) => t.shape[ax]), ax));
   return y;
 }

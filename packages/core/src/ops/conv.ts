@@ -47,7 +47,7 @@ export function conv2d(xLike: TensorLike, wLike: TensorLike, options: Conv2dOpti
   if (bias && (bias.rank !== 1 || bias.shape[0] !== m)) fail(op, `bias must be [${m}], got ${fmtShape(bias.shape)}`);
   const attrs: Conv2dAttrs = { strides, pads, dilations, group: groups };
   const inputs = bias ? [x, w, bias] : [x, w];
-  const y = runKernel(inputs, (k, [kx, kw2, kb]) => k.conv2d(kx, kw2, kb ?? null, attrs));
+  const y = runKernel('conv2d', [x, w, bias ?? undefined], attrs);
   record(op, inputs, [y], ([dy], _node, needed) => {
     const grads: (Tensor | null)[] = [
       needed[0] ? conv2dBackpropInput(dy, w, x.shape, attrs) : null,
@@ -61,7 +61,7 @@ export function conv2d(xLike: TensorLike, wLike: TensorLike, options: Conv2dOpti
 
 /** Gradient of conv2d w.r.t. its input; linear in dy and w, so its own gradients are convolutions again. */
 export function conv2dBackpropInput(dy: Tensor, w: Tensor, inputShape: Shape, attrs: Conv2dAttrs): Tensor {
-  const y = runKernel([dy, w], (k, [kd, kw]) => k.conv2dBackpropInput(kd, kw, inputShape, attrs));
+  const y = runKernel('conv2dBackpropInput', [dy, w], { ...attrs, inputShape });
   record('conv2dBackpropInput', [dy, w], [y], ([g]) => [
     runConv(g, w, attrs),
     conv2dBackpropFilter(g, dy, w.shape, attrs),
@@ -71,7 +71,7 @@ export function conv2dBackpropInput(dy: Tensor, w: Tensor, inputShape: Shape, at
 
 /** Gradient of conv2d w.r.t. its filter. */
 export function conv2dBackpropFilter(x: Tensor, dy: Tensor, filterShape: Shape, attrs: Conv2dAttrs): Tensor {
-  const y = runKernel([x, dy], (k, [kx, kd]) => k.conv2dBackpropFilter(kx, kd, filterShape, attrs));
+  const y = runKernel('conv2dBackpropFilter', [x, dy], { ...attrs, filterShape });
   record('conv2dBackpropFilter', [x, dy], [y], ([g]) => [
     conv2dBackpropInput(dy, g, x.shape, attrs),
     runConv(x, g, attrs),

@@ -17,7 +17,7 @@ export function gather(xLike: TensorLike, indicesLike: TensorLike, axis = 0): Te
   if (x.rank === 0) fail('gather', 'x must have rank >= 1, got a scalar');
   const ax = normalizeAxis('gather', axis, x.rank);
   const indices = indexTensor('gather', indicesLike);
-  const y = runKernel([x, indices], (k, [kx, ki]) => k.gather(kx, ki, ax));
+  const y = runKernel('gather', [x, indices], { axis: ax });
   record('gather', [x, indices], [y], ([dy]) => [scatterAdd(zeros(x.shape, dy.dtype), indices, dy, ax), null]);
   return y;
 }
@@ -32,7 +32,7 @@ export function scatterAdd(xLike: TensorLike, indicesLike: TensorLike, updatesLi
   if (!shapesEqual(updates.shape, expected) || updates.dtype !== x.dtype) {
     fail('scatterAdd', `updates must be ${fmtShape(expected)} ${x.dtype} for x ${fmtShape(x.shape)}, indices ${fmtShape(indices.shape)}, axis ${ax}; got ${fmtShape(updates.shape)} ${updates.dtype}`);
   }
-  const y = runKernel([x, indices, updates], (k, [kx, ki, ku]) => k.scatterAdd(kx, ki, ku, ax));
+  const y = runKernel('scatterAdd', [x, indices, updates], { axis: ax });
   record('scatterAdd', [x, indices, updates], [y], ([dy]) => [dy, null, gather(dy, indices, ax)]);
   return y;
 }

@@ -53,7 +53,7 @@ function matmulNd(a: Tensor, b: Tensor, tA: boolean, tB: boolean, aShape: readon
   };
   const a3 = as3(a, aBatch);
   const b3 = as3(b, bBatch);
-  const y3 = runKernel([a3, b3], (kb, [ka, kk]) => kb.matmul(ka, kk, tA, tB));
+  const y3 = runKernel('matmul', [a3, b3], { transA: tA, transB: tB });
   record('matmul', [a3, b3], [y3], ([dy], _node, needed) => {
     // Each operand's gradient is one more matmul, computed only when that operand needs it.
     const [da, db]: [() => Tensor, () => Tensor] =

@@ -11,7 +11,8 @@ export function toBackend(xLike: TensorLike, name: string): Tensor {
   const target = e.backendByName(name);
   const moved: KernelTensor[] = [];
   const kt = e.kernelInput(x, name, moved);
-  const copy = moved.length ? kt : target.cast(kt, x.dtype);
+  // Already there: a copy through cast (storage is never shared between two tensors' cells).
+  const copy = moved.length ? kt : target.cast([kt], { to: x.dtype });
   const y = e.makeTensor(copy, name);
   record('to', [x], [y], ([dy]) => [dy]);
   return y;

@@ -1,24 +1,17 @@
 import { getEngine } from '../engine/engine';
+import type { TensorInputs } from '../engine/engine';
 import type { BackwardFn } from '../engine/tape';
-import type { Backend, KernelTensor } from '../kernels';
+import type { KernelAttrs, KernelName } from '../kernels';
 import type { Shape } from '../shape';
 import type { Tensor } from '../tensor';
 
 /**
- * Runs one kernel on the active backend. Inputs living on another backend are copied to the active
- * one for this call (documented behaviour: the op runs where setBackend points).
+ * Runs one kernel on the active backend through the engine's one dispatch point:
+ * `runKernel('conv2d', [x, w, bias], attrs)`. Inputs living on another backend are copied to the
+ * active one for this call (documented behaviour: the op runs where setBackend points).
  */
-export function runKernel(inputs: readonly Tensor[], kernel: (b: Backend, kts: KernelTensor[]) => KernelTensor): Tensor {
-  const e = getEngine();
-  const name = e.backendName;
-  const backend = e.backend;
-  const moved: KernelTensor[] = [];
-  const kts = inputs.map((t) => e.kernelInput(t, name, moved));
-  try {
-    return e.makeTensor(kernel(backend, kts), name);
-  } finally {
-    for (const m of moved) backend.disposeData(m.dataId);
-  }
+export function runKernel<K extends KernelName>(kernel: K, inputs: TensorInputs<K>, attrs: KernelAttrs<K>): Tensor {
+  return getEngine().runKernel(kernel, inputs, attrs);
 }
 
 /** Records `outputs = op(inputs)` on every active tape that watches one of the inputs. */

@@ -13,7 +13,7 @@ export function pad(xLike: TensorLike, paddings: readonly (readonly [number, num
   }
   const pads = [...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])];
   if (pads.every((p) => p === 0)) return x.reshape(x.shape);
-  const y = runKernel([x], (k, [kx]) => k.pad(kx, pads, value));
+  const y = runKernel('pad', [x], { pads, value });
   record('pad', [x], [y], ([dy]) => [slice(dy, paddings.map((p) => p[0]), x.shape)]);
   return y;
 }
@@ -25,7 +25,7 @@ export function tile(xLike: TensorLike, reps: readonly number[]): Tensor {
     fail('tile', `reps must hold ${x.rank} non-negative integers for shape ${fmtShape(x.shape)}, got ${JSON.stringify(reps)}`);
   }
   if (reps.every((r) => r === 1)) return x.reshape(x.shape);
-  const y = runKernel([x], (k, [kx]) => k.tile(kx, reps));
+  const y = runKernel('tile', [x], { repeats: reps });
   record('tile', [x], [y], ([dy]) => {
     // View dy as [r0, d0, r1, d1, ...] and sum the repetition axes.
     const split = x.shape.flatMap((d, i) => [reps[i], d]);

@@ -5,6 +5,11 @@ import { cast } from './cast';
 import { convertToTensor } from './convert';
 import { outLength, pair, requireRank, resolvePads, type Pair, type Padding } from './conv_util';
 import { record, runKernel } from './op_util';
+import { stack } from './concat';
+import { oneHot } from './creation';
+import { pad } from './pad_tile';
+import { argMax } from './reduce';
+import { stridedSlice } from './slice';
 
 export interface Pool2dOptions {
   kernelSize: Pair;
@@ -51,24 +56,74 @@ function floatInput(op: string, xLike: TensorLike): Tensor {
 export function maxPool2d(xLike: TensorLike, options: Pool2dOptions): Tensor {
   const x = floatInput('maxPool2d', xLike);
   const attrs = poolAttrs('maxPool2d', x, options);
-  const y = runKernel([x], (k, [kx]) => k.maxPool2d(kx, attrs));
-  record('maxPool2d', [x], [y], ([dy]) => [runKernel([dy, x], (k, [kd, kx]) => k.maxPool2dGrad(kd, kx, attrs))]);
+  const y = runKernel('maxPool2d', [x], attrs);
+  record('maxPool2d', [x], [y], ([dy]) => [maxPool2dGrad(dy, x, attrs)]);
   return y;
+}
+
+/**
+ * Gradient of max pooling: each window's output gradient goes to the input element that was its
+ * maximum. Linear in dy, so its gradient with respect to dy is the transpose — picking, per window,
+ * the value at that maximum (maxPoolPick) — and zero with respect to x (piecewise constant).
+ */
+function maxPool2dGrad(dy: Tensor, x: Tensor, attrs: Pool2dAttrs): Tensor {
+  const dx = runKernel('maxPool2dGrad', [dy, x], attrs);
+  record('maxPool2dGrad', [dy, x], [dx], ([g], _node, needed) => [needed[0] ? maxPoolPick(g, x, attrs) : null, null]);
+  return dx;
+}
+
+/**
+ * For every pooling window of x, the value of g at the window's (first) maximum: the adjoint of
+ * maxPool2dGrad, written with ops so that it differentiates again (to maxPool2dGrad). The windows
+ * are strided slices of the padded inputs, one per kernel offset, in the kernel's row-major order.
+ */
+function maxPoolPick(g: Tensor, x: Tensor, attrs: Pool2dAttrs): Tensor {
+  const [n, c, h, w] = x.shape;
+  const [kh, kw] = attrs.kernel_shape;
+  const [sh, sw] = attrs.strides;
+  const [dh, dw] = attrs.dilations;
+  const [pt, pl, pb, pr] = attrs.pads;
+  const oh = outLength(h, pt, pb, kh, sh, dh, attrs.ceil_mode);
+  const ow = outLength(w, pl, pr, kw, sw, dw, attrs.ceil_mode);
+  // Enough padding at the end for ceil mode's partial windows; -Infinity never wins a max.
+  const extraH = Math.max(0, (oh - 1) * sh + (kh - 1) * dh + 1 - (h + pt + pb));
+  const extraW = Math.max(0, (ow - 1) * sw + (kw - 1) * dw + 1 - (w + pl + pr));
+  const padding: [number, number][] = [[0, 0], [0, 0], [pt, pb + extraH], [pl, pr + extraW]];
+  const xp = pad(x, padding, -Infinity);
+  const gp = pad(g, padding, 0);
+  const windows = (t: Tensor) => {
+    const out: Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        out.push(stridedSlice(t, [0, 0, i * dh, j * dw], [n, c, i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1], [1, 1, sh, sw]));
+      }
+    }
+    return stack(out, 0);
+  };
+  const first = oneHot(argMax(windows(xp), 0), kh * kw).transpose([4, 0, 1, 2, 3]).cast('float32');
+  return windows(gp).mul(first).sum(0);
 }
 
 /** Average pooling over NCHW windows (ONNX AveragePool). */
 export function avgPool2d(xLike: TensorLike, options: AvgPool2dOptions): Tensor {
   const x = floatInput('avgPool2d', xLike);
   const attrs = poolAttrs('avgPool2d', x, options);
-  const y = runKernel([x], (k, [kx]) => k.avgPool2d(kx, attrs));
+  const y = runKernel('avgPool2d', [x], attrs);
+  record('avgPool2d', [x], [y], ([dy]) => [avgPool2dGrad(dy, x.shape, attrs)]);
+  return y;
+}
+
+/** avgPool2d with resolved attributes, recorded (its gradient is avgPool2dGrad). */
+function avgPool2dAttrs(x: Tensor, attrs: Pool2dAttrs): Tensor {
+  const y = runKernel('avgPool2d', [x], attrs);
   record('avgPool2d', [x], [y], ([dy]) => [avgPool2dGrad(dy, x.shape, attrs)]);
   return y;
 }
 
 function avgPool2dGrad(dy: Tensor, inputShape: readonly number[], attrs: Pool2dAttrs): Tensor {
-  const dx = runKernel([dy], (k, [kd]) => k.avgPool2dGrad(kd, inputShape, attrs));
+  const dx = runKernel('avgPool2dGrad', [dy], { ...attrs, inputShape });
   // The backward of a linear map is its transpose; its own gradient is the forward pooling again.
-  record('avgPool2dGrad', [dy], [dx], ([g]) => [runKernel([g], (k, [kg]) => k.avgPool2d(kg, attrs))]);
+  record('avgPool2dGrad', [dy], [dx], ([g]) => [avgPool2dAttrs(g, attrs)]);
   return dx;
 }
 

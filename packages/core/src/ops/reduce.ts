@@ -23,7 +23,7 @@ function reduceOp(op: ReduceOp, xLike: TensorLike, axis: Axis | undefined, keepD
     if ((op === 'max' || op === 'min') && axes.some((a) => x.shape[a] === 0)) {
       fail(op, `cannot reduce over a zero-size axis of a tensor with shape ${fmtShape(x.shape)}`);
     }
-    const r = runKernel([x], (b, [k]) => b.reduce(op, k, axes));
+    const r = runKernel('reduce', [x], { op, axes });
     y = keepDims ? r.reshape(outShape) : r;
     if (keepDims) r.dispose();
     const grad = REDUCE_GRAD[op];
@@ -129,7 +129,7 @@ function argReduce(op: ArgReduceOp, xLike: TensorLike, axis: number | undefined)
   const ax = normalizeAxis(op, axis, x.rank);
   if (x.rank > 0 && x.shape[ax] === 0) fail(op, `cannot take ${op} over a zero-size axis of ${fmtShape(x.shape)}`);
   if (x.rank === 0) return x.mul(0).cast('int32');
-  return runKernel([x], (b, [k]) => b.argReduce(op, k, ax));
+  return runKernel('argReduce', [x], { op, axis: ax });
 }
 
 /** Index (int32) of the largest value along `axis`, the first on ties; without an axis, into the flattened tensor (as torch.argmax). */

@@ -23,7 +23,7 @@ export function where(conditionLike: TensorLike, aLike: TensorLike, bLike: Tenso
   const cond = cond0.dtype === 'bool' ? cond0 : cast(cond0, 'bool');
   const a = a0.dtype === dtype ? a0 : cast(a0, dtype);
   const b = b0.dtype === dtype ? b0 : cast(b0, dtype);
-  const y = runKernel([cond, a, b], (k, [kc, ka, kb]) => k.where(kc, ka, kb));
+  const y = runKernel('where', [cond, a, b], {});
   record('where', [cond, a, b], [y], ([dy]) => [
     null,
     sumToShape(where(cond, dy, 0), a.shape),
@@ -36,7 +36,7 @@ export function where(conditionLike: TensorLike, aLike: TensorLike, bLike: Tenso
 export function clip(xLike: TensorLike, min: number, max: number): Tensor {
   if (Number.isNaN(min) || Number.isNaN(max) || min > max) fail('clip', `needs min <= max, got min=${min}, max=${max}`);
   const x = convertToTensor(xLike, 'clip', 'x');
-  const y = runKernel([x], (b, [k]) => b.clip(k, min, max));
+  const y = runKernel('clip', [x], { min, max });
   record('clip', [x], [y], ([dy]) => [where(x.greaterEqual(min).logicalAnd(x.lessEqual(max)), dy, 0)]);
   return y;
 }
@@ -45,7 +45,7 @@ export function clip(xLike: TensorLike, min: number, max: number): Tensor {
 export function leakyRelu(xLike: TensorLike, alpha = 0.2): Tensor {
   const x0 = convertToTensor(xLike, 'leakyRelu', 'x');
   const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');
-  const y = runKernel([x], (b, [k]) => b.leakyRelu(k, alpha));
+  const y = runKernel('leakyRelu', [x], { alpha });
   record('leakyRelu', [x], [y], ([dy]) => [where(x.greater(0), dy, dy.mul(alpha))]);
   return y;
 }

@@ -27,7 +27,7 @@ export function slice(xLike: TensorLike, begin: readonly number[], size?: readon
     return s;
   });
   if (sz.every((s, i) => s === x.shape[i])) return x.reshape(x.shape);
-  const y = runKernel([x], (k, [kx]) => k.stridedSlice(kx, b, b.map(() => 1), sz));
+  const y = runKernel('stridedSlice', [x], { begin: b, steps: b.map(() => 1), outShape: sz });
   record('slice', [x], [y], ([dy]) => [pad(dy, x.shape.map((d, i) => [b[i], d - b[i] - sz[i]] as [number, number]))]);
   return y;
 }
@@ -66,7 +66,7 @@ export function stridedSlice(
     steps.push(step);
     outShape.push(n);
   }
-  const y = runKernel([x], (k, [kx]) => k.stridedSlice(kx, starts, steps, outShape));
+  const y = runKernel('stridedSlice', [x], { begin: starts, steps, outShape });
   record('stridedSlice', [x], [y], ([dy]) => [sliceGrad(dy, x.shape, starts, steps, outShape)]);
   return y;
 }

@@ -11,7 +11,7 @@ export function transpose(xLike: TensorLike, perm?: readonly number[]): Tensor {
     fail('transpose', `perm ${JSON.stringify(perm)} is not a permutation of 0..${x.rank - 1}`);
   }
   if (p.every((a, i) => a === i)) return x.reshape(x.shape);
-  const y = runKernel([x], (b, [k]) => b.transpose(k, p));
+  const y = runKernel('transpose', [x], { perm: p });
   const inverse = new Array<number>(p.length);
   p.forEach((a, i) => (inverse[a] = i));
   record('transpose', [x], [y], ([dy]) => [transpose(dy, inverse)]);

@@ -73,7 +73,7 @@ export function unaryOp(op: UnaryOp, xLike: TensorLike): Tensor {
   const given = convertToTensor(xLike, op, 'x');
   const target = spec.input === 'float' ? 'float32' : spec.input === 'bool' ? 'bool' : given.dtype === 'bool' ? 'int32' : given.dtype;
   const x = given.dtype === target ? given : cast(given, target);
-  const y = runKernel([x], (b, [k]) => b.unary(op, k));
+  const y = runKernel('unary', [x], { op });
   const grad = spec.grad;
   if (grad) record(op, [x], [y], ([dy]) => [grad(x, y, dy)]);
   return y;
