@@ -34,6 +34,37 @@ export const autodiffCases: ConformanceCase[] = [
     checkGradients((x) => grad((p) => p.logSumExp(1).sum())(x), [a]);
     checkGradients((x) => grad((p) => p.softmax().mul(ops.tensor([[1, 2, 3]])).sum())(x), [a]);
   } },
+  { group: g, name: 'second derivatives through conv2d and conv2dTranspose (input and filter) match central differences', run: () => {
+    const x = ops.randomNormal([1, 2, 5, 5], { seed: 3 });
+    const w = ops.randomNormal([3, 2, 3, 3], { seed: 4 });
+    const wt = ops.randomNormal([2, 3, 3, 3], { seed: 5 });
+    const conv = (p: Tensor, q: Tensor) => ops.conv2d(p, q, { stride: 2, padding: 1 }).square().sum();
+    const convT = (p: Tensor, q: Tensor) => ops.conv2dTranspose(p, q, { stride: 2, padding: 1 }).square().sum();
+    // The gradients are linear in x and w, so a large step has no truncation error and keeps
+    // float32 rounding small against it.
+    for (const [f, filter] of [[conv, w], [convT, wt]] as const) {
+      checkGradients((p, q) => grads(f)([p, q])[0], [x, filter], { eps: 0.1 });
+      checkGradients((p, q) => grads(f)([p, q])[1], [x, filter], { eps: 0.1 });
+    }
+  } },
+  { group: g, name: 'second derivatives through max and average pooling match central differences (not zero)', run: () => {
+    // Distinct values far apart, so no perturbation changes which element is a window's maximum.
+    const x = ops.tensor(Array.from({ length: 2 * 5 * 5 }, (_, i) => ((i * 37) % 50) / 10 - 2.5), [1, 2, 5, 5]);
+    const max = (p: Tensor) => ops.maxPool2d(p, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }).square().sum();
+    const avg = (p: Tensor) => ops.avgPool2d(p, { kernelSize: 2, stride: 1 }).square().sum();
+    const r = checkGradients((p) => grad(max)(p), [x], { eps: 1e-2 });
+    check(r.checked > 0, () => 'no element was checked');
+    expectTensor(grad((p) => grad(max)(p).sum())(x).abs().sum().greater(0), { values: [1] });
+    checkGradients((p) => grad(avg)(p), [x]);
+  } },
+  { group: g, name: 'second derivatives through batch normalization with batch statistics and through layer normalization', run: () => {
+    const x = ops.randomNormal([4, 3], { seed: 6 });
+    const gamma = ops.tensor([1.5, -0.5, 0.8]);
+    const bn = (p: Tensor) => ops.batchNorm(p, p.mean(0), ops.variance(p, 0), { weight: gamma }).pow(3).sum();
+    const ln = (p: Tensor) => p.sub(p.mean(-1, true)).div(ops.variance(p, -1, true).add(1e-5).sqrt()).pow(3).sum();
+    checkGradients((p) => grad(bn)(p), [x]);
+    checkGradients((p) => grad(ln)(p), [x]);
+  } },
   { group: g, name: 'gradient of a sum of a broadcast is summed back', run: () => {
     const w = ops.tensor([1, 2, 3]);
     expectTensor(grad((t) => ops.add(ops.ones([4, 3]), t).sum())(w), { shape: [3], values: [4, 4, 4] });
