@@ -23,3 +23,6 @@ export { Prng, setRandomSeed, nextRandomSeed } from './random/prng';
 export { importNodeModule } from './node_module';
 export { closestName, unknownNameMessage, lookupName, checkNumber, checkOptionalNumber, checkBatchSize, isReservedKey } from './validate';
 export type { NumberRule } from './validate';
+export { profile, formatProfile } from './profile';
+export type { ProfileInfo, KernelProfile } from './profile';
+export type { KernelCall, KernelObserver, TensorInputs } from './engine/engine';

@@ -256,6 +256,13 @@ export class Engine {
     return m;
   }
 
+  /** Bytes held by all backends (cheap: for per-kernel peak tracking). */
+  totalBytes(): number {
+    let n = 0;
+    for (const m of this.perBackend.values()) n += m.numBytes;
+    return n;
+  }
+
   memory(): MemoryInfo {
     let numBytes = 0;
     const backends: Record<string, BackendMemory> = {};

@@ -1,5 +1,6 @@
 import { autodiffCases } from './autodiff';
 import { creationCases } from './creation';
+import { dispatchCases } from './dispatch';
 import { dtypeCases } from './dtypes';
 import { edgeShapeCases } from './edge_shapes';
 import { errorCases } from './errors';
@@ -15,5 +16,5 @@ export interface ConformanceCase {
 }
 
 export const manualCases: ConformanceCase[] = [
-  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases,
+  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases,
 ];
