@@ -26,3 +26,5 @@ export type { NumberRule } from './validate';
 export { profile, formatProfile } from './profile';
 export type { ProfileInfo, KernelProfile } from './profile';
 export type { KernelCall, KernelObserver, TensorInputs } from './engine/engine';
+export { delegateKernel, delegatedKernels } from './engine/delegation';
+export type { DelegationCounts } from './engine/delegation';
