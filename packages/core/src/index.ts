@@ -28,3 +28,8 @@ export type { ProfileInfo, KernelProfile } from './profile';
 export type { KernelCall, KernelObserver, TensorInputs } from './engine/engine';
 export { delegateKernel, delegatedKernels } from './engine/delegation';
 export type { DelegationCounts } from './engine/delegation';
+export { Graph } from './graph/graph';
+export type { Dim, ValueInfo, GraphNode, SymbolicAttr } from './graph/graph';
+export { trace } from './graph/trace';
+export type { TraceOptions } from './graph/trace';
+export { runGraph } from './graph/run';

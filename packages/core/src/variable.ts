@@ -35,6 +35,7 @@ export class Variable extends Tensor {
       fail('Variable.assign', `${this.name} is ${fmtShape(this.shape)} ${this.dtype}, got ${fmtShape(v.shape)} ${v.dtype}`);
     }
     const e = getEngine();
+    e.notifyAssign(this, v);
     const copy = copyOnActiveBackend(v);
     if (v !== value) v.dispose();
     e.replaceData(this, copy, e.backendName);

@@ -57,6 +57,10 @@ export interface KernelCall {
 export interface KernelObserver {
   readonly timed: boolean;
   onKernel(call: KernelCall): void;
+  /** A new handle on existing storage with another shape (reshape, stopGradient): no kernel runs. */
+  onView?(source: Tensor, view: Tensor): void;
+  /** A variable's value replaced by `value` (Variable.assign). */
+  onAssign?(variable: Tensor, value: Tensor): void;
 }
 
 /** Tensor inputs of a kernel, as ops pass them: a Tensor where the kernel takes storage. */
@@ -184,7 +188,14 @@ export class Engine {
   makeView(src: Tensor, shape: Shape): Tensor {
     const cell = src.cell;
     this.addDataRef(cell.dataId, cell.backendName, 0);
-    return this.track(new Tensor({ dataId: cell.dataId, backendName: cell.backendName }, shape, src.dtype, this.nextTensorId++));
+    const view = this.track(new Tensor({ dataId: cell.dataId, backendName: cell.backendName }, shape, src.dtype, this.nextTensorId++));
+    for (const o of this.observers) o.onView?.(src, view);
+    return view;
+  }
+
+  /** Tells the observers that `variable` takes `value` (called by Variable.assign before it copies). */
+  notifyAssign(variable: Tensor, value: Tensor): void {
+    for (const o of this.observers) o.onAssign?.(variable, value);
   }
 
   upload(values: TypedArray, shape: Shape, dtype: DType): Tensor {

@@ -2,6 +2,7 @@ import { autodiffCases } from './autodiff';
 import { creationCases } from './creation';
 import { dispatchCases } from './dispatch';
 import { dtypeCases } from './dtypes';
+import { graphCases } from './graph';
 import { edgeShapeCases } from './edge_shapes';
 import { errorCases } from './errors';
 import { memoryCases } from './memory';
@@ -16,5 +17,5 @@ export interface ConformanceCase {
 }
 
 export const manualCases: ConformanceCase[] = [
-  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases,
+  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases,
 ];

@@ -1,0 +1,93 @@
+import type { DType } from '../dtype';
+import type { KernelName } from '../kernels';
+import type { Tensor } from '../tensor';
+import type { Variable } from '../variable';
+
+/** A dimension: a size, or the name of a symbolic size (such as 'batch') fixed when the graph runs. */
+export type Dim = number | string;
+
+/** A value of the graph: a graph input, a node's output, a constant or a variable. */
+export interface ValueInfo {
+  readonly id: number;
+  readonly shape: readonly Dim[];
+  readonly dtype: DType;
+  /** Inputs' names, variables' names; absent for intermediates. */
+  readonly name?: string;
+}
+
+/**
+ * A node: one kernel call (name, ONNX-named attributes, input and output value ids), or one of the
+ * two non-kernel steps eager code takes — 'reshape' (a view: same storage, new shape) and 'assign'
+ * (a variable takes a value; inputs are [variable, value], no output).
+ */
+export interface GraphNode {
+  readonly op: KernelName | 'reshape' | 'assign';
+  readonly attrs: Readonly<Record<string, unknown>>;
+  /** Value ids; null where the kernel's optional input (conv2d's bias) was absent. */
+  readonly inputs: readonly (number | null)[];
+  readonly outputs: readonly number[];
+}
+
+/**
+ * An attribute entry that follows a symbolic dimension: attrs[key][index] (or attrs[key] itself when
+ * index is null) equals base + scale · (dim − example), as measured by tracing twice.
+ */
+export interface SymbolicAttr {
+  readonly node: number;
+  readonly key: string;
+  readonly index: number | null;
+  readonly dim: string;
+  readonly example: number;
+  readonly base: number;
+  readonly scale: number;
+}
+
+/**
+ * The IR: a straight-line program of kernel calls, small enough to print and to translate (ONNX
+ * export, whole-graph execution in a backend). Constants are tensors the graph holds; variables
+ * are referenced, so running a traced training step updates the real weights.
+ */
+export class Graph {
+  constructor(
+    readonly inputs: readonly ValueInfo[],
+    readonly outputs: readonly ValueInfo[],
+    readonly nodes: readonly GraphNode[],
+    /** Every value by id (inputs, node outputs, constants, variables). */
+    readonly values: ReadonlyMap<number, ValueInfo>,
+    readonly constants: ReadonlyMap<number, Tensor>,
+    readonly variables: ReadonlyMap<number, Variable>,
+    readonly symbolicAttrs: readonly SymbolicAttr[] = [],
+  ) {}
+
+  /** A text listing in the spirit of ONNX's printable graph form. */
+  toString(): string {
+    const name = (id: number | null): string => {
+      if (id === null) return '_';
+      if (this.variables.has(id)) return `@${this.variables.get(id)!.name}`;
+      if (this.constants.has(id)) return `#${id}`;
+      const v = this.values.get(id);
+      return v?.name ? `%${v.name}` : `%${id}`;
+    };
+    const type = (id: number): string => {
+      const v = this.values.get(id)!;
+      return `${v.dtype}[${v.shape.join(',')}]`;
+    };
+    const attrs = (a: Readonly<Record<string, unknown>>): string => {
+      const entries = Object.entries(a);
+      return entries.length ? ` {${entries.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')}}` : '';
+    };
+    const lines = [`graph(${this.inputs.map((v) => `${name(v.id)}: ${type(v.id)}`).join(', ')}) -> (${this.outputs.map((v) => `${name(v.id)}: ${type(v.id)}`).join(', ')})`];
+    for (const n of this.nodes) {
+      const lhs = n.outputs.length ? `${n.outputs.map((o) => `${name(o)}: ${type(o)}`).join(', ')} = ` : '';
+      lines.push(`  ${lhs}${n.op}(${n.inputs.map(name).join(', ')})${attrs(n.attrs)}`);
+    }
+    for (const [id] of this.constants) lines.push(`  const ${name(id)}: ${type(id)}`);
+    for (const [id] of this.variables) lines.push(`  var ${name(id)}: ${type(id)}`);
+    return lines.join('\n');
+  }
+
+  /** Frees the constants the graph holds (variables belong to their owners). */
+  dispose(): void {
+    for (const t of this.constants.values()) t.dispose();
+  }
+}

@@ -1,0 +1,74 @@
+import { getEngine } from '../engine/engine';
+import { fail, fmtShape } from '../errors';
+import { tidy } from '../memory';
+import type { KernelName } from '../kernels';
+import type { Tensor } from '../tensor';
+import type { Variable } from '../variable';
+import type { Graph } from './graph';
+
+/** The sizes of the graph's symbolic dimensions, read off the actual inputs. */
+function bindDims(graph: Graph, inputs: readonly Tensor[]): Map<string, number> {
+  const dims = new Map<string, number>();
+  if (inputs.length !== graph.inputs.length) fail('runGraph', `the graph takes ${graph.inputs.length} input(s), got ${inputs.length}`);
+  graph.inputs.forEach((v, i) => {
+    const t = inputs[i];
+    const bad = () => fail('runGraph', `input ${i} (${v.name ?? v.id}) must be ${v.dtype}[${v.shape.join(',')}], got ${t.dtype}${fmtShape(t.shape)}`);
+    if (t.dtype !== v.dtype || t.rank !== v.shape.length) bad();
+    v.shape.forEach((d, k) => {
+      if (typeof d === 'number') {
+        if (t.shape[k] !== d) bad();
+      } else if (/^[A-Za-z_]\w*$/.test(d)) {
+        if (dims.has(d) && dims.get(d) !== t.shape[k]) bad();
+        dims.set(d, t.shape[k]);
+      }
+    });
+  });
+  return dims;
+}
+
+/** A node's attributes with its symbolic entries evaluated for the bound dimension sizes. */
+function attrsFor(graph: Graph, index: number, dims: Map<string, number>): Record<string, unknown> {
+  const attrs = graph.nodes[index].attrs;
+  const sym = graph.symbolicAttrs.filter((s) => s.node === index);
+  if (!sym.length) return attrs as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...attrs };
+  for (const s of sym) {
+    const size = dims.get(s.dim) ?? s.example;
+    const value = s.base + s.scale * (size - s.example);
+    if (s.index === null) out[s.key] = value;
+    else {
+      const list = [...(out[s.key] as number[])];
+      list[s.index] = value;
+      out[s.key] = list;
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs a Graph node by node on the active backend (or hands it whole to a backend that offers
+ * `runGraph`) and returns its outputs; 'assign' nodes update the graph's variables. Not
+ * differentiable itself: to train through a graph, trace the training step.
+ */
+export function runGraph(graph: Graph, inputs: readonly Tensor[]): Tensor[] {
+  const dims = bindDims(graph, inputs);
+  const e = getEngine();
+  return tidy(() => {
+    const env = new Map<number, Tensor>();
+    graph.inputs.forEach((v, i) => env.set(v.id, inputs[i]));
+    const get = (id: number | null): Tensor | undefined => {
+      if (id === null) return undefined;
+      const t = env.get(id) ?? graph.constants.get(id) ?? graph.variables.get(id);
+      if (!t) fail('runGraph', `value ${id} is used before it is computed (the graph is not in execution order)`);
+      return t;
+    };
+    graph.nodes.forEach((node, i) => {
+      const ins = node.inputs.map(get);
+      const attrs = attrsFor(graph, i, dims);
+      if (node.op === 'assign') (ins[0] as Variable).assign(ins[1]!);
+      else if (node.op === 'reshape') env.set(node.outputs[0], ins[0]!.reshape(attrs.shape as number[]));
+      else env.set(node.outputs[0], e.runKernel(node.op as KernelName, ins as never, attrs as never));
+    });
+    return graph.outputs.map((v) => get(v.id)!.reshape(get(v.id)!.shape));
+  });
+}

@@ -1,0 +1,207 @@
+import { getEngine } from '../engine/engine';
+import { fail, fmtShape } from '../errors';
+import { keep, tidy } from '../memory';
+import { concat } from '../ops/concat';
+import { slice } from '../ops/slice';
+import type { Tensor } from '../tensor';
+import type { Variable } from '../variable';
+import { Graph, type Dim, type GraphNode, type SymbolicAttr, type ValueInfo } from './graph';
+
+export interface TraceOptions {
+  /** Names of the graph inputs (default input_0, input_1, ...). */
+  inputNames?: readonly string[];
+  /**
+   * Dimensions that may change between runs, per input: `{ 0: { 0: 'batch' } }`. The function is
+   * traced a second time with each such dimension one larger; dimensions and shape attributes that
+   * follow it become symbolic, and the two traces must agree on everything else.
+   */
+  dynamicAxes?: Readonly<Record<number, Readonly<Record<number, string>>>>;
+}
+
+type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
+
+interface Recording {
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  nodes: GraphNode[];
+  values: Map<number, ValueInfo>;
+  constants: Map<number, Tensor>;
+  variables: Map<number, Variable>;
+}
+
+/** Runs `fn` once on `inputs`, recording every kernel call, view and assignment it makes. */
+function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Recording {
+  const e = getEngine();
+  const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map() };
+  const ids = new Map<Tensor, number>();
+  let next = 0;
+  let capturing = false;
+  const info = (t: Tensor, id: number, name?: string): ValueInfo => {
+    const v: ValueInfo = name === undefined ? { id, shape: [...t.shape], dtype: t.dtype } : { id, shape: [...t.shape], dtype: t.dtype, name };
+    rec.values.set(id, v);
+    return v;
+  };
+  // A tensor the graph has not seen: a variable (referenced) or a constant (held by the graph).
+  const valueOf = (t: Tensor): number => {
+    const known = ids.get(t);
+    if (known !== undefined) return known;
+    const id = next++;
+    ids.set(t, id);
+    if (t.isVariable()) {
+      rec.variables.set(id, t as Variable);
+      info(t, id, (t as Variable).name);
+    } else {
+      rec.constants.set(id, guarded(() => keep(t.clone())));
+      info(t, id);
+    }
+    return id;
+  };
+  const producedIds = new Set<number>();
+  const produced = (t: Tensor): number => {
+    const id = next++;
+    ids.set(t, id);
+    producedIds.add(id);
+    info(t, id);
+    return id;
+  };
+  // Tracing runs fn for real: the variables it assigns get their old values back afterwards, so
+  // tracing a training step does not train.
+  const before = new Map<Variable, Tensor>();
+  const guarded = <T>(f: () => T): T => {
+    capturing = true;
+    try {
+      return f();
+    } finally {
+      capturing = false;
+    }
+  };
+  inputs.forEach((t, i) => {
+    const id = next++;
+    ids.set(t, id);
+    rec.inputs.push(info(t, id, names[i] ?? `input_${i}`));
+  });
+  const stop = e.observeKernels({
+    timed: false,
+    onKernel(call) {
+      if (capturing) return;
+      const attrs = call.attrs as Record<string, unknown>;
+      const ins: (number | null)[] = call.inputs.map(valueOf);
+      if (call.kernel === 'conv2d' && ins.length === 2) ins.push(null);
+      rec.nodes.push({ op: call.kernel, attrs, inputs: ins, outputs: [produced(call.output)] });
+    },
+    onView(source, view) {
+      if (capturing) return;
+      rec.nodes.push({ op: 'reshape', attrs: { shape: [...view.shape] }, inputs: [valueOf(source)], outputs: [produced(view)] });
+    },
+    onAssign(variable, value) {
+      if (capturing) return;
+      if (!before.has(variable as Variable)) before.set(variable as Variable, guarded(() => keep(variable.clone())));
+      rec.nodes.push({ op: 'assign', attrs: {}, inputs: [valueOf(variable), valueOf(value)], outputs: [] });
+    },
+  });
+  let result: Tensor | Tensor[];
+  try {
+    result = tidy(fn.bind(null, ...inputs));
+    const outs = Array.isArray(result) ? result : [result];
+    for (const o of outs) rec.outputs.push(rec.values.get(valueOf(o))!);
+    // The example run's results are not the caller's: free those the graph computed.
+    for (const o of outs) if (producedIds.has(ids.get(o)!)) o.dispose();
+  } catch (err) {
+    for (const c of rec.constants.values()) c.dispose();
+    throw err;
+  } finally {
+    stop();
+    for (const [v, old] of before) {
+      v.assign(old);
+      old.dispose();
+    }
+  }
+  return rec;
+}
+
+/** One larger along every dynamic axis (the first slice repeated), as the second trace's inputs. */
+function widened(inputs: readonly Tensor[], dynamicAxes: NonNullable<TraceOptions['dynamicAxes']>): Tensor[] {
+  return inputs.map((t, i) => {
+    const axes = Object.keys(dynamicAxes[i] ?? {}).map(Number);
+    if (!axes.length) return t;
+    return keep(tidy(() => axes.reduce((x, a) => {
+      if (x.shape[a] === 0) fail('trace', `dynamic axis ${a} of input ${i} has size 0 in the example; give it at least one element`);
+      const begin = x.shape.map(() => 0);
+      const size = x.shape.map((d, k) => (k === a ? 1 : d));
+      return concat([x, slice(x, begin, size)], a);
+    }, t)));
+  });
+}
+
+/**
+ * Records the kernel calls of one run of `fn` into a Graph: graph inputs are `exampleInputs`,
+ * tensors fn reads from outside become constants (held by the graph) or variables (referenced),
+ * and `Variable.assign` calls become 'assign' nodes — so a traced training step (forward,
+ * backward and optimizer update) is one Graph that trains the real weights when it runs.
+ * Control flow is fixed at trace time, as random draws are (dropout masks become constants).
+ */
+export function trace(fn: Fn, exampleInputs: readonly Tensor[], options: TraceOptions = {}): Graph {
+  const names = options.inputNames ?? [];
+  const first = record(fn, exampleInputs, names);
+  const dynamic = options.dynamicAxes && Object.keys(options.dynamicAxes).length ? options.dynamicAxes : null;
+  if (!dynamic) return new Graph(first.inputs, first.outputs, first.nodes, first.values, first.constants, first.variables);
+  const wide = widened(exampleInputs, dynamic);
+  let second: Recording;
+  try {
+    second = record(fn, wide, names);
+  } finally {
+    wide.forEach((t, i) => t !== exampleInputs[i] && t.dispose());
+  }
+  try {
+    return symbolize(first, second, exampleInputs, dynamic);
+  } finally {
+    for (const c of second.constants.values()) c.dispose();
+  }
+}
+
+/**
+ * Compares two traces that differ by one along each dynamic axis: a dimension or attribute entry
+ * that moved by k follows its axis with scale k. One dynamic dimension name may change per graph
+ * (several axes may share it); anything else that differs is an error.
+ */
+function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynamic: NonNullable<TraceOptions['dynamicAxes']>): Graph {
+  const dims = new Map<string, number>();
+  for (const [i, axes] of Object.entries(dynamic)) {
+    for (const [axis, name] of Object.entries(axes)) {
+      const size = inputs[Number(i)]?.shape[Number(axis)];
+      if (size === undefined) fail('trace', `dynamicAxes names axis ${axis} of input ${i}, which ${inputs[Number(i)] ? `has shape ${fmtShape(inputs[Number(i)].shape)}` : 'does not exist'}`);
+      if (dims.has(name) && dims.get(name) !== size) fail('trace', `dynamic dimension '${name}' has sizes ${dims.get(name)} and ${size} in the example inputs`);
+      dims.set(name, size);
+    }
+  }
+  if (dims.size !== 1) fail('trace', `dynamicAxes may name one symbolic dimension, got ${[...dims.keys()].join(', ')}`);
+  const [[dim, example]] = [...dims];
+  const differ = (what: string): never => fail('trace', `the two traces taken for dynamicAxes differ in ${what}: the function's structure depends on the '${dim}' size`);
+  if (a.nodes.length !== b.nodes.length) differ(`their number of kernel calls (${a.nodes.length} vs ${b.nodes.length})`);
+  const symShape = (va: ValueInfo, vb: ValueInfo | undefined): readonly Dim[] => {
+    if (!vb || vb.shape.length !== va.shape.length) return differ(`the rank of value ${va.id}`);
+    return va.shape.map((d, k) => {
+      const delta = (vb.shape[k] as number) - (d as number);
+      if (delta === 0) return d;
+      return delta === 1 && d === example ? dim : `${dim}*${delta}${(d as number) - delta * example ? `+${(d as number) - delta * example}` : ''}`;
+    });
+  };
+  const values = new Map<number, ValueInfo>();
+  for (const [id, va] of a.values) values.set(id, { ...va, shape: symShape(va, b.values.get(id)) });
+  const symbolicAttrs: SymbolicAttr[] = [];
+  a.nodes.forEach((na, i) => {
+    const nb = b.nodes[i];
+    if (na.op !== nb.op) differ(`node ${i} (${na.op} vs ${nb.op})`);
+    for (const [key, va] of Object.entries(na.attrs)) {
+      const vb = nb.attrs[key];
+      const entries: [number | null, unknown, unknown][] = Array.isArray(va) && Array.isArray(vb) && va.length === vb.length ? va.map((x, k) => [k, x, vb[k]]) : [[null, va, vb]];
+      for (const [index, x, y] of entries) {
+        if (JSON.stringify(x) === JSON.stringify(y)) continue;
+        if (typeof x !== 'number' || typeof y !== 'number') differ(`attribute ${key} of node ${i} (${na.op})`);
+        symbolicAttrs.push({ node: i, key, index, dim, example, base: x as number, scale: (y as number) - (x as number) });
+      }
+    }
+  });
+  const pick = (list: ValueInfo[]) => list.map((v) => values.get(v.id)!);
+  return new Graph(pick(a.inputs), pick(a.outputs), a.nodes, values, a.constants, a.variables, symbolicAttrs);
+}

@@ -1,0 +1,85 @@
+import { variableGrads } from '../../autodiff/gradients';
+import { dispose } from '../../memory';
+import * as ops from '../../ops';
+import { runGraph } from '../../graph/run';
+import { trace } from '../../graph/trace';
+import type { Tensor } from '../../tensor';
+import { variable, type Variable } from '../../variable';
+import { check, expectValuesClose } from '../assertions';
+import type { ConformanceCase } from './index';
+
+const g = 'graph';
+
+function mlpParams(): Variable[] {
+  return [
+    variable(ops.randomNormal([3, 5], { seed: 1 }), true, 'w1'), variable(ops.randomNormal([5], { seed: 2 }), true, 'b1'),
+    variable(ops.randomNormal([5, 2], { seed: 3 }), true, 'w2'), variable(ops.randomNormal([2], { seed: 4 }), true, 'b2'),
+  ];
+}
+const mlp = ([w1, b1, w2, b2]: Variable[]) => (x: Tensor) => x.matmul(w1).add(b1).tanh().matmul(w2).add(b2).softmax();
+
+export const graphCases: ConformanceCase[] = [
+  { group: g, name: 'trace records a forward pass; runGraph on new inputs equals running it eagerly', run: () => {
+    const params = mlpParams();
+    const f = mlp(params);
+    const graph = trace(f, [ops.randomNormal([4, 3], { seed: 5 })], { inputNames: ['x'] });
+    const text = graph.toString();
+    check(/^graph\(%x: float32\[4,3\]\) -> \(%\d+: float32\[4,2\]\)/.test(text), () => `unexpected header:\n${text}`);
+    check(text.includes('unary(') && text.includes('op: "tanh"'), () => `tanh should print as a unary kernel with its op:\n${text}`);
+    check(text.includes('reshape(%x)') && text.includes('reshape(@w1)') && /= matmul\(%\d+, %\d+\) \{transA: false, transB: false\}/.test(text), () => `the first matmul should read views of the input and of variable w1:\n${text}`);
+    check(graph.variables.size === 4, () => `expected 4 variables, got ${graph.variables.size}`);
+    const x = ops.randomNormal([4, 3], { seed: 6 });
+    const [y] = runGraph(graph, [x]);
+    expectValuesClose(y.dataSync(), f(x).dataSync(), { rtol: 1e-6, atol: 1e-7 });
+    graph.dispose();
+    dispose(params);
+  } },
+  { group: g, name: 'a dynamic batch axis: shapes and shape attributes follow it, so one graph runs any batch size', run: () => {
+    const w = variable(ops.randomNormal([4, 2, 3, 3], { seed: 7 }), true, 'k');
+    const f = (x: Tensor) => ops.maxPool2d(ops.conv2d(x, w, { padding: 1 }).relu(), { kernelSize: 2 }).reshape([x.shape[0], -1]).sum(1);
+    const graph = trace(f, [ops.randomNormal([3, 2, 6, 6], { seed: 8 })], { inputNames: ['images'], dynamicAxes: { 0: { 0: 'batch' } } });
+    check(graph.inputs[0].shape.join() === 'batch,2,6,6', () => `input shape ${graph.inputs[0].shape.join()}`);
+    check(graph.outputs[0].shape.join() === 'batch', () => `output shape ${graph.outputs[0].shape.join()}`);
+    for (const n of [1, 5]) {
+      const x = ops.randomNormal([n, 2, 6, 6], { seed: 9 + n });
+      const [y] = runGraph(graph, [x]);
+      check(y.shape.join() === String(n), () => `batch ${n}: output shape ${y.shape.join()}`);
+      expectValuesClose(y.dataSync(), f(x).dataSync(), { rtol: 1e-5, atol: 1e-6 });
+    }
+    let threw = false;
+    try {
+      runGraph(graph, [ops.zeros([2, 3, 6, 6])]);
+    } catch (e) {
+      threw = /runGraph: input 0 \(images\) must be float32\[batch,2,6,6\], got float32\[2,3,6,6\]/.test((e as Error).message);
+    }
+    check(threw, () => 'a wrong input shape must be an error naming the input and both shapes');
+    graph.dispose();
+    w.dispose();
+  } },
+  { group: g, name: 'a traced training step (forward, backward, update) trains the real weights when run, and tracing does not', run: () => {
+    const params = mlpParams();
+    const copies = params.map((p) => variable(p, true, `${p.name}_eager`));
+    const x = ops.randomNormal([6, 3], { seed: 11 });
+    const y = ops.oneHot(ops.tensor([0, 1, 1, 0, 1, 0], [6], 'int32'), 2);
+    const step = (ps: Variable[]) => (input: Tensor) => {
+      const { value, grads } = variableGrads(() => mlp(ps)(input).sub(y).square().mean(), ps);
+      for (const p of ps) p.assign(p.sub(grads[p.name].mul(0.5)));
+      return value;
+    };
+    const before = params[0].dataSync().slice();
+    const graph = trace(step(params), [x]);
+    expectValuesClose(params[0].dataSync(), before, { rtol: 0, atol: 0 }, 'w1 after tracing');
+    check(graph.nodes.filter((n) => n.op === 'assign').length === 4, () => `expected 4 assign nodes:\n${graph.toString()}`);
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [loss] = runGraph(graph, [x]);
+      losses.push(loss.dataSync()[0]);
+      const eager = step(copies)(x);
+      expectValuesClose(loss.dataSync(), eager.dataSync(), { rtol: 1e-5, atol: 1e-6 }, `loss at step ${i}`);
+    }
+    params.forEach((p, i) => expectValuesClose(p.dataSync(), copies[i].dataSync(), { rtol: 1e-5, atol: 1e-6 }, p.name));
+    check(losses[2] < losses[0], () => `the loss should fall: ${losses.join(', ')}`);
+    graph.dispose();
+    dispose([params, copies]);
+  } },
+];
