@@ -1,2 +1,2 @@
-// This package is reserved for a later issue; it exports nothing yet.
-export {};
+export { exportOnnx, graphToOnnx } from './export/export_onnx';
+export type { ExportOptions, ExportableModel } from './export/export_onnx';

@@ -1,0 +1,134 @@
+import * as soma from '@soma/core';
+import type { Graph, Tensor, ValueInfo } from '@soma/core';
+import { encodeModel, type ModelProto, type ValueInfoProto } from '../proto';
+import { onnxType } from '../tensor_proto';
+import { Emitter } from './emitter';
+import { NotExportable, translate } from './kernels';
+
+export interface ExportOptions {
+  /** ONNX opset, 13 to 21 (default 17). */
+  opset?: number;
+  /** Example input shapes: required for functions; for models, the model's own input shapes with this batch. */
+  inputShapes?: readonly (readonly number[])[];
+  /** Let the first dimension of every input vary (default true): it becomes the symbolic 'batch'. */
+  dynamicBatch?: boolean;
+  /** Names of the graph's inputs and outputs (models: their input and output layers' names). */
+  inputNames?: readonly string[];
+  outputNames?: readonly string[];
+}
+
+/** What exportOnnx needs of a @soma/layers model (onnx-io does not depend on layers). */
+export interface ExportableModel {
+  readonly name: string;
+  readonly inputs: readonly { readonly shape: readonly (number | null)[]; readonly dtype: soma.DType; readonly sourceLayer: { readonly name: string } }[];
+  readonly outputs: readonly { readonly sourceLayer: { readonly name: string } }[];
+  call(inputs: Tensor | Tensor[], args: { training?: boolean }): Tensor | Tensor[];
+}
+
+const IR_VERSION: Record<number, number> = { 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
+
+function isModel(x: unknown): x is ExportableModel {
+  return typeof x === 'object' && x !== null && 'call' in x && 'inputs' in x && 'outputs' in x;
+}
+
+function valueInfo(name: string, v: ValueInfo): ValueInfoProto {
+  return {
+    name,
+    type: { tensor_type: { elem_type: onnxType(v.dtype), shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+  };
+}
+
+/**
+ * Writes a Graph as an ONNX model. Variables become initializers named after them, constants
+ * initializers too; every node that has no ONNX form is listed in one error.
+ */
+export async function graphToOnnx(graph: Graph, options: { opset?: number; inputNames?: readonly string[]; outputNames?: readonly string[]; name?: string } = {}): Promise<Uint8Array> {
+  const opset = options.opset ?? 17;
+  if (!IR_VERSION[opset]) throw new Error(`exportOnnx: opset must be 13 to 21, got ${opset}`);
+  const em = new Emitter(opset);
+  const names = new Map<number, string>();
+  graph.inputs.forEach((v, i) => names.set(v.id, options.inputNames?.[i] ?? v.name ?? `input_${i}`));
+  for (const [id, v] of graph.variables) names.set(id, v.name);
+  for (const [id] of graph.constants) names.set(id, `const_${id}`);
+  const outNames = new Map<number, string>();
+  graph.outputs.forEach((v, i) => {
+    // An output that is an input, constant or variable is passed through an Identity node.
+    if (!outNames.has(v.id)) outNames.set(v.id, options.outputNames?.[i] ?? `output_${i}`);
+  });
+  const nameOf = (id: number): string => names.get(id) ?? outNames.get(id) ?? `v${id}`;
+  const problems: string[] = [];
+  graph.nodes.forEach((node, index) => {
+    const symbolic = new Map<string, Set<number | null>>();
+    for (const s of graph.symbolicAttrs) if (s.node === index) (symbolic.get(s.key) ?? symbolic.set(s.key, new Set()).get(s.key)!).add(s.index);
+    const out = node.outputs.length ? nameOf(node.outputs[0]) : '';
+    try {
+      translate({
+        em, node, attrs: node.attrs as Record<string, unknown>, symbolic, out,
+        ins: node.inputs.map((id) => (id === null ? '' : nameOf(id))),
+        inInfo: node.inputs.filter((id): id is number => id !== null).map((id) => graph.values.get(id)!),
+        outInfo: node.outputs.length ? graph.values.get(node.outputs[0])! : graph.values.get(node.inputs[0]!)!,
+      });
+    } catch (e) {
+      if (!(e instanceof NotExportable)) throw e;
+      problems.push(`node ${index} (${node.op}): ${e.message}`);
+    }
+  });
+  if (problems.length) throw new Error(`exportOnnx: ${problems.length} node(s) cannot be written as ONNX:\n  ${problems.join('\n  ')}`);
+  graph.outputs.forEach((v) => {
+    const produced = graph.nodes.some((n) => n.outputs.includes(v.id));
+    if (!produced) em.node('Identity', [names.get(v.id)!], [outNames.get(v.id)!]);
+  });
+  for (const [id, v] of graph.variables) em.initializer(nameOf(id), v.shape, v.dtype, await v.data());
+  for (const [id, t] of graph.constants) em.initializer(nameOf(id), t.shape, t.dtype, await t.data());
+  const model: ModelProto = {
+    ir_version: IR_VERSION[opset],
+    opset_import: [{ domain: '', version: opset }],
+    producer_name: 'soma',
+    producer_version: '0.1',
+    graph: {
+      name: options.name ?? 'soma_graph',
+      node: em.nodes,
+      initializer: em.initializers,
+      input: graph.inputs.map((v) => valueInfo(nameOf(v.id), v)),
+      output: graph.outputs.map((v) => valueInfo(outNames.get(v.id)!, v)),
+    },
+  };
+  return encodeModel(model);
+}
+
+/**
+ * Exports a @soma/layers model (inference form: dropout off, batch norm with its moving
+ * statistics) or a function of tensors to ONNX bytes that onnxruntime runs. The model is traced
+ * once on example inputs; with dynamicBatch (default) the first axis of each input is symbolic.
+ */
+export async function exportOnnx(source: ExportableModel | ((...xs: Tensor[]) => Tensor | Tensor[]), options: ExportOptions = {}): Promise<Uint8Array> {
+  const model = isModel(source) ? source : null;
+  let shapes = options.inputShapes;
+  if (!shapes) {
+    if (!model) throw new Error('exportOnnx: a function needs inputShapes (one example shape per input)');
+    shapes = model.inputs.map((i) => i.shape.map((d, k) => (d === null ? (k === 0 ? 2 : NaN) : d)));
+    const bad = shapes.findIndex((s) => s.some((d) => Number.isNaN(d)));
+    if (bad >= 0) throw new Error(`exportOnnx: input ${bad} of '${model.name}' has unknown dimensions besides the batch; pass inputShapes`);
+  }
+  if (!model && typeof source !== 'function') throw new Error('exportOnnx: expected a @soma/layers model or a function of tensors');
+  const dtypes = model ? model.inputs.map((i) => i.dtype) : shapes.map(() => 'float32' as const);
+  const examples = shapes.map((s, i) => soma.zeros(s, dtypes[i]).add(dtypes[i] === 'float32' ? 0.5 : 1).cast(dtypes[i]));
+  const fn = model ? (...xs: Tensor[]) => model.call(xs.length === 1 ? xs[0] : xs, { training: false }) : (source as (...xs: Tensor[]) => Tensor | Tensor[]);
+  const dynamic = options.dynamicBatch ?? true;
+  let graph: Graph;
+  try {
+    graph = soma.trace(fn, examples, { dynamicAxes: dynamic ? Object.fromEntries(examples.map((_, i) => [i, { 0: 'batch' }])) : undefined });
+  } finally {
+    soma.dispose(examples);
+  }
+  try {
+    return await graphToOnnx(graph, {
+      opset: options.opset,
+      inputNames: options.inputNames ?? model?.inputs.map((i) => i.sourceLayer.name),
+      outputNames: options.outputNames ?? model?.outputs.map((o) => o.sourceLayer.name),
+      name: model?.name,
+    });
+  } finally {
+    graph.dispose();
+  }
+}

@@ -1,0 +1,209 @@
+import type { BinaryOp, Conv2dAttrs, DType, GraphNode, KernelAttrs, KernelName, Pool2dAttrs, ReduceOp, UnaryOp, ValueInfo } from '@soma/core';
+import { onnxType } from '../tensor_proto';
+import type { Attr, Emitter } from './emitter';
+
+/** What a kernel's translation sees: the node, its input and output names, their value infos. */
+export interface NodeContext {
+  readonly em: Emitter;
+  readonly node: GraphNode;
+  readonly attrs: Record<string, unknown>;
+  readonly ins: readonly string[];
+  readonly out: string;
+  readonly inInfo: readonly ValueInfo[];
+  readonly outInfo: ValueInfo;
+  /** Indices of attribute entries that follow the symbolic batch: key → entry indices. */
+  readonly symbolic: ReadonlyMap<string, ReadonlySet<number | null>>;
+}
+
+type Translate = (c: NodeContext) => void;
+
+/** Why a node cannot be written; collected for every node before failing. */
+export class NotExportable extends Error {}
+
+const UNARY: Partial<Record<UnaryOp, string>> = {
+  neg: 'Neg', abs: 'Abs', sign: 'Sign', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', reciprocal: 'Reciprocal', sin: 'Sin', cos: 'Cos',
+  tan: 'Tan', asin: 'Asin', acos: 'Acos', atan: 'Atan', sinh: 'Sinh', cosh: 'Cosh', tanh: 'Tanh', erf: 'Erf', floor: 'Floor',
+  ceil: 'Ceil', round: 'Round', sigmoid: 'Sigmoid', relu: 'Relu', elu: 'Elu', selu: 'Selu', softplus: 'Softplus', logicalNot: 'Not',
+};
+
+const BINARY: Partial<Record<BinaryOp, string>> = {
+  add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min', equal: 'Equal', less: 'Less',
+  lessEqual: 'LessOrEqual', greater: 'Greater', greaterEqual: 'GreaterOrEqual', logicalAnd: 'And', logicalOr: 'Or',
+};
+
+const REDUCE: Record<Exclude<ReduceOp, 'any' | 'all'>, string> = { sum: 'ReduceSum', mean: 'ReduceMean', prod: 'ReduceProd', max: 'ReduceMax', min: 'ReduceMin' };
+
+function unary(c: NodeContext): void {
+  const { em, ins, out } = c;
+  const op = (c.attrs as KernelAttrs<'unary'>).op;
+  const x = ins[0];
+  const simple = UNARY[op];
+  if (simple) return void em.node(simple, [x], [out]);
+  const one = () => em.scalar(1);
+  switch (op) {
+    case 'expm1': return void em.node('Sub', [em.apply('Exp', [x]), one()], [out]);
+    case 'log1p': return void em.node('Log', [em.apply('Add', [x, one()])], [out]);
+    case 'rsqrt': return void em.node('Reciprocal', [em.apply('Sqrt', [x])], [out]);
+    case 'square': return void em.node('Mul', [x, x], [out]);
+    case 'relu6': return void em.node('Clip', [x, em.scalar(0), em.scalar(6)], [out]);
+    case 'step': return void em.node('Cast', [em.apply('Greater', [x, em.scalar(0)])], [out], { to: { i: onnxType('float32') } });
+    case 'gelu': {
+      // 0.5·x·(1 + erf(x/√2)): exact GELU, valid at every opset (Gelu itself arrived in opset 20).
+      const e = em.apply('Erf', [em.apply('Mul', [x, em.scalar(Math.SQRT1_2)])]);
+      return void em.node('Mul', [em.apply('Mul', [x, em.scalar(0.5)]), em.apply('Add', [e, one()])], [out]);
+    }
+    default: throw new NotExportable(`unary op '${op}' has no ONNX form`);
+  }
+}
+
+function binary(c: NodeContext): void {
+  const { em, ins, out } = c;
+  const op = (c.attrs as KernelAttrs<'binary'>).op;
+  const [a, b] = ins;
+  const simple = BINARY[op];
+  if (simple) return void em.node(simple, [a, b], [out]);
+  switch (op) {
+    case 'notEqual': return void em.node('Not', [em.apply('Equal', [a, b])], [out]);
+    case 'floorDiv': return void em.node('Floor', [em.apply('Div', [a, b])], [out]);
+    case 'mod': {
+      // Python's sign-of-divisor modulo: a − floor(a/b)·b (ONNX Mod with fmod=1 is C's fmod).
+      const q = em.apply('Floor', [em.apply('Div', [a, b])]);
+      return void em.node('Sub', [a, em.apply('Mul', [q, b])], [out]);
+    }
+    default: throw new NotExportable(`binary op '${op}' has no ONNX form`);
+  }
+}
+
+/** Axes as an input from the opset where the op takes them so (ReduceSum 13, the others 18), else as an attribute. */
+function reduceNode(em: Emitter, op: string, x: string, axes: readonly number[], out: string): void {
+  const asInput = op === 'ReduceSum' ? em.opset >= 13 : em.opset >= 18;
+  if (asInput) em.node(op, [x, em.int64s(axes, 'axes')], [out], { keepdims: { i: 0 } });
+  else em.node(op, [x], [out], { axes: { ints: axes }, keepdims: { i: 0 } });
+}
+
+function reduce(c: NodeContext): void {
+  const { em, ins, out } = c;
+  const { op, axes } = c.attrs as KernelAttrs<'reduce'>;
+  if (op === 'any' || op === 'all') {
+    const asInt = em.apply('Cast', [ins[0]], { to: { i: onnxType('int32') } });
+    const r = em.tmp('reduced');
+    reduceNode(em, op === 'any' ? 'ReduceMax' : 'ReduceMin', asInt, axes, r);
+    return void em.node('Cast', [r], [out], { to: { i: onnxType('bool') } });
+  }
+  reduceNode(em, REDUCE[op], ins[0], axes, out);
+}
+
+function argReduce(c: NodeContext): void {
+  const { op, axis } = c.attrs as KernelAttrs<'argReduce'>;
+  const idx = c.em.apply(op === 'argMax' ? 'ArgMax' : 'ArgMin', [c.ins[0]], { axis: { i: axis }, keepdims: { i: 0 } });
+  // ONNX gives int64; Soma's indices are int32.
+  c.em.node('Cast', [idx], [c.out], { to: { i: onnxType('int32') } });
+}
+
+function matmul(c: NodeContext): void {
+  const { transA, transB } = c.attrs as KernelAttrs<'matmul'>;
+  const t = (x: string) => c.em.apply('Transpose', [x], { perm: { ints: [0, 2, 1] } });
+  c.em.node('MatMul', [transA ? t(c.ins[0]) : c.ins[0], transB ? t(c.ins[1]) : c.ins[1]], [c.out]);
+}
+
+const convAttrs = (a: Conv2dAttrs, kernel: readonly number[]) => ({
+  kernel_shape: { ints: kernel }, strides: { ints: a.strides }, pads: { ints: a.pads }, dilations: { ints: a.dilations }, group: { i: a.group },
+});
+
+function conv2d(c: NodeContext): void {
+  const a = c.attrs as unknown as Conv2dAttrs;
+  const w = c.inInfo[1].shape as number[];
+  c.em.node('Conv', c.ins.filter((n) => n), [c.out], convAttrs(a, w.slice(2)));
+}
+
+/** conv2dBackpropInput is ONNX ConvTranspose (it is how conv2dTranspose runs): output_padding fixes the exact size. */
+function convTranspose(c: NodeContext): void {
+  const a = c.attrs as unknown as KernelAttrs<'conv2dBackpropInput'>;
+  const dy = c.inInfo[0].shape as number[];
+  const w = c.inInfo[1].shape as number[];
+  const outputPadding = [0, 1].map((i) => a.inputShape[2 + i] - ((dy[2 + i] - 1) * a.strides[i] + (w[2 + i] - 1) * a.dilations[i] + 1 - a.pads[i] - a.pads[i + 2]));
+  if (outputPadding.some((p) => p < 0)) throw new NotExportable('conv2dBackpropInput with an input shape smaller than ConvTranspose produces');
+  c.em.node('ConvTranspose', c.ins, [c.out], { ...convAttrs(a, w.slice(2)), output_padding: { ints: outputPadding } });
+}
+
+function pool(c: NodeContext, kind: 'MaxPool' | 'AveragePool'): void {
+  const a = c.attrs as unknown as Pool2dAttrs;
+  const attrs: Record<string, Attr> = {
+    kernel_shape: { ints: a.kernel_shape }, strides: { ints: a.strides }, pads: { ints: a.pads }, ceil_mode: { i: a.ceil_mode ? 1 : 0 },
+  };
+  if (kind === 'MaxPool') attrs.dilations = { ints: a.dilations };
+  else {
+    if (a.dilations.some((d) => d !== 1)) throw new NotExportable('average pooling with dilations (ONNX AveragePool has them from opset 19 only)');
+    attrs.count_include_pad = { i: a.count_include_pad ? 1 : 0 };
+  }
+  c.em.node(kind, c.ins, [c.out], attrs);
+}
+
+function stridedSlice(c: NodeContext): void {
+  const { begin, steps, outShape } = c.attrs as KernelAttrs<'stridedSlice'>;
+  const sym = c.symbolic.get('outShape');
+  const inShape = c.inInfo[0].shape;
+  const ends = begin.map((b, k) => {
+    if (sym?.has(k)) {
+      // A symbolic (batch) extent: only a whole-axis slice can be written without knowing the size.
+      if (b !== 0 || steps[k] !== 1 || inShape[k] !== c.outInfo.shape[k]) throw new NotExportable('a slice along the dynamic batch axis that does not take it whole');
+      return 2 ** 31 - 1;
+    }
+    const e = b + steps[k] * outShape[k];
+    return e < 0 ? -(2 ** 31) : e;
+  });
+  const axes = begin.map((_, k) => k);
+  c.em.node('Slice', [c.ins[0], c.em.int64s(begin, 'starts'), c.em.int64s(ends, 'ends'), c.em.int64s(axes, 'axes'), c.em.int64s(steps, 'steps')], [c.out]);
+}
+
+function reshape(c: NodeContext): void {
+  const shape = [...(c.attrs.shape as number[])];
+  const sym = c.symbolic.get('shape');
+  if (sym?.size) {
+    if (sym.size > 1) throw new NotExportable('a reshape whose target has several dimensions that follow the batch');
+    shape[[...sym][0] as number] = -1;
+  }
+  c.em.node('Reshape', [c.ins[0], c.em.int64s(shape, 'shape')], [c.out]);
+}
+
+function noSymbolic(c: NodeContext, what: string): void {
+  if (c.symbolic.size) throw new NotExportable(`${what} whose attributes follow the dynamic batch`);
+}
+
+const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
+  unary, binary, reduce, argReduce, matmul, conv2d, reshape, stridedSlice,
+  conv2dBackpropInput: convTranspose,
+  maxPool2d: (c) => pool(c, 'MaxPool'),
+  avgPool2d: (c) => pool(c, 'AveragePool'),
+  where: (c) => c.em.node('Where', c.ins, [c.out]),
+  clip: (c) => {
+    const { min, max } = c.attrs as KernelAttrs<'clip'>;
+    const bound = (v: number) => (Number.isFinite(v) ? c.em.scalar(v) : '');
+    c.em.node('Clip', [c.ins[0], bound(min), bound(max)], [c.out]);
+  },
+  cast: (c) => c.em.node('Cast', c.ins, [c.out], { to: { i: onnxType((c.attrs as KernelAttrs<'cast'>).to as DType) } }),
+  leakyRelu: (c) => c.em.node('LeakyRelu', c.ins, [c.out], { alpha: { f: (c.attrs as KernelAttrs<'leakyRelu'>).alpha } }),
+  transpose: (c) => c.em.node('Transpose', c.ins, [c.out], { perm: { ints: (c.attrs as KernelAttrs<'transpose'>).perm } }),
+  pad: (c) => {
+    noSymbolic(c, 'a pad');
+    const { pads, value } = c.attrs as KernelAttrs<'pad'>;
+    c.em.node('Pad', [c.ins[0], c.em.int64s(pads, 'pads'), c.em.scalar(value, c.inInfo[0].dtype)], [c.out], { mode: { s: 'constant' } });
+  },
+  concat: (c) => c.em.node('Concat', c.ins, [c.out], { axis: { i: (c.attrs as KernelAttrs<'concat'>).axis } }),
+  gather: (c) => c.em.node('Gather', c.ins, [c.out], { axis: { i: (c.attrs as KernelAttrs<'gather'>).axis } }),
+  tile: (c) => {
+    noSymbolic(c, 'a tile');
+    c.em.node('Tile', [c.ins[0], c.em.int64s((c.attrs as KernelAttrs<'tile'>).repeats, 'repeats')], [c.out]);
+  },
+};
+
+/** Writes one graph node as ONNX nodes; throws NotExportable with the reason when it has no ONNX form. */
+export function translate(c: NodeContext): void {
+  const t = TRANSLATIONS[c.node.op as KernelName | 'reshape'];
+  if (!t) {
+    throw new NotExportable(c.node.op === 'assign'
+      ? 'a variable assignment (export a forward function, not a training step)'
+      : `kernel '${c.node.op}' (a gradient kernel) has no ONNX form in a forward graph`);
+  }
+  t(c);
+}

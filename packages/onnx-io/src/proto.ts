@@ -1,0 +1,104 @@
+import protobuf from 'protobufjs';
+import { ONNX_SCHEMA } from './generated/onnx_schema';
+
+/**
+ * The ONNX messages Soma reads and writes, as plain objects (protobufjs reflection over the
+ * official onnx.proto). Integer fields that are int64 in the schema may arrive as numbers or as
+ * Long objects; `toNumber` reads either.
+ */
+export type Int64 = number | { toNumber(): number; toString(): string };
+
+export interface TensorProto {
+  dims?: Int64[];
+  data_type?: number;
+  float_data?: number[];
+  int32_data?: number[];
+  int64_data?: Int64[];
+  double_data?: number[];
+  uint64_data?: Int64[];
+  raw_data?: Uint8Array;
+  name?: string;
+  data_location?: number;
+  external_data?: { key?: string; value?: string }[];
+}
+
+export interface AttributeProto {
+  name?: string;
+  type?: number;
+  f?: number;
+  i?: Int64;
+  s?: Uint8Array;
+  t?: TensorProto;
+  g?: GraphProto;
+  floats?: number[];
+  ints?: Int64[];
+  strings?: Uint8Array[];
+}
+
+export interface NodeProto {
+  input?: string[];
+  output?: string[];
+  name?: string;
+  op_type?: string;
+  domain?: string;
+  attribute?: AttributeProto[];
+}
+
+export interface DimensionProto {
+  dim_value?: Int64;
+  dim_param?: string;
+}
+
+export interface ValueInfoProto {
+  name?: string;
+  type?: { tensor_type?: { elem_type?: number; shape?: { dim?: DimensionProto[] } } };
+}
+
+export interface GraphProto {
+  node?: NodeProto[];
+  name?: string;
+  initializer?: TensorProto[];
+  input?: ValueInfoProto[];
+  output?: ValueInfoProto[];
+  value_info?: ValueInfoProto[];
+}
+
+export interface ModelProto {
+  ir_version?: Int64;
+  opset_import?: { domain?: string; version?: Int64 }[];
+  producer_name?: string;
+  producer_version?: string;
+  graph?: GraphProto;
+}
+
+/** ONNX TensorProto.DataType values Soma handles. */
+export const DataType = {
+  FLOAT: 1, UINT8: 2, INT8: 3, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13,
+} as const;
+
+/** AttributeProto.AttributeType values. */
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+
+let modelType: protobuf.Type | null = null;
+function model(): protobuf.Type {
+  return (modelType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as protobuf.INamespace).lookupType('onnx.ModelProto'));
+}
+
+export function toNumber(v: Int64 | undefined | null): number {
+  if (v === undefined || v === null) return 0;
+  return typeof v === 'number' ? v : v.toNumber();
+}
+
+/** Parses a serialized ModelProto; errors name `file`. */
+export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
+  try {
+    return model().decode(bytes) as unknown as ModelProto;
+  } catch (e) {
+    throw new Error(`importOnnx: ${file} is not an ONNX model (${(e as Error).message})`);
+  }
+}
+
+export function encodeModel(m: ModelProto): Uint8Array {
+  const t = model();
+  return t.encode(t.fromObject(m as Record<string, unknown>)).finish();
+}
