@@ -145,17 +145,20 @@ export function trace(fn: Fn, exampleInputs: readonly Tensor[], options: TraceOp
   const first = record(fn, exampleInputs, names);
   const dynamic = options.dynamicAxes && Object.keys(options.dynamicAxes).length ? options.dynamicAxes : null;
   if (!dynamic) return new Graph(first.inputs, first.outputs, first.nodes, first.values, first.constants, first.variables);
-  const wide = widened(exampleInputs, dynamic);
-  let second: Recording;
+  let second: Recording | null = null;
   try {
-    second = record(fn, wide, names);
-  } finally {
-    wide.forEach((t, i) => t !== exampleInputs[i] && t.dispose());
-  }
-  try {
+    const wide = widened(exampleInputs, dynamic);
+    try {
+      second = record(fn, wide, names);
+    } finally {
+      wide.forEach((t, i) => t !== exampleInputs[i] && t.dispose());
+    }
     return symbolize(first, second, exampleInputs, dynamic);
+  } catch (err) {
+    for (const c of first.constants.values()) c.dispose();
+    throw err;
   } finally {
-    for (const c of second.constants.values()) c.dispose();
+    for (const c of second?.constants.values() ?? []) c.dispose();
   }
 }
 
@@ -186,6 +189,12 @@ function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynami
       return delta === 1 && d === example ? dim : `${dim}*${delta}${(d as number) - delta * example ? `+${(d as number) - delta * example}` : ''}`;
     });
   };
+  for (const [id, t] of a.constants) {
+    const other = b.values.get(id);
+    if (other && other.shape.join() !== t.shape.join()) {
+      fail('trace', `a tensor made inside the function has shape ${fmtShape(t.shape)} in one trace and ${fmtShape(other.shape as number[])} in the other: it follows '${dim}' but is a constant; compute it from an input (x.mul(0), not zeros(x.shape)) so the graph can take any '${dim}'`);
+    }
+  }
   const values = new Map<number, ValueInfo>();
   for (const [id, va] of a.values) values.set(id, { ...va, shape: symShape(va, b.values.get(id)) });
   const symbolicAttrs: SymbolicAttr[] = [];

@@ -88,7 +88,10 @@ abstract class RNN extends Layer {
     const [b, t] = x.shape;
     const u = this.args.units;
     return soma.tidy(() => {
-      let states = args.initialState ?? Array.from({ length: this.stateCount }, () => soma.zeros([b, u]));
+      // Zero states computed from the input rather than created from its shape, so a traced (and
+      // exported) graph keeps the batch size free, as Keras's get_initial_state does.
+      const zero = () => x.slice([0, 0, 0], [b, 1, 1]).reshape([b, 1]).mul(0).tile([1, u]);
+      let states = args.initialState ?? Array.from({ length: this.stateCount }, zero);
       if (states.length !== this.stateCount || states.some((s) => s.shape.join() !== `${b},${u}`)) {
         throw new Error(`${this.name}: initialState must be ${this.stateCount} tensor(s) of shape [${b}, ${u}]`);
       }

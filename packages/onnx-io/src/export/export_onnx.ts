@@ -112,7 +112,8 @@ export async function exportOnnx(source: ExportableModel | ((...xs: Tensor[]) =>
   }
   if (!model && typeof source !== 'function') throw new Error('exportOnnx: expected a @soma/layers model or a function of tensors');
   const dtypes = model ? model.inputs.map((i) => i.dtype) : shapes.map(() => 'float32' as const);
-  const examples = shapes.map((s, i) => soma.zeros(s, dtypes[i]).add(dtypes[i] === 'float32' ? 0.5 : 1).cast(dtypes[i]));
+  // Zeros: valid everywhere (class ids, embeddings); only shapes and kernel calls are recorded.
+  const examples = shapes.map((s, i) => soma.zeros(s, dtypes[i]));
   const fn = model ? (...xs: Tensor[]) => model.call(xs.length === 1 ? xs[0] : xs, { training: false }) : (source as (...xs: Tensor[]) => Tensor | Tensor[]);
   const dynamic = options.dynamicBatch ?? true;
   let graph: Graph;

@@ -82,4 +82,13 @@ export const graphCases: ConformanceCase[] = [
     graph.dispose();
     dispose([params, copies]);
   } },
+  { group: g, name: 'a constant built from the batch size is refused under dynamicAxes, naming the fix', run: () => {
+    let message = '';
+    try {
+      trace((x: Tensor) => x.add(ops.zeros([x.shape[0], 2])), [ops.ones([3, 2])], { dynamicAxes: { 0: { 0: 'batch' } } });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    check(/trace: a tensor made inside the function has shape \[3,2\] in one trace and \[4,2\] in the other: it follows 'batch' but is a constant/.test(message), () => `got: ${message}`);
+  } },
 ];

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { input, layers, model, sequential, type LayersModel, type SymbolicTensor } from '@soma/layers';
+import { exportOnnx } from '@soma/onnx-io';
+import ort from 'onnxruntime-node';
+
+/**
+ * Every exportable layer, exported and run in onnxruntime-node on a batch size other than the one
+ * traced (the batch is symbolic): outputs must match Soma's predict to 1e-4.
+ */
+
+const one = (t: SymbolicTensor | SymbolicTensor[]): SymbolicTensor => t as SymbolicTensor;
+
+async function expectOrtMatches(net: LayersModel, inputs: soma.Tensor[], opset?: number): Promise<void> {
+  const bytes = await exportOnnx(net, { opset });
+  const session = await ort.InferenceSession.create(bytes);
+  const feeds: Record<string, ort.Tensor> = {};
+  inputs.forEach((x, i) => {
+    // The model's inputs are float32 (ids too, as Keras's); Soma's predict takes either.
+    feeds[session.inputNames[i]] = new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape);
+  });
+  const result = await session.run(feeds);
+  const ours = net.predict(inputs.length === 1 ? inputs[0] : inputs);
+  const list = Array.isArray(ours) ? ours : [ours];
+  expect(session.outputNames).toHaveLength(list.length);
+  list.forEach((t, i) => {
+    const theirs = result[session.outputNames[i]];
+    expect(theirs.dims).toEqual(t.shape);
+    const a = t.dataSync();
+    const b = theirs.data as Float32Array;
+    let worst = 0;
+    for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]) / Math.max(1, Math.abs(a[k])));
+    expect(worst, `output ${i} (${session.outputNames[i]})`).toBeLessThan(1e-4);
+  });
+  soma.dispose(list);
+  await session.release();
+}
+
+const image = (n: number, c = 2, h = 8, w = 8) => soma.randomNormal([n, c, h, w], { seed: 3 });
+
+const cases: [string, () => LayersModel, () => soma.Tensor[]][] = [
+  ['dense with every activation', () => sequential([
+    layers.dense({ units: 6, inputShape: [4], activation: 'relu' }), layers.dense({ units: 6, activation: 'elu' }), layers.dense({ units: 6, activation: 'selu' }),
+    layers.dense({ units: 6, activation: 'gelu' }), layers.dense({ units: 6, activation: 'softplus' }), layers.dense({ units: 6, activation: 'softsign' }),
+    layers.dense({ units: 6, activation: 'swish' }), layers.dense({ units: 6, activation: 'hardSigmoid' }), layers.dense({ units: 6, activation: 'relu6' }),
+    layers.dense({ units: 6, activation: 'tanh' }), layers.dense({ units: 6, activation: 'sigmoid' }), layers.dense({ units: 5, activation: 'logSoftmax' }),
+    layers.leakyRelu({ alpha: 0.1 }), layers.prelu(), layers.activation({ activation: 'softmax' }),
+  ]), () => [soma.randomNormal([3, 4], { seed: 1 })]],
+  ['a CNN: conv (strides, dilation, groups), batch norm, pooling, dropout, flatten', () => sequential([
+    layers.conv2d({ inputShape: [2, 8, 8], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, groups: 2, padding: 'valid' }),
+    layers.batchNormalization(),
+    layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 2, padding: 'same', useBias: false }),
+    layers.maxPool2d({ poolSize: 2, padding: 'same' }),
+    layers.dropout({ rate: 0.5 }), layers.flatten(), layers.dense({ units: 3, activation: 'softmax' }),
+  ]), () => [image(3)]],
+  ['average pooling, global pooling, zero padding, up-sampling, depthwise and transposed convolution', () => {
+    const x = input({ shape: [2, 8, 8] });
+    const a = one(layers.avgPool2d({ poolSize: 2 }).apply(one(layers.zeroPadding2d({ padding: 1 }).apply(x))));
+    const b = one(layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }).apply(a));
+    const c = one(layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }).apply(one(layers.upSampling2d({ size: 2 }).apply(one(layers.maxPool2d({ poolSize: 2 }).apply(x))))));
+    const g1 = one(layers.globalAvgPool2d().apply(b));
+    const g2 = one(layers.globalMaxPool2d().apply(c));
+    return model({ inputs: x, outputs: [g1, g2] });
+  }, () => [image(3)]],
+  ['recurrent layers: embedding, LSTM, GRU, simple RNN, bidirectional', () => sequential([
+    layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [5] }),
+    layers.bidirectional({ layer: layers.lstm({ units: 3, returnSequences: true }) }),
+    layers.gru({ units: 3, returnSequences: true }),
+    layers.simpleRnn({ units: 2 }),
+    layers.dense({ units: 1 }),
+  ]), () => [soma.tensor(Array.from({ length: 15 }, (_, i) => (i * 7) % 10), [3, 5], 'int32')]],
+  ['a functional model with two inputs, two outputs, merges, layer norm, reshape and permute', () => {
+    const a = input({ shape: [6], name: 'left' });
+    const b = input({ shape: [6], name: 'right' });
+    const sum = one(layers.add().apply([a, b]));
+    const prod = one(layers.multiply().apply([a, b]));
+    const cat = one(layers.concatenate().apply([sum, prod, one(layers.subtract().apply([a, b])), one(layers.maximum().apply([a, b]))]));
+    const normed = one(layers.layerNormalization().apply(cat));
+    const r = one(layers.permute({ dims: [2, 1] }).apply(one(layers.reshape({ targetShape: [4, 6] }).apply(normed))));
+    const out1 = one(layers.dense({ units: 2, name: 'head_a' }).apply(one(layers.flatten().apply(r))));
+    const out2 = one(layers.dense({ units: 3, activation: 'softmax', name: 'head_b' }).apply(one(layers.average().apply([a, b]))));
+    return model({ inputs: [a, b], outputs: [out1, out2] });
+  }, () => [soma.randomNormal([3, 6], { seed: 4 }), soma.randomNormal([3, 6], { seed: 5 })]],
+  ['conv1d and 1-D pooling', () => sequential([
+    layers.conv1d({ inputShape: [3, 12], filters: 4, kernelSize: 3, activation: 'tanh' }),
+    layers.maxPool1d({ poolSize: 2 }), layers.avgPool1d({ poolSize: 2 }), layers.flatten(), layers.dense({ units: 2 }),
+  ]), () => [soma.randomNormal([3, 3, 12], { seed: 6 })]],
+];
+
+describe('exportOnnx: Soma models run in onnxruntime-node with the same outputs', () => {
+  it.each(cases)('%s', async (_, make, inputs) => {
+    const net = make();
+    const xs = inputs();
+    await expectOrtMatches(net, xs);
+    soma.dispose(xs);
+    net.dispose();
+  });
+
+  it.each([13, 18, 21])('opset %i', async (opset) => {
+    const net = cases[1][1]();
+    const xs = cases[1][2]();
+    await expectOrtMatches(net, xs, opset);
+    soma.dispose(xs);
+    net.dispose();
+  });
+
+  it('names inputs, outputs and initializers after the layers and weights', async () => {
+    const net = sequential([layers.dense({ units: 2, inputShape: [3], name: 'fc' })]);
+    const session = await ort.InferenceSession.create(await exportOnnx(net));
+    expect(session.inputNames).toEqual([net.inputs[0].sourceLayer.name]);
+    expect(session.outputNames).toEqual(['fc']);
+    net.dispose();
+  });
+
+  it('a training step or a gradient kernel is refused with every reason listed at once', async () => {
+    const w = soma.variable(soma.ones([2, 2]), true, 'w');
+    const step = (x: soma.Tensor) => {
+      const g = soma.grad((v: soma.Tensor) => soma.maxPool2d(v.reshape([1, 1, 2, 2]), { kernelSize: 2 }).sum())(x.matmul(w));
+      w.assign(w.sub(0.1));
+      return g;
+    };
+    await expect(exportOnnx(step, { inputShapes: [[2, 2]], dynamicBatch: false })).rejects.toThrow(/exportOnnx: 2 node\(s\) cannot be written as ONNX:\n {2}node \d+ \(maxPool2dGrad\): kernel 'maxPool2dGrad' \(a gradient kernel\)[^\n]*\n {2}node \d+ \(assign\): a variable assignment/);
+    w.dispose();
+  });
+});
