@@ -89,15 +89,22 @@ export function toNumber(v: Int64 | undefined | null): number {
   return typeof v === 'number' ? v : v.toNumber();
 }
 
-/** Parses a serialized ModelProto; errors name `file`. */
+/** Parses a serialized ModelProto into plain objects (int64 as numbers); errors name `file`. */
 export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
+  const t = model();
   try {
-    return model().decode(bytes) as unknown as ModelProto;
+    return t.toObject(t.decode(bytes), { longs: Number }) as ModelProto;
   } catch (e) {
     throw new Error(`importOnnx: ${file} is not an ONNX model (${(e as Error).message})`);
   }
 }
 
+/** An ONNX file as plain objects, to inspect or edit a model (int64 fields as numbers). */
+export function decodeOnnx(bytes: Uint8Array): ModelProto {
+  return decodeModel(bytes, 'decodeOnnx: the bytes');
+}
+
+/** Serializes a ModelProto (as decodeOnnx returns and exportOnnx writes). */
 export function encodeModel(m: ModelProto): Uint8Array {
   const t = model();
   return t.encode(t.fromObject(m as Record<string, unknown>)).finish();

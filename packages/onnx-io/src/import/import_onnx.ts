@@ -1,0 +1,271 @@
+import * as soma from '@soma/core';
+import type { DType, Dim, Tensor, Variable } from '@soma/core';
+import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../proto';
+import { somaType } from '../tensor_proto';
+import { OPS, type OpContext } from './op_table';
+import { asTensor, Attributes, isHost, protoValue, type Value } from './values';
+
+/** A graph input or output as the file declares it. */
+export interface OnnxIO {
+  readonly name: string;
+  readonly shape: readonly Dim[];
+  readonly dtype: DType;
+}
+
+export interface ImportOptions {
+  /** Folder of external-data files (Node); default: the model file's folder. */
+  baseDir?: string;
+  /** Float initializers become trainable variables (default true). */
+  trainable?: boolean;
+}
+
+const MIN_OPSET = 7;
+const MAX_OPSET = 21;
+
+interface Step {
+  readonly node: NodeProto;
+  readonly ctx: OpContext;
+}
+
+const where = (n: NodeProto, i: number) => `node ${n.name ? `'${n.name}'` : `#${i}`} (${n.op_type})`;
+
+/**
+ * Orders the nodes so that every input is computed before it is used (files are usually in order
+ * already); an input nothing defines and a cycle are errors naming the nodes.
+ */
+function executionOrder(graph: GraphProto, defined: Set<string>): NodeProto[] {
+  const nodes = graph.node ?? [];
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => (n.output ?? []).forEach((o) => o && producer.set(o, i)));
+  const dangling: string[] = [];
+  nodes.forEach((n, i) => (n.input ?? []).forEach((x) => {
+    if (x && !defined.has(x) && !producer.has(x)) dangling.push(`${where(n, i)} reads '${x}', which no input, initializer or node defines`);
+  }));
+  if (dangling.length) throw new Error(`importOnnx: ${dangling.length} dangling edge(s):\n  ${dangling.join('\n  ')}`);
+  const order: NodeProto[] = [];
+  const state = new Uint8Array(nodes.length); // 0 new, 1 visiting, 2 done
+  const visit = (i: number, path: number[]): void => {
+    if (state[i] === 2) return;
+    if (state[i] === 1) throw new Error(`importOnnx: the graph has a cycle: ${[...path.slice(path.indexOf(i)), i].map((k) => where(nodes[k], k)).join(' -> ')}`);
+    state[i] = 1;
+    for (const x of nodes[i].input ?? []) {
+      const p = x ? producer.get(x) : undefined;
+      if (p !== undefined && !defined.has(x)) visit(p, [...path, i]);
+    }
+    state[i] = 2;
+    order.push(nodes[i]);
+  };
+  // Iterative over roots; recursion depth is the longest dependency chain.
+  nodes.forEach((_, i) => visit(i, []));
+  return order;
+}
+
+function opsetOf(model: ModelProto): number {
+  const entry = (model.opset_import ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  return entry ? toNumber(entry.version) : MIN_OPSET;
+}
+
+function ioOf(v: { name?: string; type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: unknown; dim_param?: string }[] } } } }): OnnxIO {
+  const tt = v.type?.tensor_type;
+  const dims = tt?.shape?.dim ?? [];
+  return {
+    name: v.name ?? '',
+    dtype: somaType(tt?.elem_type ?? 1, `input '${v.name}'`),
+    shape: dims.map((d) => (d.dim_param ? d.dim_param : d.dim_value !== undefined ? toNumber(d.dim_value as number) : '?')),
+  };
+}
+
+/**
+ * An ONNX model imported into Soma: it runs node by node with Soma's ops on whatever backend is
+ * active, so it is differentiable, and its float initializers are Variables that optimizers can
+ * train (`trainableVariables`). Shape computations (Shape → Gather → Concat → Reshape) are folded
+ * on the host.
+ */
+export class OnnxModel {
+  readonly inputs: readonly OnnxIO[];
+  readonly outputs: readonly OnnxIO[];
+  readonly trainableVariables: readonly Variable[];
+
+  constructor(
+    readonly opset: number,
+    readonly producer: string,
+    private readonly steps: readonly Step[],
+    private readonly constants: ReadonlyMap<string, Value>,
+    inputs: OnnxIO[],
+    outputs: OnnxIO[],
+  ) {
+    this.inputs = inputs;
+    this.outputs = outputs;
+    this.trainableVariables = [...constants.values()].filter((v): v is Variable => !isHost(v) && v.isVariable() && (v as Variable).trainable);
+  }
+
+  /**
+   * Runs the model on named inputs (one tensor may stand for a single-input model) and returns its
+   * outputs by name. Synchronous and recorded for autodiff, so it works inside grad and tidy.
+   */
+  predict(feeds: Readonly<Record<string, Tensor>> | Tensor): Record<string, Tensor> {
+    const named = soma.isTensor(feeds) ? this.single(feeds) : feeds;
+    for (const k of Object.keys(named)) {
+      if (!this.inputs.some((i) => i.name === k)) throw new Error(`OnnxModel.predict: unknown input '${k}'; the model's inputs: ${this.inputs.map((i) => i.name).join(', ')}`);
+    }
+    return soma.tidy(() => {
+      const env = new Map<string, Value>(this.constants);
+      for (const io of this.inputs) {
+        const t = named[io.name];
+        if (!t) throw new Error(`OnnxModel.predict: input '${io.name}' is missing`);
+        const ok = t.rank === io.shape.length && io.shape.every((d, k) => typeof d !== 'number' || d === t.shape[k]);
+        if (!ok) throw new Error(`OnnxModel.predict: input '${io.name}' must be [${io.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+        env.set(io.name, io.dtype === t.dtype ? t : t.cast(io.dtype));
+      }
+      for (const { node, ctx } of this.steps) {
+        const ins = (node.input ?? []).map((n) => (n ? env.get(n) : undefined));
+        let out: Value | readonly Value[];
+        try {
+          out = OPS[node.op_type!].run(ins, ctx);
+        } catch (e) {
+          const msg = (e as Error).message;
+          throw new Error(msg.startsWith('node ') ? `OnnxModel: ${msg}` : `OnnxModel: ${ctx.where}: ${msg}`);
+        }
+        const list = Array.isArray(out) ? (out as Value[]) : [out as Value];
+        (node.output ?? []).forEach((name, k) => name && list[k] !== undefined && env.set(name, list[k]));
+      }
+      const result: Record<string, Tensor> = {};
+      for (const o of this.outputs) {
+        const v = env.get(o.name);
+        if (v === undefined) throw new Error(`OnnxModel.predict: output '${o.name}' was not computed`);
+        const t = asTensor(v, `output '${o.name}'`);
+        result[o.name] = t.reshape([...t.shape]);
+      }
+      return result;
+    });
+  }
+
+  /** predict, as a Promise (the form browsers' GPU backends need for readbacks later). */
+  async run(feeds: Readonly<Record<string, Tensor>> | Tensor): Promise<Record<string, Tensor>> {
+    return this.predict(feeds);
+  }
+
+  private single(t: Tensor): Record<string, Tensor> {
+    if (this.inputs.length !== 1) throw new Error(`OnnxModel.predict: the model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')}); pass them by name`);
+    return { [this.inputs[0].name]: t };
+  }
+
+  /** Frees the initializers and constants. */
+  dispose(): void {
+    for (const v of this.constants.values()) if (!isHost(v)) v.dispose();
+  }
+}
+
+async function readSource(source: Uint8Array | ArrayBuffer | string): Promise<{ bytes: Uint8Array; name: string; dir: string | null }> {
+  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), name: 'model', dir: null };
+  if (ArrayBuffer.isView(source)) return { bytes: source, name: 'model', dir: null };
+  if (/^(https?|blob|data):/.test(source) || typeof (globalThis as { window?: unknown }).window !== 'undefined') {
+    const res = await fetch(source);
+    if (!res.ok) throw new Error(`importOnnx: ${source}: HTTP ${res.status}`);
+    return { bytes: new Uint8Array(await res.arrayBuffer()), name: source, dir: null };
+  }
+  const fs = await soma.importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+  const path = await soma.importNodeModule<typeof import('node:path')>('node:path');
+  try {
+    return { bytes: new Uint8Array(await fs.readFile(source)), name: source, dir: path.dirname(source) };
+  } catch (e) {
+    throw new Error(`importOnnx: cannot read ${source} (${(e as Error).message})`);
+  }
+}
+
+/** The bytes of an external-data initializer: a file inside `dir`, at the offset and length the tensor names. */
+async function externalData(t: TensorProto, dir: string | null, what: string): Promise<Uint8Array> {
+  const info = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const location = info.get('location');
+  if (!location) throw new Error(`${what}: external data without a location`);
+  if (!dir) throw new Error(`${what}: external data in '${location}' needs a file path (or ImportOptions.baseDir) to be found`);
+  const fs = await soma.importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+  const path = await soma.importNodeModule<typeof import('node:path')>('node:path');
+  const root = await fs.realpath(dir);
+  const file = await fs.realpath(path.resolve(dir, location)).catch((e: Error) => {
+    throw new Error(`${what}: cannot read external data '${location}' (${e.message})`);
+  });
+  if (!file.startsWith(root + path.sep)) throw new Error(`${what}: external data '${location}' lies outside the model's folder`);
+  const offset = Number(info.get('offset') ?? 0);
+  const handle = await fs.open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const length = info.has('length') ? Number(info.get('length')) : size - offset;
+    if (!(offset >= 0 && length >= 0 && offset + length <= size)) throw new Error(`${what}: external data '${location}' has ${size} bytes; offset ${offset} + length ${length} lies outside it`);
+    const out = new Uint8Array(length);
+    await handle.read(out, 0, length, offset);
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Imports an ONNX model from bytes, a file path (Node) or a URL (browsers). Every node is checked
+ * before anything runs: a model with operators Soma lacks fails with one error listing each of
+ * them; a file that is not ONNX, is truncated, has dangling edges or cycles, or declares absurd
+ * sizes is rejected with a clear message.
+ */
+export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options: ImportOptions = {}): Promise<OnnxModel> {
+  const { bytes, name, dir } = await readSource(source);
+  const model = decodeModel(bytes, name);
+  const graph = model.graph;
+  if (!graph || !(graph.node ?? []).length) throw new Error(`importOnnx: ${name} has no graph (is it an ONNX model?)`);
+  const opset = opsetOf(model);
+  if (opset < MIN_OPSET || opset > MAX_OPSET) throw new Error(`importOnnx: ${name} uses opset ${opset}; Soma imports opsets ${MIN_OPSET} to ${MAX_OPSET}`);
+
+  // Every unsupported node, at once.
+  const problems: string[] = [];
+  (graph.node ?? []).forEach((n, i) => {
+    const domain = n.domain ?? '';
+    const impl = OPS[n.op_type ?? ''];
+    if ((domain && domain !== 'ai.onnx') || !impl || !Object.prototype.hasOwnProperty.call(OPS, n.op_type ?? '')) {
+      problems.push(`${where(n, i)}, domain '${domain || 'ai.onnx'}', opset ${opset}: operator not supported`);
+      return;
+    }
+    const reason = impl.check?.(n, new Attributes(n.attribute, where(n, i)), opset);
+    if (reason) problems.push(`${where(n, i)}, opset ${opset}: ${reason} is not supported`);
+  });
+  if (problems.length) throw new Error(`importOnnx: ${name}: ${problems.length} node(s) cannot run in Soma:\n  ${problems.join('\n  ')}`);
+
+  const constants = new Map<string, Value>();
+  const trainable = options.trainable ?? true;
+  try {
+    for (const t of graph.initializer ?? []) {
+      const what = `importOnnx: ${name}: initializer '${t.name}'`;
+      const ext = t.data_location === 1 ? await externalData(t, options.baseDir ?? dir, what) : undefined;
+      const v = protoValue(t, what, ext);
+      if ('host' in v) constants.set(t.name ?? '', v.host);
+      else {
+        const d = v.data;
+        const init = soma.tensor(d.values, d.shape, d.dtype);
+        constants.set(t.name ?? '', d.dtype === 'float32' ? soma.variable(init, trainable, t.name) : soma.keep(init));
+        if (d.dtype === 'float32') init.dispose();
+      }
+    }
+    const declared = new Set([...constants.keys(), ...(graph.input ?? []).map((i) => i.name ?? '')]);
+    const order = executionOrder(graph, declared);
+    const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name ?? '')).map(ioOf);
+    const outputs = (graph.output ?? []).map((o) => {
+      try {
+        return ioOf(o);
+      } catch {
+        return { name: o.name ?? '', shape: [], dtype: 'float32' as const };
+      }
+    });
+    const steps: Step[] = [];
+    order.forEach((node, i) => {
+      const ctx: OpContext = { a: new Attributes(node.attribute, where(node, i)), opset, where: where(node, i), node };
+      // Constants are made once, here, and held by the model.
+      if (node.op_type === 'Constant') {
+        const v = soma.tidy(() => OPS.Constant.run([], ctx) as Value);
+        constants.set(node.output?.[0] ?? '', v);
+      } else steps.push({ node, ctx });
+    });
+    return new OnnxModel(opset, model.producer_name ?? '', steps, constants, inputs, outputs);
+  } catch (e) {
+    for (const v of constants.values()) if (!isHost(v)) v.dispose();
+    throw e;
+  }
+}
+

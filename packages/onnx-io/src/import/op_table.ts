@@ -1,0 +1,524 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+import type { NodeProto } from '../proto';
+import { asTensor, HostValue, hostNumbers, hostScalar, isHost, knownValues, protoValue, type Attributes, type Value } from './values';
+
+/** What an operator implementation sees besides its inputs. */
+export interface OpContext {
+  readonly a: Attributes;
+  readonly opset: number;
+  /** 'node "name" (OpType)', for errors. */
+  readonly where: string;
+  readonly node: NodeProto;
+}
+
+export interface OpImpl {
+  run(ins: readonly (Value | undefined)[], c: OpContext): Value | readonly Value[];
+  /** A reason this node cannot run in Soma (checked for every node before anything runs), or null. */
+  check?(node: NodeProto, a: Attributes, opset: number): string | null;
+}
+
+const T = (v: Value | undefined, c: OpContext, i = 0): Tensor => {
+  if (v === undefined) c.a.fail(`input ${i} is missing`);
+  return asTensor(v, c.where);
+};
+const F = (v: Value | undefined, c: OpContext, i = 0): Tensor => asTensor(T(v, c, i), c.where, 'float32');
+const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
+
+/** An elementwise op on the host when every input is a host integer (shape arithmetic), else on tensors. */
+function elementwise(onTensors: (...xs: Tensor[]) => Tensor, onHost?: (...xs: number[]) => number): OpImpl {
+  return {
+    run(ins, c) {
+      if (onHost && ins.every(isHost)) {
+        const hs = ins as HostValue[];
+        const shape = soma.broadcastShapes(c.where, ...hs.map((h) => h.shape));
+        const n = shape.reduce((a, b) => a * b, 1);
+        const at = (h: HostValue, i: number) => (h.size === 1 ? h.values[0] : h.values[i % h.size]);
+        return new HostValue(shape, Array.from({ length: n }, (_, i) => onHost(...hs.map((h) => at(h, i)))));
+      }
+      const xs = ins.map((v, i) => T(v, c, i));
+      // Mixed dtypes (a float tensor and a host integer): compute in float32, as ONNX would after CastLike.
+      const float = xs.some((t) => t.dtype === 'float32');
+      return onTensors(...xs.map((t) => (float && t.dtype === 'int32' ? t.cast('float32') : t)));
+    },
+  };
+}
+
+const unary = (f: (x: Tensor) => Tensor): OpImpl => ({ run: (ins, c) => f(F(ins[0], c)) });
+
+/** Reduction axes: an attribute before `inputFrom`, the second input from then on. */
+function reduceAxes(ins: readonly (Value | undefined)[], c: OpContext, inputFrom: number): number[] | undefined {
+  if (c.opset >= inputFrom) return ins[1] === undefined ? undefined : hostNumbers(ins[1], c.where, 'axes');
+  return c.a.ints('axes');
+}
+
+function reduce(kind: 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'l2' | 'logSumExp', inputFrom: number): OpImpl {
+  return {
+    run(ins, c) {
+      const x = F(ins[0], c);
+      let axes = reduceAxes(ins, c, inputFrom);
+      const keep = c.a.int('keepdims', 1) === 1;
+      if (!axes || axes.length === 0) {
+        if (c.a.int('noop_with_empty_axes', 0) === 1) return x;
+        axes = x.shape.map((_, i) => i);
+      }
+      const ax = axes.map((a) => norm(a, x.rank));
+      switch (kind) {
+        case 'l2': return x.square().sum(ax, keep).sqrt();
+        case 'logSumExp': return soma.logSumExp(x, ax, keep);
+        default: return x[kind](ax, keep);
+      }
+    },
+  };
+}
+
+/** Soma's pads from ONNX's auto_pad and pads ([top, left, bottom, right] for 2-D). */
+function padding(c: OpContext, rank: number): soma.Conv2dOptions['padding'] {
+  const auto = c.a.string('auto_pad', 'NOTSET');
+  if (auto === 'VALID') return 'valid';
+  if (auto === 'SAME_UPPER') return 'same';
+  if (auto === 'SAME_LOWER') c.a.fail("auto_pad SAME_LOWER is not supported (SAME_UPPER is)");
+  const pads = c.a.ints('pads') ?? new Array(2 * rank).fill(0);
+  return rank === 1 ? [0, pads[0], 0, pads[1]] : (pads as [number, number, number, number]);
+}
+
+/** Runs a 2-D op on 1-D data (N, C, L) by viewing it as (N, C, 1, L). */
+function as2d(x: Tensor, f: (x4: Tensor, oneD: boolean) => Tensor): Tensor {
+  if (x.rank === 4) return f(x, false);
+  const y = f(x.reshape([x.shape[0], x.shape[1], 1, x.shape[2]]), true);
+  return y.reshape([y.shape[0], y.shape[1], y.shape[3]]);
+}
+
+const spatialCheck = (node: NodeProto, a: Attributes): string | null => {
+  const k = a.ints('kernel_shape');
+  return k && k.length > 2 ? `${k.length}-D ${node.op_type} (Soma has 1-D and 2-D kernels)` : null;
+};
+
+function pool(kind: 'max' | 'avg'): OpImpl {
+  return {
+    check: (node, a) => spatialCheck(node, a) ?? ((node.output ?? []).filter(Boolean).length > 1 ? 'MaxPool with the Indices output' : null),
+    run(ins, c) {
+      return as2d(F(ins[0], c), (x, oneD) => {
+        const k = c.a.ints('kernel_shape') ?? c.a.fail('kernel_shape is required');
+        const pair = (v: number[] | undefined, d: number): [number, number] => (oneD ? [1, v?.[0] ?? d] : [v?.[0] ?? d, v?.[1] ?? d]);
+        const options = { kernelSize: pair(k, 1), stride: pair(c.a.ints('strides'), 1), padding: padding(c, oneD ? 1 : 2), ceilMode: c.a.int('ceil_mode', 0) === 1 };
+        return kind === 'max'
+          ? soma.maxPool2d(x, { ...options, dilation: pair(c.a.ints('dilations'), 1) })
+          : soma.avgPool2d(x, { ...options, countIncludePad: c.a.int('count_include_pad', 0) === 1 });
+      });
+    },
+  };
+}
+
+function conv(transpose: boolean): OpImpl {
+  return {
+    check: (node, a) => spatialCheck(node, a) ?? (transpose && a.has('output_shape') ? 'ConvTranspose with output_shape (pads and output_padding are supported)' : null),
+    run(ins, c) {
+      const x0 = F(ins[0], c);
+      const w0 = F(ins[1], c, 1);
+      const bias = ins[2] === undefined ? undefined : F(ins[2], c, 2);
+      if (x0.rank !== w0.rank || (x0.rank !== 3 && x0.rank !== 4)) c.a.fail(`expects 1-D or 2-D convolution inputs, got x [${x0.shape.join(', ')}] and w [${w0.shape.join(', ')}]`);
+      const oneD = x0.rank === 3;
+      const w = oneD ? w0.reshape([w0.shape[0], w0.shape[1], 1, w0.shape[2]]) : w0;
+      const pair = (v: number[] | undefined): [number, number] => (oneD ? [1, v?.[0] ?? 1] : [v?.[0] ?? 1, v?.[1] ?? 1]);
+      return as2d(x0, (x) => {
+        const common = { stride: pair(c.a.ints('strides')), dilation: pair(c.a.ints('dilations')), groups: c.a.int('group', 1), bias };
+        if (!transpose) return soma.conv2d(x, w, { ...common, padding: padding(c, oneD ? 1 : 2) });
+        const pads = (c.a.ints('pads') ?? [0, 0, 0, 0]) as number[];
+        const outputPadding = pair(c.a.ints('output_padding')?.map((v) => v) ?? (oneD ? [0] : [0, 0])).map((v, i) => (oneD && i === 0 ? 0 : v)) as [number, number];
+        return soma.conv2dTranspose(x, w, { ...common, padding: oneD ? [0, pads[0], 0, pads[1]] : (pads as [number, number, number, number]), outputPadding });
+      });
+    },
+  };
+}
+
+function softmax(log: boolean): OpImpl {
+  return {
+    run(ins, c) {
+      const x = F(ins[0], c);
+      const axis = norm(c.a.int('axis', c.opset >= 13 ? -1 : 1), x.rank);
+      const f = (t: Tensor, ax: number) => (log ? soma.logSoftmax(t, ax) : soma.softmax(t, ax));
+      if (c.opset >= 13) return f(x, axis);
+      // Before opset 13: softmax over the input flattened to 2-D at `axis`.
+      const rows = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      return f(x.reshape([rows, -1]), 1).reshape([...x.shape]);
+    },
+  };
+}
+
+const shapeOf = (v: Value): readonly number[] => (isHost(v) ? v.shape : v.shape);
+
+/** Gathers host integers along an axis (Shape → Gather as PyTorch exports). */
+function hostGather(x: HostValue, idx: HostValue, axis: number): HostValue {
+  if (x.shape.length !== 1 || axis !== 0) throw new Error('Gather on host values handles 1-D data along axis 0');
+  const d = x.shape[0];
+  return new HostValue(idx.shape, idx.values.map((i) => x.values[i < 0 ? i + d : i]));
+}
+
+function axesInput(ins: readonly (Value | undefined)[], c: OpContext): number[] {
+  return (c.opset >= 13 ? (ins[1] === undefined ? undefined : hostNumbers(ins[1], c.where, 'axes')) : c.a.ints('axes')) ?? [];
+}
+
+function squeezeShape(shape: readonly number[], axes: number[]): number[] {
+  const ax = new Set(axes.length ? axes.map((a) => norm(a, shape.length)) : shape.flatMap((d, i) => (d === 1 ? [i] : [])));
+  return shape.filter((_, i) => !ax.has(i));
+}
+
+function unsqueezeShape(shape: readonly number[], axes: number[]): number[] {
+  const rank = shape.length + axes.length;
+  const ax = new Set(axes.map((a) => norm(a, rank)));
+  const out: number[] = [];
+  let k = 0;
+  for (let i = 0; i < rank; i++) out.push(ax.has(i) ? 1 : shape[k++]);
+  return out;
+}
+
+/** Reshape of host or tensor values (host values keep their numbers). */
+function reshapeValue(v: Value, shape: number[], c: OpContext): Value {
+  if (isHost(v)) return new HostValue(shape, v.values, v.dtype);
+  return T(v, c).reshape(shape);
+}
+
+function resolveReshape(input: readonly number[], target: number[], allowZero: boolean): number[] {
+  return target.map((d, i) => (d === 0 && !allowZero ? input[i] : d));
+}
+
+export const OPS: Record<string, OpImpl> = {
+  // ---- elementwise
+  Add: elementwise((a, b) => a.add(b), (a, b) => a + b),
+  Sub: elementwise((a, b) => a.sub(b), (a, b) => a - b),
+  Mul: elementwise((a, b) => a.mul(b), (a, b) => a * b),
+  Div: elementwise((a, b) => (a.dtype === 'int32' && b.dtype === 'int32' ? a.floorDiv(b) : a.div(b)), (a, b) => Math.trunc(a / b)),
+  Pow: elementwise((a, b) => a.pow(b)),
+  Max: elementwise((...xs) => xs.reduce((a, b) => soma.maximum(a, b)), (...xs) => Math.max(...xs)),
+  Min: elementwise((...xs) => xs.reduce((a, b) => soma.minimum(a, b)), (...xs) => Math.min(...xs)),
+  Sum: elementwise((...xs) => xs.reduce((a, b) => a.add(b))),
+  Mean: elementwise((...xs) => xs.reduce((a, b) => a.add(b)).div(xs.length)),
+  Equal: elementwise((a, b) => a.equal(b)),
+  Less: elementwise((a, b) => a.less(b)),
+  LessOrEqual: elementwise((a, b) => a.lessEqual(b)),
+  Greater: elementwise((a, b) => a.greater(b)),
+  GreaterOrEqual: elementwise((a, b) => a.greaterEqual(b)),
+  And: elementwise((a, b) => soma.logicalAnd(a, b)),
+  Or: elementwise((a, b) => soma.logicalOr(a, b)),
+  Xor: elementwise((a, b) => a.notEqual(b)),
+  Not: { run: (ins, c) => soma.logicalNot(T(ins[0], c)) },
+  Neg: elementwise((x) => x.neg(), (x) => -x),
+  Abs: unary((x) => x.abs()),
+  Sqrt: unary((x) => x.sqrt()),
+  Reciprocal: unary((x) => x.reciprocal()),
+  Exp: unary((x) => x.exp()),
+  Log: unary((x) => x.log()),
+  Erf: unary((x) => x.erf()),
+  Floor: unary((x) => x.floor()),
+  Ceil: unary((x) => x.ceil()),
+  Round: unary((x) => x.round()),
+  Sign: unary((x) => x.sign()),
+  Sin: unary((x) => x.sin()),
+  Cos: unary((x) => x.cos()),
+  Tan: unary((x) => x.tan()),
+  Tanh: unary((x) => x.tanh()),
+  Sigmoid: unary((x) => x.sigmoid()),
+  Relu: unary((x) => x.relu()),
+  Softplus: unary((x) => x.softplus()),
+  Softsign: unary((x) => x.div(x.abs().add(1))),
+  Mish: unary((x) => x.mul(x.softplus().tanh())),
+  Selu: {
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      const alpha = c.a.float('alpha', 1.67326319217681884765625);
+      const gamma = c.a.float('gamma', 1.05070102214813232421875);
+      return soma.where(x.greater(0), x, x.exp().sub(1).mul(alpha)).mul(gamma);
+    },
+  },
+  Elu: { run: (ins, c) => { const x = F(ins[0], c); return soma.where(x.greater(0), x, x.expm1().mul(c.a.float('alpha', 1))); } },
+  Celu: { run: (ins, c) => { const x = F(ins[0], c); const al = c.a.float('alpha', 1); return x.relu().add(soma.minimum(x.div(al).expm1().mul(al), 0)); } },
+  LeakyRelu: { run: (ins, c) => soma.leakyRelu(F(ins[0], c), c.a.float('alpha', 0.01)) },
+  PRelu: { run: (ins, c) => { const x = F(ins[0], c); const s = F(ins[1], c, 1); return soma.where(x.less(0), x.mul(s), x); } },
+  HardSigmoid: { run: (ins, c) => soma.clip(F(ins[0], c).mul(c.a.float('alpha', 0.2)).add(c.a.float('beta', 0.5)), 0, 1) },
+  HardSwish: { run: (ins, c) => { const x = F(ins[0], c); return x.mul(soma.clip(x.div(6).add(0.5), 0, 1)); } },
+  Gelu: {
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      if (c.a.string('approximate', 'none') === 'tanh') return x.mul(0.5).mul(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI)).tanh().add(1));
+      return x.gelu();
+    },
+  },
+  Clip: {
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      const bound = (i: number, attr: string, fallback: number) => (c.opset >= 11 ? (ins[i] === undefined ? fallback : hostScalar(ins[i], c.where, attr)) : c.a.float(attr, fallback));
+      return soma.clip(x, bound(1, 'min', -Infinity), bound(2, 'max', Infinity));
+    },
+  },
+  Where: { run: (ins, c) => soma.where(asTensor(T(ins[0], c), c.where, 'bool'), T(ins[1], c, 1), T(ins[2], c, 2)) },
+  Cast: {
+    run: (ins, c) => {
+      const to = c.a.int('to', 1);
+      const v = ins[0]!;
+      const intLike = [2, 3, 4, 5, 6, 7, 12, 13].includes(to);
+      if (isHost(v) && intLike) return v;
+      const dtype = to === 9 ? 'bool' : intLike ? 'int32' : 'float32';
+      const t = T(v, c);
+      return dtype === 'int32' && t.dtype === 'float32' ? t.cast('int32') : t.cast(dtype);
+    },
+  },
+  CastLike: { run: (ins, c) => (isHost(ins[1]) && isHost(ins[0]) ? ins[0]! : T(ins[0], c).cast(T(ins[1], c, 1).dtype)) },
+  Identity: { run: (ins) => ins[0]! },
+  Dropout: { run: (ins, c) => [ins[0]!, soma.onesLike(T(ins[0], c)).cast('bool')] },
+
+  // ---- linear algebra and networks
+  MatMul: { run: (ins, c) => F(ins[0], c).matmul(F(ins[1], c, 1)) },
+  Gemm: {
+    run: (ins, c) => {
+      let y = soma.matmul(F(ins[0], c), F(ins[1], c, 1), { transposeA: c.a.int('transA', 0) === 1, transposeB: c.a.int('transB', 0) === 1 });
+      const alpha = c.a.float('alpha', 1);
+      if (alpha !== 1) y = y.mul(alpha);
+      if (ins[2] !== undefined) y = y.add(F(ins[2], c, 2).mul(c.a.float('beta', 1)));
+      return y;
+    },
+  },
+  Conv: conv(false),
+  ConvTranspose: conv(true),
+  MaxPool: pool('max'),
+  AveragePool: pool('avg'),
+  GlobalAveragePool: { run: (ins, c) => { const x = F(ins[0], c); return x.mean(x.shape.map((_, i) => i).slice(2), true); } },
+  GlobalMaxPool: { run: (ins, c) => { const x = F(ins[0], c); return x.max(x.shape.map((_, i) => i).slice(2), true); } },
+  BatchNormalization: {
+    check: (_, a) => (a.int('training_mode', 0) === 1 ? 'BatchNormalization in training mode (exported models use the inference form)' : null),
+    run: (ins, c) => soma.batchNorm(F(ins[0], c), F(ins[3], c, 3), F(ins[4], c, 4), { weight: F(ins[1], c, 1), bias: F(ins[2], c, 2), epsilon: c.a.float('epsilon', 1e-5) }),
+  },
+  InstanceNormalization: {
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      const axes = x.shape.map((_, i) => i).slice(2);
+      const shape = [1, x.shape[1], ...axes.map(() => 1)];
+      const y = x.sub(x.mean(axes, true)).div(soma.variance(x, axes, true).add(c.a.float('epsilon', 1e-5)).sqrt());
+      return y.mul(F(ins[1], c, 1).reshape(shape)).add(F(ins[2], c, 2).reshape(shape));
+    },
+  },
+  LayerNormalization: {
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      const axis = norm(c.a.int('axis', -1), x.rank);
+      const axes = x.shape.map((_, i) => i).slice(axis);
+      let y = x.sub(x.mean(axes, true)).div(soma.variance(x, axes, true).add(c.a.float('epsilon', 1e-5)).sqrt()).mul(F(ins[1], c, 1));
+      if (ins[2] !== undefined) y = y.add(F(ins[2], c, 2));
+      return y;
+    },
+  },
+  LpNormalization: {
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      const axis = norm(c.a.int('axis', -1), x.rank);
+      const n = c.a.int('p', 2) === 1 ? x.abs().sum(axis, true) : x.square().sum(axis, true).sqrt();
+      return x.div(n);
+    },
+  },
+  Softmax: softmax(false),
+  LogSoftmax: softmax(true),
+
+  // ---- reductions
+  ReduceSum: reduce('sum', 13),
+  ReduceMean: reduce('mean', 18),
+  ReduceMax: reduce('max', 18),
+  ReduceMin: reduce('min', 18),
+  ReduceProd: reduce('prod', 18),
+  ReduceL2: reduce('l2', 18),
+  ReduceLogSumExp: reduce('logSumExp', 18),
+  ArgMax: {
+    check: (_, a) => (a.int('select_last_index', 0) ? 'ArgMax with select_last_index' : null),
+    run: (ins, c) => { const x = F(ins[0], c); const ax = norm(c.a.int('axis', 0), x.rank); const y = x.argMax(ax); return c.a.int('keepdims', 1) ? y.expandDims(ax) : y; },
+  },
+  ArgMin: {
+    check: (_, a) => (a.int('select_last_index', 0) ? 'ArgMin with select_last_index' : null),
+    run: (ins, c) => { const x = F(ins[0], c); const ax = norm(c.a.int('axis', 0), x.rank); const y = x.argMin(ax); return c.a.int('keepdims', 1) ? y.expandDims(ax) : y; },
+  },
+
+  // ---- shapes
+  Shape: {
+    run: (ins, c) => {
+      const s = shapeOf(T(ins[0], c));
+      const start = norm(c.a.int('start', 0), s.length);
+      const end = c.a.has('end') ? norm(c.a.int('end', s.length), s.length) : s.length;
+      const dims = s.slice(start, end);
+      return new HostValue([dims.length], dims);
+    },
+  },
+  Size: { run: (ins, c) => new HostValue([], [T(ins[0], c).size]) },
+  Reshape: {
+    run: (ins, c) => {
+      const target = hostNumbers(ins[1], c.where, 'the target shape');
+      return reshapeValue(ins[0]!, resolveReshape(shapeOf(ins[0]!), target, c.a.int('allowzero', 0) === 1), c);
+    },
+  },
+  Flatten: {
+    run: (ins, c) => {
+      const s = shapeOf(ins[0]!);
+      const axis = norm(c.a.int('axis', 1), s.length);
+      const rows = s.slice(0, axis).reduce((a, b) => a * b, 1);
+      return reshapeValue(ins[0]!, [rows, s.slice(axis).reduce((a, b) => a * b, 1)], c);
+    },
+  },
+  Squeeze: { run: (ins, c) => reshapeValue(ins[0]!, squeezeShape(shapeOf(ins[0]!), axesInput(ins, c)), c) },
+  Unsqueeze: { run: (ins, c) => reshapeValue(ins[0]!, unsqueezeShape(shapeOf(ins[0]!), axesInput(ins, c)), c) },
+  Transpose: {
+    run: (ins, c) => {
+      const x = T(ins[0], c);
+      return x.transpose(c.a.ints('perm') ?? x.shape.map((_, i) => x.rank - 1 - i));
+    },
+  },
+  Concat: {
+    run: (ins, c) => {
+      const present = ins.filter((v): v is Value => v !== undefined && shapeOf(v).reduce((a, b) => a * b, 1) > 0 || (v !== undefined && shapeOf(v).length > 1));
+      if (present.every(isHost) && present.every((h) => h.shape.length === 1)) return new HostValue([present.reduce((a, h) => a + h.size, 0)], present.flatMap((h) => [...h.values]));
+      const xs = present.map((v, i) => T(v, c, i));
+      const float = xs.some((t) => t.dtype === 'float32');
+      return soma.concat(xs.map((t) => (float ? t.cast('float32') : t)), norm(c.a.int('axis', 0), xs[0].rank));
+    },
+  },
+  Split: {
+    run: (ins, c) => {
+      const x = T(ins[0], c);
+      const axis = norm(c.a.int('axis', 0), x.rank);
+      const n = (c.node.output ?? []).length;
+      const sizes = c.opset >= 13 ? (ins[1] === undefined ? undefined : hostNumbers(ins[1], c.where, 'split')) : c.a.ints('split');
+      if (sizes) return soma.split(x, sizes, axis);
+      const d = x.shape[axis];
+      const each = Math.ceil(d / (c.a.int('num_outputs', n) || n));
+      return soma.split(x, Array.from({ length: n }, (_, i) => Math.max(0, Math.min(each, d - i * each))), axis);
+    },
+  },
+  Slice: {
+    check: (_, a, opset) => (opset < 10 && !a.has('starts') ? 'Slice without starts' : null),
+    run: (ins, c) => {
+      const x = ins[0]!;
+      const shape = shapeOf(x);
+      const get = (i: number, attr: string) => (c.opset >= 10 ? (ins[i] === undefined ? undefined : hostNumbers(ins[i], c.where, attr)) : c.a.ints(attr));
+      const starts = get(1, 'starts') ?? [];
+      const ends = get(2, 'ends') ?? [];
+      const axes = (get(3, 'axes') ?? starts.map((_, i) => i)).map((a) => norm(a, shape.length));
+      const steps = get(4, 'steps') ?? starts.map(() => 1);
+      const begin = shape.map(() => 0);
+      const end = [...shape];
+      const stride = shape.map(() => 1);
+      axes.forEach((a, k) => {
+        const big = 2 ** 31 - 1;
+        begin[a] = Math.max(-big, Math.min(big, starts[k]));
+        end[a] = Math.max(-big - 1, Math.min(big, ends[k]));
+        stride[a] = steps[k];
+      });
+      if (isHost(x) && shape.length === 1) {
+        const out: number[] = [];
+        const d = shape[0];
+        const clampIdx = (v: number, s: number) => (v < 0 ? Math.max(v + d, s > 0 ? 0 : -1) : Math.min(v, s > 0 ? d : d - 1));
+        for (let i = clampIdx(begin[0], stride[0]); stride[0] > 0 ? i < clampIdx(end[0], stride[0]) : i > clampIdx(end[0], stride[0]); i += stride[0]) out.push(x.values[i]);
+        return new HostValue([out.length], out);
+      }
+      return soma.stridedSlice(T(x, c), begin, end, stride);
+    },
+  },
+  Gather: {
+    run: (ins, c) => {
+      const x = ins[0]!;
+      const idx = ins[1]!;
+      const axis = norm(c.a.int('axis', 0), shapeOf(x).length);
+      if (isHost(x) && isHost(idx)) return hostGather(x, idx, axis);
+      const t = T(x, c);
+      const d = t.shape[axis];
+      const i = isHost(idx) ? new HostValue(idx.shape, idx.values.map((v) => (v < 0 ? v + d : v))).toTensor(c.where) : T(idx, c, 1);
+      return soma.gather(t, i.dtype === 'int32' ? i : i.cast('int32'), axis);
+    },
+  },
+  Constant: {
+    run: (_, c) => {
+      const t = c.a.tensor('value');
+      if (t) {
+        const v = protoValue(t, c.where);
+        if ('host' in v) return v.host;
+        const made = soma.keep(soma.tensor(v.data.values, v.data.shape, v.data.dtype));
+        knownValues.set(made, v.data.values);
+        return made;
+      }
+      if (c.a.has('value_float') || c.a.has('value_floats')) {
+        const values = c.a.has('value_float') ? [c.a.float('value_float', 0)] : c.a.floats('value_floats')!;
+        const made = soma.keep(soma.tensor(values, c.a.has('value_float') ? [] : [values.length]));
+        knownValues.set(made, values);
+        return made;
+      }
+      if (c.a.has('value_int')) return new HostValue([], [c.a.int('value_int', 0)]);
+      if (c.a.has('value_ints')) { const v = c.a.ints('value_ints')!; return new HostValue([v.length], v); }
+      return c.a.fail(`Constant with attributes ${c.a.names().join(', ')} is not supported`);
+    },
+  },
+  ConstantOfShape: {
+    run: (ins, c) => {
+      const shape = hostNumbers(ins[0], c.where, 'shape');
+      const t = c.a.tensor('value');
+      const v = t ? protoValue(t, c.where) : { data: { values: [0], dtype: 'float32' as const } };
+      if ('host' in v) return new HostValue(shape, new Array(shape.reduce((a, b) => a * b, 1)).fill(v.host.values[0]));
+      return soma.fill(shape, v.data.values[0], v.data.dtype);
+    },
+  },
+  Expand: {
+    run: (ins, c) => {
+      const x = T(ins[0], c);
+      const target = hostNumbers(ins[1], c.where, 'shape');
+      return soma.broadcastTo(x, soma.broadcastShapes(c.where, x.shape, target));
+    },
+  },
+  Tile: { run: (ins, c) => soma.tile(T(ins[0], c), hostNumbers(ins[1], c.where, 'repeats')) },
+  Pad: {
+    check: (_, a) => (a.string('mode', 'constant') !== 'constant' ? `Pad mode '${a.string('mode', '')}' (constant is supported)` : null),
+    run: (ins, c) => {
+      const x = T(ins[0], c);
+      const pads = c.opset >= 11 ? hostNumbers(ins[1], c.where, 'pads') : c.a.ints('pads') ?? [];
+      const value = c.opset >= 11 ? (ins[2] === undefined ? 0 : hostScalar(ins[2], c.where, 'constant_value')) : c.a.float('value', 0);
+      const axes = c.opset >= 18 && ins[3] !== undefined ? hostNumbers(ins[3], c.where, 'axes').map((a) => norm(a, x.rank)) : x.shape.map((_, i) => i);
+      const pairs = x.shape.map(() => [0, 0] as [number, number]);
+      axes.forEach((a, k) => (pairs[a] = [pads[k], pads[k + axes.length]]));
+      if (pairs.some(([b, e]) => b < 0 || e < 0)) c.a.fail('negative pads (cropping) are not supported');
+      return soma.pad(x, pairs, value);
+    },
+  },
+  Range: {
+    run: (ins, c) => {
+      const [start, limit, delta] = [0, 1, 2].map((i) => hostScalar(ins[i], c.where, ['start', 'limit', 'delta'][i]));
+      const n = Math.max(0, Math.ceil((limit - start) / delta));
+      const values = Array.from({ length: n }, (_, i) => start + i * delta);
+      return ins.every(isHost) ? new HostValue([n], values) : soma.tensor(values);
+    },
+  },
+  OneHot: {
+    run: (ins, c) => {
+      const depth = hostScalar(ins[1], c.where, 'depth');
+      const values = isHost(ins[2]) ? ins[2].values : Array.from(knownValues.get(T(ins[2], c, 2)) ?? c.a.fail('values must be a constant'));
+      const idx = T(ins[0], c);
+      const i = idx.dtype === 'int32' ? idx : idx.cast('int32');
+      const hot = soma.oneHot(soma.where(i.less(0), i.add(depth), i), depth, { offValue: values[0], onValue: values[1] });
+      const axis = c.a.int('axis', -1);
+      if (axis === -1 || axis === idx.rank) return hot;
+      const perm = hot.shape.map((_, k) => k);
+      perm.splice(norm(axis, hot.rank), 0, perm.pop()!);
+      return hot.transpose(perm);
+    },
+  },
+  DepthToSpace: {
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      const [n, ch, h, w] = x.shape;
+      const b = c.a.int('blocksize', 1);
+      const dcr = c.a.string('mode', 'DCR') === 'DCR';
+      const t = dcr ? x.reshape([n, b, b, ch / (b * b), h, w]).transpose([0, 3, 4, 1, 5, 2]) : x.reshape([n, ch / (b * b), b, b, h, w]).transpose([0, 1, 4, 2, 5, 3]);
+      return t.reshape([n, ch / (b * b), h * b, w * b]);
+    },
+  },
+  SpaceToDepth: {
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      const [n, ch, h, w] = x.shape;
+      const b = c.a.int('blocksize', 1);
+      return x.reshape([n, ch, h / b, b, w / b, b]).transpose([0, 3, 5, 1, 2, 4]).reshape([n, ch * b * b, h / b, w / b]);
+    },
+  },
+};
