@@ -24,10 +24,12 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 }
 
 describe('importOnnx: models exported by PyTorch match PyTorch', () => {
-  it.each(['lenet', 'resnet_small', 'decoder', 'mlp'])('%s', async (name) => {
+  it.each(['lenet', 'resnet_small', 'conv_bn', 'decoder', 'mlp'])('%s', async (name) => {
     const ref = reference(name);
     const m = await importOnnx(fixture(`${name}.onnx`));
     expect(m.inputs[0].shape[0]).toBe('batch');
+    // Batch-norm running statistics are imported as non-trainable state.
+    if (name === 'conv_bn') expect(m.trainableVariables.map((v) => v.name).sort()).toEqual(['bn.bias', 'bn.weight', 'conv.bias', 'conv.weight']);
     const x = soma.tensor(ref.input.values, ref.input.shape, ref.input.dtype);
     const out = m.predict(x);
     for (const [k, r] of Object.entries(ref.outputs)) {

@@ -230,6 +230,8 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
 
   const constants = new Map<string, Value>();
   const trainable = options.trainable ?? true;
+  // Batch-norm statistics are state, not parameters: imported, but not trained by gradients.
+  const statistics = new Set((graph.node ?? []).filter((n) => n.op_type === 'BatchNormalization').flatMap((n) => (n.input ?? []).slice(3, 5)));
   try {
     for (const t of graph.initializer ?? []) {
       const what = `importOnnx: ${name}: initializer '${t.name}'`;
@@ -239,7 +241,7 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
       else {
         const d = v.data;
         const init = soma.tensor(d.values, d.shape, d.dtype);
-        constants.set(t.name ?? '', d.dtype === 'float32' ? soma.variable(init, trainable, t.name) : soma.keep(init));
+        constants.set(t.name ?? '', d.dtype === 'float32' ? soma.variable(init, trainable && !statistics.has(t.name ?? ''), t.name) : soma.keep(init));
         if (d.dtype === 'float32') init.dispose();
       }
     }
