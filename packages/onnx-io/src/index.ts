@@ -1,6 +1,6 @@
 export { exportOnnx, graphToOnnx } from './export/export_onnx';
 export type { ExportOptions, ExportableModel } from './export/export_onnx';
 export { importOnnx, OnnxModel } from './import/import_onnx';
-export type { ImportOptions, OnnxIO } from './import/import_onnx';
+export type { ImportOptions, OnnxIO, HostInput } from './import/import_onnx';
 export { decodeOnnx, encodeModel as encodeOnnx } from './proto';
 export type { ModelProto, GraphProto, NodeProto, TensorProto, AttributeProto, ValueInfoProto } from './proto';

@@ -3,7 +3,13 @@ import type { DType, Dim, Tensor, Variable } from '@soma/core';
 import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../proto';
 import { somaType } from '../tensor_proto';
 import { OPS, type OpContext } from './op_table';
-import { asTensor, Attributes, isHost, protoValue, type Value } from './values';
+import { asTensor, Attributes, HostValue, isHost, protoValue, type Value } from './values';
+
+/** Integer input values given on the host ({ shape, values }): used where the model needs them known (a Reshape's shape, Slice bounds). */
+export interface HostInput {
+  readonly shape: readonly number[];
+  readonly values: ArrayLike<number>;
+}
 
 /** A graph input or output as the file declares it. */
 export interface OnnxIO {
@@ -19,7 +25,8 @@ export interface ImportOptions {
   trainable?: boolean;
 }
 
-const MIN_OPSET = 7;
+// Operators whose definitions are older than opset 7 (Not, Softplus, GlobalAveragePool, ...) read the same.
+const MIN_OPSET = 1;
 const MAX_OPSET = 21;
 
 interface Step {
@@ -67,6 +74,7 @@ function opsetOf(model: ModelProto): number {
 
 function ioOf(v: { name?: string; type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: unknown; dim_param?: string }[] } } } }): OnnxIO {
   const tt = v.type?.tensor_type;
+  if (!tt) throw new Error(`importOnnx: input or output '${v.name}' is not a tensor (sequences, maps and optionals are not supported)`);
   const dims = tt?.shape?.dim ?? [];
   return {
     name: v.name ?? '',
@@ -103,7 +111,7 @@ export class OnnxModel {
    * Runs the model on named inputs (one tensor may stand for a single-input model) and returns its
    * outputs by name. Synchronous and recorded for autodiff, so it works inside grad and tidy.
    */
-  predict(feeds: Readonly<Record<string, Tensor>> | Tensor): Record<string, Tensor> {
+  predict(feeds: Readonly<Record<string, Tensor | HostInput>> | Tensor): Record<string, Tensor> {
     const named = soma.isTensor(feeds) ? this.single(feeds) : feeds;
     for (const k of Object.keys(named)) {
       if (!this.inputs.some((i) => i.name === k)) throw new Error(`OnnxModel.predict: unknown input '${k}'; the model's inputs: ${this.inputs.map((i) => i.name).join(', ')}`);
@@ -111,8 +119,14 @@ export class OnnxModel {
     return soma.tidy(() => {
       const env = new Map<string, Value>(this.constants);
       for (const io of this.inputs) {
-        const t = named[io.name];
-        if (!t) throw new Error(`OnnxModel.predict: input '${io.name}' is missing`);
+        const given = named[io.name];
+        if (!given) throw new Error(`OnnxModel.predict: input '${io.name}' is missing`);
+        if (!soma.isTensor(given)) {
+          // Inputs given as numbers (shapes, axes, indices, scalars) stay on the host, as constants would.
+          env.set(io.name, new HostValue([...given.shape], Array.from(given.values), io.dtype === 'int32' ? 'int' : io.dtype === 'bool' ? 'bool' : 'float'));
+          continue;
+        }
+        const t = given;
         const ok = t.rank === io.shape.length && io.shape.every((d, k) => typeof d !== 'number' || d === t.shape[k]);
         if (!ok) throw new Error(`OnnxModel.predict: input '${io.name}' must be [${io.shape.join(', ')}], got [${t.shape.join(', ')}]`);
         env.set(io.name, io.dtype === t.dtype ? t : t.cast(io.dtype));
@@ -141,7 +155,7 @@ export class OnnxModel {
   }
 
   /** predict, as a Promise (the form browsers' GPU backends need for readbacks later). */
-  async run(feeds: Readonly<Record<string, Tensor>> | Tensor): Promise<Record<string, Tensor>> {
+  async run(feeds: Readonly<Record<string, Tensor | HostInput>> | Tensor): Promise<Record<string, Tensor>> {
     return this.predict(feeds);
   }
 

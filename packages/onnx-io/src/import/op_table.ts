@@ -34,7 +34,9 @@ function elementwise(onTensors: (...xs: Tensor[]) => Tensor, onHost?: (...xs: nu
         const shape = soma.broadcastShapes(c.where, ...hs.map((h) => h.shape));
         const n = shape.reduce((a, b) => a * b, 1);
         const at = (h: HostValue, i: number) => (h.size === 1 ? h.values[0] : h.values[i % h.size]);
-        return new HostValue(shape, Array.from({ length: n }, (_, i) => onHost(...hs.map((h) => at(h, i)))));
+        const float = hs.some((h) => h.dtype === 'float');
+        const values = Array.from({ length: n }, (_, i) => onHost(...hs.map((h) => at(h, i))));
+        return new HostValue(shape, values, float || values.some((v) => !Number.isInteger(v)) ? 'float' : 'int');
       }
       const xs = ins.map((v, i) => T(v, c, i));
       // Mixed dtypes (a float tensor and a host integer): compute in float32, as ONNX would after CastLike.
@@ -73,13 +75,24 @@ function reduce(kind: 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'l2' | 'logSumEx
 }
 
 /** Soma's pads from ONNX's auto_pad and pads ([top, left, bottom, right] for 2-D). */
-function padding(c: OpContext, rank: number): soma.Conv2dOptions['padding'] {
+function padding(c: OpContext, x4: Tensor, kernel: [number, number], strides: [number, number], dilations: [number, number], oneD: boolean): [number, number, number, number] {
   const auto = c.a.string('auto_pad', 'NOTSET');
-  if (auto === 'VALID') return 'valid';
-  if (auto === 'SAME_UPPER') return 'same';
-  if (auto === 'SAME_LOWER') c.a.fail("auto_pad SAME_LOWER is not supported (SAME_UPPER is)");
-  const pads = c.a.ints('pads') ?? new Array(2 * rank).fill(0);
-  return rank === 1 ? [0, pads[0], 0, pads[1]] : (pads as [number, number, number, number]);
+  if (auto === 'VALID') return [0, 0, 0, 0];
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    // Output ceil(in / stride); the odd pixel of padding goes at the end (UPPER) or the beginning (LOWER).
+    const begin: number[] = [];
+    const end: number[] = [];
+    [0, 1].forEach((i) => {
+      const len = x4.shape[2 + i];
+      const total = Math.max(0, (Math.ceil(len / strides[i]) - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - len);
+      const first = auto === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
+      begin.push(first);
+      end.push(total - first);
+    });
+    return [begin[0], begin[1], end[0], end[1]];
+  }
+  const pads = c.a.ints('pads') ?? new Array(oneD ? 2 : 4).fill(0);
+  return oneD ? [0, pads[0], 0, pads[1]] : (pads as [number, number, number, number]);
 }
 
 /** Runs a 2-D op on 1-D data (N, C, L) by viewing it as (N, C, 1, L). */
@@ -101,9 +114,12 @@ function pool(kind: 'max' | 'avg'): OpImpl {
       return as2d(F(ins[0], c), (x, oneD) => {
         const k = c.a.ints('kernel_shape') ?? c.a.fail('kernel_shape is required');
         const pair = (v: number[] | undefined, d: number): [number, number] => (oneD ? [1, v?.[0] ?? d] : [v?.[0] ?? d, v?.[1] ?? d]);
-        const options = { kernelSize: pair(k, 1), stride: pair(c.a.ints('strides'), 1), padding: padding(c, oneD ? 1 : 2), ceilMode: c.a.int('ceil_mode', 0) === 1 };
+        const kernelSize = pair(k, 1);
+        const stride = pair(c.a.ints('strides'), 1);
+        const dilation = pair(c.a.ints('dilations'), 1);
+        const options = { kernelSize, stride, padding: padding(c, x, kernelSize, stride, dilation, oneD), ceilMode: c.a.int('ceil_mode', 0) === 1 };
         return kind === 'max'
-          ? soma.maxPool2d(x, { ...options, dilation: pair(c.a.ints('dilations'), 1) })
+          ? soma.maxPool2d(x, { ...options, dilation })
           : soma.avgPool2d(x, { ...options, countIncludePad: c.a.int('count_include_pad', 0) === 1 });
       });
     },
@@ -112,7 +128,7 @@ function pool(kind: 'max' | 'avg'): OpImpl {
 
 function conv(transpose: boolean): OpImpl {
   return {
-    check: (node, a) => spatialCheck(node, a) ?? (transpose && a.has('output_shape') ? 'ConvTranspose with output_shape (pads and output_padding are supported)' : null),
+    check: (node, a) => spatialCheck(node, a),
     run(ins, c) {
       const x0 = F(ins[0], c);
       const w0 = F(ins[1], c, 1);
@@ -122,12 +138,59 @@ function conv(transpose: boolean): OpImpl {
       const w = oneD ? w0.reshape([w0.shape[0], w0.shape[1], 1, w0.shape[2]]) : w0;
       const pair = (v: number[] | undefined): [number, number] => (oneD ? [1, v?.[0] ?? 1] : [v?.[0] ?? 1, v?.[1] ?? 1]);
       return as2d(x0, (x) => {
-        const common = { stride: pair(c.a.ints('strides')), dilation: pair(c.a.ints('dilations')), groups: c.a.int('group', 1), bias };
-        if (!transpose) return soma.conv2d(x, w, { ...common, padding: padding(c, oneD ? 1 : 2) });
-        const pads = (c.a.ints('pads') ?? [0, 0, 0, 0]) as number[];
-        const outputPadding = pair(c.a.ints('output_padding')?.map((v) => v) ?? (oneD ? [0] : [0, 0])).map((v, i) => (oneD && i === 0 ? 0 : v)) as [number, number];
-        return soma.conv2dTranspose(x, w, { ...common, padding: oneD ? [0, pads[0], 0, pads[1]] : (pads as [number, number, number, number]), outputPadding });
+        const stride = pair(c.a.ints('strides'));
+        const dilation = pair(c.a.ints('dilations'));
+        const kernel: [number, number] = [w.shape[2], w.shape[3]];
+        const common = { stride, dilation, groups: c.a.int('group', 1), bias };
+        if (!transpose) return soma.conv2d(x, w, { ...common, padding: padding(c, x, kernel, stride, dilation, oneD) });
+        const given = c.a.ints('output_padding');
+        const outputPadding: [number, number] = oneD ? [0, given?.[0] ?? 0] : [given?.[0] ?? 0, given?.[1] ?? 0];
+        const auto = c.a.string('auto_pad', 'NOTSET');
+        let target = c.a.ints('output_shape');
+        if (!target && (auto === 'SAME_UPPER' || auto === 'SAME_LOWER')) target = [0, 1].slice(oneD ? 1 : 0).map((i) => x.shape[2 + i] * stride[i]);
+        let pads: [number, number, number, number];
+        if (target) {
+          // ONNX's rule: the total padding that gives output_shape, split as auto_pad says.
+          const out = oneD ? [1, target[target.length - 1]] : target.slice(-2);
+          const begin: number[] = [];
+          const end: number[] = [];
+          [0, 1].forEach((i) => {
+            const total = stride[i] * (x.shape[2 + i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilation[i] + 1 - out[i];
+            const half = Math.floor(total / 2);
+            begin.push(auto === 'SAME_UPPER' ? half : total - half);
+            end.push(auto === 'SAME_UPPER' ? total - half : half);
+          });
+          // Negative padding at the end is more output: ONNX grows the result there.
+          [0, 1].forEach((i) => {
+            if (end[i] < 0) {
+              outputPadding[i] -= end[i];
+              end[i] = 0;
+            }
+          });
+          pads = [begin[0], begin[1], end[0], end[1]];
+        } else {
+          const p = (c.a.ints('pads') ?? [0, 0, 0, 0]) as number[];
+          pads = oneD ? [0, p[0], 0, p[1]] : (p as [number, number, number, number]);
+        }
+        return soma.conv2dTranspose(x, w, { ...common, padding: pads, outputPadding });
       });
+    },
+  };
+}
+
+function argReduce(kind: 'argMax' | 'argMin'): OpImpl {
+  return {
+    run(ins, c) {
+      const x = F(ins[0], c);
+      const ax = norm(c.a.int('axis', 0), x.rank);
+      const n = x.shape[ax];
+      let y: Tensor;
+      if (c.a.int('select_last_index', 0) === 1) {
+        // The last extreme is the first one of the reversed axis.
+        const rev = soma.stridedSlice(x, x.shape.map((_, k) => (k === ax ? n - 1 : 0)), x.shape.map((d, k) => (k === ax ? -n - 1 : d)), x.shape.map((_, k) => (k === ax ? -1 : 1)));
+        y = soma.sub(n - 1, rev[kind](ax)).cast('int32');
+      } else y = x[kind](ax);
+      return c.a.int('keepdims', 1) ? y.expandDims(ax) : y;
     },
   };
 }
@@ -188,7 +251,7 @@ export const OPS: Record<string, OpImpl> = {
   Add: elementwise((a, b) => a.add(b), (a, b) => a + b),
   Sub: elementwise((a, b) => a.sub(b), (a, b) => a - b),
   Mul: elementwise((a, b) => a.mul(b), (a, b) => a * b),
-  Div: elementwise((a, b) => (a.dtype === 'int32' && b.dtype === 'int32' ? a.floorDiv(b) : a.div(b)), (a, b) => Math.trunc(a / b)),
+  Div: { run: (ins, c) => (ins.every((v) => isHost(v) && v.dtype === 'int') ? elementwise((a) => a, (a, b) => Math.trunc(a / b)) : elementwise((a, b) => (a.dtype === 'int32' && b.dtype === 'int32' ? a.floorDiv(b) : a.div(b)), (a, b) => a / b)).run(ins, c) },
   Pow: elementwise((a, b) => a.pow(b)),
   Max: elementwise((...xs) => xs.reduce((a, b) => soma.maximum(a, b)), (...xs) => Math.max(...xs)),
   Min: elementwise((...xs) => xs.reduce((a, b) => soma.minimum(a, b)), (...xs) => Math.min(...xs)),
@@ -247,8 +310,10 @@ export const OPS: Record<string, OpImpl> = {
   Clip: {
     run: (ins, c) => {
       const x = F(ins[0], c);
-      const bound = (i: number, attr: string, fallback: number) => (c.opset >= 11 ? (ins[i] === undefined ? fallback : hostScalar(ins[i], c.where, attr)) : c.a.float(attr, fallback));
-      return soma.clip(x, bound(1, 'min', -Infinity), bound(2, 'max', Infinity));
+      if (c.opset < 11) return soma.clip(x, c.a.float('min', -Infinity), c.a.float('max', Infinity));
+      // Bounds computed from data clip by maximum/minimum, without reading them back.
+      const lo = ins[1] === undefined ? x : soma.maximum(x, F(ins[1], c, 1));
+      return ins[2] === undefined ? lo : soma.minimum(lo, F(ins[2], c, 2));
     },
   },
   Where: { run: (ins, c) => soma.where(asTensor(T(ins[0], c), c.where, 'bool'), T(ins[1], c, 1), T(ins[2], c, 2)) },
@@ -257,7 +322,8 @@ export const OPS: Record<string, OpImpl> = {
       const to = c.a.int('to', 1);
       const v = ins[0]!;
       const intLike = [2, 3, 4, 5, 6, 7, 12, 13].includes(to);
-      if (isHost(v) && intLike) return v;
+      if (isHost(v) && intLike) return v.dtype === 'int' ? v : new HostValue(v.shape, v.values.map(Math.trunc));
+      if (isHost(v) && (to === 1 || to === 10 || to === 11)) return new HostValue(v.shape, v.values, 'float');
       const dtype = to === 9 ? 'bool' : intLike ? 'int32' : 'float32';
       const t = T(v, c);
       return dtype === 'int32' && t.dtype === 'float32' ? t.cast('int32') : t.cast(dtype);
@@ -265,7 +331,10 @@ export const OPS: Record<string, OpImpl> = {
   },
   CastLike: { run: (ins, c) => (isHost(ins[1]) && isHost(ins[0]) ? ins[0]! : T(ins[0], c).cast(T(ins[1], c, 1).dtype)) },
   Identity: { run: (ins) => ins[0]! },
-  Dropout: { run: (ins, c) => [ins[0]!, soma.onesLike(T(ins[0], c)).cast('bool')] },
+  Dropout: {
+    check: (node) => ((node.input ?? [])[2] ? 'Dropout with a training_mode input (random masks cannot be reproduced; imported models run in inference form)' : null),
+    run: (ins, c) => [ins[0]!, soma.onesLike(T(ins[0], c)).cast('bool')],
+  },
 
   // ---- linear algebra and networks
   MatMul: { run: (ins, c) => F(ins[0], c).matmul(F(ins[1], c, 1)) },
@@ -302,9 +371,11 @@ export const OPS: Record<string, OpImpl> = {
       const x = F(ins[0], c);
       const axis = norm(c.a.int('axis', -1), x.rank);
       const axes = x.shape.map((_, i) => i).slice(axis);
-      let y = x.sub(x.mean(axes, true)).div(soma.variance(x, axes, true).add(c.a.float('epsilon', 1e-5)).sqrt()).mul(F(ins[1], c, 1));
+      const mean = x.mean(axes, true);
+      const invStd = soma.variance(x, axes, true).add(c.a.float('epsilon', 1e-5)).rsqrt();
+      let y = x.sub(mean).mul(invStd).mul(F(ins[1], c, 1));
       if (ins[2] !== undefined) y = y.add(F(ins[2], c, 2));
-      return y;
+      return [y, mean, invStd];
     },
   },
   LpNormalization: {
@@ -326,14 +397,8 @@ export const OPS: Record<string, OpImpl> = {
   ReduceProd: reduce('prod', 18),
   ReduceL2: reduce('l2', 18),
   ReduceLogSumExp: reduce('logSumExp', 18),
-  ArgMax: {
-    check: (_, a) => (a.int('select_last_index', 0) ? 'ArgMax with select_last_index' : null),
-    run: (ins, c) => { const x = F(ins[0], c); const ax = norm(c.a.int('axis', 0), x.rank); const y = x.argMax(ax); return c.a.int('keepdims', 1) ? y.expandDims(ax) : y; },
-  },
-  ArgMin: {
-    check: (_, a) => (a.int('select_last_index', 0) ? 'ArgMin with select_last_index' : null),
-    run: (ins, c) => { const x = F(ins[0], c); const ax = norm(c.a.int('axis', 0), x.rank); const y = x.argMin(ax); return c.a.int('keepdims', 1) ? y.expandDims(ax) : y; },
-  },
+  ArgMax: argReduce('argMax'),
+  ArgMin: argReduce('argMin'),
 
   // ---- shapes
   Shape: {
@@ -473,12 +538,15 @@ export const OPS: Record<string, OpImpl> = {
     run: (ins, c) => {
       const x = T(ins[0], c);
       const pads = c.opset >= 11 ? hostNumbers(ins[1], c.where, 'pads') : c.a.ints('pads') ?? [];
-      const value = c.opset >= 11 ? (ins[2] === undefined ? 0 : hostScalar(ins[2], c.where, 'constant_value')) : c.a.float('value', 0);
+      const known = c.opset < 11 ? c.a.float('value', 0) : ins[2] === undefined ? 0 : isHost(ins[2]) || knownValues.has(ins[2]) ? hostScalar(ins[2], c.where, 'constant_value') : null;
       const axes = c.opset >= 18 && ins[3] !== undefined ? hostNumbers(ins[3], c.where, 'axes').map((a) => norm(a, x.rank)) : x.shape.map((_, i) => i);
       const pairs = x.shape.map(() => [0, 0] as [number, number]);
       axes.forEach((a, k) => (pairs[a] = [pads[k], pads[k + axes.length]]));
       if (pairs.some(([b, e]) => b < 0 || e < 0)) c.a.fail('negative pads (cropping) are not supported');
-      return soma.pad(x, pairs, value);
+      if (known !== null) return soma.pad(x, pairs, known);
+      // A fill value computed from data: pad with 0, then add it where the padding is.
+      const inside = soma.pad(soma.onesLike(x), pairs, 0);
+      return soma.pad(x, pairs, 0).add(inside.sub(1).neg().mul(asTensor(ins[2]!, c.where, x.dtype)));
     },
   },
   Range: {
@@ -492,10 +560,12 @@ export const OPS: Record<string, OpImpl> = {
   OneHot: {
     run: (ins, c) => {
       const depth = hostScalar(ins[1], c.where, 'depth');
-      const values = isHost(ins[2]) ? ins[2].values : Array.from(knownValues.get(T(ins[2], c, 2)) ?? c.a.fail('values must be a constant'));
       const idx = T(ins[0], c);
       const i = idx.dtype === 'int32' ? idx : idx.cast('int32');
-      const hot = soma.oneHot(soma.where(i.less(0), i.add(depth), i), depth, { offValue: values[0], onValue: values[1] });
+      // hot·(on − off) + off, with [off, on] from the values input (a constant or data alike).
+      const values = F(ins[2], c, 2);
+      const [off, on] = [values.slice([0], [1]), values.slice([1], [1])];
+      const hot = soma.oneHot(soma.where(i.less(0), i.add(depth), i), depth).mul(on.sub(off)).add(off);
       const axis = c.a.int('axis', -1);
       if (axis === -1 || axis === idx.rank) return hot;
       const perm = hot.shape.map((_, k) => k);

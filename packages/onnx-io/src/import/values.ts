@@ -4,13 +4,13 @@ import { AttributeType, toNumber, type AttributeProto, type TensorProto } from '
 import { decodeTensor } from '../tensor_proto';
 
 /**
- * Integer values that live on the host: shapes, axes, indices and what PyTorch's exporter computes
+ * Values that live on the host — integers mostly, scalars fed as numbers too: shapes, axes, indices and what PyTorch's exporter computes
  * from them (Shape → Gather → Concat → Reshape). Kept as JS numbers (int64 beyond int32 included,
  * as Slice's "to the end" bounds are), they are folded on the host and become a tensor only when
  * a kernel needs one.
  */
 export class HostValue {
-  constructor(readonly shape: readonly number[], readonly values: readonly number[], readonly dtype: 'int' | 'bool' = 'int') {}
+  constructor(readonly shape: readonly number[], readonly values: readonly number[], readonly dtype: 'int' | 'float' | 'bool' = 'int') {}
 
   get size(): number {
     return this.values.length;
@@ -18,6 +18,7 @@ export class HostValue {
 
   toTensor(where: string): Tensor {
     if (this.dtype === 'bool') return soma.tensor(this.values.map(Boolean), [...this.shape], 'bool');
+    if (this.dtype === 'float') return soma.tensor(Float32Array.from(this.values), [...this.shape], 'float32');
     for (const v of this.values) {
       if (!(v >= -(2 ** 31) && v < 2 ** 31)) throw new Error(`${where}: value ${v} does not fit in int32, Soma's integer type`);
     }
