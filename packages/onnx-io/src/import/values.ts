@@ -115,6 +115,10 @@ export class Attributes {
     return a?.s ? new TextDecoder().decode(a.s) : fallback;
   }
 
+  stringList(name: string): string[] {
+    return (this.byName.get(name)?.strings ?? []).map((s) => new TextDecoder().decode(s));
+  }
+
   tensor(name: string): TensorProto | undefined {
     const a = this.byName.get(name);
     return a?.type === AttributeType.TENSOR ? a.t : undefined;
