@@ -43,3 +43,16 @@ describe('README example: the circles MLP from a @soma/data pipeline', () => {
     expect(Number(/validation accuracy (\d+\.\d)%/.exec(out)?.[1])).toBeGreaterThanOrEqual(95);
   }, 120_000);
 });
+
+describe('README example: a PyTorch-exported CNN imported, evaluated, fine-tuned and exported again', () => {
+  it('reaches at least 85% on held-out real digits after two epochs, and onnxruntime-node agrees with the export', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const out = execFileSync(process.execPath, [fileURLToPath(new URL('../examples/onnx-finetune.mjs', import.meta.url))], { encoding: 'utf8' });
+    const before = Number(/before fine-tuning: test accuracy (\d+\.\d)%/.exec(out)?.[1]);
+    const after = Number(/epoch 2: loss [\d.]+, test accuracy (\d+\.\d)%/.exec(out)?.[1]);
+    expect(before).toBeLessThan(30);
+    expect(after).toBeGreaterThanOrEqual(85);
+    expect(Number(/matches Soma to ([\d.e+-]+)/.exec(out)?.[1])).toBeLessThan(1e-4);
+  }, 120_000);
+});
