@@ -27,3 +27,31 @@ describe('explicit, counted delegation of a kernel to another backend', () => {
     await soma.setBackend('cpu');
   });
 });
+
+/** A backend that offers whole-graph execution: here it answers graphs of one input with a copy of it, and declines others. */
+class WholeGraphBackend extends CpuBackend {
+  calls = 0;
+  runGraph(graph: soma.Graph, inputs: readonly soma.KernelTensor[]): soma.KernelTensor[] | null {
+    this.calls++;
+    return graph.nodes.length === 1 ? [this.cast([inputs[0]], { to: 'float32' })] : null;
+  }
+}
+
+describe('Backend.runGraph: a backend may run a whole graph itself', () => {
+  it('runGraph hands the graph to the backend, and runs it node by node when the backend declines', async () => {
+    const backend = new WholeGraphBackend('cpu-whole-graph', { wasm: false });
+    soma.registerBackend('cpu-whole-graph', () => backend, 0);
+    await soma.setBackend('cpu-whole-graph');
+    const x = soma.tensor([1, 2, 3]);
+    const one = soma.trace((t: soma.Tensor) => t.neg(), [x]);
+    const two = soma.trace((t: soma.Tensor) => t.neg().exp(), [x]);
+    const [a] = soma.runGraph(one, [x]);
+    expect(Array.from(a.dataSync())).toEqual([1, 2, 3]); // the backend's answer, not neg's
+    const [b] = soma.runGraph(two, [x]);
+    expect(Array.from(b.dataSync())).toEqual([Math.exp(-1), Math.exp(-2), Math.exp(-3)].map((v) => Math.fround(v)));
+    expect(backend.calls).toBe(2);
+    soma.dispose([x, a, b]);
+    [one, two].forEach((g) => g.dispose());
+    await soma.setBackend('cpu');
+  });
+});

@@ -1,7 +1,7 @@
 import { getEngine } from '../engine/engine';
 import { fail, fmtShape } from '../errors';
 import { tidy } from '../memory';
-import type { KernelName } from '../kernels';
+import type { KernelName, KernelTensor } from '../kernels';
 import type { Tensor } from '../tensor';
 import type { Variable } from '../variable';
 import type { Graph } from './graph';
@@ -53,6 +53,17 @@ function attrsFor(graph: Graph, index: number, dims: Map<string, number>): Recor
 export function runGraph(graph: Graph, inputs: readonly Tensor[]): Tensor[] {
   const dims = bindDims(graph, inputs);
   const e = getEngine();
+  const backend = e.backend;
+  if (backend.runGraph) {
+    const name = e.backendName;
+    const moved: KernelTensor[] = [];
+    try {
+      const outs = backend.runGraph(graph, inputs.map((t) => e.kernelInput(t, name, moved)));
+      if (outs) return outs.map((kt) => e.makeTensor(kt, name));
+    } finally {
+      for (const m of moved) backend.disposeData(m.dataId);
+    }
+  }
   return tidy(() => {
     const env = new Map<number, Tensor>();
     graph.inputs.forEach((v, i) => env.set(v.id, inputs[i]));

@@ -1,4 +1,5 @@
 import type { DType } from '../dtype';
+import type { Graph } from '../graph/graph';
 import type { Shape } from '../shape';
 import type { Conv2dAttrs, Pool2dAttrs } from './attrs';
 import type { BackendStorage, KernelTensor } from './tensor_info';
@@ -110,6 +111,12 @@ export interface Backend extends BackendStorage, KernelSet {
   readonly name: string;
   /** Called once before first use; may be async (GPU adapters). */
   init?(): void | Promise<void>;
+  /**
+   * Runs a whole traced graph at once (e.g. as one onnxruntime session, or fused on a GPU), or
+   * returns null to let core run it node by node. Inputs live on this backend; the outputs must
+   * be new storage, one per graph output.
+   */
+  runGraph?(graph: Graph, inputs: readonly KernelTensor[]): KernelTensor[] | null;
   /** Backend-specific counters merged into memory(). */
   memoryInfo?(): Record<string, number>;
   /** Frees everything the backend holds. */
