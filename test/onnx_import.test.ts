@@ -149,3 +149,78 @@ describe('importOnnx: malformed files are refused with clear errors', () => {
     m.dispose();
   });
 });
+
+describe('importOnnx: stored element types and external data', () => {
+  const lenetBytes = () => new Uint8Array(readFileSync(fixture('lenet.onnx')));
+  type Init = { name: string; dims: number[]; data_type: number; raw_data?: Uint8Array; data_location?: number; external_data?: { key: string; value: string }[] };
+  const initializers = (m: Record<string, unknown>) => (m.graph as { initializer: Init[] }).initializer;
+
+  async function outputsOf(bytes: Uint8Array, path?: string): Promise<Float32Array> {
+    const m = await importOnnx(path ?? bytes);
+    const x = soma.tensor(reference('lenet').input.values, reference('lenet').input.shape);
+    const y = m.predict(x).output;
+    const values = Float32Array.from(y.dataSync());
+    soma.dispose([x, y]);
+    m.dispose();
+    return values;
+  }
+
+  it('double initializers become float32, and int64 values that overflow int32 are an error naming them', async () => {
+    const base = await outputsOf(lenetBytes());
+    const model = decodeOnnx(lenetBytes()) as Record<string, unknown>;
+    for (const t of initializers(model)) {
+      if (t.data_type !== 1 || !t.raw_data) continue;
+      const f = new Float32Array(t.raw_data.slice().buffer);
+      t.raw_data = new Uint8Array(Float64Array.from(f).buffer);
+      t.data_type = 11;
+    }
+    expectClose(await outputsOf(encodeOnnx(model)), base, 1e-6);
+    const big = decodeOnnx(lenetBytes()) as Record<string, unknown>;
+    initializers(big).push({ name: 'huge_index', dims: [1], data_type: 7, raw_data: new Uint8Array(new BigInt64Array([2n ** 40n]).buffer) });
+    const g = big.graph as { node: { op_type: string; input: string[]; output: string[] }[]; output: { name: string }[] };
+    g.node.push({ op_type: 'Gather', input: ['output', 'huge_index'], output: ['picked'] });
+    g.output.push({ name: 'picked', type: { tensor_type: { elem_type: 1 } } } as never);
+    const m = await importOnnx(encodeOnnx(big));
+    const x = soma.zeros([1, 1, 28, 28]);
+    expect(() => m.predict(x)).toThrow(/value 1099511627776 does not fit in int32, Soma's integer type/);
+    x.dispose();
+    m.dispose();
+  });
+
+  it('external-data initializers are read from files in the model folder, and never from outside it', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'soma-onnx-ext-'));
+    try {
+      const base = await outputsOf(lenetBytes());
+      const model = decodeOnnx(lenetBytes()) as Record<string, unknown>;
+      const chunks: Uint8Array[] = [];
+      let offset = 0;
+      for (const t of initializers(model)) {
+        if (!t.raw_data || t.raw_data.length < 1024) continue;
+        chunks.push(t.raw_data);
+        t.external_data = [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.raw_data.length) }];
+        t.data_location = 1;
+        offset += t.raw_data.length;
+        delete t.raw_data;
+      }
+      const blob = new Uint8Array(offset);
+      let at = 0;
+      for (const c of chunks) {
+        blob.set(c, at);
+        at += c.length;
+      }
+      writeFileSync(join(dir, 'weights.bin'), blob);
+      writeFileSync(join(dir, 'model.onnx'), encodeOnnx(model));
+      expect(chunks.length).toBeGreaterThan(2);
+      expectClose(await outputsOf(new Uint8Array(0), join(dir, 'model.onnx')), base, 1e-7);
+      initializers(model).find((t) => t.data_location === 1)!.external_data![0].value = '../../etc/hostname';
+      writeFileSync(join(dir, 'escape.onnx'), encodeOnnx(model));
+      await expect(importOnnx(join(dir, 'escape.onnx'))).rejects.toThrow(/external data '..\/..\/etc\/hostname' (lies outside the model's folder|cannot be read)|cannot read external data/);
+      await expect(importOnnx(encodeOnnx(model))).rejects.toThrow(/needs a file path \(or ImportOptions\.baseDir\) to be found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
