@@ -2,6 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import type { NodeProto } from '../proto';
 import { RECURRENT_OPS } from './recurrent';
+import { RESIZE_OPS } from './resize';
 import { asTensor, HostValue, hostNumbers, hostScalar, isHost, knownValues, protoValue, type Attributes, type Value } from './values';
 
 /** What an operator implementation sees besides its inputs. */
@@ -249,6 +250,7 @@ function resolveReshape(input: readonly number[], target: number[], allowZero: b
 
 export const OPS: Record<string, OpImpl> = {
   ...RECURRENT_OPS,
+  ...RESIZE_OPS,
   // ---- elementwise
   Add: elementwise((a, b) => a.add(b), (a, b) => a + b),
   Sub: elementwise((a, b) => a.sub(b), (a, b) => a - b),

@@ -1,0 +1,118 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+import type { NodeProto } from '../proto';
+import type { OpContext, OpImpl } from './op_table';
+import { asTensor, hostNumbers, type Attributes, type Value } from './values';
+
+/**
+ * ONNX Resize (opsets 10 to 19) and Upsample (7 to 9): nearest and linear modes, separable, one
+ * axis at a time, as gathers of host-computed source indices (and a blend for linear), so the
+ * result differentiates with respect to the input.
+ */
+
+type Transform = 'half_pixel' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric';
+
+/** ONNX's coordinate transforms; `outLen` is the resized length before flooring (inLen · scale) when scales were given. */
+function sourceCoordinate(o: number, inLen: number, outLen: number, scale: number, mode: Transform): number {
+  switch (mode) {
+    case 'half_pixel': return (o + 0.5) / scale - 0.5;
+    case 'pytorch_half_pixel': return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
+    case 'align_corners': return outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
+    default: return o / scale;
+  }
+}
+
+function nearestIndex(x: number, rule: string): number {
+  switch (rule) {
+    case 'floor': return Math.floor(x);
+    case 'ceil': return Math.ceil(x);
+    case 'round_prefer_ceil': return Math.round(x);
+    default: return x === Math.floor(x) + 0.5 ? Math.floor(x) : Math.round(x); // round_prefer_floor
+  }
+}
+
+/** Resizes one axis from inLen to outLen. */
+function resizeAxis(x: Tensor, axis: number, outLen: number, scale: number, c: ResizeSettings): Tensor {
+  const inLen = x.shape[axis];
+  if (outLen === inLen && scale === 1) return x;
+  const resizedLen = c.fromScales ? inLen * scale : outLen;
+  const coords = Array.from({ length: outLen }, (_, o) => sourceCoordinate(o, inLen, resizedLen, scale, c.transform));
+  const clampIdx = (i: number) => Math.min(inLen - 1, Math.max(0, i));
+  if (c.mode === 'nearest') {
+    return soma.gather(x, soma.tensor(Int32Array.from(coords, (v) => clampIdx(nearestIndex(v, c.nearest))), [outLen], 'int32'), axis);
+  }
+  const lo = coords.map((v) => clampIdx(Math.floor(Math.min(Math.max(v, 0), inLen - 1))));
+  const hi = lo.map((i) => clampIdx(i + 1));
+  const w = coords.map((v, k) => Math.min(Math.max(v, 0), inLen - 1) - lo[k]);
+  const shape = x.shape.map((_, k) => (k === axis ? outLen : 1));
+  const weight = soma.tensor(w, shape);
+  const a = soma.gather(x, soma.tensor(Int32Array.from(lo), [outLen], 'int32'), axis);
+  const b = soma.gather(x, soma.tensor(Int32Array.from(hi), [outLen], 'int32'), axis);
+  return a.add(b.sub(a).mul(weight));
+}
+
+interface ResizeSettings {
+  fromScales?: boolean;
+  mode: 'nearest' | 'linear';
+  transform: Transform;
+  nearest: string;
+}
+
+function check(node: NodeProto, a: Attributes): string | null {
+  const mode = a.string('mode', 'nearest');
+  if (mode !== 'nearest' && mode !== 'linear') return `${node.op_type} mode '${mode}' (nearest and linear are supported)`;
+  const t = a.string('coordinate_transformation_mode', 'half_pixel');
+  if (!['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'].includes(t)) return `${node.op_type} coordinate_transformation_mode '${t}'`;
+  if (a.int('antialias', 0)) return `${node.op_type} with antialias`;
+  if (a.string('keep_aspect_ratio_policy', 'stretch') !== 'stretch') return `${node.op_type} keep_aspect_ratio_policy '${a.string('keep_aspect_ratio_policy', '')}'`;
+  return null;
+}
+
+function resize(x: Tensor, scales: number[] | null, sizes: number[] | null, axes: number[] | null, settings: ResizeSettings, c: OpContext): Tensor {
+  const rank = x.rank;
+  const ax = axes ?? x.shape.map((_, i) => i);
+  if ((scales ?? sizes)!.length !== ax.length) c.a.fail(`expects ${ax.length} scales or sizes, got ${(scales ?? sizes)!.length}`);
+  let y = x;
+  ax.forEach((a0, k) => {
+    const a = a0 < 0 ? a0 + rank : a0;
+    const inLen = x.shape[a];
+    const outLen = sizes ? sizes[k] : Math.floor(inLen * scales![k]);
+    const scale = sizes ? outLen / inLen : scales![k];
+    y = resizeAxis(y, a, outLen, scale, { ...settings, fromScales: !sizes });
+  });
+  return y;
+}
+
+const present = (v: Value | undefined, c: OpContext, what: string): number[] | null => {
+  if (v === undefined) return null;
+  const values = hostNumbers(v, c.where, what);
+  return values.length ? values : null;
+};
+
+export const RESIZE_OPS: Record<string, OpImpl> = {
+  Resize: {
+    check,
+    run(ins, c) {
+      const x = asTensor(ins[0]!, c.where, 'float32');
+      // Opset 10: (X, scales), asymmetric coordinates; from 11: (X, roi, scales, sizes).
+      const settings: ResizeSettings = {
+        mode: c.a.string('mode', 'nearest') as 'nearest' | 'linear',
+        transform: (c.opset >= 11 ? c.a.string('coordinate_transformation_mode', 'half_pixel') : 'asymmetric') as Transform,
+        nearest: c.opset >= 11 ? c.a.string('nearest_mode', 'round_prefer_floor') : 'floor',
+      };
+      const scales = present(c.opset >= 11 ? ins[2] : ins[1], c, 'scales');
+      const sizes = c.opset >= 11 ? present(ins[3], c, 'sizes') : null;
+      if (!scales && !sizes) c.a.fail('needs scales or sizes');
+      return resize(x, sizes ? null : scales, sizes, c.a.ints('axes') ?? null, settings, c);
+    },
+  },
+  Upsample: {
+    check,
+    run(ins, c) {
+      const x = asTensor(ins[0]!, c.where, 'float32');
+      const scales = c.opset >= 9 ? present(ins[1], c, 'scales') : c.a.floats('scales') ?? null;
+      if (!scales) c.a.fail('needs scales');
+      return resize(x, scales, null, null, { mode: c.a.string('mode', 'nearest') as 'nearest' | 'linear', transform: 'asymmetric', nearest: 'floor' }, c);
+    },
+  },
+};
