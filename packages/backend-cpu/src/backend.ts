@@ -87,6 +87,7 @@ export class CpuBackend implements Backend {
   readonly gather: KernelFn<'gather'> = ([x, indices], { axis }) => shp.gather(x, indices, axis);
   readonly scatterAdd: KernelFn<'scatterAdd'> = ([x, indices, updates], { axis }) => shp.scatterAdd(x, indices, updates, axis);
   readonly tile: KernelFn<'tile'> = ([x], { repeats }) => shp.tile(x, repeats);
+  readonly topK: KernelFn<'topK'> = ([x], { k, largest }) => shp.topK(x, k, largest);
 }
 
 const EMPTY = new Float32Array(0);

@@ -174,3 +174,24 @@ export function tile(x: KernelTensor, reps: readonly number[]): KernelTensor {
   }
   return out(dst, outShape, x.dtype);
 }
+
+/** Indices of the k largest (or smallest) values of each last-axis row, in order; ties by lower index (ONNX TopK). */
+export function topK(x: KernelTensor, k: number, largest: boolean): KernelTensor {
+  const src = valuesOf(x);
+  const n = x.shape[x.shape.length - 1] ?? 1;
+  const rows = n === 0 ? 0 : src.length / n;
+  const dst = new Int32Array(rows * k);
+  const order = new Int32Array(n);
+  // NaN counts as the largest value, as in PyTorch and NumPy's sort.
+  const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => {
+      const d = largest ? key(src[base + b]) - key(src[base + a]) : key(src[base + a]) - key(src[base + b]);
+      return d || a - b;
+    });
+    dst.set(order.subarray(0, k), r * k);
+  }
+  return out(dst, [...x.shape.slice(0, -1), k], 'int32');
+}

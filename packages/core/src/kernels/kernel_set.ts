@@ -94,6 +94,11 @@ export interface KernelSignatures {
   scatterAdd: { inputs: readonly [x: KT, indices: KT, updates: KT]; attrs: { readonly axis: number } };
   /** ONNX Tile. */
   tile: { inputs: readonly [x: KT]; attrs: { readonly repeats: readonly number[] } };
+  /**
+   * ONNX TopK's indices (int32) along the last axis: the k largest (or smallest) values' positions,
+   * in order, equal values by lower index first. Values follow by a gather, so they differentiate.
+   */
+  topK: { inputs: readonly [x: KT]; attrs: { readonly k: number; readonly largest: boolean } };
 }
 
 export type KernelName = keyof KernelSignatures;

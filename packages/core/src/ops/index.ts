@@ -13,6 +13,7 @@ import * as rs from './reshape';
 import * as sl from './slice';
 import * as pt from './pad_tile';
 import * as g from './gather';
+import * as tk from './take';
 import * as cc from './concat';
 import * as mm from './matmul';
 import * as sm from './softmax';
@@ -64,6 +65,8 @@ export const reshape = s(rs.reshape), expandDims = s(rs.expandDims), squeeze = s
 export const transpose = s(tr);
 export const slice = s(sl.slice), stridedSlice = s(sl.stridedSlice), split = s(sl.split);
 export const pad = s(pt.pad), tile = s(pt.tile), gather = s(g.gather), scatterAdd = s(g.scatterAdd);
+export const takeAlongAxis = s(tk.takeAlongAxis), topK = s(tk.topK);
+export type { TopKOptions } from './take';
 export const concat = s(cc.concat), stack = s(cc.stack), unstack = s(cc.unstack);
 
 // neural-network ops

@@ -7,6 +7,7 @@ import { edgeShapeCases } from './edge_shapes';
 import { errorCases } from './errors';
 import { memoryCases } from './memory';
 import { randomCases } from './random';
+import { selectionCases } from './selection';
 
 /** A hand-written conformance check. Throws on failure. */
 export interface ConformanceCase {
@@ -17,5 +18,5 @@ export interface ConformanceCase {
 }
 
 export const manualCases: ConformanceCase[] = [
-  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases,
+  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases, ...selectionCases,
 ];
