@@ -191,6 +191,13 @@ const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
   },
   concat: (c) => c.em.node('Concat', c.ins, [c.out], { axis: { i: (c.attrs as KernelAttrs<'concat'>).axis } }),
   gather: (c) => c.em.node('Gather', c.ins, [c.out], { axis: { i: (c.attrs as KernelAttrs<'gather'>).axis } }),
+  topK: (c) => {
+    const { k, largest } = c.attrs as KernelAttrs<'topK'>;
+    const values = c.em.tmp('topk_values');
+    const indices = c.em.tmp('topk_indices');
+    c.em.node('TopK', [c.ins[0], c.em.int64s([k], 'k')], [values, indices], { axis: { i: -1 }, largest: { i: largest ? 1 : 0 }, sorted: { i: 1 } });
+    c.em.node('Cast', [indices], [c.out], { to: { i: onnxType('int32') } });
+  },
   tile: (c) => {
     noSymbolic(c, 'a tile');
     c.em.node('Tile', [c.ins[0], c.em.int64s((c.attrs as KernelAttrs<'tile'>).repeats, 'repeats')], [c.out]);

@@ -3,6 +3,7 @@ import type { Tensor } from '@soma/core';
 import type { NodeProto } from '../proto';
 import { RECURRENT_OPS } from './recurrent';
 import { RESIZE_OPS } from './resize';
+import { INDEXING_OPS } from './indexing';
 import { asTensor, HostValue, hostNumbers, hostScalar, isHost, knownValues, protoValue, type Attributes, type Value } from './values';
 
 /** What an operator implementation sees besides its inputs. */
@@ -251,6 +252,7 @@ function resolveReshape(input: readonly number[], target: number[], allowZero: b
 export const OPS: Record<string, OpImpl> = {
   ...RECURRENT_OPS,
   ...RESIZE_OPS,
+  ...INDEXING_OPS,
   // ---- elementwise
   Add: elementwise((a, b) => a.add(b), (a, b) => a + b),
   Sub: elementwise((a, b) => a.sub(b), (a, b) => a - b),

@@ -1,0 +1,115 @@
+import * as soma from '@soma/core';
+import type { Tensor } from '@soma/core';
+import type { OpContext, OpImpl } from './op_table';
+import { asTensor, hostNumbers, hostScalar, isHost, type HostValue, type Value } from './values';
+
+/** ONNX operators that index and accumulate, composed from Soma's ops so they differentiate. */
+
+const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
+const T = (v: Value | undefined, c: OpContext, dtype?: soma.DType): Tensor => (v === undefined ? c.a.fail('an input is missing') : asTensor(v, c.where, dtype));
+
+/** Flat positions in x of the elements ScatterElements/GatherElements address. */
+function flatPositions(shape: readonly number[], indices: Tensor, axis: number): Tensor {
+  const n = shape[axis];
+  const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+  let flat = soma.where(indices.less(0), indices.add(n), indices).mul(strides[axis]);
+  indices.shape.forEach((d, k) => {
+    if (k !== axis) flat = flat.add(soma.arange(0, d * strides[k], strides[k], 'int32').reshape(indices.shape.map((_, j) => (j === k ? d : 1))));
+  });
+  return flat.reshape([indices.size]);
+}
+
+/** Einsum for equations without repeated letters in one operand: align, multiply, sum out, order. */
+function einsum(equation: string, operands: Tensor[], c: OpContext): Tensor {
+  const [lhs, rhs0] = equation.replace(/\s/g, '').split('->');
+  const terms = lhs.split(',');
+  if (terms.length !== operands.length) c.a.fail(`equation '${equation}' names ${terms.length} operands, got ${operands.length}`);
+  if (terms.some((t) => t.includes('.'))) c.a.fail(`ellipses in '${equation}' are not supported`);
+  if (terms.some((t) => new Set(t).size !== t.length)) c.a.fail(`a repeated index within one operand ('${equation}': traces and diagonals) is not supported`);
+  const counts = new Map<string, number>();
+  for (const t of terms) for (const ch of t) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const rhs = rhs0 ?? [...counts.keys()].filter((ch) => counts.get(ch) === 1).sort().join('');
+  const letters = [...new Set([...rhs, ...terms.join('')])];
+  const sizes = new Map<string, number>();
+  const aligned = operands.map((x, i) => {
+    const term = terms[i];
+    term.split('').forEach((ch, k) => sizes.set(ch, Math.max(sizes.get(ch) ?? 1, x.shape[k])));
+    const present = letters.filter((ch) => term.includes(ch));
+    const perm = present.map((ch) => term.indexOf(ch));
+    const t = perm.some((p, k) => p !== k) ? x.transpose(perm) : x;
+    return t.reshape(letters.map((ch) => (term.includes(ch) ? x.shape[term.indexOf(ch)] : 1)));
+  });
+  const product = aligned.reduce((a, b) => a.mul(b));
+  const summed = letters.map((ch, k) => (rhs.includes(ch) ? -1 : k)).filter((k) => k >= 0);
+  const reduced = summed.length ? product.sum(summed) : product;
+  const kept = letters.filter((ch) => rhs.includes(ch));
+  const order = rhs.split('').map((ch) => kept.indexOf(ch));
+  return order.some((p, k) => p !== k) ? reduced.transpose(order) : reduced;
+}
+
+export const INDEXING_OPS: Record<string, OpImpl> = {
+  GatherElements: {
+    run: (ins, c) => {
+      const x = T(ins[0], c);
+      return soma.takeAlongAxis(x, T(ins[1], c, 'int32'), norm(c.a.int('axis', 0), x.rank));
+    },
+  },
+  ScatterElements: {
+    check: (_, a) => (['none', 'add'].includes(a.string('reduction', 'none')) ? null : `ScatterElements reduction '${a.string('reduction', '')}'`),
+    run: (ins, c) => {
+      const x = T(ins[0], c);
+      const indices = T(ins[1], c, 'int32');
+      const updates = T(ins[2], c, x.dtype).reshape([indices.size]);
+      const flatX = x.reshape([x.size]);
+      const pos = flatPositions(x.shape, indices, norm(c.a.int('axis', 0), x.rank));
+      if (c.a.string('reduction', 'none') === 'add') return soma.scatterAdd(flatX, pos, updates, 0).reshape([...x.shape]);
+      // Replace: clear the addressed positions, then add the updates there.
+      const hit = soma.scatterAdd(soma.zeros([x.size]), pos, soma.ones([indices.size]), 0).greater(0);
+      const cleared = soma.where(hit, soma.zerosLike(flatX), flatX);
+      return soma.scatterAdd(cleared, pos, updates, 0).reshape([...x.shape]);
+    },
+  },
+  CumSum: {
+    run: (ins, c) => {
+      const x0 = T(ins[0], c);
+      const x = x0.dtype === 'float32' ? x0 : x0.cast('float32');
+      const axis = norm(hostScalar(ins[1], c.where, 'axis'), x.rank);
+      const n = x.shape[axis];
+      const exclusive = c.a.int('exclusive', 0) === 1;
+      const reverse = c.a.int('reverse', 0) === 1;
+      // A triangular matrix product along the axis: exact for small integers, differentiable for floats.
+      const m = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        const take = reverse ? (exclusive ? i > j : i >= j) : exclusive ? i < j : i <= j;
+        m[i * n + j] = take ? 1 : 0;
+      }
+      const last = x.rank - 1;
+      const perm = x.shape.map((_, i) => (i === axis ? last : i === last ? axis : i));
+      const moved = axis === last ? x : x.transpose(perm);
+      let y = moved.matmul(soma.tensor(m, [n, n]));
+      if (axis !== last) y = y.transpose(perm);
+      return x0.dtype === 'float32' ? y : y.round().cast(x0.dtype);
+    },
+  },
+  TopK: {
+    run: (ins, c) => {
+      const x = T(ins[0], c);
+      const k = c.opset >= 10 ? hostNumbers(ins[1], c.where, 'k')[0] : c.a.int('k', 1);
+      const [values, indices] = soma.topK(x, k, { axis: c.a.int('axis', -1), largest: c.a.int('largest', 1) === 1 });
+      return [values, indices];
+    },
+  },
+  Einsum: {
+    run: (ins, c) => einsum(c.a.string('equation', ''), ins.map((v) => T(v, c, 'float32')), c),
+  },
+  NonZero: {
+    run: (ins, c) => {
+      const v = ins[0];
+      if (!isHost(v)) c.a.fail('NonZero of data computed at run time has a data-dependent shape; only constant inputs are supported');
+      const h = v as HostValue;
+      const strides = h.shape.map((_, k) => h.shape.slice(k + 1).reduce((a, b) => a * b, 1));
+      const hits = h.values.flatMap((x, i) => (x ? [i] : []));
+      return soma.tensor(Int32Array.from(h.shape.flatMap((_, k) => hits.map((i) => Math.floor(i / strides[k]) % h.shape[k]))), [h.shape.length, hits.length], 'int32');
+    },
+  },
+};
