@@ -4,6 +4,7 @@ import '@soma/backend-cpu';
 import { datasets, fromCsv, fromJsonLines } from '@soma/data';
 import { layers, loadModel, sequential } from '@soma/layers';
 import { adam } from '@soma/optimizers';
+import { importOnnx } from '@soma/onnx-io';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,6 +206,27 @@ describe('fuzzing the loaders of untrusted files (seeded; every load succeeds us
       name: 'jsonl', seeds: 300, mutations: [bitFlips, truncation, byteEdits, jsonEdits], original: () => new TextEncoder().encode(JSONL),
       load: async (bytes) => {
         await fromJsonLines(text(bytes)).toArray();
+      },
+    });
+  }, 120_000);
+
+  it('ONNX models (a PyTorch-exported CNN, mutated)', async () => {
+    const lenet = new Uint8Array(readFileSync(new URL('./fixtures/onnx/mlp.onnx', import.meta.url)));
+    await runCampaign({
+      name: 'onnx', seeds: 300, mutations: [bitFlips, truncation, byteEdits], original: () => lenet,
+      load: async (bytes) => {
+        const m = await importOnnx(bytes);
+        try {
+          const input = soma.ones([2, 12]);
+          try {
+            const out = m.predict({ [m.inputs[0]?.name ?? 'input']: input });
+            soma.dispose(out);
+          } finally {
+            input.dispose();
+          }
+        } finally {
+          m.dispose();
+        }
       },
     });
   }, 120_000);
