@@ -24,7 +24,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 }
 
 describe('importOnnx: models exported by PyTorch match PyTorch', () => {
-  it.each(['lenet', 'resnet_small', 'resnet18_torchvision', 'conv_bn', 'decoder', 'mlp', 'lstm_gru'])('%s', async (name) => {
+  it.each(['lenet', 'resnet_small', 'resnet18_torchvision', 'conv_bn', 'decoder', 'mlp', 'lstm_gru', 'volume3d'])('%s', async (name) => {
     const ref = reference(name);
     const m = await importOnnx(fixture(`${name}.onnx`));
     expect(m.inputs[0].shape[0]).toBe('batch');

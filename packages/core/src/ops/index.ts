@@ -14,6 +14,7 @@ import * as sl from './slice';
 import * as pt from './pad_tile';
 import * as g from './gather';
 import * as tk from './take';
+import * as c3 from './conv3d';
 import * as cc from './concat';
 import * as mm from './matmul';
 import * as sm from './softmax';
@@ -66,6 +67,8 @@ export const transpose = s(tr);
 export const slice = s(sl.slice), stridedSlice = s(sl.stridedSlice), split = s(sl.split);
 export const pad = s(pt.pad), tile = s(pt.tile), gather = s(g.gather), scatterAdd = s(g.scatterAdd);
 export const takeAlongAxis = s(tk.takeAlongAxis), topK = s(tk.topK);
+export const conv3d = s(c3.conv3d), maxPool3d = s(c3.maxPool3d), avgPool3d = s(c3.avgPool3d);
+export type { Conv3dOptions, Pool3dOptions, Padding3d, Triple } from './conv3d';
 export type { TopKOptions } from './take';
 export const concat = s(cc.concat), stack = s(cc.stack), unstack = s(cc.unstack);
 

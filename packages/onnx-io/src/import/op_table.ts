@@ -105,16 +105,45 @@ function as2d(x: Tensor, f: (x4: Tensor, oneD: boolean) => Tensor): Tensor {
   return y.reshape([y.shape[0], y.shape[1], y.shape[3]]);
 }
 
-const spatialCheck = (node: NodeProto, a: Attributes): string | null => {
+const spatialCheck = (node: NodeProto, a: Attributes, maxRank = 3): string | null => {
   const k = a.ints('kernel_shape');
-  return k && k.length > 2 ? `${k.length}-D ${node.op_type} (Soma has 1-D and 2-D kernels)` : null;
+  return k && k.length > maxRank ? `${k.length}-D ${node.op_type} (Soma has 1-D, 2-D${maxRank === 3 ? ' and 3-D' : ''} forms)` : null;
 };
+
+/** 3-D convolution and pooling (NCDHW), with ONNX's auto_pad computed per axis. */
+function pads3d(c: OpContext, x: Tensor, kernel: number[], strides: number[], dilations: number[]): [number, number, number, number, number, number] {
+  const auto = c.a.string('auto_pad', 'NOTSET');
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    const begin: number[] = [];
+    const end: number[] = [];
+    [0, 1, 2].forEach((i) => {
+      const len = x.shape[2 + i];
+      const total = Math.max(0, (Math.ceil(len / strides[i]) - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - len);
+      const first = auto === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
+      begin.push(first);
+      end.push(total - first);
+    });
+    return [...begin, ...end] as [number, number, number, number, number, number];
+  }
+  if (auto === 'VALID') return [0, 0, 0, 0, 0, 0];
+  return (c.a.ints('pads') ?? [0, 0, 0, 0, 0, 0]) as [number, number, number, number, number, number];
+}
+
+const triple = (v: number[] | undefined): [number, number, number] => [v?.[0] ?? 1, v?.[1] ?? 1, v?.[2] ?? 1];
 
 function pool(kind: 'max' | 'avg'): OpImpl {
   return {
     check: (node, a) => spatialCheck(node, a) ?? ((node.output ?? []).filter(Boolean).length > 1 ? 'MaxPool with the Indices output' : null),
     run(ins, c) {
-      return as2d(F(ins[0], c), (x, oneD) => {
+      const x5 = F(ins[0], c);
+      if (x5.rank === 5) {
+        const k = triple(c.a.ints('kernel_shape'));
+        const stride = triple(c.a.ints('strides'));
+        const dilation = triple(c.a.ints('dilations'));
+        const options = { kernelSize: k, stride, dilation, padding: pads3d(c, x5, k, stride, dilation), ceilMode: c.a.int('ceil_mode', 0) === 1 };
+        return kind === 'max' ? soma.maxPool3d(x5, options) : soma.avgPool3d(x5, { ...options, countIncludePad: c.a.int('count_include_pad', 0) === 1 });
+      }
+      return as2d(x5, (x, oneD) => {
         const k = c.a.ints('kernel_shape') ?? c.a.fail('kernel_shape is required');
         const pair = (v: number[] | undefined, d: number): [number, number] => (oneD ? [1, v?.[0] ?? d] : [v?.[0] ?? d, v?.[1] ?? d]);
         const kernelSize = pair(k, 1);
@@ -131,11 +160,17 @@ function pool(kind: 'max' | 'avg'): OpImpl {
 
 function conv(transpose: boolean): OpImpl {
   return {
-    check: (node, a) => spatialCheck(node, a),
+    check: (node, a) => spatialCheck(node, a, transpose ? 2 : 3),
     run(ins, c) {
       const x0 = F(ins[0], c);
       const w0 = F(ins[1], c, 1);
       const bias = ins[2] === undefined ? undefined : F(ins[2], c, 2);
+      if (!transpose && x0.rank === 5 && w0.rank === 5) {
+        const k = [w0.shape[2], w0.shape[3], w0.shape[4]];
+        const stride = triple(c.a.ints('strides'));
+        const dilation = triple(c.a.ints('dilations'));
+        return soma.conv3d(x0, w0, { stride, dilation, padding: pads3d(c, x0, k, stride, dilation), groups: c.a.int('group', 1), bias });
+      }
       if (x0.rank !== w0.rank || (x0.rank !== 3 && x0.rank !== 4)) c.a.fail(`expects 1-D or 2-D convolution inputs, got x [${x0.shape.join(', ')}] and w [${w0.shape.join(', ')}]`);
       const oneD = x0.rank === 3;
       const w = oneD ? w0.reshape([w0.shape[0], w0.shape[1], 1, w0.shape[2]]) : w0;

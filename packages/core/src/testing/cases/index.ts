@@ -8,6 +8,7 @@ import { errorCases } from './errors';
 import { memoryCases } from './memory';
 import { randomCases } from './random';
 import { selectionCases } from './selection';
+import { volumeCases } from './volumes';
 
 /** A hand-written conformance check. Throws on failure. */
 export interface ConformanceCase {
@@ -18,5 +19,5 @@ export interface ConformanceCase {
 }
 
 export const manualCases: ConformanceCase[] = [
-  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases, ...selectionCases,
+  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases, ...selectionCases, ...volumeCases,
 ];

@@ -1,0 +1,137 @@
+import { fail, fmtShape } from '../errors';
+import type { Tensor, TensorLike } from '../tensor';
+import { cast } from './cast';
+import { stack } from './concat';
+import { convertToTensor } from './convert';
+import { onesLike } from './creation';
+import { conv2d } from './conv';
+import { outLength, requireRank } from './conv_util';
+import { pad } from './pad_tile';
+import { avgPool2d, maxPool2d } from './pool';
+
+/**
+ * 3-D convolution and pooling over NCDHW, written as 2-D kernels applied per depth slice and
+ * summed (or reduced) over the kernel's depth. Every backend gets them, gradients included,
+ * without a kernel of their own; they cost one 2-D call per output slice and kernel depth, which
+ * suits the small volumes ONNX models and tests use.
+ */
+
+export type Triple = number | readonly [number, number, number];
+/** A number, [d, h, w] for both sides, or ONNX's [d0, h0, w0, d1, h1, w1]. */
+export type Padding3d = number | readonly [number, number, number] | readonly [number, number, number, number, number, number] | 'valid';
+
+function triple(op: string, name: string, v: Triple): [number, number, number] {
+  const t: [number, number, number] = typeof v === 'number' ? [v, v, v] : [v[0], v[1], v[2]];
+  if (!t.every((x) => Number.isInteger(x) && x >= 1)) fail(op, `${name} must be a positive integer or three of them, got ${JSON.stringify(v)}`);
+  return t;
+}
+
+function pads6(op: string, p: Padding3d | undefined): [number, number, number, number, number, number] {
+  if (p === undefined || p === 'valid') return [0, 0, 0, 0, 0, 0];
+  const six = typeof p === 'number' ? [p, p, p, p, p, p] : p.length === 3 ? [...p, ...p] : [...p];
+  if (six.length !== 6 || !six.every((x) => Number.isInteger(x) && x >= 0)) fail(op, `padding must be a non-negative integer, [d, h, w] or [d0, h0, w0, d1, h1, w1], got ${JSON.stringify(p)}`);
+  return six as [number, number, number, number, number, number];
+}
+
+/** x with its depth padded by `value`, and the slice at depth index `i` as NCHW. */
+function depthSlice(x: Tensor, i: number): Tensor {
+  const [n, c, , h, w] = x.shape;
+  return x.slice([0, 0, i, 0, 0], [n, c, 1, h, w]).reshape([n, c, h, w]);
+}
+
+export interface Conv3dOptions {
+  stride?: Triple;
+  padding?: Padding3d;
+  dilation?: Triple;
+  groups?: number;
+  bias?: TensorLike;
+}
+
+/** ONNX Conv on NCDHW: x [N, C, D, H, W], w [M, C/groups, kD, kH, kW]. */
+export function conv3d(xLike: TensorLike, wLike: TensorLike, options: Conv3dOptions = {}): Tensor {
+  const op = 'conv3d';
+  const x0 = convertToTensor(xLike, op, 'x', 'float32');
+  const w0 = convertToTensor(wLike, op, 'w', 'float32');
+  const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');
+  const w = w0.dtype === 'float32' ? w0 : cast(w0, 'float32');
+  requireRank(op, 'x', x.shape, 5, 'NCDHW');
+  requireRank(op, 'w', w.shape, 5, '[outChannels, inChannels/groups, kD, kH, kW]');
+  const [sd, sh, sw] = triple(op, 'stride', options.stride ?? 1);
+  const [dd, dh, dw] = triple(op, 'dilation', options.dilation ?? 1);
+  const [pd0, ph0, pw0, pd1, ph1, pw1] = pads6(op, options.padding);
+  const kd = w.shape[2];
+  const depth = x.shape[2];
+  const outD = outLength(depth, pd0, pd1, kd, sd, dd);
+  if (outD <= 0) fail(op, `depth ${depth} with padding ${pd0}+${pd1} is smaller than the dilated kernel depth ${(kd - 1) * dd + 1}`);
+  const xp = pd0 || pd1 ? pad(x, [[0, 0], [0, 0], [pd0, pd1], [0, 0], [0, 0]]) : x;
+  const wSlice = (k: number) => {
+    const [m, cg, , kh, kw] = w.shape;
+    return w.slice([0, 0, k, 0, 0], [m, cg, 1, kh, kw]).reshape([m, cg, kh, kw]);
+  };
+  const conv2 = { stride: [sh, sw] as [number, number], dilation: [dh, dw] as [number, number], padding: [ph0, pw0, ph1, pw1] as [number, number, number, number], groups: options.groups ?? 1 };
+  const slices: Tensor[] = [];
+  for (let o = 0; o < outD; o++) {
+    let acc: Tensor | null = null;
+    for (let k = 0; k < kd; k++) {
+      const y = conv2d(depthSlice(xp, o * sd + k * dd), wSlice(k), conv2);
+      acc = acc ? acc.add(y) : y;
+    }
+    slices.push(acc!);
+  }
+  let y = stack(slices, 2);
+  if (options.bias !== undefined) {
+    const b = convertToTensor(options.bias, op, 'bias', 'float32');
+    if (b.rank !== 1 || b.shape[0] !== w.shape[0]) fail(op, `bias must be [${w.shape[0]}], got ${fmtShape(b.shape)}`);
+    y = y.add(b.reshape([1, w.shape[0], 1, 1, 1]));
+  }
+  return y;
+}
+
+export interface Pool3dOptions {
+  kernelSize: Triple;
+  stride?: Triple;
+  padding?: Padding3d;
+  dilation?: Triple;
+  ceilMode?: boolean;
+  /** Average pooling: whether padded cells count in the divisor (default true, as PyTorch). */
+  countIncludePad?: boolean;
+}
+
+function pool3d(kind: 'max' | 'avg', xLike: TensorLike, options: Pool3dOptions): Tensor {
+  const op = kind === 'max' ? 'maxPool3d' : 'avgPool3d';
+  const x0 = convertToTensor(xLike, op, 'x', 'float32');
+  const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');
+  requireRank(op, 'x', x.shape, 5, 'NCDHW');
+  const [kd, kh, kw] = triple(op, 'kernelSize', options.kernelSize);
+  const [sd, sh, sw] = triple(op, 'stride', options.stride ?? options.kernelSize);
+  const [dd, dh, dw] = triple(op, 'dilation', options.dilation ?? 1);
+  const [pd0, ph0, pw0, pd1, ph1, pw1] = pads6(op, options.padding);
+  const ceil = options.ceilMode ?? false;
+  if (kind === 'avg' && (ceil || dd !== 1 || dh !== 1 || dw !== 1)) fail(op, 'ceilMode and dilation are not supported for 3-D average pooling');
+  const depth = x.shape[2];
+  const outD = outLength(depth, pd0, pd1, kd, sd, dd, ceil);
+  if (outD <= 0) fail(op, `depth ${depth} is smaller than the pooling window ${kd}`);
+  // Depth padding: −∞ never wins a max; zeros add nothing to a sum. Ceil mode's partial windows get extra.
+  const extra = Math.max(0, (outD - 1) * sd + (kd - 1) * dd + 1 - (depth + pd0 + pd1));
+  const padded = (t: Tensor, value: number) => (pd0 || pd1 || extra ? pad(t, [[0, 0], [0, 0], [pd0, pd1 + extra], [0, 0], [0, 0]], value) : t);
+  const spatial = { kernelSize: [kh, kw] as [number, number], stride: [sh, sw] as [number, number], padding: [ph0, pw0, ph1, pw1] as [number, number, number, number], ceilMode: ceil };
+  const windows = (t: Tensor, f: (slice: Tensor) => Tensor) => Array.from({ length: outD }, (_, o) => stack(Array.from({ length: kd }, (_, k) => f(depthSlice(t, o * sd + k * dd))), 0));
+  if (kind === 'max') {
+    const xp = padded(x, -Infinity);
+    return stack(windows(xp, (s) => maxPool2d(s, { ...spatial, dilation: [dh, dw] })).map((w) => w.max(0)), 2);
+  }
+  // Sums of the 3-D windows, divided by the window size or by the count of real cells in it.
+  const sum = (t: Tensor) => stack(windows(padded(t, 0), (s) => avgPool2d(s, { ...spatial, countIncludePad: true }).mul(kh * kw)).map((w) => w.sum(0)), 2);
+  const total = sum(x);
+  return (options.countIncludePad ?? true) ? total.div(kd * kh * kw) : total.div(sum(onesLike(x)));
+}
+
+/** Max pooling over NCDHW windows (ONNX MaxPool with a 3-D kernel). */
+export function maxPool3d(xLike: TensorLike, options: Pool3dOptions): Tensor {
+  return pool3d('max', xLike, options);
+}
+
+/** Average pooling over NCDHW windows (ONNX AveragePool with a 3-D kernel). */
+export function avgPool3d(xLike: TensorLike, options: Pool3dOptions): Tensor {
+  return pool3d('avg', xLike, options);
+}
