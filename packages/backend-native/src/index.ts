@@ -1,2 +1,22 @@
-// This package is reserved for a later issue; it exports nothing yet.
-export {};
+import { importNodeModule, listBackends, registerBackend } from '@soma/core';
+import '@soma/backend-cpu';
+import { NativeBackend, type NativeBackendOptions } from './backend';
+import { loadOrt } from './ort_binding';
+
+export { NativeBackend } from './backend';
+export type { NativeBackendOptions } from './backend';
+
+/** Makes a native backend (registered as 'native' on import; register another name with other options). */
+export async function createNativeBackend(name = 'native', options: NativeBackendOptions = {}): Promise<NativeBackend> {
+  let ort;
+  try {
+    ort = await loadOrt();
+  } catch (e) {
+    throw new Error(`setBackend('${name}'): onnxruntime-node could not be loaded (${(e as Error).message}); registered backends: ${listBackends().join(', ')}`);
+  }
+  const os = await importNodeModule<typeof import('node:os')>('node:os');
+  return new NativeBackend(ort, name, { ...options, defaultThreads: os.availableParallelism?.() ?? os.cpus().length });
+}
+
+// Importing registers 'native' (priority 0: cpu stays the default); nothing loads until setBackend('native').
+registerBackend('native', () => createNativeBackend('native'), 0);

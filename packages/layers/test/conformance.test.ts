@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
+import '@soma/backend-native';
 import { checkGradients } from '@soma/core/testing';
 import { layers, type Layer, type LayerShape } from '@soma/layers';
 import { adam, adadelta, adagrad, adamax, adamw, nadam, rmsprop, sgd } from '@soma/optimizers';

@@ -42,7 +42,24 @@ function valueInfo(name: string, v: ValueInfo): ValueInfoProto {
  * Writes a Graph as an ONNX model. Variables become initializers named after them, constants
  * initializers too; every node that has no ONNX form is listed in one error.
  */
-export async function graphToOnnx(graph: Graph, options: { opset?: number; inputNames?: readonly string[]; outputNames?: readonly string[]; name?: string } = {}): Promise<Uint8Array> {
+export async function graphToOnnx(graph: Graph, options: GraphExportOptions = {}): Promise<Uint8Array> {
+  const data = new Map<number, ArrayLike<number>>();
+  for (const [id, v] of graph.variables) data.set(id, await v.data());
+  for (const [id, t] of graph.constants) data.set(id, await t.data());
+  return graphToOnnxWith(graph, options, data);
+}
+
+export interface GraphExportOptions {
+  /** Write the outputs without shapes (rank unknown), as a one-kernel model whose output rank the caller does not compute. */
+  unknownOutputShapes?: boolean;
+  opset?: number;
+  inputNames?: readonly string[];
+  outputNames?: readonly string[];
+  name?: string;
+}
+
+/** graphToOnnx with the values of the variables and constants already read (synchronous). */
+export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data: ReadonlyMap<number, ArrayLike<number>>): Uint8Array {
   const opset = options.opset ?? 17;
   if (!IR_VERSION[opset]) throw new Error(`exportOnnx: opset must be 13 to 21, got ${opset}`);
   const em = new Emitter(opset);
@@ -78,8 +95,8 @@ export async function graphToOnnx(graph: Graph, options: { opset?: number; input
     const produced = graph.nodes.some((n) => n.outputs.includes(v.id));
     if (!produced) em.node('Identity', [names.get(v.id)!], [outNames.get(v.id)!]);
   });
-  for (const [id, v] of graph.variables) em.initializer(nameOf(id), v.shape, v.dtype, await v.data());
-  for (const [id, t] of graph.constants) em.initializer(nameOf(id), t.shape, t.dtype, await t.data());
+  for (const [id, v] of graph.variables) em.initializer(nameOf(id), v.shape, v.dtype, data.get(id)!);
+  for (const [id, t] of graph.constants) em.initializer(nameOf(id), t.shape, t.dtype, data.get(id)!);
   const model: ModelProto = {
     ir_version: IR_VERSION[opset],
     opset_import: [{ domain: '', version: opset }],
@@ -90,7 +107,7 @@ export async function graphToOnnx(graph: Graph, options: { opset?: number; input
       node: em.nodes,
       initializer: em.initializers,
       input: graph.inputs.map((v) => valueInfo(nameOf(v.id), v)),
-      output: graph.outputs.map((v) => valueInfo(outNames.get(v.id)!, v)),
+      output: graph.outputs.map((v) => (options.unknownOutputShapes ? { name: outNames.get(v.id)!, type: { tensor_type: { elem_type: onnxType(v.dtype) } } } : valueInfo(outNames.get(v.id)!, v))),
     },
   };
   return encodeModel(model);

@@ -1,5 +1,5 @@
 import type { BinaryOp, Conv2dAttrs, DType, GraphNode, KernelAttrs, KernelName, Pool2dAttrs, ReduceOp, UnaryOp, ValueInfo } from '@soma/core';
-import { onnxType } from '../tensor_proto';
+import { encodeTensor, onnxType } from '../tensor_proto';
 import type { Attr, Emitter } from './emitter';
 
 /** What a kernel's translation sees: the node, its input and output names, their value infos. */
@@ -60,15 +60,34 @@ function binary(c: NodeContext): void {
   const { em, ins, out } = c;
   const op = (c.attrs as KernelAttrs<'binary'>).op;
   const [a, b] = ins;
+  const float = c.inInfo[0].dtype === 'float32';
+  // ONNX's Max and Min skip NaN; Soma's maximum and minimum propagate it, as PyTorch does.
+  if (float && (op === 'maximum' || op === 'minimum')) {
+    const nan = em.apply('Or', [em.apply('IsNaN', [a]), em.apply('IsNaN', [b])]);
+    return void em.node('Where', [nan, em.apply('Add', [a, b]), em.apply(BINARY[op]!, [a, b])], [out]);
+  }
   const simple = BINARY[op];
   if (simple) return void em.node(simple, [a, b], [out]);
   switch (op) {
     case 'notEqual': return void em.node('Not', [em.apply('Equal', [a, b])], [out]);
-    case 'floorDiv': return void em.node('Floor', [em.apply('Div', [a, b])], [out]);
+    case 'floorDiv':
+      // Integers: (a − a mod b) / b divides exactly; ONNX Mod with fmod=0 has the divisor's sign.
+      if (!float) return void em.node('Div', [em.apply('Sub', [a, em.apply('Mod', [a, b], { fmod: { i: 0 } })]), b], [out]);
+      return void em.node('Floor', [em.apply('Div', [a, b])], [out]);
     case 'mod': {
+      if (!float) return void em.node('Mod', [a, b], [out], { fmod: { i: 0 } });
       // Python's sign-of-divisor modulo: a − floor(a/b)·b (ONNX Mod with fmod=1 is C's fmod).
       const q = em.apply('Floor', [em.apply('Div', [a, b])]);
       return void em.node('Sub', [a, em.apply('Mul', [q, b])], [out]);
+    }
+    case 'atan2': {
+      // atan(a/b), moved by ±π where b < 0, and ±π/2 (or 0) where b = 0.
+      const zero = em.scalar(0);
+      const base = em.apply('Atan', [em.apply('Div', [a, b])]);
+      const shift = em.apply('Where', [em.apply('Less', [a, zero]), em.scalar(-Math.PI), em.scalar(Math.PI)]);
+      const adjusted = em.apply('Where', [em.apply('Less', [b, zero]), em.apply('Add', [base, shift]), base]);
+      const onAxis = em.apply('Mul', [em.apply('Sign', [a]), em.scalar(Math.PI / 2)]);
+      return void em.node('Where', [em.apply('Equal', [b, zero]), onAxis, adjusted], [out]);
     }
     default: throw new NotExportable(`binary op '${op}' has no ONNX form`);
   }
@@ -89,6 +108,25 @@ function reduce(c: NodeContext): void {
     const r = em.tmp('reduced');
     reduceNode(em, op === 'any' ? 'ReduceMax' : 'ReduceMin', asInt, axes, r);
     return void em.node('Cast', [r], [out], { to: { i: onnxType('bool') } });
+  }
+  const float = c.inInfo[0].dtype === 'float32';
+  if (float && (op === 'max' || op === 'min' || op === 'sum' || op === 'prod')) {
+    // ONNX's ReduceMax/Min skip NaN: a slice holding one gives NaN, as in PyTorch.
+    const r = em.tmp('reduced');
+    reduceNode(em, REDUCE[op], ins[0], axes, r);
+    if (op === 'sum' || op === 'prod') return void em.node('Identity', [r], [out]);
+    const hasNaN = em.tmp('has_nan');
+    reduceNode(em, 'ReduceMax', em.apply('Cast', [em.apply('IsNaN', [ins[0]])], { to: { i: onnxType('float32') } }), axes, hasNaN);
+    return void em.node('Where', [em.apply('Cast', [hasNaN], { to: { i: onnxType('bool') } }), em.scalar(NaN), r], [out]);
+  }
+  const shape = c.inInfo[0].shape;
+  if (op === 'mean' && !axes.every((a) => typeof shape[a] === 'number' && (shape[a] as number) > 0)) {
+    // Sizes unknown here (or zero): sum over count, so an empty mean is 0/0 = NaN as in PyTorch.
+    const s = em.tmp('sum');
+    const n = em.tmp('count');
+    reduceNode(em, 'ReduceSum', ins[0], axes, s);
+    reduceNode(em, 'ReduceSum', em.apply('ConstantOfShape', [em.apply('Shape', [ins[0]])], { value: { t: encodeTensor('one', [1], 'float32', [1]) } }), axes, n);
+    return void em.node('Div', [s, n], [out]);
   }
   reduceNode(em, REDUCE[op], ins[0], axes, out);
 }

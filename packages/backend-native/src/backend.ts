@@ -1,0 +1,132 @@
+import { delegateKernel } from '@soma/core';
+import type { Backend, CompareOp, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
+import { KernelSessions } from './kernel_sessions';
+import type { Ort, OrtTensor } from './ort_binding';
+
+export interface NativeBackendOptions {
+  /** onnxruntime's intra-op threads (default: every core). */
+  threads?: number;
+  /** How many kernel sessions to keep (least recently used are released; default 512). */
+  sessionCacheSize?: number;
+}
+
+interface NativeData {
+  values: TypedArray;
+}
+
+const COMPARE = new Set<CompareOp>(['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr']);
+const NONE = new Set<number>();
+
+/**
+ * The native backend: every kernel runs in onnxruntime's CPU kernels (MLAS), as a small cached
+ * session of one kernel (see KernelSessions). Tensors are typed arrays in the JS heap, handed to
+ * onnxruntime without copies on input. Four gradient kernels that onnxruntime has no operator for
+ * run on the cpu backend — an explicit exception, counted in memory().backends.native and in
+ * soma.delegatedKernels().
+ */
+export class NativeBackend implements Backend {
+  readonly name: string;
+  private readonly sessions: KernelSessions;
+
+  constructor(private readonly ort: Ort, name = 'native', options: NativeBackendOptions & { defaultThreads: number }) {
+    this.name = name;
+    this.conv2dBackpropFilter = delegateKernel(name, 'conv2dBackpropFilter', 'cpu');
+    this.maxPool2dGrad = delegateKernel(name, 'maxPool2dGrad', 'cpu');
+    this.avgPool2dGrad = delegateKernel(name, 'avgPool2dGrad', 'cpu');
+    this.scatterAdd = delegateKernel(name, 'scatterAdd', 'cpu');
+    const threads = options.threads ?? options.defaultThreads;
+    this.sessions = new KernelSessions(ort, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }, options.sessionCacheSize ?? 512);
+  }
+
+  // storage
+  write(values: TypedArray, shape: Shape, dtype: DType): KernelTensor {
+    return { dataId: { values } satisfies NativeData, shape, dtype };
+  }
+  async read(dataId: DataId): Promise<TypedArray> {
+    return this.readSync(dataId);
+  }
+  readSync(dataId: DataId): TypedArray {
+    return (dataId as NativeData).values.slice();
+  }
+  disposeData(dataId: DataId): void {
+    (dataId as NativeData).values = EMPTY;
+  }
+  memoryInfo(): Record<string, number> {
+    return { sessions: this.sessions.size, sessionsCreated: this.sessions.created, sessionHits: this.sessions.hits };
+  }
+  destroy(): void {
+    this.sessions.dispose();
+  }
+
+  /** Runs one kernel as its cached onnxruntime session. */
+  private run<K extends KernelName>(kernel: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>, outDtype: DType, concrete: ReadonlySet<number> = NONE): KernelTensor {
+    const list = inputs as readonly (KernelTensor | undefined)[];
+    const { session, inputs: names } = this.sessions.get(kernel, attrs, list.map((kt) => (kt ? { dtype: kt.dtype, shape: kt.shape } : null)), outDtype, concrete);
+    const feeds: Record<string, OrtTensor> = {};
+    let k = 0;
+    for (const kt of list) {
+      if (!kt) continue;
+      const values = (kt.dataId as NativeData).values as Float32Array | Int32Array | Uint8Array;
+      feeds[names[k++]] = new this.ort.Tensor(kt.dtype, values, kt.shape);
+    }
+    let y: OrtTensor;
+    try {
+      y = session.run(feeds, { y: null }, {}).y;
+    } catch (e) {
+      throw new Error(`${kernel}: onnxruntime failed: ${(e as Error).message}`);
+    }
+    return this.wrap(y, outDtype);
+  }
+
+  private wrap(t: OrtTensor, dtype: DType): KernelTensor {
+    const data = t.data;
+    let values: TypedArray;
+    if (dtype === 'float32') values = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+    else if (dtype === 'int32') values = data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>, Number);
+    else values = data instanceof Uint8Array ? data : Uint8Array.from(data as ArrayLike<number>);
+    return this.write(values, [...t.dims], dtype);
+  }
+
+  // elementwise
+  readonly unary: KernelFn<'unary'> = (i, a) => this.run('unary', i, a, a.op === 'logicalNot' ? 'bool' : i[0].dtype);
+  readonly binary: KernelFn<'binary'> = (i, a) => this.run('binary', i, a, COMPARE.has(a.op as CompareOp) ? 'bool' : i[0].dtype);
+  readonly where: KernelFn<'where'> = (i, a) => this.run('where', i, a, i[1].dtype);
+  readonly clip: KernelFn<'clip'> = (i, a) => this.run('clip', i, a, i[0].dtype);
+  readonly cast: KernelFn<'cast'> = (i, a) => this.run('cast', i, a, a.to);
+  readonly leakyRelu: KernelFn<'leakyRelu'> = (i, a) => this.run('leakyRelu', i, a, i[0].dtype);
+
+  // reductions
+  readonly reduce: KernelFn<'reduce'> = (i, a) => this.run('reduce', i, a, a.op === 'any' || a.op === 'all' ? 'bool' : i[0].dtype);
+  readonly argReduce: KernelFn<'argReduce'> = (i, a) => this.run('argReduce', i, a, 'int32');
+
+  // linear algebra, convolution, pooling (the filter's shape is part of a convolution's session)
+  readonly matmul: KernelFn<'matmul'> = (i, a) => this.run('matmul', i, a, 'float32');
+  readonly conv2d: KernelFn<'conv2d'> = (i, a) => this.run('conv2d', i, a, 'float32', new Set([1]));
+  readonly maxPool2d: KernelFn<'maxPool2d'> = (i, a) => this.run('maxPool2d', i, a, 'float32');
+  readonly avgPool2d: KernelFn<'avgPool2d'> = (i, a) => this.run('avgPool2d', i, a, 'float32');
+  readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = (i, a) => this.run('conv2dBackpropInput', i, a, 'float32', new Set([0, 1]));
+
+  // Gradient kernels without an onnxruntime operator: explicit, counted delegation to 'cpu' (set in the constructor).
+  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'>;
+  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'>;
+  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'>;
+  readonly scatterAdd: KernelFn<'scatterAdd'>;
+
+  // shapes and indexing
+  readonly transpose: KernelFn<'transpose'> = (i, a) => this.run('transpose', i, a, i[0].dtype);
+  readonly stridedSlice: KernelFn<'stridedSlice'> = (i, a) => this.run('stridedSlice', i, a, i[0].dtype);
+  readonly pad: KernelFn<'pad'> = (i, a) => this.run('pad', i, a, i[0].dtype);
+  readonly concat: KernelFn<'concat'> = (i, a) => this.run('concat', i, a, i[0].dtype);
+  readonly gather: KernelFn<'gather'> = (i, a) => {
+    // The kernel contract's range check, on the host where the indices already are (onnxruntime's own message names no op).
+    const n = i[0].shape[a.axis];
+    for (const v of (i[1].dataId as NativeData).values) {
+      if (v < -n || v >= n) throw new Error(`gather: index ${v} is out of range for an axis of size ${n}`);
+    }
+    return this.run('gather', i, a, i[0].dtype);
+  };
+  readonly tile: KernelFn<'tile'> = (i, a) => this.run('tile', i, a, i[0].dtype);
+  readonly topK: KernelFn<'topK'> = (i, a) => this.run('topK', i, a, 'int32');
+}
+
+const EMPTY = new Float32Array(0);

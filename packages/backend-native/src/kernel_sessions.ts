@@ -1,0 +1,49 @@
+import type { DType, KernelAttrs, KernelName } from '@soma/core';
+import { kernelToOnnx, type KernelValue } from '@soma/onnx-io';
+import type { NativeSession, Ort } from './ort_binding';
+
+/**
+ * One onnxruntime session per kernel signature (kernel, attributes, input dtypes and ranks — and
+ * the shapes a translation reads, such as a convolution's filter), with every other dimension
+ * symbolic, so a new batch size reuses the session. Bounded: the least recently used is released.
+ */
+export class KernelSessions {
+  private readonly cache = new Map<string, { session: NativeSession; inputs: string[] }>();
+  created = 0;
+  hits = 0;
+
+  constructor(private readonly ort: Ort, private readonly options: Record<string, unknown>, private readonly capacity = 512) {}
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  get<K extends KernelName>(kernel: K, attrs: KernelAttrs<K>, inputs: readonly ({ dtype: DType; shape: readonly number[] } | null)[], outDtype: DType, concrete: ReadonlySet<number>): { session: NativeSession; inputs: string[] } {
+    const described: (KernelValue | null)[] = inputs.map((v, i) => (v ? { dtype: v.dtype, shape: concrete.has(i) ? v.shape : v.shape.map((_, d) => `d${i}_${d}`) } : null));
+    const key = `${kernel}|${JSON.stringify(attrs)}|${described.map((v) => (v ? `${v.dtype}[${v.shape!.join(',')}]` : '_')).join(';')}|${outDtype}`;
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.hits++;
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const bytes = kernelToOnnx(kernel, attrs, described, { dtype: outDtype, shape: null });
+    const session = this.ort.newSession();
+    session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, this.options);
+    const entry = { session, inputs: described.flatMap((v, i) => (v ? [`x${i}`] : [])) };
+    this.cache.set(key, entry);
+    this.created++;
+    if (this.cache.size > this.capacity) {
+      const [oldest, old] = this.cache.entries().next().value as [string, { session: NativeSession }];
+      this.cache.delete(oldest);
+      old.session.dispose();
+    }
+    return entry;
+  }
+
+  dispose(): void {
+    for (const { session } of this.cache.values()) session.dispose();
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-native';
+import { layers, sequential } from '@soma/layers';
+import { adam } from '@soma/optimizers';
+
+/** The same CNN, same seed, trained a few Adam steps on 'cpu' and on 'native': the weights must agree. */
+async function trainOn(backend: string): Promise<Float32Array[]> {
+  await soma.setBackend(backend);
+  soma.setRandomSeed(7);
+  const net = sequential([
+    layers.conv2d({ inputShape: [1, 8, 8], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    layers.maxPool2d({ poolSize: 2 }),
+    layers.conv2d({ filters: 4, kernelSize: 3, activation: 'tanh' }),
+    layers.avgPool2d({ poolSize: 2 }),
+    layers.flatten(),
+    layers.dense({ units: 3 }),
+  ]);
+  net.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const x = soma.randomNormal([6, 1, 8, 8], { seed: 1 });
+  const y = soma.tensor([0, 1, 2, 0, 1, 2], [6], 'int32');
+  for (let i = 0; i < 4; i++) await net.trainOnBatch(x, y);
+  const weights = net.weights.map((w) => Float32Array.from(w.dataSync()));
+  soma.dispose([x, y]);
+  net.dispose();
+  return weights;
+}
+
+describe("training on 'native' equals training on 'cpu'", () => {
+  it('a CNN with max and average pooling takes the same Adam steps (1e-5), with the gradient kernels delegated and counted', async () => {
+    const cpu = await trainOn('cpu');
+    const before = soma.delegatedKernels().native ?? {};
+    const native = await trainOn('native');
+    native.forEach((w, i) => {
+      let worst = 0;
+      w.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - cpu[i][k]))));
+      expect(worst, `weight ${i}`).toBeLessThan(1e-5);
+    });
+    const after = soma.delegatedKernels().native;
+    for (const k of ['conv2dBackpropFilter', 'maxPool2dGrad', 'avgPool2dGrad']) {
+      expect(after[k]?.calls ?? 0, k).toBeGreaterThan(before[k]?.calls ?? 0);
+      expect(after[k].to).toBe('cpu');
+    }
+    expect(soma.memory().backends.native.sessionsCreated).toBeGreaterThan(0);
+    await soma.setBackend('cpu');
+  });
+
+  it('onnxruntime-node exposes the synchronous session this backend is built on (pinned version)', async () => {
+    await soma.setBackend('native');
+    const info = soma.memory().backends.native;
+    const t = soma.tensor([-1, 2]).relu();
+    expect(Array.from(t.dataSync())).toEqual([0, 2]);
+    expect(soma.memory().backends.native.sessionsCreated).toBeGreaterThanOrEqual(info.sessionsCreated);
+    t.dispose();
+    await soma.setBackend('cpu');
+  });
+});
