@@ -1,7 +1,10 @@
 import { delegateKernel } from '@soma/core';
-import type { Backend, CompareOp, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
+import { graphToOnnxWith } from '@soma/onnx-io';
+import type { Backend, CompareOp, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
 import { KernelSessions } from './kernel_sessions';
-import type { Ort, OrtTensor } from './ort_binding';
+import type { NativeSession, Ort, OrtTensor } from './ort_binding';
+
+const typeOf = (t: string): DType => (t === 'float32' ? 'float32' : t === 'bool' ? 'bool' : 'int32');
 
 export interface NativeBackendOptions {
   /** onnxruntime's intra-op threads (default: every core). */
@@ -27,6 +30,10 @@ const NONE = new Set<number>();
 export class NativeBackend implements Backend {
   readonly name: string;
   private readonly sessions: KernelSessions;
+  private readonly sessionOptions: Record<string, unknown>;
+  private readonly graphs = new WeakMap<Graph, { session: NativeSession; outputs: string[] } | null>();
+  private graphsCompiled = 0;
+  private graphRuns = 0;
 
   constructor(private readonly ort: Ort, name = 'native', options: NativeBackendOptions & { defaultThreads: number }) {
     this.name = name;
@@ -35,7 +42,8 @@ export class NativeBackend implements Backend {
     this.avgPool2dGrad = delegateKernel(name, 'avgPool2dGrad', 'cpu');
     this.scatterAdd = delegateKernel(name, 'scatterAdd', 'cpu');
     const threads = options.threads ?? options.defaultThreads;
-    this.sessions = new KernelSessions(ort, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }, options.sessionCacheSize ?? 512);
+    this.sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    this.sessions = new KernelSessions(ort, this.sessionOptions, options.sessionCacheSize ?? 512);
   }
 
   // storage
@@ -52,10 +60,48 @@ export class NativeBackend implements Backend {
     (dataId as NativeData).values = EMPTY;
   }
   memoryInfo(): Record<string, number> {
-    return { sessions: this.sessions.size, sessionsCreated: this.sessions.created, sessionHits: this.sessions.hits };
+    return { sessions: this.sessions.size, sessionsCreated: this.sessions.created, sessionHits: this.sessions.hits, graphsCompiled: this.graphsCompiled, graphRuns: this.graphRuns };
   }
   destroy(): void {
     this.sessions.dispose();
+  }
+
+  /**
+   * A whole traced graph as one onnxruntime session (cached per graph): variables are fed as
+   * inputs, so training steps see their current values, and assignments come back as outputs.
+   * A graph with a node that has no ONNX form (a delegated gradient kernel) runs node by node.
+   */
+  runGraph(graph: Graph, inputs: readonly KernelTensor[]): KernelTensor[] | null {
+    let entry = this.graphs.get(graph);
+    if (entry === undefined) {
+      try {
+        const data = new Map<number, ArrayLike<number>>();
+        for (const [id, t] of graph.constants) data.set(id, t.dataSync());
+        const bytes = graphToOnnxWith(graph, { variablesAsInputs: true, unknownOutputShapes: true, inputNames: graph.inputs.map((_, i) => `input_${i}`), outputNames: graph.outputs.map((_, i) => `output_${i}`) }, data);
+        const session = this.ort.newSession();
+        session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, this.sessionOptions);
+        entry = { session, outputs: [...graph.outputs.map((_, i) => `output_${i}`), ...graph.nodes.filter((n) => n.op === 'assign').map((_, k) => `assign_${k}`)] };
+        this.graphsCompiled++;
+      } catch {
+        entry = null;
+      }
+      this.graphs.set(graph, entry);
+    }
+    if (!entry) return null;
+    const feeds: Record<string, OrtTensor> = {};
+    inputs.forEach((kt, i) => (feeds[`input_${i}`] = this.ortTensor(kt)));
+    for (const v of graph.variables.values()) {
+      const values = v.backendName === this.name ? (v.kernelTensor.dataId as NativeData).values : v.dataSync();
+      feeds[v.name] = new this.ort.Tensor(v.dtype, values as Float32Array, v.shape);
+    }
+    const fetches = Object.fromEntries(entry.outputs.map((n) => [n, null]));
+    const out = entry.session.run(feeds, fetches, {});
+    this.graphRuns++;
+    return entry.outputs.map((n) => this.wrap(out[n], typeOf(out[n].type)));
+  }
+
+  private ortTensor(kt: KernelTensor): OrtTensor {
+    return new this.ort.Tensor(kt.dtype, (kt.dataId as NativeData).values as Float32Array, kt.shape);
   }
 
   /** Runs one kernel as its cached onnxruntime session. */
@@ -66,8 +112,7 @@ export class NativeBackend implements Backend {
     let k = 0;
     for (const kt of list) {
       if (!kt) continue;
-      const values = (kt.dataId as NativeData).values as Float32Array | Int32Array | Uint8Array;
-      feeds[names[k++]] = new this.ort.Tensor(kt.dtype, values, kt.shape);
+      feeds[names[k++]] = this.ortTensor(kt);
     }
     let y: OrtTensor;
     try {

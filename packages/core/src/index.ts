@@ -33,3 +33,5 @@ export type { Dim, ValueInfo, GraphNode, SymbolicAttr } from './graph/graph';
 export { trace } from './graph/trace';
 export type { TraceOptions } from './graph/trace';
 export { runGraph } from './graph/run';
+export { compile } from './graph/compile';
+export type { CompiledFunction } from './graph/compile';

@@ -1,5 +1,5 @@
-export { exportOnnx, graphToOnnx } from './export/export_onnx';
-export type { ExportOptions, ExportableModel } from './export/export_onnx';
+export { exportOnnx, graphToOnnx, graphToOnnxWith } from './export/export_onnx';
+export type { ExportOptions, ExportableModel, GraphExportOptions } from './export/export_onnx';
 export { importOnnx, OnnxModel } from './import/import_onnx';
 export type { ImportOptions, OnnxIO, HostInput } from './import/import_onnx';
 export { decodeOnnx, encodeModel as encodeOnnx } from './proto';

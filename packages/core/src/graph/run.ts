@@ -59,7 +59,16 @@ export function runGraph(graph: Graph, inputs: readonly Tensor[]): Tensor[] {
     const moved: KernelTensor[] = [];
     try {
       const outs = backend.runGraph(graph, inputs.map((t) => e.kernelInput(t, name, moved)));
-      if (outs) return outs.map((kt) => e.makeTensor(kt, name));
+      if (outs) {
+        const tensors = outs.map((kt) => e.makeTensor(kt, name));
+        const assigns = graph.nodes.filter((n) => n.op === 'assign');
+        assigns.forEach((n, k) => {
+          const value = tensors[graph.outputs.length + k];
+          graph.variables.get(n.inputs[0]!)!.assign(value);
+          value.dispose();
+        });
+        return tensors.slice(0, graph.outputs.length);
+      }
     } finally {
       for (const m of moved) backend.disposeData(m.dataId);
     }

@@ -118,8 +118,9 @@ export interface Backend extends BackendStorage, KernelSet {
   init?(): void | Promise<void>;
   /**
    * Runs a whole traced graph at once (e.g. as one onnxruntime session, or fused on a GPU), or
-   * returns null to let core run it node by node. Inputs live on this backend; the outputs must
-   * be new storage, one per graph output.
+   * returns null to let core run it node by node. Inputs live on this backend; the result is new
+   * storage: one tensor per graph output, then one per 'assign' node (the variable's new value,
+   * in node order), which core assigns. The backend reads variables' current values itself.
    */
   runGraph?(graph: Graph, inputs: readonly KernelTensor[]): KernelTensor[] | null;
   /** Backend-specific counters merged into memory(). */

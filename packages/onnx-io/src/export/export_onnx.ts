@@ -50,6 +50,12 @@ export async function graphToOnnx(graph: Graph, options: GraphExportOptions = {}
 }
 
 export interface GraphExportOptions {
+  /**
+   * Whole-graph execution (the native backend): variables become graph inputs named after them
+   * instead of initializers, and each 'assign' node becomes an extra output `assign_<k>` holding
+   * the variable's new value (later reads in the graph see it), in node order.
+   */
+  variablesAsInputs?: boolean;
   /** Write the outputs without shapes (rank unknown), as a one-kernel model whose output rank the caller does not compute. */
   unknownOutputShapes?: boolean;
   opset?: number;
@@ -74,7 +80,16 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   });
   const nameOf = (id: number): string => names.get(id) ?? outNames.get(id) ?? `v${id}`;
   const problems: string[] = [];
+  const assigned: { name: string; dtype: soma.DType }[] = [];
   graph.nodes.forEach((node, index) => {
+    if (node.op === 'assign' && options.variablesAsInputs) {
+      const value = nameOf(node.inputs[1]!);
+      const out = `assign_${assigned.length}`;
+      em.node('Identity', [value], [out]);
+      assigned.push({ name: out, dtype: graph.values.get(node.inputs[0]!)!.dtype });
+      names.set(node.inputs[0]!, value);
+      return;
+    }
     const symbolic = new Map<string, Set<number | null>>();
     for (const s of graph.symbolicAttrs) if (s.node === index) (symbolic.get(s.key) ?? symbolic.set(s.key, new Set()).get(s.key)!).add(s.index);
     const out = node.outputs.length ? nameOf(node.outputs[0]) : '';
@@ -95,7 +110,7 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
     const produced = graph.nodes.some((n) => n.outputs.includes(v.id));
     if (!produced) em.node('Identity', [names.get(v.id)!], [outNames.get(v.id)!]);
   });
-  for (const [id, v] of graph.variables) em.initializer(nameOf(id), v.shape, v.dtype, data.get(id)!);
+  if (!options.variablesAsInputs) for (const [id, v] of graph.variables) em.initializer(nameOf(id), v.shape, v.dtype, data.get(id)!);
   for (const [id, t] of graph.constants) em.initializer(nameOf(id), t.shape, t.dtype, data.get(id)!);
   const model: ModelProto = {
     ir_version: IR_VERSION[opset],
@@ -106,8 +121,14 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
       name: options.name ?? 'soma_graph',
       node: em.nodes,
       initializer: em.initializers,
-      input: graph.inputs.map((v) => valueInfo(nameOf(v.id), v)),
-      output: graph.outputs.map((v) => (options.unknownOutputShapes ? { name: outNames.get(v.id)!, type: { tensor_type: { elem_type: onnxType(v.dtype) } } } : valueInfo(outNames.get(v.id)!, v))),
+      input: [
+        ...graph.inputs.map((v) => valueInfo(nameOf(v.id), v)),
+        ...(options.variablesAsInputs ? [...graph.variables].map(([id, v]) => valueInfo(v.name, graph.values.get(id) ?? { id, shape: v.shape, dtype: v.dtype })) : []),
+      ],
+      output: [
+        ...graph.outputs.map((v) => (options.unknownOutputShapes ? { name: outNames.get(v.id)!, type: { tensor_type: { elem_type: onnxType(v.dtype) } } } : valueInfo(outNames.get(v.id)!, v))),
+        ...assigned.map(({ name, dtype }) => ({ name, type: { tensor_type: { elem_type: onnxType(dtype) } } })),
+      ],
     },
   };
   return encodeModel(model);

@@ -3,6 +3,7 @@ import { dispose } from '../../memory';
 import * as ops from '../../ops';
 import { runGraph } from '../../graph/run';
 import { trace } from '../../graph/trace';
+import { compile } from '../../graph/compile';
 import type { Tensor } from '../../tensor';
 import { variable, type Variable } from '../../variable';
 import { check, expectValuesClose } from '../assertions';
@@ -90,5 +91,17 @@ export const graphCases: ConformanceCase[] = [
       message = (e as Error).message;
     }
     check(/trace: a tensor made inside the function has shape \[3,2\] in one trace and \[4,2\] in the other: it follows 'batch' but is a constant/.test(message), () => `got: ${message}`);
+  } },
+  { group: g, name: 'compile traces once per signature and runs the graph: the same results as eager, any batch size', run: () => {
+    const w = variable(ops.randomNormal([3, 4], { seed: 31 }), true, 'cw');
+    const f = (x: Tensor) => x.matmul(w).relu().sum(1);
+    const compiled = compile(f, { dynamicAxes: { 0: { 0: 'batch' } } });
+    for (const n of [2, 5, 2]) {
+      const x = ops.randomNormal([n, 3], { seed: n });
+      expectValuesClose((compiled(x) as Tensor).dataSync(), f(x).dataSync(), { rtol: 1e-5, atol: 1e-6 });
+    }
+    check(compiled.graphs === 1, () => `expected one graph, got ${compiled.graphs}`);
+    compiled.dispose();
+    w.dispose();
   } },
 ];
