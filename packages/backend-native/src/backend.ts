@@ -1,4 +1,3 @@
-import { delegateKernel } from '@soma/core';
 import { graphToOnnxWith } from '@soma/onnx-io';
 import type { Backend, CompareOp, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
 import { KernelSessions } from './kernel_sessions';
@@ -22,10 +21,9 @@ const NONE = new Set<number>();
 
 /**
  * The native backend: every kernel runs in onnxruntime's CPU kernels (MLAS), as a small cached
- * session of one kernel (see KernelSessions). Tensors are typed arrays in the JS heap, handed to
- * onnxruntime without copies on input. Four gradient kernels that onnxruntime has no operator for
- * run on the cpu backend — an explicit exception, counted in memory().backends.native and in
- * soma.delegatedKernels().
+ * session of one kernel (see KernelSessions) — gradient kernels too, composed from ONNX
+ * operators. Tensors are typed arrays in the JS heap, handed to onnxruntime without copies on
+ * input. Whole traced graphs run as one session (runGraph).
  */
 export class NativeBackend implements Backend {
   readonly name: string;
@@ -37,10 +35,6 @@ export class NativeBackend implements Backend {
 
   constructor(private readonly ort: Ort, name = 'native', options: NativeBackendOptions & { defaultThreads: number }) {
     this.name = name;
-    this.conv2dBackpropFilter = delegateKernel(name, 'conv2dBackpropFilter', 'cpu');
-    this.maxPool2dGrad = delegateKernel(name, 'maxPool2dGrad', 'cpu');
-    this.avgPool2dGrad = delegateKernel(name, 'avgPool2dGrad', 'cpu');
-    this.scatterAdd = delegateKernel(name, 'scatterAdd', 'cpu');
     const threads = options.threads ?? options.defaultThreads;
     this.sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     this.sessions = new KernelSessions(ort, this.sessionOptions, options.sessionCacheSize ?? 512);
@@ -151,11 +145,11 @@ export class NativeBackend implements Backend {
   readonly avgPool2d: KernelFn<'avgPool2d'> = (i, a) => this.run('avgPool2d', i, a, 'float32');
   readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = (i, a) => this.run('conv2dBackpropInput', i, a, 'float32', new Set([0, 1]));
 
-  // Gradient kernels without an onnxruntime operator: explicit, counted delegation to 'cpu' (set in the constructor).
-  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'>;
-  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'>;
-  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'>;
-  readonly scatterAdd: KernelFn<'scatterAdd'>;
+  // Gradient kernels, composed from ONNX operators by the same translation exportOnnx uses.
+  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = (i, a) => this.run('conv2dBackpropFilter', i, a, 'float32');
+  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = (i, a) => this.run('maxPool2dGrad', i, a, 'float32');
+  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = (i, a) => this.run('avgPool2dGrad', i, a, 'float32');
+  readonly scatterAdd: KernelFn<'scatterAdd'> = (i, a) => this.run('scatterAdd', i, a, i[0].dtype);
 
   // shapes and indexing
   readonly transpose: KernelFn<'transpose'> = (i, a) => this.run('transpose', i, a, i[0].dtype);

@@ -1,5 +1,4 @@
 import { importNodeModule, listBackends, registerBackend } from '@soma/core';
-import '@soma/backend-cpu';
 import { NativeBackend, type NativeBackendOptions } from './backend';
 import { loadOrt } from './ort_binding';
 

@@ -30,6 +30,8 @@ export type { MatmulOptions } from './matmul';
 export type { Conv2dOptions, Conv1dOptions, Conv2dTransposeOptions } from './conv';
 export type { Pool2dOptions, AvgPool2dOptions } from './pool';
 export type { Padding, Pair } from './conv_util';
+/** The output length of a convolution or pooling window along one axis (PyTorch's ceil-mode rule), for backends and exporters. */
+export { outLength } from './conv_util';
 export type { BatchNormOptions, DropoutOptions } from './normalization';
 export type { OneHotOptions } from './creation';
 export type { RandomOptions } from './random';

@@ -1,3 +1,4 @@
+import { outLength } from '@soma/core';
 import type { BinaryOp, Conv2dAttrs, DType, GraphNode, KernelAttrs, KernelName, Pool2dAttrs, ReduceOp, UnaryOp, ValueInfo } from '@soma/core';
 import { encodeTensor, onnxType } from '../tensor_proto';
 import type { Attr, Emitter } from './emitter';
@@ -164,6 +165,97 @@ function convTranspose(c: NodeContext): void {
   c.em.node('ConvTranspose', c.ins, [c.out], { ...convAttrs(a, w.slice(2)), output_padding: { ints: outputPadding } });
 }
 
+const ones = (em: Emitter, shape: readonly number[]): string => em.apply('ConstantOfShape', [em.int64s(shape, 'shape')], { value: { t: encodeTensor('one', [1], 'float32', [1]) } });
+
+/** The gradient of a convolution with respect to its filter: a convolution with the roles of input and output swapped. */
+function convFilterGrad(c: NodeContext): void {
+  const a = c.attrs as unknown as KernelAttrs<'conv2dBackpropFilter'>;
+  const [m, cg, kh, kw] = a.filterShape;
+  const g = a.group;
+  const mg = m / g;
+  const { em } = c;
+  const [x, dy] = c.ins;
+  const parts: string[] = [];
+  for (let i = 0; i < g; i++) {
+    const channels = (t: string, from: number, count: number) => (g === 1 ? t : em.apply('Slice', [t, em.int64s([from]), em.int64s([from + count]), em.int64s([1])]));
+    // [C, N, H, W] ⋆ [M, N, OH, OW] with stride and dilation exchanged gives [C, M, kH', kW'].
+    const xt = em.apply('Transpose', [channels(x, i * cg, cg)], { perm: { ints: [1, 0, 2, 3] } });
+    const dyt = em.apply('Transpose', [channels(dy, i * mg, mg)], { perm: { ints: [1, 0, 2, 3] } });
+    const full = em.apply('Conv', [xt, dyt], { strides: { ints: a.dilations }, dilations: { ints: a.strides }, pads: { ints: a.pads } });
+    const cut = em.apply('Slice', [full, em.int64s([0, 0]), em.int64s([kh, kw]), em.int64s([2, 3])]);
+    parts.push(em.apply('Transpose', [cut], { perm: { ints: [1, 0, 2, 3] } }));
+  }
+  if (parts.length === 1) em.node('Identity', parts, [c.out]);
+  else em.node('Concat', parts, [c.out], { axis: { i: 0 } });
+}
+
+/** Max pooling's gradient: MaxPool's Indices output (flat positions in x) scatters dy into zeros. */
+function maxPoolGrad(c: NodeContext): void {
+  const a = c.attrs as unknown as Pool2dAttrs;
+  if (c.em.opset < 16) throw new NotExportable('a max-pooling gradient before opset 16 (ScatterElements has no add reduction)');
+  const { em } = c;
+  const [dy, x] = c.ins;
+  const values = em.tmp('pooled');
+  const indices = em.tmp('indices');
+  em.node('MaxPool', [x], [values, indices], {
+    kernel_shape: { ints: a.kernel_shape }, strides: { ints: a.strides }, pads: { ints: a.pads }, dilations: { ints: a.dilations }, ceil_mode: { i: a.ceil_mode ? 1 : 0 },
+  });
+  const flat = em.int64s([-1], 'flat');
+  const zeros = em.apply('ConstantOfShape', [em.apply('Unsqueeze', [em.apply('Size', [x]), em.int64s([0])])], { value: { t: encodeTensor('zero', [1], 'float32', [0]) } });
+  const scattered = em.apply('ScatterElements', [zeros, em.apply('Reshape', [indices, flat]), em.apply('Reshape', [dy, flat])], { axis: { i: 0 }, reduction: { s: 'add' } });
+  em.node('Reshape', [scattered, em.apply('Shape', [x])], [c.out]);
+}
+
+/** Average pooling's gradient: dy divided by each window's divisor, spread by a ones-kernel ConvTranspose per channel. */
+function avgPoolGrad(c: NodeContext): void {
+  const a = c.attrs as unknown as KernelAttrs<'avgPool2dGrad'>;
+  if (a.dilations.some((d) => d !== 1)) throw new NotExportable('average pooling gradients with dilations');
+  const { em } = c;
+  const [, ch, h, w] = a.inputShape;
+  const [kh, kw] = a.kernel_shape;
+  const [sh, sw] = a.strides;
+  const [pt, pl, pb, pr] = a.pads;
+  const oh = outLength(h, pt, pb, kh, sh, 1, a.ceil_mode);
+  const ow = outLength(w, pl, pr, kw, sw, 1, a.ceil_mode);
+  // Cells past the padded input that ceil mode's last windows reach: never counted.
+  const extraH = Math.max(0, (oh - 1) * sh + kh - (h + pt + pb));
+  const extraW = Math.max(0, (ow - 1) * sw + kw - (w + pl + pr));
+  const kernel1 = ones(em, [1, 1, kh, kw]);
+  const image = ones(em, [1, 1, h, w]);
+  const counted = a.count_include_pad
+    ? em.apply('Pad', [image, em.int64s([0, 0, pt, pl, 0, 0, pb, pr], 'pads'), em.scalar(1)], { mode: { s: 'constant' } })
+    : em.apply('Pad', [image, em.int64s([0, 0, pt, pl, 0, 0, pb, pr], 'pads'), em.scalar(0)], { mode: { s: 'constant' } });
+  const divisor = em.apply('Conv', [counted, kernel1], { strides: { ints: [sh, sw] }, pads: { ints: [0, 0, extraH, extraW] } });
+  const scaled = em.apply('Div', [c.ins[0], divisor]);
+  // ConvTranspose's natural size may fall short of the input (output_padding adds the rest) or,
+  // with ceil mode's windows past the end, exceed it (the extra is cut off).
+  const natural = [(oh - 1) * sh + kh - pt - pb, (ow - 1) * sw + kw - pl - pr];
+  const outputPadding = [Math.max(0, h - natural[0]), Math.max(0, w - natural[1])];
+  const spread = em.apply('ConvTranspose', [scaled, ones(em, [ch, 1, kh, kw])], {
+    strides: { ints: [sh, sw] }, pads: { ints: a.pads }, group: { i: ch }, output_padding: { ints: outputPadding }, kernel_shape: { ints: [kh, kw] },
+  });
+  em.node('Slice', [spread, em.int64s([0, 0]), em.int64s([h, w]), em.int64s([2, 3])], [c.out]);
+}
+
+/** scatterAdd as ScatterElements(reduction add) over x with the indices broadcast to the updates' shape. */
+function scatterAdd(c: NodeContext): void {
+  const { axis } = c.attrs as KernelAttrs<'scatterAdd'>;
+  if (c.em.opset < 16) throw new NotExportable('scatterAdd before opset 16 (ScatterElements has no add reduction)');
+  const { em } = c;
+  const [x, indices, updates] = c.ins;
+  const rank = c.inInfo[0].shape.length;
+  // updates: x[:axis] + indices.shape + x[axis+1:] → x[:axis] + [m] + x[axis+1:], the rank of x.
+  const xShape = em.apply('Shape', [x]);
+  const before = axis ? em.apply('Slice', [xShape, em.int64s([0]), em.int64s([axis]), em.int64s([0])]) : null;
+  const after = axis + 1 < rank ? em.apply('Slice', [xShape, em.int64s([axis + 1]), em.int64s([rank]), em.int64s([0])]) : null;
+  const target = em.apply('Concat', [...(before ? [before] : []), em.int64s([-1]), ...(after ? [after] : [])], { axis: { i: 0 } });
+  const upd = em.apply('Reshape', [updates, target]);
+  const unsq = Array.from({ length: rank }, (_, k) => k).filter((k) => k !== axis);
+  const idx = em.apply('Reshape', [em.apply('Cast', [indices], { to: { i: 7 } }), em.int64s([-1])]);
+  const idxFull = em.apply('Expand', [unsq.length ? em.apply('Unsqueeze', [idx, em.int64s(unsq)]) : idx, em.apply('Shape', [upd])]);
+  em.node('ScatterElements', [x, idxFull, upd], [c.out], { axis: { i: axis }, reduction: { s: 'add' } });
+}
+
 function pool(c: NodeContext, kind: 'MaxPool' | 'AveragePool'): void {
   const a = c.attrs as unknown as Pool2dAttrs;
   const attrs: Record<string, Attr> = {
@@ -211,6 +303,10 @@ function noSymbolic(c: NodeContext, what: string): void {
 const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
   unary, binary, reduce, argReduce, matmul, conv2d, reshape, stridedSlice,
   conv2dBackpropInput: convTranspose,
+  conv2dBackpropFilter: convFilterGrad,
+  maxPool2dGrad: maxPoolGrad,
+  avgPool2dGrad: avgPoolGrad,
+  scatterAdd,
   maxPool2d: (c) => pool(c, 'MaxPool'),
   avgPool2d: (c) => pool(c, 'AveragePool'),
   where: (c) => c.em.node('Where', c.ins, [c.out]),
