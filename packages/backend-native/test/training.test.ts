@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
+import '@soma/backend-cpu';
 import '@soma/backend-native';
 import { layers, sequential } from '@soma/layers';
 import { adam } from '@soma/optimizers';

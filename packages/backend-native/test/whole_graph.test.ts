@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
+import '@soma/backend-cpu';
 import '@soma/backend-native';
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void {
