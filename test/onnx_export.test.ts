@@ -126,14 +126,17 @@ describe('exportOnnx: Soma models run in onnxruntime-node with the same outputs'
     net.dispose();
   });
 
-  it('a training step or a gradient kernel is refused with every reason listed at once', async () => {
+  it('a training step is refused with every reason listed at once (and gradient kernels before opset 16)', async () => {
     const w = soma.variable(soma.ones([2, 2]), true, 'w');
     const step = (x: soma.Tensor) => {
       const g = soma.grad((v: soma.Tensor) => soma.maxPool2d(v.reshape([1, 1, 2, 2]), { kernelSize: 2 }).sum())(x.matmul(w));
       w.assign(w.sub(0.1));
       return g;
     };
-    await expect(exportOnnx(step, { inputShapes: [[2, 2]], dynamicBatch: false })).rejects.toThrow(/exportOnnx: 2 node\(s\) cannot be written as ONNX:\n {2}node \d+ \(maxPool2dGrad\): kernel 'maxPool2dGrad' \(a gradient kernel\)[^\n]*\n {2}node \d+ \(assign\): a variable assignment/);
+    // Before opset 16 ScatterElements cannot add, so the max-pooling gradient has no ONNX form there.
+    await expect(exportOnnx(step, { inputShapes: [[2, 2]], dynamicBatch: false, opset: 13 })).rejects.toThrow(/exportOnnx: 2 node\(s\) cannot be written as ONNX:\n {2}node \d+ \(maxPool2dGrad\): a max-pooling gradient before opset 16[^\n]*\n {2}node \d+ \(assign\): a variable assignment/);
+    // At opset 17 only the assignment remains.
+    await expect(exportOnnx(step, { inputShapes: [[2, 2]], dynamicBatch: false })).rejects.toThrow(/exportOnnx: 1 node\(s\) cannot be written as ONNX:\n {2}node \d+ \(assign\): a variable assignment/);
     w.dispose();
   });
 });
