@@ -78,24 +78,36 @@ function reduce(kind: 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'l2' | 'logSumEx
 }
 
 /** Soma's pads from ONNX's auto_pad and pads ([top, left, bottom, right] for 2-D). */
-function padding(c: OpContext, x4: Tensor, kernel: [number, number], strides: [number, number], dilations: [number, number], oneD: boolean): [number, number, number, number] {
+/**
+ * ONNX pads [begin..., end...] for spatial sizes `spatial`, from auto_pad or pads:
+ * SAME_* gives output ceil(in / stride), the odd cell of padding at the end (UPPER) or start (LOWER).
+ */
+function onnxPads(c: OpContext, spatial: readonly number[], kernel: readonly number[], strides: readonly number[], dilations: readonly number[]): number[] {
+  const n = kernel.length;
   const auto = c.a.string('auto_pad', 'NOTSET');
-  if (auto === 'VALID') return [0, 0, 0, 0];
+  if (auto === 'VALID') return new Array(2 * n).fill(0);
   if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    // Output ceil(in / stride); the odd pixel of padding goes at the end (UPPER) or the beginning (LOWER).
     const begin: number[] = [];
     const end: number[] = [];
-    [0, 1].forEach((i) => {
-      const len = x4.shape[2 + i];
+    for (let i = 0; i < n; i++) {
+      const len = spatial[i];
       const total = Math.max(0, (Math.ceil(len / strides[i]) - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - len);
       const first = auto === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
       begin.push(first);
       end.push(total - first);
-    });
-    return [begin[0], begin[1], end[0], end[1]];
+    }
+    return [...begin, ...end];
   }
-  const pads = c.a.ints('pads') ?? new Array(oneD ? 2 : 4).fill(0);
-  return oneD ? [0, pads[0], 0, pads[1]] : (pads as [number, number, number, number]);
+  return c.a.ints('pads') ?? new Array(2 * n).fill(0);
+}
+
+/** Soma's 2-D pads [top, left, bottom, right]; 1-D data runs as (N, C, 1, L). */
+function padding(c: OpContext, x4: Tensor, kernel: [number, number], strides: [number, number], dilations: [number, number], oneD: boolean): [number, number, number, number] {
+  if (oneD) {
+    const [b, e] = onnxPads(c, [x4.shape[3]], [kernel[1]], [strides[1]], [dilations[1]]);
+    return [0, b, 0, e];
+  }
+  return onnxPads(c, x4.shape.slice(2), kernel, strides, dilations) as [number, number, number, number];
 }
 
 /** Runs a 2-D op on 1-D data (N, C, L) by viewing it as (N, C, 1, L). */
@@ -112,21 +124,7 @@ const spatialCheck = (node: NodeProto, a: Attributes, maxRank = 3): string | nul
 
 /** 3-D convolution and pooling (NCDHW), with ONNX's auto_pad computed per axis. */
 function pads3d(c: OpContext, x: Tensor, kernel: number[], strides: number[], dilations: number[]): [number, number, number, number, number, number] {
-  const auto = c.a.string('auto_pad', 'NOTSET');
-  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    const begin: number[] = [];
-    const end: number[] = [];
-    [0, 1, 2].forEach((i) => {
-      const len = x.shape[2 + i];
-      const total = Math.max(0, (Math.ceil(len / strides[i]) - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - len);
-      const first = auto === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-      begin.push(first);
-      end.push(total - first);
-    });
-    return [...begin, ...end] as [number, number, number, number, number, number];
-  }
-  if (auto === 'VALID') return [0, 0, 0, 0, 0, 0];
-  return (c.a.ints('pads') ?? [0, 0, 0, 0, 0, 0]) as [number, number, number, number, number, number];
+  return onnxPads(c, x.shape.slice(2), kernel, strides, dilations) as [number, number, number, number, number, number];
 }
 
 const triple = (v: number[] | undefined): [number, number, number] => [v?.[0] ?? 1, v?.[1] ?? 1, v?.[2] ?? 1];
