@@ -118,3 +118,20 @@ describe('NaN and labels', () => {
     emb.dispose();
   });
 });
+
+describe('symbolic shapes agree with the computed ones', () => {
+  it('conv2d and conv2dTranspose with padding [h, w] (was: [null, 2, 6, 6] for an 8x8 input padded [1, 1])', () => {
+    const cases = [
+      layers.conv2d({ filters: 2, kernelSize: 3, padding: [1, 1] }),
+      layers.conv2d({ filters: 2, kernelSize: [3, 5], padding: [1, 2], strides: 2 }),
+      layers.conv2dTranspose({ filters: 2, kernelSize: 3, padding: [1, 0], strides: 2 }),
+    ];
+    for (const layer of cases) {
+      const x = soma.randomNormal([1, 3, 8, 8], { seed: 1 });
+      const y = layer.apply(x) as soma.Tensor;
+      expect([null, ...y.shape.slice(1)]).toEqual(layer.computeOutputShape([null, 3, 8, 8]));
+      soma.dispose([x, y]);
+      layer.dispose();
+    }
+  });
+});

@@ -18,12 +18,15 @@ export interface ConvArgs extends KernelLayerArgs {
   groups?: number;
 }
 
-/** Output length of a convolution or pooling along one axis. */
-export function convLength(len: number | null, k: number, stride: number, dilation: number, padding: ConvArgs['padding']): number | null {
+/**
+ * Output length of a convolution or pooling along spatial axis `axis` (0: height, 1: width), by
+ * core's rule (`outLength`); a [h, w] padding pads that axis by its own amount on both sides.
+ */
+export function convLength(len: number | null, k: number, stride: number, dilation: number, padding: ConvArgs['padding'], axis = 0): number | null {
   if (len === null) return null;
   if (padding === 'same') return Math.ceil(len / stride);
-  const p = padding === undefined || padding === 'valid' ? 0 : typeof padding === 'number' ? 2 * padding : 0;
-  return Math.floor((len + p - (k - 1) * dilation - 1) / stride) + 1;
+  const p = padding === undefined || padding === 'valid' ? 0 : typeof padding === 'number' ? padding : padding[axis];
+  return soma.outLength(len, p, p, k, stride, dilation);
 }
 
 
@@ -81,7 +84,7 @@ export class Conv2D extends Layer {
 
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
     const s = singleShape(inputShape);
-    return [s[0], this.args.filters, ...([0, 1] as const).map((i) => convLength(s[2 + i], this.kernelSize[i], this.strides[i], this.dilation[i], this.args.padding))];
+    return [s[0], this.args.filters, ...([0, 1] as const).map((i) => convLength(s[2 + i], this.kernelSize[i], this.strides[i], this.dilation[i], this.args.padding, i))];
   }
 
   override getConfig(): LayerConfig {
@@ -191,7 +194,7 @@ export class Conv2DTranspose extends Conv2D {
       const len = s[2 + i];
       if (len === null) return null;
       if (pad === 'same') return len * this.strides[i];
-      const p = typeof pad === 'number' ? 2 * pad : 0;
+      const p = pad === undefined || pad === 'valid' ? 0 : typeof pad === 'number' ? 2 * pad : 2 * pad[i];
       return (len - 1) * this.strides[i] - p + this.dilation[i] * (this.kernelSize[i] - 1) + op[i] + 1;
     });
     return [s[0], this.args.filters, ...dims];

@@ -33,7 +33,7 @@ abstract class Pool2D extends Layer {
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
     const s = singleShape(inputShape);
     if (s.length !== 4) throw new Error(`${this.name} expects [*, channels, height, width] (NCHW), got ${fmt(s)}`);
-    return [s[0], s[1], ...([0, 1] as const).map((i) => convLength(s[2 + i], this.pool[i], this.strides[i], 1, this.args.padding))];
+    return [s[0], s[1], ...([0, 1] as const).map((i) => convLength(s[2 + i], this.pool[i], this.strides[i], 1, this.args.padding, i))];
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), poolSize: this.pool, strides: this.strides, padding: this.args.padding ?? 'valid' };
