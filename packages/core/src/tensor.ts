@@ -119,6 +119,11 @@ export class Tensor {
     this.dispose();
   }
 
+  /** Prints the tensor (TF.js's habit); `verbose` adds dtype and shape. Reads the values synchronously (cpu, native). */
+  print(verbose = false): void {
+    console.log(verbose ? `Tensor ${this.dtype} [${this.shape.join(', ')}]\n${this.toString()}` : this.toString());
+  }
+
   toString(): string {
     if (this.disposed) return `tensor(<disposed>, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
     return formatTensor(this.dataSync(), this.shape, this.dtype);

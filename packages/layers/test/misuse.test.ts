@@ -135,3 +135,30 @@ describe('symbolic shapes agree with the computed ones', () => {
     }
   });
 });
+
+describe('what a TF.js user types', () => {
+  it('sequential({ layers }), the pooling names of TF.js, and tensor.print()', () => {
+    const net = sequential({ layers: [layers.dense({ units: 2, inputShape: [3] })], name: 'tfjs_style' });
+    expect(net.name).toBe('tfjs_style');
+    expect(net.countParams()).toBe(8);
+    expect(() => sequential({ layer: [] } as never)).toThrow("sequential: unknown option 'layer'; valid options: layers, name");
+    expect(layers.maxPooling2d({ poolSize: 2 }).className).toBe('MaxPooling2D');
+    expect(layers.averagePooling2d({ poolSize: 2 }).className).toBe('AveragePooling2D');
+    expect(layers.globalAveragePooling2d().className).toBe('GlobalAveragePooling2D');
+    expect(layers.globalMaxPooling2d().className).toBe('GlobalMaxPooling2D');
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (s: string) => lines.push(s);
+    const t = soma.tensor([1, 2]);
+    try {
+      t.print();
+      t.print(true);
+    } finally {
+      console.log = log;
+    }
+    expect(lines[0]).toBe(t.toString());
+    expect(lines[1]).toMatch(/^Tensor float32 \[2\]\n/);
+    t.dispose();
+    net.dispose();
+  });
+});

@@ -61,7 +61,12 @@ export class Sequential extends LayersModel {
   }
 }
 
-/** `sequential([layers.dense({ units: 20, inputShape: [2] }), ...])` */
-export function sequential(layers: Layer[] = [], args: { name?: string } = {}): Sequential {
-  return new Sequential(layers, args);
+/** `sequential([layers.dense({ units: 20, inputShape: [2] }), ...])`, or TF.js's `sequential({ layers, name })`. */
+export function sequential(layers?: Layer[], args?: { name?: string }): Sequential;
+export function sequential(config: { layers?: Layer[]; name?: string }): Sequential;
+export function sequential(a: Layer[] | { layers?: Layer[]; name?: string } = [], args: { name?: string } = {}): Sequential {
+  if (Array.isArray(a)) return new Sequential(a, args);
+  const unknown = Object.keys(a).filter((k) => k !== 'layers' && k !== 'name');
+  if (unknown.length) throw new Error(`sequential: unknown option '${unknown[0]}'; valid options: layers, name`);
+  return new Sequential(a.layers ?? [], { name: a.name });
 }

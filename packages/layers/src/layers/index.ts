@@ -32,6 +32,9 @@ export const avgPool2d = (a?: Args<typeof AveragePooling2D>) => new AveragePooli
 export const globalAvgPool2d = (a?: Args<typeof GlobalAveragePooling2D>) => new GlobalAveragePooling2D(a);
 export const globalMaxPool2d = (a?: Args<typeof GlobalMaxPooling2D>) => new GlobalMaxPooling2D(a);
 export const zeroPadding2d = (a?: Args<typeof ZeroPadding2D>) => new ZeroPadding2D(a);
+/** The names TF.js users type, as aliases. */
+export const maxPooling1d = maxPool1d, averagePooling1d = avgPool1d, maxPooling2d = maxPool2d, averagePooling2d = avgPool2d;
+export const globalAveragePooling2d = globalAvgPool2d, globalMaxPooling2d = globalMaxPool2d;
 export const upSampling2d = (a?: Args<typeof UpSampling2D>) => new UpSampling2D(a);
 export const batchNormalization = (a?: Args<typeof BatchNormalization>) => new BatchNormalization(a);
 export const layerNormalization = (a?: Args<typeof LayerNormalization>) => new LayerNormalization(a);
