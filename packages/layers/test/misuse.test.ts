@@ -162,3 +162,25 @@ describe('what a TF.js user types', () => {
     net.dispose();
   });
 });
+
+describe('custom training loops as TF.js users write them', () => {
+  it('applyGradients takes what variableGrads returns; minimize(f, returnCost, varList) returns the cost only when asked', async () => {
+    const { sgd } = await import('@soma/optimizers');
+    const w = soma.variable(soma.tensor([1, -2]), true, 'loop_w');
+    const opt = sgd({ learningRate: 0.5 });
+    const loss = () => w.square().sum();
+    const result = soma.variableGrads(loss, [w]);
+    opt.applyGradients(result);
+    expect(Array.from(w.dataSync())).toEqual([0, 0]);
+    soma.dispose([result.value, result.grads]);
+    w.assign(soma.tensor([1, 1]));
+    const before = soma.memory().numTensors;
+    expect(opt.minimize(loss, false, [w])).toBeNull();
+    expect(soma.memory().numTensors).toBe(before);
+    const cost = opt.minimize(loss, true, [w])!;
+    expect(cost.dataSync()[0]).toBe(0);
+    cost.dispose();
+    expect(() => opt.applyGradients({ grads: { nope: soma.scalar(1) }, variables: {} })).toThrow("applyGradients: no variable named 'nope'");
+    w.dispose();
+  });
+});

@@ -14,8 +14,14 @@ export interface OptimizerOptions {
   globalClipNorm?: number;
 }
 
-/** Gradients paired with the variables they belong to (also accepted as a Map). */
-export type GradientPairs = ReadonlyArray<readonly [Variable, Tensor]> | ReadonlyMap<Variable, Tensor>;
+/**
+ * Gradients paired with the variables they belong to: pairs, a Map, or what `variableGrads`
+ * returns ({ grads, variables } by name), as a custom training loop passes it along.
+ */
+export type GradientPairs =
+  | ReadonlyArray<readonly [Variable, Tensor]>
+  | ReadonlyMap<Variable, Tensor>
+  | { readonly grads: Readonly<Record<string, Tensor>>; readonly variables: Readonly<Record<string, Variable>> };
 
 /** An optimizer's name and constructor options, as JSON (schedules by name and config). */
 export interface OptimizerConfig {
@@ -30,8 +36,16 @@ export interface OptimizerState {
   slots: Record<string, Record<string, Tensor>>;
 }
 
-function isMap(g: GradientPairs): g is ReadonlyMap<Variable, Tensor> {
-  return g instanceof Map;
+function pairsOf(g: GradientPairs): (readonly [Variable, Tensor])[] {
+  if (g instanceof Map) return [...g.entries()];
+  if (Array.isArray(g)) return [...g];
+  const named = g as { grads: Readonly<Record<string, Tensor>>; variables: Readonly<Record<string, Variable>> };
+  if (typeof named.grads !== 'object' || typeof named.variables !== 'object') throw new Error('applyGradients: expected [Variable, gradient] pairs, a Map, or the { grads, variables } that variableGrads returns');
+  return Object.keys(named.grads).map((k) => {
+    const v = named.variables[k];
+    if (!v) throw new Error(`applyGradients: no variable named '${k}' among the variables given`);
+    return [v, named.grads[k]] as const;
+  });
 }
 
 /**
@@ -74,7 +88,21 @@ export abstract class Optimizer {
    * Computes the gradients of `loss` for `varList` (default: every trainable variable it uses),
    * applies one update, and returns the loss (the caller disposes it).
    */
-  minimize(loss: () => Tensor, varList?: readonly Variable[]): Tensor {
+  minimize(loss: () => Tensor, varList?: readonly Variable[]): Tensor;
+  /** TF.js's form: returns the loss only when `returnCost` (else null, the loss freed). */
+  minimize(loss: () => Tensor, returnCost: boolean, varList?: readonly Variable[]): Tensor | null;
+  minimize(loss: () => Tensor, a?: boolean | readonly Variable[], b?: readonly Variable[]): Tensor | null {
+    const tfjs = typeof a === 'boolean';
+    const varList = tfjs ? b : (a as readonly Variable[] | undefined);
+    const value = this.minimizeOnce(loss, varList);
+    if (tfjs && !a) {
+      value.dispose();
+      return null;
+    }
+    return value;
+  }
+
+  private minimizeOnce(loss: () => Tensor, varList?: readonly Variable[]): Tensor {
     const { value, grads, variables } = soma.variableGrads(loss, varList);
     try {
       this.applyGradients(Object.keys(grads).map((k) => [variables[k], grads[k]] as const));
@@ -86,7 +114,7 @@ export abstract class Optimizer {
 
   /** One update of every variable from its gradient. The gradients are not disposed. */
   applyGradients(gradients: GradientPairs): void {
-    const pairs: (readonly [Variable, Tensor])[] = isMap(gradients) ? [...gradients.entries()] : [...gradients];
+    const pairs = pairsOf(gradients);
     for (const [v, g] of pairs) {
       if (!v || !v.isVariable()) throw new Error(`${this.name}.applyGradients: expected [Variable, gradient] pairs`);
       if (g.shape.length !== v.shape.length || g.shape.some((d, i) => d !== v.shape[i])) {
