@@ -184,3 +184,36 @@ describe('custom training loops as TF.js users write them', () => {
     w.dispose();
   });
 });
+
+describe("Keras's trainable semantics: the trainable set is fixed at compile()", () => {
+  it('the GAN recipe trains both models: D on its own batches, G through the combined model with D frozen', async () => {
+    const { input: symbolicInput, model: functional } = await import('@soma/layers');
+    const G = sequential([layers.dense({ units: 4, inputShape: [2], name: 'g_fc' })], { name: 'G' });
+    const D = sequential([layers.dense({ units: 1, activation: 'sigmoid', inputShape: [4], name: 'd_fc' })], { name: 'D' });
+    D.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    D.trainable = false;
+    const z = symbolicInput({ shape: [2] });
+    const combined = functional({ inputs: z, outputs: D.apply(G.apply(z) as never) as never, name: 'combined' });
+    combined.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    const snapshot = (m: typeof G) => m.weights.map((w) => Array.from(w.dataSync()));
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (s: string) => warnings.push(s);
+    try {
+      const dBefore = snapshot(D);
+      const real = soma.randomNormal([8, 4], { seed: 1 });
+      await D.trainOnBatch(real, soma.ones([8, 1]));
+      expect(snapshot(D)).not.toEqual(dBefore); // D still trains: its set was fixed when it was compiled
+      const [gBefore, dMid] = [snapshot(G), snapshot(D)];
+      const noise = soma.randomNormal([8, 2], { seed: 2 });
+      await combined.trainOnBatch(noise, soma.ones([8, 1]));
+      expect(snapshot(G)).not.toEqual(gBefore); // G trains through the combined model...
+      expect(snapshot(D)).toEqual(dMid); // ...and D, frozen when combined was compiled, does not move
+      expect(warnings.some((w) => /D: the trainable weights changed since compile\(\)/.test(w))).toBe(true);
+      soma.dispose([real, noise]);
+    } finally {
+      console.warn = warn;
+    }
+    [G, D, combined].forEach((m) => m.dispose());
+  });
+});

@@ -37,6 +37,14 @@ export interface TrainingConfig {
   metrics: Metric[][];
   /** Metric names as given to compile (null for metric objects), for saving. */
   metricNames: (string | null)[];
+  /**
+   * The weights training updates, fixed when compile() runs (as in Keras): setting `trainable`
+   * afterwards takes effect at the next compile(). Null until the model has weights (a Sequential
+   * built by its first batch captures them then).
+   */
+  trainableWeights: Variable[] | null;
+  /** Whether the change-after-compile warning was given. */
+  warnedTrainable?: boolean;
 }
 
 /**
@@ -138,7 +146,7 @@ export class LayersModel extends Layer {
     const width = (i: number) => this.outputs[i]?.shape[this.outputs[i].shape.length - 1] ?? null;
     const metrics = lossSpecs.map((_, i) => (args.metrics ?? []).map((m) => getMetric(m, lossNames[i], width(i))));
     const metricNames = (args.metrics ?? []).map((m) => (typeof m === 'string' ? m : null));
-    this.training = { optimizer, losses, lossNames, metrics, metricNames };
+    this.training = { optimizer, losses, lossNames, metrics, metricNames, trainableWeights: this.outputs.length ? this.trainableWeights : null };
   }
 
   /** Trains on tensors (x, y) or on an async iterable of { xs, ys } batches (a @soma/data Dataset). */

@@ -1,5 +1,5 @@
 import * as soma from '@soma/core';
-import type { Tensor } from '@soma/core';
+import type { Tensor, Variable } from '@soma/core';
 import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks';
 import type { LayersModel, TrainingConfig } from './model';
 import { ProgressBar } from './progress';
@@ -117,6 +117,18 @@ function totalLoss(cfg: TrainingConfig, ys: Tensor[], preds: Tensor[], weights: 
   return total!;
 }
 
+/** The weights compile() fixed (Keras's rule), with the warning Keras gives when `trainable` changed since. */
+function compiledTrainableWeights(model: LayersModel, cfg: TrainingConfig): Variable[] {
+  cfg.trainableWeights ??= model.trainableWeights;
+  const now = model.trainableWeights;
+  const same = now.length === cfg.trainableWeights.length && now.every((w, i) => w === cfg.trainableWeights![i]);
+  if (!same && !cfg.warnedTrainable) {
+    cfg.warnedTrainable = true;
+    console.warn(`${model.name}: the trainable weights changed since compile() (was 'trainable' set after compiling?); training updates the ${cfg.trainableWeights.length} weights fixed at compile time until compile() is called again, as Keras does`);
+  }
+  return cfg.trainableWeights;
+}
+
 /** One optimizer step; returns the batch loss and updates the metrics with the batch's predictions. */
 function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): number {
   let preds: Tensor[] = [];
@@ -125,7 +137,7 @@ function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Te
     let loss = totalLoss(cfg, ys, preds, weights);
     for (const r of model.regularizationLosses()) loss = loss.add(r);
     return loss;
-  }, model.trainableWeights);
+  }, compiledTrainableWeights(model, cfg));
   try {
     cfg.optimizer.applyGradients(Object.keys(grads).map((k) => [variables[k], grads[k]] as const));
     model.applyConstraints();
