@@ -21,7 +21,7 @@ export * from './kernels';
 export { formatTensor } from './format';
 export { Prng, setRandomSeed, nextRandomSeed } from './random/prng';
 export { importNodeModule } from './node_module';
-export { closestName, unknownNameMessage, lookupName, checkNumber, checkOptionalNumber, checkBatchSize, isReservedKey } from './validate';
+export { closestName, unknownNameMessage, lookupName, checkNumber, checkOptionalNumber, checkBatchSize, checkOptions, isReservedKey } from './validate';
 export type { NumberRule } from './validate';
 export { profile, formatProfile } from './profile';
 export type { ProfileInfo, KernelProfile } from './profile';

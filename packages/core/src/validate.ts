@@ -87,6 +87,21 @@ export function checkOptionalNumber(op: string, name: string, value: unknown, ru
   return value === undefined ? undefined : checkNumber(op, name, value, rule);
 }
 
+/**
+ * Every options object is checked: an unknown key (a typo, another library's name) is an error
+ * naming the function, the key and the valid keys, with the closest match — never silently ignored.
+ */
+export function checkOptions(op: string, options: unknown, valid: readonly string[]): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) throw new SomaError(op, `options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
+  for (const key of Object.keys(options)) {
+    if (!valid.includes(key)) {
+      const guess = closestName(key, valid);
+      throw new SomaError(op, `unknown option '${key}'; valid options: ${valid.join(', ')}${guess ? `. Did you mean '${guess}'?` : ''}`);
+    }
+  }
+}
+
 /** A batch size: a positive integer (`predict: batchSize must be an integer >= 1, got 0`). */
 export function checkBatchSize(op: string, value: unknown): number {
   return checkNumber(op, 'batchSize', value, { integer: true, min: 1 });

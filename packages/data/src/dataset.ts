@@ -200,6 +200,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    * tf.data does. The same seed gives the same order on every run and backend.
    */
   shuffle(bufferSize: number = Infinity, options: ShuffleOptions = {}): Dataset<T> {
+    soma.checkOptions('shuffle', options, ['seed', 'reshuffleEachIteration']);
     if (!(bufferSize >= 1)) throw new Error(`shuffle: bufferSize must be >= 1, got ${bufferSize}`);
     const { seed, reshuffleEachIteration = true } = options;
     const up = this;
@@ -244,6 +245,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** Groups `size` consecutive elements and stacks them (tensors along a new axis 0). */
   batch(size: number, options: { dropRemainder?: boolean } = {}): Dataset<Element> {
+    soma.checkOptions('batch', options, ['dropRemainder']);
     if (!Number.isInteger(size) || size < 1) throw new Error(`batch: size must be a positive integer, got ${size}`);
     const up = this;
     const n = this.size === null ? null : options.dropRemainder ? Math.floor(this.size / size) : Math.ceil(this.size / size);

@@ -217,3 +217,23 @@ describe("Keras's trainable semantics: the trainable set is fixed at compile()",
     [G, D, combined].forEach((m) => m.dispose());
   });
 });
+
+describe('every options object is checked', () => {
+  it('an unknown key is an error naming the function, the key, the valid keys and the closest match', async () => {
+    const { adam } = await import('@soma/optimizers');
+    const { fromCsv } = await import('@soma/data');
+    const x = soma.ones([1, 1, 4, 4]);
+    const w = soma.ones([1, 1, 3, 3]);
+    expect(() => soma.conv2d(x, w, { strides: 1 } as never)).toThrow("conv2d: unknown option 'strides'; valid options: stride, padding, dilation, groups, bias. Did you mean 'stride'?");
+    expect(() => soma.maxPool2d(x, { poolSize: 2 } as never)).toThrow(/maxPool2d: unknown option 'poolSize'/);
+    expect(() => adam({ lr: 0.1 } as never)).toThrow(/adam: unknown option 'lr'; valid options: learningRate/);
+    const net = mlp();
+    expect(() => net.compile({ optimizer: 'adam', loss: 'mse', lossWeights: [1] } as never)).toThrow(/compile: unknown option 'lossWeights'; valid options: optimizer, loss, metrics/);
+    const { x: cx, y: cy } = makeCircles(10, 0.1, 0.5, 1);
+    await expect(net.fit(cx, cy, { epoch: 2 } as never)).rejects.toThrow("fit: unknown option 'epoch'; valid options: batchSize, epochs");
+    expect(() => net.predict(cx, { batch: 2 } as never)).toThrow("predict: unknown option 'batch'; valid options: batchSize");
+    expect(() => fromCsv({ text: 'a\n1\n' }, { labels: 'a' } as never)).toThrow(/fromCsv: unknown option 'labels'; .*Did you mean 'label'\?/);
+    soma.dispose([x, w, cx, cy]);
+    net.dispose();
+  });
+});

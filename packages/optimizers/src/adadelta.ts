@@ -15,7 +15,7 @@ export class Adadelta extends Optimizer {
   private readonly epsilon: number;
 
   constructor(options: AdadeltaOptions = {}) {
-    super('adadelta', options, 1.0);
+    super('adadelta', options, 1.0, ['rho', 'epsilon']);
     this.rho = this.numberOption('rho', options.rho, 0.9, { min: 0, max: 1 });
     this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-6, { min: 0 });
   }

@@ -17,7 +17,7 @@ export class Adagrad extends Optimizer {
   private readonly epsilon: number;
 
   constructor(options: AdagradOptions = {}) {
-    super('adagrad', options, 0.01);
+    super('adagrad', options, 0.01, ['lrDecay', 'initialAccumulatorValue', 'epsilon']);
     this.lrDecay = this.numberOption('lrDecay', options.lrDecay, 0, { min: 0 });
     this.initial = this.numberOption('initialAccumulatorValue', options.initialAccumulatorValue, 0, { min: 0 });
     this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-10, { min: 0 });

@@ -25,7 +25,7 @@ export class Adam extends Optimizer {
   protected readonly weightDecay: number;
 
   constructor(options: AdamOptions = {}, name = 'adam', defaultWeightDecay = 0) {
-    super(name, options, 0.001);
+    super(name, options, 0.001, ['beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay']);
     this.beta1 = this.numberOption('beta1', options.beta1, 0.9, { min: 0, below: 1 });
     this.beta2 = this.numberOption('beta2', options.beta2, 0.999, { min: 0, below: 1 });
     this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-8, { min: 0 });

@@ -21,7 +21,7 @@ export class Nadam extends Optimizer {
   private readonly psi: number;
 
   constructor(options: NadamOptions = {}) {
-    super('nadam', options, 0.002);
+    super('nadam', options, 0.002, ['beta1', 'beta2', 'epsilon', 'momentumDecay']);
     this.beta1 = this.numberOption('beta1', options.beta1, 0.9, { min: 0, below: 1 });
     this.beta2 = this.numberOption('beta2', options.beta2, 0.999, { min: 0, below: 1 });
     this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-8, { min: 0 });

@@ -62,7 +62,8 @@ export abstract class Optimizer {
 
   private readonly options: OptimizerOptions;
 
-  protected constructor(readonly name: string, options: OptimizerOptions, defaultLearningRate: number) {
+  protected constructor(readonly name: string, options: OptimizerOptions, defaultLearningRate: number, ownOptions: readonly string[] = []) {
+    soma.checkOptions(name, options, ['learningRate', 'clipValue', 'clipNorm', 'globalClipNorm', ...ownOptions]);
     this.options = options;
     // Only undefined means 'the default': a null read from a file is an error, not a default.
     const lr = options.learningRate === undefined ? defaultLearningRate : options.learningRate;

@@ -22,7 +22,7 @@ export class Rmsprop extends Optimizer {
   private readonly epsilon: number;
 
   constructor(options: RmspropOptions = {}) {
-    super('rmsprop', options, 0.01);
+    super('rmsprop', options, 0.01, ['rho', 'momentum', 'centered', 'epsilon']);
     this.rho = this.numberOption('rho', options.rho, 0.99, { min: 0, max: 1 });
     this.momentum = this.numberOption('momentum', options.momentum, 0, { min: 0 });
     this.centered = options.centered ?? false;

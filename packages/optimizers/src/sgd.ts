@@ -20,7 +20,7 @@ export class Sgd extends Optimizer {
   private readonly weightDecay: number;
 
   constructor(options: SgdOptions = {}) {
-    super('sgd', options, 0.01);
+    super('sgd', options, 0.01, ['momentum', 'dampening', 'nesterov', 'weightDecay']);
     this.momentum = this.numberOption('momentum', options.momentum, 0, { min: 0 });
     this.dampening = this.numberOption('dampening', options.dampening, 0, { min: 0, max: 1 });
     this.nesterov = options.nesterov ?? false;

@@ -1,4 +1,5 @@
 import { fail, fmtShape } from '../errors';
+import { checkOptions } from '../validate';
 import type { Conv2dAttrs } from '../kernels';
 import type { Shape } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
@@ -23,6 +24,7 @@ function floatInput(op: string, name: string, v: TensorLike): Tensor {
 
 /** 2-D convolution, NCHW: x [N, C, H, W], w [outC, C/groups, kH, kW] (PyTorch/ONNX layout). */
 export function conv2d(xLike: TensorLike, wLike: TensorLike, options: Conv2dOptions = {}): Tensor {
+  checkOptions('conv2d', options, ['stride', 'padding', 'dilation', 'groups', 'bias']);
   const op = 'conv2d';
   const x = floatInput(op, 'x', xLike);
   const w = floatInput(op, 'w', wLike);
@@ -94,6 +96,7 @@ export interface Conv1dOptions {
 
 /** 1-D convolution: x [N, C, L], w [outC, C/groups, k]; runs as conv2d over a height of 1. */
 export function conv1d(xLike: TensorLike, wLike: TensorLike, options: Conv1dOptions = {}): Tensor {
+  checkOptions('conv1d', options, ['stride', 'padding', 'dilation', 'groups', 'bias']);
   const x = floatInput('conv1d', 'x', xLike);
   const w = floatInput('conv1d', 'w', wLike);
   requireRank('conv1d', 'x', x.shape, 3, 'NCL');
@@ -116,6 +119,7 @@ export interface Conv2dTransposeOptions extends Conv2dOptions {
  * w [inC, outC/groups, kH, kW]. Output size: (H−1)·stride − padTotal + dilation·(k−1) + outputPadding + 1.
  */
 export function conv2dTranspose(xLike: TensorLike, wLike: TensorLike, options: Conv2dTransposeOptions = {}): Tensor {
+  checkOptions('conv2dTranspose', options, ['stride', 'padding', 'dilation', 'groups', 'bias', 'outputPadding']);
   const op = 'conv2dTranspose';
   const x = floatInput(op, 'x', xLike);
   const w = floatInput(op, 'w', wLike);

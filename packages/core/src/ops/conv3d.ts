@@ -1,4 +1,5 @@
 import { fail, fmtShape } from '../errors';
+import { checkOptions } from '../validate';
 import type { Tensor, TensorLike } from '../tensor';
 import { cast } from './cast';
 import { stack } from './concat';
@@ -49,6 +50,7 @@ export interface Conv3dOptions {
 
 /** ONNX Conv on NCDHW: x [N, C, D, H, W], w [M, C/groups, kD, kH, kW]. */
 export function conv3d(xLike: TensorLike, wLike: TensorLike, options: Conv3dOptions = {}): Tensor {
+  checkOptions('conv3d', options, ['stride', 'padding', 'dilation', 'groups', 'bias']);
   const op = 'conv3d';
   const x0 = convertToTensor(xLike, op, 'x', 'float32');
   const w0 = convertToTensor(wLike, op, 'w', 'float32');
@@ -98,6 +100,7 @@ export interface Pool3dOptions {
 }
 
 function pool3d(kind: 'max' | 'avg', xLike: TensorLike, options: Pool3dOptions): Tensor {
+  checkOptions(kind === 'max' ? 'maxPool3d' : 'avgPool3d', options, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad']);
   const op = kind === 'max' ? 'maxPool3d' : 'avgPool3d';
   const x0 = convertToTensor(xLike, op, 'x', 'float32');
   const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');

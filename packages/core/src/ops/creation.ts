@@ -1,4 +1,5 @@
 import { isDType, makeTypedArray, type DType, type TypedArray } from '../dtype';
+import { checkOptions } from '../validate';
 import { getEngine } from '../engine/engine';
 import { fail } from '../errors';
 import { checkShape, sizeOf, type Shape } from '../shape';
@@ -82,6 +83,7 @@ export interface OneHotOptions {
 
 /** One-hot encoding along a new last axis of size `depth`; indices outside [0, depth) give an all-off row (as TF). */
 export function oneHot(indicesLike: TensorLike, depth: number, options: OneHotOptions = {}): Tensor {
+  checkOptions('oneHot', options, ['onValue', 'offValue', 'dtype']);
   if (!Number.isInteger(depth) || depth < 0) fail('oneHot', `depth must be a non-negative integer, got ${depth}`);
   const indices = convertToTensor(indicesLike, 'oneHot', 'indices', 'int32');
   if (indices.dtype !== 'int32') fail('oneHot', `indices must be int32, got ${indices.dtype}`);

@@ -1,4 +1,5 @@
 import { fail, fmtShape } from '../errors';
+import { checkOptions } from '../validate';
 import { broadcastShapes, sizeOf } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
 import { cast } from './cast';
@@ -16,6 +17,7 @@ export interface MatmulOptions {
  * dimension removed afterwards; leading (batch) dimensions broadcast. Computes in float32.
  */
 export function matmul(aLike: TensorLike, bLike: TensorLike, options: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', options, ['transposeA', 'transposeB']);
   const { transposeA = false, transposeB = false } = options;
   let a = convertToTensor(aLike, 'matmul', 'a', 'float32');
   let b = convertToTensor(bLike, 'matmul', 'b', 'float32');

@@ -1,4 +1,5 @@
 import { fail, fmtShape } from '../errors';
+import { checkOptions } from '../validate';
 import type { Tensor, TensorLike } from '../tensor';
 import { convertToTensor } from './convert';
 import { bernoulli } from './random';
@@ -16,6 +17,7 @@ export interface BatchNormOptions {
  * (x − mean) / sqrt(variance + ε) · weight + bias, with [C]-shaped statistics.
  */
 export function batchNorm(xLike: TensorLike, meanLike: TensorLike, varianceLike: TensorLike, options: BatchNormOptions = {}): Tensor {
+  checkOptions('batchNorm', options, ['weight', 'bias', 'epsilon']);
   const x = convertToTensor(xLike, 'batchNorm', 'x', 'float32').cast('float32');
   if (x.rank < 2) fail('batchNorm', `x must have a channel axis 1 (rank >= 2), got ${fmtShape(x.shape)}`);
   const c = x.shape[1];
@@ -39,6 +41,7 @@ export interface DropoutOptions {
 
 /** Zeroes each element with probability `rate` and scales the rest by 1/(1−rate) (inverted dropout). */
 export function dropout(xLike: TensorLike, rate: number, options: DropoutOptions = {}): Tensor {
+  checkOptions('dropout', options, ['seed', 'training']);
   const x = convertToTensor(xLike, 'dropout', 'x', 'float32');
   if (!(rate >= 0 && rate < 1)) fail('dropout', `rate must be in [0, 1), got ${rate}`);
   if (options.training === false || rate === 0) return x.reshape(x.shape);

@@ -1,4 +1,5 @@
 import { fail } from '../errors';
+import { checkOptions } from '../validate';
 import type { Pool2dAttrs } from '../kernels';
 import type { Tensor, TensorLike } from '../tensor';
 import { cast } from './cast';
@@ -54,6 +55,7 @@ function floatInput(op: string, xLike: TensorLike): Tensor {
 
 /** Max pooling over NCHW windows (ONNX MaxPool; PyTorch's ceil-mode rule). */
 export function maxPool2d(xLike: TensorLike, options: Pool2dOptions): Tensor {
+  checkOptions('maxPool2d', options, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode']);
   const x = floatInput('maxPool2d', xLike);
   const attrs = poolAttrs('maxPool2d', x, options);
   const y = runKernel('maxPool2d', [x], attrs);
@@ -106,6 +108,7 @@ function maxPoolPick(g: Tensor, x: Tensor, attrs: Pool2dAttrs): Tensor {
 
 /** Average pooling over NCHW windows (ONNX AveragePool). */
 export function avgPool2d(xLike: TensorLike, options: AvgPool2dOptions): Tensor {
+  checkOptions('avgPool2d', options, ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad']);
   const x = floatInput('avgPool2d', xLike);
   const attrs = poolAttrs('avgPool2d', x, options);
   const y = runKernel('avgPool2d', [x], attrs);

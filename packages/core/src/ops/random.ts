@@ -1,4 +1,5 @@
 import type { DType } from '../dtype';
+import { checkOptions } from '../validate';
 import { makeTypedArray } from '../dtype';
 import { getEngine } from '../engine/engine';
 import { fail } from '../errors';
@@ -14,6 +15,7 @@ export interface RandomOptions {
 }
 
 export function randomUniform(shape: Shape, options: RandomOptions & { min?: number; max?: number } = {}): Tensor {
+  checkOptions('randomUniform', options, ['seed', 'dtype', 'min', 'max']);
   checkShape('randomUniform', shape);
   const { min = 0, max = 1, seed, dtype = 'float32' } = options;
   if (!(max >= min)) fail('randomUniform', `needs min <= max, got min=${min}, max=${max}`);
@@ -39,11 +41,13 @@ function normalSamples(op: string, shape: Shape, options: NormalOptions, draw: (
 }
 
 export function randomNormal(shape: Shape, options: NormalOptions = {}): Tensor {
+  checkOptions('randomNormal', options, ['seed', 'dtype', 'mean', 'std']);
   return normalSamples('randomNormal', shape, options, (rng) => rng.nextNormal());
 }
 
 /** Normal samples redrawn until they fall within two standard deviations of the mean (as TF/Keras). */
 export function truncatedNormal(shape: Shape, options: NormalOptions = {}): Tensor {
+  checkOptions('truncatedNormal', options, ['seed', 'dtype', 'mean', 'std']);
   return normalSamples('truncatedNormal', shape, options, (rng) => {
     let z = rng.nextNormal();
     while (Math.abs(z) > 2) z = rng.nextNormal();
@@ -56,6 +60,7 @@ export function truncatedNormal(shape: Shape, options: NormalOptions = {}): Tens
  * (like torch.bernoulli).
  */
 export function bernoulli(p: number | TensorLike, options: { shape?: Shape; seed?: number } = {}): Tensor {
+  checkOptions('bernoulli', options, ['shape', 'seed']);
   let probs: ArrayLike<number>;
   let shape: Shape;
   if (typeof p === 'number') {

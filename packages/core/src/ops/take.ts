@@ -1,4 +1,5 @@
 import { fail, fmtShape } from '../errors';
+import { checkOptions } from '../validate';
 import { normalizeAxis } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
 import { convertToTensor } from './convert';
@@ -49,6 +50,7 @@ export interface TopKOptions {
 
 /** The k largest (or smallest) values along an axis and their int32 indices, in order (ONNX TopK, torch.topk). */
 export function topK(xLike: TensorLike, k: number, options: TopKOptions = {}): [values: Tensor, indices: Tensor] {
+  checkOptions('topK', options, ['axis', 'largest']);
   const op = 'topK';
   const x = convertToTensor(xLike, op, 'x');
   if (x.rank === 0) fail(op, 'x must have rank >= 1, got a scalar');

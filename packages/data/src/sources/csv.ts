@@ -1,3 +1,4 @@
+import { checkOptions } from '@soma/core';
 import { Dataset } from '../dataset';
 import type { Element } from '../element';
 import { textChunks, type TextSource } from './text_lines';
@@ -166,6 +167,7 @@ function checkNames(names: string[], labels: string[], columns: string[] | undef
  * without, a row is an object keyed by column name.
  */
 export function fromCsv(source: TextSource, options: CsvOptions = {}): Dataset<Element> {
+  checkOptions('fromCsv', options, ['label', 'header', 'delimiter', 'columnTypes', 'missing', 'columns']);
   const name = typeof source === 'string' ? source : 'csv';
   const delimiter = options.delimiter ?? ',';
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {

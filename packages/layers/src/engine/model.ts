@@ -1,4 +1,4 @@
-import { lookupName, type Tensor, type Variable } from '@soma/core';
+import { checkOptions, lookupName, type Tensor, type Variable } from '@soma/core';
 import { adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd, type Optimizer } from '@soma/optimizers';
 import { getLoss, type LossFn, type LossName } from '../losses';
 import { getMetric, type Metric, type MetricName } from '../metrics';
@@ -136,6 +136,7 @@ export class LayersModel extends Layer {
   }
 
   compile(args: CompileArgs): void {
+    checkOptions(`${this.name}.compile`, args, ['optimizer', 'loss', 'metrics']);
     const optimizer = typeof args.optimizer === 'string' ? makeOptimizer(args.optimizer) : args.optimizer;
     // A Sequential without an input shape has no outputs yet: it will have exactly one.
     const nOut = Math.max(1, this.outputs.length);
@@ -165,6 +166,7 @@ export class LayersModel extends Layer {
 
   /** Outputs for x, computed batch by batch in inference mode. */
   predict(x: Tensor | Tensor[], args: { batchSize?: number } = {}): Tensor | Tensor[] {
+    checkOptions('predict', args, ['batchSize']);
     return predict(this, x, args.batchSize ?? 32);
   }
 

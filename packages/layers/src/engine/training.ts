@@ -44,6 +44,10 @@ export interface FitArgs {
   yieldEvery?: YieldEvery;
 }
 
+const FIT_OPTIONS = [
+  'batchSize', 'epochs', 'verbose', 'shuffle', 'seed', 'validationSplit', 'validationData', 'initialEpoch', 'sampleWeight', 'classWeight', 'callbacks', 'stopOnNaN', 'yieldEvery',
+];
+
 export interface EvaluateArgs {
   batchSize?: number;
   verbose?: 0 | 1;
@@ -182,6 +186,7 @@ export async function fit(model: LayersModel, a: Tensor | Tensor[] | Source, b?:
   const cfg = compiled(model, 'fit');
   const fromTensors = isTensorArg(a);
   const args: FitArgs = (fromTensors ? c : (b as FitArgs | undefined)) ?? {};
+  soma.checkOptions('fit', args, FIT_OPTIONS);
   const { batchSize = 32, epochs = 1, seed, initialEpoch = 0 } = args;
   soma.checkBatchSize('fit', batchSize);
   soma.checkNumber('fit', 'epochs', epochs, { integer: true, min: 0 });
@@ -330,6 +335,7 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
 
 export async function evaluate(model: LayersModel, a: Tensor | Tensor[] | Source, b?: Tensor | Tensor[] | EvaluateArgs, c?: EvaluateArgs): Promise<Record<string, number>> {
   const cfg = compiled(model, 'evaluate');
+  soma.checkOptions('evaluate', isTensorArg(a) ? c : b, ['batchSize', 'verbose']);
   if (isTensorArg(a)) {
     if (!isTensorArg(b)) throw new Error('evaluate: with tensor inputs, y must be a tensor (or one per output)');
     return evaluateOn(model, cfg, { xs: asList(a), ys: asList(b) }, c?.batchSize ?? 32);
