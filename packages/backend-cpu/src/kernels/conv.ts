@@ -1,4 +1,5 @@
 import type { Conv2dAttrs, KernelTensor, Shape } from '@soma/core';
+import { outLength } from '@soma/core';
 import type { Gemm, PatchGeometry } from './gemm';
 import { f32, out } from './storage';
 
@@ -22,8 +23,8 @@ function geometry(xShape: Shape, wShape: Shape, yShape: Shape, attrs: Conv2dAttr
 function outputShape(xShape: Shape, wShape: Shape, a: Conv2dAttrs): number[] {
   const [n, , h, w] = xShape;
   const [m, , kh, kw] = wShape;
-  const oh = Math.floor((h + a.pads[0] + a.pads[2] - (kh - 1) * a.dilations[0] - 1) / a.strides[0]) + 1;
-  const ow = Math.floor((w + a.pads[1] + a.pads[3] - (kw - 1) * a.dilations[1] - 1) / a.strides[1]) + 1;
+  const oh = outLength(h, a.pads[0], a.pads[2], kh, a.strides[0], a.dilations[0]);
+  const ow = outLength(w, a.pads[1], a.pads[3], kw, a.strides[1], a.dilations[1]);
   return [n, m, oh, ow];
 }
 

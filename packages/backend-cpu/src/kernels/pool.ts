@@ -1,19 +1,13 @@
 import type { KernelTensor, Pool2dAttrs, Shape } from '@soma/core';
+import { outLength } from '@soma/core';
 import { f32, out } from './storage';
-
-function outLen(len: number, pb: number, pe: number, k: number, s: number, d: number, ceil: boolean): number {
-  const span = len + pb + pe - (k - 1) * d - 1;
-  let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-  if (ceil && (o - 1) * s >= len + pb) o--;
-  return o;
-}
 
 function poolShape(xShape: Shape, a: Pool2dAttrs): [number, number, number, number] {
   const [n, c, h, w] = xShape;
   return [
     n, c,
-    outLen(h, a.pads[0], a.pads[2], a.kernel_shape[0], a.strides[0], a.dilations[0], a.ceil_mode),
-    outLen(w, a.pads[1], a.pads[3], a.kernel_shape[1], a.strides[1], a.dilations[1], a.ceil_mode),
+    outLength(h, a.pads[0], a.pads[2], a.kernel_shape[0], a.strides[0], a.dilations[0], a.ceil_mode),
+    outLength(w, a.pads[1], a.pads[3], a.kernel_shape[1], a.strides[1], a.dilations[1], a.ceil_mode),
   ];
 }
 

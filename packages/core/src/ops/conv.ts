@@ -138,10 +138,11 @@ export function conv2dTranspose(xLike: TensorLike, wLike: TensorLike, options: C
   }
   let pads: [number, number, number, number];
   if (options.padding === 'same') {
-    // ONNX ConvTranspose SAME_UPPER: output = input·stride; the odd cell of padding goes at the start.
+    // output = input·stride, padded as the conv2d('same') it is the transpose of: the odd cell of
+    // padding at the end (Keras's Conv2DTranspose and TF's conv2d_transpose agree).
     const total = [0, 1].map((i) => strides[i] * ([h, wd][i] - 1) + outPad[i] + ([kh, kw][i] - 1) * dilations[i] + 1 - [h, wd][i] * strides[i]);
     if (total.some((t) => t < 0)) fail(op, `padding 'same' is impossible for kernel ${kh}x${kw} with stride ${JSON.stringify(strides)}`);
-    pads = [total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2), Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
+    pads = [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
   } else {
     pads = resolvePads(op, options.padding ?? 0, [h, wd], [kh, kw], strides, dilations);
   }

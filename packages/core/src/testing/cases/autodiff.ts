@@ -65,6 +65,22 @@ export const autodiffCases: ConformanceCase[] = [
     checkGradients((p) => grad(bn)(p), [x]);
     checkGradients((p) => grad(ln)(p), [x]);
   } },
+  { group: g, name: "conv2dTranspose('same') is the adjoint of conv2d('same'): <conv(x), y> = <x, convT(y)>, odd padding included", run: () => {
+    // Sizes a multiple of the stride (so the transpose's output is the conv's input); kernels 3 and 2
+    // (and 4 with stride 3) make the total padding odd, where the side of the extra cell matters.
+    for (const [k, s] of [[4, 2], [3, 2], [4, 3], [2, 1]]) {
+      const x = ops.randomNormal([1, 2, 4 * s, 2 * s], { seed: 40 + k });
+      const w = ops.randomNormal([3, 2, k, k], { seed: 50 + s });
+      const y = ops.conv2d(x, w, { stride: s, padding: 'same' });
+      const r = ops.randomNormal(y.shape, { seed: 60 });
+      // conv2dTranspose's filter is [in, out, kH, kW]: the conv's [out, in, ...] read the other way.
+      const back = ops.conv2dTranspose(r, w, { stride: s, padding: 'same' });
+      expectTensor(back, { shape: x.shape });
+      const lhs = y.mul(r).sum().dataSync()[0];
+      const rhs = x.mul(back).sum().dataSync()[0];
+      check(Math.abs(lhs - rhs) <= 1e-4 * Math.max(1, Math.abs(lhs)), () => `kernel ${k}, stride ${s}: <conv(x), y> = ${lhs} but <x, convT(y)> = ${rhs}`);
+    }
+  } },
   { group: g, name: 'gradient of a sum of a broadcast is summed back', run: () => {
     const w = ops.tensor([1, 2, 3]);
     expectTensor(grad((t) => ops.add(ops.ones([4, 3]), t).sum())(w), { shape: [3], values: [4, 4, 4] });
