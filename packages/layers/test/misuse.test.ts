@@ -233,6 +233,11 @@ describe('every options object is checked', () => {
     await expect(net.fit(cx, cy, { epoch: 2 } as never)).rejects.toThrow("fit: unknown option 'epoch'; valid options: batchSize, epochs");
     expect(() => net.predict(cx, { batch: 2 } as never)).toThrow("predict: unknown option 'batch'; valid options: batchSize");
     expect(() => fromCsv({ text: 'a\n1\n' }, { labels: 'a' } as never)).toThrow(/fromCsv: unknown option 'labels'; .*Did you mean 'label'\?/);
+    // Layers: Keras's snake_case and options Soma does not implement are errors, not silently ignored.
+    expect(() => layers.dense({ units: 2, kernel_initializer: 'zeros' } as never)).toThrow(/dense: unknown option 'kernel_initializer'; valid options: .*Did you mean 'kernelInitializer'\?/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsLast' } as never)).toThrow(/conv2d: unknown option 'dataFormat'/);
+    expect(() => layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true } as never)).toThrow(/embedding: unknown option 'maskZero'/);
+    expect(() => layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 4 } as never)).toThrow(/embedding: unknown option 'inputLength'/);
     soma.dispose([x, w, cx, cy]);
     net.dispose();
   });
