@@ -242,3 +242,28 @@ describe('every options object is checked', () => {
     net.dispose();
   });
 });
+
+describe('callbacks as Keras and TF.js users pass them', () => {
+  it("a single callback object without an array, and monitor 'val_acc' resolving to val_accuracy", async () => {
+    const { earlyStopping } = await import('@soma/layers');
+    const net = sequential([layers.dense({ units: 4, activation: 'relu', inputShape: [2] }), layers.dense({ units: 1, activation: 'sigmoid' })]);
+    net.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['acc'] });
+    const { x, y } = makeCircles(40, 0.1, 0.5, 1);
+    const epochs: number[] = [];
+    await net.fit(x, y, { epochs: 2, verbose: 0, callbacks: { onEpochEnd: (e: number) => void epochs.push(e) } });
+    expect(epochs).toEqual([0, 1]);
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (s: string) => warnings.push(s);
+    try {
+      // patience 0 and a monitored value that cannot improve from epoch 1 on stops early, if the name resolves.
+      const h = await net.fit(x, y, { epochs: 30, verbose: 0, validationSplit: 0.25, callbacks: earlyStopping({ monitor: 'val_acc', patience: 0, minDelta: 2 }) });
+      expect(h.history.loss.length).toBeLessThan(30);
+      expect(warnings.filter((w) => /not in the logs/.test(w))).toEqual([]);
+    } finally {
+      console.warn = warn;
+    }
+    soma.dispose([x, y]);
+    net.dispose();
+  });
+});

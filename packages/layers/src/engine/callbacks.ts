@@ -32,7 +32,9 @@ export class History extends Callback {
 }
 
 /** Plain functions as callbacks: `{ onEpochEnd: (epoch, logs) => ... }`. */
-export type CallbackHooks = Partial<Pick<Callback, 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd'>>;
+type HookName = 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd';
+/** Plain hook objects, as Keras and TF.js users write them: each hook may be synchronous or async. */
+export type CallbackHooks = { [K in HookName]?: (...args: Parameters<Callback[K]>) => void | Promise<void> };
 
 export class FunctionCallback extends Callback {
   constructor(private readonly hooks: CallbackHooks) {

@@ -30,7 +30,15 @@ class Best {
   }
 }
 
-function monitored(cb: string, monitor: string, logs: Logs | undefined): number | null {
+/** Keras's short names, as users type them: 'acc' and 'val_acc' are the logs' 'accuracy' and 'val_accuracy'. */
+function logKey(monitor: string, logs: Logs | undefined): string {
+  if (logs && monitor in logs) return monitor;
+  const long = monitor.replace(/(^|_)acc$/, '$1accuracy');
+  return logs && long in logs ? long : monitor;
+}
+
+function monitored(cb: string, monitor0: string, logs: Logs | undefined): number | null {
+  const monitor = logKey(monitor0, logs);
   const v = logs?.[monitor];
   if (v === undefined) {
     console.warn(`${cb}: '${monitor}' is not in the logs (available: ${Object.keys(logs ?? {}).join(', ')}); skipping`);

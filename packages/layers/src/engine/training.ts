@@ -33,7 +33,8 @@ export interface FitArgs {
   sampleWeight?: Tensor;
   /** Loss weight per class id (integer targets, one-hot targets or 0/1 binary targets). */
   classWeight?: Record<number, number>;
-  callbacks?: (Callback | CallbackHooks)[];
+  /** Callback objects or plain `{ onEpochEnd() {...} }` hooks; one may be given without an array. */
+  callbacks?: Callback | CallbackHooks | (Callback | CallbackHooks)[];
   /** Stop with an error naming the epoch and batch when the loss becomes NaN (default true). */
   stopOnNaN?: boolean;
   /**
@@ -246,7 +247,8 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
 
   // User callbacks first, as Keras orders them, so History and the progress bar see what they add to the logs.
   const history = new History();
-  const callbacks: Callback[] = (args.callbacks ?? []).map((cb) => (cb instanceof Callback ? cb : new FunctionCallback(cb)));
+  const given = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+  const callbacks: Callback[] = given.map((cb) => (cb instanceof Callback ? cb : new FunctionCallback(cb)));
   callbacks.push(history);
   if (verbose > 0) callbacks.push(new ProgressBar());
   const list = new CallbackList(callbacks);
