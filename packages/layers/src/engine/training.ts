@@ -250,7 +250,7 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
   const given = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
   const callbacks: Callback[] = given.map((cb) => (cb instanceof Callback ? cb : new FunctionCallback(cb)));
   callbacks.push(history);
-  if (verbose > 0) callbacks.push(new ProgressBar());
+  if (verbose > 0) callbacks.push(new ProgressBar(undefined, undefined, verbose === 2));
   const list = new CallbackList(callbacks);
   for (const cb of callbacks) {
     cb.setModel(model);
