@@ -32,6 +32,9 @@ export class NativeBackend implements Backend {
   private readonly graphs = new WeakMap<Graph, { session: NativeSession; outputs: string[] } | null>();
   private graphsCompiled = 0;
   private graphRuns = 0;
+  private graphFallbacks = 0;
+  /** Why the last graph that could not become one session runs node by node. */
+  lastGraphFallback: string | null = null;
 
   constructor(private readonly ort: Ort, name = 'native', options: NativeBackendOptions & { defaultThreads: number }) {
     this.name = name;
@@ -54,7 +57,7 @@ export class NativeBackend implements Backend {
     (dataId as NativeData).values = EMPTY;
   }
   memoryInfo(): Record<string, number> {
-    return { sessions: this.sessions.size, sessionsCreated: this.sessions.created, sessionHits: this.sessions.hits, graphsCompiled: this.graphsCompiled, graphRuns: this.graphRuns };
+    return { sessions: this.sessions.size, sessionsCreated: this.sessions.created, sessionHits: this.sessions.hits, graphsCompiled: this.graphsCompiled, graphRuns: this.graphRuns, graphFallbacks: this.graphFallbacks };
   }
   destroy(): void {
     this.sessions.dispose();
@@ -76,7 +79,10 @@ export class NativeBackend implements Backend {
         session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, this.sessionOptions);
         entry = { session, outputs: [...graph.outputs.map((_, i) => `output_${i}`), ...graph.nodes.filter((n) => n.op === 'assign').map((_, k) => `assign_${k}`)] };
         this.graphsCompiled++;
-      } catch {
+      } catch (err) {
+        // Counted and kept, not thrown: the graph then runs node by node, which is still correct.
+        this.graphFallbacks++;
+        this.lastGraphFallback = (err as Error).message;
         entry = null;
       }
       this.graphs.set(graph, entry);

@@ -25,7 +25,7 @@ export { closestName, unknownNameMessage, lookupName, checkNumber, checkOptional
 export type { NumberRule } from './validate';
 export { profile, formatProfile } from './profile';
 export type { ProfileInfo, KernelProfile } from './profile';
-export type { KernelCall, KernelObserver, TensorInputs } from './engine/engine';
+export type { KernelCall, KernelObserver, TensorInputs, HostCompute } from './engine/engine';
 export { delegateKernel, delegatedKernels } from './engine/delegation';
 export type { DelegationCounts } from './engine/delegation';
 export { Graph } from './graph/graph';
@@ -33,5 +33,6 @@ export type { Dim, ValueInfo, GraphNode, SymbolicAttr } from './graph/graph';
 export { trace } from './graph/trace';
 export type { TraceOptions } from './graph/trace';
 export { runGraph } from './graph/run';
+export { hostInput } from './graph/host_input';
 export { compile } from './graph/compile';
 export type { CompiledFunction } from './graph/compile';

@@ -2,8 +2,12 @@ import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import { checkIntegerIds } from './integer_ids';
 
-/** A loss: per-sample values [batch] from targets and predictions; fit averages them over the batch. */
-export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+/**
+ * A loss: per-sample values [batch] from targets and predictions; fit averages them over the batch.
+ * `checkTargets` validates targets on the host (class ids are integers in range) before a compiled
+ * training step, where checks inside the loss ran only when the step was traced.
+ */
+export type LossFn = ((yTrue: Tensor, yPred: Tensor) => Tensor) & { checkTargets?: (yTrue: Tensor, yPredShape: readonly number[]) => void };
 
 /** Keras's fuzz factor: probabilities are clipped to [EPSILON, 1 − EPSILON] before log. */
 export const EPSILON = 1e-7;
@@ -77,22 +81,29 @@ export function categoricalCrossentropy(o: { fromLogits?: boolean; labelSmoothin
 
 /** Cross-entropy with integer class ids as targets ([batch] or [batch, 1]). */
 export function sparseCategoricalCrossentropy(o: { fromLogits?: boolean } = {}): LossFn {
-  return (yTrue, p) => {
-    const k = p.shape[p.rank - 1];
-    const ids = yTrue.rank === p.rank ? yTrue.squeeze(-1) : yTrue;
-    if (ids.rank !== p.rank - 1 || ids.shape.some((d, i) => d !== p.shape[i])) {
-      throw new Error(`sparseCategoricalCrossentropy: targets [${yTrue.shape.join(', ')}] must hold one class id per row of predictions [${p.shape.join(', ')}]`);
+  const classIds = (yTrue: Tensor, predShape: readonly number[]): { ids: Tensor; k: number } => {
+    const rank = predShape.length;
+    const ids = yTrue.rank === rank ? yTrue.squeeze(-1) : yTrue;
+    if (ids.rank !== rank - 1 || ids.shape.some((d, i) => d !== predShape[i])) {
+      throw new Error(`sparseCategoricalCrossentropy: targets [${yTrue.shape.join(', ')}] must hold one class id per row of predictions [${predShape.join(', ')}]`);
     }
+    const k = predShape[rank - 1];
     checkIntegerIds('sparseCategoricalCrossentropy', 'class ids', ids, k);
+    return { ids, k };
+  };
+  const loss: LossFn = (yTrue, p) => {
+    const { ids, k } = classIds(yTrue, p.shape);
     const intIds = ids.cast('int32');
     // As Keras: probabilities are clipped but, unlike the categorical form, not renormalized.
     const logp = o.fromLogits ? soma.logSoftmax(p, -1) : soma.clip(p, EPSILON, 1 - EPSILON).log();
-    // Gather each row's log-probability at its label: a one-hot product would compute 0 · (−∞) = NaN
-    // where another class has probability 0 (PyTorch's cross_entropy gives the finite value).
-    const flatIds = intIds.reshape([-1]);
-    const rowStarts = soma.arange(0, flatIds.size * k, k, 'int32');
-    return soma.gather(logp.reshape([-1]), rowStarts.add(flatIds)).reshape(ids.shape).neg();
+    // Select each row's log-probability at its label: a one-hot product would compute 0 · (−∞) = NaN
+    // where another class has probability 0 (PyTorch's cross_entropy gives the finite value). The
+    // mask compares with arange(k), not batch-sized indices, so a traced step takes any batch size.
+    const isLabel = intIds.expandDims(-1).equal(soma.arange(0, k, 1, 'int32'));
+    return soma.where(isLabel, logp, 0).sum(-1).neg();
   };
+  loss.checkTargets = (yTrue, predShape) => soma.tidy(() => void classIds(yTrue, predShape));
+  return loss;
 }
 
 /** Σ y·log(y/p) over the last axis, both clipped to [ε, 1]. */

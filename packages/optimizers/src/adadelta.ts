@@ -20,7 +20,8 @@ export class Adadelta extends Optimizer {
     this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-6, { min: 0 });
   }
 
-  protected update(v: Variable, g: Tensor, lr: number): void {
+  protected update(v: Variable, g: Tensor): void {
+    const lr = this.perStep((rate) => rate);
     const sq = this.slot(v, 'square_avg');
     const acc = this.slot(v, 'acc_delta');
     sq.assign(sq.mul(this.rho).add(g.square().mul(1 - this.rho)));

@@ -23,10 +23,10 @@ export class Adagrad extends Optimizer {
     this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-10, { min: 0 });
   }
 
-  protected update(v: Variable, g: Tensor, lr: number, t: number): void {
+  protected update(v: Variable, g: Tensor): void {
     const sum = this.slot(v, 'sum', this.initial);
     sum.assign(sum.add(g.square()));
-    const clr = lr / (1 + (t - 1) * this.lrDecay);
+    const clr = this.perStep((lr, t) => lr / (1 + (t - 1) * this.lrDecay));
     v.assign(v.sub(g.div(sum.sqrt().add(this.epsilon)).mul(clr)));
   }
 }

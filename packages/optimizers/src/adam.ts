@@ -33,12 +33,12 @@ export class Adam extends Optimizer {
     this.weightDecay = this.numberOption('weightDecay', options.weightDecay, defaultWeightDecay, { min: 0 });
   }
 
-  protected update(v: Variable, g0: Tensor, lr: number, t: number): void {
+  protected update(v: Variable, g0: Tensor): void {
     const g = this.weightDecay ? g0.add(v.mul(this.weightDecay)) : g0;
-    this.adamStep(v, g, lr, t);
+    this.adamStep(v, g);
   }
 
-  protected adamStep(v: Variable, g: Tensor, lr: number, t: number): void {
+  protected adamStep(v: Variable, g: Tensor): void {
     const m = this.slot(v, 'm');
     const s = this.slot(v, 'v');
     m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
@@ -49,10 +49,8 @@ export class Adam extends Optimizer {
       vMax.assign(soma.maximum(vMax, s));
       second = vMax;
     }
-    const bc1 = 1 - this.beta1 ** t;
-    const bc2 = 1 - this.beta2 ** t;
-    const denom = second.sqrt().div(Math.sqrt(bc2)).add(this.epsilon);
-    v.assign(v.sub(m.div(denom).mul(lr / bc1)));
+    const denom = second.sqrt().div(this.perStep((_, t) => Math.sqrt(1 - this.beta2 ** t))).add(this.epsilon);
+    v.assign(v.sub(m.div(denom).mul(this.perStep((lr, t) => lr / (1 - this.beta1 ** t)))));
   }
 }
 
@@ -62,9 +60,9 @@ export class AdamW extends Adam {
     super(options, 'adamw', 0.01);
   }
 
-  protected override update(v: Variable, g: Tensor, lr: number, t: number): void {
-    if (this.weightDecay) v.assign(v.mul(1 - lr * this.weightDecay));
-    this.adamStep(v, g, lr, t);
+  protected override update(v: Variable, g: Tensor): void {
+    if (this.weightDecay) v.assign(v.mul(this.perStep((lr) => 1 - lr * this.weightDecay)));
+    this.adamStep(v, g);
   }
 }
 

@@ -24,12 +24,12 @@ export class Adamax extends Optimizer {
     this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-8, { min: 0 });
   }
 
-  protected update(v: Variable, g: Tensor, lr: number, t: number): void {
+  protected update(v: Variable, g: Tensor): void {
     const m = this.slot(v, 'm');
     const u = this.slot(v, 'u');
     m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
     u.assign(soma.maximum(u.mul(this.beta2), g.abs().add(this.epsilon)));
-    v.assign(v.sub(m.div(u).mul(lr / (1 - this.beta1 ** t))));
+    v.assign(v.sub(m.div(u).mul(this.perStep((lr, t) => lr / (1 - this.beta1 ** t)))));
   }
 }
 

@@ -24,7 +24,23 @@ export function clipByNorm(grads: readonly Tensor[], maxNorm: number): Tensor[] 
  */
 export function clipByGlobalNorm(grads: readonly Tensor[], maxNorm: number): { grads: Tensor[]; norm: number } {
   if (!(maxNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
-  const norm = Math.sqrt(grads.reduce((acc, g) => acc + soma.tidy(() => g.square().sum().dataSync()[0]), 0));
-  const scale = maxNorm / (norm + 1e-6);
-  return { grads: grads.map((g) => (scale < 1 ? g.mul(scale) : g.clone())), norm };
+  const norm = soma.tidy(() => globalNorm(grads).dataSync()[0]);
+  return { grads: scaleToGlobalNorm(grads, maxNorm), norm };
+}
+
+/** √(Σ‖g‖²) over all gradients, as a scalar tensor. */
+function globalNorm(grads: readonly Tensor[]): Tensor {
+  return soma.tidy(() => grads.map((g) => g.square().sum()).reduce((a, b) => a.add(b)).sqrt());
+}
+
+/**
+ * clipByGlobalNorm's gradients without reading the norm back: the scale min(1, maxNorm / (norm +
+ * 1e-6)) stays on the device, so optimizers can clip inside a compiled step and on GPUs.
+ */
+export function scaleToGlobalNorm(grads: readonly Tensor[], maxNorm: number): Tensor[] {
+  if (!grads.length) return [];
+  return soma.tidy(() => {
+    const scale = soma.minimum(1, soma.div(maxNorm, globalNorm(grads).add(1e-6)));
+    return grads.map((g) => g.mul(scale));
+  });
 }

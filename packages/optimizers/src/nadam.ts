@@ -39,17 +39,14 @@ export class Nadam extends Optimizer {
     return p;
   }
 
-  protected update(v: Variable, g: Tensor, lr: number, t: number): void {
+  protected update(v: Variable, g: Tensor): void {
     const m = this.slot(v, 'm');
     const s = this.slot(v, 'v');
     m.assign(m.mul(this.beta1).add(g.mul(1 - this.beta1)));
     s.assign(s.mul(this.beta2).add(g.square().mul(1 - this.beta2)));
-    const muT = this.mu(t);
-    const muNext = this.mu(t + 1);
-    const prod = this.muProduct(t);
-    const denom = s.div(1 - this.beta2 ** t).sqrt().add(this.epsilon);
-    const stepG = g.div(denom).mul((lr * (1 - muT)) / (1 - prod));
-    const stepM = m.div(denom).mul((lr * muNext) / (1 - prod * muNext));
+    const denom = s.div(this.perStep((_, t) => 1 - this.beta2 ** t)).sqrt().add(this.epsilon);
+    const stepG = g.div(denom).mul(this.perStep((lr, t) => (lr * (1 - this.mu(t))) / (1 - this.muProduct(t))));
+    const stepM = m.div(denom).mul(this.perStep((lr, t) => (lr * this.mu(t + 1)) / (1 - this.muProduct(t) * this.mu(t + 1))));
     v.assign(v.sub(stepG).sub(stepM));
   }
 }

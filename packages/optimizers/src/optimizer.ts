@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { clipByGlobalNorm, clipByNorm, clipByValue } from './clipping';
+import { clipByNorm, clipByValue, scaleToGlobalNorm } from './clipping';
 import type { LearningRateSchedule } from './schedules';
 
 export interface OptimizerOptions {
@@ -122,19 +122,35 @@ export abstract class Optimizer {
         throw new Error(`${this.name}.applyGradients: gradient for '${v.name}' has shape [${g.shape.join(',')}] but the variable is [${v.shape.join(',')}]`);
       }
     }
-    const lr = this.currentLearningRate();
-    this.iterations++;
     soma.tidy(() => {
+      // The step's host side (rate, count) is a host input, so a compiled training step runs it too.
+      soma.hostInput([], () => {
+        this.stepLearningRate = this.currentLearningRate();
+        this.iterations++;
+        return soma.scalar(this.iterations, 'int32');
+      });
       let grads = pairs.map(([, g]) => g);
-      if (this.clip.globalClipNorm !== undefined) grads = clipByGlobalNorm(grads, this.clip.globalClipNorm).grads;
+      if (this.clip.globalClipNorm !== undefined) grads = scaleToGlobalNorm(grads, this.clip.globalClipNorm);
       if (this.clip.clipNorm !== undefined) grads = clipByNorm(grads, this.clip.clipNorm);
       if (this.clip.clipValue !== undefined) grads = clipByValue(grads, this.clip.clipValue);
-      pairs.forEach(([v], i) => this.update(v, grads[i], lr, this.iterations));
+      pairs.forEach(([v], i) => this.update(v, grads[i]));
     });
   }
 
-  /** Applies this optimizer's rule to one variable. `t` is the 1-based step number. Runs inside tidy. */
-  protected abstract update(v: Variable, g: Tensor, lr: number, t: number): void;
+  /** The learning rate of the step being applied (set when the step begins). */
+  private stepLearningRate = 0;
+
+  /**
+   * A scalar of the step being applied, from its learning rate and 1-based step number t — the
+   * rate itself, bias corrections. Computed on the host at every step, also when the step runs
+   * as a compiled graph (a JS number would be frozen there). Call it inside `update`.
+   */
+  protected perStep(f: (lr: number, t: number) => number): Tensor {
+    return soma.hostInput([], () => soma.scalar(f(this.stepLearningRate, this.iterations)));
+  }
+
+  /** Applies this optimizer's rule to one variable; step-dependent numbers come from perStep. Runs inside tidy. */
+  protected abstract update(v: Variable, g: Tensor): void;
 
   protected hasSlot(v: Variable, name: string): boolean {
     return this.slots.get(v)?.has(name) ?? false;

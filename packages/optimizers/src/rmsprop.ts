@@ -29,7 +29,8 @@ export class Rmsprop extends Optimizer {
     this.epsilon = this.numberOption('epsilon', options.epsilon, 1e-8, { min: 0 });
   }
 
-  protected update(v: Variable, g: Tensor, lr: number): void {
+  protected update(v: Variable, g: Tensor): void {
+    const lr = this.perStep((rate) => rate);
     const sq = this.slot(v, 'square_avg');
     sq.assign(sq.mul(this.rho).add(g.square().mul(1 - this.rho)));
     let avg: Tensor = sq;

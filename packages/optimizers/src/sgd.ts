@@ -28,7 +28,7 @@ export class Sgd extends Optimizer {
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error('sgd: nesterov needs momentum > 0 and dampening 0');
   }
 
-  protected update(v: Variable, g0: Tensor, lr: number): void {
+  protected update(v: Variable, g0: Tensor): void {
     let g = this.weightDecay ? g0.add(v.mul(this.weightDecay)) : g0;
     if (this.momentum) {
       // The buffer starts as the first gradient itself (no dampening), as in PyTorch.
@@ -38,7 +38,7 @@ export class Sgd extends Optimizer {
       b.assign(next);
       g = this.nesterov ? g.add(next.mul(this.momentum)) : next;
     }
-    v.assign(v.sub(g.mul(lr)));
+    v.assign(v.sub(g.mul(this.perStep((lr) => lr))));
   }
 }
 

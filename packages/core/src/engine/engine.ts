@@ -61,7 +61,17 @@ export interface KernelObserver {
   onView?(source: Tensor, view: Tensor): void;
   /** A variable's value replaced by `value` (Variable.assign). */
   onAssign?(variable: Tensor, value: Tensor): void;
+  /** A tensor computed on the host that a traced graph must recompute at every run (see hostInput). */
+  onHostInput?(tensor: Tensor, compute: HostCompute): void;
 }
+
+/**
+ * Computes a host-side value for `shape` (the graph's symbolic sizes resolved). `run` is 0 in eager
+ * code and while tracing, then 1, 2, ... at each run of a traced graph, so seeded draws can differ
+ * from run to run and still repeat from one program run to the next. `sizes` holds the symbolic
+ * dimensions' sizes of this run (empty in eager code).
+ */
+export type HostCompute = (shape: readonly number[], run: number, sizes: ReadonlyMap<string, number>) => Tensor;
 
 /** Tensor inputs of a kernel, as ops pass them: a Tensor where the kernel takes storage. */
 export type TensorInputs<K extends KernelName> = AsTensors<KernelInputs<K>>;
@@ -196,6 +206,13 @@ export class Engine {
   /** Tells the observers that `variable` takes `value` (called by Variable.assign before it copies). */
   notifyAssign(variable: Tensor, value: Tensor): void {
     for (const o of this.observers) o.onAssign?.(variable, value);
+  }
+
+  /** compute(shape, 0), announced to the observers so that traces turn it into a per-run input. */
+  hostInput(shape: Shape, compute: HostCompute): Tensor {
+    const t = compute(shape, 0, new Map());
+    for (const o of this.observers) o.onHostInput?.(t, compute);
+    return t;
   }
 
   upload(values: TypedArray, shape: Shape, dtype: DType): Tensor {

@@ -1,4 +1,5 @@
 import type { DType } from '../dtype';
+import type { HostCompute } from '../engine/engine';
 import type { KernelName } from '../kernels';
 import type { Tensor } from '../tensor';
 import type { Variable } from '../variable';
@@ -57,12 +58,26 @@ export class Graph {
     readonly constants: ReadonlyMap<number, Tensor>,
     readonly variables: ReadonlyMap<number, Variable>,
     readonly symbolicAttrs: readonly SymbolicAttr[] = [],
+    /**
+     * Inputs computed on the host at every run (random draws, an optimizer's per-step scalars),
+     * by value id. They come after the caller's inputs in `inputs`.
+     */
+    readonly hostInputs: ReadonlyMap<number, HostCompute> = new Map(),
   ) {}
+
+  /** How many runs computed the host inputs (the `run` number passed to them). */
+  runs = 0;
+
+  /** The inputs a caller passes: `inputs` without the host-computed ones. */
+  get callerInputs(): readonly ValueInfo[] {
+    return this.hostInputs.size ? this.inputs.filter((v) => !this.hostInputs.has(v.id)) : this.inputs;
+  }
 
   /** A text listing in the spirit of ONNX's printable graph form. */
   toString(): string {
     const name = (id: number | null): string => {
       if (id === null) return '_';
+      if (this.hostInputs.has(id)) return `%host_${id}`;
       if (this.variables.has(id)) return `@${this.variables.get(id)!.name}`;
       if (this.constants.has(id)) return `#${id}`;
       const v = this.values.get(id);

@@ -1,6 +1,6 @@
 import { getEngine } from '../engine/engine';
 import { fail, fmtShape } from '../errors';
-import { tidy } from '../memory';
+import { keep, tidy } from '../memory';
 import type { KernelName, KernelTensor } from '../kernels';
 import type { Tensor } from '../tensor';
 import type { Variable } from '../variable';
@@ -9,8 +9,9 @@ import type { Graph } from './graph';
 /** The sizes of the graph's symbolic dimensions, read off the actual inputs. */
 function bindDims(graph: Graph, inputs: readonly Tensor[]): Map<string, number> {
   const dims = new Map<string, number>();
-  if (inputs.length !== graph.inputs.length) fail('runGraph', `the graph takes ${graph.inputs.length} input(s), got ${inputs.length}`);
-  graph.inputs.forEach((v, i) => {
+  const given = graph.callerInputs;
+  if (inputs.length !== given.length) fail('runGraph', `the graph takes ${given.length} input(s), got ${inputs.length}`);
+  given.forEach((v, i) => {
     const t = inputs[i];
     const bad = () => fail('runGraph', `input ${i} (${v.name ?? v.id}) must be ${v.dtype}[${v.shape.join(',')}], got ${t.dtype}${fmtShape(t.shape)}`);
     if (t.dtype !== v.dtype || t.rank !== v.shape.length) bad();
@@ -50,8 +51,37 @@ function attrsFor(graph: Graph, index: number, dims: Map<string, number>): Recor
  * `runGraph`) and returns its outputs; 'assign' nodes update the graph's variables. Not
  * differentiable itself: to train through a graph, trace the training step.
  */
-export function runGraph(graph: Graph, inputs: readonly Tensor[]): Tensor[] {
-  const dims = bindDims(graph, inputs);
+export function runGraph(graph: Graph, callerInputs: readonly Tensor[]): Tensor[] {
+  const dims = bindDims(graph, callerInputs);
+  const computed = hostInputs(graph, dims);
+  try {
+    return runBound(graph, [...callerInputs, ...computed], dims);
+  } finally {
+    for (const t of computed) t.dispose();
+  }
+}
+
+/** This run's values of the graph's host inputs, in input order, shapes resolved. */
+function hostInputs(graph: Graph, dims: Map<string, number>): Tensor[] {
+  if (!graph.hostInputs.size) return [];
+  const run = ++graph.runs;
+  return graph.inputs.filter((v) => graph.hostInputs.has(v.id)).map((v) => {
+    const shape = v.shape.map((d) => (typeof d === 'number' ? d : resolveDim(d, dims)));
+    const t = graph.hostInputs.get(v.id)!(shape, run, dims);
+    if (t.dtype !== v.dtype || t.shape.join() !== shape.join()) fail('runGraph', `host input ${v.name ?? v.id} computed ${t.dtype}${fmtShape(t.shape)}, the graph expects ${v.dtype}${fmtShape(shape)}`);
+    return keep(t);
+  });
+}
+
+/** A symbolic dimension's size: a bound name, or an expression 'batch*k+c' that trace wrote. */
+function resolveDim(d: string, dims: Map<string, number>): number {
+  const m = /^([A-Za-z_]\w*)(?:\*(-?\d+))?(?:\+(-?\d+))?$/.exec(d);
+  const size = m ? dims.get(m[1]) : undefined;
+  if (!m || size === undefined) return fail('runGraph', `cannot resolve the symbolic dimension '${d}'`);
+  return size * Number(m[2] ?? 1) + Number(m[3] ?? 0);
+}
+
+function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, number>): Tensor[] {
   const e = getEngine();
   const backend = e.backend;
   if (backend.runGraph) {

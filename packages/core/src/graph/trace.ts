@@ -1,7 +1,8 @@
-import { getEngine } from '../engine/engine';
+import { getEngine, type HostCompute } from '../engine/engine';
 import { fail, fmtShape } from '../errors';
 import { keep, tidy } from '../memory';
 import { concat } from '../ops/concat';
+import { fill } from '../ops/creation';
 import { slice } from '../ops/slice';
 import type { Tensor } from '../tensor';
 import type { Variable } from '../variable';
@@ -27,12 +28,13 @@ interface Recording {
   values: Map<number, ValueInfo>;
   constants: Map<number, Tensor>;
   variables: Map<number, Variable>;
+  hostInputs: Map<number, HostCompute>;
 }
 
 /** Runs `fn` once on `inputs`, recording every kernel call, view and assignment it makes. */
 function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Recording {
   const e = getEngine();
-  const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map() };
+  const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map(), hostInputs: new Map() };
   const ids = new Map<Tensor, number>();
   let next = 0;
   let capturing = false;
@@ -93,6 +95,13 @@ function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Re
       if (capturing) return;
       rec.nodes.push({ op: 'reshape', attrs: { shape: [...view.shape] }, inputs: [valueOf(source)], outputs: [produced(view)] });
     },
+    onHostInput(t, compute) {
+      if (capturing) return;
+      const id = next++;
+      ids.set(t, id);
+      rec.inputs.push(info(t, id, `host_${rec.hostInputs.size}`));
+      rec.hostInputs.set(id, compute);
+    },
     onAssign(variable, value) {
       if (capturing) return;
       if (!before.has(variable as Variable)) before.set(variable as Variable, guarded(() => keep(variable.clone())));
@@ -117,6 +126,22 @@ function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Re
     }
   }
   return rec;
+}
+
+/** A one-element whole-number constant that moved by a whole number between the two traces: base + scale·Δsize. */
+function sizeCount(a: Tensor, b: Tensor): { base: number; scale: number } | null {
+  if (a.size !== 1 || b.size !== 1) return null;
+  const x = a.dataSync()[0];
+  const y = b.dataSync()[0];
+  return Number.isInteger(x) && Number.isInteger(y) ? { base: x, scale: y - x } : null;
+}
+
+function sameValues(a: Tensor, b: Tensor): boolean {
+  if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
+  const x = a.dataSync();
+  const y = b.dataSync();
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) return false;
+  return true;
 }
 
 /** One larger along every dynamic axis (the first slice repeated), as the second trace's inputs. */
@@ -144,7 +169,7 @@ export function trace(fn: Fn, exampleInputs: readonly Tensor[], options: TraceOp
   const names = options.inputNames ?? [];
   const first = record(fn, exampleInputs, names);
   const dynamic = options.dynamicAxes && Object.keys(options.dynamicAxes).length ? options.dynamicAxes : null;
-  if (!dynamic) return new Graph(first.inputs, first.outputs, first.nodes, first.values, first.constants, first.variables);
+  if (!dynamic) return new Graph(first.inputs, first.outputs, first.nodes, first.values, first.constants, first.variables, [], first.hostInputs);
   let second: Recording | null = null;
   try {
     const wide = widened(exampleInputs, dynamic);
@@ -189,13 +214,34 @@ function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynami
       return delta === 1 && d === example ? dim : `${dim}*${delta}${(d as number) - delta * example ? `+${(d as number) - delta * example}` : ''}`;
     });
   };
+  const counts = new Map<number, HostCompute>();
   for (const [id, t] of a.constants) {
     const other = b.values.get(id);
     if (other && other.shape.join() !== t.shape.join()) {
       fail('trace', `a tensor made inside the function has shape ${fmtShape(t.shape)} in one trace and ${fmtShape(other.shape as number[])} in the other: it follows '${dim}' but is a constant; compute it from an input (x.mul(0), not zeros(x.shape)) so the graph can take any '${dim}'`);
     }
+    // Same shape, other values: a count taken from the size on the host (the mean's gradient
+    // divides by n). A whole-number scalar that moves by a whole number is that count, and becomes
+    // a host input computed from the size at each run; anything else would be wrong at other sizes.
+    const twin = b.constants.get(id);
+    if (twin && !sameValues(t, twin)) {
+      const count = sizeCount(t, twin);
+      const user = a.nodes.find((n) => n.inputs.includes(id));
+      if (!count) fail('trace', `a constant made inside the function (${t.dtype}${fmtShape(t.shape)}${user ? `, an input of ${user.op}` : ''}) has other values when '${dim}' changes: it is computed from the size on the host; compute it with ops on an input so the graph can take any '${dim}'`);
+      const { base, scale } = count;
+      const dtype = t.dtype;
+      counts.set(id, (shape, _run, sizes) => fill(shape, base + scale * ((sizes.get(dim) ?? example) - example), dtype));
+    }
+  }
+  for (const [id, compute] of counts) {
+    a.constants.get(id)!.dispose();
+    a.constants.delete(id);
+    a.hostInputs.set(id, compute);
+    const v = a.values.get(id)!;
+    a.inputs.push({ ...v, name: `count_${id}` });
   }
   const values = new Map<number, ValueInfo>();
+  for (const v of a.inputs) a.values.set(v.id, v);
   for (const [id, va] of a.values) values.set(id, { ...va, shape: symShape(va, b.values.get(id)) });
   const symbolicAttrs: SymbolicAttr[] = [];
   a.nodes.forEach((na, i) => {
@@ -212,5 +258,5 @@ function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynami
     }
   });
   const pick = (list: ValueInfo[]) => list.map((v) => values.get(v.id)!);
-  return new Graph(pick(a.inputs), pick(a.outputs), a.nodes, values, a.constants, a.variables, symbolicAttrs);
+  return new Graph(pick(a.inputs), pick(a.outputs), a.nodes, values, a.constants, a.variables, symbolicAttrs, a.hostInputs);
 }

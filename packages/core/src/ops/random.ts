@@ -1,4 +1,4 @@
-import type { DType } from '../dtype';
+import type { DType, TypedArray } from '../dtype';
 import { checkOptions } from '../validate';
 import { makeTypedArray } from '../dtype';
 import { getEngine } from '../engine/engine';
@@ -8,7 +8,10 @@ import { checkShape, sizeOf, type Shape } from '../shape';
 import type { Tensor, TensorLike } from '../tensor';
 import { convertToTensor } from './convert';
 
-/** Same seed, same numbers, on every backend: values are drawn on the host and uploaded. */
+/**
+ * Same seed, same numbers, on every backend: values are drawn on the host and uploaded. In a traced
+ * graph a draw is a host input, drawn again at every run (a seeded draw from seed and run number).
+ */
 export interface RandomOptions {
   seed?: number;
   dtype?: DType;
@@ -19,13 +22,28 @@ export function randomUniform(shape: Shape, options: RandomOptions & { min?: num
   checkShape('randomUniform', shape);
   const { min = 0, max = 1, seed, dtype = 'float32' } = options;
   if (!(max >= min)) fail('randomUniform', `needs min <= max, got min=${min}, max=${max}`);
-  const rng = prngFor(seed);
-  const data = makeTypedArray(dtype, sizeOf(shape));
-  for (let i = 0; i < data.length; i++) {
-    const u = min + (max - min) * rng.nextFloat();
-    data[i] = dtype === 'int32' ? Math.floor(u) : u;
-  }
-  return getEngine().upload(data, shape, dtype);
+  return drawn(shape, seed, (size, rng) => {
+    const data = makeTypedArray(dtype, size);
+    for (let i = 0; i < data.length; i++) {
+      const u = min + (max - min) * rng.nextFloat();
+      data[i] = dtype === 'int32' ? Math.floor(u) : u;
+    }
+    return { data, dtype };
+  });
+}
+
+/** A host draw of `shape`, as a host input (so a traced graph draws afresh each run). */
+function drawn(shape: Shape, seed: number | undefined, draw: (size: number, rng: Prng) => { data: TypedArray; dtype: DType }): Tensor {
+  return getEngine().hostInput(shape, (s, run) => {
+    const rng = prngFor(seed === undefined ? undefined : run === 0 ? seed : seedForRun(seed, run));
+    const { data, dtype } = draw(sizeOf(s), rng);
+    return getEngine().upload(data, s, dtype);
+  });
+}
+
+/** A seed for run k of a graph traced with `seed`: distinct per run, the same in every program run. */
+function seedForRun(seed: number, run: number): number {
+  return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(run, 0x85ebca6b)) >>> 0;
 }
 
 type NormalOptions = RandomOptions & { mean?: number; std?: number };
@@ -34,10 +52,11 @@ function normalSamples(op: string, shape: Shape, options: NormalOptions, draw: (
   checkShape(op, shape);
   const { mean = 0, std = 1, seed } = options;
   if (!(std >= 0)) fail(op, `std must be >= 0, got ${std}`);
-  const rng = prngFor(seed);
-  const data = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = mean + std * draw(rng);
-  return getEngine().upload(data, shape, 'float32');
+  return drawn(shape, seed, (size, rng) => {
+    const data = new Float32Array(size);
+    for (let i = 0; i < data.length; i++) data[i] = mean + std * draw(rng);
+    return { data, dtype: 'float32' };
+  });
 }
 
 export function randomNormal(shape: Shape, options: NormalOptions = {}): Tensor {
@@ -61,17 +80,19 @@ export function truncatedNormal(shape: Shape, options: NormalOptions = {}): Tens
  */
 export function bernoulli(p: number | TensorLike, options: { shape?: Shape; seed?: number } = {}): Tensor {
   checkOptions('bernoulli', options, ['shape', 'seed']);
-  let probs: ArrayLike<number>;
-  let shape: Shape;
   if (typeof p === 'number') {
-    shape = options.shape ?? [];
+    const shape = options.shape ?? [];
     checkShape('bernoulli', shape);
-    probs = new Float32Array(sizeOf(shape)).fill(p);
-  } else {
-    const t = convertToTensor(p, 'bernoulli', 'p', 'float32');
-    shape = t.shape;
-    probs = t.dataSync();
+    if (!(p >= 0 && p <= 1)) fail('bernoulli', `probabilities must lie in [0, 1], got ${p}`);
+    return drawn(shape, options.seed, (size, rng) => {
+      const data = new Float32Array(size);
+      for (let i = 0; i < size; i++) data[i] = rng.nextFloat() < p ? 1 : 0;
+      return { data, dtype: 'float32' };
+    });
   }
+  const t = convertToTensor(p, 'bernoulli', 'p', 'float32');
+  const shape = t.shape;
+  const probs = t.dataSync();
   const rng = prngFor(options.seed);
   const data = new Float32Array(probs.length);
   for (let i = 0; i < data.length; i++) {

@@ -26,6 +26,11 @@ export interface CompileArgs {
   /** One loss for every output, or one per output. */
   loss: LossName | LossFn | (LossName | LossFn)[];
   metrics?: (MetricName | Metric)[];
+  /**
+   * Run each training step kernel by kernel (Keras's run_eagerly). By default, on a backend with
+   * whole-graph execution (native), fit traces the step once and runs it as one graph.
+   */
+  runEagerly?: boolean;
 }
 
 /** What compile() resolved: the optimizer, a loss per output and metric factories per output. */
@@ -45,6 +50,8 @@ export interface TrainingConfig {
   trainableWeights: Variable[] | null;
   /** Whether the change-after-compile warning was given. */
   warnedTrainable?: boolean;
+  /** compile's runEagerly: never trace the training step. */
+  runEagerly: boolean;
 }
 
 /**
@@ -136,7 +143,7 @@ export class LayersModel extends Layer {
   }
 
   compile(args: CompileArgs): void {
-    checkOptions(`${this.name}.compile`, args, ['optimizer', 'loss', 'metrics']);
+    checkOptions(`${this.name}.compile`, args, ['optimizer', 'loss', 'metrics', 'runEagerly']);
     const optimizer = typeof args.optimizer === 'string' ? makeOptimizer(args.optimizer) : args.optimizer;
     // A Sequential without an input shape has no outputs yet: it will have exactly one.
     const nOut = Math.max(1, this.outputs.length);
@@ -147,7 +154,7 @@ export class LayersModel extends Layer {
     const width = (i: number) => this.outputs[i]?.shape[this.outputs[i].shape.length - 1] ?? null;
     const metrics = lossSpecs.map((_, i) => (args.metrics ?? []).map((m) => getMetric(m, lossNames[i], width(i))));
     const metricNames = (args.metrics ?? []).map((m) => (typeof m === 'string' ? m : null));
-    this.training = { optimizer, losses, lossNames, metrics, metricNames, trainableWeights: this.outputs.length ? this.trainableWeights : null };
+    this.training = { optimizer, losses, lossNames, metrics, metricNames, trainableWeights: this.outputs.length ? this.trainableWeights : null, runEagerly: args.runEagerly ?? false };
   }
 
   /** Trains on tensors (x, y) or on an async iterable of { xs, ys } batches (a @soma/data Dataset). */

@@ -2,6 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks';
 import type { LayersModel, TrainingConfig } from './model';
+import { compiledStepRunner, type StepRunner } from './compiled_step';
 import { ProgressBar } from './progress';
 import { EventLoopYielder, type YieldEvery } from './yield';
 
@@ -116,7 +117,7 @@ function totalLoss(cfg: TrainingConfig, ys: Tensor[], preds: Tensor[], weights: 
   let total: Tensor | null = null;
   preds.forEach((p, i) => {
     const perSample = cfg.losses[i](ys[i], p);
-    const l = weights ? perSample.mul(weights).sum().div(perSample.size || 1) : perSample.mean();
+    const l = weights ? perSample.mul(weights).mean() : perSample.mean();
     total = total ? total.add(l) : l;
   });
   return total!;
@@ -134,23 +135,54 @@ function compiledTrainableWeights(model: LayersModel, cfg: TrainingConfig): Vari
   return cfg.trainableWeights;
 }
 
+/** Forward, loss and backward of one batch, then the update: what fit traces and compiles. */
+function stepOf(model: LayersModel, cfg: TrainingConfig) {
+  return (xs: Tensor[], ys: Tensor[], weights: Tensor | null): { loss: Tensor; preds: Tensor[] } => {
+    let preds: Tensor[] = [];
+    const { value, grads, variables } = soma.variableGrads(() => {
+      preds = asList(model.call(xs.length === 1 ? xs[0] : xs, { training: true })).map((p) => soma.keep(p));
+      let loss = totalLoss(cfg, ys, preds, weights);
+      for (const r of model.regularizationLosses()) loss = loss.add(r);
+      return loss;
+    }, compiledTrainableWeights(model, cfg));
+    try {
+      cfg.optimizer.applyGradients(Object.keys(grads).map((k) => [variables[k], grads[k]] as const));
+    } catch (err) {
+      soma.dispose([value, preds]);
+      throw err;
+    } finally {
+      soma.dispose(grads);
+    }
+    return { loss: value, preds };
+  };
+}
+
+const runners = new WeakMap<TrainingConfig, StepRunner>();
+
 /** One optimizer step; returns the batch loss and updates the metrics with the batch's predictions. */
 function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): number {
-  let preds: Tensor[] = [];
-  const { value, grads, variables } = soma.variableGrads(() => {
-    preds = asList(model.call(xs.length === 1 ? xs[0] : xs, { training: true })).map((p) => soma.keep(p));
-    let loss = totalLoss(cfg, ys, preds, weights);
-    for (const r of model.regularizationLosses()) loss = loss.add(r);
-    return loss;
-  }, compiledTrainableWeights(model, cfg));
+  let result: { loss: Tensor; preds: Tensor[] } | null = null;
+  if (!cfg.runEagerly && soma.getBackend().runGraph) {
+    let runner = runners.get(cfg);
+    if (!runner) runners.set(cfg, (runner = compiledStepRunner(model, cfg, stepOf(model, cfg))));
+    // Checks inside the loss ran when the step was traced; the graph runs without them.
+    ys.forEach((y, i) => cfg.losses[i].checkTargets?.(y, [y.shape[0], ...outputShape(model, i)]));
+    result = runner.run(xs, ys, weights);
+  }
+  result ??= stepOf(model, cfg)(xs, ys, weights);
+  const { loss, preds } = result;
   try {
-    cfg.optimizer.applyGradients(Object.keys(grads).map((k) => [variables[k], grads[k]] as const));
     model.applyConstraints();
     preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
-    return value.dataSync()[0];
+    return loss.dataSync()[0];
   } finally {
-    soma.dispose([value, grads, preds]);
+    soma.dispose([loss, preds]);
   }
+}
+
+/** An output's shape without the batch axis (known once the model is built). */
+function outputShape(model: LayersModel, i: number): number[] {
+  return model.outputs[i].shape.slice(1).map((d) => d ?? -1);
 }
 
 function metricLogs(model: LayersModel, cfg: TrainingConfig, prefix = ''): Logs {

@@ -75,7 +75,8 @@ export class BatchNormalization extends Layer {
         const n = reduce.reduce((a, i) => a * x.shape[i], 1);
         soma.tidy(() => {
           const m = soma.stopGradient(mean).reshape([-1]);
-          const v = soma.stopGradient(variance).reshape([-1]).mul(n / Math.max(n - 1, 1));
+          // n and n − 1 as separate whole numbers: a traced step computes both from the batch size.
+          const v = soma.stopGradient(variance).reshape([-1]).mul(n).div(Math.max(n - 1, 1));
           this.movingMean.assign(this.movingMean.mul(this.momentum).add(m.mul(1 - this.momentum)));
           this.movingVariance.assign(this.movingVariance.mul(this.momentum).add(v.mul(1 - this.momentum)));
         });

@@ -15,7 +15,8 @@ export class Emitter {
 
   /** A fresh value name. */
   tmp(hint: string): string {
-    return `${hint}_${this.count++}`;
+    // "~" appears in no name Soma gives values, variables or constants, so these never collide.
+    return `${hint}~${this.count++}`;
   }
 
   node(op: string, inputs: readonly string[], outputs: readonly string[], attrs: Record<string, Attr> = {}): void {

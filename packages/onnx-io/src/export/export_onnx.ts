@@ -80,6 +80,33 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   });
   const nameOf = (id: number): string => names.get(id) ?? outNames.get(id) ?? `v${id}`;
   const problems: string[] = [];
+  // Each symbolic dimension's size as an int64 [1], read once off the first input that has it.
+  const dimSizes = new Map<string, string>();
+  const dimSize = (dim: string): string => {
+    let name = dimSizes.get(dim);
+    if (name) return name;
+    const i = graph.inputs.findIndex((v) => v.shape.includes(dim));
+    if (i < 0) throw new NotExportable(`no graph input has the dimension '${dim}'`);
+    const shape = em.apply('Shape', [nameOf(graph.inputs[i].id)]);
+    name = em.apply('Gather', [shape, em.int64s([graph.inputs[i].shape.indexOf(dim)], 'axis')], { axis: { i: 0 } });
+    dimSizes.set(dim, name);
+    return name;
+  };
+  const runtimeInts = (index: number) => (key: string): string => {
+    const list = graph.nodes[index].attrs[key] as readonly number[];
+    const sym = graph.symbolicAttrs.filter((s) => s.node === index && s.key === key);
+    if (!sym.length) return em.int64s(list, key);
+    if (sym.some((s) => s.index === null)) throw new NotExportable(`attribute ${key} is not a list`);
+    const parts = list.map((v, k) => {
+      const s = sym.find((e) => e.index === k);
+      if (!s) return em.int64s([v], key);
+      // base + scale · (size − example) = scale · size + (base − scale · example)
+      const scaled = s.scale === 1 ? dimSize(s.dim) : em.apply('Mul', [dimSize(s.dim), em.int64s([s.scale], 'scale')]);
+      const offset = s.base - s.scale * s.example;
+      return offset ? em.apply('Add', [scaled, em.int64s([offset], 'offset')]) : scaled;
+    });
+    return parts.length === 1 ? parts[0] : em.apply('Concat', parts, { axis: { i: 0 } });
+  };
   const assigned: { name: string; dtype: soma.DType }[] = [];
   graph.nodes.forEach((node, index) => {
     if (node.op === 'assign' && options.variablesAsInputs) {
@@ -95,7 +122,7 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
     const out = node.outputs.length ? nameOf(node.outputs[0]) : '';
     try {
       translate({
-        em, node, attrs: node.attrs as Record<string, unknown>, symbolic, out,
+        em, node, attrs: node.attrs as Record<string, unknown>, symbolic, out, runtimeInts: runtimeInts(index),
         ins: node.inputs.map((id) => (id === null ? '' : nameOf(id))),
         inInfo: node.inputs.filter((id): id is number => id !== null).map((id) => graph.values.get(id)!),
         outInfo: node.outputs.length ? graph.values.get(node.outputs[0])! : graph.values.get(node.inputs[0]!)!,

@@ -14,6 +14,11 @@ export interface NodeContext {
   readonly outInfo: ValueInfo;
   /** Indices of attribute entries that follow the symbolic batch: key → entry indices. */
   readonly symbolic: ReadonlyMap<string, ReadonlySet<number | null>>;
+  /**
+   * An int64 [n] tensor holding the integer list attribute `key`, its symbolic entries computed
+   * from the batch size at run time (read off an input's shape); a constant when none follows it.
+   */
+  readonly runtimeInts: (key: string) => string;
 }
 
 type Translate = (c: NodeContext) => void;
@@ -333,8 +338,7 @@ const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
     c.em.node('Cast', [indices], [c.out], { to: { i: onnxType('int32') } });
   },
   tile: (c) => {
-    noSymbolic(c, 'a tile');
-    c.em.node('Tile', [c.ins[0], c.em.int64s((c.attrs as KernelAttrs<'tile'>).repeats, 'repeats')], [c.out]);
+    c.em.node('Tile', [c.ins[0], c.runtimeInts('repeats')], [c.out]);
   },
 };
 

@@ -4,6 +4,7 @@ import * as ops from '../../ops';
 import { runGraph } from '../../graph/run';
 import { trace } from '../../graph/trace';
 import { compile } from '../../graph/compile';
+import { hostInput } from '../../graph/host_input';
 import type { Tensor } from '../../tensor';
 import { variable, type Variable } from '../../variable';
 import { check, expectValuesClose } from '../assertions';
@@ -103,5 +104,45 @@ export const graphCases: ConformanceCase[] = [
     check(compiled.graphs === 1, () => `expected one graph, got ${compiled.graphs}`);
     compiled.dispose();
     w.dispose();
+  } },
+  { group: g, name: 'a training step with a mean over the batch compiles once and trains as eager steps at every batch size (the count n is computed per run)', run: () => {
+    const params = mlpParams();
+    const copies = params.map((p) => variable(p, true, `${p.name}_eager_n`));
+    const step = (ps: Variable[]) => (input: Tensor, target: Tensor) => {
+      // mean's gradient divides by the batch size, which is a host number while tracing
+      const { value, grads } = variableGrads(() => mlp(ps)(input).sub(target).square().mean(), ps);
+      for (const p of ps) p.assign(p.sub(grads[p.name].mul(0.5)));
+      return value;
+    };
+    const compiled = compile(step(params), { dynamicAxes: { 0: { 0: 'batch' }, 1: { 0: 'batch' } } });
+    for (const n of [4, 7, 1]) {
+      const x = ops.randomNormal([n, 3], { seed: 40 + n });
+      const y = ops.oneHot(ops.tensor(Array.from({ length: n }, (_, i) => i % 2), [n], 'int32'), 2);
+      const loss = compiled(x, y) as Tensor;
+      expectValuesClose(loss.dataSync(), step(copies)(x, y).dataSync(), { rtol: 1e-5, atol: 1e-6 }, `loss at batch ${n}`);
+    }
+    params.forEach((p, i) => expectValuesClose(p.dataSync(), copies[i].dataSync(), { rtol: 1e-5, atol: 1e-6 }, p.name));
+    check(compiled.graphs === 1, () => `expected one graph, got ${compiled.graphs}`);
+    compiled.dispose();
+    dispose([params, copies]);
+  } },
+  { group: g, name: 'hostInput is recomputed at every run of a graph; a size-derived constant that is not a count is refused', run: () => {
+    let rate = 1;
+    const f = (x: Tensor) => x.mul(hostInput([], () => ops.scalar(rate)));
+    const compiled = compile(f);
+    const x = ops.ones([2]);
+    const seen = [1, 2, 3].map((r) => {
+      rate = r;
+      return (compiled(x) as Tensor).dataSync()[0];
+    });
+    check(seen.join() === '1,2,3', () => `a traced host input should follow the host value, got ${seen.join()}`);
+    compiled.dispose();
+    let message = '';
+    try {
+      trace((t: Tensor) => t.mul(1 / t.shape[0]), [ops.ones([3, 2])], { dynamicAxes: { 0: { 0: 'batch' } } });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    check(/trace: a constant made inside the function \(float32\[\], an input of binary\) has other values when 'batch' changes/.test(message), () => `got: ${message}`);
   } },
 ];

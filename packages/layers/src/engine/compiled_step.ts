@@ -1,0 +1,64 @@
+import * as soma from '@soma/core';
+import type { Graph, Tensor } from '@soma/core';
+import type { LayersModel, TrainingConfig } from './model';
+
+/**
+ * The training step as one traced graph — forward, loss, backward, optimizer update — that fit
+ * runs whole on backends with graph execution (native: one onnxruntime session per step instead
+ * of hundreds of kernel calls). Keras compiles its train step the same way unless
+ * `runEagerly`. Values that change per step without flowing through kernels (dropout masks, the
+ * learning rate, Adam's bias corrections) are host inputs of the graph, computed afresh each run.
+ */
+export interface StepRunner {
+  /** The batch's loss and the model's predictions, after the update; null when this step must run eagerly. */
+  run(xs: Tensor[], ys: Tensor[], weights: Tensor | null): { loss: Tensor; preds: Tensor[] } | null;
+}
+
+type StepFn = (xs: Tensor[], ys: Tensor[], weights: Tensor | null) => { loss: Tensor; preds: Tensor[] };
+
+const signature = (ts: readonly Tensor[]) => ts.map((t) => `${t.dtype}[*,${t.shape.slice(1).join(',')}]`).join(';');
+
+/**
+ * Traces `step` once per input signature (batch size free) and runs the graph. The first step of
+ * a configuration runs eagerly: it builds what is built lazily (optimizer slots, a Sequential's
+ * weights) and takes first-step branches (SGD momentum's initial buffer) that later steps do not.
+ * A step that cannot be traced falls back to eager execution with one warning.
+ */
+export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step: StepFn): StepRunner {
+  const graphs = new Map<string, { graph: Graph; outputs: number }>();
+  let eagerSteps = 0;
+  let failed = false;
+  return {
+    run(xs, ys, weights) {
+      if (failed) return null;
+      if (eagerSteps === 0) {
+        eagerSteps++;
+        return null;
+      }
+      const inputs = weights ? [...xs, ...ys, weights] : [...xs, ...ys];
+      const key = `${signature(xs)}|${signature(ys)}|${weights ? signature([weights]) : '-'}`;
+      let entry = graphs.get(key);
+      if (!entry) {
+        const iterations = cfg.optimizer.iterations;
+        try {
+          const fn = (...ts: Tensor[]) => {
+            const { loss, preds } = step(ts.slice(0, xs.length), ts.slice(xs.length, xs.length + ys.length), weights ? ts[ts.length - 1] : null);
+            return [loss, ...preds];
+          };
+          const dynamicAxes = Object.fromEntries(inputs.map((_, i) => [i, { 0: 'batch' }]));
+          entry = { graph: soma.trace(fn, inputs, { dynamicAxes }), outputs: ys.length };
+        } catch (err) {
+          failed = true;
+          console.warn(`${model.name}.fit: the training step could not be compiled (${(err as Error).message}); training runs eagerly. Pass runEagerly: true to compile() to choose this yourself.`);
+          return null;
+        } finally {
+          // Tracing ran the step's host side (the optimizer's step count) without training.
+          cfg.optimizer.iterations = iterations;
+        }
+        graphs.set(key, entry);
+      }
+      const [loss, ...preds] = soma.runGraph(entry.graph, inputs);
+      return { loss, preds };
+    },
+  };
+}
