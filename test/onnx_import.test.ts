@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
+import '@soma/backend-native';
 import { layers, sequential } from '@soma/layers';
 import { adam } from '@soma/optimizers';
 import { decodeOnnx, encodeOnnx, exportOnnx, importOnnx } from '@soma/onnx-io';
@@ -22,6 +23,38 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
   for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i])));
   expect(worst).toBeLessThan(tol);
 }
+
+describe("OnnxModel.run on 'native': one graph per input shape, as fast as the file in onnxruntime, PyTorch's outputs", () => {
+  it.each(['lenet', 'resnet_small', 'conv_bn', 'decoder', 'mlp', 'lstm_gru', 'volume3d'])('%s', async (name) => {
+    await soma.setBackend('native');
+    try {
+      const ref = reference(name);
+      const m = await importOnnx(fixture(`${name}.onnx`));
+      const x = soma.tensor(ref.input.values, ref.input.shape, ref.input.dtype);
+      const stats = () => soma.memory().backends.native as Record<string, number>;
+      const before = stats();
+      for (let i = 0; i < 2; i++) {
+        const out = await m.run(x);
+        for (const [k, r] of Object.entries(ref.outputs)) expectClose(out[k].dataSync(), r.values);
+        soma.dispose(out);
+      }
+      expect(stats().graphRuns - before.graphRuns).toBe(2);
+      expect(stats().graphsCompiled - before.graphsCompiled).toBe(1);
+      expect(stats().graphFallbacks - before.graphFallbacks).toBe(0);
+      // Weights are baked into the session; assigning one rebuilds it, so run sees the new value.
+      const w = m.trainableVariables[0];
+      w.assign(w.mul(0));
+      const zeroed = m.predict(x);
+      const out = await m.run(x);
+      for (const k of Object.keys(ref.outputs)) expectClose(out[k].dataSync(), zeroed[k].dataSync());
+      expect(stats().graphsCompiled - before.graphsCompiled).toBe(2);
+      soma.dispose([x, out, zeroed]);
+      m.dispose();
+    } finally {
+      await soma.setBackend('cpu');
+    }
+  });
+});
 
 describe('importOnnx: models exported by PyTorch match PyTorch', () => {
   it.each(['lenet', 'resnet_small', 'resnet18_torchvision', 'conv_bn', 'decoder', 'mlp', 'lstm_gru', 'volume3d'])('%s', async (name) => {
@@ -77,7 +110,8 @@ describe('importOnnx: fine-tuning and round trips', () => {
     m.dispose();
   });
 
-  it('Soma → ONNX → Soma → ONNX keeps the outputs', async () => {
+  it.each(['cpu', 'native'])('Soma → ONNX → Soma → ONNX keeps the outputs, on %s', async (backend) => {
+    await soma.setBackend(backend);
     const net = sequential([
       layers.conv2d({ inputShape: [2, 6, 6], filters: 3, kernelSize: 3, activation: 'relu' }), layers.globalAvgPool2d(), layers.dense({ units: 2 }),
     ]);
@@ -87,9 +121,12 @@ describe('importOnnx: fine-tuning and round trips', () => {
     const a = net.predict(x) as soma.Tensor;
     const b = Object.values(twice.predict(x))[0];
     expectClose(b.dataSync(), a.dataSync(), 1e-5);
-    soma.dispose([x, a, b]);
+    const c = Object.values(await twice.run(x))[0];
+    expectClose(c.dataSync(), a.dataSync(), 1e-5);
+    soma.dispose([x, a, b, c]);
     [once, twice].forEach((m) => m.dispose());
     net.dispose();
+    await soma.setBackend('cpu');
   });
 });
 

@@ -12,7 +12,8 @@ import '@soma/backend-cpu';
 import '@soma/backend-native';
 import { importOnnx, kernelToOnnx } from '@soma/onnx-io';
 import ort from 'onnxruntime-node';
-import { BATCH, somaLenet } from './lenet.mjs';
+import { BATCH, somaLenet, tfjsLenet } from './lenet.mjs';
+import { tfjsBackend } from './peers.mjs';
 import { timeIt } from './timing.mjs';
 
 const threads = os.availableParallelism?.() ?? os.cpus().length;
@@ -52,8 +53,16 @@ const rows = [];
       torch = null; // no torch: the column says n/a
     }
   }
+  let tfjs = NaN;
+  const tf = await tfjsBackend('cpu');
+  if (tf) {
+    const inst = tfjsLenet(tf);
+    const ms = await timeIt(() => inst.step(), { warmup: 2, minMs: 3000, minReps: 3, maxReps: 50 });
+    inst.dispose();
+    tfjs = (BATCH / ms) * 1000;
+  }
   const t = torch ? torch.samplesPerSecond : NaN;
-  rows.push(`| LeNet-5 training (samples/s) | native ${sps.native.toFixed(0)}, cpu ${sps.cpu.toFixed(0)} | PyTorch ${torch ? `${t.toFixed(0)} (${torch.threads} threads)` : 'n/a'} | native/PyTorch ${(sps.native / t).toFixed(2)}x, cpu/PyTorch ${(sps.cpu / t).toFixed(2)}x |`);
+  rows.push(`| LeNet-5 training (samples/s; native: fit's compiled step) | native ${sps.native.toFixed(0)}, cpu ${sps.cpu.toFixed(0)} | PyTorch ${torch ? `${t.toFixed(0)} (${torch.threads} threads)` : 'n/a'}, tfjs-cpu ${tfjs.toFixed(0)} | native/PyTorch ${(sps.native / t).toFixed(2)}x, cpu/PyTorch ${(sps.cpu / t).toFixed(2)}x, native/tfjs-cpu ${(sps.native / tfjs).toFixed(1)}x |`);
 }
 
 // 3. ResNet-18 inference, 1x3x224x224, exported by torchvision (random weights).
@@ -72,13 +81,15 @@ const rows = [];
     const ortMs = await timeIt(() => session.run(feed), { minMs: 3000 });
     await soma.setBackend('native');
     const m = await importOnnx(file);
+    // predict: node by node (differentiable); run: onnxruntime's habit, traced once and run as one graph.
     const somaMs = await timeIt(() => soma.tidy(() => m.predict(x).output.dataSync()), { minMs: 3000 });
-    // The same model through soma.compile: traced once, then one onnxruntime session.
-    const compiled = soma.compile((input) => m.predict(input).output);
-    const compiledMs = await timeIt(() => soma.tidy(() => compiled(x).dataSync()), { minMs: 3000 });
-    compiled.dispose();
+    const compiledMs = await timeIt(async () => {
+      const { output } = await m.run(x);
+      output.dataSync();
+      output.dispose();
+    }, { minMs: 3000 });
     m.dispose();
-    rows.push(`| ResNet-18 inference 1x3x224x224 | Soma native, node by node ${somaMs.toFixed(1)} ms; compiled ${compiledMs.toFixed(1)} ms | onnxruntime-node ${ortMs.toFixed(1)} ms | node by node ${(somaMs / ortMs).toFixed(2)}x, compiled ${(compiledMs / ortMs).toFixed(2)}x the latency |`);
+    rows.push(`| ResNet-18 inference 1x3x224x224 | Soma native: model.run ${compiledMs.toFixed(1)} ms, model.predict (node by node) ${somaMs.toFixed(1)} ms | onnxruntime-node ${ortMs.toFixed(1)} ms | run ${(compiledMs / ortMs).toFixed(2)}x, predict ${(somaMs / ortMs).toFixed(2)}x the latency |`);
     x.dispose();
   } else rows.push('| ResNet-18 inference | n/a (no torchvision to export the model) | | |');
 }

@@ -1,5 +1,5 @@
 import { graphToOnnxWith } from '@soma/onnx-io';
-import type { Backend, CompareOp, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
+import type { Backend, CompareOp, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, Shape, TypedArray, Variable } from '@soma/core';
 import { KernelSessions } from './kernel_sessions';
 import type { NativeSession, Ort, OrtTensor } from './ort_binding';
 
@@ -25,11 +25,19 @@ const NONE = new Set<number>();
  * operators. Tensors are typed arrays in the JS heap, handed to onnxruntime without copies on
  * input. Whole traced graphs run as one session (runGraph).
  */
+/** A compiled graph: its session, the variables fed as inputs, and those baked in at a version. */
+interface GraphEntry {
+  readonly session: NativeSession;
+  readonly fed: readonly Variable[];
+  readonly baked: readonly (readonly [Variable, number])[];
+  readonly outputs: readonly string[];
+}
+
 export class NativeBackend implements Backend {
   readonly name: string;
   private readonly sessions: KernelSessions;
   private readonly sessionOptions: Record<string, unknown>;
-  private readonly graphs = new WeakMap<Graph, { session: NativeSession; outputs: string[] } | null>();
+  private readonly graphs = new WeakMap<Graph, GraphEntry | null>();
   private graphsCompiled = 0;
   private graphRuns = 0;
   private graphFallbacks = 0;
@@ -64,40 +72,68 @@ export class NativeBackend implements Backend {
   }
 
   /**
-   * A whole traced graph as one onnxruntime session (cached per graph): variables are fed as
-   * inputs, so training steps see their current values, and assignments come back as outputs.
+   * A whole traced graph as one onnxruntime session (cached per graph). Variables the graph
+   * assigns (a training step's weights) are fed as inputs and their new values come back as
+   * outputs. Variables it only reads are written into the model as initializers, so onnxruntime
+   * can fold them (batch norm into the convolution before it) as it does for a model file; if one
+   * of them is assigned later, the session is rebuilt once with that variable as an input.
    * A graph with a node that has no ONNX form (a delegated gradient kernel) runs node by node.
    */
   runGraph(graph: Graph, inputs: readonly KernelTensor[]): KernelTensor[] | null {
     let entry = this.graphs.get(graph);
-    if (entry === undefined) {
-      try {
-        const data = new Map<number, ArrayLike<number>>();
-        for (const [id, t] of graph.constants) data.set(id, t.dataSync());
-        const bytes = graphToOnnxWith(graph, { variablesAsInputs: true, unknownOutputShapes: true, inputNames: graph.inputs.map((_, i) => `input_${i}`), outputNames: graph.outputs.map((_, i) => `output_${i}`) }, data);
-        const session = this.ort.newSession();
-        session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, this.sessionOptions);
-        entry = { session, outputs: [...graph.outputs.map((_, i) => `output_${i}`), ...graph.nodes.filter((n) => n.op === 'assign').map((_, k) => `assign_${k}`)] };
-        this.graphsCompiled++;
-      } catch (err) {
-        // Counted and kept, not thrown: the graph then runs node by node, which is still correct.
-        this.graphFallbacks++;
-        this.lastGraphFallback = (err as Error).message;
-        entry = null;
-      }
+    if (entry && entry.baked.some(([v, version]) => v.version !== version)) {
+      const fed = new Set(entry.fed);
+      for (const [v, version] of entry.baked) if (v.version !== version) fed.add(v);
+      entry.session.dispose();
+      entry = this.compileGraph(graph, fed);
+      this.graphs.set(graph, entry);
+    } else if (entry === undefined) {
+      const assigned = new Set(graph.nodes.filter((n) => n.op === 'assign').map((n) => graph.variables.get(n.inputs[0]!)!));
+      entry = this.compileGraph(graph, assigned);
       this.graphs.set(graph, entry);
     }
     if (!entry) return null;
     const feeds: Record<string, OrtTensor> = {};
     inputs.forEach((kt, i) => (feeds[`input_${i}`] = this.ortTensor(kt)));
-    for (const v of graph.variables.values()) {
-      const values = v.backendName === this.name ? (v.kernelTensor.dataId as NativeData).values : v.dataSync();
-      feeds[v.name] = new this.ort.Tensor(v.dtype, values as Float32Array, v.shape);
-    }
+    for (const v of entry.fed) feeds[v.name] = new this.ort.Tensor(v.dtype, this.valuesOf(v) as Float32Array, v.shape);
     const fetches = Object.fromEntries(entry.outputs.map((n) => [n, null]));
     const out = entry.session.run(feeds, fetches, {});
     this.graphRuns++;
     return entry.outputs.map((n) => this.wrap(out[n], typeOf(out[n].type)));
+  }
+
+  private valuesOf(v: Variable): ArrayLike<number> {
+    return v.backendName === this.name ? (v.kernelTensor.dataId as NativeData).values : v.dataSync();
+  }
+
+  /** The graph's session with `fed` as inputs and every other variable baked in; null (counted) when it has no ONNX form. */
+  private compileGraph(graph: Graph, fed: ReadonlySet<Variable>): GraphEntry | null {
+    try {
+      const data = new Map<number, ArrayLike<number>>();
+      for (const [id, t] of graph.constants) data.set(id, t.dataSync());
+      const variableInputs = new Set<number>();
+      const baked: [Variable, number][] = [];
+      for (const [id, v] of graph.variables) {
+        if (fed.has(v)) variableInputs.add(id);
+        else {
+          data.set(id, this.valuesOf(v));
+          baked.push([v, v.version]);
+        }
+      }
+      const bytes = graphToOnnxWith(graph, {
+        variablesAsInputs: true, variableInputs, unknownOutputShapes: true,
+        inputNames: graph.inputs.map((_, i) => `input_${i}`), outputNames: graph.outputs.map((_, i) => `output_${i}`),
+      }, data);
+      const session = this.ort.newSession();
+      session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, this.sessionOptions);
+      this.graphsCompiled++;
+      return { session, fed: [...fed], baked, outputs: [...graph.outputs.map((_, i) => `output_${i}`), ...graph.nodes.filter((n) => n.op === 'assign').map((_, k) => `assign_${k}`)] };
+    } catch (err) {
+      // Counted and kept, not thrown: the graph then runs node by node, which is still correct.
+      this.graphFallbacks++;
+      this.lastGraphFallback = (err as Error).message;
+      return null;
+    }
   }
 
   private ortTensor(kt: KernelTensor): OrtTensor {

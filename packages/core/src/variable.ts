@@ -12,6 +12,8 @@ let variableCount = 0;
 export class Variable extends Tensor {
   readonly name: string;
   trainable: boolean;
+  /** Counts assignments, so caches built from a value (a backend's compiled graph) can tell it changed. */
+  version = 0;
 
   constructor(cell: TensorCell, shape: readonly number[], dtype: DType, id: number, trainable: boolean, name?: string) {
     super(cell, shape, dtype, id);
@@ -39,6 +41,7 @@ export class Variable extends Tensor {
     const copy = copyOnActiveBackend(v);
     if (v !== value) v.dispose();
     e.replaceData(this, copy, e.backendName);
+    this.version++;
   }
 }
 

@@ -56,6 +56,12 @@ export interface GraphExportOptions {
    * the variable's new value (later reads in the graph see it), in node order.
    */
   variablesAsInputs?: boolean;
+  /**
+   * With variablesAsInputs, only these variables (by value id) become inputs; the others are
+   * written as initializers holding their current values, so onnxruntime can fold them (batch
+   * norm into convolution). Default: every variable.
+   */
+  variableInputs?: ReadonlySet<number>;
   /** Write the outputs without shapes (rank unknown), as a one-kernel model whose output rank the caller does not compute. */
   unknownOutputShapes?: boolean;
   opset?: number;
@@ -137,7 +143,8 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
     const produced = graph.nodes.some((n) => n.outputs.includes(v.id));
     if (!produced) em.node('Identity', [names.get(v.id)!], [outNames.get(v.id)!]);
   });
-  if (!options.variablesAsInputs) for (const [id, v] of graph.variables) em.initializer(nameOf(id), v.shape, v.dtype, data.get(id)!);
+  const isInput = (id: number) => !!options.variablesAsInputs && (!options.variableInputs || options.variableInputs.has(id));
+  for (const [id, v] of graph.variables) if (!isInput(id)) em.initializer(nameOf(id), v.shape, v.dtype, data.get(id)!);
   for (const [id, t] of graph.constants) em.initializer(nameOf(id), t.shape, t.dtype, data.get(id)!);
   const model: ModelProto = {
     ir_version: IR_VERSION[opset],
@@ -150,7 +157,7 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
       initializer: em.initializers,
       input: [
         ...graph.inputs.map((v) => valueInfo(nameOf(v.id), v)),
-        ...(options.variablesAsInputs ? [...graph.variables].map(([id, v]) => valueInfo(v.name, graph.values.get(id) ?? { id, shape: v.shape, dtype: v.dtype })) : []),
+        ...[...graph.variables].filter(([id]) => isInput(id)).map(([id, v]) => valueInfo(v.name, graph.values.get(id) ?? { id, shape: v.shape, dtype: v.dtype })),
       ],
       output: [
         ...graph.outputs.map((v) => (options.unknownOutputShapes ? { name: outNames.get(v.id)!, type: { tensor_type: { elem_type: onnxType(v.dtype) } } } : valueInfo(outNames.get(v.id)!, v))),
