@@ -3,7 +3,8 @@
 // package.json "soma.entries" to ESM (.js) and CJS (.cjs); tsc emits the declarations.
 // Dependencies stay external so each package ships only its own code.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { builtinModules, createRequire } from 'node:module';
 
@@ -34,3 +35,18 @@ for (const format of ['esm', 'cjs']) {
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+
+// CommonJS consumers (require, or TypeScript's Node16/NodeNext in a CommonJS project) need
+// declarations typed as CommonJS: the same files as .d.cts, their relative imports pointing at .cjs.
+function cjsDeclarations(from, to) {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const src = join(from, entry.name);
+    if (entry.isDirectory()) cjsDeclarations(src, join(to, entry.name));
+    else if (entry.name.endsWith('.d.ts')) {
+      const text = readFileSync(src, 'utf8').replace(/((?:from|import)\s*\(?\s*['"]\.{1,2}\/[^'"]*?)\.js(['"])/g, '$1.cjs$2');
+      writeFileSync(join(to, entry.name.replace(/\.d\.ts$/, '.d.cts')), text);
+    }
+  }
+}
+cjsDeclarations('dist/types', 'dist/types-cjs');

@@ -1,14 +1,14 @@
 import type { Backend, DataId, DType, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
-import * as conv from './kernels/conv';
-import * as ew from './kernels/elementwise';
-import { jsGemm, type Gemm } from './kernels/gemm';
-import { matmul } from './kernels/matmul';
-import * as pool from './kernels/pool';
-import * as red from './kernels/reduce';
-import * as shp from './kernels/shape_ops';
-import { out, type CpuData } from './kernels/storage';
-import { loadWasmUnary, type SimdUnary } from './wasm/wasm_elementwise';
-import { loadWasmGemm } from './wasm/wasm_gemm';
+import * as conv from './kernels/conv.js';
+import * as ew from './kernels/elementwise.js';
+import { jsGemm, type Gemm } from './kernels/gemm.js';
+import { matmul } from './kernels/matmul.js';
+import * as pool from './kernels/pool.js';
+import * as red from './kernels/reduce.js';
+import * as shp from './kernels/shape_ops.js';
+import { out, type CpuData } from './kernels/storage.js';
+import { loadWasmUnary, type SimdUnary } from './wasm/wasm_elementwise.js';
+import { loadWasmGemm } from './wasm/wasm_gemm.js';
 
 export interface CpuBackendOptions {
   /**

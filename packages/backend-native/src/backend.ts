@@ -1,7 +1,7 @@
 import { graphToOnnxWith } from '@soma/onnx-io';
 import type { Backend, CompareOp, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, Shape, TypedArray, Variable } from '@soma/core';
-import { KernelSessions } from './kernel_sessions';
-import type { NativeSession, Ort, OrtTensor } from './ort_binding';
+import { KernelSessions } from './kernel_sessions.js';
+import type { NativeSession, Ort, OrtTensor } from './ort_binding.js';
 
 const typeOf = (t: string): DType => (t === 'float32' ? 'float32' : t === 'bool' ? 'bool' : 'int32');
 

@@ -1,9 +1,9 @@
 import { importNodeModule, listBackends, registerBackend } from '@soma/core';
-import { NativeBackend, type NativeBackendOptions } from './backend';
-import { loadOrt } from './ort_binding';
+import { NativeBackend, type NativeBackendOptions } from './backend.js';
+import { loadOrt } from './ort_binding.js';
 
-export { NativeBackend } from './backend';
-export type { NativeBackendOptions } from './backend';
+export { NativeBackend } from './backend.js';
+export type { NativeBackendOptions } from './backend.js';
 
 /** Makes a native backend (registered as 'native' on import; register another name with other options). */
 export async function createNativeBackend(name = 'native', options: NativeBackendOptions = {}): Promise<NativeBackend> {

@@ -1,6 +1,6 @@
 import type { DType, KernelAttrs, KernelName } from '@soma/core';
 import { kernelToOnnx, type KernelValue } from '@soma/onnx-io';
-import type { NativeSession, Ort } from './ort_binding';
+import type { NativeSession, Ort } from './ort_binding.js';
 
 /**
  * One onnxruntime session per kernel signature (kernel, attributes, input dtypes and ranks — and

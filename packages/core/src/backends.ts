@@ -1,5 +1,5 @@
-import { getEngine, type BackendFactory } from './engine/engine';
-import type { Backend } from './kernels';
+import { getEngine, type BackendFactory } from './engine/engine.js';
+import type { Backend } from './kernels/index.js';
 
 /**
  * Makes a backend available under `name`. Higher priority wins when no backend was chosen with

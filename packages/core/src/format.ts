@@ -1,5 +1,5 @@
-import type { DType, TypedArray } from './dtype';
-import type { Shape } from './shape';
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
 
 const SUMMARY_THRESHOLD = 1000;
 const EDGE_ITEMS = 3;

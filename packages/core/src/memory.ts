@@ -1,5 +1,5 @@
-import { getEngine, type MemoryInfo } from './engine/engine';
-import { isTensor, type Tensor } from './tensor';
+import { getEngine, type MemoryInfo } from './engine/engine.js';
+import { isTensor, type Tensor } from './tensor.js';
 
 function collect(x: unknown, into: Set<Tensor>, depth = 0): void {
   if (depth > 8 || x === null || x === undefined) return;

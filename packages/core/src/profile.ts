@@ -1,7 +1,7 @@
-import { bytesPerElement } from './dtype';
-import { getEngine, type KernelCall } from './engine/engine';
-import type { KernelName } from './kernels';
-import { sizeOf } from './shape';
+import { bytesPerElement } from './dtype.js';
+import { getEngine, type KernelCall } from './engine/engine.js';
+import type { KernelName } from './kernels/index.js';
+import { sizeOf } from './shape.js';
 
 /** One kernel (and, for the elementwise and reduction families, one op of it) over a profiled run. */
 export interface KernelProfile {

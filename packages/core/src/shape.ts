@@ -1,4 +1,4 @@
-import { fail, fmtShape } from './errors';
+import { fail, fmtShape } from './errors.js';
 
 export type Shape = readonly number[];
 

@@ -1,10 +1,10 @@
-import type { DType, TypedArray } from './dtype';
-import { getEngine } from './engine/engine';
-import { fail } from './errors';
-import { formatTensor } from './format';
-import type { DataId, KernelTensor } from './kernels';
-import type * as Ops from './ops';
-import { sizeOf, type Shape } from './shape';
+import type { DType, TypedArray } from './dtype.js';
+import { getEngine } from './engine/engine.js';
+import { fail } from './errors.js';
+import { formatTensor } from './format.js';
+import type { DataId, KernelTensor } from './kernels/index.js';
+import type * as Ops from './ops/index.js';
+import { sizeOf, type Shape } from './shape.js';
 
 /** Nested JavaScript arrays as `arraySync()` returns them (booleans for bool tensors). */
 export type NestedArray = number | boolean | NestedArray[];

@@ -1,4 +1,4 @@
-import { SomaError } from './errors';
+import { SomaError } from './errors.js';
 
 /**
  * Checks on values that come from users and from files. Every package validates through these, so

@@ -1,10 +1,10 @@
-import type { DType } from './dtype';
-import { getEngine } from './engine/engine';
-import { fail, fmtShape } from './errors';
-import type { KernelTensor } from './kernels';
-import { convertToTensor } from './ops/convert';
-import { shapesEqual } from './shape';
-import { Tensor, type TensorCell, type TensorLike } from './tensor';
+import type { DType } from './dtype.js';
+import { getEngine } from './engine/engine.js';
+import { fail, fmtShape } from './errors.js';
+import type { KernelTensor } from './kernels/index.js';
+import { convertToTensor } from './ops/convert.js';
+import { shapesEqual } from './shape.js';
+import { Tensor, type TensorCell, type TensorLike } from './tensor.js';
 
 let variableCount = 0;
 

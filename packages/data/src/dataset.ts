@@ -1,9 +1,9 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { disposeElement, stackElements, unstackElement, type Element } from './element';
-import { createWorkerPool } from './worker_pool';
-import type { CsvOptions } from './sources/csv';
-import type { TextSource } from './sources/text_lines';
+import { disposeElement, stackElements, unstackElement, type Element } from './element.js';
+import { createWorkerPool } from './worker_pool.js';
+import type { CsvOptions } from './sources/csv.js';
+import type { TextSource } from './sources/text_lines.js';
 
 type Awaitable<T> = T | Promise<T>;
 type Source<T> = () => AsyncIterator<T> | Iterator<T>;

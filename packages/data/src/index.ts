@@ -1,17 +1,22 @@
-import { Dataset } from './dataset';
-import { fromCsv } from './sources/csv';
-import { fromJsonLines } from './sources/json_lines';
+import { Dataset } from './dataset.js';
+import { fromCsv } from './sources/csv.js';
+import { fromJsonLines } from './sources/json_lines.js';
 
 Dataset.fromCsv = fromCsv;
 Dataset.fromJsonLines = fromJsonLines;
 
 export { Dataset };
-export type { ShuffleOptions } from './dataset';
-export { stackElements, unstackElement } from './element';
-export type { Element } from './element';
+
+/** TF.js's names (tf.data.array, tf.data.generator, tf.data.zip) for Dataset's constructors. */
+export const array = <E>(items: readonly E[]): Dataset<E> => Dataset.fromArrays(items);
+export const generator = <E>(gen: () => Iterator<E> | AsyncIterator<E>, size: number | null = null): Dataset<E> => Dataset.fromGenerator(gen, size);
+export const zip = Dataset.zip.bind(Dataset) as typeof Dataset.zip;
+export type { ShuffleOptions } from './dataset.js';
+export { stackElements, unstackElement } from './element.js';
+export type { Element } from './element.js';
 export { fromCsv, fromJsonLines };
-export type { CsvOptions } from './sources/csv';
-export type { TextSource } from './sources/text_lines';
-export * from './preprocessing';
-export * as datasets from './datasets';
-export type { LabeledData, BinarySource } from './datasets';
+export type { CsvOptions } from './sources/csv.js';
+export type { TextSource } from './sources/text_lines.js';
+export * from './preprocessing/index.js';
+export * as datasets from './datasets/index.js';
+export type { LabeledData, BinarySource } from './datasets/index.js';

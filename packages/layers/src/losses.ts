@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { checkIntegerIds } from './integer_ids';
+import { checkIntegerIds } from './integer_ids.js';
 
 /**
  * A loss: per-sample values [batch] from targets and predictions; fit averages them over the batch.

@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { alignTargets } from './losses';
+import { alignTargets } from './losses.js';
 
 /** A metric accumulates over batches: update per batch, result at the end, reset per epoch. */
 export interface Metric {

@@ -1,5 +1,5 @@
-import type { LayersModel } from './engine/model';
-import type { LayerShape } from './engine/shapes';
+import type { LayersModel } from './engine/model.js';
+import type { LayerShape } from './engine/shapes.js';
 
 const fmtShape = (s: LayerShape | LayerShape[] | null): string => {
   if (!s) return '?';

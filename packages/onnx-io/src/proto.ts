@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { ONNX_SCHEMA } from './generated/onnx_schema';
+import { ONNX_SCHEMA } from './generated/onnx_schema.js';
 
 /**
  * The ONNX messages Soma reads and writes, as plain objects (protobufjs reflection over the

@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '@soma/core';
-import { DataType, toNumber, type TensorProto } from './proto';
+import { DataType, toNumber, type TensorProto } from './proto.js';
 
 /** A tensor's values on the host, in Soma's dtypes. */
 export interface HostTensor {

@@ -1,5 +1,5 @@
 import type { Tensor, Variable } from '@soma/core';
-import { Optimizer, type OptimizerOptions } from './optimizer';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
 export interface AdagradOptions extends OptimizerOptions {
   lrDecay?: number;

@@ -1,6 +1,6 @@
 import type { Tensor, Variable } from '@soma/core';
 import * as soma from '@soma/core';
-import { Optimizer, type OptimizerOptions } from './optimizer';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
   beta1?: number;

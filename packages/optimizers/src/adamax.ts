@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { Optimizer, type OptimizerOptions } from './optimizer';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
 export interface AdamaxOptions extends OptimizerOptions {
   beta1?: number;

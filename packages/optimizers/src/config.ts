@@ -1,13 +1,13 @@
 import { lookupName } from '@soma/core';
-import { adadelta } from './adadelta';
-import { adagrad } from './adagrad';
-import { adam, adamw } from './adam';
-import { adamax } from './adamax';
-import { nadam } from './nadam';
-import type { Optimizer, OptimizerConfig } from './optimizer';
-import { rmsprop } from './rmsprop';
-import * as schedules from './schedules';
-import { sgd } from './sgd';
+import { adadelta } from './adadelta.js';
+import { adagrad } from './adagrad.js';
+import { adam, adamw } from './adam.js';
+import { adamax } from './adamax.js';
+import { nadam } from './nadam.js';
+import type { Optimizer, OptimizerConfig } from './optimizer.js';
+import { rmsprop } from './rmsprop.js';
+import * as schedules from './schedules.js';
+import { sgd } from './sgd.js';
 
 const FACTORIES: Record<string, (o: Record<string, unknown>) => Optimizer> = { sgd, rmsprop, adam, adamw, adagrad, adadelta, adamax, nadam };
 

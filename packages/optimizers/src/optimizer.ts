@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { clipByNorm, clipByValue, scaleToGlobalNorm } from './clipping';
-import type { LearningRateSchedule } from './schedules';
+import { clipByNorm, clipByValue, scaleToGlobalNorm } from './clipping.js';
+import type { LearningRateSchedule } from './schedules.js';
 
 export interface OptimizerOptions {
   /** A number or a schedule of the step count. */

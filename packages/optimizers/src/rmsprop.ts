@@ -1,5 +1,5 @@
 import type { Tensor, Variable } from '@soma/core';
-import { Optimizer, type OptimizerOptions } from './optimizer';
+import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
 export interface RmspropOptions extends OptimizerOptions {
   /** Decay of the squared-gradient average (PyTorch's alpha, Keras's rho). */

@@ -1,7 +1,7 @@
 import type { Conv2dAttrs, KernelTensor, Shape } from '@soma/core';
 import { outLength } from '@soma/core';
-import type { Gemm, PatchGeometry } from './gemm';
-import { f32, out } from './storage';
+import type { Gemm, PatchGeometry } from './gemm.js';
+import { f32, out } from './storage.js';
 
 /** Geometry shared by the forward and both backward convolutions. */
 interface ConvGeometry {

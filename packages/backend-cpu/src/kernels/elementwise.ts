@@ -1,8 +1,8 @@
 import type { ArithmeticOp, BinaryOp, CompareOp, DType, KernelTensor, TypedArray, UnaryOp } from '@soma/core';
 import { broadcastShapes, broadcastStrides, makeTypedArray, sizeOf } from '@soma/core';
-import type { SimdUnary } from '../wasm/wasm_elementwise';
-import { erf } from './erf';
-import { out, valuesOf } from './storage';
+import type { SimdUnary } from '../wasm/wasm_elementwise.js';
+import { erf } from './erf.js';
+import { out, valuesOf } from './storage.js';
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;

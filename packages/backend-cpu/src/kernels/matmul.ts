@@ -1,6 +1,6 @@
 import type { KernelTensor } from '@soma/core';
-import type { Gemm } from './gemm';
-import { f32, out } from './storage';
+import type { Gemm } from './gemm.js';
+import { f32, out } from './storage.js';
 
 export function matmul(gemm: Gemm, a: KernelTensor, b: KernelTensor, transA: boolean, transB: boolean): KernelTensor {
   const [ba, ar, ac] = a.shape;

@@ -1,6 +1,6 @@
 import type { KernelTensor, Pool2dAttrs, Shape } from '@soma/core';
 import { outLength } from '@soma/core';
-import { f32, out } from './storage';
+import { f32, out } from './storage.js';
 
 function poolShape(xShape: Shape, a: Pool2dAttrs): [number, number, number, number] {
   const [n, c, h, w] = xShape;

@@ -1,7 +1,7 @@
 import type { ArgReduceOp, DType, KernelTensor, ReduceOp, TypedArray } from '@soma/core';
 import { makeTypedArray, sizeOf } from '@soma/core';
-import { transpose } from './shape_ops';
-import { out, valuesOf } from './storage';
+import { transpose } from './shape_ops.js';
+import { out, valuesOf } from './storage.js';
 
 /** Moves the reduced axes to the end so every reduction reads one contiguous run per output. */
 function reducedLast(x: KernelTensor, axes: readonly number[]): { values: TypedArray; outShape: number[]; inner: number } {

@@ -1,6 +1,6 @@
 import type { KernelTensor, Shape, TypedArray } from '@soma/core';
 import { makeTypedArray, sizeOf, stridesOf } from '@soma/core';
-import { out, valuesOf } from './storage';
+import { out, valuesOf } from './storage.js';
 
 export function transpose(x: KernelTensor, perm: readonly number[]): KernelTensor {
   const src = valuesOf(x);

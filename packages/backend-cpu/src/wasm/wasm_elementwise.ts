@@ -1,5 +1,5 @@
-import { ELEMENTWISE_WASM_BASE64 } from './generated/elementwise_wasm';
-import { Heap, HEAP_BASE, instantiate } from './module';
+import { ELEMENTWISE_WASM_BASE64 } from './generated/elementwise_wasm.js';
+import { Heap, HEAP_BASE, instantiate } from './module.js';
 
 /** The unary functions with SIMD kernels: their cost is the exp, which the scalar path pays per element in Math.exp. */
 export type SimdUnaryOp = 'exp' | 'tanh' | 'sigmoid';

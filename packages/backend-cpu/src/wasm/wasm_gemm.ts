@@ -1,6 +1,6 @@
-import { jsGemm, type Gemm } from '../kernels/gemm';
-import { GEMM_WASM_BASE64 } from './generated/gemm_wasm';
-import { Heap, HEAP_BASE, instantiate } from './module';
+import { jsGemm, type Gemm } from '../kernels/gemm.js';
+import { GEMM_WASM_BASE64 } from './generated/gemm_wasm.js';
+import { Heap, HEAP_BASE, instantiate } from './module.js';
 
 interface GemmExports {
   workspaceBytes(): number;

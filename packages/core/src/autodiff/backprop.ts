@@ -1,10 +1,10 @@
-import { getEngine } from '../engine/engine';
-import { fail, fmtShape } from '../errors';
-import { Tape } from '../engine/tape';
-import { shapesEqual } from '../shape';
-import type { Tensor } from '../tensor';
-import { add } from '../ops/binary';
-import { onesLike, zerosLike } from '../ops/creation';
+import { getEngine } from '../engine/engine.js';
+import { fail, fmtShape } from '../errors.js';
+import { Tape } from '../engine/tape.js';
+import { shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add } from '../ops/binary.js';
+import { onesLike, zerosLike } from '../ops/creation.js';
 
 /**
  * Reverse-mode sweep over a finished tape: seeds `y` with `dy`, walks the nodes backwards and

@@ -1,10 +1,10 @@
-import { getEngine } from '../engine/engine';
-import { fail } from '../errors';
-import type { Tape } from '../engine/tape';
-import { isTensor, type Tensor, type TensorLike } from '../tensor';
-import type { Variable } from '../variable';
-import { convertToTensor } from '../ops/convert';
-import { gradientsOf } from './backprop';
+import { getEngine } from '../engine/engine.js';
+import { fail } from '../errors.js';
+import type { Tape } from '../engine/tape.js';
+import { isTensor, type Tensor, type TensorLike } from '../tensor.js';
+import type { Variable } from '../variable.js';
+import { convertToTensor } from '../ops/convert.js';
+import { gradientsOf } from './backprop.js';
 
 /** Frees tensors this module made from the caller's JS values (never the caller's own tensors). */
 function releaseConverted(pairs: [Tensor | undefined, unknown][]): void {

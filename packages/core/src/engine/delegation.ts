@@ -1,5 +1,5 @@
-import type { KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor } from '../kernels';
-import { getEngine } from './engine';
+import type { KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor } from '../kernels/index.js';
+import { getEngine } from './engine.js';
 
 /** How often each backend handed each kernel to another backend: backend → kernel → { to, calls }. */
 export type DelegationCounts = Record<string, Record<string, { to: string; calls: number }>>;

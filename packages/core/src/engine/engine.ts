@@ -1,9 +1,9 @@
-import { bytesPerElement, type DType, type TypedArray } from '../dtype';
-import { fail } from '../errors';
-import type { Backend, KernelTensor, DataId, KernelAttrs, KernelInputs, KernelName } from '../kernels';
-import { sizeOf, type Shape } from '../shape';
-import { Tensor, type TensorCell } from '../tensor';
-import { Tape, type BackwardFn } from './tape';
+import { bytesPerElement, type DType, type TypedArray } from '../dtype.js';
+import { fail } from '../errors.js';
+import type { Backend, KernelTensor, DataId, KernelAttrs, KernelInputs, KernelName } from '../kernels/index.js';
+import { sizeOf, type Shape } from '../shape.js';
+import { Tensor, type TensorCell } from '../tensor.js';
+import { Tape, type BackwardFn } from './tape.js';
 
 export type BackendFactory = () => Backend | Promise<Backend>;
 

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Gradient rule of one recorded op: output gradients in, one gradient (or null) per input out.

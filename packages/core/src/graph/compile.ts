@@ -1,8 +1,8 @@
-import { fail } from '../errors';
-import type { Tensor } from '../tensor';
-import type { Graph } from './graph';
-import { runGraph } from './run';
-import { trace, type TraceOptions } from './trace';
+import { fail } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import type { Graph } from './graph.js';
+import { runGraph } from './run.js';
+import { trace, type TraceOptions } from './trace.js';
 
 export interface CompiledFunction {
   (...inputs: Tensor[]): Tensor | Tensor[];

@@ -1,8 +1,8 @@
-import type { DType } from '../dtype';
-import type { HostCompute } from '../engine/engine';
-import type { KernelName } from '../kernels';
-import type { Tensor } from '../tensor';
-import type { Variable } from '../variable';
+import type { DType } from '../dtype.js';
+import type { HostCompute } from '../engine/engine.js';
+import type { KernelName } from '../kernels/index.js';
+import type { Tensor } from '../tensor.js';
+import type { Variable } from '../variable.js';
 
 /** A dimension: a size, or the name of a symbolic size (such as 'batch') fixed when the graph runs. */
 export type Dim = number | string;

@@ -1,6 +1,6 @@
-import { getEngine, type HostCompute } from '../engine/engine';
-import { checkShape, type Shape } from '../shape';
-import type { Tensor } from '../tensor';
+import { getEngine, type HostCompute } from '../engine/engine.js';
+import { checkShape, type Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * A tensor computed on the host by `compute(shape, run)`: in eager code simply its result; in a

@@ -1,10 +1,10 @@
-import { getEngine } from '../engine/engine';
-import { fail, fmtShape } from '../errors';
-import { keep, tidy } from '../memory';
-import type { KernelName, KernelTensor } from '../kernels';
-import type { Tensor } from '../tensor';
-import type { Variable } from '../variable';
-import type { Graph } from './graph';
+import { getEngine } from '../engine/engine.js';
+import { fail, fmtShape } from '../errors.js';
+import { keep, tidy } from '../memory.js';
+import type { KernelName, KernelTensor } from '../kernels/index.js';
+import type { Tensor } from '../tensor.js';
+import type { Variable } from '../variable.js';
+import type { Graph } from './graph.js';
 
 /** The sizes of the graph's symbolic dimensions, read off the actual inputs. */
 function bindDims(graph: Graph, inputs: readonly Tensor[]): Map<string, number> {

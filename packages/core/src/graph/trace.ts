@@ -1,12 +1,12 @@
-import { getEngine, type HostCompute } from '../engine/engine';
-import { fail, fmtShape } from '../errors';
-import { keep, tidy } from '../memory';
-import { concat } from '../ops/concat';
-import { fill } from '../ops/creation';
-import { slice } from '../ops/slice';
-import type { Tensor } from '../tensor';
-import type { Variable } from '../variable';
-import { Graph, type Dim, type GraphNode, type SymbolicAttr, type ValueInfo } from './graph';
+import { getEngine, type HostCompute } from '../engine/engine.js';
+import { fail, fmtShape } from '../errors.js';
+import { keep, tidy } from '../memory.js';
+import { concat } from '../ops/concat.js';
+import { fill } from '../ops/creation.js';
+import { slice } from '../ops/slice.js';
+import type { Tensor } from '../tensor.js';
+import type { Variable } from '../variable.js';
+import { Graph, type Dim, type GraphNode, type SymbolicAttr, type ValueInfo } from './graph.js';
 
 export interface TraceOptions {
   /** Names of the graph inputs (default input_0, input_1, ...). */

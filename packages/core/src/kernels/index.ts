@@ -1,6 +1,6 @@
-export type { DataId, KernelTensor, BackendStorage } from './tensor_info';
-export type { Conv2dAttrs, Pool2dAttrs } from './attrs';
+export type { DataId, KernelTensor, BackendStorage } from './tensor_info.js';
+export type { Conv2dAttrs, Pool2dAttrs } from './attrs.js';
 export type {
   Backend, KernelSet, KernelSignatures, KernelName, KernelInputs, KernelAttrs, KernelFn,
   UnaryOp, BinaryOp, ArithmeticOp, CompareOp, ReduceOp, ArgReduceOp,
-} from './kernel_set';
+} from './kernel_set.js';

@@ -1,8 +1,8 @@
-import type { DType } from '../dtype';
-import type { Graph } from '../graph/graph';
-import type { Shape } from '../shape';
-import type { Conv2dAttrs, Pool2dAttrs } from './attrs';
-import type { BackendStorage, KernelTensor } from './tensor_info';
+import type { DType } from '../dtype.js';
+import type { Graph } from '../graph/graph.js';
+import type { Shape } from '../shape.js';
+import type { Conv2dAttrs, Pool2dAttrs } from './attrs.js';
+import type { BackendStorage, KernelTensor } from './tensor_info.js';
 
 type KT = KernelTensor;
 

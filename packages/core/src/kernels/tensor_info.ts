@@ -1,5 +1,5 @@
-import type { DType, TypedArray } from '../dtype';
-import type { Shape } from '../shape';
+import type { DType, TypedArray } from '../dtype.js';
+import type { Shape } from '../shape.js';
 
 /** Opaque handle to storage a backend owns. Only the backend that made it looks inside. */
 export type DataId = object;

@@ -1,11 +1,11 @@
-import { arithmeticType, upcastType, type DType } from '../dtype';
-import type { BinaryOp } from '../kernels';
-import { broadcastShapes } from '../shape';
-import { isTensor, type Tensor, type TensorLike } from '../tensor';
-import { cast } from './cast';
-import { where } from './select';
-import { convertToTensor } from './convert';
-import { record, runKernel, sumToShape } from './op_util';
+import { arithmeticType, upcastType, type DType } from '../dtype.js';
+import type { BinaryOp } from '../kernels/index.js';
+import { broadcastShapes } from '../shape.js';
+import { isTensor, type Tensor, type TensorLike } from '../tensor.js';
+import { cast } from './cast.js';
+import { where } from './select.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel, sumToShape } from './op_util.js';
 
 type Grad = (a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => [Tensor | null, Tensor | null];
 

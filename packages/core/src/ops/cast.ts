@@ -1,9 +1,9 @@
-import { isDType, type DType } from '../dtype';
-import { getEngine } from '../engine/engine';
-import { fail } from '../errors';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { record, runKernel } from './op_util';
+import { isDType, type DType } from '../dtype.js';
+import { getEngine } from '../engine/engine.js';
+import { fail } from '../errors.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel } from './op_util.js';
 
 /** Converts to `dtype`: float → int32 truncates toward zero, anything → bool is `x != 0`. Same dtype gives a view. */
 export function cast(xLike: TensorLike, dtype: DType): Tensor {

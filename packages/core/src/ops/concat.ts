@@ -1,12 +1,12 @@
-import { upcastType } from '../dtype';
-import { fail, fmtShape } from '../errors';
-import { normalizeAxis } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { cast } from './cast';
-import { convertToTensor } from './convert';
-import { record, runKernel } from './op_util';
-import { expandDims } from './reshape';
-import { split } from './slice';
+import { upcastType } from '../dtype.js';
+import { fail, fmtShape } from '../errors.js';
+import { normalizeAxis } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { cast } from './cast.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel } from './op_util.js';
+import { expandDims } from './reshape.js';
+import { split } from './slice.js';
 
 /** Joins tensors along an existing axis; every other dimension must agree. dtypes are promoted. */
 export function concat(xsLike: readonly TensorLike[], axis = 0): Tensor {

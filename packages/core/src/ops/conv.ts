@@ -1,12 +1,12 @@
-import { fail, fmtShape } from '../errors';
-import { checkOptions } from '../validate';
-import type { Conv2dAttrs } from '../kernels';
-import type { Shape } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { cast } from './cast';
-import { convertToTensor } from './convert';
-import { outLength, pair, requireRank, resolvePads, type Pair, type Padding } from './conv_util';
-import { record, runKernel } from './op_util';
+import { fail, fmtShape } from '../errors.js';
+import { checkOptions } from '../validate.js';
+import type { Conv2dAttrs } from '../kernels/index.js';
+import type { Shape } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { cast } from './cast.js';
+import { convertToTensor } from './convert.js';
+import { outLength, pair, requireRank, resolvePads, type Pair, type Padding } from './conv_util.js';
+import { record, runKernel } from './op_util.js';
 
 export interface Conv2dOptions {
   stride?: Pair;

@@ -1,14 +1,14 @@
-import { fail, fmtShape } from '../errors';
-import { checkOptions } from '../validate';
-import type { Tensor, TensorLike } from '../tensor';
-import { cast } from './cast';
-import { stack } from './concat';
-import { convertToTensor } from './convert';
-import { onesLike } from './creation';
-import { conv2d } from './conv';
-import { outLength, requireRank } from './conv_util';
-import { pad } from './pad_tile';
-import { avgPool2d, maxPool2d } from './pool';
+import { fail, fmtShape } from '../errors.js';
+import { checkOptions } from '../validate.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { cast } from './cast.js';
+import { stack } from './concat.js';
+import { convertToTensor } from './convert.js';
+import { onesLike } from './creation.js';
+import { conv2d } from './conv.js';
+import { outLength, requireRank } from './conv_util.js';
+import { pad } from './pad_tile.js';
+import { avgPool2d, maxPool2d } from './pool.js';
 
 /**
  * 3-D convolution and pooling over NCDHW, written as 2-D kernels applied per depth slice and

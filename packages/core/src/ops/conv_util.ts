@@ -1,4 +1,4 @@
-import { fail, fmtShape } from '../errors';
+import { fail, fmtShape } from '../errors.js';
 
 export type Pair = number | readonly [number, number];
 /** number: all sides; [h, w]: symmetric per axis; [top, left, bottom, right]: explicit; or a Keras/PyTorch mode. */

@@ -1,8 +1,8 @@
-import { dtypeOfTypedArray, toTypedArray, type DType, type TypedArray } from '../dtype';
-import { getEngine } from '../engine/engine';
-import { fail, fmtShape } from '../errors';
-import { checkShape, sizeOf, type Shape } from '../shape';
-import { isTensor, type NestedArray, type Tensor, type TensorLike } from '../tensor';
+import { dtypeOfTypedArray, toTypedArray, type DType, type TypedArray } from '../dtype.js';
+import { getEngine } from '../engine/engine.js';
+import { fail, fmtShape } from '../errors.js';
+import { checkShape, sizeOf, type Shape } from '../shape.js';
+import { isTensor, type NestedArray, type Tensor, type TensorLike } from '../tensor.js';
 
 /** Shape of a nested array, checking it is rectangular. */
 export function inferShape(op: string, values: NestedArray | TypedArray): number[] {

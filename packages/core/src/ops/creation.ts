@@ -1,10 +1,10 @@
-import { isDType, makeTypedArray, type DType, type TypedArray } from '../dtype';
-import { checkOptions } from '../validate';
-import { getEngine } from '../engine/engine';
-import { fail } from '../errors';
-import { checkShape, sizeOf, type Shape } from '../shape';
-import type { NestedArray, Tensor, TensorLike } from '../tensor';
-import { convertToTensor, makeTensorFromValues } from './convert';
+import { isDType, makeTypedArray, type DType, type TypedArray } from '../dtype.js';
+import { checkOptions } from '../validate.js';
+import { getEngine } from '../engine/engine.js';
+import { fail } from '../errors.js';
+import { checkShape, sizeOf, type Shape } from '../shape.js';
+import type { NestedArray, Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor, makeTensorFromValues } from './convert.js';
 
 /** A tensor from nested arrays, a flat array plus shape, or a typed array. float32 unless the values say bool or `dtype` says otherwise. */
 export function tensor(values: NestedArray | TypedArray, shape?: readonly number[], dtype?: DType): Tensor {

@@ -1,9 +1,9 @@
-import { fail, fmtShape } from '../errors';
-import { normalizeAxis, shapesEqual } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { zeros } from './creation';
-import { record, runKernel } from './op_util';
+import { fail, fmtShape } from '../errors.js';
+import { normalizeAxis, shapesEqual } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { zeros } from './creation.js';
+import { record, runKernel } from './op_util.js';
 
 function indexTensor(op: string, indicesLike: TensorLike): Tensor {
   const indices = convertToTensor(indicesLike, op, 'indices', 'int32');

@@ -2,39 +2,39 @@
  * The public ops. Each is wrapped by `scoped` so that whatever it allocates internally is freed when
  * it returns; internal code calls the unwrapped functions from the op files.
  */
-import { scoped as s } from './op_util';
-import * as u from './unary';
-import * as b from './binary';
-import * as r from './reduce';
-import * as sel from './select';
-import * as cr from './creation';
-import * as rnd from './random';
-import * as rs from './reshape';
-import * as sl from './slice';
-import * as pt from './pad_tile';
-import * as g from './gather';
-import * as tk from './take';
-import * as c3 from './conv3d';
-import * as cc from './concat';
-import * as mm from './matmul';
-import * as sm from './softmax';
-import * as cv from './conv';
-import * as pl from './pool';
-import * as nm from './normalization';
-import * as mv from './move';
-import { cast as castOp } from './cast';
-import { stopGradient as stopGradientOp } from './stop_gradient';
-import { transpose as tr } from './transpose';
+import { scoped as s } from './op_util.js';
+import * as u from './unary.js';
+import * as b from './binary.js';
+import * as r from './reduce.js';
+import * as sel from './select.js';
+import * as cr from './creation.js';
+import * as rnd from './random.js';
+import * as rs from './reshape.js';
+import * as sl from './slice.js';
+import * as pt from './pad_tile.js';
+import * as g from './gather.js';
+import * as tk from './take.js';
+import * as c3 from './conv3d.js';
+import * as cc from './concat.js';
+import * as mm from './matmul.js';
+import * as sm from './softmax.js';
+import * as cv from './conv.js';
+import * as pl from './pool.js';
+import * as nm from './normalization.js';
+import * as mv from './move.js';
+import { cast as castOp } from './cast.js';
+import { stopGradient as stopGradientOp } from './stop_gradient.js';
+import { transpose as tr } from './transpose.js';
 
-export type { MatmulOptions } from './matmul';
-export type { Conv2dOptions, Conv1dOptions, Conv2dTransposeOptions } from './conv';
-export type { Pool2dOptions, AvgPool2dOptions } from './pool';
-export type { Padding, Pair } from './conv_util';
+export type { MatmulOptions } from './matmul.js';
+export type { Conv2dOptions, Conv1dOptions, Conv2dTransposeOptions } from './conv.js';
+export type { Pool2dOptions, AvgPool2dOptions } from './pool.js';
+export type { Padding, Pair } from './conv_util.js';
 /** The output length of a convolution or pooling window along one axis (PyTorch's ceil-mode rule), for backends and exporters. */
-export { outLength } from './conv_util';
-export type { BatchNormOptions, DropoutOptions } from './normalization';
-export type { OneHotOptions } from './creation';
-export type { RandomOptions } from './random';
+export { outLength } from './conv_util.js';
+export type { BatchNormOptions, DropoutOptions } from './normalization.js';
+export type { OneHotOptions } from './creation.js';
+export type { RandomOptions } from './random.js';
 
 // creation (no scope needed: they allocate exactly their result)
 export const { tensor, scalar, fill, zeros, ones, zerosLike, onesLike, arange, linspace, eye } = cr;
@@ -70,8 +70,8 @@ export const slice = s(sl.slice), stridedSlice = s(sl.stridedSlice), split = s(s
 export const pad = s(pt.pad), tile = s(pt.tile), gather = s(g.gather), scatterAdd = s(g.scatterAdd);
 export const takeAlongAxis = s(tk.takeAlongAxis), topK = s(tk.topK);
 export const conv3d = s(c3.conv3d), maxPool3d = s(c3.maxPool3d), avgPool3d = s(c3.avgPool3d);
-export type { Conv3dOptions, Pool3dOptions, Padding3d, Triple } from './conv3d';
-export type { TopKOptions } from './take';
+export type { Conv3dOptions, Pool3dOptions, Padding3d, Triple } from './conv3d.js';
+export type { TopKOptions } from './take.js';
 export const concat = s(cc.concat), stack = s(cc.stack), unstack = s(cc.unstack);
 
 // neural-network ops

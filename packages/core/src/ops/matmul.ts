@@ -1,11 +1,11 @@
-import { fail, fmtShape } from '../errors';
-import { checkOptions } from '../validate';
-import { broadcastShapes, sizeOf } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { cast } from './cast';
-import { convertToTensor } from './convert';
-import { record, runKernel, sumToShape } from './op_util';
-import { broadcastTo } from './reduce';
+import { fail, fmtShape } from '../errors.js';
+import { checkOptions } from '../validate.js';
+import { broadcastShapes, sizeOf } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { cast } from './cast.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel, sumToShape } from './op_util.js';
+import { broadcastTo } from './reduce.js';
 
 export interface MatmulOptions {
   transposeA?: boolean;

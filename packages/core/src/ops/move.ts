@@ -1,8 +1,8 @@
-import { getEngine } from '../engine/engine';
-import type { KernelTensor } from '../kernels';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { record } from './op_util';
+import { getEngine } from '../engine/engine.js';
+import type { KernelTensor } from '../kernels/index.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { record } from './op_util.js';
 
 /** A copy of `x` on backend `name` (initialising it if needed); gradients flow back unchanged. */
 export function toBackend(xLike: TensorLike, name: string): Tensor {

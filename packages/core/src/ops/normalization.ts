@@ -1,8 +1,8 @@
-import { fail, fmtShape } from '../errors';
-import { checkOptions } from '../validate';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { bernoulli } from './random';
+import { fail, fmtShape } from '../errors.js';
+import { checkOptions } from '../validate.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { bernoulli } from './random.js';
 
 export interface BatchNormOptions {
   /** Per-channel scale γ (PyTorch's weight). */

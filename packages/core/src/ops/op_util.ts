@@ -1,9 +1,9 @@
-import { getEngine } from '../engine/engine';
-import type { TensorInputs } from '../engine/engine';
-import type { BackwardFn } from '../engine/tape';
-import type { KernelAttrs, KernelName } from '../kernels';
-import type { Shape } from '../shape';
-import type { Tensor } from '../tensor';
+import { getEngine } from '../engine/engine.js';
+import type { TensorInputs } from '../engine/engine.js';
+import type { BackwardFn } from '../engine/tape.js';
+import type { KernelAttrs, KernelName } from '../kernels/index.js';
+import type { Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Runs one kernel on the active backend through the engine's one dispatch point:

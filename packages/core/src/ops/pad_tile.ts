@@ -1,8 +1,8 @@
-import { fail, fmtShape } from '../errors';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { record, runKernel } from './op_util';
-import { slice } from './slice';
+import { fail, fmtShape } from '../errors.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel } from './op_util.js';
+import { slice } from './slice.js';
 
 /** Constant padding: `paddings[i] = [before, after]` for each axis. */
 export function pad(xLike: TensorLike, paddings: readonly (readonly [number, number])[], value = 0): Tensor {

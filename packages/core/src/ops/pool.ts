@@ -1,16 +1,16 @@
-import { fail } from '../errors';
-import { checkOptions } from '../validate';
-import type { Pool2dAttrs } from '../kernels';
-import type { Tensor, TensorLike } from '../tensor';
-import { cast } from './cast';
-import { convertToTensor } from './convert';
-import { outLength, pair, requireRank, resolvePads, type Pair, type Padding } from './conv_util';
-import { record, runKernel } from './op_util';
-import { stack } from './concat';
-import { oneHot } from './creation';
-import { pad } from './pad_tile';
-import { argMax } from './reduce';
-import { stridedSlice } from './slice';
+import { fail } from '../errors.js';
+import { checkOptions } from '../validate.js';
+import type { Pool2dAttrs } from '../kernels/index.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { cast } from './cast.js';
+import { convertToTensor } from './convert.js';
+import { outLength, pair, requireRank, resolvePads, type Pair, type Padding } from './conv_util.js';
+import { record, runKernel } from './op_util.js';
+import { stack } from './concat.js';
+import { oneHot } from './creation.js';
+import { pad } from './pad_tile.js';
+import { argMax } from './reduce.js';
+import { stridedSlice } from './slice.js';
 
 export interface Pool2dOptions {
   kernelSize: Pair;

@@ -1,12 +1,12 @@
-import type { DType, TypedArray } from '../dtype';
-import { checkOptions } from '../validate';
-import { makeTypedArray } from '../dtype';
-import { getEngine } from '../engine/engine';
-import { fail } from '../errors';
-import { prngFor, type Prng } from '../random/prng';
-import { checkShape, sizeOf, type Shape } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
+import type { DType, TypedArray } from '../dtype.js';
+import { checkOptions } from '../validate.js';
+import { makeTypedArray } from '../dtype.js';
+import { getEngine } from '../engine/engine.js';
+import { fail } from '../errors.js';
+import { prngFor, type Prng } from '../random/prng.js';
+import { checkShape, sizeOf, type Shape } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
 
 /**
  * Same seed, same numbers, on every backend: values are drawn on the host and uploaded. In a traced

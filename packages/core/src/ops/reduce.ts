@@ -1,12 +1,12 @@
-import type { ArgReduceOp, ReduceOp } from '../kernels';
-import { fail, fmtShape } from '../errors';
-import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { cast } from './cast';
-import { convertToTensor } from './convert';
-import { record, runKernel } from './op_util';
-import { stopGradient } from './stop_gradient';
-import { where } from './select';
+import type { ArgReduceOp, ReduceOp } from '../kernels/index.js';
+import { fail, fmtShape } from '../errors.js';
+import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { cast } from './cast.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel } from './op_util.js';
+import { stopGradient } from './stop_gradient.js';
+import { where } from './select.js';
 
 type Axis = number | readonly number[];
 

@@ -1,9 +1,9 @@
-import { getEngine } from '../engine/engine';
-import { fail, fmtShape } from '../errors';
-import { normalizeAxes, normalizeAxis, sizeOf } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { record } from './op_util';
+import { getEngine } from '../engine/engine.js';
+import { fail, fmtShape } from '../errors.js';
+import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { record } from './op_util.js';
 
 /** Same data, new shape (a view; no copy). One dimension may be -1 and is inferred. */
 export function reshape(xLike: TensorLike, shape: readonly number[]): Tensor {

@@ -1,10 +1,10 @@
-import { upcastType } from '../dtype';
-import { fail } from '../errors';
-import { broadcastShapes } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { cast } from './cast';
-import { convertToTensor } from './convert';
-import { record, runKernel, sumToShape } from './op_util';
+import { upcastType } from '../dtype.js';
+import { fail } from '../errors.js';
+import { broadcastShapes } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { cast } from './cast.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel, sumToShape } from './op_util.js';
 
 /** Elementwise choice: `a` where `condition` is true, else `b` (all three broadcast). */
 export function where(conditionLike: TensorLike, aLike: TensorLike, bLike: TensorLike): Tensor {

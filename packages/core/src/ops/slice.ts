@@ -1,12 +1,12 @@
-import { fail, fmtShape } from '../errors';
-import { normalizeAxis, sizeOf, stridesOf } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { zeros } from './creation';
-import { makeTensorFromValues } from './convert';
-import { record, runKernel } from './op_util';
-import { pad } from './pad_tile';
-import { scatterAdd } from './gather';
+import { fail, fmtShape } from '../errors.js';
+import { normalizeAxis, sizeOf, stridesOf } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { zeros } from './creation.js';
+import { makeTensorFromValues } from './convert.js';
+import { record, runKernel } from './op_util.js';
+import { pad } from './pad_tile.js';
+import { scatterAdd } from './gather.js';
 
 /** A contiguous block: `size[i] = -1` means "to the end of axis i". Missing trailing axes are taken whole. */
 export function slice(xLike: TensorLike, begin: readonly number[], size?: readonly number[]): Tensor {

@@ -1,7 +1,7 @@
-import { normalizeAxis } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { compositeOp } from './op_util';
+import { normalizeAxis } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { compositeOp } from './op_util.js';
 
 /** exp(x) / Σ exp(x) along `axis` (default last), computed with the max shifted out. */
 export function softmax(xLike: TensorLike, axis = -1): Tensor {

@@ -1,13 +1,13 @@
-import { fail, fmtShape } from '../errors';
-import { checkOptions } from '../validate';
-import { normalizeAxis } from '../shape';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { arange } from './creation';
-import { gather } from './gather';
-import { runKernel } from './op_util';
-import { where } from './select';
-import { transpose } from './transpose';
+import { fail, fmtShape } from '../errors.js';
+import { checkOptions } from '../validate.js';
+import { normalizeAxis } from '../shape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { arange } from './creation.js';
+import { gather } from './gather.js';
+import { runKernel } from './op_util.js';
+import { where } from './select.js';
+import { transpose } from './transpose.js';
 
 /**
  * out[i][j][k] = x[indices[i][j][k]][j][k] along `axis` (numpy take_along_axis, torch.gather, ONNX

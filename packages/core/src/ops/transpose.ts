@@ -1,7 +1,7 @@
-import { fail } from '../errors';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { record, runKernel } from './op_util';
+import { fail } from '../errors.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel } from './op_util.js';
 
 /** Permutes dimensions; without `perm`, reverses them (like numpy.transpose). */
 export function transpose(xLike: TensorLike, perm?: readonly number[]): Tensor {

@@ -1,9 +1,9 @@
-import type { UnaryOp } from '../kernels';
-import type { Tensor, TensorLike } from '../tensor';
-import { convertToTensor } from './convert';
-import { record, runKernel } from './op_util';
-import { cast } from './cast';
-import { where } from './select';
+import type { UnaryOp } from '../kernels/index.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { convertToTensor } from './convert.js';
+import { record, runKernel } from './op_util.js';
+import { cast } from './cast.js';
+import { where } from './select.js';
 
 /** How an op treats non-float input: 'float' computes in float32, 'numeric' keeps int32 (bool → int32), 'bool' works on bool. */
 type InputRule = 'float' | 'numeric' | 'bool';

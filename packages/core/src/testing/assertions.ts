@@ -1,7 +1,7 @@
-import type { DType } from '../dtype';
-import { fmtShape } from '../errors';
-import { shapesEqual } from '../shape';
-import type { NestedArray, Tensor } from '../tensor';
+import type { DType } from '../dtype.js';
+import { fmtShape } from '../errors.js';
+import { shapesEqual } from '../shape.js';
+import type { NestedArray, Tensor } from '../tensor.js';
 
 export interface Tolerance {
   rtol?: number;

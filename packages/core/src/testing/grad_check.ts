@@ -1,9 +1,9 @@
-import { grads } from '../autodiff/gradients';
-import { fail, fmtShape } from '../errors';
-import { tidy } from '../memory';
-import { randomNormal } from '../ops/random';
-import { tensor } from '../ops/creation';
-import type { Tensor } from '../tensor';
+import { grads } from '../autodiff/gradients.js';
+import { fail, fmtShape } from '../errors.js';
+import { tidy } from '../memory.js';
+import { randomNormal } from '../ops/random.js';
+import { tensor } from '../ops/creation.js';
+import type { Tensor } from '../tensor.js';
 
 export interface GradCheckOptions {
   /** Central-difference step (default 1e-3, scaled by max(1, |x|)). */

@@ -1,9 +1,9 @@
-export { runConformanceSuite, conformanceCases } from './suite';
-export type { TestApi } from './suite';
-export type { ConformanceCase } from './cases';
-export { checkGradients } from './grad_check';
-export type { GradCheckOptions, GradCheckResult } from './grad_check';
-export { expectTensor, expectValuesClose, expectThrows, check, AssertionFailure } from './assertions';
-export type { Tolerance } from './assertions';
-export { fixtureCases, FIXTURE_RUNNERS } from './fixture_cases';
-export type { FixtureCase, FixtureTensor } from './fixture_cases';
+export { runConformanceSuite, conformanceCases } from './suite.js';
+export type { TestApi } from './suite.js';
+export type { ConformanceCase } from './cases/index.js';
+export { checkGradients } from './grad_check.js';
+export type { GradCheckOptions, GradCheckResult } from './grad_check.js';
+export { expectTensor, expectValuesClose, expectThrows, check, AssertionFailure } from './assertions.js';
+export type { Tolerance } from './assertions.js';
+export { fixtureCases, FIXTURE_RUNNERS } from './fixture_cases.js';
+export type { FixtureCase, FixtureTensor } from './fixture_cases.js';

@@ -1,13 +1,13 @@
-import { getEngine } from '../engine/engine';
-import { setBackend } from '../backends';
-import { grads } from '../autodiff/gradients';
-import { tidy } from '../memory';
-import * as ops from '../ops';
-import type { Tensor } from '../tensor';
-import { check, expectTensor, type Tolerance } from './assertions';
-import { fixtureCases, fixtureGenerator, FIXTURE_RUNNERS, opAttrs, prepareInputs, type FixtureCase, type FixtureTensor } from './fixture_cases';
-import { checkGradients } from './grad_check';
-import { manualCases, type ConformanceCase } from './cases';
+import { getEngine } from '../engine/engine.js';
+import { setBackend } from '../backends.js';
+import { grads } from '../autodiff/gradients.js';
+import { tidy } from '../memory.js';
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor.js';
+import { check, expectTensor, type Tolerance } from './assertions.js';
+import { fixtureCases, fixtureGenerator, FIXTURE_RUNNERS, opAttrs, prepareInputs, type FixtureCase, type FixtureTensor } from './fixture_cases.js';
+import { checkGradients } from './grad_check.js';
+import { manualCases, type ConformanceCase } from './cases/index.js';
 
 /** The three test-runner functions the suite needs (vitest, jest and mocha all have them). */
 export interface TestApi {

@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import { checkNumber } from '@soma/core';
-import { DEFAULT_MAX_BYTES, readBytes, type BinarySource } from './binary_files';
+import { DEFAULT_MAX_BYTES, readBytes, type BinarySource } from './binary_files.js';
 
 const PIXELS = 3 * 32 * 32;
 

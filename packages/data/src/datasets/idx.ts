@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import { checkNumber } from '@soma/core';
-import { byteChunks, ChunkReader, DEFAULT_MAX_BYTES, sourceName, type BinarySource } from './binary_files';
+import { byteChunks, ChunkReader, DEFAULT_MAX_BYTES, sourceName, type BinarySource } from './binary_files.js';
 
 /** IDX element types (the third magic byte) and their sizes. */
 const TYPES: Record<number, { name: string; size: number }> = {

@@ -1,6 +1,6 @@
-export { makeCircles, makeMoons, makeBlobs, spirals, xor, sineSequences } from './synthetic';
-export type { LabeledData } from './synthetic';
-export { readIdx, readMnist } from './idx';
-export { readCifar } from './cifar';
-export { loadMnistDigits } from './mnist_package';
-export type { BinarySource } from './binary_files';
+export { makeCircles, makeMoons, makeBlobs, spirals, xor, sineSequences } from './synthetic.js';
+export type { LabeledData } from './synthetic.js';
+export { readIdx, readMnist } from './idx.js';
+export { readCifar } from './cifar.js';
+export { loadMnistDigits } from './mnist_package.js';
+export type { BinarySource } from './binary_files.js';

@@ -1,7 +1,7 @@
-export * as scalers from './scalers';
-export { Scaler } from './scalers';
-export type { ScalerKind, ScalerOptions, ScalerState } from './scalers';
-export * as encoders from './encoders';
-export { LabelEncoder, OneHotEncoder, Tokenizer, slidingWindows } from './encoders';
-export type { TokenizerOptions, WindowOptions } from './encoders';
-export * as image from './image';
+export * as scalers from './scalers.js';
+export { Scaler } from './scalers.js';
+export type { ScalerKind, ScalerOptions, ScalerState } from './scalers.js';
+export * as encoders from './encoders.js';
+export { LabelEncoder, OneHotEncoder, Tokenizer, slidingWindows } from './encoders.js';
+export type { TokenizerOptions, WindowOptions } from './encoders.js';
+export * as image from './image.js';

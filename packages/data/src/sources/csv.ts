@@ -1,7 +1,7 @@
 import { checkOptions } from '@soma/core';
-import { Dataset } from '../dataset';
-import type { Element } from '../element';
-import { textChunks, type TextSource } from './text_lines';
+import { Dataset } from '../dataset.js';
+import type { Element } from '../element.js';
+import { textChunks, type TextSource } from './text_lines.js';
 
 export interface CsvOptions {
   /** Column(s) that become the label: elements are then { xs, ys }, else plain rows. */

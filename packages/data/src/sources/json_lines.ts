@@ -1,6 +1,6 @@
-import { Dataset } from '../dataset';
-import type { Element } from '../element';
-import { textChunks, type TextSource } from './text_lines';
+import { Dataset } from '../dataset.js';
+import type { Element } from '../element.js';
+import { textChunks, type TextSource } from './text_lines.js';
 
 /**
  * Streams JSON Lines (one JSON value per line; blank lines ignored) into a Dataset. A line that

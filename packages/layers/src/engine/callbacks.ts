@@ -1,4 +1,4 @@
-import type { LayersModel } from './model';
+import type { LayersModel } from './model.js';
 
 /** Values reported to callbacks: loss, metrics and their val_ counterparts. */
 export type Logs = Record<string, number>;

@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Graph, Tensor } from '@soma/core';
-import type { LayersModel, TrainingConfig } from './model';
+import type { LayersModel, TrainingConfig } from './model.js';
 
 /**
  * The training step as one traced graph — forward, loss, backward, optimizer update — that fit

@@ -1,6 +1,6 @@
 import type { Tensor } from '@soma/core';
-import type { CallArgs, Layer } from './layer';
-import type { SymbolicTensor } from './symbolic';
+import type { CallArgs, Layer } from './layer.js';
+import type { SymbolicTensor } from './symbolic.js';
 
 /** One call of a layer inside a functional model: its symbolic inputs and outputs. */
 export interface GraphNode {

@@ -1,7 +1,7 @@
 import type { DType, Tensor } from '@soma/core';
-import { Layer, type LayerConfig, type LayerInput } from './layer';
-import type { LayerShape } from './shapes';
-import { SymbolicTensor } from './symbolic';
+import { Layer, type LayerConfig, type LayerInput } from './layer.js';
+import type { LayerShape } from './shapes.js';
+import { SymbolicTensor } from './symbolic.js';
 
 /** The source of a functional model's input: it only names and shapes the data. */
 export class InputLayer extends Layer {

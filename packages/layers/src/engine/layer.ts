@@ -1,12 +1,12 @@
 import * as soma from '@soma/core';
 import type { DType, Tensor, Variable } from '@soma/core';
-import { getActivation, type ActivationName } from '../activations';
-import { getInitializer, type InitializerSpec } from '../initializers';
-import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers';
-import { getConstraint, type Constraint, type ConstraintSpec } from '../constraints';
-import { compatible, fmt, type LayerShape } from './shapes';
-import { checkLayerNumbers } from './layer_numbers';
-import { isSymbolic, SymbolicTensor } from './symbolic';
+import { getActivation, type ActivationName } from '../activations.js';
+import { getInitializer, type InitializerSpec } from '../initializers.js';
+import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regularizers.js';
+import { getConstraint, type Constraint, type ConstraintSpec } from '../constraints.js';
+import { compatible, fmt, type LayerShape } from './shapes.js';
+import { checkLayerNumbers } from './layer_numbers.js';
+import { isSymbolic, SymbolicTensor } from './symbolic.js';
 
 export interface LayerArgs {
   name?: string;

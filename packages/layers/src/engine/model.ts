@@ -1,15 +1,15 @@
 import { checkOptions, lookupName, type Tensor, type Variable } from '@soma/core';
 import { adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd, type Optimizer } from '@soma/optimizers';
-import { getLoss, type LossFn, type LossName } from '../losses';
-import { getMetric, type Metric, type MetricName } from '../metrics';
-import { summaryLines } from '../summary';
-import type { History } from './callbacks';
-import { runGraph, topologicalNodes, type GraphNode } from './graph';
-import { InputLayer } from './input_layer';
-import { Layer, type CallArgs, type LayerConfig, type LayerInput } from './layer';
-import type { LayerShape } from './shapes';
-import type { SymbolicTensor } from './symbolic';
-import { evaluate, fit, predict, trainOnBatch, type BatchSource, type EvaluateArgs, type FitArgs } from './training';
+import { getLoss, type LossFn, type LossName } from '../losses.js';
+import { getMetric, type Metric, type MetricName } from '../metrics.js';
+import { summaryLines } from '../summary.js';
+import type { History } from './callbacks.js';
+import { runGraph, topologicalNodes, type GraphNode } from './graph.js';
+import { InputLayer } from './input_layer.js';
+import { Layer, type CallArgs, type LayerConfig, type LayerInput } from './layer.js';
+import type { LayerShape } from './shapes.js';
+import type { SymbolicTensor } from './symbolic.js';
+import { evaluate, fit, predict, trainOnBatch, type BatchSource, type EvaluateArgs, type FitArgs } from './training.js';
 
 /** Writes a model to a destination; provided by io/model_io (registered there to avoid an import cycle). */
 type ModelSaver = (model: LayersModel, destination: string) => Promise<void>;

@@ -1,4 +1,4 @@
-import { Callback, type Logs } from './callbacks';
+import { Callback, type Logs } from './callbacks.js';
 
 interface Sink {
   isTTY: boolean;

@@ -1,8 +1,8 @@
 import type { Tensor } from '@soma/core';
-import { input } from './input_layer';
-import type { CallArgs, Layer, LayerConfig, LayerInput } from './layer';
-import { LayersModel } from './model';
-import type { SymbolicTensor } from './symbolic';
+import { input } from './input_layer.js';
+import type { CallArgs, Layer, LayerConfig, LayerInput } from './layer.js';
+import { LayersModel } from './model.js';
+import type { SymbolicTensor } from './symbolic.js';
 
 /**
  * A linear stack of layers. With `inputShape` on the first layer the graph (and summary) exists

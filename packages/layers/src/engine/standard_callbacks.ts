@@ -1,7 +1,7 @@
 import type { Tensor } from '@soma/core';
 import * as soma from '@soma/core';
 import { importNodeModule } from '@soma/core';
-import { Callback, type Logs } from './callbacks';
+import { Callback, type Logs } from './callbacks.js';
 
 type Mode = 'auto' | 'min' | 'max';
 

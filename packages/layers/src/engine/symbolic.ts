@@ -1,6 +1,6 @@
 import type { DType } from '@soma/core';
-import type { Layer } from './layer';
-import type { LayerShape } from './shapes';
+import type { Layer } from './layer.js';
+import type { LayerShape } from './shapes.js';
 
 /**
  * A placeholder flowing through layers when a functional model is defined: it has a shape and

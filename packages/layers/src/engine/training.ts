@@ -1,10 +1,10 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks';
-import type { LayersModel, TrainingConfig } from './model';
-import { compiledStepRunner, type StepRunner } from './compiled_step';
-import { ProgressBar } from './progress';
-import { EventLoopYielder, type YieldEvery } from './yield';
+import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks.js';
+import type { LayersModel, TrainingConfig } from './model.js';
+import { compiledStepRunner, type StepRunner } from './compiled_step.js';
+import { ProgressBar } from './progress.js';
+import { EventLoopYielder, type YieldEvery } from './yield.js';
 
 /** One batch as datasets yield it. */
 export interface DataBatch {

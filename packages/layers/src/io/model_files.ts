@@ -1,7 +1,7 @@
 import { importNodeModule } from '@soma/core';
-import type { LayersModel } from '../engine/model';
-import { parseSafetensorsHeader, safetensorsHeaderLength } from './safetensors';
-import { checkModelJson, checkWeightsFileName, MODEL_FILE, type ModelJson } from './model_json';
+import type { LayersModel } from '../engine/model.js';
+import { parseSafetensorsHeader, safetensorsHeaderLength } from './safetensors.js';
+import { checkModelJson, checkWeightsFileName, MODEL_FILE, type ModelJson } from './model_json.js';
 
 /**
  * A model folder on disk (Node): model.json names the weights file beside it. Every save writes a

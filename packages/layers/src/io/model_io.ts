@@ -1,21 +1,21 @@
 import * as soma from '@soma/core';
 import { lookupName } from '@soma/core';
-import { input } from '../engine/input_layer';
-import type { Layer, LayerConfig } from '../engine/layer';
-import { LayersModel, registerModelSaver } from '../engine/model';
-import { Sequential } from '../engine/sequential';
-import type { SymbolicTensor } from '../engine/symbolic';
-import * as L from '../layers';
-import type { LossName } from '../losses';
-import { constraintFromJson } from '../constraints';
-import { regularizerFromJson } from '../regularizers';
-import type { MetricName } from '../metrics';
+import { input } from '../engine/input_layer.js';
+import type { Layer, LayerConfig } from '../engine/layer.js';
+import { LayersModel, registerModelSaver } from '../engine/model.js';
+import { Sequential } from '../engine/sequential.js';
+import type { SymbolicTensor } from '../engine/symbolic.js';
+import * as L from '../layers/index.js';
+import type { LossName } from '../losses.js';
+import { constraintFromJson } from '../constraints.js';
+import { regularizerFromJson } from '../regularizers.js';
+import type { MetricName } from '../metrics.js';
 import { optimizerFromConfig, type OptimizerState } from '@soma/optimizers';
-import { decodeSafetensors, encodeSafetensors, hasReservedSegment, type NamedArray } from './safetensors';
-import { checkModelJson, checkWeightsFileName, FORMAT, MODEL_FILE, WEIGHTS_FILE, type ModelJson } from './model_json';
-import { loadModelFromDirectory, saveModelToDirectory } from './model_files';
+import { decodeSafetensors, encodeSafetensors, hasReservedSegment, type NamedArray } from './safetensors.js';
+import { checkModelJson, checkWeightsFileName, FORMAT, MODEL_FILE, WEIGHTS_FILE, type ModelJson } from './model_json.js';
+import { loadModelFromDirectory, saveModelToDirectory } from './model_files.js';
 
-export type { ModelJson } from './model_json';
+export type { ModelJson } from './model_json.js';
 
 /** Everything a saved model consists of: the topology JSON and the safetensors weights. */
 export interface ModelArtifacts {

@@ -1,9 +1,9 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { getActivation } from '../activations';
-import { Layer, type KernelLayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
-import { fmt, type LayerShape } from '../engine/shapes';
-import { oneInput, singleShape } from './input_util';
+import { getActivation } from '../activations.js';
+import { Layer, type KernelLayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { fmt, type LayerShape } from '../engine/shapes.js';
+import { oneInput, singleShape } from './input_util.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);

@@ -1,12 +1,12 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { getActivation, type ActivationName } from '../activations';
-import { Layer, type CallArgs, type KernelLayerArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
-import { fmt, productOf, type LayerShape } from '../engine/shapes';
-import type { InitializerSpec } from '../initializers';
-import type { RegularizerSpec } from '../regularizers';
-import { oneInput, singleShape } from './input_util';
-import { checkIntegerIds } from '../integer_ids';
+import { getActivation, type ActivationName } from '../activations.js';
+import { Layer, type CallArgs, type KernelLayerArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { fmt, productOf, type LayerShape } from '../engine/shapes.js';
+import type { InitializerSpec } from '../initializers.js';
+import type { RegularizerSpec } from '../regularizers.js';
+import { oneInput, singleShape } from './input_util.js';
+import { checkIntegerIds } from '../integer_ids.js';
 
 
 export interface DenseArgs extends KernelLayerArgs {

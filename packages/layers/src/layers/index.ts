@@ -1,13 +1,13 @@
 // Factories in Keras's style: layers.dense({ units: 10 }) makes a Dense layer.
 import { checkOptions } from '@soma/core';
-import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Permute, PReLU, RepeatVector, Reshape, RReLU } from './core';
-import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional';
-import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
-import { BatchNormalization, LayerNormalization } from './normalization';
-import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent';
+import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Permute, PReLU, RepeatVector, Reshape, RReLU } from './core.js';
+import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional.js';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
+import { BatchNormalization, LayerNormalization } from './normalization.js';
+import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent.js';
 import {
   AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D,
-} from './pooling';
+} from './pooling.js';
 
 type Args<C extends abstract new (...a: never[]) => unknown> = ConstructorParameters<C>[0];
 

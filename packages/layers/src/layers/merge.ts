@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
-import { fmt, type LayerShape } from '../engine/shapes';
+import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { fmt, type LayerShape } from '../engine/shapes.js';
 
 /** Combines several same-shaped inputs elementwise (residual connections and the like). */
 abstract class ElementwiseMerge extends Layer {

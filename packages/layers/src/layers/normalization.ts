@@ -1,10 +1,10 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
-import { fmt, type LayerShape } from '../engine/shapes';
-import type { InitializerSpec } from '../initializers';
-import type { RegularizerSpec } from '../regularizers';
-import { oneInput, singleShape } from './input_util';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { fmt, type LayerShape } from '../engine/shapes.js';
+import type { InitializerSpec } from '../initializers.js';
+import type { RegularizerSpec } from '../regularizers.js';
+import { oneInput, singleShape } from './input_util.js';
 
 
 export interface BatchNormalizationArgs extends LayerArgs {

@@ -1,9 +1,9 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
-import { fmt, type LayerShape } from '../engine/shapes';
-import { convLength } from './convolutional';
-import { oneInput, singleShape } from './input_util';
+import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { fmt, type LayerShape } from '../engine/shapes.js';
+import { convLength } from './convolutional.js';
+import { oneInput, singleShape } from './input_util.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);

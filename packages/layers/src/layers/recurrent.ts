@@ -1,10 +1,10 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { getActivation, type ActivationName } from '../activations';
-import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer';
-import { fmt, type LayerShape } from '../engine/shapes';
-import { getInitializer, type Initializer, type InitializerSpec } from '../initializers';
-import type { RegularizerSpec } from '../regularizers';
+import { getActivation, type ActivationName } from '../activations.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { fmt, type LayerShape } from '../engine/shapes.js';
+import { getInitializer, type Initializer, type InitializerSpec } from '../initializers.js';
+import type { RegularizerSpec } from '../regularizers.js';
 
 export interface RnnArgs extends LayerArgs {
   units: number;

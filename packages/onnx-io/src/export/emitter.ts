@@ -1,6 +1,6 @@
 import type { DType } from '@soma/core';
-import { AttributeType, type AttributeProto, type NodeProto, type TensorProto } from '../proto';
-import { encodeTensor } from '../tensor_proto';
+import { AttributeType, type AttributeProto, type NodeProto, type TensorProto } from '../proto.js';
+import { encodeTensor } from '../tensor_proto.js';
 
 /** An attribute value as Soma writes them: numbers are floats unless listed as ints. */
 export type Attr = { f: number } | { i: number } | { ints: readonly number[] } | { floats: readonly number[] } | { s: string } | { t: TensorProto };

@@ -1,9 +1,9 @@
 import * as soma from '@soma/core';
 import type { Graph, Tensor, ValueInfo } from '@soma/core';
-import { encodeModel, type ModelProto, type ValueInfoProto } from '../proto';
-import { onnxType } from '../tensor_proto';
-import { Emitter } from './emitter';
-import { NotExportable, translate } from './kernels';
+import { encodeModel, type ModelProto, type ValueInfoProto } from '../proto.js';
+import { onnxType } from '../tensor_proto.js';
+import { Emitter } from './emitter.js';
+import { NotExportable, translate } from './kernels.js';
 
 export interface ExportOptions {
   /** ONNX opset, 13 to 21 (default 17). */

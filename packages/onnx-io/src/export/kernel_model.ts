@@ -1,5 +1,5 @@
 import { Graph, type Dim, type DType, type KernelAttrs, type KernelName, type ValueInfo } from '@soma/core';
-import { graphToOnnxWith } from './export_onnx';
+import { graphToOnnxWith } from './export_onnx.js';
 
 /** An input or output of a one-kernel model: its dtype and shape (numbers, or names for free sizes; an output's may be left unknown). */
 export interface KernelValue {

@@ -1,7 +1,7 @@
 import { outLength } from '@soma/core';
 import type { BinaryOp, Conv2dAttrs, DType, GraphNode, KernelAttrs, KernelName, Pool2dAttrs, ReduceOp, UnaryOp, ValueInfo } from '@soma/core';
-import { encodeTensor, onnxType } from '../tensor_proto';
-import type { Attr, Emitter } from './emitter';
+import { encodeTensor, onnxType } from '../tensor_proto.js';
+import type { Attr, Emitter } from './emitter.js';
 
 /** What a kernel's translation sees: the node, its input and output names, their value infos. */
 export interface NodeContext {

@@ -1,9 +1,9 @@
 import * as soma from '@soma/core';
 import type { DType, Dim, Tensor, Variable } from '@soma/core';
-import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../proto';
-import { somaType } from '../tensor_proto';
-import { OPS, type OpContext } from './op_table';
-import { asTensor, Attributes, HostValue, isHost, protoValue, type Value } from './values';
+import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../proto.js';
+import { somaType } from '../tensor_proto.js';
+import { OPS, type OpContext } from './op_table.js';
+import { asTensor, Attributes, HostValue, isHost, protoValue, type Value } from './values.js';
 
 /** Integer input values given on the host ({ shape, values }): used where the model needs them known (a Reshape's shape, Slice bounds). */
 export interface HostInput {

@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import type { OpContext, OpImpl } from './op_table';
-import { asTensor, hostNumbers, hostScalar, isHost, type HostValue, type Value } from './values';
+import type { OpContext, OpImpl } from './op_table.js';
+import { asTensor, hostNumbers, hostScalar, isHost, type HostValue, type Value } from './values.js';
 
 /** ONNX operators that index and accumulate, composed from Soma's ops so they differentiate. */
 

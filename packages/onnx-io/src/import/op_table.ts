@@ -1,10 +1,10 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import type { NodeProto } from '../proto';
-import { RECURRENT_OPS } from './recurrent';
-import { RESIZE_OPS } from './resize';
-import { INDEXING_OPS } from './indexing';
-import { asTensor, HostValue, hostNumbers, hostScalar, isHost, knownValues, protoValue, type Attributes, type Value } from './values';
+import type { NodeProto } from '../proto.js';
+import { RECURRENT_OPS } from './recurrent.js';
+import { RESIZE_OPS } from './resize.js';
+import { INDEXING_OPS } from './indexing.js';
+import { asTensor, HostValue, hostNumbers, hostScalar, isHost, knownValues, protoValue, type Attributes, type Value } from './values.js';
 
 /** What an operator implementation sees besides its inputs. */
 export interface OpContext {

@@ -1,8 +1,8 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import type { NodeProto } from '../proto';
-import type { OpContext, OpImpl } from './op_table';
-import { asTensor, hostNumbers, isHost, type Attributes, type Value } from './values';
+import type { NodeProto } from '../proto.js';
+import type { OpContext, OpImpl } from './op_table.js';
+import { asTensor, hostNumbers, isHost, type Attributes, type Value } from './values.js';
 
 /**
  * ONNX's RNN, GRU and LSTM operators, unrolled over time with Soma's ops (so imported recurrent

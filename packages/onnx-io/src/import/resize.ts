@@ -1,8 +1,8 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import type { NodeProto } from '../proto';
-import type { OpContext, OpImpl } from './op_table';
-import { asTensor, hostNumbers, type Attributes, type Value } from './values';
+import type { NodeProto } from '../proto.js';
+import type { OpContext, OpImpl } from './op_table.js';
+import { asTensor, hostNumbers, type Attributes, type Value } from './values.js';
 
 /**
  * ONNX Resize (opsets 10 to 19) and Upsample (7 to 9): nearest and linear modes, separable, one

@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { DType, Tensor } from '@soma/core';
-import { AttributeType, toNumber, type AttributeProto, type TensorProto } from '../proto';
-import { decodeTensor } from '../tensor_proto';
+import { AttributeType, toNumber, type AttributeProto, type TensorProto } from '../proto.js';
+import { decodeTensor } from '../tensor_proto.js';
 
 /**
  * Values that live on the host — integers mostly, scalars fed as numbers too: shapes, axes, indices and what PyTorch's exporter computes

@@ -1,11 +1,11 @@
-import { customGrad, grad, grads, valueAndGrad, valueAndGrads, variableGrads } from '../../autodiff/gradients';
-import * as ops from '../../ops';
-import type { Tensor } from '../../tensor';
-import { variable } from '../../variable';
-import { dispose } from '../../memory';
-import { check, expectTensor, expectThrows } from '../assertions';
-import { checkGradients } from '../grad_check';
-import type { ConformanceCase } from './index';
+import { customGrad, grad, grads, valueAndGrad, valueAndGrads, variableGrads } from '../../autodiff/gradients.js';
+import * as ops from '../../ops/index.js';
+import type { Tensor } from '../../tensor.js';
+import { variable } from '../../variable.js';
+import { dispose } from '../../memory.js';
+import { check, expectTensor, expectThrows } from '../assertions.js';
+import { checkGradients } from '../grad_check.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'autodiff';
 export const autodiffCases: ConformanceCase[] = [

@@ -1,6 +1,6 @@
-import * as ops from '../../ops';
-import { check, expectTensor, expectThrows } from '../assertions';
-import type { ConformanceCase } from './index';
+import * as ops from '../../ops/index.js';
+import { check, expectTensor, expectThrows } from '../assertions.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'creation';
 export const creationCases: ConformanceCase[] = [

@@ -1,9 +1,9 @@
-import { getEngine } from '../../engine/engine';
-import { dispose, tidy } from '../../memory';
-import * as ops from '../../ops';
-import { profile } from '../../profile';
-import { check } from '../assertions';
-import type { ConformanceCase } from './index';
+import { getEngine } from '../../engine/engine.js';
+import { dispose, tidy } from '../../memory.js';
+import * as ops from '../../ops/index.js';
+import { profile } from '../../profile.js';
+import { check } from '../assertions.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'kernel dispatch';
 export const dispatchCases: ConformanceCase[] = [

@@ -1,6 +1,6 @@
-import * as ops from '../../ops';
-import { expectTensor } from '../assertions';
-import type { ConformanceCase } from './index';
+import * as ops from '../../ops/index.js';
+import { expectTensor } from '../assertions.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'dtype rules';
 const i32 = (v: number[]) => ops.tensor(v, [v.length], 'int32');

@@ -1,8 +1,8 @@
-import * as ops from '../../ops';
-import { grad } from '../../autodiff/gradients';
-import { check, expectTensor, expectThrows } from '../assertions';
-import type { Tensor } from '../../tensor';
-import type { ConformanceCase } from './index';
+import * as ops from '../../ops/index.js';
+import { grad } from '../../autodiff/gradients.js';
+import { check, expectTensor, expectThrows } from '../assertions.js';
+import type { Tensor } from '../../tensor.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'edge shapes';
 export const edgeShapeCases: ConformanceCase[] = [

@@ -1,7 +1,7 @@
-import * as ops from '../../ops';
-import { variable } from '../../variable';
-import { expectThrows } from '../assertions';
-import type { ConformanceCase } from './index';
+import * as ops from '../../ops/index.js';
+import { variable } from '../../variable.js';
+import { expectThrows } from '../assertions.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'error messages';
 const e = (name: string, fn: () => unknown, pattern: RegExp | string): ConformanceCase => ({ group: g, name, run: () => expectThrows(fn, pattern) });

@@ -1,14 +1,14 @@
-import { variableGrads } from '../../autodiff/gradients';
-import { dispose } from '../../memory';
-import * as ops from '../../ops';
-import { runGraph } from '../../graph/run';
-import { trace } from '../../graph/trace';
-import { compile } from '../../graph/compile';
-import { hostInput } from '../../graph/host_input';
-import type { Tensor } from '../../tensor';
-import { variable, type Variable } from '../../variable';
-import { check, expectValuesClose } from '../assertions';
-import type { ConformanceCase } from './index';
+import { variableGrads } from '../../autodiff/gradients.js';
+import { dispose } from '../../memory.js';
+import * as ops from '../../ops/index.js';
+import { runGraph } from '../../graph/run.js';
+import { trace } from '../../graph/trace.js';
+import { compile } from '../../graph/compile.js';
+import { hostInput } from '../../graph/host_input.js';
+import type { Tensor } from '../../tensor.js';
+import { variable, type Variable } from '../../variable.js';
+import { check, expectValuesClose } from '../assertions.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'graph';
 

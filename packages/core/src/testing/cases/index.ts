@@ -1,14 +1,14 @@
-import { autodiffCases } from './autodiff';
-import { creationCases } from './creation';
-import { dispatchCases } from './dispatch';
-import { dtypeCases } from './dtypes';
-import { graphCases } from './graph';
-import { edgeShapeCases } from './edge_shapes';
-import { errorCases } from './errors';
-import { memoryCases } from './memory';
-import { randomCases } from './random';
-import { selectionCases } from './selection';
-import { volumeCases } from './volumes';
+import { autodiffCases } from './autodiff.js';
+import { creationCases } from './creation.js';
+import { dispatchCases } from './dispatch.js';
+import { dtypeCases } from './dtypes.js';
+import { graphCases } from './graph.js';
+import { edgeShapeCases } from './edge_shapes.js';
+import { errorCases } from './errors.js';
+import { memoryCases } from './memory.js';
+import { randomCases } from './random.js';
+import { selectionCases } from './selection.js';
+import { volumeCases } from './volumes.js';
 
 /** A hand-written conformance check. Throws on failure. */
 export interface ConformanceCase {

@@ -1,9 +1,9 @@
-import { grad } from '../../autodiff/gradients';
-import { getEngine } from '../../engine/engine';
-import { dispose, keep, tidy } from '../../memory';
-import * as ops from '../../ops';
-import { check } from '../assertions';
-import type { ConformanceCase } from './index';
+import { grad } from '../../autodiff/gradients.js';
+import { getEngine } from '../../engine/engine.js';
+import { dispose, keep, tidy } from '../../memory.js';
+import * as ops from '../../ops/index.js';
+import { check } from '../assertions.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'memory';
 const live = (): number => getEngine().memory().numTensors;

@@ -1,9 +1,9 @@
-import * as ops from '../../ops';
-import { Prng, setRandomSeed } from '../../random/prng';
-import { check, expectValuesClose } from '../assertions';
-import { prngReference } from '../fixture_cases';
-import { checkGradients } from '../grad_check';
-import type { ConformanceCase } from './index';
+import * as ops from '../../ops/index.js';
+import { Prng, setRandomSeed } from '../../random/prng.js';
+import { check, expectValuesClose } from '../assertions.js';
+import { prngReference } from '../fixture_cases.js';
+import { checkGradients } from '../grad_check.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'random';
 const stats = (v: ArrayLike<number>): { mean: number; std: number } => {

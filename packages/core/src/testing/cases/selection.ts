@@ -1,7 +1,7 @@
-import * as ops from '../../ops';
-import { expectTensor, expectThrows } from '../assertions';
-import { checkGradients } from '../grad_check';
-import type { ConformanceCase } from './index';
+import * as ops from '../../ops/index.js';
+import { expectTensor, expectThrows } from '../assertions.js';
+import { checkGradients } from '../grad_check.js';
+import type { ConformanceCase } from './index.js';
 
 const g = 'selection';
 const x = () => ops.tensor([[3, 1, 4, 1], [5, 9, 2, 6]]);

@@ -1,7 +1,7 @@
-import * as ops from '../../ops';
-import { expectTensor } from '../assertions';
-import { checkGradients } from '../grad_check';
-import type { ConformanceCase } from './index';
+import * as ops from '../../ops/index.js';
+import { expectTensor } from '../assertions.js';
+import { checkGradients } from '../grad_check.js';
+import type { ConformanceCase } from './index.js';
 
 const g = '3-D convolution and pooling';
 export const volumeCases: ConformanceCase[] = [

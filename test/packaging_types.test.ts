@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// A consumer project type-checks the published declarations (packages/*/dist/types, as npm ships
+// them) under each module resolution a TypeScript user may have, with skipLibCheck off so an error
+// inside the declarations is an error, and with code that fails if the API's types vanish.
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const PACKAGES = ['core', 'backend-cpu', 'backend-native', 'layers', 'optimizers', 'data', 'onnx-io'];
+
+const CONSUMER = `
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { createNativeBackend } from '@soma/backend-native';
+import { layers, sequential, type LayersModel } from '@soma/layers';
+import { adam, schedules } from '@soma/optimizers';
+import * as data from '@soma/data';
+import { exportOnnx, importOnnx } from '@soma/onnx-io';
+
+export async function main(): Promise<number> {
+  const x: soma.Tensor = soma.tensor([[1, 2, 3]]);
+  const y: soma.Tensor = x.matmul(soma.ones([3, 1])).relu();
+  const model: LayersModel = sequential({ layers: [layers.dense({ inputShape: [3], units: 1 })] });
+  model.compile({ optimizer: adam({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.1, decayRate: 0.9, decaySteps: 10 }) }), loss: 'meanSquaredError' });
+  const history = await model.fit(x, y, { epochs: 1, verbose: 0 });
+  const loss: number = history.history.loss[0] as number;
+  const ds = data.array([1, 2, 3]);
+  const bytes: Uint8Array = await exportOnnx(model);
+  const imported = await importOnnx(bytes);
+  const native: Promise<soma.Backend> = createNativeBackend('n2');
+  void native; void ds; void imported;
+  // @ts-expect-error: a wrong option type must be an error, so the types did not vanish into any
+  soma.tensor([1]).sum('zero');
+  return loss + y.size;
+}
+`;
+
+interface Mode {
+  name: string;
+  type: 'module' | 'commonjs';
+  compilerOptions: Record<string, unknown>;
+  file: string;
+}
+
+const MODES: Mode[] = [
+  { name: 'NodeNext (an ESM project)', type: 'module', compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' }, file: 'main.ts' },
+  { name: 'Node16 (an ESM project)', type: 'module', compilerOptions: { module: 'Node16', moduleResolution: 'Node16' }, file: 'main.ts' },
+  { name: 'Bundler', type: 'module', compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler' }, file: 'main.ts' },
+  { name: 'Node16 (a CommonJS project)', type: 'commonjs', compilerOptions: { module: 'Node16', moduleResolution: 'Node16' }, file: 'main.ts' },
+  { name: "CommonJS with the classic 'node' resolution", type: 'commonjs', compilerOptions: { module: 'CommonJS', moduleResolution: 'node' }, file: 'main.ts' },
+];
+
+describe('the published type declarations work in a consumer project under every module resolution', () => {
+  it.each(MODES)('$name', (mode) => {
+    const dir = mkdtempSync(join(os.tmpdir(), 'soma-types-'));
+    try {
+      mkdirSync(join(dir, 'node_modules', '@soma'), { recursive: true });
+      mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
+      for (const p of PACKAGES) symlinkSync(join(root, 'packages', p), join(dir, 'node_modules', '@soma', p), 'dir');
+      symlinkSync(join(root, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: mode.type }));
+      writeFileSync(join(dir, mode.file), CONSUMER);
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, types: ['node'], esModuleInterop: true, ...mode.compilerOptions },
+        files: [mode.file],
+      }));
+      let output = '';
+      try {
+        execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' });
+      } catch (e) {
+        output = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
+      }
+      expect(output).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
