@@ -81,3 +81,30 @@ describe('the published type declarations work in a consumer project under every
     }
   }, 120_000);
 });
+
+describe('the published declarations keep the API documentation (editor tooltips)', () => {
+  it('every function @soma/core exports, and the Tensor methods that mirror the ops, carry their JSDoc', async () => {
+    const ts = (await import('typescript')).default;
+    const file = join(root, 'packages/core/dist/types/index.d.ts');
+    const program = ts.createProgram([file], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true });
+    const checker = program.getTypeChecker();
+    const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+    const undocumented: string[] = [];
+    const docOf = (s: import('typescript').Symbol) => ts.displayPartsToString(s.getDocumentationComment(checker)).trim();
+    let functions = 0;
+    for (const e of checker.getExportsOfModule(moduleSymbol)) {
+      const target = e.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(e) : e;
+      if (target.flags & ts.SymbolFlags.Class || !checker.getTypeOfSymbol(target).getCallSignatures().length) continue;
+      functions++;
+      if (!docOf(target)) undocumented.push(e.name);
+    }
+    expect(functions).toBeGreaterThan(150);
+    expect(undocumented).toEqual([]);
+    const tensor = checker.getExportsOfModule(moduleSymbol).find((s) => s.name === 'Tensor')!;
+    const methods = checker.getAliasedSymbol(tensor).members!;
+    for (const name of ['add', 'matmul', 'sum', 'mean', 'relu', 'reshape', 'softmax']) {
+      expect(docOf(methods.get(name as import('typescript').__String)!), `Tensor.${name}`).not.toBe('');
+    }
+    expect(docOf(checker.getExportsOfModule(moduleSymbol).find((s) => s.name === 'add')!)).toMatch(/broadcast/);
+  });
+});

@@ -24,10 +24,12 @@ export function getBackendName(): string {
   return getEngine().backendName;
 }
 
+/** Names of the registered backends, in registration order. */
 export function listBackends(): string[] {
   return getEngine().listBackends();
 }
 
+/** Unregisters a backend and destroys its instance; if it was active, none is until the next setBackend. */
 export function removeBackend(name: string): void {
   getEngine().removeBackend(name);
 }

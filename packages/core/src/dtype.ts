@@ -12,10 +12,12 @@ export function isDType(x: unknown): x is DType {
   return x === 'float32' || x === 'int32' || x === 'bool';
 }
 
+/** Bytes per element of a dtype (bool takes one byte). */
 export function bytesPerElement(dtype: DType): number {
   return dtype === 'bool' ? 1 : 4;
 }
 
+/** A zeroed typed array of `size` elements for a dtype (Float32Array, Int32Array or Uint8Array). */
 export function makeTypedArray<D extends DType>(dtype: D, size: number): DataTypeMap[D];
 export function makeTypedArray(dtype: DType, size: number): TypedArray {
   switch (dtype) {

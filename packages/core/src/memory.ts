@@ -49,6 +49,7 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+/** Live tensors and bytes, overall and per backend, with each backend's own counters (as tf.memory()). */
 export function memory(): MemoryInfo {
   return getEngine().memory();
 }

@@ -2,12 +2,14 @@ import { fail, fmtShape } from './errors.js';
 
 export type Shape = readonly number[];
 
+/** Number of elements of a shape (1 for a scalar). */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+/** Row-major strides of a shape, in elements. */
 export function stridesOf(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;

@@ -36,6 +36,7 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly TensorLike[
   };
 }
 
+/** Like grad, but returns f(x) too: `valueAndGrad(f)(x)` gives `{ value, grad }`. */
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
   return (xLike, dyLike) => {
     const x = asFloat('grad', xLike);
@@ -46,6 +47,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: Ten
   };
 }
 
+/** Like grads, but returns f(...xs) too: `valueAndGrads(f)(xs)` gives `{ value, grads }`. */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly TensorLike[], dy?: TensorLike) => { value: Tensor; grads: Tensor[] } {
   return (xsLike, dyLike) => {
     if (!Array.isArray(xsLike)) fail('grads', 'xs must be an array of tensors');
@@ -97,12 +99,13 @@ export interface CustomGradResult {
   gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[];
 }
 
-/**
- * Defines a function with a hand-written gradient. `f` receives the inputs and a `save` function for
- * tensors the gradient needs.
- */
+/** Keeps tensors for a custom gradient: what gradFunc receives as `saved`. */
 export type SaveFn = (tensors: Tensor[]) => void;
 
+/**
+ * A function with a gradient you define (tf.customGrad): `f` returns `{ value, gradFunc }`, where
+ * gradFunc maps the output gradient to one gradient per input; `save` keeps tensors for it.
+ */
 export function customGrad(f: (x: Tensor, save: SaveFn) => CustomGradResult): (x: TensorLike) => Tensor;
 export function customGrad(f: (a: Tensor, b: Tensor, save: SaveFn) => CustomGradResult): (a: TensorLike, b: TensorLike) => Tensor;
 export function customGrad(f: (a: Tensor, b: Tensor, c: Tensor, save: SaveFn) => CustomGradResult): (a: TensorLike, b: TensorLike, c: TensorLike) => Tensor;

@@ -12,6 +12,7 @@ export function tensor(values: NestedArray | TypedArray, shape?: readonly number
   return makeTensorFromValues('tensor', values, shape, dtype);
 }
 
+/** A rank-0 tensor (float32 for numbers, bool for booleans, unless `dtype` says otherwise). */
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, [], dtype);
 }
@@ -25,19 +26,23 @@ export function fill(shape: Shape, value: number | boolean, dtype?: DType): Tens
   return getEngine().upload(data, shape, dt);
 }
 
+/** A tensor of `shape` filled with 0. */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
   return fill(shape, 0, dtype);
 }
 
+/** A tensor of `shape` filled with 1. */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
   return fill(shape, 1, dtype);
 }
 
+/** Zeros with the shape and dtype of x. */
 export function zerosLike(x: TensorLike): Tensor {
   const t = convertToTensor(x, 'zerosLike', 'x');
   return zeros(t.shape, t.dtype);
 }
 
+/** Ones with the shape and dtype of x. */
 export function onesLike(x: TensorLike): Tensor {
   const t = convertToTensor(x, 'onesLike', 'x');
   return ones(t.shape, t.dtype);

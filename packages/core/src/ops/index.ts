@@ -8,7 +8,6 @@ import * as b from './binary.js';
 import * as r from './reduce.js';
 import * as sel from './select.js';
 import * as cr from './creation.js';
-import * as rnd from './random.js';
 import * as rs from './reshape.js';
 import * as sl from './slice.js';
 import * as pt from './pad_tile.js';
@@ -37,49 +36,245 @@ export type { OneHotOptions } from './creation.js';
 export type { RandomOptions } from './random.js';
 
 // creation (no scope needed: they allocate exactly their result)
-export const { tensor, scalar, fill, zeros, ones, zerosLike, onesLike, arange, linspace, eye } = cr;
+export { tensor, scalar, fill, zeros, ones, zerosLike, onesLike, arange, linspace, eye } from './creation.js';
+/** One-hot encoding along a new last axis of size `depth`; indices outside [0, depth) give an all-off row (as TF). */
 export const oneHot = s(cr.oneHot);
-export const { randomUniform, randomNormal, truncatedNormal, bernoulli } = rnd;
+export { randomUniform, randomNormal, truncatedNormal, bernoulli } from './random.js';
 
 // elementwise
-export const neg = s(u.neg), abs = s(u.abs), sign = s(u.sign), exp = s(u.exp), expm1 = s(u.expm1);
-export const log = s(u.log), log1p = s(u.log1p), sqrt = s(u.sqrt), rsqrt = s(u.rsqrt), square = s(u.square);
-export const reciprocal = s(u.reciprocal), sin = s(u.sin), cos = s(u.cos), tan = s(u.tan), asin = s(u.asin);
-export const acos = s(u.acos), atan = s(u.atan), sinh = s(u.sinh), cosh = s(u.cosh), tanh = s(u.tanh);
-export const erf = s(u.erf), floor = s(u.floor), ceil = s(u.ceil), round = s(u.round);
-export const sigmoid = s(u.sigmoid), relu = s(u.relu), relu6 = s(u.relu6), elu = s(u.elu), selu = s(u.selu);
-export const gelu = s(u.gelu), softplus = s(u.softplus), step = s(u.step), logicalNot = s(u.logicalNot);
-export const add = s(b.add), sub = s(b.sub), mul = s(b.mul), div = s(b.div), pow = s(b.pow);
-export const maximum = s(b.maximum), minimum = s(b.minimum), mod = s(b.mod), floorDiv = s(b.floorDiv), atan2 = s(b.atan2);
-export const equal = s(b.equal), notEqual = s(b.notEqual), less = s(b.less), lessEqual = s(b.lessEqual);
-export const greater = s(b.greater), greaterEqual = s(b.greaterEqual), logicalAnd = s(b.logicalAnd), logicalOr = s(b.logicalOr);
-export const where = s(sel.where), clip = s(sel.clip), leakyRelu = s(sel.leakyRelu), prelu = s(sel.prelu);
+/** −x, elementwise. */
+export const neg = s(u.neg);
+/** |x|, elementwise. */
+export const abs = s(u.abs);
+/** −1, 0 or 1 by the sign of x (NaN stays NaN), elementwise. */
+export const sign = s(u.sign);
+/** eˣ, elementwise. */
+export const exp = s(u.exp);
+/** eˣ − 1, elementwise, accurate for small x. */
+export const expm1 = s(u.expm1);
+/** Natural logarithm, elementwise (log 0 = −∞, negative x gives NaN). */
+export const log = s(u.log);
+/** log(1 + x), elementwise, accurate for small x. */
+export const log1p = s(u.log1p);
+/** √x, elementwise. */
+export const sqrt = s(u.sqrt);
+/** 1 / √x, elementwise. */
+export const rsqrt = s(u.rsqrt);
+/** x², elementwise. */
+export const square = s(u.square);
+/** 1 / x, elementwise. */
+export const reciprocal = s(u.reciprocal);
+/** Sine (radians), elementwise. */
+export const sin = s(u.sin);
+/** Cosine (radians), elementwise. */
+export const cos = s(u.cos);
+/** Tangent (radians), elementwise. */
+export const tan = s(u.tan);
+/** Arcsine, elementwise. */
+export const asin = s(u.asin);
+/** Arccosine, elementwise. */
+export const acos = s(u.acos);
+/** Arctangent, elementwise. */
+export const atan = s(u.atan);
+/** Hyperbolic sine, elementwise. */
+export const sinh = s(u.sinh);
+/** Hyperbolic cosine, elementwise. */
+export const cosh = s(u.cosh);
+/** Hyperbolic tangent, elementwise. */
+export const tanh = s(u.tanh);
+/** The Gauss error function, elementwise. */
+export const erf = s(u.erf);
+/** Largest integer ≤ x, elementwise. */
+export const floor = s(u.floor);
+/** Smallest integer ≥ x, elementwise. */
+export const ceil = s(u.ceil);
+/** Nearest integer, halves to even (as torch.round and ONNX Round), elementwise. */
+export const round = s(u.round);
+/** 1 / (1 + e⁻ˣ), elementwise. */
+export const sigmoid = s(u.sigmoid);
+/** max(x, 0), elementwise; NaN stays NaN. */
+export const relu = s(u.relu);
+/** min(max(x, 0), 6), elementwise; NaN stays NaN. */
+export const relu6 = s(u.relu6);
+/** x for x > 0, else eˣ − 1 (alpha 1), elementwise. */
+export const elu = s(u.elu);
+/** Scaled ELU (Klambauer et al.): λ·x for x > 0, else λα(eˣ − 1), elementwise. */
+export const selu = s(u.selu);
+/** x·Φ(x) with Φ the standard normal CDF (the exact form, as torch.nn.GELU), elementwise. */
+export const gelu = s(u.gelu);
+/** log(1 + eˣ), elementwise, without overflow for large x. */
+export const softplus = s(u.softplus);
+/** Heaviside step: 1 where x > 0, else 0. */
+export const step = s(u.step);
+/** !x for bool tensors, elementwise. */
+export const logicalNot = s(u.logicalNot);
+/** a + b, elementwise; shapes broadcast (NumPy rules) and dtypes promote. */
+export const add = s(b.add);
+/** a − b, elementwise with broadcasting. */
+export const sub = s(b.sub);
+/** a · b, elementwise with broadcasting. */
+export const mul = s(b.mul);
+/** True division: integer operands give float32, like PyTorch's `/`. */
+export const div = s(b.div);
+/** aᵇ, elementwise with broadcasting. */
+export const pow = s(b.pow);
+/** The larger of a and b, elementwise with broadcasting; NaN if either is NaN. */
+export const maximum = s(b.maximum);
+/** The smaller of a and b, elementwise with broadcasting; NaN if either is NaN. */
+export const minimum = s(b.minimum);
+/** Remainder with the sign of the divisor (Python's %, torch.remainder). */
+export const mod = s(b.mod);
+/** Floor of the quotient (Python's //). */
+export const floorDiv = s(b.floorDiv);
+/** The angle of the point (b, a): atan(a / b) in the right quadrant, elementwise. */
+export const atan2 = s(b.atan2);
+/** a == b as a bool tensor, elementwise with broadcasting. */
+export const equal = s(b.equal);
+/** a != b as a bool tensor, elementwise with broadcasting. */
+export const notEqual = s(b.notEqual);
+/** a < b as a bool tensor, elementwise with broadcasting. */
+export const less = s(b.less);
+/** a ≤ b as a bool tensor, elementwise with broadcasting. */
+export const lessEqual = s(b.lessEqual);
+/** a > b as a bool tensor, elementwise with broadcasting. */
+export const greater = s(b.greater);
+/** a ≥ b as a bool tensor, elementwise with broadcasting. */
+export const greaterEqual = s(b.greaterEqual);
+/** a && b for bool tensors, elementwise with broadcasting. */
+export const logicalAnd = s(b.logicalAnd);
+/** a || b for bool tensors, elementwise with broadcasting. */
+export const logicalOr = s(b.logicalOr);
+/** Elementwise choice: `a` where `condition` is true, else `b` (all three broadcast). */
+export const where = s(sel.where);
+/** Clamps every element to [min, max]; the gradient passes where the input was inside the range. */
+export const clip = s(sel.clip);
+/** x where x > 0, else alpha·x (Keras's default alpha 0.2; PyTorch uses 0.01). */
+export const leakyRelu = s(sel.leakyRelu);
+/** Parametric ReLU: x where x > 0, else alpha·x with a learnable, broadcasting alpha. */
+export const prelu = s(sel.prelu);
+/** Converts to `dtype`: float → int32 truncates toward zero, anything → bool is `x != 0`. Same dtype gives a view. */
 export const cast = s(castOp);
+/** The same values with no gradient flowing back through them (a view, not a copy). */
 export const stopGradient = s(stopGradientOp);
 
 // reductions
-export const sum = s(r.sum), mean = s(r.mean), prod = s(r.prod), max = s(r.max), min = s(r.min);
-export const any = s(r.any), all = s(r.all), variance = s(r.variance), logSumExp = s(r.logSumExp);
-export const argMax = s(r.argMax), argMin = s(r.argMin), broadcastTo = s(r.broadcastTo);
-export const softmax = s(sm.softmax), logSoftmax = s(sm.logSoftmax);
+/** Sum over `axis` (default: every axis); `keepDims` keeps reduced axes with size 1. bool sums count as int32. */
+export const sum = s(r.sum);
+/** Mean over `axis` (default: every axis), in float32; the mean of no elements is NaN. */
+export const mean = s(r.mean);
+/** Product over `axis` (default: every axis). */
+export const prod = s(r.prod);
+/** Maximum over `axis` (default: every axis); NaN if any element is NaN. */
+export const max = s(r.max);
+/** Minimum over `axis` (default: every axis); NaN if any element is NaN. */
+export const min = s(r.min);
+/** Whether any element over `axis` is true (bool). */
+export const any = s(r.any);
+/** Whether every element over `axis` is true (bool). */
+export const all = s(r.all);
+/**
+ * Variance over `axis`. `correction` is subtracted from the count in the divisor: 0 (default) gives
+ * the population variance like Keras/TF moments; 1 gives PyTorch's unbiased torch.var default.
+ */
+export const variance = s(r.variance);
+/** log(Σ exp(x)) computed with the max shifted out, so large inputs do not overflow. */
+export const logSumExp = s(r.logSumExp);
+/** Index (int32) of the largest value along `axis`, the first on ties; without an axis, into the flattened tensor (as torch.argmax). */
+export const argMax = s(r.argMax);
+/** Index (int32) of the smallest value along `axis`, the first on ties; without an axis, into the flattened tensor (as torch.argmin). */
+export const argMin = s(r.argMin);
+/** Repeats `x` along its size-1 dimensions to reach `shape` (a differentiable broadcast). */
+export const broadcastTo = s(r.broadcastTo);
+/** exp(x) / Σ exp(x) along `axis` (default last), computed with the max shifted out. */
+export const softmax = s(sm.softmax);
+/** x − logΣexp(x) along `axis` (default last): stable log-probabilities. */
+export const logSoftmax = s(sm.logSoftmax);
 
 // shapes and indexing
-export const reshape = s(rs.reshape), expandDims = s(rs.expandDims), squeeze = s(rs.squeeze), flatten = s(rs.flatten);
+/** Same data, new shape (a view; no copy). One dimension may be -1 and is inferred. */
+export const reshape = s(rs.reshape);
+/** Inserts a size-1 dimension at `axis` (default 0; negative counts from the end of the result). */
+export const expandDims = s(rs.expandDims);
+/** Removes size-1 dimensions (all of them, or those in `axis`, which must have size 1). */
+export const squeeze = s(rs.squeeze);
+/** Merges dimensions startDim..endDim into one (PyTorch's flatten: by default everything into 1-D). */
+export const flatten = s(rs.flatten);
+/** Permutes dimensions; without `perm`, reverses them (like numpy.transpose). */
 export const transpose = s(tr);
-export const slice = s(sl.slice), stridedSlice = s(sl.stridedSlice), split = s(sl.split);
-export const pad = s(pt.pad), tile = s(pt.tile), gather = s(g.gather), scatterAdd = s(g.scatterAdd);
-export const takeAlongAxis = s(tk.takeAlongAxis), topK = s(tk.topK);
-export const conv3d = s(c3.conv3d), maxPool3d = s(c3.maxPool3d), avgPool3d = s(c3.avgPool3d);
+/** A contiguous block: `size[i] = -1` means "to the end of axis i". Missing trailing axes are taken whole. */
+export const slice = s(sl.slice);
+/**
+ * Python-style slicing per axis: `x[begin:end:step]`, with negative indices counting from the end and
+ * out-of-range bounds clamped (ONNX Slice semantics). Axes not listed are taken whole.
+ */
+export const stridedSlice = s(sl.stridedSlice);
+/** Splits along `axis` into `sizes` pieces, or into `n` equal pieces when given a number. */
+export const split = s(sl.split);
+/** Constant padding: `paddings[i] = [before, after]` for each axis. */
+export const pad = s(pt.pad);
+/** Repeats the tensor `reps[i]` times along axis i (ONNX Tile). */
+export const tile = s(pt.tile);
+/** ONNX Gather: picks slices of `x` along `axis`; the result has shape x[:axis] + indices + x[axis+1:]. Negative indices count from the end. */
+export const gather = s(g.gather);
+/** Adds `updates` into a copy of `x` at the positions `gather(x, indices, axis)` would read; repeated indices accumulate. */
+export const scatterAdd = s(g.scatterAdd);
+/**
+ * out[i][j][k] = x[indices[i][j][k]][j][k] along `axis` (numpy take_along_axis, torch.gather, ONNX
+ * GatherElements). indices has x's rank, and no larger a size on the other axes; negative indices
+ * count from the end. Written as one gather over the flattened x, so it differentiates (to a
+ * scatter-add) on every backend; an index out of range fails in that gather.
+ */
+export const takeAlongAxis = s(tk.takeAlongAxis);
+/** The k largest (or smallest) values along an axis and their int32 indices, in order (ONNX TopK, torch.topk). */
+export const topK = s(tk.topK);
+/** ONNX Conv on NCDHW: x [N, C, D, H, W], w [M, C/groups, kD, kH, kW]. */
+export const conv3d = s(c3.conv3d);
+/** Max pooling over NCDHW windows (ONNX MaxPool with a 3-D kernel). */
+export const maxPool3d = s(c3.maxPool3d);
+/** Average pooling over NCDHW windows (ONNX AveragePool with a 3-D kernel). */
+export const avgPool3d = s(c3.avgPool3d);
 export type { Conv3dOptions, Pool3dOptions, Padding3d, Triple } from './conv3d.js';
 export type { TopKOptions } from './take.js';
-export const concat = s(cc.concat), stack = s(cc.stack), unstack = s(cc.unstack);
+/** Joins tensors along an existing axis; every other dimension must agree. dtypes are promoted. */
+export const concat = s(cc.concat);
+/** Joins same-shaped tensors along a new axis. */
+export const stack = s(cc.stack);
+/** Splits along `axis` into tensors with that axis removed (inverse of stack). */
+export const unstack = s(cc.unstack);
 
 // neural-network ops
+/**
+ * Matrix product with NumPy semantics: 1-D operands are promoted to a row/column and the extra
+ * dimension removed afterwards; leading (batch) dimensions broadcast. Computes in float32.
+ */
 export const matmul = s(mm.matmul);
-export const conv1d = s(cv.conv1d), conv2d = s(cv.conv2d), conv2dTranspose = s(cv.conv2dTranspose);
-export const maxPool2d = s(pl.maxPool2d), avgPool2d = s(pl.avgPool2d);
-export const globalAvgPool2d = s(pl.globalAvgPool2d), globalMaxPool2d = s(pl.globalMaxPool2d);
-export const batchNorm = s(nm.batchNorm), dropout = s(nm.dropout);
+/** 1-D convolution: x [N, C, L], w [outC, C/groups, k]; runs as conv2d over a height of 1. */
+export const conv1d = s(cv.conv1d);
+/** 2-D convolution, NCHW: x [N, C, H, W], w [outC, C/groups, kH, kW] (PyTorch/ONNX layout). */
+export const conv2d = s(cv.conv2d);
+/**
+ * Transposed convolution (PyTorch ConvTranspose2d / ONNX ConvTranspose): x [N, inC, H, W],
+ * w [inC, outC/groups, kH, kW]. Output size: (H−1)·stride − padTotal + dilation·(k−1) + outputPadding + 1.
+ */
+export const conv2dTranspose = s(cv.conv2dTranspose);
+/** Max pooling over NCHW windows (ONNX MaxPool; PyTorch's ceil-mode rule). */
+export const maxPool2d = s(pl.maxPool2d);
+/** Average pooling over NCHW windows (ONNX AveragePool). */
+export const avgPool2d = s(pl.avgPool2d);
+/** Mean over H and W, keeping them as size 1: [N, C, H, W] → [N, C, 1, 1]. */
+export const globalAvgPool2d = s(pl.globalAvgPool2d);
+/** Max over H and W, keeping them as size 1. */
+export const globalMaxPool2d = s(pl.globalMaxPool2d);
+/**
+ * Inference-form batch normalization over channel axis 1 (NC, NCL, NCHW):
+ * (x − mean) / sqrt(variance + ε) · weight + bias, with [C]-shaped statistics.
+ */
+export const batchNorm = s(nm.batchNorm);
+/** Zeroes each element with probability `rate` and scales the rest by 1/(1−rate) (inverted dropout). */
+export const dropout = s(nm.dropout);
 
 // moving between backends
-export const toBackend = s(mv.toBackend), clone = s(mv.clone);
+/** A copy of `x` on backend `name` (initialising it if needed); gradients flow back unchanged. */
+export const toBackend = s(mv.toBackend);
+/** Same values, new handle (tensors are immutable, so this shares storage). */
+export const clone = s(mv.clone);

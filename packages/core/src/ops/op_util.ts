@@ -59,18 +59,20 @@ export function sumToShape(dx: Tensor, shape: Shape): Tensor {
  * Wraps a public op in a scope, as tidy() does: tensors made inside (converted JS values, intermediates
  * of composite ops) are freed when it returns, unless returned or needed by an active tape.
  */
-export function scoped<A extends unknown[], R extends Tensor | Tensor[]>(fn: (...args: A) => R): (...args: A) => R {
-  return (...args: A): R => {
+export function scoped<F extends (...args: never[]) => Tensor | Tensor[]>(fn: F): F {
+  const run = fn as unknown as (...args: unknown[]) => Tensor | Tensor[];
+  // Typed as F itself, so overloads and parameter names survive in the declarations.
+  return ((...args: unknown[]): Tensor | Tensor[] => {
     const e = getEngine();
     e.startScope();
-    let result: R;
+    let result: Tensor | Tensor[];
     try {
-      result = fn(...args);
+      result = run(...args);
     } catch (err) {
       e.endScope(new Set());
       throw err;
     }
     e.endScope(new Set(Array.isArray(result) ? result : [result]));
     return result;
-  };
+  }) as unknown as F;
 }

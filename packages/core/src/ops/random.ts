@@ -17,6 +17,7 @@ export interface RandomOptions {
   dtype?: DType;
 }
 
+/** Uniform samples in [min, max) (default [0, 1)); int32 draws are floored. Seeded draws repeat on every backend. */
 export function randomUniform(shape: Shape, options: RandomOptions & { min?: number; max?: number } = {}): Tensor {
   checkOptions('randomUniform', options, ['seed', 'dtype', 'min', 'max']);
   checkShape('randomUniform', shape);
@@ -59,6 +60,7 @@ function normalSamples(op: string, shape: Shape, options: NormalOptions, draw: (
   });
 }
 
+/** Normal samples with `mean` (default 0) and `std` (default 1). Seeded draws repeat on every backend. */
 export function randomNormal(shape: Shape, options: NormalOptions = {}): Tensor {
   checkOptions('randomNormal', options, ['seed', 'dtype', 'mean', 'std']);
   return normalSamples('randomNormal', shape, options, (rng) => rng.nextNormal());
