@@ -10,11 +10,18 @@ import type { LayersModel, TrainingConfig } from './model.js';
  * learning rate, Adam's bias corrections) are host inputs of the graph, computed afresh each run.
  */
 export interface StepRunner {
-  /** The batch's loss and the model's predictions, after the update; null when this step must run eagerly. */
-  run(xs: Tensor[], ys: Tensor[], weights: Tensor | null): { loss: Tensor; preds: Tensor[] } | null;
+  /** The step's results, after the update; null when this step must run eagerly. */
+  run(xs: Tensor[], ys: Tensor[], weights: Tensor | null): StepResult | null;
 }
 
-type StepFn = (xs: Tensor[], ys: Tensor[], weights: Tensor | null) => { loss: Tensor; preds: Tensor[] };
+/** A training step's results: the total loss, the per-output losses it logs, the predictions. */
+export interface StepResult {
+  loss: Tensor;
+  parts: Tensor[];
+  preds: Tensor[];
+}
+
+type StepFn = (xs: Tensor[], ys: Tensor[], weights: Tensor | null) => StepResult;
 
 const signature = (ts: readonly Tensor[]) => ts.map((t) => `${t.dtype}[*,${t.shape.slice(1).join(',')}]`).join(';');
 
@@ -25,7 +32,7 @@ const signature = (ts: readonly Tensor[]) => ts.map((t) => `${t.dtype}[*,${t.sha
  * A step that cannot be traced falls back to eager execution with one warning.
  */
 export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step: StepFn): StepRunner {
-  const graphs = new Map<string, { graph: Graph; outputs: number }>();
+  const graphs = new Map<string, { graph: Graph; parts: number }>();
   let eagerSteps = 0;
   let failed = false;
   return {
@@ -41,12 +48,14 @@ export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step
       if (!entry) {
         const iterations = cfg.optimizer.iterations;
         try {
+          let parts = 0;
           const fn = (...ts: Tensor[]) => {
-            const { loss, preds } = step(ts.slice(0, xs.length), ts.slice(xs.length, xs.length + ys.length), weights ? ts[ts.length - 1] : null);
-            return [loss, ...preds];
+            const r = step(ts.slice(0, xs.length), ts.slice(xs.length, xs.length + ys.length), weights ? ts[ts.length - 1] : null);
+            parts = r.parts.length;
+            return [r.loss, ...r.parts, ...r.preds];
           };
           const dynamicAxes = Object.fromEntries(inputs.map((_, i) => [i, { 0: 'batch' }]));
-          entry = { graph: soma.trace(fn, inputs, { dynamicAxes }), outputs: ys.length };
+          entry = { graph: soma.trace(fn, inputs, { dynamicAxes }), parts };
         } catch (err) {
           failed = true;
           console.warn(`${model.name}.fit: the training step could not be compiled (${(err as Error).message}); training runs eagerly. Pass runEagerly: true to compile() to choose this yourself.`);
@@ -57,8 +66,8 @@ export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step
         }
         graphs.set(key, entry);
       }
-      const [loss, ...preds] = soma.runGraph(entry.graph, inputs);
-      return { loss, preds };
+      const [loss, ...rest] = soma.runGraph(entry.graph, inputs);
+      return { loss, parts: rest.slice(0, entry.parts), preds: rest.slice(entry.parts) };
     },
   };
 }

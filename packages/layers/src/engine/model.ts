@@ -1,7 +1,8 @@
 import { checkOptions, lookupName, type Tensor, type Variable } from '@soma/core';
 import { adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd, type Optimizer } from '@soma/optimizers';
-import { getLoss, type LossFn, type LossName } from '../losses.js';
-import { getMetric, type Metric, type MetricName } from '../metrics.js';
+import type { LossFn, LossName } from '../losses.js';
+import type { Metric, MetricName } from '../metrics.js';
+import { resolveOutputs, type PerOutput, type ResolvedOutputs } from './compile_args.js';
 import { summaryLines } from '../summary.js';
 import type { History } from './callbacks.js';
 import { runGraph, topologicalNodes, type GraphNode } from './graph.js';
@@ -23,9 +24,12 @@ export type OptimizerName = keyof typeof OPTIMIZERS;
 
 export interface CompileArgs {
   optimizer: Optimizer | OptimizerName;
-  /** One loss for every output, or one per output. */
-  loss: LossName | LossFn | (LossName | LossFn)[];
-  metrics?: (MetricName | Metric)[];
+  /** One loss for every output, one per output (a list in output order), or a record by output name (an output left out is not trained). */
+  loss: PerOutput<LossName | LossFn>;
+  /** Weights of the outputs' losses in the total (default 1 each): a list in output order or a record by output name. */
+  lossWeights?: PerOutput<number>;
+  /** Metrics for every output (a list), or per output (a list of lists, or a record by output name). */
+  metrics?: readonly (MetricName | Metric)[] | PerOutput<readonly (MetricName | Metric)[]>;
   /**
    * Run each training step kernel by kernel (Keras's run_eagerly). By default, on a backend with
    * whole-graph execution (native), fit traces the step once and runs it as one graph.
@@ -33,15 +37,9 @@ export interface CompileArgs {
   runEagerly?: boolean;
 }
 
-/** What compile() resolved: the optimizer, a loss per output and metric factories per output. */
-export interface TrainingConfig {
+/** What compile() resolved: the optimizer, and per output its loss, loss weight and metrics. */
+export interface TrainingConfig extends ResolvedOutputs {
   optimizer: Optimizer;
-  losses: LossFn[];
-  lossNames: (string | null)[];
-  /** Fresh metric objects per output (each fit/evaluate resets them). */
-  metrics: Metric[][];
-  /** Metric names as given to compile (null for metric objects), for saving. */
-  metricNames: (string | null)[];
   /**
    * The weights training updates, fixed when compile() runs (as in Keras): setting `trainable`
    * afterwards takes effect at the next compile(). Null until the model has weights (a Sequential
@@ -143,18 +141,13 @@ export class LayersModel extends Layer {
   }
 
   compile(args: CompileArgs): void {
-    checkOptions(`${this.name}.compile`, args, ['optimizer', 'loss', 'metrics', 'runEagerly']);
+    checkOptions(`${this.name}.compile`, args, ['optimizer', 'loss', 'lossWeights', 'metrics', 'runEagerly']);
     const optimizer = typeof args.optimizer === 'string' ? makeOptimizer(args.optimizer) : args.optimizer;
     // A Sequential without an input shape has no outputs yet: it will have exactly one.
-    const nOut = Math.max(1, this.outputs.length);
-    const lossSpecs = Array.isArray(args.loss) ? args.loss : new Array<LossName | LossFn>(nOut).fill(args.loss as LossName | LossFn);
-    if (lossSpecs.length !== nOut) throw new Error(`${this.name}.compile: ${nOut} outputs need ${nOut} losses, got ${lossSpecs.length}`);
-    const losses = lossSpecs.map(getLoss);
-    const lossNames = lossSpecs.map((l) => (typeof l === 'string' ? l : null));
-    const width = (i: number) => this.outputs[i]?.shape[this.outputs[i].shape.length - 1] ?? null;
-    const metrics = lossSpecs.map((_, i) => (args.metrics ?? []).map((m) => getMetric(m, lossNames[i], width(i))));
-    const metricNames = (args.metrics ?? []).map((m) => (typeof m === 'string' ? m : null));
-    this.training = { optimizer, losses, lossNames, metrics, metricNames, trainableWeights: this.outputs.length ? this.trainableWeights : null, runEagerly: args.runEagerly ?? false };
+    const names = this.outputs.length ? this.outputs.map((o) => o.sourceLayer.name) : ['output'];
+    const widths = names.map((_, i) => this.outputs[i]?.shape[this.outputs[i].shape.length - 1] ?? null);
+    const outputs = resolveOutputs(`${this.name}.compile`, names, args.loss, args.lossWeights, args.metrics, widths);
+    this.training = { optimizer, ...outputs, trainableWeights: this.outputs.length ? this.trainableWeights : null, runEagerly: args.runEagerly ?? false };
   }
 
   /** Trains on tensors (x, y) or on an async iterable of { xs, ys } batches (a @soma/data Dataset). */

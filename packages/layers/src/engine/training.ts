@@ -2,7 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks.js';
 import type { LayersModel, TrainingConfig } from './model.js';
-import { compiledStepRunner, type StepRunner } from './compiled_step.js';
+import { compiledStepRunner, type StepResult, type StepRunner } from './compiled_step.js';
 import { ProgressBar } from './progress.js';
 import { EventLoopYielder, type YieldEvery } from './yield.js';
 
@@ -112,15 +112,46 @@ function ensureBuilt(model: LayersModel, xs: Tensor[]): void {
   });
 }
 
-/** Sum over outputs of the (weighted) mean per-sample loss, plus regularization penalties. */
-function totalLoss(cfg: TrainingConfig, ys: Tensor[], preds: Tensor[], weights: Tensor | null): Tensor {
+/**
+ * Each output's mean per-sample loss (sample-weighted) and their sum weighted by lossWeights (as
+ * Keras: loss = Σ wᵢ·lossᵢ). Outputs without a loss contribute nothing.
+ */
+function outputLosses(cfg: TrainingConfig, ys: Tensor[], preds: Tensor[], weights: Tensor | null): { total: Tensor; parts: Tensor[] } {
   let total: Tensor | null = null;
+  const parts: Tensor[] = [];
   preds.forEach((p, i) => {
-    const perSample = cfg.losses[i](ys[i], p);
+    const lossFn = cfg.losses[i];
+    if (!lossFn) return;
+    const perSample = lossFn(ys[i], p);
     const l = weights ? perSample.mul(weights).mean() : perSample.mean();
-    total = total ? total.add(l) : l;
+    parts.push(l);
+    const weighted = cfg.lossWeights[i] === 1 ? l : l.mul(cfg.lossWeights[i]);
+    total = total ? total.add(weighted) : weighted;
   });
-  return total!;
+  return { total: total!, parts };
+}
+
+/** Log keys of the per-output losses (`out_loss`), for models with several outputs; none for one. */
+function partNames(cfg: TrainingConfig): string[] {
+  return cfg.outputNames.length > 1 ? cfg.outputNames.filter((_, i) => cfg.losses[i]).map((n) => `${n}_loss`) : [];
+}
+
+/** Running, sample-weighted means of the loss and the per-output losses, as logs. */
+class LossMeans {
+  private readonly sums: number[];
+  private seen = 0;
+  constructor(private readonly names: readonly string[]) {
+    this.sums = new Array<number>(names.length + 1).fill(0);
+  }
+  add(values: readonly number[], size: number): void {
+    values.forEach((v, i) => (this.sums[i] += v * size));
+    this.seen += size;
+  }
+  logs(prefix = ''): Logs {
+    const logs: Logs = { [`${prefix}loss`]: this.seen ? this.sums[0] / this.seen : NaN };
+    this.names.forEach((n, i) => (logs[`${prefix}${n}`] = this.seen ? this.sums[i + 1] / this.seen : NaN));
+    return logs;
+  }
 }
 
 /** The weights compile() fixed (Keras's rule), with the warning Keras gives when `trainable` changed since. */
@@ -137,46 +168,51 @@ function compiledTrainableWeights(model: LayersModel, cfg: TrainingConfig): Vari
 
 /** Forward, loss and backward of one batch, then the update: what fit traces and compiles. */
 function stepOf(model: LayersModel, cfg: TrainingConfig) {
-  return (xs: Tensor[], ys: Tensor[], weights: Tensor | null): { loss: Tensor; preds: Tensor[] } => {
+  const multi = cfg.outputNames.length > 1;
+  return (xs: Tensor[], ys: Tensor[], weights: Tensor | null): StepResult => {
     let preds: Tensor[] = [];
+    let parts: Tensor[] = [];
     const { value, grads, variables } = soma.variableGrads(() => {
       preds = asList(model.call(xs.length === 1 ? xs[0] : xs, { training: true })).map((p) => soma.keep(p));
-      let loss = totalLoss(cfg, ys, preds, weights);
+      const losses = outputLosses(cfg, ys, preds, weights);
+      // Per-output losses are logged for several outputs only (one output's part is the loss).
+      if (multi) parts = losses.parts.map((t) => soma.keep(soma.stopGradient(t)));
+      let loss = losses.total;
       for (const r of model.regularizationLosses()) loss = loss.add(r);
       return loss;
     }, compiledTrainableWeights(model, cfg));
     try {
       cfg.optimizer.applyGradients(Object.keys(grads).map((k) => [variables[k], grads[k]] as const));
     } catch (err) {
-      soma.dispose([value, preds]);
+      soma.dispose([value, preds, parts]);
       throw err;
     } finally {
       soma.dispose(grads);
     }
-    return { loss: value, preds };
+    return { loss: value, parts, preds };
   };
 }
 
 const runners = new WeakMap<TrainingConfig, StepRunner>();
 
-/** One optimizer step; returns the batch loss and updates the metrics with the batch's predictions. */
-function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): number {
-  let result: { loss: Tensor; preds: Tensor[] } | null = null;
+/** One optimizer step; returns the batch loss (then the per-output losses) and updates the metrics. */
+function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): number[] {
+  let result: StepResult | null = null;
   if (!cfg.runEagerly && soma.getBackend().runGraph) {
     let runner = runners.get(cfg);
     if (!runner) runners.set(cfg, (runner = compiledStepRunner(model, cfg, stepOf(model, cfg))));
     // Checks inside the loss ran when the step was traced; the graph runs without them.
-    ys.forEach((y, i) => cfg.losses[i].checkTargets?.(y, [y.shape[0], ...outputShape(model, i)]));
+    ys.forEach((y, i) => cfg.losses[i]?.checkTargets?.(y, [y.shape[0], ...outputShape(model, i)]));
     result = runner.run(xs, ys, weights);
   }
   result ??= stepOf(model, cfg)(xs, ys, weights);
-  const { loss, preds } = result;
+  const { loss, parts, preds } = result;
   try {
     model.applyConstraints();
     preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
-    return loss.dataSync()[0];
+    return [loss, ...parts].map((t) => t.dataSync()[0]);
   } finally {
-    soma.dispose([loss, preds]);
+    soma.dispose([loss, parts, preds]);
   }
 }
 
@@ -188,7 +224,7 @@ function outputShape(model: LayersModel, i: number): number[] {
 function metricLogs(model: LayersModel, cfg: TrainingConfig, prefix = ''): Logs {
   const logs: Logs = {};
   cfg.metrics.forEach((ms, i) => ms.forEach((m) => {
-    const out = cfg.metrics.length > 1 ? `${model.outputs[i].sourceLayer.name}_` : '';
+    const out = cfg.outputNames.length > 1 ? `${cfg.outputNames[i]}_` : '';
     logs[`${prefix}${out}${m.name}`] = m.result();
   }));
   return logs;
@@ -296,8 +332,7 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       cfg.metrics.flat().forEach((m) => m.reset());
       await list.call('onEpochBegin', epoch);
-      let lossSum = 0;
-      let seen = 0;
+      const means = new LossMeans(partNames(cfg));
       let batchIndex = 0;
       const source = train ? batchesOf(train.xs, train.ys, train.weights, permutation(train.n, shuffle, seed, epoch), batchSize) : iterate(a as Source);
       for await (const batch of source) {
@@ -309,24 +344,23 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
         }
         await list.call('onBatchBegin', batchIndex);
         const size = xs[0].shape[0];
-        let loss: number;
+        let losses: number[];
         try {
-          loss = trainStep(model, cfg, xs, ys, batch.sampleWeight ?? null);
+          losses = trainStep(model, cfg, xs, ys, batch.sampleWeight ?? null);
         } finally {
           // A dataset's consumer owns the batches it receives (tensor batches are freed by batchesOf).
           if (!train) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
         }
-        if (Number.isNaN(loss) && stopOnNaN) {
+        if (Number.isNaN(losses[0]) && stopOnNaN) {
           throw new Error(`fit: the loss became NaN at epoch ${epoch + 1}, batch ${batchIndex + 1}; check the learning rate and the data, or pass stopOnNaN: false to continue`);
         }
-        lossSum += loss * size;
-        seen += size;
+        means.add(losses, size);
         // Like Keras (TF >= 2.2): batch logs carry the epoch's running means, as the metrics do.
-        await list.call('onBatchEnd', batchIndex, { size, loss: lossSum / seen, ...metricLogs(model, cfg) });
+        await list.call('onBatchEnd', batchIndex, { size, ...means.logs(), ...metricLogs(model, cfg) });
         batchIndex++;
         await yielder.afterBatch();
       }
-      const logs: Logs = { loss: seen ? lossSum / seen : NaN, ...metricLogs(model, cfg) };
+      const logs: Logs = { ...means.logs(), ...metricLogs(model, cfg) };
       if (val) {
         const v = await evaluateOn(model, cfg, val, batchSize);
         for (const [k, x] of Object.entries(v)) logs[`val_${k}`] = x;
@@ -345,8 +379,7 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
   soma.checkBatchSize('evaluate', batchSize);
   const yielder = new EventLoopYielder('evaluate', 'auto');
   cfg.metrics.flat().forEach((m) => m.reset());
-  let lossSum = 0;
-  let seen = 0;
+  const means = new LossMeans(partNames(cfg));
   const source = 'xs' in data && Array.isArray(data.xs)
     ? batchesOf(data.xs, data.ys, null, permutation(checkData(model, 'evaluate', data.xs, data.ys), false, undefined, 0), batchSize)
     : iterate(data as Source);
@@ -354,17 +387,17 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
     const xs = asList(batch.xs);
     const ys = asList(batch.ys);
     ensureBuilt(model, xs);
-    const loss = soma.tidy(() => {
+    const losses = soma.tidy(() => {
       const preds = asList(model.call(xs.length === 1 ? xs[0] : xs, { training: false }));
       preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
-      return totalLoss(cfg, ys, preds, batch.sampleWeight ?? null).dataSync()[0];
+      const { total, parts } = outputLosses(cfg, ys, preds, batch.sampleWeight ?? null);
+      return [total, ...(cfg.outputNames.length > 1 ? parts : [])].map((t) => t.dataSync()[0]);
     });
     if (!('xs' in data && Array.isArray(data.xs))) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
-    lossSum += loss * xs[0].shape[0];
-    seen += xs[0].shape[0];
+    means.add(losses, xs[0].shape[0]);
     await yielder.afterBatch();
   }
-  return { loss: seen ? lossSum / seen : NaN, ...metricLogs(model, cfg) };
+  return { ...means.logs(), ...metricLogs(model, cfg) };
 }
 
 export async function evaluate(model: LayersModel, a: Tensor | Tensor[] | Source, b?: Tensor | Tensor[] | EvaluateArgs, c?: EvaluateArgs): Promise<Record<string, number>> {
@@ -402,6 +435,7 @@ export async function trainOnBatch(model: LayersModel, x: Tensor | Tensor[], y: 
   ensureBuilt(model, xs);
   checkData(model, 'trainOnBatch', xs, ys);
   cfg.metrics.flat().forEach((m) => m.reset());
-  const loss = trainStep(model, cfg, xs, ys, null);
-  return { loss, ...metricLogs(model, cfg) };
+  const means = new LossMeans(partNames(cfg));
+  means.add(trainStep(model, cfg, xs, ys, null), 1);
+  return { ...means.logs(), ...metricLogs(model, cfg) };
 }

@@ -70,8 +70,11 @@ export function modelToArtifacts(model: LayersModel): ModelArtifacts {
   const metadata = new Map([['format', FORMAT]]);
   const modelJson: ModelJson = { format: FORMAT, version: 1, className: model.className, config: model.getConfig(), weightsFile: WEIGHTS_FILE };
   const t = model.training;
-  if (t && t.lossNames.every((l) => l !== null) && t.metricNames.every((m) => m !== null)) {
-    modelJson.training = { optimizer: t.optimizer.getConfig(), loss: t.lossNames as string[], metrics: t.metricNames as string[] };
+  if (t && t.lossNames.every((l) => l !== null) && t.metricNames.every((ms) => ms.every((m) => m !== null))) {
+    const perOutput = t.metricNames as string[][];
+    const shared = perOutput.every((ms) => ms.join() === perOutput[0].join());
+    modelJson.training = { optimizer: t.optimizer.getConfig(), loss: t.lossNames as string[], metrics: shared ? perOutput[0] : perOutput };
+    if (t.lossWeights.some((w) => w !== 1)) modelJson.training.lossWeights = [...t.lossWeights];
     const state = t.optimizer.getState();
     for (const [varName, slots] of Object.entries(state.slots)) {
       for (const [slot, value] of Object.entries(slots)) {
@@ -180,7 +183,12 @@ function savedIterations(metadata: Map<string, string>, file: string): number {
 function restoreTraining(model: LayersModel, training: NonNullable<ModelJson['training']>, tensors: Map<string, NamedArray>, metadata: Map<string, string>, file: string): void {
   const iterations = savedIterations(metadata, file);
   const optimizer = optimizerFromConfig(training.optimizer);
-  model.compile({ optimizer, loss: training.loss.length === 1 ? (training.loss[0] as LossName) : (training.loss as LossName[]), metrics: training.metrics as MetricName[] });
+  model.compile({
+    optimizer,
+    loss: training.loss.length === 1 ? (training.loss[0] as LossName) : (training.loss as LossName[]),
+    metrics: training.metrics as MetricName[] | MetricName[][],
+    ...(training.lossWeights ? { lossWeights: training.lossWeights } : {}),
+  });
   // Null-prototype records: variable and slot names come from the file.
   const slots: OptimizerState['slots'] = Object.create(null);
   try {

@@ -14,7 +14,15 @@ export interface ModelJson {
   /** The weights file, by its plain name in the same folder as model.json. */
   weightsFile: string;
   /** compile() settings, saved when they were given by name (custom loss functions cannot be). */
-  training?: { optimizer: OptimizerConfig; loss: string[]; metrics: string[] };
+  training?: {
+    optimizer: OptimizerConfig;
+    /** A loss per output, in output order. */
+    loss: string[];
+    /** Metrics for every output, or a list per output. */
+    metrics: string[] | string[][];
+    /** A weight per output's loss (absent: all 1). */
+    lossWeights?: number[];
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,8 +43,10 @@ export function checkModelJson(json: unknown, source: string): ModelJson {
   }
   if (j.weightsFile !== undefined) checkWeightsFileName(j.weightsFile, source);
   if (j.training !== undefined) {
-    const t = j.training;
-    if (!isObject(t) || !isObject(t.optimizer) || !isStringArray(t.loss) || !isStringArray(t.metrics)) bad('training must be { optimizer, loss: string[], metrics: string[] }');
+    const t = (isObject(j.training) ? j.training : {}) as Record<string, unknown>;
+    const metricsOk = isStringArray(t.metrics) || (Array.isArray(t.metrics) && t.metrics.every(isStringArray));
+    const weightsOk = t.lossWeights === undefined || (Array.isArray(t.lossWeights) && t.lossWeights.every((w: unknown) => typeof w === 'number' && w >= 0 && Number.isFinite(w)));
+    if (!isObject(j.training) || !isObject(t.optimizer) || !isStringArray(t.loss) || !metricsOk || !weightsOk) bad('training must be { optimizer, loss: string[], metrics: string[] or string[][], lossWeights?: number[] }');
   }
   return { ...(j as unknown as ModelJson), weightsFile: (j.weightsFile as string | undefined) ?? WEIGHTS_FILE };
 }

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import '@soma/backend-native';
+import { input, layers, loadModel, model } from '@soma/layers';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+
+/** The Keras tutorial shape: two inputs, a shared trunk, a classification head and a regression head. */
+function twoInTwoOut(seed: number) {
+  soma.setRandomSeed(seed);
+  const a = input({ shape: [4], name: 'features' });
+  const b = input({ shape: [2], name: 'extra' });
+  const trunk = layers.dense({ units: 16, activation: 'relu', name: 'trunk' }).apply(layers.concatenate().apply([a, b]) as soma_Sym) as soma_Sym;
+  const cls = layers.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(trunk) as soma_Sym;
+  const reg = layers.dense({ units: 1, name: 'reg' }).apply(trunk) as soma_Sym;
+  return model({ inputs: [a, b], outputs: [cls, reg] });
+}
+type soma_Sym = ReturnType<typeof input>;
+
+function data(n: number) {
+  const xa = soma.randomNormal([n, 4], { seed: 1 });
+  const xb = soma.randomNormal([n, 2], { seed: 2 });
+  const yc = xa.argMax(1).mod(3).cast('float32');
+  const yr = xa.sum(1, true).add(xb.sum(1, true).mul(0.5));
+  return { xs: [xa, xb], ys: [yc, yr] };
+}
+
+describe.each(['cpu', 'native'])('a two-output model as Keras users compile it, on %s', (backend) => {
+  afterEach(async () => {
+    await soma.setBackend('cpu');
+  });
+
+  it('loss and metrics by output name, lossWeights: per-output logs under Keras names, and loss = Σ wᵢ·lossᵢ', async () => {
+    await soma.setBackend(backend);
+    const m = twoInTwoOut(1);
+    m.compile({
+      optimizer: 'adam',
+      loss: { cls: 'sparseCategoricalCrossentropy', reg: 'meanSquaredError' },
+      lossWeights: { cls: 1, reg: 0.5 },
+      metrics: { cls: ['accuracy'], reg: ['mae'] },
+    });
+    const { xs, ys } = data(120);
+    const h = await m.fit(xs, ys, { epochs: 8, batchSize: 16, validationSplit: 0.25, verbose: 0 });
+    expect(Object.keys(h.history).sort()).toEqual(
+      ['cls_accuracy', 'cls_loss', 'loss', 'reg_loss', 'reg_mae', 'val_cls_accuracy', 'val_cls_loss', 'val_loss', 'val_reg_loss', 'val_reg_mae'].sort(),
+    );
+    const last = (k: string) => (h.history[k] as number[])[h.history[k].length - 1];
+    const first = (k: string) => (h.history[k] as number[])[0];
+    expect(last('cls_loss')).toBeLessThan(first('cls_loss'));
+    expect(last('reg_loss')).toBeLessThan(first('reg_loss'));
+    const ev = await m.evaluate(xs, ys, { batchSize: 40 });
+    expect(ev.loss).toBeCloseTo(ev.cls_loss + 0.5 * ev.reg_loss, 5);
+    soma.dispose([xs, ys]);
+  });
+
+  it('a zero loss weight leaves that head untrained; the other head trains (weights applied to the gradients)', async () => {
+    await soma.setBackend(backend);
+    const m = twoInTwoOut(2);
+    m.compile({ optimizer: 'sgd', loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'], lossWeights: [1, 0] });
+    const head = (name: string) => m.layers.find((l) => l.name === name)!.getWeights()[0].dataSync().slice();
+    const [reg0, cls0] = [head('reg'), head('cls')];
+    const { xs, ys } = data(64);
+    await m.fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0 });
+    expect(Array.from(head('reg'))).toEqual(Array.from(reg0));
+    expect(Array.from(head('cls'))).not.toEqual(Array.from(cls0));
+    soma.dispose([xs, ys]);
+  });
+
+  it('an output left out of the loss record is not trained, and its metrics are still reported', async () => {
+    await soma.setBackend(backend);
+    const m = twoInTwoOut(3);
+    m.compile({ optimizer: 'adam', loss: { cls: 'sparseCategoricalCrossentropy' }, metrics: [['accuracy'], ['mae']] });
+    const reg0 = m.layers.find((l) => l.name === 'reg')!.getWeights()[0].dataSync().slice();
+    const { xs, ys } = data(32);
+    const h = await m.fit(xs, ys, { epochs: 1, batchSize: 16, verbose: 0 });
+    expect(Object.keys(h.history).sort()).toEqual(['cls_accuracy', 'cls_loss', 'loss', 'reg_mae']);
+    expect(Array.from(m.layers.find((l) => l.name === 'reg')!.getWeights()[0].dataSync())).toEqual(Array.from(reg0));
+    soma.dispose([xs, ys]);
+  });
+});
+
+describe('multi-output compile arguments: mistakes are errors that name the outputs', () => {
+  it('an unknown output name, a wrong list length, a negative weight', () => {
+    const m = twoInTwoOut(4);
+    expect(() => m.compile({ optimizer: 'adam', loss: { cls: 'meanSquaredError', regression: 'meanSquaredError' } })).toThrow(/output name in loss 'regression'.*reg/);
+    expect(() => m.compile({ optimizer: 'adam', loss: ['meanSquaredError'] })).toThrow(/loss has 1 entries for 2 outputs \(cls, reg\)/);
+    expect(() => m.compile({ optimizer: 'adam', loss: 'meanSquaredError', lossWeights: { cls: -1 } })).toThrow(/lossWeights for 'cls'/);
+  });
+
+  it('save and load keep losses, per-output metrics and loss weights', async () => {
+    const m = twoInTwoOut(5);
+    m.compile({ optimizer: 'adam', loss: { cls: 'sparseCategoricalCrossentropy', reg: 'meanSquaredError' }, lossWeights: [2, 0.25], metrics: { cls: ['accuracy'] } });
+    const dir = mkdtempSync(join(os.tmpdir(), 'soma-multi-'));
+    try {
+      await m.save(dir);
+      const back = await loadModel(dir);
+      expect(back.training!.lossWeights).toEqual([2, 0.25]);
+      expect(back.training!.lossNames).toEqual(['sparseCategoricalCrossentropy', 'meanSquaredError']);
+      expect(back.training!.metricNames).toEqual([['accuracy'], []]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
