@@ -228,7 +228,7 @@ describe('every options object is checked', () => {
     expect(() => soma.maxPool2d(x, { poolSize: 2 } as never)).toThrow(/maxPool2d: unknown option 'poolSize'/);
     expect(() => adam({ lr: 0.1 } as never)).toThrow(/adam: unknown option 'lr'; valid options: learningRate/);
     const net = mlp();
-    expect(() => net.compile({ optimizer: 'adam', loss: 'mse', lossWeights: [1] } as never)).toThrow(/compile: unknown option 'lossWeights'; valid options: optimizer, loss, metrics/);
+    expect(() => net.compile({ optimizer: 'adam', loss: 'mse', lossWeight: [1] } as never)).toThrow(/compile: unknown option 'lossWeight'; valid options: optimizer, loss, lossWeights, metrics, runEagerly. Did you mean 'lossWeights'\?/);
     const { x: cx, y: cy } = makeCircles(10, 0.1, 0.5, 1);
     await expect(net.fit(cx, cy, { epoch: 2 } as never)).rejects.toThrow("fit: unknown option 'epoch'; valid options: batchSize, epochs");
     expect(() => net.predict(cx, { batch: 2 } as never)).toThrow("predict: unknown option 'batch'; valid options: batchSize");
