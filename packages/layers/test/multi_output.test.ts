@@ -104,3 +104,24 @@ describe('multi-output compile arguments: mistakes are errors that name the outp
     }
   });
 });
+
+describe('summary() as Keras prints it', () => {
+  it('a functional model gets a "Connected to" column, and long names never run into the next column', () => {
+    const m = twoInTwoOut(6);
+    const lines: string[] = [];
+    m.summary((l) => lines.push(l));
+    const header = lines.find((l) => l.includes('Layer (type)'))!;
+    expect(header).toMatch(/Layer \(type\)\s+Output Shape\s+Param #\s+Connected to/);
+    const at = (type: string) => lines.findIndex((l) => l.includes(`(${type})`) || l.trimStart().startsWith(`${type} (`));
+    expect(lines[at('Concatenate')]).toMatch(/\(None, 6\)\s+0\s+features\[0\]\[0\]$/);
+    expect(lines[at('Concatenate') + 1].trim()).toBe('extra[0][0]');
+    expect(lines[at('cls')]).toMatch(/\(None, 3\)\s+51\s+trunk\[0\]\[0\]$/);
+    // Every row: the name cell and the shape are separated by at least two spaces.
+    const named = layers.batchNormalization({ name: 'batch_normalization_with_a_name_longer_than_the_column' });
+    const inner = model({ inputs: m.inputs, outputs: named.apply(m.outputs[1]) as soma_Sym });
+    const more: string[] = [];
+    inner.summary((l) => more.push(l));
+    const row = more.find((l) => l.includes('batch_normalization_with_a_name'))!;
+    expect(row).toMatch(/\(BatchNormalization\) {2,}\(None, 1\)/);
+  });
+});

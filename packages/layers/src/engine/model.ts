@@ -90,6 +90,11 @@ export class LayersModel extends Layer {
   }
 
   /** Every layer once, inputs first, in the order data flows. */
+  /** The calls of layers that make up the graph, in the order data flows (for summary's "Connected to"). */
+  get graphNodes(): readonly GraphNode[] {
+    return this.nodes;
+  }
+
   get layers(): Layer[] {
     const seen: Layer[] = this.inputs.map((i) => i.sourceLayer);
     for (const n of this.nodes) if (!seen.includes(n.layer)) seen.push(n.layer);
