@@ -17,7 +17,7 @@ const CONSUMER = `
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import { createNativeBackend } from '@soma/backend-native';
-import { layers, sequential, type LayersModel } from '@soma/layers';
+import { input, layers, model as functional, sequential, type LayersModel, type SymbolicTensor } from '@soma/layers';
 import { adam, schedules } from '@soma/optimizers';
 import * as data from '@soma/data';
 import { exportOnnx, importOnnx } from '@soma/onnx-io';
@@ -25,11 +25,30 @@ import { exportOnnx, importOnnx } from '@soma/onnx-io';
 export async function main(): Promise<number> {
   const x: soma.Tensor = soma.tensor([[1, 2, 3]]);
   const y: soma.Tensor = x.matmul(soma.ones([3, 1])).relu();
-  const model: LayersModel = sequential({ layers: [layers.dense({ inputShape: [3], units: 1 })] });
+  const model = sequential({ layers: [layers.dense({ inputShape: [3], units: 1 })] });
+  // Single-output layers and models are typed as such: no casts from a union.
+  const inp: SymbolicTensor = input({ shape: [3] });
+  const hidden: SymbolicTensor = layers.dense({ units: 4 }).apply(inp);
+  const single = functional({ inputs: inp, outputs: layers.dense({ units: 1 }).apply(hidden) });
+  const predicted: soma.Tensor = model.predict(x);
+  const fromFunctional: soma.Tensor = single.predict(x);
+  const asLayersModel: LayersModel = single;
+  // @ts-expect-error: an LSTM may return its states too (returnState), so apply gives a union
+  const seq: SymbolicTensor = layers.lstm({ units: 2 }).apply(input({ shape: [5, 3] }));
+  void predicted; void fromFunctional; void asLayersModel; void seq;
   model.compile({ optimizer: adam({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.1, decayRate: 0.9, decaySteps: 10 }) }), loss: 'meanSquaredError' });
   const history = await model.fit(x, y, { epochs: 1, verbose: 0 });
   const loss: number = history.history.loss[0] as number;
   const ds = data.array([1, 2, 3]);
+  // Dataset element types flow through map and batch into fit.
+  const pairs = data.Dataset.range(0, 8).map((i) => ({ xs: soma.tensor([i, i, i]), ys: soma.tensor([2 * i]) })).batch(4);
+  const batchTensor: soma.Tensor = (await pairs.toArray())[0].xs;
+  await model.fit(pairs, { epochs: 1, verbose: 0 });
+  await model.fit(data.Dataset.fromTensors({ xs: x, ys: y }).batch(1), { epochs: 1, verbose: 0 });
+  const numbers: data.Dataset<soma.Tensor> = data.Dataset.range(0, 8).batch(4);
+  // @ts-expect-error: batches of numbers are not { xs, ys } batches
+  await model.fit(numbers, { epochs: 1 });
+  void batchTensor;
   const bytes: Uint8Array = await exportOnnx(model);
   const imported = await importOnnx(bytes);
   const native: Promise<soma.Backend> = createNativeBackend('n2');

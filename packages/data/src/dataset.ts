@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { disposeElement, stackElements, unstackElement, type Element } from './element.js';
+import { disposeElement, stackElements, unstackElement, type Batched, type Element } from './element.js';
 import { createWorkerPool } from './worker_pool.js';
 import type { CsvOptions } from './sources/csv.js';
 import type { TextSource } from './sources/text_lines.js';
@@ -81,6 +81,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    * Slices tensors along axis 0: one tensor gives tensor elements, an array or object of tensors
    * (which must agree in length) gives arrays or objects, e.g. `fromTensors({ xs, ys })`.
    */
+  static fromTensors(tensors: Tensor): Dataset<Tensor>;
+  static fromTensors(tensors: readonly Tensor[]): Dataset<Tensor[]>;
+  static fromTensors<R extends Readonly<Record<string, Tensor>>>(tensors: R): Dataset<{ [K in keyof R]: Tensor }>;
+  static fromTensors(tensors: Tensor | readonly Tensor[] | Readonly<Record<string, Tensor>>): Dataset<Element>;
   static fromTensors(tensors: Tensor | readonly Tensor[] | Readonly<Record<string, Tensor>>): Dataset<Element> {
     const leaves: Tensor[] = soma.isTensor(tensors) ? [tensors] : Array.isArray(tensors) ? [...tensors] : Object.values(tensors);
     if (leaves.length === 0) throw new Error('Dataset.fromTensors: needs at least one tensor');
@@ -115,19 +119,20 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   }
 
   /** Elements of several datasets side by side, as an array or object; stops with the shortest. */
-  static zip<D extends readonly Dataset<unknown>[] | Readonly<Record<string, Dataset<unknown>>>>(datasets: D): Dataset<Element> {
+  static zip<D extends readonly Dataset<unknown>[] | Readonly<Record<string, Dataset<unknown>>>>(datasets: D): Dataset<{ -readonly [K in keyof D]: D[K] extends Dataset<infer U> ? U : never }> {
     const entries = Array.isArray(datasets) ? (datasets as Dataset<unknown>[]).map((d, i) => [String(i), d] as const) : Object.entries(datasets as Record<string, Dataset<unknown>>);
     const asArray = Array.isArray(datasets);
     const sizes = entries.map(([, d]) => d.size);
     const size = sizes.every((s) => s !== null) ? Math.min(...(sizes as number[])) : null;
-    return new Dataset<Element>(async function* () {
+    type Zipped = { -readonly [K in keyof D]: D[K] extends Dataset<infer U> ? U : never };
+    return new Dataset<Zipped>(async function* () {
       const its = entries.map(([, d]) => d[Symbol.asyncIterator]());
       try {
         for (;;) {
           const rs = await Promise.all(its.map((it) => it.next()));
           if (rs.some((r) => r.done)) return;
           const values = rs.map((r) => r.value as Element);
-          yield asArray ? values : Object.fromEntries(entries.map(([k], i) => [k, values[i]]));
+          yield (asArray ? values : Object.fromEntries(entries.map(([k], i) => [k, values[i]]))) as Zipped;
         }
       } finally {
         await Promise.all(its.map((it) => it.return?.()));
@@ -244,7 +249,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   }
 
   /** Groups `size` consecutive elements and stacks them (tensors along a new axis 0). */
-  batch(size: number, options: { dropRemainder?: boolean } = {}): Dataset<Element> {
+  batch(size: number, options: { dropRemainder?: boolean } = {}): Dataset<Batched<T>> {
     soma.checkOptions('batch', options, ['dropRemainder']);
     if (!Number.isInteger(size) || size < 1) throw new Error(`batch: size must be a positive integer, got ${size}`);
     const up = this;
@@ -256,17 +261,17 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
         for (const e of items) disposeElement(e);
       }
     };
-    return new Dataset<Element>(async function* () {
+    return new Dataset<Batched<T>>(async function* () {
       let items: Element[] = [];
       for await (const e of up) {
         items.push(e as Element);
         if (items.length === size) {
           const b = flush(items);
           items = [];
-          yield b;
+          yield b as Batched<T>;
         }
       }
-      if (items.length && !options.dropRemainder) yield flush(items);
+      if (items.length && !options.dropRemainder) yield flush(items) as Batched<T>;
       else for (const e of items) disposeElement(e);
     }, n);
   }

@@ -4,6 +4,18 @@ import type { Tensor } from '@soma/core';
 /** What a dataset element may be: tensors, numbers, strings, and arrays/objects of them. */
 export type Element = Tensor | number | string | boolean | null | readonly Element[] | { readonly [key: string]: Element };
 
+/**
+ * The type of a batch of elements of type T, as stackElements builds it: tensors, numbers,
+ * booleans and arrays of numbers stack into one tensor; strings (and nulls) stay lists; other
+ * arrays and objects are batched field by field. Untyped elements stay Element.
+ */
+export type Batched<T> = [Element] extends [T] ? Element
+  : T extends Tensor | number | boolean | readonly number[] ? Tensor
+  : T extends string | null ? T[]
+  : T extends readonly unknown[] ? { -readonly [K in keyof T]: Batched<T[K]> }
+  : T extends object ? { -readonly [K in keyof T]: Batched<T[K]> }
+  : Element;
+
 const isPlainObject = (x: unknown): x is Record<string, Element> =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && !soma.isTensor(x) && !ArrayBuffer.isView(x);
 

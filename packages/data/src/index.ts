@@ -13,7 +13,7 @@ export const generator = <E>(gen: () => Iterator<E> | AsyncIterator<E>, size: nu
 export const zip = Dataset.zip.bind(Dataset) as typeof Dataset.zip;
 export type { ShuffleOptions } from './dataset.js';
 export { stackElements, unstackElement } from './element.js';
-export type { Element } from './element.js';
+export type { Element, Batched } from './element.js';
 export { fromCsv, fromJsonLines };
 export type { CsvOptions } from './sources/csv.js';
 export type { TextSource } from './sources/text_lines.js';

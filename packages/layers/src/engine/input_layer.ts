@@ -4,7 +4,7 @@ import type { LayerShape } from './shapes.js';
 import { SymbolicTensor } from './symbolic.js';
 
 /** The source of a functional model's input: it only names and shapes the data. */
-export class InputLayer extends Layer {
+export class InputLayer extends Layer<'single'> {
   readonly className = 'InputLayer';
   readonly output: SymbolicTensor;
 

@@ -76,10 +76,21 @@ function snake(s: string): string {
 }
 
 /**
+ * How many outputs a layer class has, at the type level: 'single' makes `apply` return one tensor
+ * in the types; layers whose output count depends on their options (RNNs with returnState,
+ * functional models) are 'multiple' and return the union.
+ */
+export type LayerOutputs = 'single' | 'multiple';
+/** What apply returns on symbolic inputs for a layer with these outputs. */
+export type SymbolicOutput<Out extends LayerOutputs> = Out extends 'single' ? SymbolicTensor : SymbolicTensor | SymbolicTensor[];
+/** What apply (and a model's predict) returns on tensors for a layer with these outputs. */
+export type TensorOutput<Out extends LayerOutputs> = Out extends 'single' ? Tensor : Tensor | Tensor[];
+
+/**
  * The base of every layer. Subclasses implement `build` (create weights from the input shape),
  * `call` (the forward computation on tensors), `computeOutputShape` and `getConfig`.
  */
-export abstract class Layer {
+export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
   /** The registered class name, used in saved models and summary(). */
   abstract readonly className: string;
   readonly name: string;
@@ -148,8 +159,8 @@ export abstract class Layer {
    * Applies the layer: to tensors it computes (building first if needed); to symbolic tensors it
    * records a node of a functional model and returns symbolic outputs.
    */
-  apply(inputs: SymbolicInput, args?: CallArgs): SymbolicTensor | SymbolicTensor[];
-  apply(inputs: LayerInput, args?: CallArgs): Tensor | Tensor[];
+  apply(inputs: SymbolicInput, args?: CallArgs): SymbolicOutput<Out>;
+  apply(inputs: LayerInput, args?: CallArgs): TensorOutput<Out>;
   apply(inputs: LayerInput | SymbolicInput, args: CallArgs = {}): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
     const list = (Array.isArray(inputs) ? inputs : [inputs]) as (Tensor | SymbolicTensor)[];
     if (list.length === 0) throw new Error(`${this.name}: called with no inputs`);

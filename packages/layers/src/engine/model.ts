@@ -7,7 +7,7 @@ import { summaryLines } from '../summary.js';
 import type { History } from './callbacks.js';
 import { runGraph, topologicalNodes, type GraphNode } from './graph.js';
 import { InputLayer } from './input_layer.js';
-import { Layer, type CallArgs, type LayerConfig, type LayerInput } from './layer.js';
+import { Layer, type CallArgs, type LayerConfig, type LayerInput, type LayerOutputs, type TensorOutput } from './layer.js';
 import type { LayerShape } from './shapes.js';
 import type { SymbolicTensor } from './symbolic.js';
 import { evaluate, fit, predict, trainOnBatch, type BatchSource, type EvaluateArgs, type FitArgs } from './training.js';
@@ -56,7 +56,7 @@ export interface TrainingConfig extends ResolvedOutputs {
  * A model: a graph of layers from symbolic inputs to outputs (the functional API), itself usable
  * as a layer. compile() chooses optimizer, loss and metrics; fit/evaluate/predict run them.
  */
-export class LayersModel extends Layer {
+export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<Out> {
   readonly className: string = 'Model';
   inputs: SymbolicTensor[] = [];
   outputs: SymbolicTensor[] = [];
@@ -170,9 +170,9 @@ export class LayersModel extends Layer {
   }
 
   /** Outputs for x, computed batch by batch in inference mode. */
-  predict(x: Tensor | Tensor[], args: { batchSize?: number } = {}): Tensor | Tensor[] {
+  predict(x: Tensor | Tensor[], args: { batchSize?: number } = {}): TensorOutput<Out> {
     checkOptions('predict', args, ['batchSize']);
-    return predict(this, x, args.batchSize ?? 32);
+    return predict(this, x, args.batchSize ?? 32) as TensorOutput<Out>;
   }
 
   /** One optimizer step on one batch; returns the loss and metrics of that batch. */
@@ -241,6 +241,8 @@ function makeOptimizer(name: string): Optimizer {
 }
 
 /** Functional API: a model from symbolic inputs to outputs. */
+export function model(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor; name?: string }): LayersModel<'single'>;
+export function model(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string }): LayersModel;
 export function model(args: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[]; name?: string }): LayersModel {
   return new LayersModel(args);
 }

@@ -8,7 +8,7 @@ import type { SymbolicTensor } from './symbolic.js';
  * A linear stack of layers. With `inputShape` on the first layer the graph (and summary) exists
  * at once; otherwise it is built from the first batch it sees.
  */
-export class Sequential extends LayersModel {
+export class Sequential extends LayersModel<'single'> {
   override readonly className = 'Sequential';
   private readonly stack: Layer[] = [];
 

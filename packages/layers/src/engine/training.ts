@@ -13,8 +13,12 @@ export interface DataBatch {
   sampleWeight?: Tensor;
 }
 
-/** Any (async) iterable of { xs, ys } batches, such as a @soma/data Dataset; checked batch by batch. */
-export type BatchSource = AsyncIterable<unknown> | Iterable<unknown>;
+/**
+ * Any (async) iterable of { xs, ys } batches, such as a @soma/data Dataset whose elements are
+ * `{ xs, ys }` records of tensors (`Dataset.fromTensors({ xs, ys }).batch(32)`); also checked batch
+ * by batch at run time.
+ */
+export type BatchSource = AsyncIterable<DataBatch> | Iterable<DataBatch>;
 type Source = BatchSource;
 
 export interface FitArgs {

@@ -34,7 +34,7 @@ export function convLength(len: number | null, k: number, stride: number, dilati
  * 2-D convolution over NCHW inputs. The kernel is [filters, inChannels/groups, kH, kW] (PyTorch's
  * layout), so weights move to and from torch and ONNX without transposes.
  */
-export class Conv2D extends Layer {
+export class Conv2D extends Layer<'single'> {
   readonly className: string = 'Conv2D';
   kernel!: Variable;
   bias: Variable | null = null;
@@ -94,7 +94,7 @@ export class Conv2D extends Layer {
 }
 
 /** 1-D convolution over [batch, channels, length]; kernel [filters, inChannels/groups, k]. */
-export class Conv1D extends Layer {
+export class Conv1D extends Layer<'single'> {
   readonly className = 'Conv1D';
   kernel!: Variable;
   bias: Variable | null = null;

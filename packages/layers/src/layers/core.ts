@@ -14,7 +14,7 @@ export interface DenseArgs extends KernelLayerArgs {
 }
 
 /** y = activation(x·W + b) over the last axis; W is [inputDim, units] as in Keras. */
-export class Dense extends Layer {
+export class Dense extends Layer<'single'> {
   readonly className = 'Dense';
   readonly units: number;
   private readonly args: DenseArgs;
@@ -67,7 +67,7 @@ export class Dense extends Layer {
 }
 
 /** Applies an activation function by name. */
-export class Activation extends Layer {
+export class Activation extends Layer<'single'> {
   readonly className = 'Activation';
   constructor(readonly args: LayerArgs & { activation: ActivationName }) {
     super(args, 'activation');
@@ -81,7 +81,7 @@ export class Activation extends Layer {
 }
 
 /** x where x > 0, else alpha·x. */
-export class LeakyReLU extends Layer {
+export class LeakyReLU extends Layer<'single'> {
   readonly className = 'LeakyReLU';
   readonly alpha: number;
   constructor(args: LayerArgs & { alpha?: number } = {}) {
@@ -97,7 +97,7 @@ export class LeakyReLU extends Layer {
 }
 
 /** Parametric ReLU: a learned slope per feature (per channel: axis 1 for NCHW inputs) for x < 0. */
-export class PReLU extends Layer {
+export class PReLU extends Layer<'single'> {
   readonly className = 'PReLU';
   alpha!: Variable;
   constructor(readonly args: LayerArgs & { alphaInitializer?: InitializerSpec; sharedAxes?: number[] } = {}) {
@@ -119,7 +119,7 @@ export class PReLU extends Layer {
  * Randomized leaky ReLU (Xu et al.): in training the negative slope of each element is drawn from
  * U(lower, upper); at inference it is the mean (lower + upper) / 2, as torch.nn.RReLU.
  */
-export class RReLU extends Layer {
+export class RReLU extends Layer<'single'> {
   readonly className = 'RReLU';
   readonly lower: number;
   readonly upper: number;
@@ -147,7 +147,7 @@ export class RReLU extends Layer {
 }
 
 /** Inverted dropout: zeroes inputs with probability `rate` in training and scales the rest by 1/(1 − rate). */
-export class Dropout extends Layer {
+export class Dropout extends Layer<'single'> {
   readonly className = 'Dropout';
   readonly rate: number;
   private readonly seed?: number;
@@ -170,7 +170,7 @@ export class Dropout extends Layer {
 }
 
 /** Flattens everything but the batch dimension. */
-export class Flatten extends Layer {
+export class Flatten extends Layer<'single'> {
   readonly className = 'Flatten';
   constructor(args: LayerArgs = {}) {
     super(args, 'flatten');
@@ -186,7 +186,7 @@ export class Flatten extends Layer {
 }
 
 /** Reshapes each sample to `targetShape` (one entry may be -1). */
-export class Reshape extends Layer {
+export class Reshape extends Layer<'single'> {
   readonly className = 'Reshape';
   constructor(readonly args: LayerArgs & { targetShape: number[] }) {
     super(args, 'reshape');
@@ -212,7 +212,7 @@ export class Reshape extends Layer {
 }
 
 /** Permutes the non-batch dimensions; `dims` is 1-based, as in Keras. */
-export class Permute extends Layer {
+export class Permute extends Layer<'single'> {
   readonly className = 'Permute';
   constructor(readonly args: LayerArgs & { dims: number[] }) {
     super(args, 'permute');
@@ -232,7 +232,7 @@ export class Permute extends Layer {
 }
 
 /** Repeats a [batch, features] input n times: [batch, n, features]. */
-export class RepeatVector extends Layer {
+export class RepeatVector extends Layer<'single'> {
   readonly className = 'RepeatVector';
   constructor(readonly args: LayerArgs & { n: number }) {
     super(args, 'repeat_vector');
@@ -252,7 +252,7 @@ export class RepeatVector extends Layer {
 }
 
 /** Looks up rows of a [inputDim, outputDim] table for integer ids. */
-export class Embedding extends Layer {
+export class Embedding extends Layer<'single'> {
   readonly className = 'Embedding';
   embeddings!: Variable;
   constructor(readonly args: LayerArgs & { inputDim: number; outputDim: number; embeddingsInitializer?: InitializerSpec; embeddingsRegularizer?: RegularizerSpec }) {

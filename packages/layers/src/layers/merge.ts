@@ -4,7 +4,7 @@ import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../eng
 import { fmt, type LayerShape } from '../engine/shapes.js';
 
 /** Combines several same-shaped inputs elementwise (residual connections and the like). */
-abstract class ElementwiseMerge extends Layer {
+abstract class ElementwiseMerge extends Layer<'single'> {
   protected abstract combine(xs: Tensor[]): Tensor;
   call(inputs: LayerInput): Tensor {
     if (!Array.isArray(inputs) || inputs.length < 2) throw new Error(`${this.name}: expects a list of at least 2 tensors`);
@@ -66,7 +66,7 @@ export class Minimum extends ElementwiseMerge {
 }
 
 /** Joins inputs along `axis` (Keras default −1; use 1 for NCHW channels, as DenseNet does). */
-export class Concatenate extends Layer {
+export class Concatenate extends Layer<'single'> {
   readonly className = 'Concatenate';
   readonly axis: number;
   constructor(args: LayerArgs & { axis?: number } = {}) {

@@ -28,7 +28,7 @@ export interface BatchNormalizationArgs extends LayerArgs {
  * variance and updates the moving statistics (the variance with Bessel's correction, as PyTorch
  * and TensorFlow's fused kernel do). Inference: uses the moving statistics.
  */
-export class BatchNormalization extends Layer {
+export class BatchNormalization extends Layer<'single'> {
   readonly className = 'BatchNormalization';
   gamma: Variable | null = null;
   beta: Variable | null = null;
@@ -97,7 +97,7 @@ export class BatchNormalization extends Layer {
 }
 
 /** Layer normalization (Ba et al.): each sample normalized over `axis` (default the last), with learned gamma and beta. */
-export class LayerNormalization extends Layer {
+export class LayerNormalization extends Layer<'single'> {
   readonly className = 'LayerNormalization';
   gamma: Variable | null = null;
   beta: Variable | null = null;

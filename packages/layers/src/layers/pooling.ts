@@ -16,7 +16,7 @@ export interface Pool2DArgs extends LayerArgs {
 }
 
 /** Max or average pooling over NCHW inputs; 'same' padding does not count padded cells (Keras). */
-abstract class Pool2D extends Layer {
+abstract class Pool2D extends Layer<'single'> {
   protected readonly pool: [number, number];
   protected readonly strides: [number, number];
   constructor(readonly args: Pool2DArgs, prefix: string, private readonly kind: 'max' | 'avg') {
@@ -61,7 +61,7 @@ export interface Pool1DArgs extends LayerArgs {
 }
 
 /** 1-D pooling over [batch, channels, length], run as 2-D pooling over a height of 1. */
-abstract class Pool1D extends Layer {
+abstract class Pool1D extends Layer<'single'> {
   constructor(readonly args: Pool1DArgs, prefix: string, private readonly kind: 'max' | 'avg') {
     super(args, prefix);
   }
@@ -101,7 +101,7 @@ export class AveragePooling1D extends Pool1D {
 }
 
 /** Mean or max over H and W: [N, C, H, W] → [N, C] (or [N, C, 1, 1] with keepDims). */
-abstract class GlobalPool2D extends Layer {
+abstract class GlobalPool2D extends Layer<'single'> {
   constructor(readonly args: LayerArgs & { keepDims?: boolean }, prefix: string, private readonly kind: 'max' | 'avg') {
     super(args, prefix);
   }
@@ -135,7 +135,7 @@ export class GlobalMaxPooling2D extends GlobalPool2D {
 }
 
 /** Zero rows/columns around NCHW images: padding n, [h, w] or [[top, bottom], [left, right]]. */
-export class ZeroPadding2D extends Layer {
+export class ZeroPadding2D extends Layer<'single'> {
   readonly className = 'ZeroPadding2D';
   private readonly pads: [[number, number], [number, number]];
   constructor(args: LayerArgs & { padding?: number | [number, number] | [[number, number], [number, number]] } = {}) {
@@ -157,7 +157,7 @@ export class ZeroPadding2D extends Layer {
 }
 
 /** Nearest-neighbour upsampling of NCHW images by integer factors. */
-export class UpSampling2D extends Layer {
+export class UpSampling2D extends Layer<'single'> {
   readonly className = 'UpSampling2D';
   private readonly size: [number, number];
   constructor(args: LayerArgs & { size?: Pair } = {}) {

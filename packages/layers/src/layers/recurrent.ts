@@ -33,7 +33,7 @@ export interface RnnCallArgs extends CallArgs {
  * The recurrence shared by SimpleRNN, LSTM and GRU: inputs [batch, time, features] are projected
  * for all steps at once (one matmul), then `step` runs once per time step.
  */
-abstract class RNN extends Layer {
+abstract class RNN extends Layer<'multiple'> {
   kernel!: Variable;
   recurrentKernel!: Variable;
   bias: Variable | null = null;
@@ -249,7 +249,7 @@ export class GRU extends RNN {
 type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 
 /** Runs a recurrent layer forwards and a copy of it backwards over time, and merges the two outputs. */
-export class Bidirectional extends Layer {
+export class Bidirectional extends Layer<'single'> {
   readonly className = 'Bidirectional';
   readonly forward: RNN;
   readonly backward: RNN;
@@ -308,7 +308,7 @@ export class Bidirectional extends Layer {
 }
 
 /** Applies a layer to every time step: [batch, time, ...] → layer on [batch·time, ...] → [batch, time, ...]. */
-export class TimeDistributed extends Layer {
+export class TimeDistributed extends Layer<'single'> {
   readonly className = 'TimeDistributed';
   readonly layer: Layer;
   constructor(args: LayerArgs & { layer: Layer }) {
