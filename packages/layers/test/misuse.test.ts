@@ -219,6 +219,15 @@ describe("Keras's trainable semantics: the trainable set is fixed at compile()",
 });
 
 describe('every options object is checked', () => {
+  it('layer classes constructed with new check their options as the factories do', () => {
+    expect(() => new layers.Dense({ unit: 3 } as never)).toThrow(/dense: unknown option 'unit'; valid options: .*units.*Did you mean 'units'\?/);
+    expect(() => new layers.Conv2DTranspose({ filters: 2, kernelSize: 3, stride: 2 } as never)).toThrow(/conv2dTranspose: unknown option 'stride'.*Did you mean 'strides'\?/);
+    expect(() => new layers.LSTM({ units: 2, return_sequences: true } as never)).toThrow(/lstm: unknown option 'return_sequences'/);
+    // A user's own subclass declares nothing and is not checked.
+    class Mine extends layers.Dense {}
+    expect(new Mine({ units: 2 }).units).toBe(2);
+  });
+
   it('an unknown key is an error naming the function, the key, the valid keys and the closest match', async () => {
     const { adam } = await import('@soma/optimizers');
     const { fromCsv } = await import('@soma/data');

@@ -75,6 +75,19 @@ function snake(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/** Options every layer takes (LayerArgs). */
+export const COMMON_LAYER_OPTIONS = ['name', 'trainable', 'inputShape', 'batchSize', 'dtype', 'activityRegularizer'] as const;
+const optionsOf = new WeakMap<abstract new (...a: never[]) => Layer, { factory: string; keys: readonly string[] }>();
+
+/**
+ * Declares the options a layer class takes (beyond LayerArgs), so that `new Dense({ unit: 3 })`
+ * is checked as `layers.dense({ unit: 3 })` is: an unknown key is an error naming the layer, the
+ * key and the valid keys. Classes without a declaration (users' own layers) are not checked.
+ */
+export function declareLayerOptions(cls: abstract new (...a: never[]) => Layer, factory: string, keys: readonly string[]): void {
+  optionsOf.set(cls, { factory, keys: [...COMMON_LAYER_OPTIONS, ...keys] });
+}
+
 /**
  * How many outputs a layer class has, at the type level: 'single' makes `apply` return one tensor
  * in the types; layers whose output count depends on their options (RNNs with returnState,
@@ -108,6 +121,8 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
   private readonly penaltyConfig: LayerConfig;
 
   constructor(args: LayerArgs = {}, defaultPrefix?: string) {
+    const declared = optionsOf.get(new.target as abstract new (...a: never[]) => Layer);
+    if (declared) soma.checkOptions(declared.factory, args, declared.keys);
     this.name = args.name ?? uniqueName(defaultPrefix ?? snake(new.target.name));
     checkLayerNumbers(this.name, args);
     checkLayerNames(args);
