@@ -245,8 +245,7 @@ describe('every options object is checked', () => {
     // Layers: Keras's snake_case and options Soma does not implement are errors, not silently ignored.
     expect(() => layers.dense({ units: 2, kernel_initializer: 'zeros' } as never)).toThrow(/dense: unknown option 'kernel_initializer'; valid options: .*Did you mean 'kernelInitializer'\?/);
     expect(() => layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsLast' } as never)).toThrow(/conv2d: unknown option 'dataFormat'/);
-    expect(() => layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true } as never)).toThrow(/embedding: unknown option 'maskZero'/);
-    expect(() => layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 4 } as never)).toThrow(/embedding: unknown option 'inputLength'/);
+    expect(() => layers.embedding({ inputDim: 5, outputDim: 2, mask_zero: true } as never)).toThrow(/embedding: unknown option 'mask_zero'.*maskZero/);
     soma.dispose([x, w, cx, cy]);
     net.dispose();
   });

@@ -1,5 +1,5 @@
 import type { Tensor } from '@soma/core';
-import type { CallArgs, Layer } from './layer.js';
+import { hasMask, type CallArgs, type Layer, type LayerMask } from './layer.js';
 import type { SymbolicTensor } from './symbolic.js';
 
 /** One call of a layer inside a functional model: its symbolic inputs and outputs. */
@@ -44,16 +44,30 @@ export function topologicalNodes(inputs: readonly SymbolicTensor[], outputs: rea
   return order;
 }
 
-/** Runs the graph on concrete tensors; intermediates are freed by the caller's tidy. */
+/**
+ * Runs the graph on concrete tensors; intermediates are freed by the caller's tidy. Masks travel
+ * beside the tensors: each layer receives its inputs' masks and says its output's (computeMask).
+ */
 export function runGraph(nodes: readonly GraphNode[], inputs: readonly SymbolicTensor[], values: readonly Tensor[], outputs: readonly SymbolicTensor[], args: CallArgs): Tensor[] {
   const env = new Map<SymbolicTensor, Tensor>();
+  const masks = new Map<SymbolicTensor, Tensor | null>();
   inputs.forEach((s, i) => env.set(s, values[i]));
+  const { mask: _ignored, ...shared } = args;
   for (const node of nodes) {
     const ins = node.inputs.map((s) => env.get(s)!);
-    const result = node.layer.apply(node.listInput ? ins : ins[0], { ...node.args, ...args });
+    const inMasks = node.inputs.map((s) => masks.get(s) ?? null);
+    const x = node.listInput ? ins : ins[0];
+    const mask: LayerMask = node.listInput ? inMasks : inMasks[0];
+    const callArgs = hasMask(mask) ? { ...node.args, ...shared, mask } : { ...node.args, ...shared };
+    const result = node.layer.apply(x, callArgs);
     const outs = Array.isArray(result) ? result : [result];
-    node.outputs.forEach((s, i) => s && env.set(s, outs[i]));
+    const outMask = hasMask(mask) || node.layer.makesMask ? node.layer.computeMask(x, mask) : null;
+    node.outputs.forEach((s, i) => {
+      if (!s) return;
+      env.set(s, outs[i]);
+      const m = Array.isArray(outMask) ? outMask[i] ?? null : i === 0 ? outMask : null;
+      if (m) masks.set(s, m);
+    });
   }
   return outputs.map((o) => env.get(o)!);
 }
-

@@ -34,12 +34,20 @@ export interface KernelLayerArgs extends LayerArgs {
 export interface CallArgs {
   /** Training mode: dropout drops, batch normalization uses batch statistics. */
   training?: boolean;
+  /**
+   * Which time steps are real ([batch, time] bool; Keras's mask): set by embedding({ maskZero })
+   * and the masking layer, carried by the model to the layers after them. Recurrent layers skip
+   * masked steps; a list for merge layers (null where an input has none).
+   */
+  mask?: LayerMask;
   /** Extra inputs some layers take (initial states of recurrent layers). */
   [key: string]: unknown;
 }
 
 /** Inputs a layer accepts: one tensor or several (merge layers). */
 export type LayerInput = Tensor | Tensor[];
+/** A mask, or one per input of a merge layer. */
+export type LayerMask = Tensor | null | (Tensor | null)[];
 export type SymbolicInput = SymbolicTensor | SymbolicTensor[];
 
 /** JSON-friendly description of a layer, enough to rebuild it (`getConfig`). */
@@ -73,6 +81,11 @@ function checkLayerNames(args: object): void {
 
 function snake(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/** Whether a mask argument holds a mask. */
+export function hasMask(mask: LayerMask | undefined): mask is Tensor | (Tensor | null)[] {
+  return Array.isArray(mask) ? mask.some((m) => m) : !!mask;
 }
 
 /** Options every layer takes (LayerArgs). */
@@ -117,6 +130,16 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
   private activityLosses: Tensor[] = [];
   /** Output shape of the last symbolic call, for summary(). */
   lastOutputShape: LayerShape | LayerShape[] | null = null;
+  /**
+   * Whether the layer accepts a mask (Keras's supports_masking): it uses it, or passes it on
+   * unchanged (computeMask). A masked input reaching a layer that does not is an error, since
+   * ignoring the mask would silently mix padding into the result.
+   */
+  supportsMasking = false;
+  /** Whether the layer makes a mask from unmasked input (embedding with maskZero, masking). */
+  get makesMask(): boolean {
+    return false;
+  }
   /** The regularizer and constraint options this layer was given, as JSON for getConfig(). */
   private readonly penaltyConfig: LayerConfig;
 
@@ -131,6 +154,16 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
     this.dtype = args.dtype ?? 'float32';
     this.activityRegularizer = getRegularizer(args.activityRegularizer ?? null);
     this.penaltyConfig = penaltySpecs(args as unknown as Record<string, unknown>);
+  }
+
+  /**
+   * The mask of this layer's output, given its input's (Keras's compute_mask): by default the
+   * input's mask if the layer supports masking, else none. Layers that make masks (embedding with
+   * maskZero, masking) or end them (recurrent layers without returnSequences) override it.
+   */
+  computeMask(_inputs: LayerInput, mask: LayerMask): LayerMask {
+    if (!this.supportsMasking) return null;
+    return Array.isArray(mask) ? mask.find((m) => m) ?? null : mask;
   }
 
   /** Creates the weights for inputs of this shape (batch dimension included, may be null). */
@@ -198,6 +231,9 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
       return new SymbolicTensor(out as LayerShape, this.outputDType(), this, symbolicInputs, 0, extra, listInput);
     }
     if (list.some(isSymbolic)) throw new Error(`${this.name}: cannot mix symbolic and concrete tensors in one call`);
+    if (hasMask(args.mask) && !this.supportsMasking) {
+      throw new Error(`${this.name} (${this.className}) does not support masking, but its input carries a mask (from embedding({ maskZero: true }) or a masking layer); put it after the layers that consume the mask (recurrent layers, globalAveragePooling1d)`);
+    }
     const result = this.call(inputs as LayerInput, args);
     if (this.activityRegularizer && args.training) {
       const outs = Array.isArray(result) ? result : [result];

@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { getActivation, type ActivationName } from '../activations.js';
-import { Layer, type CallArgs, type KernelLayerArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { Layer, type CallArgs, type KernelLayerArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
 import { fmt, productOf, type LayerShape } from '../engine/shapes.js';
 import type { InitializerSpec } from '../initializers.js';
 import type { RegularizerSpec } from '../regularizers.js';
@@ -16,6 +16,7 @@ export interface DenseArgs extends KernelLayerArgs {
 /** y = activation(x·W + b) over the last axis; W is [inputDim, units] as in Keras. */
 export class Dense extends Layer<'single'> {
   readonly className = 'Dense';
+  override supportsMasking = true;
   readonly units: number;
   private readonly args: DenseArgs;
   kernel!: Variable;
@@ -69,6 +70,7 @@ export class Dense extends Layer<'single'> {
 /** Applies an activation function by name. */
 export class Activation extends Layer<'single'> {
   readonly className = 'Activation';
+  override supportsMasking = true;
   constructor(readonly args: LayerArgs & { activation: ActivationName }) {
     super(args, 'activation');
   }
@@ -83,6 +85,7 @@ export class Activation extends Layer<'single'> {
 /** x where x > 0, else alpha·x. */
 export class LeakyReLU extends Layer<'single'> {
   readonly className = 'LeakyReLU';
+  override supportsMasking = true;
   readonly alpha: number;
   constructor(args: LayerArgs & { alpha?: number } = {}) {
     super(args, 'leaky_re_lu');
@@ -99,6 +102,7 @@ export class LeakyReLU extends Layer<'single'> {
 /** Parametric ReLU: a learned slope per feature (per channel: axis 1 for NCHW inputs) for x < 0. */
 export class PReLU extends Layer<'single'> {
   readonly className = 'PReLU';
+  override supportsMasking = true;
   alpha!: Variable;
   constructor(readonly args: LayerArgs & { alphaInitializer?: InitializerSpec; sharedAxes?: number[] } = {}) {
     super(args, 'p_re_lu');
@@ -121,6 +125,7 @@ export class PReLU extends Layer<'single'> {
  */
 export class RReLU extends Layer<'single'> {
   readonly className = 'RReLU';
+  override supportsMasking = true;
   readonly lower: number;
   readonly upper: number;
   private readonly seed?: number;
@@ -149,6 +154,7 @@ export class RReLU extends Layer<'single'> {
 /** Inverted dropout: zeroes inputs with probability `rate` in training and scales the rest by 1/(1 − rate). */
 export class Dropout extends Layer<'single'> {
   readonly className = 'Dropout';
+  override supportsMasking = true;
   readonly rate: number;
   private readonly seed?: number;
   private calls = 0;
@@ -255,8 +261,23 @@ export class RepeatVector extends Layer<'single'> {
 export class Embedding extends Layer<'single'> {
   readonly className = 'Embedding';
   embeddings!: Variable;
-  constructor(readonly args: LayerArgs & { inputDim: number; outputDim: number; embeddingsInitializer?: InitializerSpec; embeddingsRegularizer?: RegularizerSpec }) {
-    super(args, 'embedding');
+  constructor(readonly args: LayerArgs & {
+    inputDim: number;
+    outputDim: number;
+    embeddingsInitializer?: InitializerSpec;
+    embeddingsRegularizer?: RegularizerSpec;
+    /** Id 0 is padding: the output carries a mask that recurrent layers and pooling honour (Keras). */
+    maskZero?: boolean;
+    /** Keras/TF.js: the length of the input sequences, as inputShape [inputLength]. */
+    inputLength?: number;
+  }) {
+    super(args.inputLength !== undefined && args.inputShape === undefined ? { ...args, inputShape: [args.inputLength] } : args, 'embedding');
+  }
+  override get makesMask(): boolean {
+    return this.args.maskZero ?? false;
+  }
+  override computeMask(inputs: LayerInput): LayerMask {
+    return this.args.maskZero ? oneInput(inputs, this.name).notEqual(0) : null;
   }
   override build(): void {
     this.embeddings = this.addWeight('embeddings', [this.args.inputDim, this.args.outputDim], this.args.embeddingsInitializer ?? 'randomUniform', {
@@ -277,6 +298,37 @@ export class Embedding extends Layer<'single'> {
     return [...singleShape(inputShape), this.args.outputDim];
   }
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), inputDim: this.args.inputDim, outputDim: this.args.outputDim };
+    return { ...super.getConfig(), inputDim: this.args.inputDim, outputDim: this.args.outputDim, maskZero: this.args.maskZero ?? false };
+  }
+}
+
+/**
+ * Marks padded time steps (Keras Masking): a step of [batch, time, features] whose features all
+ * equal maskValue is masked for the layers after it, and its values are zeroed.
+ */
+export class Masking extends Layer<'single'> {
+  readonly className = 'Masking';
+  override supportsMasking = true;
+  readonly maskValue: number;
+  constructor(args: LayerArgs & { maskValue?: number } = {}) {
+    super(args, 'masking');
+    this.maskValue = soma.checkNumber('masking', 'maskValue', args.maskValue ?? 0, {});
+  }
+  override get makesMask(): boolean {
+    return true;
+  }
+  override computeMask(inputs: LayerInput): LayerMask {
+    return soma.any(oneInput(inputs, this.name).notEqual(this.maskValue), -1);
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = oneInput(inputs, this.name);
+    if (x.rank < 3) throw new Error(`${this.name}: expects [batch, time, features], got [${x.shape.join(', ')}]`);
+    return soma.tidy(() => x.mul(soma.any(x.notEqual(this.maskValue), -1, true).cast(x.dtype)));
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    return singleShape(inputShape);
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), maskValue: this.maskValue };
   }
 }

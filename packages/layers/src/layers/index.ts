@@ -1,12 +1,12 @@
 // Factories in Keras's style: layers.dense({ units: 10 }) makes a Dense layer.
 import { declareLayerOptions } from '../engine/layer.js';
-import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Permute, PReLU, RepeatVector, Reshape, RReLU } from './core.js';
+import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Masking, Permute, PReLU, RepeatVector, Reshape, RReLU } from './core.js';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization } from './normalization.js';
 import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent.js';
 import {
-  AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D,
+  AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D,
 } from './pooling.js';
 
 // Every options object is checked, by `new Dense(...)` as by `layers.dense(...)`: a Keras name typed
@@ -21,7 +21,9 @@ declareLayerOptions(Flatten, 'flatten', []);
 declareLayerOptions(Reshape, 'reshape', ['targetShape']);
 declareLayerOptions(Permute, 'permute', ['dims']);
 declareLayerOptions(RepeatVector, 'repeatVector', ['n']);
-declareLayerOptions(Embedding, 'embedding', ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer']);
+declareLayerOptions(Embedding, 'embedding', ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'maskZero', 'inputLength']);
+declareLayerOptions(Masking, 'masking', ['maskValue']);
+declareLayerOptions(GlobalAveragePooling1D, 'globalAvgPool1d', ['dataFormat']);
 declareLayerOptions(Conv1D, 'conv1d', ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint']);
 declareLayerOptions(Conv2D, 'conv2d', ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint']);
 declareLayerOptions(DepthwiseConv2D, 'depthwiseConv2d', ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'depthMultiplier']);
@@ -62,6 +64,8 @@ export const reshape = (a: Args<typeof Reshape>) => new Reshape(a);
 export const permute = (a: Args<typeof Permute>) => new Permute(a);
 export const repeatVector = (a: Args<typeof RepeatVector>) => new RepeatVector(a);
 export const embedding = (a: Args<typeof Embedding>) => new Embedding(a);
+export const masking = (a?: Args<typeof Masking>) => new Masking(a);
+export const globalAvgPool1d = (a?: Args<typeof GlobalAveragePooling1D>) => new GlobalAveragePooling1D(a);
 export const conv1d = (a: Args<typeof Conv1D>) => new Conv1D(a);
 export const conv2d = (a: Args<typeof Conv2D>) => new Conv2D(a);
 export const depthwiseConv2d = (a: Args<typeof DepthwiseConv2D>) => new DepthwiseConv2D(a);
@@ -74,6 +78,7 @@ export const globalAvgPool2d = (a?: Args<typeof GlobalAveragePooling2D>) => new 
 export const globalMaxPool2d = (a?: Args<typeof GlobalMaxPooling2D>) => new GlobalMaxPooling2D(a);
 export const zeroPadding2d = (a?: Args<typeof ZeroPadding2D>) => new ZeroPadding2D(a);
 /** The names TF.js users type, as aliases. */
+export const globalAveragePooling1d = globalAvgPool1d;
 export const maxPooling1d = maxPool1d, averagePooling1d = avgPool1d, maxPooling2d = maxPool2d, averagePooling2d = avgPool2d;
 export const globalAveragePooling2d = globalAvgPool2d, globalMaxPooling2d = globalMaxPool2d;
 export const upSampling2d = (a?: Args<typeof UpSampling2D>) => new UpSampling2D(a);
@@ -93,8 +98,8 @@ export const bidirectional = (a: Args<typeof Bidirectional>) => new Bidirectiona
 export const timeDistributed = (a: Args<typeof TimeDistributed>) => new TimeDistributed(a);
 
 export {
-  Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Permute, PReLU, RepeatVector, Reshape, RReLU,
+  Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Masking, Permute, PReLU, RepeatVector, Reshape, RReLU,
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
-  BatchNormalization, LayerNormalization, AveragePooling1D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+  BatchNormalization, LayerNormalization, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
   MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
 };

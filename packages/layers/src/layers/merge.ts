@@ -1,11 +1,21 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { Layer, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
+
+/** Where every masked input is unmasked (Keras merges masks with a logical and); null when none has a mask. */
+function andMasks(mask: LayerMask): Tensor | null {
+  const list = (Array.isArray(mask) ? mask : [mask]).filter((m): m is Tensor => !!m);
+  return list.length ? list.reduce((a, b) => soma.logicalAnd(a, b)) : null;
+}
 import { fmt, type LayerShape } from '../engine/shapes.js';
 
 /** Combines several same-shaped inputs elementwise (residual connections and the like). */
 abstract class ElementwiseMerge extends Layer<'single'> {
+  override supportsMasking = true;
   protected abstract combine(xs: Tensor[]): Tensor;
+  override computeMask(_inputs: LayerInput, mask: LayerMask): LayerMask {
+    return andMasks(mask);
+  }
   call(inputs: LayerInput): Tensor {
     if (!Array.isArray(inputs) || inputs.length < 2) throw new Error(`${this.name}: expects a list of at least 2 tensors`);
     return soma.tidy(() => this.combine(inputs));
@@ -68,7 +78,20 @@ export class Minimum extends ElementwiseMerge {
 /** Joins inputs along `axis` (Keras default −1; use 1 for NCHW channels, as DenseNet does). */
 export class Concatenate extends Layer<'single'> {
   readonly className = 'Concatenate';
+  override supportsMasking = true;
   readonly axis: number;
+  /** Along time (axis 1 of [batch, time, features]) masks are joined too; along features, and-ed. */
+  override computeMask(inputs: LayerInput, mask: LayerMask): LayerMask {
+    const xs = inputs as Tensor[];
+    const masks = Array.isArray(mask) ? mask : [mask];
+    if (!masks.some((m) => m)) return null;
+    const rank = xs[0].rank;
+    if ((this.axis < 0 ? this.axis + rank : this.axis) === 1 && rank === 3) {
+      // An input without a mask is all real steps: x != NaN is true everywhere, and follows the batch size in a trace.
+      return soma.concat(xs.map((x, i) => masks[i] ?? x.slice([0, 0, 0], [-1, -1, 1]).reshape([x.shape[0], x.shape[1]]).notEqual(NaN)), 1);
+    }
+    return andMasks(mask);
+  }
   constructor(args: LayerArgs & { axis?: number } = {}) {
     super(args, 'concatenate');
     this.axis = args.axis ?? -1;

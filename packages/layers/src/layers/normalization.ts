@@ -99,6 +99,7 @@ export class BatchNormalization extends Layer<'single'> {
 /** Layer normalization (Ba et al.): each sample normalized over `axis` (default the last), with learned gamma and beta. */
 export class LayerNormalization extends Layer<'single'> {
   readonly className = 'LayerNormalization';
+  override supportsMasking = true;
   gamma: Variable | null = null;
   beta: Variable | null = null;
   readonly epsilon: number;

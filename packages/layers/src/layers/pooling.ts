@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { Layer, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
 import { fmt, type LayerShape } from '../engine/shapes.js';
 import { convLength } from './convolutional.js';
 import { oneInput, singleShape } from './input_util.js';
@@ -131,6 +131,54 @@ export class GlobalMaxPooling2D extends GlobalPool2D {
   readonly className = 'GlobalMaxPooling2D';
   constructor(args: LayerArgs & { keepDims?: boolean } = {}) {
     super(args, 'global_max_pooling2d', 'max');
+  }
+}
+
+type DataFormat1d = 'channelsFirst' | 'channelsLast';
+
+/**
+ * Mean over the steps of a sequence: [batch, channels, steps] (channelsFirst, Soma's 1-D layout,
+ * as conv1d) or [batch, steps, features] (channelsLast: embedding and recurrent outputs, Keras's
+ * default). With a mask (embedding maskZero, masking) only the real steps are averaged; masks
+ * cover the steps of [batch, steps, features], so a masked input needs channelsLast.
+ */
+export class GlobalAveragePooling1D extends Layer<'single'> {
+  readonly className = 'GlobalAveragePooling1D';
+  override supportsMasking = true;
+  readonly dataFormat: DataFormat1d;
+  constructor(args: LayerArgs & { dataFormat?: DataFormat1d } = {}) {
+    super(args, 'global_average_pooling1d');
+    const f = args.dataFormat ?? 'channelsFirst';
+    if (f !== 'channelsFirst' && f !== 'channelsLast') throw new Error(`${this.name}: dataFormat must be 'channelsFirst' or 'channelsLast', got ${JSON.stringify(f)}`);
+    this.dataFormat = f;
+  }
+  private get stepAxis(): number {
+    return this.dataFormat === 'channelsLast' ? 1 : 2;
+  }
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    const x = oneInput(inputs, this.name);
+    if (x.rank !== 3) throw new Error(`${this.name}: expects a rank-3 input, got [${x.shape.join(', ')}]`);
+    const mask = Array.isArray(args.mask) ? args.mask[0] ?? null : args.mask ?? null;
+    if (!mask) return x.mean(this.stepAxis);
+    if (this.dataFormat !== 'channelsLast' || mask.rank !== 2 || mask.shape[1] !== x.shape[1]) {
+      throw new Error(`${this.name}: its input carries a [batch, steps] mask, which covers axis 1 of [batch, steps, features]; pass dataFormat: 'channelsLast' (got ${this.dataFormat}, input [${x.shape.join(', ')}], mask [${mask.shape.join(', ')}])`);
+    }
+    return soma.tidy(() => {
+      const w = mask.cast(x.dtype).expandDims(-1);
+      // A sequence with no real step averages to 0, not NaN (as Keras).
+      return x.mul(w).sum(1).div(soma.maximum(w.sum(1), 1));
+    });
+  }
+  override computeMask(): LayerMask {
+    return null;
+  }
+  override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
+    const s = singleShape(inputShape);
+    if (s.length !== 3) throw new Error(`${this.name}: expects a rank-3 input, got ${fmt(s)}`);
+    return this.dataFormat === 'channelsLast' ? [s[0], s[2]] : [s[0], s[1]];
+  }
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), dataFormat: this.dataFormat };
   }
 }
 

@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { getActivation, type ActivationName } from '../activations.js';
-import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
 import { fmt, type LayerShape } from '../engine/shapes.js';
 import { getInitializer, type Initializer, type InitializerSpec } from '../initializers.js';
 import type { RegularizerSpec } from '../regularizers.js';
@@ -29,11 +29,20 @@ export interface RnnCallArgs extends CallArgs {
   initialState?: Tensor[];
 }
 
+/** The mask of a [batch, time, ...] input as [batch, time] bool, checked; null without one. */
+function sequenceMask(layer: string, mask: LayerMask | undefined, b: number, t: number): Tensor | null {
+  const m = Array.isArray(mask) ? mask[0] ?? null : mask ?? null;
+  if (!m) return null;
+  if (m.rank !== 2 || m.shape[0] !== b || m.shape[1] !== t) throw new Error(`${layer}: the mask must be [batch, time] = [${b}, ${t}], got [${m.shape.join(', ')}]`);
+  return m.dtype === 'bool' ? m : m.cast('bool');
+}
+
 /**
  * The recurrence shared by SimpleRNN, LSTM and GRU: inputs [batch, time, features] are projected
  * for all steps at once (one matmul), then `step` runs once per time step.
  */
 abstract class RNN extends Layer<'multiple'> {
+  override supportsMasking = true;
   kernel!: Variable;
   recurrentKernel!: Variable;
   bias: Variable | null = null;
@@ -95,16 +104,27 @@ abstract class RNN extends Layer<'multiple'> {
       if (states.length !== this.stateCount || states.some((s) => s.shape.join() !== `${b},${u}`)) {
         throw new Error(`${this.name}: initialState must be ${this.stateCount} tensor(s) of shape [${b}, ${u}]`);
       }
+      const mask = sequenceMask(this.name, args.mask, b, t);
       const xw = this.project(x);
       const outputs: Tensor[] = [];
       for (let i = 0; i < t; i++) {
         const step = this.args.goBackwards ? t - 1 - i : i;
-        states = this.step(xw.slice([0, step, 0], [b, 1, -1]).reshape([b, -1]), states);
+        const next = this.step(xw.slice([0, step, 0], [b, 1, -1]).reshape([b, -1]), states);
+        // A masked (padded) step leaves the states, and so the output, as they were (Keras).
+        const real = mask?.slice([0, step], [b, 1]);
+        states = real ? next.map((s, k) => soma.where(real, s, states[k])) : next;
         if (this.args.returnSequences) outputs.push(states[0]);
       }
       const out = this.args.returnSequences ? soma.stack(outputs, 1) : states[0];
       return this.args.returnState ? [out, ...states] : out;
     });
+  }
+
+  /** A sequence output keeps the mask; the last output and the states have none. */
+  override computeMask(_inputs: LayerInput, mask: LayerMask): LayerMask {
+    const m = Array.isArray(mask) ? mask[0] ?? null : mask;
+    const out = this.args.returnSequences ? m : null;
+    return this.args.returnState ? [out, ...Array.from({ length: this.stateCount }, () => null)] : out;
   }
 
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape | LayerShape[] {
@@ -251,6 +271,7 @@ type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 /** Runs a recurrent layer forwards and a copy of it backwards over time, and merges the two outputs. */
 export class Bidirectional extends Layer<'single'> {
   readonly className = 'Bidirectional';
+  override supportsMasking = true;
   readonly forward: RNN;
   readonly backward: RNN;
   readonly mergeMode: MergeMode;
@@ -293,6 +314,9 @@ export class Bidirectional extends Layer<'single'> {
       }
     });
   }
+  override computeMask(_inputs: LayerInput, mask: LayerMask): LayerMask {
+    return this.forward.args.returnSequences ? (Array.isArray(mask) ? mask[0] ?? null : mask) : null;
+  }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
     const s = this.forward.computeOutputShape(inputShape) as LayerShape;
     if (this.mergeMode !== 'concat') return s;
@@ -310,6 +334,7 @@ export class Bidirectional extends Layer<'single'> {
 /** Applies a layer to every time step: [batch, time, ...] → layer on [batch·time, ...] → [batch, time, ...]. */
 export class TimeDistributed extends Layer<'single'> {
   readonly className = 'TimeDistributed';
+  override supportsMasking = true;
   readonly layer: Layer;
   constructor(args: LayerArgs & { layer: Layer }) {
     super(args, 'time_distributed');
