@@ -1,5 +1,5 @@
 export { Layer } from './engine/layer.js';
-export type { LayerArgs, CallArgs, LayerConfig, LayerInput, LayerWeight } from './engine/layer.js';
+export type { LayerArgs, CallArgs, LayerConfig, LayerInput, LayerWeight, LayerMask, ChannelsArgs, DataFormat, LayerOutputs } from './engine/layer.js';
 export { SymbolicTensor } from './engine/symbolic.js';
 export type { LayerShape } from './engine/shapes.js';
 export { input, InputLayer } from './engine/input_layer.js';

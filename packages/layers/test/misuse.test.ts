@@ -244,7 +244,8 @@ describe('every options object is checked', () => {
     expect(() => fromCsv({ text: 'a\n1\n' }, { labels: 'a' } as never)).toThrow(/fromCsv: unknown option 'labels'; .*Did you mean 'label'\?/);
     // Layers: Keras's snake_case and options Soma does not implement are errors, not silently ignored.
     expect(() => layers.dense({ units: 2, kernel_initializer: 'zeros' } as never)).toThrow(/dense: unknown option 'kernel_initializer'; valid options: .*Did you mean 'kernelInitializer'\?/);
-    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsLast' } as never)).toThrow(/conv2d: unknown option 'dataFormat'/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, data_format: 'channels_last' } as never)).toThrow(/conv2d: unknown option 'data_format'.*dataFormat/);
+    expect(() => layers.dense({ units: 2, dataFormat: 'channelsLast' } as never)).toThrow(/dense: unknown option 'dataFormat'/);
     expect(() => layers.embedding({ inputDim: 5, outputDim: 2, mask_zero: true } as never)).toThrow(/embedding: unknown option 'mask_zero'.*maskZero/);
     soma.dispose([x, w, cx, cy]);
     net.dispose();

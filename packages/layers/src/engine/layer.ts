@@ -19,6 +19,17 @@ export interface LayerArgs {
   activityRegularizer?: RegularizerSpec;
 }
 
+/**
+ * Where the channels are: 'channelsFirst' ([batch, channels, ...], Soma's layout and the fast
+ * path) or 'channelsLast' ([batch, ..., channels], Keras's default); the layer transposes.
+ */
+export type DataFormat = 'channelsFirst' | 'channelsLast';
+
+/** Options of layers over images or sequences with channels. */
+export interface ChannelsArgs extends LayerArgs {
+  dataFormat?: DataFormat;
+}
+
 /** Options of layers with a kernel and a bias (dense, convolutions), with Keras's names. */
 export interface KernelLayerArgs extends LayerArgs {
   activation?: ActivationName;
@@ -90,16 +101,28 @@ export function hasMask(mask: LayerMask | undefined): mask is Tensor | (Tensor |
 
 /** Options every layer takes (LayerArgs). */
 export const COMMON_LAYER_OPTIONS = ['name', 'trainable', 'inputShape', 'batchSize', 'dtype', 'activityRegularizer'] as const;
-const optionsOf = new WeakMap<abstract new (...a: never[]) => Layer, { factory: string; keys: readonly string[] }>();
+const optionsOf = new WeakMap<abstract new (...a: never[]) => Layer, { factory: string; keys: readonly string[]; transposes: boolean }>();
 
 /**
  * Declares the options a layer class takes (beyond LayerArgs), so that `new Dense({ unit: 3 })`
  * is checked as `layers.dense({ unit: 3 })` is: an unknown key is an error naming the layer, the
  * key and the valid keys. Classes without a declaration (users' own layers) are not checked.
  */
-export function declareLayerOptions(cls: abstract new (...a: never[]) => Layer, factory: string, keys: readonly string[]): void {
-  optionsOf.set(cls, { factory, keys: [...COMMON_LAYER_OPTIONS, ...keys] });
+export function declareLayerOptions(cls: abstract new (...a: never[]) => Layer, factory: string, keys: readonly string[], options: { dataFormat?: boolean } = {}): void {
+  optionsOf.set(cls, { factory, keys: [...COMMON_LAYER_OPTIONS, ...keys, ...(options.dataFormat ? ['dataFormat'] : [])], transposes: options.dataFormat ?? false });
 }
+
+/** [batch, d1, ..., channels] → [batch, channels, d1, ...] (rank ≤ 2 unchanged). */
+export function channelsFirstShape(s: LayerShape): LayerShape {
+  return s.length > 2 ? [s[0], s[s.length - 1], ...s.slice(1, -1)] : s;
+}
+
+/** [batch, channels, d1, ...] → [batch, d1, ..., channels] (rank ≤ 2 unchanged). */
+export function channelsLastShape(s: LayerShape): LayerShape {
+  return s.length > 2 ? [s[0], ...s.slice(2), s[1]] : s;
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 /**
  * How many outputs a layer class has, at the type level: 'single' makes `apply` return one tensor
@@ -136,6 +159,11 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
    * ignoring the mask would silently mix padding into the result.
    */
   supportsMasking = false;
+  /**
+   * dataFormat 'channelsLast' (Keras's default layout, [batch, ..., channels]) on layers that
+   * declare it: inputs are transposed to Soma's channels-first layout, which stays the fast path.
+   */
+  readonly channelsLast: boolean = false;
   /** Whether the layer makes a mask from unmasked input (embedding with maskZero, masking). */
   get makesMask(): boolean {
     return false;
@@ -146,6 +174,11 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
   constructor(args: LayerArgs = {}, defaultPrefix?: string) {
     const declared = optionsOf.get(new.target as abstract new (...a: never[]) => Layer);
     if (declared) soma.checkOptions(declared.factory, args, declared.keys);
+    const format = (args as { dataFormat?: unknown }).dataFormat;
+    if (declared?.transposes && format !== undefined) {
+      if (format !== 'channelsFirst' && format !== 'channelsLast') throw new Error(`${declared.factory}: dataFormat must be 'channelsFirst' (NCHW, the default) or 'channelsLast' (NHWC), got ${JSON.stringify(format)}`);
+      this.channelsLast = format === 'channelsLast';
+    }
     this.name = args.name ?? uniqueName(defaultPrefix ?? snake(new.target.name));
     checkLayerNumbers(this.name, args);
     checkLayerNames(args);
@@ -183,6 +216,7 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
   getConfig(): LayerConfig {
     const c: LayerConfig = { name: this.name, trainable: this.trainable, dtype: this.dtype, ...this.penaltyConfig };
     if (this.batchInputShape) c.batchInputShape = this.batchInputShape;
+    if (this.channelsLast) c.dataFormat = 'channelsLast';
     return c;
   }
 
@@ -212,17 +246,21 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
   apply(inputs: LayerInput | SymbolicInput, args: CallArgs = {}): Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[] {
     const list = (Array.isArray(inputs) ? inputs : [inputs]) as (Tensor | SymbolicTensor)[];
     if (list.length === 0) throw new Error(`${this.name}: called with no inputs`);
-    const shapes: LayerShape[] = list.map((t) => (isSymbolic(t) ? t.shape : [null, ...t.shape.slice(1)]));
+    const given: LayerShape[] = list.map((t) => (isSymbolic(t) ? t.shape : [null, ...t.shape.slice(1)]));
+    if (!this.built && this.batchInputShape && !Array.isArray(inputs)) this.checkAgainst(this.batchInputShape, given[0]);
+    // A channels-last layer computes in channels-first (Soma's layout) between two transposes.
+    const last = this.channelsLast;
+    const shapes = last ? given.map(channelsFirstShape) : given;
     const shapeArg = Array.isArray(inputs) ? shapes : shapes[0];
     if (!this.built) {
-      if (this.batchInputShape && !Array.isArray(inputs)) this.checkAgainst(this.batchInputShape, shapes[0]);
       this.build(shapeArg);
       this.built = true;
       this.builtInputShapes = this.recordBuiltShapes(shapes);
     }
-    this.checkInput(list.map((t) => (isSymbolic(t) ? t.shape : t.shape)));
+    this.checkInput(list.map((t) => (last ? channelsFirstShape(t.shape) : t.shape)));
     if (list.every(isSymbolic)) {
-      const out = this.computeOutputShape(shapeArg);
+      const computed = this.computeOutputShape(shapeArg);
+      const out = last ? (isShapeList(computed) ? computed.map(channelsLastShape) : channelsLastShape(computed as LayerShape)) : computed;
       this.lastOutputShape = out;
       const symbolicInputs = [...(list as SymbolicTensor[])];
       const extra = Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'training'));
@@ -234,12 +272,22 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
     if (hasMask(args.mask) && !this.supportsMasking) {
       throw new Error(`${this.name} (${this.className}) does not support masking, but its input carries a mask (from embedding({ maskZero: true }) or a masking layer); put it after the layers that consume the mask (recurrent layers, globalAveragePooling1d)`);
     }
-    const result = this.call(inputs as LayerInput, args);
+    const result = last ? this.callChannelsLast(inputs as LayerInput, args) : this.call(inputs as LayerInput, args);
     if (this.activityRegularizer && args.training) {
       const outs = Array.isArray(result) ? result : [result];
       for (const o of outs) this.activityLosses.push(this.activityRegularizer.apply(o));
     }
     return result;
+  }
+
+  /** call() on channels-last tensors: to channels-first, compute, and back. */
+  private callChannelsLast(inputs: LayerInput, args: CallArgs): Tensor | Tensor[] {
+    return soma.tidy(() => {
+      const toFirst = (t: Tensor) => (t.rank > 2 ? t.transpose([0, t.rank - 1, ...range(1, t.rank - 1)]) : t);
+      const toLast = (t: Tensor) => (t.rank > 2 ? t.transpose([0, ...range(2, t.rank), 1]) : t);
+      const result = this.call(Array.isArray(inputs) ? inputs.map(toFirst) : toFirst(inputs), args);
+      return Array.isArray(result) ? result.map(toLast) : toLast(result);
+    });
   }
 
   private checkAgainst(expected: LayerShape, actual: LayerShape): void {

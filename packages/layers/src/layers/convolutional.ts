@@ -1,14 +1,14 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { getActivation } from '../activations.js';
-import { Layer, type KernelLayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { Layer, type ChannelsArgs, type KernelLayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
 import { fmt, type LayerShape } from '../engine/shapes.js';
 import { oneInput, singleShape } from './input_util.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
-export interface ConvArgs extends KernelLayerArgs {
+export interface ConvArgs extends KernelLayerArgs, ChannelsArgs {
   filters: number;
   kernelSize: Pair;
   strides?: Pair;
@@ -29,6 +29,16 @@ export function convLength(len: number | null, k: number, stride: number, dilati
   return soma.outLength(len, p, p, k, stride, dilation);
 }
 
+/**
+ * The output shape of a convolution or pooling layer, checked: a spatial size below 1 means the
+ * input is smaller than the window — most often channels-last data ([batch, height, width,
+ * channels]) given to a layer that reads channels-first, which the error says.
+ */
+export function checkedWindowShape(layer: Layer, input: LayerShape, out: LayerShape, window: readonly number[]): LayerShape {
+  if (out.slice(2).every((d) => d === null || d >= 1)) return out;
+  const hint = layer.channelsLast ? '' : `; Soma's layers read [batch, channels, ${input.length === 3 ? 'length' : 'height, width'}] (channels first) by default: for channels-last data pass dataFormat: 'channelsLast'`;
+  throw new Error(`${layer.name}: the input ${fmt(layer.channelsLast ? [input[0], ...input.slice(2), input[1]] : input)} is smaller than the window ${fmt(window)} (output ${fmt(layer.channelsLast ? [out[0], ...out.slice(2), out[1]] : out)})${hint}`);
+}
 
 /**
  * 2-D convolution over NCHW inputs. The kernel is [filters, inChannels/groups, kH, kW] (PyTorch's
@@ -57,6 +67,11 @@ export class Conv2D extends Layer<'single'> {
 
   override build(inputShape: LayerShape | LayerShape[]): void {
     const c = this.inChannels(inputShape);
+    const s = singleShape(inputShape);
+    // [null, 28, 28, 3] read as NCHW is 28 channels of 28×3 images: legal, but rarely meant.
+    if (!this.channelsLast && s[3] !== null && s[3] <= 4 && c > 4 && s[2] !== null && s[2] > 4) {
+      console.warn(`${this.name}: the input ${fmt(s)} looks channels-last (${s[3]} channels at the end); it is read as NCHW: ${c} channels of ${s[2]}×${s[3]} images. Pass dataFormat: 'channelsLast' if the data is [batch, height, width, channels]`);
+    }
     const groups = this.args.groups ?? 1;
     if (c % groups !== 0 || this.args.filters % groups !== 0) throw new Error(`${this.name}: groups=${groups} must divide input channels ${c} and filters ${this.args.filters}`);
     this.kernel = this.addWeight('kernel', [this.args.filters, c / groups, ...this.kernelSize], this.args.kernelInitializer ?? 'glorotUniform', {
@@ -84,7 +99,8 @@ export class Conv2D extends Layer<'single'> {
 
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
     const s = singleShape(inputShape);
-    return [s[0], this.args.filters, ...([0, 1] as const).map((i) => convLength(s[2 + i], this.kernelSize[i], this.strides[i], this.dilation[i], this.args.padding, i))];
+    const out: LayerShape = [s[0], this.args.filters, ...([0, 1] as const).map((i) => convLength(s[2 + i], this.kernelSize[i], this.strides[i], this.dilation[i], this.args.padding, i))];
+    return checkedWindowShape(this, s, out, this.kernelSize);
   }
 
   override getConfig(): LayerConfig {
@@ -121,7 +137,7 @@ export class Conv1D extends Layer<'single'> {
   }
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
     const s = singleShape(inputShape);
-    return [s[0], this.args.filters, convLength(s[2], this.args.kernelSize, this.args.strides ?? 1, this.args.dilationRate ?? 1, this.args.padding)];
+    return checkedWindowShape(this, s, [s[0], this.args.filters, convLength(s[2], this.args.kernelSize, this.args.strides ?? 1, this.args.dilationRate ?? 1, this.args.padding)], [this.args.kernelSize]);
   }
   override getConfig(): LayerConfig {
     const { filters, kernelSize, strides = 1, padding = 'valid', dilationRate = 1, groups = 1, activation = 'linear', useBias = true } = this.args;

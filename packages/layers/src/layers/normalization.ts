@@ -1,13 +1,13 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
+import { Layer, type CallArgs, type ChannelsArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
 import { fmt, type LayerShape } from '../engine/shapes.js';
 import type { InitializerSpec } from '../initializers.js';
 import type { RegularizerSpec } from '../regularizers.js';
 import { oneInput, singleShape } from './input_util.js';
 
 
-export interface BatchNormalizationArgs extends LayerArgs {
+export interface BatchNormalizationArgs extends ChannelsArgs {
   /** The feature axis; 1 for NCHW images and [batch, features] alike. */
   axis?: number;
   /** Keras semantics: moving = moving·momentum + batch·(1 − momentum). PyTorch's momentum m is 1 − this. */

@@ -1,14 +1,14 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
+import { Layer, type CallArgs, type ChannelsArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
 import { fmt, type LayerShape } from '../engine/shapes.js';
-import { convLength } from './convolutional.js';
+import { checkedWindowShape, convLength } from './convolutional.js';
 import { oneInput, singleShape } from './input_util.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
-export interface Pool2DArgs extends LayerArgs {
+export interface Pool2DArgs extends ChannelsArgs {
   poolSize?: Pair;
   /** Defaults to poolSize. */
   strides?: Pair;
@@ -33,7 +33,7 @@ abstract class Pool2D extends Layer<'single'> {
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
     const s = singleShape(inputShape);
     if (s.length !== 4) throw new Error(`${this.name} expects [*, channels, height, width] (NCHW), got ${fmt(s)}`);
-    return [s[0], s[1], ...([0, 1] as const).map((i) => convLength(s[2 + i], this.pool[i], this.strides[i], 1, this.args.padding, i))];
+    return checkedWindowShape(this, s, [s[0], s[1], ...([0, 1] as const).map((i) => convLength(s[2 + i], this.pool[i], this.strides[i], 1, this.args.padding, i))], this.pool);
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), poolSize: this.pool, strides: this.strides, padding: this.args.padding ?? 'valid' };
@@ -54,7 +54,7 @@ export class AveragePooling2D extends Pool2D {
   }
 }
 
-export interface Pool1DArgs extends LayerArgs {
+export interface Pool1DArgs extends ChannelsArgs {
   poolSize?: number;
   strides?: number;
   padding?: 'valid' | 'same';
@@ -78,7 +78,7 @@ abstract class Pool1D extends Layer<'single'> {
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {
     const s = singleShape(inputShape);
     const p = this.args.poolSize ?? 2;
-    return [s[0], s[1], convLength(s[2], p, this.args.strides ?? p, 1, this.args.padding)];
+    return checkedWindowShape(this, s, [s[0], s[1], convLength(s[2], p, this.args.strides ?? p, 1, this.args.padding)], [p]);
   }
   override getConfig(): LayerConfig {
     const p = this.args.poolSize ?? 2;
@@ -102,7 +102,7 @@ export class AveragePooling1D extends Pool1D {
 
 /** Mean or max over H and W: [N, C, H, W] → [N, C] (or [N, C, 1, 1] with keepDims). */
 abstract class GlobalPool2D extends Layer<'single'> {
-  constructor(readonly args: LayerArgs & { keepDims?: boolean }, prefix: string, private readonly kind: 'max' | 'avg') {
+  constructor(readonly args: ChannelsArgs & { keepDims?: boolean }, prefix: string, private readonly kind: 'max' | 'avg') {
     super(args, prefix);
   }
   call(inputs: LayerInput): Tensor {
@@ -122,14 +122,14 @@ abstract class GlobalPool2D extends Layer<'single'> {
 
 export class GlobalAveragePooling2D extends GlobalPool2D {
   readonly className = 'GlobalAveragePooling2D';
-  constructor(args: LayerArgs & { keepDims?: boolean } = {}) {
+  constructor(args: ChannelsArgs & { keepDims?: boolean } = {}) {
     super(args, 'global_average_pooling2d', 'avg');
   }
 }
 
 export class GlobalMaxPooling2D extends GlobalPool2D {
   readonly className = 'GlobalMaxPooling2D';
-  constructor(args: LayerArgs & { keepDims?: boolean } = {}) {
+  constructor(args: ChannelsArgs & { keepDims?: boolean } = {}) {
     super(args, 'global_max_pooling2d', 'max');
   }
 }
@@ -186,7 +186,7 @@ export class GlobalAveragePooling1D extends Layer<'single'> {
 export class ZeroPadding2D extends Layer<'single'> {
   readonly className = 'ZeroPadding2D';
   private readonly pads: [[number, number], [number, number]];
-  constructor(args: LayerArgs & { padding?: number | [number, number] | [[number, number], [number, number]] } = {}) {
+  constructor(args: ChannelsArgs & { padding?: number | [number, number] | [[number, number], [number, number]] } = {}) {
     super(args, 'zero_padding2d');
     const p = args.padding ?? 1;
     this.pads = typeof p === 'number' ? [[p, p], [p, p]] : typeof p[0] === 'number' ? [[p[0], p[0]], [p[1] as number, p[1] as number]] : (p as [[number, number], [number, number]]);
@@ -208,7 +208,7 @@ export class ZeroPadding2D extends Layer<'single'> {
 export class UpSampling2D extends Layer<'single'> {
   readonly className = 'UpSampling2D';
   private readonly size: [number, number];
-  constructor(args: LayerArgs & { size?: Pair } = {}) {
+  constructor(args: ChannelsArgs & { size?: Pair } = {}) {
     super(args, 'up_sampling2d');
     this.size = pair(args.size ?? 2);
   }
