@@ -11,10 +11,14 @@ const run = (code: string, type: 'module' | 'commonjs'): string =>
 describe('built packages', () => {
   for (const name of ['core', 'backend-cpu', 'layers', 'optimizers', 'data', 'onnx-io', 'zoo', 'backend-webgpu', 'backend-native']) {
     it(`@soma/${name}: every exports-map target exists`, () => {
-      const pkg = JSON.parse(readFileSync(`${root}/packages/${name}/package.json`, 'utf8')) as { exports: Record<string, Record<string, string> | string> };
+      type Target = string | { [condition: string]: Target };
+      const pkg = JSON.parse(readFileSync(`${root}/packages/${name}/package.json`, 'utf8')) as { exports: Record<string, Target> };
+      // Conditions nest (import → { types, default }, require → { types, default }).
+      const files = (t: Target): string[] => (typeof t === 'string' ? [t] : Object.values(t).flatMap(files));
       for (const [sub, target] of Object.entries(pkg.exports)) {
-        const files = typeof target === 'string' ? [target] : Object.values(target);
-        for (const f of files) expect(existsSync(`${root}/packages/${name}/${f}`), `${sub} -> ${f}`).toBe(true);
+        const all = files(target);
+        expect(all.length, sub).toBeGreaterThan(0);
+        for (const f of all) expect(existsSync(`${root}/packages/${name}/${f}`), `${sub} -> ${f}`).toBe(true);
       }
     });
   }

@@ -1,0 +1,40 @@
+import { layers, sequential, type Sequential } from '@soma/layers';
+import { modelOptions, positiveInt } from './options.js';
+
+export interface LeNet5Options {
+  numClasses: number;
+  /** [channels, height, width]: 28×28 digits get 'same' padding in the first convolution, 32×32 the paper's 'valid'. */
+  inputShape: [number, number, number];
+  /** The paper's tanh, or relu. */
+  activation: 'tanh' | 'relu';
+  /** The paper's subsampling is average pooling; max is the modern variant. */
+  pooling: 'avg' | 'max';
+  name: string;
+}
+
+/**
+ * LeNet-5 (LeCun et al. 1998), the classic layout: 5×5 conv 6 → pool → 5×5 conv 16 → pool →
+ * dense 120 → 84 → numClasses (logits). 61,706 parameters for 10 classes.
+ */
+export function lenet5(options?: Partial<LeNet5Options>): Sequential {
+  const o = modelOptions<LeNet5Options>('lenet5', options, { numClasses: 10, inputShape: [1, 28, 28], activation: 'tanh', pooling: 'avg', name: 'lenet5' });
+  positiveInt('lenet5', 'numClasses', o.numClasses);
+  const [c, h, w] = o.inputShape;
+  if (!(h === w && (h === 28 || h === 32))) throw new Error(`lenet5: inputShape must be [channels, 28, 28] or [channels, 32, 32], got [${o.inputShape.join(', ')}]`);
+  if (o.activation !== 'tanh' && o.activation !== 'relu') throw new Error(`lenet5: activation must be 'tanh' or 'relu', got ${JSON.stringify(o.activation)}`);
+  if (o.pooling !== 'avg' && o.pooling !== 'max') throw new Error(`lenet5: pooling must be 'avg' or 'max', got ${JSON.stringify(o.pooling)}`);
+  const pool = () => (o.pooling === 'avg' ? layers.avgPool2d({ poolSize: 2 }) : layers.maxPool2d({ poolSize: 2 }));
+  return sequential({
+    name: o.name,
+    layers: [
+      layers.conv2d({ inputShape: [c, h, w], filters: 6, kernelSize: 5, padding: h === 28 ? 'same' : 'valid', activation: o.activation }),
+      pool(),
+      layers.conv2d({ filters: 16, kernelSize: 5, activation: o.activation }),
+      pool(),
+      layers.flatten(),
+      layers.dense({ units: 120, activation: o.activation }),
+      layers.dense({ units: 84, activation: o.activation }),
+      layers.dense({ units: o.numClasses }),
+    ],
+  });
+}
