@@ -4,6 +4,7 @@ import '@soma/backend-cpu';
 import '@soma/backend-native';
 import { losses, type LayersModel } from '@soma/layers';
 import { exportOnnx } from '@soma/onnx-io';
+import { datasets } from '@soma/data';
 import ort from 'onnxruntime-node';
 import {
   cifarDensenet, cifarResnet, convAutoencoder, densenet121, denseAutoencoder, gan, lenet5, lstmClassifier, lstmLanguageModel, lstmRegressor, mlp,
@@ -142,5 +143,22 @@ describe('the LSTM language model and the GAN, used as their recipes say', () =>
     expect(() => resnet18({ numClass: 10 } as never)).toThrow(/resnet: unknown option 'numClass'.*Did you mean 'numClasses'/);
     expect(() => cifarResnet({ depth: 21 })).toThrow(/cifarResnet: depth must be 6n \+ 2/);
     expect(() => vgg16({ inputShape: [3, 32, 32] })).toThrow(/vgg: the 'imagenet' classifier needs height and width that are multiples of 224.*classifier: 'cifar'/);
+  });
+});
+
+describe('pretrained LeNet-5, shipped in the package', () => {
+  it('classifies the 2,000 held-out real digits of the mnist package at 98% or better, offline', async () => {
+    const { test } = await datasets.loadMnistDigits({ seed: 0 });
+    const net = lenet5({ pretrained: true });
+    const logits = net.predict(test.x, { batchSize: 500 });
+    const hits = soma.tidy(() => logits.argMax(1).equal(test.y).cast('float32').mean().dataSync()[0]);
+    expect(test.x.shape[0]).toBe(2000);
+    expect(hits).toBeGreaterThanOrEqual(0.98);
+    soma.dispose([test.x, test.y, logits]);
+    net.dispose();
+  });
+
+  it('refuses a layout the weights were not trained for', () => {
+    expect(() => lenet5({ pretrained: true, activation: 'relu' })).toThrow(/lenet5: the pretrained weights are for 10 classes, \[1, 28, 28\] inputs, tanh and average pooling/);
   });
 });
