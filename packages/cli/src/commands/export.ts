@@ -1,0 +1,73 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import * as soma from '@soma/core';
+import { loadModel, type LayersModel } from '@soma/layers';
+import { exportOnnx } from '@soma/onnx-io';
+import { numberOption, UsageError, type CommandSpec, type Parsed } from '../args.js';
+import { useBackend } from '../backends.js';
+
+export const exportSpec: CommandSpec = {
+  name: 'export',
+  usage: 'soma export <model-dir> --onnx <file> [--opset N]',
+  title: 'write a saved model as ONNX',
+  summary: 'Writes a saved Soma model as an ONNX file (inference form: dropout off, batch norm with its moving statistics, batch size free).',
+  positionals: [{ name: 'model-dir', help: 'a saved model (model.json + weights)' }],
+  options: {
+    onnx: { type: 'string', help: 'the ONNX file to write' },
+    opset: { type: 'string', help: 'ONNX opset, 13 to 21', default: '17' },
+    backend: { type: 'string', help: 'auto | cpu | native', default: 'cpu' },
+  },
+  examples: ['soma export runs/lenet5/model --onnx lenet5.onnx', 'soma export runs/resnet20/model --onnx r20.onnx --opset 13'],
+};
+
+/** The part of onnxruntime-node's API the check uses. */
+interface OrtModule {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+  InferenceSession: { create(bytes: Uint8Array): Promise<{ inputNames: readonly string[]; outputNames: readonly string[]; run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>> }> };
+}
+
+export interface OnnxCheck {
+  file: string;
+  checked: boolean;
+  maxDifference: number;
+  reason?: string;
+}
+
+/** Exports `model`, then runs the file in onnxruntime-node on up to 32 samples of `x` and compares with Soma. */
+export async function exportAndCheck(model: LayersModel, file: string, x: soma.Tensor, opset: number): Promise<OnnxCheck> {
+  const bytes = await exportOnnx(model, { opset });
+  await writeFile(file, bytes);
+  let ort: OrtModule;
+  try {
+    // A variable specifier: onnxruntime-node is optional, and only this check uses it.
+    const name = 'onnxruntime-node';
+    const mod = (await import(name)) as OrtModule & { default?: OrtModule };
+    ort = mod.default ?? mod;
+  } catch {
+    return { file, checked: false, maxDifference: NaN, reason: 'onnxruntime-node is not installed here, so it was not checked' };
+  }
+  const n = Math.min(32, x.shape[0]);
+  const sample = soma.slice(x, [0], [n]);
+  const ours = model.predict(sample) as soma.Tensor;
+  const session = await ort.InferenceSession.create(bytes);
+  const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(sample.dataSync()), sample.shape) });
+  const theirs = result[session.outputNames[0]].data as Float32Array;
+  const mine = ours.dataSync();
+  let worst = 0;
+  for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs(mine[i] - theirs[i]));
+  soma.dispose([sample, ours]);
+  if (!(worst < 1e-3)) throw new Error(`onnxruntime-node's outputs differ from Soma's by ${worst} on ${file}`);
+  return { file, checked: true, maxDifference: worst };
+}
+
+export async function exportCommand(p: Parsed, print: (line: string) => void): Promise<number> {
+  const [dir] = p.positionals;
+  if (!p.values.onnx) throw new UsageError('--onnx <file> is required');
+  const opset = numberOption(p.values, 'opset', { integer: true, min: 13, max: 21 })!;
+  await useBackend(String(p.values.backend));
+  const model = await loadModel(dir);
+  const file = resolve(String(p.values.onnx));
+  await writeFile(file, await exportOnnx(model, { opset }));
+  print(`wrote ${file} (opset ${opset})`);
+  return 0;
+}

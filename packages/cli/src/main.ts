@@ -1,0 +1,56 @@
+import { helpText, parseCommand, UsageError, type CommandSpec, type Parsed } from './args.js';
+import { evalCommand, evalSpec } from './commands/eval.js';
+import { exportCommand, exportSpec } from './commands/export.js';
+import { infoCommand, infoSpec } from './commands/info.js';
+import { plotCommand, plotSpec } from './commands/plot.js';
+import { summaryCommand, summarySpec } from './commands/summary.js';
+import { train, trainSpec } from './commands/train.js';
+
+type Run = (p: Parsed, print: (line: string) => void) => Promise<number>;
+
+const COMMANDS: Record<string, { spec: CommandSpec; run: Run }> = {
+  train: { spec: trainSpec, run: train },
+  eval: { spec: evalSpec, run: evalCommand },
+  export: { spec: exportSpec, run: exportCommand },
+  summary: { spec: summarySpec, run: summaryCommand },
+  info: { spec: infoSpec, run: infoCommand },
+  plot: { spec: plotSpec, run: plotCommand },
+};
+
+const USAGE = [
+  'usage: soma <command> [arguments] [options]', '',
+  'commands:',
+  ...Object.values(COMMANDS).map(({ spec }) => `  ${spec.name.padEnd(10)}${spec.title}`),
+  '', 'soma <command> --help shows a command\'s options and examples.',
+];
+
+/**
+ * Runs the `soma` command line and returns the exit code: 0 on success, 2 for a usage mistake
+ * (one line on stderr), 1 when the command fails (one line naming the command and the cause).
+ */
+export async function main(argv: readonly string[], io: { out?: (line: string) => void; err?: (line: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((l: string) => console.log(l));
+  const err = io.err ?? ((l: string) => console.error(l));
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    USAGE.forEach((l) => out(l));
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`soma: unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')} (soma --help)`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(helpText(command.spec));
+    return 0;
+  }
+  try {
+    return await command.run(parseCommand(command.spec, rest), out);
+  } catch (e) {
+    const usage = e instanceof UsageError;
+    err(`soma ${name}: ${(e as Error).message.split('\n')[0]}`);
+    if (!usage && process.env.SOMA_DEBUG) err((e as Error).stack ?? '');
+    return usage ? 2 : 1;
+  }
+}
