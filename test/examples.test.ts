@@ -56,3 +56,29 @@ describe('README example: a PyTorch-exported CNN imported, evaluated, fine-tuned
     expect(Number(/matches Soma to ([\d.e+-]+)/.exec(out)?.[1])).toBeLessThan(1e-4);
   }, 120_000);
 });
+
+describe("README's first command: LeNet-5 on the mnist package's real digits through the soma command line", () => {
+  it('reaches at least 97% on the 2,000 held-out digits, exports to ONNX checked in onnxruntime-node, and writes the plot', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { existsSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const os = await import('node:os');
+    const { fileURLToPath } = await import('node:url');
+    const pkg = JSON.parse((await import('node:fs')).readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
+    // The same soma arguments as the README's `pnpm run lenet`, into a temporary run directory.
+    const args = pkg.scripts.lenet.split('node packages/cli/bin/soma.mjs ')[1].split(' ');
+    const out = args.indexOf('--out');
+    const dir = mkdtempSync(join(os.tmpdir(), 'soma-lenet-'));
+    args[out + 1] = join(dir, 'lenet5');
+    try {
+      const text = execFileSync(process.execPath, [fileURLToPath(new URL('../packages/cli/bin/soma.mjs', import.meta.url)), ...args, '--quiet'], { encoding: 'utf8' });
+      const acc = Number(/^accuracy (\d\.\d{4}) on 2000 held-out samples$/m.exec(text)?.[1]);
+      expect(acc).toBeGreaterThanOrEqual(0.97);
+      expect(text).toMatch(/onnxruntime-node runs model\.onnx: largest difference from Soma/);
+      for (const f of ['model/model.json', 'model.onnx', 'plot.svg', 'metrics.jsonl', 'report.json']) expect(existsSync(join(dir, 'lenet5', f)), f).toBe(true);
+      expect(text).toMatch(/files:\n {2}model: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});

@@ -1,0 +1,115 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as soma from '@soma/core';
+import { main } from '@soma/cli';
+
+const bin = fileURLToPath(new URL('../bin/soma.mjs', import.meta.url));
+const dir = mkdtempSync(join(os.tmpdir(), 'soma-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `soma` in this process, as the bin does; returns the exit code and what it printed. */
+async function soma_(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('soma train → eval → export → summary → plot, end to end', () => {
+  const run = join(dir, 'circles');
+  it('train writes the model, metrics, plot, report and a checked ONNX file, and prints the accuracy and confusion matrix', async () => {
+    const r = await soma_('train', 'mlp', '--data', 'circles', '--epochs', '25', '--lr', '0.02', '--backend', 'cpu', '--out', run, '--onnx', '--quiet');
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const acc = Number(/^accuracy (\d\.\d{4}) on 200 held-out samples$/m.exec(r.out.join('\n'))![1]);
+    expect(acc).toBeGreaterThan(0.9);
+    expect(r.out).toContain('confusion matrix (rows: true class, columns: predicted)');
+    expect(r.out.join('\n')).toMatch(/onnxruntime-node runs model\.onnx: largest difference from Soma/);
+    for (const f of ['model/model.json', 'checkpoint/model.json', 'metrics.jsonl', 'plot.svg', 'report.json', 'model.onnx']) expect(existsSync(join(run, f)), f).toBe(true);
+    const epochs = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(epochs).toHaveLength(25);
+    expect(Object.keys(epochs[0]).sort()).toEqual(['accuracy', 'epoch', 'loss', 'val_accuracy', 'val_loss']);
+    expect(readFileSync(join(run, 'plot.svg'), 'utf8')).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<polyline[\s\S]*val_accuracy[\s\S]*<\/svg>\s*$/);
+    expect(JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')).accuracy).toBeCloseTo(acc, 4);
+  }, 120_000);
+
+  it('eval, export, summary (directory and ONNX file) and plot read what train wrote', async () => {
+    const ev = await soma_('eval', join(run, 'model'), '--data', 'circles', '--backend', 'cpu');
+    expect(ev.code).toBe(0);
+    expect(ev.out[0]).toMatch(/^accuracy \d\.\d{4} on 200 held-out samples of circles/);
+    const onnx = join(dir, 'circles.onnx');
+    expect((await soma_('export', join(run, 'model'), '--onnx', onnx, '--opset', '13')).code).toBe(0);
+    expect(existsSync(onnx)).toBe(true);
+    const s1 = await soma_('summary', join(run, 'model'));
+    expect(s1.out.join('\n')).toMatch(/Total params: 4,482/);
+    const s2 = await soma_('summary', onnx);
+    expect(s2.out.join('\n')).toMatch(/ONNX opset 13[\s\S]*input {2}\S+: float32\[batch, 2\][\s\S]*trainable parameters: 4,482/);
+    const svg = join(dir, 'curves.svg');
+    expect((await soma_('plot', run, '--out', svg)).out[0]).toBe(`wrote ${svg} (25 epochs)`);
+  }, 60_000);
+
+  it('a CSV file trains with its last column as the label', async () => {
+    const rows = ['a,b,kind', ...Array.from({ length: 120 }, (_, i) => `${(i % 7) / 7},${i % 2},${i % 2 ? 'odd' : 'even'}`)];
+    writeFileSync(join(dir, 'rows.csv'), rows.join('\n'));
+    const r = await soma_('train', 'mlp', '--data', `csv:${join(dir, 'rows.csv')}`, '--epochs', '20', '--lr', '0.05', '--backend', 'cpu', '--out', join(dir, 'csv'), '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toMatch(/csv \(.*rows\.csv: 2 features, label 'kind'\)/);
+    expect(Number(/^accuracy (\S+)/m.exec(r.out.join('\n'))![1])).toBeGreaterThan(0.95);
+  }, 60_000);
+});
+
+describe('bad arguments: one clear line and a non-zero exit', () => {
+  const cases: [string[], RegExp, number][] = [
+    [['trian'], /^soma: unknown command 'trian'; commands: train, eval, export, summary, info, plot/, 2],
+    [['train', 'lenet5', '--data', 'mnist', '--epoch', '3'], /^soma train: unknown option --epoch \(did you mean --epochs\?\)/, 2],
+    [['train', 'lenet5'], /^soma train: --data is required/, 2],
+    [['train', 'lenet6', '--data', 'circles'], /^soma train: unknown model 'lenet6'; choose lenet5, mlp/, 2],
+    [['train', 'mlp', '--data', 'circles', '--epochs', 'many'], /^soma train: --epochs must be an integer >= 1, got 'many'/, 2],
+    [['train', 'mlp', '--data', 'imagenet'], /^soma train: --data must be mnist, cifar10:<dir>, circles or csv:<file>, got 'imagenet'/, 2],
+    [['train', 'mlp', '--data', 'circles', '--backend', 'tpu'], /^soma train: --backend must be auto, cpu, native or webgpu, got 'tpu'/, 2],
+    [['eval'], /^soma eval: missing <model-dir>/, 2],
+    [['export', '/nonexistent/model', '--onnx', 'x.onnx'], /^soma export: /, 1],
+    [['plot', '/nonexistent/run'], /^soma plot: \/nonexistent\/run\/metrics\.jsonl: not found/, 1],
+  ];
+  it.each(cases)('soma %j', async (argv, message, code) => {
+    const r = await soma_(...argv);
+    expect(r.code).toBe(code);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(message);
+    await soma.setBackend('cpu');
+  });
+
+  it('--help shows the options and examples of a command', async () => {
+    const r = await soma_('train', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/^usage: soma train <model> --data <source>/);
+    expect(r.out[0]).toMatch(/--batch-size <value>\s+samples per step \(default 64\)/);
+    expect(r.out[0]).toMatch(/examples:\n {2}soma train lenet5 --data mnist/);
+  });
+});
+
+describe('the soma binary', () => {
+  it('info lists the backends and why one does not load; Ctrl-C during training saves the run and exits with 130', async () => {
+    const info = await soma_('info');
+    expect(info.out.join('\n')).toMatch(/ {2}cpu {6}loads/);
+    expect(info.out.join('\n')).toMatch(/ {2}webgpu {3}(loads|does not load: .+)/);
+    const run = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [bin, 'train', 'mlp', '--data', 'circles', '--epochs', '100000', '--backend', 'cpu', '--out', run], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const started = new Promise<void>((ok) => child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Epoch 2/')) ok();
+    }));
+    await started;
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((ok) => child.on('exit', ok));
+    expect(code).toBe(130);
+    expect(output).toMatch(/interrupted: stopping after this batch and saving the run/);
+    expect(existsSync(join(run, 'model', 'model.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')).interrupted).toBe(true);
+  }, 60_000);
+});
