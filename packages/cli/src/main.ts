@@ -1,8 +1,10 @@
 import { helpText, parseCommand, UsageError, type CommandSpec, type Parsed } from './args.js';
+import { benchCommand, benchSpec } from './commands/bench.js';
 import { evalCommand, evalSpec } from './commands/eval.js';
 import { exportCommand, exportSpec } from './commands/export.js';
 import { infoCommand, infoSpec } from './commands/info.js';
 import { plotCommand, plotSpec } from './commands/plot.js';
+import { predictCommand, predictSpec } from './commands/predict.js';
 import { summaryCommand, summarySpec } from './commands/summary.js';
 import { train, trainSpec } from './commands/train.js';
 
@@ -11,10 +13,12 @@ type Run = (p: Parsed, print: (line: string) => void) => Promise<number>;
 const COMMANDS: Record<string, { spec: CommandSpec; run: Run }> = {
   train: { spec: trainSpec, run: train },
   eval: { spec: evalSpec, run: evalCommand },
+  predict: { spec: predictSpec, run: predictCommand },
   export: { spec: exportSpec, run: exportCommand },
   summary: { spec: summarySpec, run: summaryCommand },
   info: { spec: infoSpec, run: infoCommand },
   plot: { spec: plotSpec, run: plotCommand },
+  bench: { spec: benchSpec, run: benchCommand },
 };
 
 const USAGE = [

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as soma from '@soma/core';
 import { main } from '@soma/cli';
+import { datasets } from '@soma/data';
+import { lenet5 } from '@soma/zoo';
+import { PNG } from 'pngjs';
 
 const bin = fileURLToPath(new URL('../bin/soma.mjs', import.meta.url));
 const dir = mkdtempSync(join(os.tmpdir(), 'soma-cli-'));
@@ -62,9 +65,48 @@ describe('soma train → eval → export → summary → plot, end to end', () =
   }, 60_000);
 });
 
+describe('soma predict and soma bench', () => {
+  it('classifies real digits given as PNG (dark ink, --invert) and PGM files with a saved LeNet-5, and CSV rows with the circles model', async () => {
+    const modelDir = join(dir, 'pretrained', 'model');
+    const net = lenet5({ pretrained: true });
+    await net.save(modelDir);
+    writeFileSync(join(dir, 'pretrained', 'report.json'), JSON.stringify({ classes: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] }));
+    const { test } = await datasets.loadMnistDigits({ seed: 0 });
+    const pixels = test.x.dataSync();
+    const labels = test.y.dataSync();
+    const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    for (let i = 0; i < 3; i++) {
+      // A 56×56 PNG of the digit drawn dark on white: predict resizes, takes gray and inverts.
+      const png = new PNG({ width: 56, height: 56 });
+      for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) {
+        const v = Math.round(255 * (1 - pixels[i * 784 + Math.floor(y / 2) * 28 + Math.floor(x / 2)]));
+        png.data.set([v, v, v, 255], (y * 56 + x) * 4);
+      }
+      writeFileSync(join(dir, `digit${i}.png`), PNG.sync.write(png));
+      const r = await soma_('predict', modelDir, join(dir, `digit${i}.png`), '--invert');
+      expect(r.code).toBe(0);
+      expect(r.out[0]).toMatch(new RegExp(`^${join(dir, `digit${i}.png`).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${names[labels[i]]} \\d+\\.\\d%`));
+    }
+    const pgm = Buffer.concat([Buffer.from('P5\n28 28\n255\n', 'latin1'), Buffer.from(Array.from({ length: 784 }, (_, k) => Math.round(255 * pixels[3 * 784 + k])))]);
+    writeFileSync(join(dir, 'digit.pgm'), pgm);
+    expect((await soma_('predict', modelDir, join(dir, 'digit.pgm'))).out[0]).toContain(`: ${names[labels[3]]} `);
+    soma.dispose([test.x, test.y]);
+    writeFileSync(join(dir, 'points.csv'), 'x,y\n0,0\n0.95,0.1\n');
+    const rows = await soma_('predict', join(dir, 'circles', 'model'), `csv:${join(dir, 'points.csv')}`, '--top', '1');
+    expect(rows.out).toEqual([expect.stringMatching(/^row 1: inner \d/), expect.stringMatching(/^row 2: outer \d/)]);
+  }, 60_000);
+
+  it('bench prints a line per backend', async () => {
+    const r = await soma_('bench', '--seconds', '0.2');
+    expect(r.code).toBe(0);
+    expect(r.out.find((l) => l.startsWith('cpu'))).toMatch(/^cpu +\d+\.\d GFLOPS +\d+ samples\/s$/);
+  }, 60_000);
+});
+
 describe('bad arguments: one clear line and a non-zero exit', () => {
   const cases: [string[], RegExp, number][] = [
-    [['trian'], /^soma: unknown command 'trian'; commands: train, eval, export, summary, info, plot/, 2],
+    [['trian'], /^soma: unknown command 'trian'; commands: train, eval, predict, export, summary, info, plot, bench/, 2],
+    [['predict', '/nonexistent/model'], /^soma predict: missing <input>/, 2],
     [['train', 'lenet5', '--data', 'mnist', '--epoch', '3'], /^soma train: unknown option --epoch \(did you mean --epochs\?\)/, 2],
     [['train', 'lenet5'], /^soma train: --data is required/, 2],
     [['train', 'lenet6', '--data', 'circles'], /^soma train: unknown model 'lenet6'; choose lenet5, mlp/, 2],
