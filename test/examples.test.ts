@@ -82,3 +82,17 @@ describe("README's first command: LeNet-5 on the mnist package's real digits thr
     }
   }, 600_000);
 });
+
+describe('example: the GAN recipe with its alternating loop (examples/gan.mjs)', () => {
+  it('the generator learns to draw points on the ring the real data lies on', async () => {
+    // @ts-expect-error: a plain JavaScript example module, without type declarations.
+    const { trainRingGan } = await import('../examples/gan.mjs');
+    await soma.setBackend('cpu');
+    const untrained = await trainRingGan({ steps: 0 });
+    const trained = await trainRingGan({});
+    // Untrained, the points sit near the origin; trained, around the ring of radius 0.8.
+    expect(untrained.meanRadius).toBeLessThan(0.5);
+    expect(Math.abs(trained.meanRadius - 0.8)).toBeLessThan(0.15);
+    expect(trained.sectorsCovered).toBeGreaterThanOrEqual(0.75);
+  }, 120_000);
+});
