@@ -7,7 +7,8 @@ export { resnet, resnet18, resnet34, resnet50, resnet101, resnet152, cifarResnet
 export type { ResNetOptions, ResNetDepth, CifarResNetOptions } from './resnet.js';
 export { densenet, densenet121, densenet169, densenet201, cifarDensenet } from './densenet.js';
 export type { DenseNetOptions, DenseNetDepth, CifarDenseNetOptions } from './densenet.js';
-export { lstmClassifier, lstmRegressor, lstmLanguageModel } from './recurrent.js';
+export { lstmClassifier, lstmRegressor, lstmLanguageModel, CHAR_LSTM_ARCHITECTURE } from './recurrent.js';
+export { GETTYSBURG_ADDRESS } from './texts/gettysburg.js';
 export type { LstmClassifierOptions, LstmRegressorOptions, LanguageModelOptions, LanguageModel, GenerateOptions, RecurrentCell } from './recurrent.js';
 export { mlp } from './mlp.js';
 export type { MlpOptions } from './mlp.js';

@@ -1,6 +1,6 @@
-import * as soma from '@soma/core';
+import { layers, sequential, type Sequential } from '@soma/layers';
 import { LENET5_MNIST } from './weights/lenet5_mnist.js';
-import { decodeSafetensors, layers, sequential, type Sequential } from '@soma/layers';
+import { loadShippedWeights } from './weights/shipped.js';
 import { modelOptions, positiveInt } from './options.js';
 
 export interface LeNet5Options {
@@ -52,13 +52,5 @@ export function lenet5(options?: Partial<LeNet5Options>): Sequential {
 function loadPretrained(net: Sequential, o: LeNet5Options): void {
   const layout = o.numClasses === 10 && o.inputShape.join() === '1,28,28' && o.activation === 'tanh' && o.pooling === 'avg';
   if (!layout) throw new Error(`lenet5: the pretrained weights are for 10 classes, [1, 28, 28] inputs, tanh and average pooling; got ${o.numClasses} classes, [${o.inputShape.join(', ')}], ${o.activation}, ${o.pooling}`);
-  const bytes = Uint8Array.from(atob(LENET5_MNIST), (ch) => ch.charCodeAt(0));
-  const { tensors } = decodeSafetensors(bytes, 'lenet5_mnist.safetensors');
-  const values = net.weights.map((w, i) => {
-    const t = tensors.get(`w${i}`);
-    if (!t || t.shape.join() !== w.shape.join()) throw new Error(`lenet5: the shipped weights do not fit the model at weight ${i} (${w.name})`);
-    return soma.tensor(t.data as Float32Array, t.shape);
-  });
-  net.setWeights(values);
-  soma.dispose(values);
+  loadShippedWeights(net, LENET5_MNIST, 'lenet5');
 }

@@ -1,6 +1,8 @@
 import * as soma from '@soma/core';
 import { layers, sequential, type Layer, type Sequential } from '@soma/layers';
 import { modelOptions, positiveInt } from './options.js';
+import { CHAR_LSTM_GETTYSBURG, CHAR_LSTM_VOCABULARY } from './weights/char_lstm_gettysburg.js';
+import { loadShippedWeights } from './weights/shipped.js';
 
 export type RecurrentCell = 'lstm' | 'gru';
 
@@ -87,8 +89,16 @@ export interface LanguageModelOptions extends StackOptions {
   /** The characters the model reads and writes, one per id (ids start at 0). */
   vocabulary: string;
   embeddingDim: number;
+  /**
+   * Weights shipped in this package, trained on the public-domain text it also ships
+   * (GETTYSBURG_ADDRESS) by scripts/train_char_lstm.mjs; vocabulary and layout are then fixed.
+   */
+  pretrained: boolean;
   name: string;
 }
+
+/** The layout of the shipped character model (lstmLanguageModel({ pretrained: true })). */
+export const CHAR_LSTM_ARCHITECTURE = { embeddingDim: 16, units: 96, layers: 1, cell: 'lstm' } as const;
 
 export interface GenerateOptions {
   /** Characters to add (default 100). */
@@ -114,8 +124,14 @@ export type LanguageModel = Sequential & {
  */
 export function lstmLanguageModel(options?: Partial<LanguageModelOptions>): LanguageModel {
   const o = modelOptions<LanguageModelOptions>('lstmLanguageModel', options, {
-    vocabulary: '', embeddingDim: 32, units: 128, layers: 1, cell: 'lstm', bidirectional: false, dropout: 0, name: 'char_lstm',
+    vocabulary: '', embeddingDim: 32, units: 128, layers: 1, cell: 'lstm', bidirectional: false, dropout: 0, pretrained: false, name: 'char_lstm',
   });
+  if (o.pretrained) {
+    const given = options ?? {};
+    const fixed = ['vocabulary', 'embeddingDim', 'units', 'layers', 'cell', 'bidirectional'].filter((k) => k in given);
+    if (fixed.length) throw new Error(`lstmLanguageModel: the pretrained model has its own ${fixed.join(', ')}; leave them out`);
+    Object.assign(o, CHAR_LSTM_ARCHITECTURE, { vocabulary: CHAR_LSTM_VOCABULARY });
+  }
   const chars = [...o.vocabulary];
   if (chars.length < 2 || new Set(chars).size !== chars.length) throw new Error(`lstmLanguageModel: vocabulary must hold at least 2 distinct characters, got ${JSON.stringify(o.vocabulary)}`);
   if (o.bidirectional) throw new Error('lstmLanguageModel: a language model reads left to right; bidirectional is not possible');
@@ -158,5 +174,10 @@ export function lstmLanguageModel(options?: Partial<LanguageModelOptions>): Lang
     }
     return text;
   };
-  return Object.assign(net, { vocabulary: o.vocabulary, encode, generate }) as LanguageModel;
+  const lm = Object.assign(net, { vocabulary: o.vocabulary, encode, generate }) as LanguageModel;
+  if (o.pretrained) {
+    soma.tidy(() => void net.predict(encode(chars[0])));
+    loadShippedWeights(net, CHAR_LSTM_GETTYSBURG, 'lstmLanguageModel');
+  }
+  return lm;
 }

@@ -8,7 +8,7 @@ import { datasets } from '@soma/data';
 import ort from 'onnxruntime-node';
 import {
   cifarDensenet, cifarResnet, convAutoencoder, densenet121, denseAutoencoder, gan, lenet5, lstmClassifier, lstmLanguageModel, lstmRegressor, mlp,
-  resnet18, resnet50, vgg11, vgg16,
+  resnet18, resnet50, vgg11, vgg16, GETTYSBURG_ADDRESS,
 } from '@soma/zoo';
 
 const trainable = (m: LayersModel) => m.trainableWeights.reduce((a, w) => a + w.size, 0);
@@ -160,5 +160,18 @@ describe('pretrained LeNet-5, shipped in the package', () => {
 
   it('refuses a layout the weights were not trained for', () => {
     expect(() => lenet5({ pretrained: true, activation: 'relu' })).toThrow(/lenet5: the pretrained weights are for 10 classes, \[1, 28, 28\] inputs, tanh and average pooling/);
+  });
+});
+
+describe('the pretrained character model, trained on the public-domain text the package ships', () => {
+  it('continues the Gettysburg Address from its opening words, and samples reproducibly with a seed', () => {
+    const lm = lstmLanguageModel({ pretrained: true });
+    expect(GETTYSBURG_ADDRESS.startsWith('Four score and seven years ago')).toBe(true);
+    expect(lm.generate('Four score and ', { length: 24, temperature: 0 })).toBe('Four score and seven years ago our fath');
+    const a = lm.generate('We are ', { length: 40, temperature: 0.8, seed: 3 });
+    expect(a).toBe(lm.generate('We are ', { length: 40, temperature: 0.8, seed: 3 }));
+    expect(a).toHaveLength(47);
+    expect(() => lstmLanguageModel({ pretrained: true, units: 32 })).toThrow(/lstmLanguageModel: the pretrained model has its own units; leave them out/);
+    lm.dispose();
   });
 });
