@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import { input, layers, model, sequential, type LayersModel, type SymbolicTensor } from '@soma/layers';
-import { exportOnnx } from '@soma/onnx-io';
+import { decodeOnnx, exportOnnx, importOnnx } from '@soma/onnx-io';
 import ort from 'onnxruntime-node';
 
 /**
@@ -123,6 +123,19 @@ describe('exportOnnx: Soma models run in onnxruntime-node with the same outputs'
     const session = await ort.InferenceSession.create(await exportOnnx(net));
     expect(session.inputNames).toEqual([net.inputs[0].sourceLayer.name]);
     expect(session.outputNames).toEqual(['fc']);
+    net.dispose();
+  });
+
+  it('only weights are initializers: constants are Constant nodes, so a re-imported export trains exactly the model\'s weights', async () => {
+    const net = sequential([layers.dense({ units: 4, inputShape: [3], activation: 'elu' }), layers.dense({ units: 2, activation: 'softmax' })]);
+    const bytes = await exportOnnx(net);
+    const proto = decodeOnnx(bytes);
+    // Float initializers are the weights; integer ones (shapes, axes) are never trained.
+    expect((proto.graph?.initializer ?? []).filter((t) => t.data_type === 1).map((t) => t.name).sort()).toEqual(net.weights.map((w) => w.name).sort());
+    expect(proto.graph?.node?.some((n) => n.op_type === 'Constant')).toBe(true);
+    const back = await importOnnx(bytes);
+    expect(back.trainableVariables.map((v) => v.size).reduce((a, b) => a + b, 0)).toBe(net.countParams());
+    back.dispose();
     net.dispose();
   });
 

@@ -2,6 +2,7 @@ import { helpText, parseCommand, UsageError, type CommandSpec, type Parsed } fro
 import { benchCommand, benchSpec } from './commands/bench.js';
 import { evalCommand, evalSpec } from './commands/eval.js';
 import { exportCommand, exportSpec } from './commands/export.js';
+import { importCommand, importSpec } from './commands/import.js';
 import { infoCommand, infoSpec } from './commands/info.js';
 import { plotCommand, plotSpec } from './commands/plot.js';
 import { predictCommand, predictSpec } from './commands/predict.js';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: Run }> = {
   eval: { spec: evalSpec, run: evalCommand },
   predict: { spec: predictSpec, run: predictCommand },
   export: { spec: exportSpec, run: exportCommand },
+  import: { spec: importSpec, run: importCommand },
   summary: { spec: summarySpec, run: summaryCommand },
   info: { spec: infoSpec, run: infoCommand },
   plot: { spec: plotSpec, run: plotCommand },

@@ -1,7 +1,8 @@
-import { loadModel, losses, type LayersModel, type LossFn } from '@soma/layers';
+import { losses, type LayersModel, type LossFn } from '@soma/layers';
 import { cifarDensenet, cifarResnet, lenet5, mlp, resnet18, vgg11 } from '@soma/zoo';
 import { UsageError } from './args.js';
 import type { LoadedData } from './data.js';
+import { loadAnyModel } from './imported.js';
 
 type Factory = (d: LoadedData) => LayersModel;
 
@@ -24,7 +25,7 @@ export async function modelFor(spec: string, data: LoadedData): Promise<{ model:
     const model = MODELS[spec].make(data);
     return { model, fromDirectory: false };
   }
-  if (spec.includes('/') || spec.includes('\\') || spec.startsWith('.')) return { model: await loadModel(spec), fromDirectory: true };
+  if (spec.includes('/') || spec.includes('\\') || spec.startsWith('.')) return { model: await loadAnyModel(spec), fromDirectory: true };
   throw new UsageError(`unknown model '${spec}'; choose ${modelNames().join(', ')}, or give a saved model's directory`);
 }
 

@@ -65,6 +65,28 @@ describe('soma train → eval → export → summary → plot, end to end', () =
   }, 60_000);
 });
 
+describe('soma import: an ONNX file becomes a model directory that trains, evaluates and saves as ONNX again', () => {
+  it('imports the PyTorch-exported LeNet, fine-tunes it on real digits, and the fine-tuned ONNX evaluates the same', async () => {
+    const fixture = fileURLToPath(new URL('../../../test/fixtures/onnx/lenet.onnx', import.meta.url));
+    const imported = join(dir, 'imported');
+    const r = await soma_('import', fixture, '--out', imported);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/input \[batch, 1, 28, 28\] → output \[batch, 10\], 61,706 trainable parameters/);
+    const before = await soma_('eval', imported, '--data', 'mnist', '--backend', 'cpu');
+    const accBefore = Number(/^accuracy (\S+)/.exec(before.out[0])![1]);
+    const run = join(dir, 'finetuned');
+    const t = await soma_('train', imported, '--data', 'mnist', '--epochs', '2', '--backend', 'cpu', '--out', run, '--quiet');
+    expect(t.code).toBe(0);
+    const accAfter = Number(/^accuracy (\S+)/m.exec(t.out.join('\n'))![1]);
+    expect(accAfter).toBeGreaterThan(Math.max(0.8, accBefore + 0.3));
+    expect(existsSync(join(run, 'model', 'model.onnx'))).toBe(true);
+    const again = await soma_('eval', join(run, 'model'), '--data', 'mnist', '--backend', 'cpu');
+    expect(Number(/^accuracy (\S+)/.exec(again.out[0])![1])).toBeCloseTo(accAfter, 3);
+    const s = await soma_('summary', join(run, 'model'));
+    expect(s.out.join('\n')).toMatch(/\(OnnxLayer\)\s+\(None, 10\)\s+61706/);
+  }, 120_000);
+});
+
 describe('soma predict and soma bench', () => {
   it('classifies real digits given as PNG (dark ink, --invert) and PGM files with a saved LeNet-5, and CSV rows with the circles model', async () => {
     const modelDir = join(dir, 'pretrained', 'model');
@@ -105,7 +127,7 @@ describe('soma predict and soma bench', () => {
 
 describe('bad arguments: one clear line and a non-zero exit', () => {
   const cases: [string[], RegExp, number][] = [
-    [['trian'], /^soma: unknown command 'trian'; commands: train, eval, predict, export, summary, info, plot, bench/, 2],
+    [['trian'], /^soma: unknown command 'trian'; commands: train, eval, predict, export, import, summary, info, plot, bench/, 2],
     [['predict', '/nonexistent/model'], /^soma predict: missing <input>/, 2],
     [['train', 'lenet5', '--data', 'mnist', '--epoch', '3'], /^soma train: unknown option --epoch \(did you mean --epochs\?\)/, 2],
     [['train', 'lenet5'], /^soma train: --data is required/, 2],

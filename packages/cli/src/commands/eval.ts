@@ -1,9 +1,9 @@
 import * as soma from '@soma/core';
-import { loadModel } from '@soma/layers';
 import { numberOption, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { useBackend } from '../backends.js';
 import { loadData } from '../data.js';
 import { classification, formatConfusion } from '../report.js';
+import { loadAnyModel } from '../imported.js';
 
 export const evalSpec: CommandSpec = {
   name: 'eval',
@@ -25,7 +25,7 @@ export async function evalCommand(p: Parsed, print: (line: string) => void): Pro
   if (!p.values.data) throw new UsageError('--data is required (mnist, cifar10:<dir>, circles or csv:<file>)');
   const seed = numberOption(p.values, 'seed', { integer: true })!;
   await useBackend(String(p.values.backend));
-  const model = await loadModel(dir);
+  const model = await loadAnyModel(dir);
   const data = await loadData(String(p.values.data), { seed, label: p.values.label as string | undefined, testFraction: 0.2 });
   const logits = model.predict(data.test.x, { batchSize: 256 }) as soma.Tensor;
   const { accuracy, confusion } = classification(logits, data.test.y, data.numClasses);

@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as soma from '@soma/core';
-import { loadModel, type LayersModel } from '@soma/layers';
+import { type LayersModel } from '@soma/layers';
 import { exportOnnx } from '@soma/onnx-io';
 import { numberOption, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { useBackend } from '../backends.js';
+import { loadAnyModel } from '../imported.js';
 
 export const exportSpec: CommandSpec = {
   name: 'export',
@@ -65,7 +66,7 @@ export async function exportCommand(p: Parsed, print: (line: string) => void): P
   if (!p.values.onnx) throw new UsageError('--onnx <file> is required');
   const opset = numberOption(p.values, 'opset', { integer: true, min: 13, max: 21 })!;
   await useBackend(String(p.values.backend));
-  const model = await loadModel(dir);
+  const model = await loadAnyModel(dir);
   const file = resolve(String(p.values.onnx));
   await writeFile(file, await exportOnnx(model, { opset }));
   print(`wrote ${file} (opset ${opset})`);

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as soma from '@soma/core';
 import { Dataset, type Element } from '@soma/data';
-import { loadModel } from '@soma/layers';
 import { UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { useBackend } from '../backends.js';
 import { readImage } from '../image.js';
+import { loadAnyModel } from '../imported.js';
 
 export const predictSpec: CommandSpec = {
   name: 'predict',
@@ -27,7 +27,7 @@ export async function predictCommand(p: Parsed, print: (line: string) => void): 
   const top = Number(p.values.top);
   if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got '${p.values.top}'`);
   await useBackend(String(p.values.backend));
-  const model = await loadModel(dir);
+  const model = await loadAnyModel(dir);
   const shape = model.inputs[0]?.shape.slice(1) ?? [];
   if (shape.some((d) => d === null)) throw new Error(`${dir}: the model's input shape [${shape.join(', ')}] is not fixed`);
   const names = await readFile(join(dirname(dir.replace(/[\\/]+$/, '')), 'report.json'), 'utf8').then((t) => (JSON.parse(t) as { classes?: string[] }).classes, () => undefined);

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { loadModel } from '@soma/layers';
 import { decodeOnnx, importOnnx } from '@soma/onnx-io';
 import type { CommandSpec, Parsed } from '../args.js';
 import { useBackend } from '../backends.js';
+import { loadAnyModel } from '../imported.js';
 
 export const summarySpec: CommandSpec = {
   name: 'summary',
@@ -18,7 +18,7 @@ export async function summaryCommand(p: Parsed, print: (line: string) => void): 
   const [target] = p.positionals;
   await useBackend('cpu');
   if (!target.toLowerCase().endsWith('.onnx')) {
-    const model = await loadModel(target);
+    const model = await loadAnyModel(target);
     model.summary(print);
     return 0;
   }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile, appendFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as soma from '@soma/core';
-import { Callback, earlyStopping, modelCheckpoint, type Logs, type LayersModel } from '@soma/layers';
+import { Callback, earlyStopping, type Logs, type LayersModel } from '@soma/layers';
 import { adam, adamw, rmsprop, schedules, sgd, type LearningRateSchedule, type Optimizer } from '@soma/optimizers';
 import { shiftedBatches } from '../augment.js';
 import { numberOption, UsageError, type CommandSpec, type Parsed } from '../args.js';
@@ -11,6 +11,7 @@ import { classificationLoss, modelFor, modelHelp } from '../models.js';
 import { classification, formatConfusion } from '../report.js';
 import { metricsSvg, type EpochLogs } from '../plot_svg.js';
 import { exportAndCheck } from './export.js';
+import { saveAnyModel } from '../imported.js';
 
 export const trainSpec: CommandSpec = {
   name: 'train',
@@ -59,6 +60,21 @@ class RunWriter extends Callback {
     this.epochs.push(entry);
     await appendFile(join(this.dir, 'metrics.jsonl'), `${JSON.stringify(entry)}\n`);
     await writeFile(join(this.dir, 'plot.svg'), metricsSvg(this.title, this.epochs));
+  }
+}
+
+/** Saves the model whenever val_loss improves (Keras's ModelCheckpoint with saveBestOnly), imported ONNX models as ONNX. */
+class BestCheckpoint extends Callback {
+  private best = Infinity;
+  constructor(private readonly dir: string) {
+    super();
+  }
+  override async onEpochEnd(_epoch: number, logs?: Logs): Promise<void> {
+    const v = logs?.val_loss;
+    if (typeof v === 'number' && v < this.best) {
+      this.best = v;
+      await saveAnyModel(this.model as LayersModel, this.dir);
+    }
   }
 }
 
@@ -113,7 +129,7 @@ export async function train(p: Parsed, print: (line: string) => void): Promise<n
   };
   process.once('SIGINT', onSigint);
   const callbacks: Callback[] = [writer, stopper];
-  if (validationData) callbacks.push(modelCheckpoint({ filepath: join(out, 'checkpoint'), monitor: 'val_loss', saveBestOnly: true }));
+  if (validationData) callbacks.push(new BestCheckpoint(join(out, 'checkpoint')));
   if (patience !== undefined && validationData) callbacks.push(earlyStopping({ monitor: 'val_loss', patience, restoreBestWeights: true }));
   const args = { epochs, batchSize, validationData, verbose: p.values.quiet ? 0 : 1, callbacks } as const;
   try {
@@ -127,7 +143,7 @@ export async function train(p: Parsed, print: (line: string) => void): Promise<n
 }
 
 async function finish(model: LayersModel, data: LoadedData, out: string, epochs: EpochLogs[], interrupted: boolean, p: Parsed, print: (line: string) => void): Promise<number> {
-  await model.save(join(out, 'model'));
+  await saveAnyModel(model, join(out, 'model'));
   const logits = model.predict(data.test.x, { batchSize: 256 }) as soma.Tensor;
   const { accuracy, confusion } = classification(logits, data.test.y, data.numClasses);
   logits.dispose();

@@ -44,14 +44,23 @@ export class Emitter {
     return name;
   }
 
-  /** A scalar initializer of a Soma dtype. */
+  /** A scalar constant of a Soma dtype (a Constant node: importers do not take it for a weight). */
   scalar(value: number, dtype: DType = 'float32'): string {
     const name = this.tmp('const');
-    this.initializers.push(encodeTensor(name, [], dtype, [value]));
+    this.constant(name, [], dtype, [value]);
     return name;
   }
 
+  /** A weight (an initializer, which importers treat as trainable). */
   initializer(name: string, shape: readonly number[], dtype: DType, values: ArrayLike<number>): void {
     this.initializers.push(encodeTensor(name, shape, dtype, values));
+  }
+
+  /**
+   * A fixed value as a Constant node. Initializers are what ONNX importers (Soma's, PyTorch's
+   * tools) treat as trainable weights, so a value the graph computes with but never learns is not one.
+   */
+  constant(name: string, shape: readonly number[], dtype: DType, values: ArrayLike<number>): void {
+    this.node('Constant', [], [name], { value: { t: encodeTensor(name, shape, dtype, values) } });
   }
 }

@@ -114,6 +114,8 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
     return parts.length === 1 ? parts[0] : em.apply('Concat', parts, { axis: { i: 0 } });
   };
   const assigned: { name: string; dtype: soma.DType }[] = [];
+  // Constants first, as Constant nodes, so every node after them can read them.
+  for (const [id, t] of graph.constants) em.constant(nameOf(id), t.shape, t.dtype, data.get(id)!);
   graph.nodes.forEach((node, index) => {
     if (node.op === 'assign' && options.variablesAsInputs) {
       const value = nameOf(node.inputs[1]!);
@@ -145,7 +147,6 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   });
   const isInput = (id: number) => !!options.variablesAsInputs && (!options.variableInputs || options.variableInputs.has(id));
   for (const [id, v] of graph.variables) if (!isInput(id)) em.initializer(nameOf(id), v.shape, v.dtype, data.get(id)!);
-  for (const [id, t] of graph.constants) em.initializer(nameOf(id), t.shape, t.dtype, data.get(id)!);
   const model: ModelProto = {
     ir_version: IR_VERSION[opset],
     opset_import: [{ domain: '', version: opset }],

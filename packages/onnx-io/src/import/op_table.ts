@@ -305,6 +305,15 @@ export const OPS: Record<string, OpImpl> = {
   Or: elementwise((a, b) => soma.logicalOr(a, b)),
   Xor: elementwise((a, b) => a.notEqual(b)),
   Not: { run: (ins, c) => soma.logicalNot(T(ins[0], c)) },
+  // NaN is the one value unequal to itself (Soma's exporter writes IsNaN for NaN-propagating max/min).
+  IsNaN: { run: (ins, c) => T(ins[0], c).notEqual(T(ins[0], c)) },
+  IsInf: { run: (ins, c) => {
+    const x = T(ins[0], c);
+    const pos = c.a.int('detect_positive', 1) !== 0;
+    const neg = c.a.int('detect_negative', 1) !== 0;
+    const hits = [pos ? x.equal(Infinity) : null, neg ? x.equal(-Infinity) : null].filter((t): t is soma.Tensor => t !== null);
+    return hits.length === 0 ? x.notEqual(x).logicalAnd(false) : hits.length === 1 ? hits[0] : soma.logicalOr(hits[0], hits[1]);
+  } },
   Neg: elementwise((x) => x.neg(), (x) => -x),
   Abs: unary((x) => x.abs()),
   Sqrt: unary((x) => x.sqrt()),
