@@ -29,7 +29,12 @@ export class Variable extends Tensor {
     return this.trainable && !this.isDisposed;
   }
 
-  /** Replaces the value in place; shape and dtype must match. The value is copied, never aliased. */
+  /**
+   * Replaces the value; shape and dtype must match. Storage is immutable and reference-counted, so
+   * a value already on the active backend is shared, not copied (an optimizer step assigns every
+   * parameter and slot: copies were a full extra pass over the model each step); later changes to
+   * either tensor are new storage and never reach the other.
+   */
   assign(value: TensorLike): void {
     this.throwIfDisposed();
     const v = convertToTensor(value, 'Variable.assign', 'value', this.dtype);
@@ -38,9 +43,12 @@ export class Variable extends Tensor {
     }
     const e = getEngine();
     e.notifyAssign(this, v);
-    const copy = copyOnActiveBackend(v);
+    if (v.cell.backendName === e.backendName) {
+      e.replaceData(this, { dataId: v.cell.dataId, shape: this.shape, dtype: this.dtype }, e.backendName);
+    } else {
+      e.replaceData(this, copyOnActiveBackend(v), e.backendName);
+    }
     if (v !== value) v.dispose();
-    e.replaceData(this, copy, e.backendName);
     this.version++;
   }
 }

@@ -3,12 +3,28 @@ import { getEngine } from '../../engine/engine.js';
 import { dispose, keep, tidy } from '../../memory.js';
 import * as ops from '../../ops/index.js';
 import { check } from '../assertions.js';
+import { variable } from '../../variable.js';
 import type { ConformanceCase } from './index.js';
 
 const g = 'memory';
 const live = (): number => getEngine().memory().numTensors;
 
 export const memoryCases: ConformanceCase[] = [
+  { group: g, name: 'Variable.assign shares the value\'s storage (no copy), and each keeps its value when the other changes', run: () => {
+    const bytes = (): number => getEngine().memory().numBytes;
+    const v = variable(ops.zeros([256]), true, 'shared_probe');
+    const before = bytes();
+    const t = ops.fill([256], 3);
+    v.assign(t);
+    // The variable's old zeros are freed and no copy of t is made: the bytes are t's alone.
+    check(bytes() === before, () => `assign should share storage: ${bytes() - before} bytes more than before`);
+    t.dispose();
+    check(bytes() === before && v.dataSync()[0] === 3, () => 'the variable must keep the shared storage when the value is disposed');
+    const u = v.mul(2);
+    v.assign(ops.fill([256], 5));
+    check(u.dataSync()[0] === 6 && v.dataSync()[255] === 5, () => `values computed from the old storage must keep it: got ${u.dataSync()[0]}, ${v.dataSync()[255]}`);
+    dispose([u, v]);
+  } },
   { group: g, name: 'tidy frees intermediates and keeps the result', run: () => {
     const before = live();
     const r = tidy(() => ops.ones([3]).mul(2).add(1).exp());
