@@ -76,6 +76,10 @@ function avgPool(inShape: Shape, a: Pool2dAttrs, yShape: Shape, xv: Float32Array
   const [, , oh, ow] = yShape;
   const [kh, kw] = a.kernel_shape;
   const [sh, sw] = a.strides;
+  if (a.pads.every((p) => p === 0) && oh * sh <= h && ow * sw <= w && (oh - 1) * sh + kh <= h && (ow - 1) * sw + kw <= w) {
+    windowsInside(n * c, h, w, oh, ow, kh, kw, sh, sw, xv, y, dy, dx);
+    return;
+  }
   let o = 0;
   for (let plane = 0; plane < n * c; plane++) {
     const base = plane * h * w;
@@ -97,6 +101,57 @@ function avgPool(inShape: Shape, a: Pool2dAttrs, yShape: Shape, xv: Float32Array
         } else if (div > 0) {
           const gv = dy![o] / div;
           for (let iy = ys; iy < ye; iy++) for (let ix = xs; ix < xe; ix++) dx![base + iy * w + ix] += gv;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * avgPool when every window lies inside the input (no padding: LeNet's and most CNNs' pooling):
+ * the divisor is the window size and no clipping is needed, so the loops are plain. Sums run in
+ * the general loop's order, so results are identical.
+ */
+function windowsInside(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number,
+  xv: Float32Array | null, y: Float32Array | null, dy: Float32Array | null, dx: Float32Array | null): void {
+  if (y) windowMeans(planes, h, w, oh, ow, kh, kw, sh, sw, xv!, y);
+  else windowSpread(planes, h, w, oh, ow, kh, kw, sh, sw, dy!, dx!);
+}
+
+// Forward and backward are separate functions so each stays monomorphic for the JIT.
+function windowMeans(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, xv: Float32Array, y: Float32Array): void {
+  const div = kh * kw;
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const row = base + oy * sh * w;
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const start = row + ox * sw;
+        let s = 0;
+        for (let i = 0; i < kh; i++) {
+          const r = start + i * w;
+          for (let j = 0; j < kw; j++) s += xv[r + j];
+        }
+        y[o] = s / div;
+      }
+    }
+  }
+}
+
+function windowSpread(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, dy: Float32Array, dx: Float32Array): void {
+  const div = kh * kw;
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w;
+    for (let oy = 0; oy < oh; oy++) {
+      const row = base + oy * sh * w;
+      for (let ox = 0; ox < ow; ox++, o++) {
+        const start = row + ox * sw;
+        const gv = dy[o] / div;
+        for (let i = 0; i < kh; i++) {
+          const r = start + i * w;
+          for (let j = 0; j < kw; j++) dx[r + j] += gv;
         }
       }
     }
