@@ -118,3 +118,29 @@ describe("fit on 'native' compiles the training step (forward, backward, update)
     soma.dispose([x, y]);
   });
 });
+
+describe("evaluate and predict on 'native' run the inference pass as one graph", () => {
+  it('the same predictions and metrics as runEagerly, one graph for every batch size, and ids still checked', async () => {
+    await soma.setBackend('native');
+    const model = cnn(9);
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const eagerTwin = cnn(9);
+    eagerTwin.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'], runEagerly: true });
+    const { x, y } = data(37);
+    const before = graphRuns();
+    const a = model.predict(x, { batchSize: 16 }) as soma.Tensor;
+    expect(graphRuns() - before).toBe(3);
+    const b = eagerTwin.predict(x, { batchSize: 16 }) as soma.Tensor;
+    close(a.dataSync(), b.dataSync());
+    const ea = await model.evaluate(x, y, { batchSize: 10 });
+    const eb = await eagerTwin.evaluate(x, y, { batchSize: 10 });
+    close([ea.loss, ea.accuracy], [eb.loss, eb.accuracy]);
+    soma.dispose([x, y, a, b]);
+    const lm = sequential({ layers: [layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 3 }), layers.flatten(), layers.dense({ units: 1 })] });
+    const ok = soma.tensor([[1, 2, 3]]);
+    (lm.predict(ok) as soma.Tensor).dispose();
+    const bad = soma.tensor([[1, 2.5, 3]]);
+    expect(() => lm.predict(bad)).toThrow(/ids must be integers in \[0, 5\), got 2.5/);
+    soma.dispose([ok, bad]);
+  });
+});

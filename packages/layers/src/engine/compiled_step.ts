@@ -1,5 +1,6 @@
 import * as soma from '@soma/core';
 import type { Graph, Tensor } from '@soma/core';
+import { checkIntegerIds } from '../integer_ids.js';
 import type { LayersModel, TrainingConfig } from './model.js';
 
 /**
@@ -66,8 +67,56 @@ export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step
         }
         graphs.set(key, entry);
       }
+      checkIdInputs(model, xs);
       const [loss, ...rest] = soma.runGraph(entry.graph, inputs);
       return { loss, parts: rest.slice(0, entry.parts), preds: rest.slice(entry.parts) };
     },
   };
+}
+
+const forwardGraphs = new WeakMap<LayersModel, Map<string, Graph | null>>();
+
+/**
+ * The model's inference pass (training: false) for evaluate and predict: on backends with
+ * whole-graph execution traced once per input signature (batch size free) and run as one graph,
+ * as Keras compiles its predict function; elsewhere, or when compile() said runEagerly, a call.
+ * Results are the same either way; a model that cannot be traced runs eagerly.
+ */
+export function inferenceOutputs(model: LayersModel, xs: Tensor[]): Tensor[] {
+  const eager = () => {
+    const out = model.call(xs.length === 1 ? xs[0] : xs, { training: false });
+    return Array.isArray(out) ? out : [out];
+  };
+  if (!soma.getBackend().runGraph || model.training?.runEagerly) return eager();
+  let graphs = forwardGraphs.get(model);
+  if (!graphs) forwardGraphs.set(model, (graphs = new Map()));
+  const key = signature(xs);
+  let graph = graphs.get(key);
+  if (graph === undefined) {
+    try {
+      const dynamicAxes = Object.fromEntries(xs.map((_, i) => [i, { 0: 'batch' }]));
+      graph = soma.trace((...ts: Tensor[]) => {
+        const out = model.call(ts.length === 1 ? ts[0] : ts, { training: false });
+        return Array.isArray(out) ? out : [out];
+      }, xs, xs[0].shape[0] > 0 ? { dynamicAxes } : {});
+    } catch {
+      graph = null;
+    }
+    graphs.set(key, graph);
+  }
+  if (!graph) return eager();
+  checkIdInputs(model, xs);
+  return soma.runGraph(graph, xs);
+}
+
+/**
+ * The checks a traced graph does not repeat: ids fed straight into an embedding must be integers
+ * in range (an eager call checks them inside the layer; the graph would truncate 1.5 to 1).
+ */
+export function checkIdInputs(model: LayersModel, xs: readonly Tensor[]): void {
+  for (const node of model.graphNodes) {
+    if (node.layer.className !== 'Embedding') continue;
+    const i = model.inputs.indexOf(node.inputs[0]);
+    if (i >= 0) checkIntegerIds(node.layer.name, 'ids', xs[i], (node.layer as unknown as { args: { inputDim: number } }).args.inputDim);
+  }
 }

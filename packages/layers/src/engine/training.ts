@@ -2,7 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks.js';
 import type { LayersModel, TrainingConfig } from './model.js';
-import { compiledStepRunner, type StepResult, type StepRunner } from './compiled_step.js';
+import { compiledStepRunner, inferenceOutputs, type StepResult, type StepRunner } from './compiled_step.js';
 import { ProgressBar } from './progress.js';
 import { EventLoopYielder, type YieldEvery } from './yield.js';
 
@@ -392,7 +392,7 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
     const ys = asList(batch.ys);
     ensureBuilt(model, xs);
     const losses = soma.tidy(() => {
-      const preds = asList(model.call(xs.length === 1 ? xs[0] : xs, { training: false }));
+      const preds = inferenceOutputs(model, xs);
       preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
       const { total, parts } = outputLosses(cfg, ys, preds, batch.sampleWeight ?? null);
       return [total, ...(cfg.outputNames.length > 1 ? parts : [])].map((t) => t.dataSync()[0]);
@@ -424,7 +424,7 @@ export function predict(model: LayersModel, x: Tensor | Tensor[], batchSize: num
     const len = Math.min(batchSize, n - start);
     chunks.push(soma.tidy(() => {
       const xb = xs.map((t) => soma.slice(t, [start], [len]));
-      return asList(model.call(xb.length === 1 ? xb[0] : xb, { training: false }));
+      return inferenceOutputs(model, xb);
     }));
   }
   const outs = soma.tidy(() => chunks[0].map((_, i) => (chunks.length === 1 ? chunks[0][i].clone() : soma.concat(chunks.map((ch) => ch[i]), 0))));
