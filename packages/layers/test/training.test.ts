@@ -120,6 +120,11 @@ describe('fit options', () => {
     expect(out).toHaveLength(2);
     // Steps, as Keras counts them (40 samples in batches of 10), the logs' own key names, and the rate.
     expect(out[0]).toMatch(/^Epoch 1\/2  \[=+\] 4\/4  loss \d\.\d{4}  accuracy \d\.\d{4}  \d+s  \d+ samples\/s\n$/);
+    // A dataset that knows how many batches it holds gets the same bar.
+    const { Dataset } = await import('@soma/data');
+    out.length = 0;
+    await net.fit(Dataset.fromTensors({ xs: x, ys: y }).batch(8), { epochs: 1, verbose: 0, callbacks: [new ProgressBar({ isTTY: false, write: (s) => out.push(s) })] });
+    expect(out[0]).toMatch(/^Epoch 1\/1  \[=+\] 5\/5  loss /);
     net.dispose();
     soma.dispose([x, y]);
   });

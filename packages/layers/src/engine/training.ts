@@ -326,7 +326,10 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
   const list = new CallbackList(callbacks);
   for (const cb of callbacks) {
     cb.setModel(model);
-    cb.params = { epochs, samples: train?.n ?? null, batchSize, steps: train ? Math.ceil(train.n / batchSize) : null, verbose };
+    // A dataset that knows its size (a @soma/data Dataset of batches) gives the progress bar its steps, as Keras's cardinality does.
+    const known = (a as { size?: unknown }).size;
+    const datasetSteps = typeof known === 'number' && Number.isInteger(known) && known > 0 ? known : null;
+    cb.params = { epochs, samples: train?.n ?? null, batchSize, steps: train ? Math.ceil(train.n / batchSize) : datasetSteps, verbose };
   }
   model.stopTraining = false;
   model.history = history;
