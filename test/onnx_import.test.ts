@@ -130,6 +130,32 @@ describe('importOnnx: fine-tuning and round trips', () => {
   });
 });
 
+describe('importOnnx: IsNaN and IsInf (Soma exports NaN-propagating max and min with IsNaN)', () => {
+  it('match onnxruntime-node on NaN, ±Infinity and finite values, detect_positive/detect_negative included', async () => {
+    const info = (name: string, elem: number) => ({ name, type: { tensor_type: { elem_type: elem, shape: { dim: [{ dim_value: 4 }] } } } });
+    const bytes = encodeOnnx({
+      ir_version: 8, opset_import: [{ domain: '', version: 17 }], producer_name: 'test',
+      graph: {
+        name: 'g',
+        node: [
+          { op_type: 'IsNaN', input: ['x'], output: ['nan'] },
+          { op_type: 'IsInf', input: ['x'], output: ['inf'] },
+          { op_type: 'IsInf', input: ['x'], output: ['posinf'], attribute: [{ name: 'detect_negative', type: 2, i: 0 }] },
+        ],
+        input: [info('x', 1)],
+        output: [info('nan', 9), info('inf', 9), info('posinf', 9)],
+      },
+    } as never);
+    const x = soma.tensor([NaN, Infinity, -Infinity, 2]);
+    const ours = (await importOnnx(bytes)).predict({ x });
+    const session = await ort.InferenceSession.create(bytes);
+    const theirs = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [4]) });
+    for (const k of ['nan', 'inf', 'posinf']) expect(Array.from(ours[k].dataSync()).map(Boolean), k).toEqual(Array.from(theirs[k].data as Uint8Array).map(Boolean));
+    expect(Array.from(ours.posinf.dataSync())).toEqual([0, 1, 0, 0]);
+    soma.dispose([x, ours]);
+  });
+});
+
 describe('importOnnx: malformed files are refused with clear errors', () => {
   const lenet = () => new Uint8Array(readFileSync(fixture('lenet.onnx')));
 

@@ -77,7 +77,8 @@ function avgPool(inShape: Shape, a: Pool2dAttrs, yShape: Shape, xv: Float32Array
   const [kh, kw] = a.kernel_shape;
   const [sh, sw] = a.strides;
   if (a.pads.every((p) => p === 0) && oh * sh <= h && ow * sw <= w && (oh - 1) * sh + kh <= h && (ow - 1) * sw + kw <= w) {
-    windowsInside(n * c, h, w, oh, ow, kh, kw, sh, sw, xv, y, dy, dx);
+    if (y) windowMeans(n * c, h, w, oh, ow, kh, kw, sh, sw, xv!, y);
+    else windowSpread(n * c, h, w, oh, ow, kh, kw, sh, sw, dy!, dx!);
     return;
   }
   let o = 0;
@@ -110,15 +111,9 @@ function avgPool(inShape: Shape, a: Pool2dAttrs, yShape: Shape, xv: Float32Array
 /**
  * avgPool when every window lies inside the input (no padding: LeNet's and most CNNs' pooling):
  * the divisor is the window size and no clipping is needed, so the loops are plain. Sums run in
- * the general loop's order, so results are identical.
+ * the general loop's order, so results are identical. Forward and backward are separate functions
+ * so each stays monomorphic for the JIT.
  */
-function windowsInside(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number,
-  xv: Float32Array | null, y: Float32Array | null, dy: Float32Array | null, dx: Float32Array | null): void {
-  if (y) windowMeans(planes, h, w, oh, ow, kh, kw, sh, sw, xv!, y);
-  else windowSpread(planes, h, w, oh, ow, kh, kw, sh, sw, dy!, dx!);
-}
-
-// Forward and backward are separate functions so each stays monomorphic for the JIT.
 function windowMeans(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, xv: Float32Array, y: Float32Array): void {
   const div = kh * kw;
   let o = 0;

@@ -15,8 +15,9 @@ export interface CompiledFunction {
 /**
  * Traces `fn` on its first call for each input signature and runs the graph from then on —
  * on backends with whole-graph execution (native) as one session, elsewhere node by node. With
- * `dynamicAxes`, one graph serves every size of those axes. Like trace, control flow and
- * host-side values (an optimizer's step count, a schedule's rate) are fixed when tracing.
+ * `dynamicAxes`, one graph serves every size of those axes. Like trace, control flow is fixed
+ * when tracing; values made through hostInput (random draws, an optimizer's per-step scalars)
+ * are computed again at every call.
  */
 export function compile(fn: (...inputs: Tensor[]) => Tensor | Tensor[], options: TraceOptions = {}): CompiledFunction {
   const graphs = new Map<string, { graph: Graph; single: boolean }>();

@@ -163,7 +163,8 @@ function widened(inputs: readonly Tensor[], dynamicAxes: NonNullable<TraceOption
  * tensors fn reads from outside become constants (held by the graph) or variables (referenced),
  * and `Variable.assign` calls become 'assign' nodes — so a traced training step (forward,
  * backward and optimizer update) is one Graph that trains the real weights when it runs.
- * Control flow is fixed at trace time, as random draws are (dropout masks become constants).
+ * Control flow is fixed at trace time; random draws and other hostInput values become inputs
+ * computed again at every run, and whole-number counts of a dynamic size are recomputed from it.
  */
 export function trace(fn: Fn, exampleInputs: readonly Tensor[], options: TraceOptions = {}): Graph {
   const names = options.inputNames ?? [];

@@ -34,13 +34,13 @@ const signature = (ts: readonly Tensor[]) => ts.map((t) => `${t.dtype}[*,${t.sha
  */
 export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step: StepFn): StepRunner {
   const graphs = new Map<string, { graph: Graph; parts: number }>();
-  let eagerSteps = 0;
+  let firstDone = false;
   let failed = false;
   return {
     run(xs, ys, weights) {
       if (failed) return null;
-      if (eagerSteps === 0) {
-        eagerSteps++;
+      if (!firstDone) {
+        firstDone = true;
         return null;
       }
       const inputs = weights ? [...xs, ...ys, weights] : [...xs, ...ys];

@@ -214,7 +214,8 @@ function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Te
   try {
     model.applyConstraints();
     preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
-    return [loss, ...parts].map((t) => t.dataSync()[0]);
+    // One readback for the loss and the per-output losses together.
+    return Array.from(parts.length ? soma.tidy(() => soma.stack([loss, ...parts]).dataSync()) : loss.dataSync());
   } finally {
     soma.dispose([loss, parts, preds]);
   }
@@ -398,7 +399,7 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
       const preds = inferenceOutputs(model, xs);
       preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
       const { total, parts } = outputLosses(cfg, ys, preds, batch.sampleWeight ?? null);
-      return [total, ...(cfg.outputNames.length > 1 ? parts : [])].map((t) => t.dataSync()[0]);
+      return Array.from(cfg.outputNames.length > 1 ? soma.stack([total, ...parts]).dataSync() : total.dataSync());
     });
     if (!('xs' in data && Array.isArray(data.xs))) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
     means.add(losses, xs[0].shape[0]);

@@ -312,7 +312,7 @@ export const OPS: Record<string, OpImpl> = {
     const pos = c.a.int('detect_positive', 1) !== 0;
     const neg = c.a.int('detect_negative', 1) !== 0;
     const hits = [pos ? x.equal(Infinity) : null, neg ? x.equal(-Infinity) : null].filter((t): t is soma.Tensor => t !== null);
-    return hits.length === 0 ? x.notEqual(x).logicalAnd(false) : hits.length === 1 ? hits[0] : soma.logicalOr(hits[0], hits[1]);
+    return hits.length === 0 ? soma.zerosLike(x).cast('bool') : hits.length === 1 ? hits[0] : soma.logicalOr(hits[0], hits[1]);
   } },
   Neg: elementwise((x) => x.neg(), (x) => -x),
   Abs: unary((x) => x.abs()),
