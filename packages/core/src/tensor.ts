@@ -90,6 +90,10 @@ export class Tensor {
     if (this.disposed) fail('Tensor', `tensor #${this.id} (shape [${this.shape.join(',')}], ${this.dtype}) is disposed`);
   }
 
+  /**
+   * The values, as a new typed array. The read is issued at once and sees the values as they are
+   * now, so the tensor may be disposed before the promise settles.
+   */
   async data(): Promise<TypedArray> {
     this.throwIfDisposed();
     const e = getEngine();
@@ -127,6 +131,9 @@ export class Tensor {
 
   toString(): string {
     if (this.disposed) return `tensor(<disposed>, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
+    if (getEngine().backendByName(this.cell.backendName).syncReads === false) {
+      return `tensor(<on ${this.cell.backendName}: read with await data()>, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
+    }
     return formatTensor(this.dataSync(), this.shape, this.dtype);
   }
 

@@ -114,6 +114,11 @@ export type KernelSet = { readonly [K in KernelName]: KernelFn<K> };
 /** A backend: storage plus kernels. Backends never see gradients; autodiff lives in core's op layer. */
 export interface Backend extends BackendStorage, KernelSet {
   readonly name: string;
+  /**
+   * false when `readSync` always throws (WebGPU maps buffers only asynchronously): values come
+   * through `read` alone. Absent means true.
+   */
+  readonly syncReads?: boolean;
   /** Called once before first use; may be async (GPU adapters). */
   init?(): void | Promise<void>;
   /**

@@ -1,6 +1,7 @@
 import type { DType } from '../dtype.js';
 import { fmtShape } from '../errors.js';
 import { shapesEqual } from '../shape.js';
+import { getEngine } from '../engine/engine.js';
 import type { NestedArray, Tensor } from '../tensor.js';
 
 export interface Tolerance {
@@ -47,13 +48,36 @@ export function decode(v: number | null | string | boolean): number {
   return Number(v);
 }
 
-/** Checks shape, dtype (when given) and values of a tensor. */
+/** Value checks on backends without synchronous reads, waiting for `settleChecks`. */
+let pendingChecks: Promise<void>[] = [];
+
+/**
+ * Checks shape, dtype (when given) and values of a tensor. On a backend that reads only
+ * asynchronously (webgpu) the read starts now (it captures the values at this point, so the
+ * tensor may be disposed at once) and the comparison fails at the next `settleChecks()`, which
+ * the conformance runner awaits after every case.
+ */
 export function expectTensor(
   t: Tensor, expected: { shape?: readonly number[]; dtype?: DType; values?: NestedArray | ArrayLike<number> }, tol?: Tolerance, what = 'tensor',
 ): void {
   if (expected.shape) check(shapesEqual(t.shape, expected.shape), () => `${what}: shape ${fmtShape(t.shape)}, expected ${fmtShape(expected.shape!)}`);
   if (expected.dtype) check(t.dtype === expected.dtype, () => `${what}: dtype ${t.dtype}, expected ${expected.dtype}`);
-  if (expected.values !== undefined) expectValuesClose(t.dataSync(), flat(expected.values), tol, what);
+  if (expected.values === undefined) return;
+  const want = flat(expected.values);
+  if (getEngine().backendByName(t.backendName).syncReads !== false) {
+    expectValuesClose(t.dataSync(), want, tol, what);
+    return;
+  }
+  pendingChecks.push(t.data().then((v) => expectValuesClose(v, want, tol, what)));
+}
+
+/** Waits for the value checks `expectTensor` deferred; throws the first failure. */
+export async function settleChecks(): Promise<void> {
+  const checks = pendingChecks;
+  pendingChecks = [];
+  const results = await Promise.allSettled(checks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** `fn` must throw an error whose message matches `pattern`. */

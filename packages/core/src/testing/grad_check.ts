@@ -18,28 +18,27 @@ export interface GradCheckResult {
   checked: number;
 }
 
+/** Starts reading every tensor now (each read captures the values at call time), frees them, then awaits the values. */
+async function readAndFree(ts: readonly Tensor[]): Promise<Float32Array[]> {
+  const pending = ts.map((t) => t.data());
+  for (const t of ts) t.dispose();
+  return (await Promise.all(pending)) as Float32Array[];
+}
+
 /**
  * Compares the autodiff gradient of L = Σ f(xs)·w (w fixed random weights, so every output counts)
  * with central differences. f runs on the active backend; L and the differences are formed in
  * float64 on the host, which keeps float32 rounding out of the comparison as far as it can be.
+ * Values are read with `data()`, so it runs on backends without synchronous reads (webgpu); all
+ * perturbed evaluations are issued before any is awaited.
  */
-export function checkGradients(f: (...xs: Tensor[]) => Tensor | Tensor[], inputs: readonly Tensor[], options: GradCheckOptions = {}): GradCheckResult {
+export async function checkGradients(f: (...xs: Tensor[]) => Tensor | Tensor[], inputs: readonly Tensor[], options: GradCheckOptions = {}): Promise<GradCheckResult> {
   const { eps = 1e-3, tolerance = 1e-2, seed = 7 } = options;
   const asList = (r: Tensor | Tensor[]): Tensor[] => (Array.isArray(r) ? r : [r]);
   const floatIdx = inputs.flatMap((t, i) => (t.dtype === 'float32' ? [i] : []));
   // Fixed weights for each output, drawn once.
-  const weights = tidy(() => asList(f(...inputs)).map((o, i) => randomNormal(o.shape, { seed: seed + i }).dataSync()));
-  const lossOnHost = (xs: Tensor[]): number =>
-    tidy(() => {
-      const outs = asList(f(...xs));
-      let s = 0;
-      outs.forEach((o, k) => {
-        const v = o.dataSync();
-        for (let i = 0; i < v.length; i++) s += v[i] * weights[k][i];
-      });
-      return s;
-    });
-  const analytic = tidy(() =>
+  const weights = await readAndFree(tidy(() => asList(f(...inputs)).map((o, i) => randomNormal(o.shape, { seed: seed + i }))));
+  const analyticTensors = tidy(() =>
     grads((...floats: Tensor[]) => {
       const xs = [...inputs];
       floatIdx.forEach((i, k) => (xs[i] = floats[k]));
@@ -47,37 +46,51 @@ export function checkGradients(f: (...xs: Tensor[]) => Tensor | Tensor[], inputs
       return outs.map((o, k) => o.mul(tensor(weights[k], o.shape)).sum()).reduce((a, b) => a.add(b));
     })(floatIdx.map((i) => inputs[i])),
   );
-  const values = inputs.map((t) => t.dataSync());
+  const analytic = await readAndFree(analyticTensors);
+  const values = await Promise.all(inputs.map((t) => t.data()));
+  // Every perturbed evaluation first, each read started as soon as its outputs exist.
+  const evaluations: { inputIdx: number; gi: number; e: number; h: number; outs: Promise<Float32Array[]> }[] = [];
+  floatIdx.forEach((inputIdx, gi) => {
+    const base = values[inputIdx];
+    for (let e = 0; e < base.length; e++) {
+      const h = eps * Math.max(1, Math.abs(base[e]));
+      for (const delta of [h, -h]) {
+        const pert = Float32Array.from(base);
+        pert[e] = base[e] + delta;
+        const outs = tidy(() => {
+          const xs = inputs.map((t, i) => (i === inputIdx ? tensor(pert, t.shape) : t));
+          return asList(f(...xs));
+        });
+        evaluations.push({ inputIdx, gi, e, h, outs: readAndFree(outs) });
+      }
+    }
+  });
+  const lossOf = (outs: Float32Array[]): number => {
+    let s = 0;
+    outs.forEach((v, k) => {
+      for (let i = 0; i < v.length; i++) s += v[i] * weights[k][i];
+    });
+    return s;
+  };
   let maxError = 0;
   let checked = 0;
-  try {
-    floatIdx.forEach((inputIdx, gi) => {
-      const g = analytic[gi].dataSync();
-      const base = values[inputIdx];
-      for (let e = 0; e < base.length; e++) {
-        const h = eps * Math.max(1, Math.abs(base[e]));
-        const at = (delta: number): number => {
-          const pert = Float32Array.from(base);
-          pert[e] = base[e] + delta;
-          const xs = inputs.map((t, i) => (i === inputIdx ? tensor(pert, t.shape) : t));
-          const l = lossOnHost(xs);
-          xs[inputIdx].dispose();
-          return l;
-        };
-        // The steps float32 can actually represent, so the quotient uses the true spacing.
-        const plus = Math.fround(base[e] + h) - base[e];
-        const minus = base[e] - Math.fround(base[e] - h);
-        const numeric = (at(h) - at(-h)) / (plus + minus);
-        const err = Math.abs(numeric - g[e]) / Math.max(1, Math.abs(numeric), Math.abs(g[e]));
-        maxError = Math.max(maxError, err);
-        checked++;
-        if (!(err <= tolerance)) {
-          fail('checkGradients', `input ${inputIdx} ${fmtShape(inputs[inputIdx].shape)} element ${e}: autodiff gives ${g[e]}, central differences ${numeric} (error ${err.toExponential(2)} > ${tolerance})`);
-        }
-      }
-    });
-  } finally {
-    for (const a of analytic) a.dispose();
+  for (let q = 0; q < evaluations.length; q += 2) {
+    const { inputIdx, gi, e, h } = evaluations[q];
+    const base = values[inputIdx];
+    const lPlus = lossOf(await evaluations[q].outs);
+    const lMinus = lossOf(await evaluations[q + 1].outs);
+    // The steps float32 can actually represent, so the quotient uses the true spacing.
+    const plus = Math.fround(base[e] + h) - base[e];
+    const minus = base[e] - Math.fround(base[e] - h);
+    const numeric = (lPlus - lMinus) / (plus + minus);
+    const g = analytic[gi][e];
+    const err = Math.abs(numeric - g) / Math.max(1, Math.abs(numeric), Math.abs(g));
+    maxError = Math.max(maxError, err);
+    checked++;
+    if (!(err <= tolerance)) {
+      await Promise.allSettled(evaluations.map((v) => v.outs));
+      fail('checkGradients', `input ${inputIdx} ${fmtShape(inputs[inputIdx].shape)} element ${e}: autodiff gives ${g}, central differences ${numeric} (error ${err.toExponential(2)} > ${tolerance})`);
+    }
   }
   return { maxError, checked };
 }

@@ -4,7 +4,7 @@ import { grads } from '../autodiff/gradients.js';
 import { tidy } from '../memory.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
-import { check, expectTensor, type Tolerance } from './assertions.js';
+import { check, expectTensor, settleChecks, type Tolerance } from './assertions.js';
 import { fixtureCases, fixtureGenerator, FIXTURE_RUNNERS, opAttrs, prepareInputs, type FixtureCase, type FixtureTensor } from './fixture_cases.js';
 import { checkGradients } from './grad_check.js';
 import { manualCases, type ConformanceCase } from './cases/index.js';
@@ -72,10 +72,10 @@ export function conformanceCases(): ConformanceCase[] {
     list.push({
       group: `op ${c.op}`,
       name: `${c.name}: gradient matches central differences`,
-      run: () => {
+      runAsync: async () => {
         const inputs = Object.entries(c.inputs).map(([, v]) => upload(v));
         const names = Object.keys(c.inputs);
-        checkGradients((...xs) => runFixture(c, Object.fromEntries(names.map((k, i) => [k, xs[i]]))), inputs);
+        await checkGradients((...xs) => runFixture(c, Object.fromEntries(names.map((k, i) => [k, xs[i]]))), inputs);
       },
     });
   }
@@ -99,9 +99,20 @@ export function runConformanceSuite(backend: string, t: TestApi): void {
         for (const c of list) {
           t.it(c.name, async () => {
             await setBackend(backend);
-            const before = getEngine().memory().numTensors;
-            if (c.runAsync) await c.runAsync();
-            else tidy(() => c.run!());
+            const engine = getEngine();
+            const before = engine.memory().numTensors;
+            if (c.runAsync) {
+              // An async case's tensors are scoped by hand: tidy() takes only synchronous functions.
+              engine.startScope();
+              try {
+                await c.runAsync();
+              } finally {
+                engine.endScope(new Set());
+              }
+            } else {
+              tidy(() => c.run!());
+            }
+            await settleChecks();
             const after = getEngine().memory().numTensors;
             check(after === before, () => `leaked ${after - before} tensor(s): memory().numTensors went from ${before} to ${after}`);
           });

@@ -16,25 +16,25 @@ export const autodiffCases: ConformanceCase[] = [
     expectTensor(grad((y) => grad(f)(y))(x), { values: [-6, 3, 12] }, { rtol: 1e-5 });
     expectTensor(grad((y) => grad((z) => grad(f)(z))(y))(x), { values: [6, 6, 6] }, { rtol: 1e-5 });
   } },
-  { group: g, name: 'second derivatives of elementwise functions match central differences', run: () => {
+  { group: g, name: 'second derivatives of elementwise functions match central differences', runAsync: async () => {
     const x = ops.tensor([[0.3, -0.7, 1.1], [0.9, -1.3, 0.2]]);
     for (const f of [
       (t: Tensor) => t.sin(), (t: Tensor) => t.tanh(), (t: Tensor) => t.sigmoid(), (t: Tensor) => t.exp(),
       (t: Tensor) => t.square().add(1).log(), (t: Tensor) => t.softplus(), (t: Tensor) => t.gelu(), (t: Tensor) => t.mul(t).div(t.add(3)),
     ]) {
-      checkGradients((t) => grad(f)(t), [x]);
+      await checkGradients((t) => grad(f)(t), [x]);
     }
   } },
-  { group: g, name: 'second derivatives through matmul and reductions', run: () => {
+  { group: g, name: 'second derivatives through matmul and reductions', runAsync: async () => {
     const a = ops.tensor([[0.5, -1, 2], [1.5, 0.3, -0.4]]);
     const b = ops.tensor([[1, 0.2], [-0.5, 0.7], [0.3, 0.9]]);
     // d/da of sum((a·b)^2) is linear in a; its gradient w.r.t. b checks matmul's backward of backward.
-    checkGradients((x, y) => grads((p, q) => p.matmul(q).square().sum())([x, y])[0], [a, b]);
-    checkGradients((x) => grad((p) => p.square().mean(1).exp().sum())(x), [a]);
-    checkGradients((x) => grad((p) => p.logSumExp(1).sum())(x), [a]);
-    checkGradients((x) => grad((p) => p.softmax().mul(ops.tensor([[1, 2, 3]])).sum())(x), [a]);
+    await checkGradients((x, y) => grads((p, q) => p.matmul(q).square().sum())([x, y])[0], [a, b]);
+    await checkGradients((x) => grad((p) => p.square().mean(1).exp().sum())(x), [a]);
+    await checkGradients((x) => grad((p) => p.logSumExp(1).sum())(x), [a]);
+    await checkGradients((x) => grad((p) => p.softmax().mul(ops.tensor([[1, 2, 3]])).sum())(x), [a]);
   } },
-  { group: g, name: 'second derivatives through conv2d and conv2dTranspose (input and filter) match central differences', run: () => {
+  { group: g, name: 'second derivatives through conv2d and conv2dTranspose (input and filter) match central differences', runAsync: async () => {
     const x = ops.randomNormal([1, 2, 5, 5], { seed: 3 });
     const w = ops.randomNormal([3, 2, 3, 3], { seed: 4 });
     const wt = ops.randomNormal([2, 3, 3, 3], { seed: 5 });
@@ -43,29 +43,29 @@ export const autodiffCases: ConformanceCase[] = [
     // The gradients are linear in x and w, so a large step has no truncation error and keeps
     // float32 rounding small against it.
     for (const [f, filter] of [[conv, w], [convT, wt]] as const) {
-      checkGradients((p, q) => grads(f)([p, q])[0], [x, filter], { eps: 0.1 });
-      checkGradients((p, q) => grads(f)([p, q])[1], [x, filter], { eps: 0.1 });
+      await checkGradients((p, q) => grads(f)([p, q])[0], [x, filter], { eps: 0.1 });
+      await checkGradients((p, q) => grads(f)([p, q])[1], [x, filter], { eps: 0.1 });
     }
   } },
-  { group: g, name: 'second derivatives through max and average pooling match central differences (not zero)', run: () => {
+  { group: g, name: 'second derivatives through max and average pooling match central differences (not zero)', runAsync: async () => {
     // Distinct values far apart, so no perturbation changes which element is a window's maximum.
     const x = ops.tensor(Array.from({ length: 2 * 5 * 5 }, (_, i) => ((i * 37) % 50) / 10 - 2.5), [1, 2, 5, 5]);
     const max = (p: Tensor) => ops.maxPool2d(p, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }).square().sum();
     const avg = (p: Tensor) => ops.avgPool2d(p, { kernelSize: 2, stride: 1 }).square().sum();
-    const r = checkGradients((p) => grad(max)(p), [x], { eps: 1e-2 });
+    const r = await checkGradients((p) => grad(max)(p), [x], { eps: 1e-2 });
     check(r.checked > 0, () => 'no element was checked');
     expectTensor(grad((p) => grad(max)(p).sum())(x).abs().sum().greater(0), { values: [1] });
-    checkGradients((p) => grad(avg)(p), [x]);
+    await checkGradients((p) => grad(avg)(p), [x]);
   } },
-  { group: g, name: 'second derivatives through batch normalization with batch statistics and through layer normalization', run: () => {
+  { group: g, name: 'second derivatives through batch normalization with batch statistics and through layer normalization', runAsync: async () => {
     const x = ops.randomNormal([4, 3], { seed: 6 });
     const gamma = ops.tensor([1.5, -0.5, 0.8]);
     const bn = (p: Tensor) => ops.batchNorm(p, p.mean(0), ops.variance(p, 0), { weight: gamma }).pow(3).sum();
     const ln = (p: Tensor) => p.sub(p.mean(-1, true)).div(ops.variance(p, -1, true).add(1e-5).sqrt()).pow(3).sum();
-    checkGradients((p) => grad(bn)(p), [x]);
-    checkGradients((p) => grad(ln)(p), [x]);
+    await checkGradients((p) => grad(bn)(p), [x]);
+    await checkGradients((p) => grad(ln)(p), [x]);
   } },
-  { group: g, name: "conv2dTranspose('same') is the adjoint of conv2d('same'): <conv(x), y> = <x, convT(y)>, odd padding included", run: () => {
+  { group: g, name: "conv2dTranspose('same') is the adjoint of conv2d('same'): <conv(x), y> = <x, convT(y)>, odd padding included", runAsync: async () => {
     // Sizes a multiple of the stride (so the transpose's output is the conv's input); kernels 3 and 2
     // (and 4 with stride 3) make the total padding odd, where the side of the extra cell matters.
     for (const [k, s] of [[4, 2], [3, 2], [4, 3], [2, 1]]) {
@@ -76,8 +76,8 @@ export const autodiffCases: ConformanceCase[] = [
       // conv2dTranspose's filter is [in, out, kH, kW]: the conv's [out, in, ...] read the other way.
       const back = ops.conv2dTranspose(r, w, { stride: s, padding: 'same' });
       expectTensor(back, { shape: x.shape });
-      const lhs = y.mul(r).sum().dataSync()[0];
-      const rhs = x.mul(back).sum().dataSync()[0];
+      const lhs = (await y.mul(r).sum().data())[0];
+      const rhs = (await x.mul(back).sum().data())[0];
       check(Math.abs(lhs - rhs) <= 1e-4 * Math.max(1, Math.abs(lhs)), () => `kernel ${k}, stride ${s}: <conv(x), y> = ${lhs} but <x, convT(y)> = ${rhs}`);
     }
   } },
@@ -140,8 +140,8 @@ export const autodiffCases: ConformanceCase[] = [
   } },
   { group: g, name: 'differentiating with respect to int32 is an error', run: () =>
     expectThrows(() => grad((x) => x.sum())(ops.tensor([1], [1], 'int32')), 'grad: can only differentiate with respect to float32 tensors') },
-  { group: g, name: 'gradients flow through cast, reshape, transpose, gather, slice and concat', run: () => {
+  { group: g, name: 'gradients flow through cast, reshape, transpose, gather, slice and concat', runAsync: async () => {
     const x = ops.tensor([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]);
-    checkGradients((t) => ops.concat([t.reshape([3, 2]).transpose().gather([1, 0, 1], 1), t.slice([0, 1], [2, 2]).cast('float32')], 1).square(), [x]);
+    await checkGradients((t) => ops.concat([t.reshape([3, 2]).transpose().gather([1, 0, 1], 1), t.slice([0, 1], [2, 2]).cast('float32')], 1).square(), [x]);
   } },
 ];

@@ -21,7 +21,7 @@ function mlpParams(): Variable[] {
 const mlp = ([w1, b1, w2, b2]: Variable[]) => (x: Tensor) => x.matmul(w1).add(b1).tanh().matmul(w2).add(b2).softmax();
 
 export const graphCases: ConformanceCase[] = [
-  { group: g, name: 'trace records a forward pass; runGraph on new inputs equals running it eagerly', run: () => {
+  { group: g, name: 'trace records a forward pass; runGraph on new inputs equals running it eagerly', runAsync: async () => {
     const params = mlpParams();
     const f = mlp(params);
     const graph = trace(f, [ops.randomNormal([4, 3], { seed: 5 })], { inputNames: ['x'] });
@@ -32,11 +32,11 @@ export const graphCases: ConformanceCase[] = [
     check(graph.variables.size === 4, () => `expected 4 variables, got ${graph.variables.size}`);
     const x = ops.randomNormal([4, 3], { seed: 6 });
     const [y] = runGraph(graph, [x]);
-    expectValuesClose(y.dataSync(), f(x).dataSync(), { rtol: 1e-6, atol: 1e-7 });
+    expectValuesClose((await y.data()), (await f(x).data()), { rtol: 1e-6, atol: 1e-7 });
     graph.dispose();
     dispose(params);
   } },
-  { group: g, name: 'a dynamic batch axis: shapes and shape attributes follow it, so one graph runs any batch size', run: () => {
+  { group: g, name: 'a dynamic batch axis: shapes and shape attributes follow it, so one graph runs any batch size', runAsync: async () => {
     const w = variable(ops.randomNormal([4, 2, 3, 3], { seed: 7 }), true, 'k');
     const f = (x: Tensor) => ops.maxPool2d(ops.conv2d(x, w, { padding: 1 }).relu(), { kernelSize: 2 }).reshape([x.shape[0], -1]).sum(1);
     const graph = trace(f, [ops.randomNormal([3, 2, 6, 6], { seed: 8 })], { inputNames: ['images'], dynamicAxes: { 0: { 0: 'batch' } } });
@@ -46,7 +46,7 @@ export const graphCases: ConformanceCase[] = [
       const x = ops.randomNormal([n, 2, 6, 6], { seed: 9 + n });
       const [y] = runGraph(graph, [x]);
       check(y.shape.join() === String(n), () => `batch ${n}: output shape ${y.shape.join()}`);
-      expectValuesClose(y.dataSync(), f(x).dataSync(), { rtol: 1e-5, atol: 1e-6 });
+      expectValuesClose((await y.data()), (await f(x).data()), { rtol: 1e-5, atol: 1e-6 });
     }
     let threw = false;
     try {
@@ -58,7 +58,7 @@ export const graphCases: ConformanceCase[] = [
     graph.dispose();
     w.dispose();
   } },
-  { group: g, name: 'a traced training step (forward, backward, update) trains the real weights when run, and tracing does not', run: () => {
+  { group: g, name: 'a traced training step (forward, backward, update) trains the real weights when run, and tracing does not', runAsync: async () => {
     const params = mlpParams();
     const copies = params.map((p) => variable(p, true, `${p.name}_eager`));
     const x = ops.randomNormal([6, 3], { seed: 11 });
@@ -68,18 +68,18 @@ export const graphCases: ConformanceCase[] = [
       for (const p of ps) p.assign(p.sub(grads[p.name].mul(0.5)));
       return value;
     };
-    const before = params[0].dataSync().slice();
+    const before = (await params[0].data()).slice();
     const graph = trace(step(params), [x]);
-    expectValuesClose(params[0].dataSync(), before, { rtol: 0, atol: 0 }, 'w1 after tracing');
+    expectValuesClose((await params[0].data()), before, { rtol: 0, atol: 0 }, 'w1 after tracing');
     check(graph.nodes.filter((n) => n.op === 'assign').length === 4, () => `expected 4 assign nodes:\n${graph.toString()}`);
     const losses: number[] = [];
     for (let i = 0; i < 3; i++) {
       const [loss] = runGraph(graph, [x]);
-      losses.push(loss.dataSync()[0]);
+      losses.push((await loss.data())[0]);
       const eager = step(copies)(x);
-      expectValuesClose(loss.dataSync(), eager.dataSync(), { rtol: 1e-5, atol: 1e-6 }, `loss at step ${i}`);
+      expectValuesClose((await loss.data()), (await eager.data()), { rtol: 1e-5, atol: 1e-6 }, `loss at step ${i}`);
     }
-    params.forEach((p, i) => expectValuesClose(p.dataSync(), copies[i].dataSync(), { rtol: 1e-5, atol: 1e-6 }, p.name));
+    for (const [i, p] of params.entries()) expectValuesClose(await p.data(), await copies[i].data(), { rtol: 1e-5, atol: 1e-6 }, p.name);
     check(losses[2] < losses[0], () => `the loss should fall: ${losses.join(', ')}`);
     graph.dispose();
     dispose([params, copies]);
@@ -93,19 +93,19 @@ export const graphCases: ConformanceCase[] = [
     }
     check(/trace: a tensor made inside the function has shape \[3,2\] in one trace and \[4,2\] in the other: it follows 'batch' but is a constant/.test(message), () => `got: ${message}`);
   } },
-  { group: g, name: 'compile traces once per signature and runs the graph: the same results as eager, any batch size', run: () => {
+  { group: g, name: 'compile traces once per signature and runs the graph: the same results as eager, any batch size', runAsync: async () => {
     const w = variable(ops.randomNormal([3, 4], { seed: 31 }), true, 'cw');
     const f = (x: Tensor) => x.matmul(w).relu().sum(1);
     const compiled = compile(f, { dynamicAxes: { 0: { 0: 'batch' } } });
     for (const n of [2, 5, 2]) {
       const x = ops.randomNormal([n, 3], { seed: n });
-      expectValuesClose((compiled(x) as Tensor).dataSync(), f(x).dataSync(), { rtol: 1e-5, atol: 1e-6 });
+      expectValuesClose((await (compiled(x) as Tensor).data()), (await f(x).data()), { rtol: 1e-5, atol: 1e-6 });
     }
     check(compiled.graphs === 1, () => `expected one graph, got ${compiled.graphs}`);
     compiled.dispose();
     w.dispose();
   } },
-  { group: g, name: 'a training step with a mean over the batch compiles once and trains as eager steps at every batch size (the count n is computed per run)', run: () => {
+  { group: g, name: 'a training step with a mean over the batch compiles once and trains as eager steps at every batch size (the count n is computed per run)', runAsync: async () => {
     const params = mlpParams();
     const copies = params.map((p) => variable(p, true, `${p.name}_eager_n`));
     const step = (ps: Variable[]) => (input: Tensor, target: Tensor) => {
@@ -119,22 +119,23 @@ export const graphCases: ConformanceCase[] = [
       const x = ops.randomNormal([n, 3], { seed: 40 + n });
       const y = ops.oneHot(ops.tensor(Array.from({ length: n }, (_, i) => i % 2), [n], 'int32'), 2);
       const loss = compiled(x, y) as Tensor;
-      expectValuesClose(loss.dataSync(), step(copies)(x, y).dataSync(), { rtol: 1e-5, atol: 1e-6 }, `loss at batch ${n}`);
+      expectValuesClose((await loss.data()), (await step(copies)(x, y).data()), { rtol: 1e-5, atol: 1e-6 }, `loss at batch ${n}`);
     }
-    params.forEach((p, i) => expectValuesClose(p.dataSync(), copies[i].dataSync(), { rtol: 1e-5, atol: 1e-6 }, p.name));
+    for (const [i, p] of params.entries()) expectValuesClose(await p.data(), await copies[i].data(), { rtol: 1e-5, atol: 1e-6 }, p.name);
     check(compiled.graphs === 1, () => `expected one graph, got ${compiled.graphs}`);
     compiled.dispose();
     dispose([params, copies]);
   } },
-  { group: g, name: 'hostInput is recomputed at every run of a graph; a size-derived constant that is not a count is refused', run: () => {
+  { group: g, name: 'hostInput is recomputed at every run of a graph; a size-derived constant that is not a count is refused', runAsync: async () => {
     let rate = 1;
     const f = (x: Tensor) => x.mul(hostInput([], () => ops.scalar(rate)));
     const compiled = compile(f);
     const x = ops.ones([2]);
-    const seen = [1, 2, 3].map((r) => {
+    const seen: number[] = [];
+    for (const r of [1, 2, 3]) {
       rate = r;
-      return (compiled(x) as Tensor).dataSync()[0];
-    });
+      seen.push((await (compiled(x) as Tensor).data())[0]);
+    }
     check(seen.join() === '1,2,3', () => `a traced host input should follow the host value, got ${seen.join()}`);
     compiled.dispose();
     let message = '';

@@ -10,7 +10,7 @@ const g = 'memory';
 const live = (): number => getEngine().memory().numTensors;
 
 export const memoryCases: ConformanceCase[] = [
-  { group: g, name: 'Variable.assign shares the value\'s storage (no copy), and each keeps its value when the other changes', run: () => {
+  { group: g, name: 'Variable.assign shares the value\'s storage (no copy), and each keeps its value when the other changes', runAsync: async () => {
     const bytes = (): number => getEngine().memory().numBytes;
     const v = variable(ops.zeros([256]), true, 'shared_probe');
     const before = bytes();
@@ -19,10 +19,11 @@ export const memoryCases: ConformanceCase[] = [
     // The variable's old zeros are freed and no copy of t is made: the bytes are t's alone.
     check(bytes() === before, () => `assign should share storage: ${bytes() - before} bytes more than before`);
     t.dispose();
-    check(bytes() === before && v.dataSync()[0] === 3, () => 'the variable must keep the shared storage when the value is disposed');
+    check(bytes() === before && (await v.data())[0] === 3, () => 'the variable must keep the shared storage when the value is disposed');
     const u = v.mul(2);
     v.assign(ops.fill([256], 5));
-    check(u.dataSync()[0] === 6 && v.dataSync()[255] === 5, () => `values computed from the old storage must keep it: got ${u.dataSync()[0]}, ${v.dataSync()[255]}`);
+    const [u0, v255] = [(await u.data())[0], (await v.data())[255]];
+    check(u0 === 6 && v255 === 5, () => `values computed from the old storage must keep it: got ${u0}, ${v255}`);
     dispose([u, v]);
   } },
   { group: g, name: 'tidy frees intermediates and keeps the result', run: () => {

@@ -14,13 +14,13 @@ export const volumeCases: ConformanceCase[] = [
     expectTensor(ops.avgPool3d(x, { kernelSize: 2 }), { values: [10.5, 12.5, 18.5, 20.5, 42.5, 44.5, 50.5, 52.5] });
     expectTensor(ops.avgPool3d(ops.ones([1, 1, 3, 3, 3]), { kernelSize: 3, stride: 1, padding: 1, countIncludePad: false }), { shape: [1, 1, 3, 3, 3], values: new Array(27).fill(1) });
   } },
-  { group: g, name: 'gradients of conv3d (input, filter, bias) and of 3-D pooling match central differences', run: () => {
+  { group: g, name: 'gradients of conv3d (input, filter, bias) and of 3-D pooling match central differences', runAsync: async () => {
     const x = ops.randomNormal([1, 2, 3, 4, 4], { seed: 21 });
     const w = ops.randomNormal([2, 2, 2, 2, 2], { seed: 22 });
     const b = ops.tensor([0.3, -0.2]);
-    checkGradients((p, q, r) => ops.conv3d(p, q, { padding: 1, stride: [1, 2, 2], bias: r }), [x, w, b]);
+    await checkGradients((p, q, r) => ops.conv3d(p, q, { padding: 1, stride: [1, 2, 2], bias: r }), [x, w, b]);
     const distinct = ops.tensor(Array.from({ length: 2 * 4 * 4 * 4 }, (_, i) => ((i * 37) % 128) / 16 - 4), [1, 2, 4, 4, 4]);
-    checkGradients((p) => ops.maxPool3d(p, { kernelSize: 2 }), [distinct], { eps: 1e-2 });
-    checkGradients((p) => ops.avgPool3d(p, { kernelSize: [2, 3, 3], stride: 1, padding: [0, 1, 1], countIncludePad: false }), [x]);
+    await checkGradients((p) => ops.maxPool3d(p, { kernelSize: 2 }), [distinct], { eps: 1e-2 });
+    await checkGradients((p) => ops.avgPool3d(p, { kernelSize: [2, 3, 3], stride: 1, padding: [0, 1, 1], countIncludePad: false }), [x]);
   } },
 ];

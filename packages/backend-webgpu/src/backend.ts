@@ -1,0 +1,324 @@
+import type { Backend, DataId, DType, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
+import { sizeOf } from '@soma/core';
+import { BufferPool } from './buffer_pool.js';
+import type { AcquiredDevice } from './gpu_device.js';
+import * as ew from './kernels/elementwise.js';
+import * as gemm from './kernels/gemm.js';
+import * as pool from './kernels/pool.js';
+import * as red from './kernels/reduce.js';
+import * as shp from './kernels/shape_ops.js';
+import type { Program, ProgramRunner } from './program.js';
+
+/** The webgpu backend's storage handle: a pooled GPU buffer (4 bytes per element, bool as 0/1). */
+export interface GpuData {
+  buffer: GPUBuffer | null;
+  readonly bytes: number;
+  readonly dtype: DType;
+}
+
+export interface WebGPUBackendOptions {
+  /** Dispatches encoded before a submission is forced (default 64). */
+  maxDispatchesPerSubmit?: number;
+}
+
+const MAP_READ = 0x1;
+
+/** GPU words to the dtype's host array (bool words become bytes). */
+function fromWords(words: ArrayBuffer, dtype: DType): TypedArray {
+  if (dtype === 'float32') return new Float32Array(words);
+  if (dtype === 'int32') return new Int32Array(words);
+  return Uint8Array.from(new Int32Array(words), (v) => (v !== 0 ? 1 : 0));
+}
+const COPY_DST = 0x8;
+
+/**
+ * The webgpu backend: tensors live in GPU buffers; kernels are WGSL compute shaders whose
+ * pipelines are compiled once per shader key. Dispatches are batched into one command encoder and
+ * submitted together; reading a tensor is asynchronous (`data()`), as WebGPU only maps buffers
+ * asynchronously.
+ */
+export class WebGPUBackend implements Backend, ProgramRunner {
+  readonly name: string;
+  /** WebGPU maps buffers only asynchronously: `dataSync()` throws, `data()` works. */
+  readonly syncReads = false;
+  readonly device: GPUDevice;
+  readonly adapterInfo: string;
+  readonly source: string;
+  /** Held so the GPU instance lives as long as the backend (Dawn frees devices with it). */
+  readonly gpu: GPU;
+  private readonly pool: BufferPool;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly layouts = new Map<number, { bind: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private encoded = 0;
+  private readonly maxDispatches: number;
+  private flushScheduled = false;
+  private lostMessage: string | null = null;
+  private errorMessage: string | null = null;
+  private readonly stats = { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, dispatches: 0, submissions: 0, pipelinesCompiled: 0 };
+
+  constructor(name: string, acquired: AcquiredDevice, options: WebGPUBackendOptions = {}) {
+    this.name = name;
+    this.device = acquired.device;
+    this.adapterInfo = acquired.adapterInfo;
+    this.source = acquired.source;
+    this.gpu = acquired.gpu;
+    this.pool = new BufferPool(this.device);
+    this.maxDispatches = options.maxDispatchesPerSubmit ?? 64;
+    void this.device.lost.then((info) => {
+      this.lostMessage = `the GPU device was lost (${info.reason ?? 'unknown'}): ${info.message}`;
+    });
+    this.device.addEventListener('uncapturederror', (ev) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.errorMessage ??= `${err.constructor?.name ?? 'GPUError'}: ${err.message}`;
+    });
+  }
+
+  // ---- storage
+  write(values: TypedArray, shape: Shape, dtype: DType): KernelTensor {
+    this.checkHealthy('upload');
+    const data = values instanceof Uint8Array ? Int32Array.from(values) : values;
+    const bytes = data.length * 4;
+    const buffer = this.pool.acquire(bytes);
+    // Safe without a flush: pooled buffers are never referenced by the unsubmitted encoder.
+    if (bytes > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, bytes);
+    this.stats.uploads++;
+    this.stats.uploadBytes += bytes;
+    return { dataId: { buffer, bytes, dtype } satisfies GpuData, shape, dtype };
+  }
+
+  /** Copies the values out now (encoded and submitted before this returns), then maps them. */
+  read(dataId: DataId): Promise<TypedArray> {
+    const d = dataId as GpuData;
+    this.checkHealthy('read');
+    if (!d.buffer) throw new Error('webgpu: read of a disposed tensor');
+    const bytes = d.bytes;
+    this.stats.readbacks++;
+    this.stats.readbackBytes += bytes;
+    if (bytes === 0) return Promise.resolve(fromWords(new ArrayBuffer(0), d.dtype));
+    const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: MAP_READ | COPY_DST });
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(d.buffer, 0, staging, 0, bytes);
+    this.flush();
+    return staging.mapAsync(MAP_READ).then(
+      () => {
+        const copy = staging.getMappedRange().slice(0);
+        staging.unmap();
+        staging.destroy();
+        return fromWords(copy, d.dtype);
+      },
+      (e: Error) => {
+        staging.destroy();
+        throw new Error(`webgpu: reading a tensor back failed: ${this.lostMessage ?? this.errorMessage ?? e.message}`);
+      },
+    );
+  }
+
+  readSync(_dataId: DataId): TypedArray {
+    throw new Error(
+      `backend '${this.name}': dataSync()/arraySync() cannot read a GPU tensor synchronously (WebGPU maps buffers asynchronously); ` +
+      'use await tensor.data() or await tensor.array()',
+    );
+  }
+
+  disposeData(dataId: DataId): void {
+    const d = dataId as GpuData;
+    if (!d.buffer) return;
+    this.pool.release(d.buffer);
+    d.buffer = null;
+  }
+
+  memoryInfo(): Record<string, number> {
+    return {
+      gpuBytesInUse: this.pool.bytesInUse,
+      gpuBytesPooled: this.pool.bytesPooled,
+      gpuBuffersCreated: this.pool.buffersCreated,
+      ...this.stats,
+    };
+  }
+
+  destroy(): void {
+    this.flush();
+    this.pool.drain();
+    this.device.destroy();
+  }
+
+  // ---- running programs
+  run(program: Program, inputs: readonly KernelTensor[], shape: Shape, dtype: DType, init?: KernelTensor | 'zeros'): KernelTensor {
+    this.checkHealthy(program.key);
+    const n = sizeOf(shape);
+    const out = this.allocate(shape, dtype);
+    const outBuffer = (out.dataId as GpuData).buffer!;
+    if (init !== undefined && n > 0) {
+      this.endPass();
+      if (init === 'zeros') this.commandEncoder().clearBuffer(outBuffer, 0, n * 4);
+      else this.commandEncoder().copyBufferToBuffer(this.bufferOf(init, program.key), 0, outBuffer, 0, n * 4);
+    }
+    if (n === 0) return out;
+    this.runInto(program, inputs, out);
+    return out;
+  }
+
+  runInto(program: Program, inputs: readonly KernelTensor[], target: KernelTensor): void {
+    if (program.workgroups.some((g) => g === 0)) return;
+    const outBuffer = this.bufferOf(target, program.key);
+    const pipeline = this.pipeline(program, inputs.length);
+    const meta = Int32Array.from(program.meta.length > 0 ? program.meta : [0]);
+    const metaBuffer = this.pool.acquire(meta.byteLength);
+    this.device.queue.writeBuffer(metaBuffer, 0, meta);
+    const entries: GPUBindGroupEntry[] = inputs.map((t, i) => ({ binding: i, resource: { buffer: this.bufferOf(t, program.key) } }));
+    entries.push({ binding: inputs.length, resource: { buffer: outBuffer } });
+    entries.push({ binding: inputs.length + 1, resource: { buffer: metaBuffer } });
+    const bindGroup = this.device.createBindGroup({ layout: this.layout(inputs.length).bind, entries });
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(program.workgroups[0], program.workgroups[1], program.workgroups[2]);
+    this.pool.release(metaBuffer);
+    this.stats.dispatches++;
+    if (++this.encoded >= this.maxDispatches) this.flush();
+    else this.scheduleFlush();
+  }
+
+  dispose(t: KernelTensor): void {
+    this.disposeData(t.dataId);
+  }
+
+  empty(shape: Shape, dtype: DType): KernelTensor {
+    return this.allocate(shape, dtype);
+  }
+
+  copy(x: KernelTensor, shape: Shape = x.shape, dtype: DType = x.dtype): KernelTensor {
+    const out = this.allocate(shape, dtype);
+    const bytes = sizeOf(shape) * 4;
+    if (bytes > 0) {
+      this.endPass();
+      this.commandEncoder().copyBufferToBuffer(this.bufferOf(x, 'copy'), 0, (out.dataId as GpuData).buffer!, 0, bytes);
+      this.scheduleFlush();
+    }
+    return out;
+  }
+
+  /** Submits everything encoded so far. */
+  flush(): void {
+    this.endPass();
+    if (this.encoder) {
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.stats.submissions++;
+    }
+    this.encoded = 0;
+    this.pool.recycle();
+  }
+
+  /** Resolves when the GPU has finished all submitted work (for benchmarks). */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.checkHealthy('sync');
+  }
+
+  private allocate(shape: Shape, dtype: DType): KernelTensor {
+    const bytes = sizeOf(shape) * 4;
+    const buffer = this.pool.acquire(bytes);
+    return { dataId: { buffer, bytes, dtype } satisfies GpuData, shape, dtype };
+  }
+
+  private bufferOf(t: KernelTensor, what: string): GPUBuffer {
+    const b = (t.dataId as GpuData).buffer;
+    if (!b) throw new Error(`webgpu ${what}: an input tensor was already disposed`);
+    return b;
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.pass ??= this.commandEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Work encoded by synchronous code reaches the GPU as soon as that code yields.
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private layout(numInputs: number): { bind: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
+    let l = this.layouts.get(numInputs);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = [];
+      for (let i = 0; i < numInputs; i++) entries.push({ binding: i, visibility: 4, buffer: { type: 'read-only-storage' } });
+      entries.push({ binding: numInputs, visibility: 4, buffer: { type: 'storage' } });
+      entries.push({ binding: numInputs + 1, visibility: 4, buffer: { type: 'read-only-storage' } });
+      const bind = this.device.createBindGroupLayout({ entries });
+      l = { bind, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [bind] }) };
+      this.layouts.set(numInputs, l);
+    }
+    return l;
+  }
+
+  private pipeline(program: Program, numInputs: number): GPUComputePipeline {
+    const key = `${numInputs}|${program.key}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: program.shader(), label: program.key });
+      p = this.device.createComputePipeline({ layout: this.layout(numInputs).pipeline, compute: { module, entryPoint: 'main' }, label: program.key });
+      this.pipelines.set(key, p);
+      this.stats.pipelinesCompiled++;
+    }
+    return p;
+  }
+
+  private checkHealthy(what: string): void {
+    if (this.lostMessage) throw new Error(`webgpu ${what}: ${this.lostMessage}`);
+    if (this.errorMessage) {
+      const m = this.errorMessage;
+      this.errorMessage = null;
+      throw new Error(`webgpu ${what}: the GPU reported an error: ${m}`);
+    }
+  }
+
+  // ---- kernels, in the form of core's kernel table
+  readonly unary: KernelFn<'unary'> = ([x], { op }) => ew.unary(this, op, x);
+  readonly binary: KernelFn<'binary'> = ([a, b], { op }) => ew.binary(this, op, a, b);
+  readonly where: KernelFn<'where'> = ([c, a, b]) => ew.where(this, c, a, b);
+  readonly clip: KernelFn<'clip'> = ([x], { min, max }) => ew.clip(this, x, min, max);
+  readonly cast: KernelFn<'cast'> = ([x], { to }) => ew.cast(this, x, to);
+  readonly leakyRelu: KernelFn<'leakyRelu'> = ([x], { alpha }) => ew.leakyRelu(this, x, alpha);
+
+  readonly reduce: KernelFn<'reduce'> = ([x], { op, axes }) => red.reduce(this, op, x, axes);
+  readonly argReduce: KernelFn<'argReduce'> = ([x], { op, axis }) => red.argReduce(this, op, x, axis);
+
+  readonly matmul: KernelFn<'matmul'> = ([a, b], { transA, transB }) => gemm.matmul(this, a, b, transA, transB);
+  readonly conv2d: KernelFn<'conv2d'> = ([x, w, bias], attrs) => gemm.conv2d(this, x, w, bias, attrs);
+  readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = ([dy, w], attrs) => gemm.conv2dBackpropInput(this, dy, w, attrs);
+  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = ([x, dy], attrs) => gemm.conv2dBackpropFilter(this, x, dy, attrs);
+  readonly maxPool2d: KernelFn<'maxPool2d'> = ([x], attrs) => pool.maxPool2d(this, x, attrs);
+  readonly avgPool2d: KernelFn<'avgPool2d'> = ([x], attrs) => pool.avgPool2d(this, x, attrs);
+  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = ([dy, x], attrs) => pool.maxPool2dGrad(this, dy, x, attrs);
+  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = ([dy], attrs) => pool.avgPool2dGrad(this, dy, attrs);
+
+  readonly transpose: KernelFn<'transpose'> = ([x], { perm }) => shp.transpose(this, x, perm);
+  readonly stridedSlice: KernelFn<'stridedSlice'> = ([x], a) => shp.stridedSlice(this, x, a.begin, a.steps, a.outShape);
+  readonly pad: KernelFn<'pad'> = ([x], { pads, value }) => shp.pad(this, x, pads, value);
+  readonly concat: KernelFn<'concat'> = (xs, { axis }) => shp.concat(this, xs, axis);
+  readonly gather: KernelFn<'gather'> = ([x, idx], { axis }) => shp.gather(this, x, idx, axis);
+  readonly scatterAdd: KernelFn<'scatterAdd'> = ([x, idx, upd], { axis }) => shp.scatterAdd(this, x, idx, upd, axis);
+  readonly tile: KernelFn<'tile'> = ([x], { repeats }) => shp.tile(this, x, repeats);
+  readonly topK: KernelFn<'topK'> = ([x], { k, largest }) => shp.topK(this, x, k, largest);
+}

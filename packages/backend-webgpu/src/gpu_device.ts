@@ -1,0 +1,76 @@
+/**
+ * Finds a WebGPU implementation: the browser's `navigator.gpu`, else Dawn through the `webgpu` npm
+ * package in Node. Each failure says which step failed and why, so `setBackend('webgpu')` never
+ * just answers "undefined".
+ */
+export interface AcquiredDevice {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  /** 'navigator.gpu' or 'webgpu (Dawn)'. */
+  source: string;
+  /** Vendor/architecture/description, as the adapter reports them. */
+  adapterInfo: string;
+  /** The GPU object itself: Dawn tears its devices down when this is garbage-collected. */
+  gpu: GPU;
+}
+
+interface DawnModule {
+  create(options: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+async function loadDawn(): Promise<GPU | string> {
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) return 'navigator.gpu is missing (this browser has no WebGPU, or it is disabled)';
+  // A variable specifier keeps browser bundlers from trying to resolve the Node-only package.
+  const specifier: string = 'webgpu';
+  let mod: DawnModule;
+  try {
+    mod = (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as DawnModule;
+  } catch (e) {
+    return `the 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}`;
+  }
+  // Dawn's enum objects (GPUBufferUsage, GPUMapMode, ...) are what browsers define globally.
+  for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  try {
+    return mod.create([]);
+  } catch (e) {
+    return `Dawn could not start: ${(e as Error).message}`;
+  }
+}
+
+function describe(info: GPUAdapterInfo | undefined): string {
+  if (!info) return 'unknown adapter';
+  const parts = [info.vendor, info.architecture, info.description, info.device].filter((s) => s);
+  return parts.length > 0 ? parts.join(' / ') : 'unnamed adapter';
+}
+
+export async function acquireDevice(name: string, powerPreference: GPUPowerPreference = 'high-performance'): Promise<AcquiredDevice> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  let gpu: GPU | undefined = nav?.gpu;
+  let source = 'navigator.gpu';
+  if (!gpu) {
+    const dawn = await loadDawn();
+    if (typeof dawn === 'string') throw new Error(`setBackend('${name}'): no WebGPU here: ${dawn}`);
+    gpu = dawn;
+    source = 'webgpu (Dawn)';
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference });
+  if (!adapter) {
+    throw new Error(
+      `setBackend('${name}'): ${source} returned no GPU adapter (no usable GPU or driver; in Node without a GPU, ` +
+      'install a Vulkan loader and point VK_ICD_FILENAMES at SwiftShader, as .ci/run does)',
+    );
+  }
+  // Ask for the adapter's own limits: the defaults cap storage buffers at 128 MiB.
+  const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxStorageBuffersPerShaderStage'] as const;
+  const requiredLimits: Record<string, number> = {};
+  for (const k of want) requiredLimits[k] = adapter.limits[k];
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits });
+  } catch (e) {
+    throw new Error(`setBackend('${name}'): the adapter refused a device: ${(e as Error).message}`);
+  }
+  return { device, adapter, source, gpu, adapterInfo: describe((adapter as { info?: GPUAdapterInfo }).info) };
+}

@@ -1,0 +1,10 @@
+import * as soma from '@soma/core';
+import '@soma/backend-webgpu';
+await soma.setBackend('webgpu');
+const x = soma.tensor([[1, 2], [3, 4]]);
+console.log(await x.matmul(x).relu().sum().data());
+console.log(await soma.tensor([1,-2,3]).exp().data());
+const a = soma.randomNormal([70, 300], {seed: 1}); const b = soma.randomNormal([300, 90], {seed: 2});
+const c = await a.matmul(b).data();
+console.log(c.slice(0,3));
+console.log(soma.memory());
