@@ -23,6 +23,14 @@ export interface WebGPUBackendOptions {
 
 const MAP_READ = 0x1;
 
+/** What each device-side error flag means (see `raise` in wgsl.ts). */
+const DEVICE_ERRORS: Record<number, (a: number, b: number) => string> = {
+  1: (a, b) => `gather: index ${a} is out of range for an axis of size ${b}`,
+  2: (a, b) => `scatterAdd: index ${a} is out of range for an axis of size ${b}`,
+  3: () => 'floorDiv: integer division by zero',
+  4: () => 'mod: integer division by zero',
+};
+
 /** GPU words to the dtype's host array (bool words become bytes). */
 function fromWords(words: ArrayBuffer, dtype: DType): TypedArray {
   if (dtype === 'float32') return new Float32Array(words);
@@ -47,6 +55,8 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   /** Held so the GPU instance lives as long as the backend (Dawn frees devices with it). */
   readonly gpu: GPU;
   private readonly pool: BufferPool;
+  /** [code, a, b, 0]: the first error a kernel found on the device, read with every readback. */
+  private readonly flags: GPUBuffer;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly layouts = new Map<number, { bind: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
   private encoder: GPUCommandEncoder | null = null;
@@ -65,6 +75,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     this.source = acquired.source;
     this.gpu = acquired.gpu;
     this.pool = new BufferPool(this.device);
+    this.flags = this.device.createBuffer({ size: 16, usage: 0x80 | 0x4 | 0x8 });
     this.maxDispatches = options.maxDispatchesPerSubmit ?? 64;
     void this.device.lost.then((info) => {
       this.lostMessage = `the GPU device was lost (${info.reason ?? 'unknown'}): ${info.message}`;
@@ -96,19 +107,28 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     const bytes = d.bytes;
     this.stats.readbacks++;
     this.stats.readbackBytes += bytes;
-    if (bytes === 0) return Promise.resolve(fromWords(new ArrayBuffer(0), d.dtype));
-    const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: MAP_READ | COPY_DST });
+    // The values, then the error flags, in one staging buffer.
+    const at = Math.ceil(bytes / 16) * 16;
+    const staging = this.device.createBuffer({ size: at + 16, usage: MAP_READ | COPY_DST });
     this.endPass();
-    this.commandEncoder().copyBufferToBuffer(d.buffer, 0, staging, 0, bytes);
+    if (bytes > 0) this.commandEncoder().copyBufferToBuffer(d.buffer, 0, staging, 0, bytes);
+    this.commandEncoder().copyBufferToBuffer(this.flags, 0, staging, at, 16);
     this.flush();
     return staging.mapAsync(MAP_READ).then(
       () => {
-        const copy = staging.getMappedRange().slice(0);
+        const copy = staging.getMappedRange(0, bytes).slice(0);
+        const [code, a, b] = new Int32Array(staging.getMappedRange(at, 16));
         staging.unmap();
         staging.destroy();
+        if (code !== 0) {
+          this.device.queue.writeBuffer(this.flags, 0, new Int32Array(4));
+          const what = DEVICE_ERRORS[code]?.(a, b) ?? `device error code ${code}`;
+          throw new Error(`${what} (found on the GPU by an earlier kernel; WebGPU reports it at the next read)`);
+        }
         return fromWords(copy, d.dtype);
       },
       (e: Error) => {
+        if (staging.mapState !== 'unmapped') staging.unmap();
         staging.destroy();
         throw new Error(`webgpu: reading a tensor back failed: ${this.lostMessage ?? this.errorMessage ?? e.message}`);
       },
@@ -170,6 +190,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     const entries: GPUBindGroupEntry[] = inputs.map((t, i) => ({ binding: i, resource: { buffer: this.bufferOf(t, program.key) } }));
     entries.push({ binding: inputs.length, resource: { buffer: outBuffer } });
     entries.push({ binding: inputs.length + 1, resource: { buffer: metaBuffer } });
+    entries.push({ binding: inputs.length + 2, resource: { buffer: this.flags } });
     const bindGroup = this.device.createBindGroup({ layout: this.layout(inputs.length).bind, entries });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
@@ -265,6 +286,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
       for (let i = 0; i < numInputs; i++) entries.push({ binding: i, visibility: 4, buffer: { type: 'read-only-storage' } });
       entries.push({ binding: numInputs, visibility: 4, buffer: { type: 'storage' } });
       entries.push({ binding: numInputs + 1, visibility: 4, buffer: { type: 'read-only-storage' } });
+      entries.push({ binding: numInputs + 2, visibility: 4, buffer: { type: 'storage' } });
       const bind = this.device.createBindGroupLayout({ entries });
       l = { bind, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [bind] }) };
       this.layouts.set(numInputs, l);

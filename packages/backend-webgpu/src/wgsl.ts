@@ -27,13 +27,25 @@ fn is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000
 fn prm_f(k: i32) -> f32 { return bitcast<f32>(prm[k]); }
 `;
 
+/**
+ * Errors found on the device (an index out of range, an integer division by zero) set a flag
+ * that the next readback reports, the way CUDA reports kernel assertions at the next
+ * synchronisation. The first error wins; codes are listed in backend.ts.
+ */
+const RAISE = /* wgsl */ `
+fn raise(code: i32, a: i32, b: i32) {
+  if (atomicCompareExchangeWeak(&flags[0], 0, code).exchanged) { atomicStore(&flags[1], a); atomicStore(&flags[2], b); }
+}
+`;
+
 /** Declares inputs (read-only), the output and the metadata array, in that binding order. */
 export function bindings(inputs: readonly string[], output: string, atomicOutput = false): string {
   const lines = inputs.map((t, i) => `@group(0) @binding(${i}) var<storage, read> in${i}: array<${t}>;`);
   const outType = atomicOutput ? `atomic<${output === 'f32' ? 'u32' : output}>` : output;
   lines.push(`@group(0) @binding(${inputs.length}) var<storage, read_write> out: array<${outType}>;`);
   lines.push(`@group(0) @binding(${inputs.length + 1}) var<storage, read> prm: array<i32>;`);
-  return lines.join('\n') + '\n' + PRELUDE;
+  lines.push(`@group(0) @binding(${inputs.length + 2}) var<storage, read_write> flags: array<atomic<i32>, 4>;`);
+  return lines.join('\n') + '\n' + PRELUDE + RAISE;
 }
 
 /** A kernel with one invocation per index `i` in [0, prm[0]). */

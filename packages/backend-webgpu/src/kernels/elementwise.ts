@@ -17,6 +17,12 @@ fn expm1_(x: f32) -> f32 {
   if (um1 == -1.0) { return -1.0; }
   return um1 * x / log(u);
 }
+fn exp_(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
+  if (x > 88.8) { return inf_f(); }
+  if (x < -104.0) { return 0.0; }
+  return exp(x);
+}
 fn log_(x: f32) -> f32 {
   if (is_nan(x) || x < 0.0) { return nan_f(); }
   if (x == 0.0) { return -inf_f(); }
@@ -75,6 +81,29 @@ fn sigmoid_(x: f32) -> f32 {
 fn asin_(x: f32) -> f32 { if (is_nan(x) || abs(x) > 1.0) { return nan_f(); } return asin(x); }
 fn acos_(x: f32) -> f32 { if (is_nan(x) || abs(x) > 1.0) { return nan_f(); } return acos(x); }
 fn trig_(x: f32) -> bool { return is_nan(x) || is_inf(x); }
+// Cephes' sinf/cosf: Cody-Waite reduction by pi/4 and minimax polynomials (about 1e-7), since
+// WGSL only promises 2^-11 absolute error for sin and cos.
+fn sin_poly(z: f32) -> f32 { let zz = z * z; return ((-1.9515295891e-4 * zz + 8.3321608736e-3) * zz - 1.6666654611e-1) * zz * z + z; }
+fn cos_poly(z: f32) -> f32 { let zz = z * z; return ((2.443315711809948e-5 * zz - 1.388731625493765e-3) * zz + 4.166664568298827e-2) * zz * zz - 0.5 * zz + 1.0; }
+fn octant(a: f32) -> vec2f {
+  var j = floor(a * 1.27323954473516);
+  j = j + (j % 2.0);
+  let z = ((a - j * 0.78515625) - j * 2.4187564849853515625e-4) - j * 3.77489497744594108e-8;
+  return vec2f(z, j % 8.0);
+}
+fn sin_(x: f32) -> f32 {
+  if (trig_(x)) { return nan_f(); }
+  let o = octant(abs(x)); var j = o.y; var s = sign(x);
+  if (j > 3.0) { s = -s; j = j - 4.0; }
+  return s * select(sin_poly(o.x), cos_poly(o.x), j == 2.0);
+}
+fn cos_(x: f32) -> f32 {
+  if (trig_(x)) { return nan_f(); }
+  let o = octant(abs(x)); var j = o.y; var s = 1.0;
+  if (j > 3.0) { s = -s; j = j - 4.0; }
+  if (j > 1.0) { s = -s; }
+  return s * select(cos_poly(o.x), sin_poly(o.x), j == 2.0);
+}
 fn pow_(a: f32, b: f32) -> f32 {
   if (b == 0.0 || a == 1.0) { return 1.0; }
   if (is_nan(a) || is_nan(b)) { return nan_f(); }
@@ -102,12 +131,12 @@ fn mod_(a: f32, b: f32) -> f32 {
   return select(r, r + b, r != 0.0 && (r < 0.0) != (b < 0.0));
 }
 fn idiv_floor(a: i32, b: i32) -> i32 {
-  if (b == 0) { return 0; }
+  if (b == 0) { raise(3, 0, 0); return 0; }
   let q = a / b;
   return select(q, q - 1, (a % b != 0) && ((a < 0) != (b < 0)));
 }
 fn imod_(a: i32, b: i32) -> i32 {
-  if (b == 0) { return 0; }
+  if (b == 0) { raise(4, 0, 0); return 0; }
   let r = a % b;
   return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));
 }
@@ -131,7 +160,7 @@ const UNARY_F32: Record<Exclude<UnaryOp, 'logicalNot'>, string> = {
   neg: '-x',
   abs: 'abs(x)',
   sign: 'select(select(0.0, 1.0, x > 0.0), -1.0, x < 0.0) + select(0.0, x, is_nan(x))',
-  exp: 'select(exp(x), select(0.0, inf_f(), x > 0.0), is_inf(x) || x > 88.8 || x < -104.0)',
+  exp: 'exp_(x)',
   expm1: 'select(expm1_(x), -1.0, x < -88.0)',
   log: 'log_(x)',
   log1p: 'log1p_(x)',
@@ -139,9 +168,9 @@ const UNARY_F32: Record<Exclude<UnaryOp, 'logicalNot'>, string> = {
   rsqrt: 'select(1.0 / sqrt_(x), inf_f(), x == 0.0)',
   square: 'x * x',
   reciprocal: '1.0 / x',
-  sin: 'select(sin(x), nan_f(), trig_(x))',
-  cos: 'select(cos(x), nan_f(), trig_(x))',
-  tan: 'select(tan(x), nan_f(), trig_(x))',
+  sin: 'sin_(x)',
+  cos: 'cos_(x)',
+  tan: 'sin_(x) / cos_(x)',
   asin: 'asin_(x)',
   acos: 'acos_(x)',
   atan: 'select(atan(x), x, is_nan(x))',
@@ -158,7 +187,7 @@ const UNARY_F32: Record<Exclude<UnaryOp, 'logicalNot'>, string> = {
   elu: 'select(expm1_(x), x, x > 0.0 || is_nan(x))',
   selu: `${SELU_SCALE} * select(${SELU_ALPHA} * expm1_(x), x, x > 0.0 || is_nan(x))`,
   gelu: '0.5 * x * (1.0 + erf_(x * 0.7071067811865476))',
-  softplus: 'select(0.0, x, x > 0.0) + log1p_(exp(-abs(x)))',
+  softplus: 'select(select(0.0, x, x > 0.0) + log1p_(exp(-abs(x))), x, is_nan(x))',
   step: 'select(0.0, 1.0, x > 0.0)',
 };
 

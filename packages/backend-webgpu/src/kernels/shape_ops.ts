@@ -90,7 +90,9 @@ export function gather(r: ProgramRunner, x: KernelTensor, indices: KernelTensor,
     key: 'gather',
     // meta: [n, inner, number of indices, axis length]
     shader: () => `${bindings(['u32', 'i32'], 'u32')}${perElement(`  let inner = prm[1]; let j = (i / inner) % prm[2]; let o = i / (inner * prm[2]);
-  out[i] = in0[(o * prm[3] + in1[j]) * inner + i % inner];`)}`,
+  let at = in1[j] + select(0, prm[3], in1[j] < 0);
+  if (at < 0 || at >= prm[3]) { raise(1, in1[j], prm[3]); out[i] = 0u; return; }
+  out[i] = in0[(o * prm[3] + at) * inner + i % inner];`)}`,
     workgroups: groupsFor(n),
     meta: [n, Math.max(inner, 1), Math.max(nIdx, 1), x.shape[axis]],
   }, [x, indices], outShape, x.dtype);
@@ -114,7 +116,9 @@ export function scatterAdd(r: ProgramRunner, x: KernelTensor, indices: KernelTen
   return r.run({
     key: `scatterAdd_${t}`,
     shader: () => `${bindings(['u32', 'i32', t], t, true)}${perElement(`  let inner = prm[1]; let j = (i / inner) % prm[2]; let o = i / (inner * prm[2]);
-  let dst = (o * prm[3] + in1[j]) * inner + i % inner;
+  let at = in1[j] + select(0, prm[3], in1[j] < 0);
+  if (at < 0 || at >= prm[3]) { raise(2, in1[j], prm[3]); return; }
+  let dst = (o * prm[3] + at) * inner + i % inner;
 ${add}`)}`,
     workgroups: groupsFor(n),
     meta: [n, Math.max(inner, 1), Math.max(nIdx, 1), x.shape[axis]],

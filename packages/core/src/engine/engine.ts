@@ -63,6 +63,8 @@ export interface KernelObserver {
   onAssign?(variable: Tensor, value: Tensor): void;
   /** A tensor computed on the host that a traced graph must recompute at every run (see hostInput). */
   onHostInput?(tensor: Tensor, compute: HostCompute): void;
+  /** A tensor made from host values (a copy the observer may keep): traces compare constants by them without reading the device. */
+  onUpload?(tensor: Tensor, values: TypedArray): void;
 }
 
 /**
@@ -216,8 +218,14 @@ export class Engine {
   }
 
   upload(values: TypedArray, shape: Shape, dtype: DType): Tensor {
+    let watched = false;
+    for (const o of this.observers) if (o.onUpload) watched = true;
+    // write() takes ownership of values, so observers get their own copy.
+    const copy = watched ? values.slice() : null;
     const kt = this.backend.write(values, shape, dtype);
-    return this.makeTensor(kt, this.backendName);
+    const t = this.makeTensor(kt, this.backendName);
+    if (copy) for (const o of this.observers) o.onUpload?.(t, copy);
+    return t;
   }
 
   nextId(): number {

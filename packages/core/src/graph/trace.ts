@@ -1,3 +1,4 @@
+import type { TypedArray } from '../dtype.js';
 import { getEngine, type HostCompute } from '../engine/engine.js';
 import { fail, fmtShape } from '../errors.js';
 import { keep, tidy } from '../memory.js';
@@ -29,12 +30,15 @@ interface Recording {
   constants: Map<number, Tensor>;
   variables: Map<number, Variable>;
   hostInputs: Map<number, HostCompute>;
+  /** Host values of constants made from host data, so comparing two traces reads nothing back. */
+  constantValues: Map<number, TypedArray>;
 }
 
 /** Runs `fn` once on `inputs`, recording every kernel call, view and assignment it makes. */
 function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Recording {
   const e = getEngine();
-  const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map(), hostInputs: new Map() };
+  const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map(), hostInputs: new Map(), constantValues: new Map() };
+  const uploaded = new WeakMap<Tensor, TypedArray>();
   const ids = new Map<Tensor, number>();
   let next = 0;
   let capturing = false;
@@ -54,6 +58,8 @@ function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Re
       info(t, id, (t as Variable).name);
     } else {
       rec.constants.set(id, guarded(() => keep(t.clone())));
+      const host = uploaded.get(t);
+      if (host) rec.constantValues.set(id, host);
       info(t, id);
     }
     return id;
@@ -95,6 +101,9 @@ function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Re
       if (capturing) return;
       rec.nodes.push({ op: 'reshape', attrs: { shape: [...view.shape] }, inputs: [valueOf(source)], outputs: [produced(view)] });
     },
+    onUpload(t, values) {
+      uploaded.set(t, values);
+    },
     onHostInput(t, compute) {
       if (capturing) return;
       const id = next++;
@@ -129,17 +138,20 @@ function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Re
 }
 
 /** A one-element whole-number constant that moved by a whole number between the two traces: base + scale·Δsize. */
-function sizeCount(a: Tensor, b: Tensor): { base: number; scale: number } | null {
-  if (a.size !== 1 || b.size !== 1) return null;
-  const x = a.dataSync()[0];
-  const y = b.dataSync()[0];
+function sizeCount(a: ArrayLike<number>, b: ArrayLike<number>): { base: number; scale: number } | null {
+  if (a.length !== 1 || b.length !== 1) return null;
+  const x = a[0];
+  const y = b[0];
   return Number.isInteger(x) && Number.isInteger(y) ? { base: x, scale: y - x } : null;
 }
 
-function sameValues(a: Tensor, b: Tensor): boolean {
+/** A constant's values: the host copy when it was made from host data, else a (synchronous) read. */
+function valuesOf(rec: Recording, id: number): TypedArray {
+  return rec.constantValues.get(id) ?? rec.constants.get(id)!.dataSync();
+}
+
+function sameValues(a: Tensor, b: Tensor, x: ArrayLike<number>, y: ArrayLike<number>): boolean {
   if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
-  const x = a.dataSync();
-  const y = b.dataSync();
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) return false;
   return true;
 }
@@ -225,8 +237,9 @@ function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynami
     // divides by n). A whole-number scalar that moves by a whole number is that count, and becomes
     // a host input computed from the size at each run; anything else would be wrong at other sizes.
     const twin = b.constants.get(id);
-    if (twin && !sameValues(t, twin)) {
-      const count = sizeCount(t, twin);
+    const [x, y] = twin ? [valuesOf(a, id), valuesOf(b, id)] : [[], []];
+    if (twin && !sameValues(t, twin, x, y)) {
+      const count = sizeCount(x, y);
       const user = a.nodes.find((n) => n.inputs.includes(id));
       if (!count) fail('trace', `a constant made inside the function (${t.dtype}${fmtShape(t.shape)}${user ? `, an input of ${user.op}` : ''}) has other values when '${dim}' changes: it is computed from the size on the host; compute it with ops on an input so the graph can take any '${dim}'`);
       const { base, scale } = count;

@@ -6,6 +6,8 @@ import { fail } from '../errors.js';
 import { prngFor, type Prng } from '../random/prng.js';
 import { checkShape, sizeOf, type Shape } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
+import { tidy } from '../memory.js';
+import { less } from './binary.js';
 import { convertToTensor } from './convert.js';
 
 /**
@@ -94,6 +96,10 @@ export function bernoulli(p: number | TensorLike, options: { shape?: Shape; seed
   }
   const t = convertToTensor(p, 'bernoulli', 'p', 'float32');
   const shape = t.shape;
+  if (getEngine().backend.syncReads === false) {
+    // The probabilities stay on the device (no read back, so no range check): u < p with u uniform in [0, 1).
+    return tidy(() => less(randomUniform(shape, { seed: options.seed }), t).cast('float32'));
+  }
   const probs = t.dataSync();
   const rng = prngFor(options.seed);
   const data = new Float32Array(probs.length);

@@ -2,7 +2,7 @@ import type { DType } from '../dtype.js';
 import { fmtShape } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import { getEngine } from '../engine/engine.js';
-import type { NestedArray, Tensor } from '../tensor.js';
+import { Tensor, type NestedArray } from '../tensor.js';
 
 export interface Tolerance {
   rtol?: number;
@@ -87,6 +87,32 @@ export function expectThrows(fn: () => unknown, pattern: RegExp | string): void 
     fn();
   } catch (e) {
     err = e;
+  }
+  check(err !== undefined, () => `expected an error matching ${String(pattern)}, but nothing was thrown`);
+  const msg = err instanceof Error ? err.message : String(err);
+  const ok = typeof pattern === 'string' ? msg.includes(pattern) : pattern.test(msg);
+  check(ok, () => `error message "${msg}" does not match ${String(pattern)}`);
+}
+
+/**
+ * `fn` must fail with an error matching `pattern`: by throwing, or, when it returns a tensor, when
+ * that tensor is read. GPU backends find some errors (an index out of range) only on the device
+ * and report them at the next read, as CUDA does.
+ */
+export async function expectFails(fn: () => unknown, pattern: RegExp | string): Promise<void> {
+  let err: unknown;
+  let result: unknown;
+  try {
+    result = fn();
+  } catch (e) {
+    err = e;
+  }
+  if (err === undefined && result instanceof Tensor) {
+    try {
+      await result.data();
+    } catch (e) {
+      err = e;
+    }
   }
   check(err !== undefined, () => `expected an error matching ${String(pattern)}, but nothing was thrown`);
   const msg = err instanceof Error ? err.message : String(err);

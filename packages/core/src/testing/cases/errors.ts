@@ -1,10 +1,10 @@
 import * as ops from '../../ops/index.js';
 import { variable } from '../../variable.js';
-import { expectThrows } from '../assertions.js';
+import { expectFails } from '../assertions.js';
 import type { ConformanceCase } from './index.js';
 
 const g = 'error messages';
-const e = (name: string, fn: () => unknown, pattern: RegExp | string): ConformanceCase => ({ group: g, name, run: () => expectThrows(fn, pattern) });
+const e = (name: string, fn: () => unknown, pattern: RegExp | string): ConformanceCase => ({ group: g, name, runAsync: () => expectFails(fn, pattern) });
 
 export const errorCases: ConformanceCase[] = [
   e('matmul names both shapes', () => ops.matmul(ops.zeros([2, 3]), ops.zeros([4, 5])), 'matmul: inner dimensions differ: a is [2,3], b is [4,5]'),

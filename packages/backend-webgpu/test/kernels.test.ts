@@ -1,0 +1,111 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import { expectValuesClose } from '@soma/core/testing';
+import '@soma/backend-cpu';
+import '@soma/backend-webgpu';
+
+// The conformance fixtures are small, so they exercise only the small GEMM tiling. These compare
+// the webgpu kernels with the cpu backend on shapes that take the other code paths: the large
+// tiling, split-K, grouped/strided/dilated convolutions and workgroup-tree reductions.
+async function compare(build: (xs: soma.Tensor[]) => soma.Tensor, make: () => soma.Tensor[], tol = { rtol: 1e-4, atol: 1e-4 }): Promise<void> {
+  await soma.setBackend('cpu');
+  const cpuIn = make();
+  const expected = soma.tidy(() => build(cpuIn)).dataSync();
+  const values = await Promise.all(cpuIn.map((t) => t.data()));
+  const shapes = cpuIn.map((t) => t.shape);
+  const dtypes = cpuIn.map((t) => t.dtype);
+  soma.dispose(cpuIn);
+  await soma.setBackend('webgpu');
+  const gpuIn = values.map((v, i) => soma.tensor(v, shapes[i], dtypes[i]));
+  const out = soma.tidy(() => build(gpuIn));
+  const got = await out.data();
+  soma.dispose([out, gpuIn]);
+  expectValuesClose(got, expected, tol);
+}
+
+const rn = (shape: number[], seed: number) => soma.randomNormal(shape, { seed });
+
+describe('webgpu kernels against the cpu backend on large and unusual shapes', () => {
+  beforeAll(async () => {
+    await soma.setBackend('webgpu');
+  });
+
+  it('reports what it runs on and refuses dataSync with a message naming data()', async () => {
+    await soma.setBackend('webgpu');
+    const t = soma.tensor([1, 2, 3]);
+    expect(() => t.dataSync()).toThrow(/use await tensor\.data\(\)/);
+    expect(Array.from(await t.data())).toEqual([1, 2, 3]);
+    const info = soma.memory().backends?.webgpu as Record<string, number> | undefined;
+    expect(info?.uploads).toBeGreaterThan(0);
+    expect(info?.readbacks).toBeGreaterThan(0);
+    t.dispose();
+  });
+
+  for (const [m, k, n] of [[300, 260, 270], [512, 256, 384], [16, 4096, 24], [129, 17, 257]]) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      it(`matmul ${m}x${k}x${n} transA=${ta} transB=${tb}`, async () => {
+        await compare(([a, b]) => soma.matmul(a, b, { transposeA: ta, transposeB: tb }), () => [rn(ta ? [k, m] : [m, k], 1), rn(tb ? [n, k] : [k, n], 2)], { rtol: 1e-3, atol: 1e-3 });
+      });
+    }
+  }
+
+  it('batched matmul with a broadcast operand', async () => {
+    await compare(([a, b]) => soma.matmul(a, b), () => [rn([3, 70, 40], 3), rn([40, 50], 4)], { rtol: 1e-3, atol: 1e-3 });
+  });
+
+  const convs: [string, number[], number[], soma.Conv2dOptions][] = [
+    ['3x3 same', [2, 8, 17, 19], [16, 8, 3, 3], { padding: 'same' }],
+    ['strided and dilated', [2, 6, 20, 21], [10, 6, 3, 3], { stride: 2, dilation: 2, padding: 2 }],
+    ['grouped', [2, 8, 12, 12], [12, 2, 3, 3], { groups: 4, padding: 1 }],
+    ['depthwise', [1, 6, 9, 9], [6, 1, 5, 5], { groups: 6, padding: 'same' }],
+    ['large batch 5x5 (split-K filter gradient)', [64, 1, 28, 28], [6, 1, 5, 5], { padding: 'same' }],
+  ];
+  for (const [name, xs, ws, opts] of convs) {
+    it(`conv2d forward, input and filter gradients: ${name}`, async () => {
+      const f = ([x, w]: soma.Tensor[]) => {
+        const [dx, dw] = soma.grads((p: soma.Tensor, q: soma.Tensor) => soma.conv2d(p, q, opts).square().sum())([x, w]);
+        return soma.concat([soma.conv2d(x, w, opts).flatten(), dx.flatten(), dw.flatten()]);
+      };
+      await compare(f, () => [rn(xs, 5), rn(ws, 6)], { rtol: 2e-3, atol: 2e-3 });
+    });
+  }
+
+  it('conv2d with bias, and transposed convolution', async () => {
+    await compare(([x, w, b]) => soma.conv2d(x, w, { padding: 1, bias: b }).add(soma.conv2dTranspose(x, w.transpose([1, 0, 2, 3]), { padding: 1 }).sum()), () => [rn([2, 4, 10, 10], 7), rn([4, 4, 3, 3], 8), rn([4], 9)], { rtol: 1e-3, atol: 1e-3 });
+  });
+
+  it('reductions over long rows and scattered axes', async () => {
+    await compare(([x]) => soma.concat([x.sum(1), x.max(1), x.mean(0), x.reshape([10, 30, 100]).sum([0, 2]), x.reshape([10, 30, 100]).min([0, 2])]), () => [rn([10, 3000], 10)], { rtol: 1e-4, atol: 1e-3 });
+    await compare(([x]) => soma.sum(x).reshape([1]), () => [rn([200000], 11)], { rtol: 1e-4, atol: 1e-2 });
+  });
+
+  it('pooling forward and backward on overlapping windows', async () => {
+    const f = ([x]: soma.Tensor[]) => {
+      const g1 = soma.grad((p: soma.Tensor) => soma.maxPool2d(p, { kernelSize: 3, stride: 2, padding: 1 }).square().sum())(x);
+      const g2 = soma.grad((p: soma.Tensor) => soma.avgPool2d(p, { kernelSize: 3, stride: 2, padding: 1 }).square().sum())(x);
+      return soma.concat([g1.flatten(), g2.flatten(), soma.maxPool2d(x, { kernelSize: 2 }).flatten()]);
+    };
+    await compare(f, () => [rn([2, 3, 15, 16], 12)]);
+  });
+
+  it('gather, scatterAdd with repeated indices and topK', async () => {
+    const f = ([x]: soma.Tensor[]) => {
+      const idx = soma.tensor([3, 1, 3, 3, 0, -1], [6], 'int32');
+      const g = soma.gather(x, idx, 0);
+      const s = soma.scatterAdd(soma.zeros([5, 7]), idx, g.mul(2), 0);
+      const [vals, at] = soma.topK(x, 3);
+      return soma.concat([g.flatten(), s.flatten(), vals.flatten(), at.cast('float32').flatten()]);
+    };
+    await compare(f, () => [rn([5, 7], 13)]);
+  });
+
+  it('an index out of range found on the GPU is reported by the next read', async () => {
+    await soma.setBackend('webgpu');
+    const x = soma.zeros([3, 2]);
+    const y = soma.gather(x, soma.tensor([0, 7], [2], 'int32'), 0);
+    await expect(y.data()).rejects.toThrow(/gather: index 7 is out of range for an axis of size 3/);
+    // The flag is cleared once reported.
+    expect(Array.from(await x.sum().data())).toEqual([0]);
+    soma.dispose([x, y]);
+  });
+});
