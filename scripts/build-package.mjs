@@ -29,6 +29,10 @@ for (const format of ['esm', 'cjs']) {
     target: 'es2022',
     external,
     outExtension: { '.js': format === 'esm' ? '.js' : '.cjs' },
+    // Entries share one copy of the package's modules (one Tensor class for '@soma/core' and
+    // '@soma/core/testing'); esbuild splits only ESM, so CommonJS entries each keep their own copy.
+    splitting: format === 'esm' && Object.keys(entries).length > 1,
+    chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
   });
 }

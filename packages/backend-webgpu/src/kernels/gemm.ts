@@ -23,8 +23,14 @@ interface Tiling {
 
 const SMALL: Tiling = { bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 };
 const LARGE: Tiling = { bm: 128, bn: 128, bk: 16, tm: 8, tn: 8 };
+// Convolutions with few channels make thin GEMMs (LeNet: 6 output channels, 50,000 rows); a square
+// tile would compute ten times the useful work.
+const TALL: Tiling = { bm: 128, bn: 16, bk: 16, tm: 8, tn: 1 };
+const WIDE: Tiling = { bm: 16, bn: 128, bk: 16, tm: 1, tn: 8 };
 
 function tilingFor(m: number, n: number, batch: number): Tiling {
+  if (n <= 16 && m > 16) return TALL;
+  if (m <= 16 && n > 16) return WIDE;
   return m * n * batch >= 1024 * 1024 && m >= 128 && n >= 128 ? LARGE : SMALL;
 }
 
@@ -120,7 +126,7 @@ function splitsFor(c: GemmCall, cfg: Tiling): number {
 function runGemm(r: ProgramRunner, c: GemmCall): KernelTensor {
   const cfg = tilingFor(c.m, c.n, c.batch);
   const splits = splitsFor(c, cfg);
-  const key = `gemm_${c.name}_${cfg.bm}x${cfg.bn}x${cfg.bk}_${c.access.aRowFast ? 'r' : 'k'}${c.access.bColFast ? 'c' : 'k'}`;
+  const key = `gemm_${c.name}_${cfg.bm}x${cfg.bn}x${cfg.bk}x${cfg.tm}x${cfg.tn}_${c.access.aRowFast ? 'r' : 'k'}${c.access.bColFast ? 'c' : 'k'}`;
   const program = {
     key,
     shader: () => gemmShader(cfg, c.access, c.inputs.map(() => 'f32'), c.loaders),
