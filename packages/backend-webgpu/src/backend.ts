@@ -19,6 +19,8 @@ export interface GpuData {
 export interface WebGPUBackendOptions {
   /** Dispatches encoded before a submission is forced (default 64). */
   maxDispatchesPerSubmit?: number;
+  /** Freed GPU memory kept for reuse before buffers are destroyed (default 2 GiB). */
+  maxPooledBytes?: number;
 }
 
 const MAP_READ = 0x1;
@@ -74,7 +76,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     this.adapterInfo = acquired.adapterInfo;
     this.source = acquired.source;
     this.gpu = acquired.gpu;
-    this.pool = new BufferPool(this.device);
+    this.pool = new BufferPool(this.device, options.maxPooledBytes);
     this.flags = this.device.createBuffer({ size: 16, usage: 0x80 | 0x4 | 0x8 });
     this.maxDispatches = options.maxDispatchesPerSubmit ?? 64;
     void this.device.lost.then((info) => {

@@ -21,7 +21,8 @@ export class BufferPool {
   bytesPooled = 0;
   buffersCreated = 0;
 
-  constructor(private readonly device: GPUDevice) {}
+  /** Pooled bytes beyond this are freed after each submission, largest classes first. */
+  constructor(private readonly device: GPUDevice, private readonly maxPooledBytes = 2 * 2 ** 30) {}
 
   acquire(bytes: number): GPUBuffer {
     const size = sizeClass(bytes);
@@ -50,6 +51,19 @@ export class BufferPool {
       this.bytesPooled += b.size;
     }
     this.pending = [];
+    if (this.bytesPooled > this.maxPooledBytes) this.trim();
+  }
+
+  private trim(): void {
+    const sizes = [...this.free.keys()].sort((a, b) => b - a);
+    for (const size of sizes) {
+      const list = this.free.get(size)!;
+      while (list.length > 0 && this.bytesPooled > this.maxPooledBytes / 2) {
+        list.pop()!.destroy();
+        this.bytesPooled -= size;
+      }
+      if (list.length === 0) this.free.delete(size);
+    }
   }
 
   /** Frees every pooled buffer (memory pressure, or the backend's destroy). */

@@ -182,8 +182,9 @@ const UNARY_F32: Record<Exclude<UnaryOp, 'logicalNot'>, string> = {
   ceil: 'ceil(x)',
   round: 'round(x)',
   sigmoid: 'sigmoid_(x)',
-  relu: 'select(x, 0.0, x < 0.0)',
-  relu6: 'select(select(x, 6.0, x > 6.0), 0.0, x < 0.0)',
+  // Explicit NaN tests: NVIDIA's compiler turns these selects into max/min, which drop NaN.
+  relu: 'select(select(x, 0.0, x < 0.0), x, is_nan(x))',
+  relu6: 'select(select(select(x, 6.0, x > 6.0), 0.0, x < 0.0), x, is_nan(x))',
   elu: 'select(expm1_(x), x, x > 0.0 || is_nan(x))',
   selu: `${SELU_SCALE} * select(${SELU_ALPHA} * expm1_(x), x, x > 0.0 || is_nan(x))`,
   gelu: '0.5 * x * (1.0 + erf_(x * 0.7071067811865476))',
@@ -317,7 +318,7 @@ export function clip(r: ProgramRunner, x: KernelTensor, min: number, max: number
   const n = sizeOf(x.shape);
   const t = wgslType(x.dtype);
   const body = t === 'f32'
-    ? '  let x = in0[i];\n  out[i] = select(select(x, prm_f(2), x > prm_f(2)), prm_f(1), x < prm_f(1));'
+    ? '  let x = in0[i];\n  out[i] = select(select(select(x, prm_f(2), x > prm_f(2)), prm_f(1), x < prm_f(1)), x, is_nan(x));'
     : '  let x = f32(in0[i]);\n  out[i] = select(in0[i], i32(select(prm_f(2), prm_f(1), x < prm_f(1))), x < prm_f(1) || x > prm_f(2));';
   return r.run({
     key: `clip_${t}`,
