@@ -92,7 +92,9 @@ export const orthogonal = (o: { gain?: number; seed?: number } = {}): Initialize
     const cols = shape[shape.length - 1];
     const n = Math.max(rows, cols);
     const m = Math.min(rows, cols);
-    const a = soma.tidy(() => soma.randomNormal([n, m], { seed: nextSeed(o.seed) }).dataSync());
+    // The same draws as randomNormal([n, m], { seed }), made on the host: nothing is read back from the device.
+    const rng = new soma.Prng(nextSeed(o.seed));
+    const a = Float32Array.from({ length: n * m }, () => rng.nextNormal());
     // Modified Gram–Schmidt on the m columns of the n×m matrix.
     const q = Float64Array.from(a);
     for (let j = 0; j < m; j++) {

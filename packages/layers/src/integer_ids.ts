@@ -11,10 +11,51 @@ export function checkIntegerIds(op: string, what: string, ids: Tensor, k: number
     const outside = soma.logicalOr(ids.less(0), ids.greaterEqual(k));
     return soma.any(ids.dtype === 'float32' ? soma.logicalOr(outside, ids.notEqual(ids.floor())) : outside);
   });
+  if (soma.getBackend().syncReads === false) {
+    // A GPU reads asynchronously: the flag waits for the batch's one readback (fit, evaluate).
+    deferred.push({ op, what, k, bad: soma.keep(bad), ids: soma.keep(ids.clone()) });
+    while (deferred.length > MAX_DEFERRED) soma.dispose(Object.values(deferred.shift()!));
+    return;
+  }
   const anyBad = bad.dataSync()[0];
   bad.dispose();
-  if (!anyBad) return;
-  const values = ids.dataSync();
-  const i = values.findIndex((v) => !(Number.isInteger(v) && v >= 0 && v < k));
-  throw new Error(`${op}: ${what} must be integers in [0, ${k}), got ${values[i]} at position ${i} of [${ids.shape.join(', ')}]`);
+  if (anyBad) throw new Error(describeBadIds(op, what, k, ids.shape, ids.dataSync()));
+}
+
+function describeBadIds(op: string, what: string, k: number, shape: readonly number[], values: ArrayLike<number>): string {
+  const i = Array.prototype.findIndex.call(values, (v: number) => !(Number.isInteger(v) && v >= 0 && v < k));
+  return `${op}: ${what} must be integers in [0, ${k}), got ${values[i]} at position ${i} of [${shape.join(', ')}]`;
+}
+
+/** An id check waiting for a readback: `bad` is a bool scalar. */
+export interface DeferredIdCheck {
+  op: string;
+  what: string;
+  k: number;
+  bad: Tensor;
+  ids: Tensor;
+}
+
+// Bounded, so checks made outside fit (a sync predict on a GPU) cannot pile up; the device's own
+// range check in gather still reports those ids at the next read.
+const MAX_DEFERRED = 64;
+let deferred: DeferredIdCheck[] = [];
+
+/** The checks deferred since the last call; the caller reads their flags and passes them to reportIdChecks. */
+export function takeDeferredIdChecks(): DeferredIdCheck[] {
+  const list = deferred;
+  deferred = [];
+  return list;
+}
+
+/** Throws the first failed check's message (reading its ids to name the bad value); frees the checks. */
+export async function reportIdChecks(checks: readonly DeferredIdCheck[], flags: ArrayLike<number>): Promise<void> {
+  try {
+    const i = checks.findIndex((_, j) => flags[j] !== 0);
+    if (i < 0) return;
+    const c = checks[i];
+    throw new Error(describeBadIds(c.op, c.what, c.k, c.ids.shape, await c.ids.data()));
+  } finally {
+    for (const c of checks) soma.dispose([c.bad, c.ids]);
+  }
 }

@@ -2,31 +2,57 @@ import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import { alignTargets } from './losses.js';
 
-/** A metric accumulates over batches: update per batch, result at the end, reset per epoch. */
+/**
+ * A metric accumulates over batches. Each batch's statistics (sums and counts) are computed where
+ * the tensors live and read back by fit together with the loss, in one readback per batch, so
+ * metrics cost no extra synchronisation on a GPU.
+ */
 export interface Metric {
   readonly name: string;
+  /** This batch's statistics as a float32 vector, computed on the device (nothing is read back). */
+  batchStats(yTrue: Tensor, yPred: Tensor): Tensor;
+  /** Adds a batch's statistics, as read back from batchStats. */
+  accumulate(stats: ArrayLike<number>): void;
+  /** batchStats, read synchronously, then accumulate (for direct use on backends that read synchronously). */
   update(yTrue: Tensor, yPred: Tensor): void;
   result(): number;
   reset(): void;
+}
+
+/** A metric from its statistics: `update` is batchStats, a synchronous read and accumulate. */
+export function statisticsMetric(m: Omit<Metric, 'update'>): Metric {
+  const metric: Metric = {
+    ...m,
+    update(y, p) {
+      const stats = soma.tidy(() => metric.batchStats(y, p));
+      const v = stats.dataSync();
+      stats.dispose();
+      metric.accumulate(v);
+    },
+  };
+  return metric;
 }
 
 /** The mean of per-sample values over everything seen since reset. */
 function meanMetric(name: string, perSample: (y: Tensor, p: Tensor) => Tensor): Metric {
   let total = 0;
   let count = 0;
-  return {
+  return statisticsMetric({
     name,
-    update(y, p) {
-      const v = soma.tidy(() => perSample(y, p).dataSync());
-      for (const x of v) total += x;
-      count += v.length;
+    batchStats: (y, p) => soma.tidy(() => {
+      const v = perSample(y, p);
+      return soma.stack([v.sum(), soma.scalar(v.size)]);
+    }),
+    accumulate(s) {
+      total += s[0];
+      count += s[1];
     },
     result: () => (count ? total / count : 0),
     reset() {
       total = 0;
       count = 0;
     },
-  };
+  });
 }
 
 const asFloat = (b: Tensor) => b.cast('float32');
@@ -53,27 +79,24 @@ function confusionMetric(name: 'precision' | 'recall', threshold = 0.5): Metric 
   let tp = 0;
   let fp = 0;
   let fn = 0;
-  return {
+  return statisticsMetric({
     name,
-    update(y, p) {
-      const [a, b, c] = soma.tidy(() => {
-        const pred = p.greater(threshold);
-        const truth = alignTargets(name, y, p).greater(0.5);
-        return [
-          pred.logicalAnd(truth).sum().dataSync()[0],
-          pred.logicalAnd(truth.logicalNot()).sum().dataSync()[0],
-          pred.logicalNot().logicalAnd(truth).sum().dataSync()[0],
-        ];
-      });
-      tp += a;
-      fp += b;
-      fn += c;
+    batchStats: (y, p) => soma.tidy(() => {
+      const pred = p.greater(threshold);
+      const truth = alignTargets(name, y, p).greater(0.5);
+      const count = (b: Tensor) => b.cast('float32').sum();
+      return soma.stack([count(pred.logicalAnd(truth)), count(pred.logicalAnd(truth.logicalNot())), count(pred.logicalNot().logicalAnd(truth))]);
+    }),
+    accumulate(s) {
+      tp += s[0];
+      fp += s[1];
+      fn += s[2];
     },
     result: () => (name === 'precision' ? (tp + fp ? tp / (tp + fp) : 0) : tp + fn ? tp / (tp + fn) : 0),
     reset() {
       tp = fp = fn = 0;
     },
-  };
+  });
 }
 
 export const precision = (threshold?: number) => confusionMetric('precision', threshold);
@@ -89,21 +112,21 @@ export function auc(numThresholds = 200): Metric {
   const fp = new Float64Array(numThresholds);
   let pos = 0;
   let neg = 0;
-  return {
+  return statisticsMetric({
     name: 'auc',
-    update(y, p) {
-      const yv = y.dataSync();
-      const pv = p.dataSync();
-      for (let i = 0; i < pv.length; i++) {
-        const positive = yv[i] > 0.5;
-        if (positive) pos++;
-        else neg++;
-        for (let t = 0; t < numThresholds; t++) {
-          if (pv[i] > thresholds[t]) {
-            if (positive) tp[t]++;
-            else fp[t]++;
-          }
-        }
+    // [positives, negatives, true positives per threshold, false positives per threshold]
+    batchStats: (y, p) => soma.tidy(() => {
+      const positive = y.reshape([-1, 1]).greater(0.5).cast('float32');
+      const above = p.reshape([-1, 1]).greater(soma.tensor(thresholds, [1, numThresholds])).cast('float32');
+      const nPos = positive.sum().reshape([1]);
+      return soma.concat([nPos, soma.scalar(positive.size).sub(nPos).reshape([1]), above.mul(positive).sum(0), above.mul(soma.sub(1, positive)).sum(0)]);
+    }),
+    accumulate(s) {
+      pos += s[0];
+      neg += s[1];
+      for (let t = 0; t < numThresholds; t++) {
+        tp[t] += s[2 + t];
+        fp[t] += s[2 + numThresholds + t];
       }
     },
     result() {
@@ -121,7 +144,7 @@ export function auc(numThresholds = 200): Metric {
       fp.fill(0);
       pos = neg = 0;
     },
-  };
+  });
 }
 
 /**
@@ -131,20 +154,21 @@ export function auc(numThresholds = 200): Metric {
 function autoAccuracy(name: string): Metric {
   const kinds = { sparse: sparseCategoricalAccuracy(), binary: binaryAccuracy(), categorical: categoricalAccuracy() };
   let used: Metric | null = null;
-  return {
+  return statisticsMetric({
     name,
-    update(y, p) {
+    batchStats(y, p) {
       const width = p.shape[p.rank - 1];
       const sparse = width > 1 && (y.rank === p.rank - 1 || (y.rank === p.rank && y.shape[y.rank - 1] === 1));
       used = sparse ? kinds.sparse : width === 1 ? kinds.binary : kinds.categorical;
-      used.update(y, p);
+      return used.batchStats(y, p);
     },
+    accumulate: (s) => used?.accumulate(s),
     result: () => (used ? used.result() : 0),
     reset() {
       Object.values(kinds).forEach((k) => k.reset());
       used = null;
     },
-  };
+  });
 }
 
 export type MetricName = 'accuracy' | 'acc' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'precision' | 'recall' | 'auc' | 'mse' | 'mae' | 'topK';
@@ -156,7 +180,7 @@ const METRIC_NAMES: MetricName[] = ['accuracy', 'acc', 'binaryAccuracy', 'catego
  */
 export function getMetric(spec: MetricName | Metric, lossName: string | null, outputWidth: number | null): Metric {
   if (typeof spec !== 'string') return spec;
-  const named = <M extends Metric>(m: M, name: string): Metric => ({ ...m, name, update: m.update, result: m.result, reset: m.reset });
+  const named = (m: Metric, name: string): Metric => statisticsMetric({ name, batchStats: m.batchStats, accumulate: m.accumulate, result: m.result, reset: m.reset });
   switch (spec) {
     case 'accuracy':
     case 'acc': {

@@ -19,13 +19,13 @@ export function clipByNorm(grads: readonly Tensor[], maxNorm: number): Tensor[] 
 }
 
 /**
- * Rescales all gradients together so their joint L2 norm is at most maxNorm, by
+ * Rescales all gradients together so their joint L2 norm is at most maxNorm (returned as a scalar tensor), by
  * maxNorm / (norm + 1e-6) when it is larger — torch.nn.utils.clip_grad_norm_'s formula.
  */
-export function clipByGlobalNorm(grads: readonly Tensor[], maxNorm: number): { grads: Tensor[]; norm: number } {
+export function clipByGlobalNorm(grads: readonly Tensor[], maxNorm: number): { grads: Tensor[]; norm: Tensor } {
   if (!(maxNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be positive, got ${maxNorm}`);
-  const norm = soma.tidy(() => globalNorm(grads).dataSync()[0]);
-  return { grads: scaleToGlobalNorm(grads, maxNorm), norm };
+  // The norm stays a tensor, as tf.clip_by_global_norm returns it: reading it is the caller's choice.
+  return { grads: scaleToGlobalNorm(grads, maxNorm), norm: globalNorm(grads) };
 }
 
 /** √(Σ‖g‖²) over all gradients, as a scalar tensor. */

@@ -5,6 +5,7 @@ import type { LayersModel, TrainingConfig } from './model.js';
 import { compiledStepRunner, inferenceOutputs, type StepResult, type StepRunner } from './compiled_step.js';
 import { ProgressBar } from './progress.js';
 import { EventLoopYielder, type YieldEvery } from './yield.js';
+import { reportIdChecks, takeDeferredIdChecks } from '../integer_ids.js';
 
 /** One batch as datasets yield it. */
 export interface DataBatch {
@@ -98,12 +99,16 @@ function permutation(n: number, shuffle: boolean, seed: number | undefined, epoc
   return p;
 }
 
-/** Weights from classWeight: the class of each sample from integer, one-hot or binary targets. */
+/** Weights from classWeight: the class of each sample from integer, one-hot or binary targets, looked up on the device. */
 function classWeights(y: Tensor, classWeight: Record<number, number>): Tensor {
   return soma.tidy(() => {
     const ids = y.rank > 1 && y.shape[y.rank - 1] > 1 ? y.argMax(-1) : y.reshape([y.shape[0]]).round().cast('int32');
-    const v = ids.dataSync();
-    return soma.tensor(Float32Array.from(v, (c) => classWeight[c] ?? 1));
+    const classes = Object.keys(classWeight).map(Number).filter((c) => Number.isInteger(c) && c >= 0);
+    const size = classes.length ? Math.max(...classes) + 1 : 1;
+    const table = soma.tensor(Float32Array.from({ length: size }, (_, c) => classWeight[c] ?? 1));
+    // Classes the table does not name weigh 1, as Keras does.
+    const known = soma.logicalAnd(ids.greaterEqual(0), ids.less(size));
+    return soma.where(known, soma.gather(table, soma.clip(ids, 0, size - 1)), 1);
   });
 }
 
@@ -200,7 +205,7 @@ function stepOf(model: LayersModel, cfg: TrainingConfig) {
 const runners = new WeakMap<TrainingConfig, StepRunner>();
 
 /** One optimizer step; returns the batch loss (then the per-output losses) and updates the metrics. */
-function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): number[] {
+async function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): Promise<number[]> {
   let result: StepResult | null = null;
   if (!cfg.runEagerly && soma.getBackend().runGraph) {
     let runner = runners.get(cfg);
@@ -213,12 +218,39 @@ function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Te
   const { loss, parts, preds } = result;
   try {
     model.applyConstraints();
-    preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
-    // One readback for the loss and the per-output losses together.
-    return Array.from(parts.length ? soma.tidy(() => soma.stack([loss, ...parts]).dataSync()) : loss.dataSync());
+    return await readBatch(cfg, [loss, ...parts], ys, preds);
   } finally {
     soma.dispose([loss, parts, preds]);
   }
+}
+
+/**
+ * What a batch reports, in one readback: the losses, each metric's statistics and the id checks a
+ * GPU backend deferred (a class id out of range fails here, naming it). Then the metrics
+ * accumulate. Nothing else in a training step waits for the device.
+ */
+async function readBatch(cfg: TrainingConfig, losses: readonly Tensor[], ys: readonly Tensor[], preds: readonly Tensor[]): Promise<number[]> {
+  const checks = takeDeferredIdChecks();
+  const metrics = preds.flatMap((_, i) => cfg.metrics[i].map((m) => ({ m, i })));
+  let sizes: number[] = [];
+  const all = soma.tidy(() => {
+    const stats = metrics.map(({ m, i }) => m.batchStats(ys[i], preds[i]).reshape([-1]).cast('float32'));
+    sizes = stats.map((t) => t.size);
+    return soma.concat([...losses.map((t) => t.reshape([1])), ...stats, ...checks.map((c) => c.bad.cast('float32').reshape([1]))]);
+  });
+  let values: Float32Array;
+  try {
+    values = (await all.data()) as Float32Array;
+  } finally {
+    all.dispose();
+  }
+  await reportIdChecks(checks, values.subarray(values.length - checks.length));
+  let at = losses.length;
+  metrics.forEach(({ m }, k) => {
+    m.accumulate(values.subarray(at, at + sizes[k]));
+    at += sizes[k];
+  });
+  return Array.from(values.subarray(0, losses.length));
 }
 
 /** An output's shape without the batch axis (known once the model is built). */
@@ -354,7 +386,7 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
         const size = xs[0].shape[0];
         let losses: number[];
         try {
-          losses = trainStep(model, cfg, xs, ys, batch.sampleWeight ?? null);
+          losses = await trainStep(model, cfg, xs, ys, batch.sampleWeight ?? null);
         } finally {
           // A dataset's consumer owns the batches it receives (tensor batches are freed by batchesOf).
           if (!train) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
@@ -395,12 +427,16 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
     const xs = asList(batch.xs);
     const ys = asList(batch.ys);
     ensureBuilt(model, xs);
-    const losses = soma.tidy(() => {
-      const preds = inferenceOutputs(model, xs);
-      preds.forEach((p, i) => cfg.metrics[i].forEach((m) => m.update(ys[i], p)));
-      const { total, parts } = outputLosses(cfg, ys, preds, batch.sampleWeight ?? null);
-      return Array.from(cfg.outputNames.length > 1 ? soma.stack([total, ...parts]).dataSync() : total.dataSync());
+    const { preds, total, parts } = soma.tidy(() => {
+      const p = inferenceOutputs(model, xs);
+      return { preds: p, ...outputLosses(cfg, ys, p, batch.sampleWeight ?? null) };
     });
+    let losses: number[];
+    try {
+      losses = await readBatch(cfg, cfg.outputNames.length > 1 ? [total, ...parts] : [total], ys, preds);
+    } finally {
+      soma.dispose([preds, total, parts]);
+    }
     if (!('xs' in data && Array.isArray(data.xs))) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
     means.add(losses, xs[0].shape[0]);
     await yielder.afterBatch();
@@ -444,6 +480,6 @@ export async function trainOnBatch(model: LayersModel, x: Tensor | Tensor[], y: 
   checkData(model, 'trainOnBatch', xs, ys);
   cfg.metrics.flat().forEach((m) => m.reset());
   const means = new LossMeans(partNames(cfg));
-  means.add(trainStep(model, cfg, xs, ys, null), 1);
+  means.add(await trainStep(model, cfg, xs, ys, null), 1);
   return { ...means.logs(), ...metricLogs(model, cfg) };
 }
