@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 import '@soma/backend-native';
+import '@soma/backend-webgpu';
 import { checkGradients } from '@soma/core/testing';
 import { layers, type Layer, type LayerShape } from '@soma/layers';
 import { adam, adadelta, adagrad, adamax, adamw, nadam, rmsprop, sgd } from '@soma/optimizers';
@@ -50,7 +51,7 @@ describe.each(backends())('layers on backend %s', (backend) => {
       expect([shape[0], ...predicted.slice(1)]).toEqual(y.shape);
       // Perturb weights away from symmetric initial values so the check is not trivially zero.
       soma.tidy(() => layer.weights.forEach((w, i) => w.assign(soma.randomNormal(w.shape, { seed: 10 + i, std: 0.5 }))));
-      checkGradients((t) => layer.apply(t) as soma.Tensor, [x], { tolerance: 2e-2 });
+      await checkGradients((t) => layer.apply(t) as soma.Tensor, [x], { tolerance: 2e-2 });
       soma.dispose([x, y]);
       layer.dispose();
       await soma.setBackend('cpu');
@@ -62,9 +63,15 @@ describe.each(backends())('layers on backend %s', (backend) => {
     for (const opt of [sgd({ learningRate: 0.1 }), rmsprop(), adam({ learningRate: 0.05 }), adamw({ learningRate: 0.05 }), adagrad({ learningRate: 0.5 }), adadelta({ learningRate: 10 }), adamax({ learningRate: 0.05 }), nadam({ learningRate: 0.05 })]) {
       const w = soma.tidy(() => soma.variable(soma.tensor([3, -2]), true, `q_${opt.name}`));
       const loss = () => w.sub(1).square().sum();
-      const first = soma.tidy(() => loss().dataSync()[0]);
+      const read = async () => {
+        const t = loss();
+        const v = (await t.data())[0];
+        t.dispose();
+        return v;
+      };
+      const first = await read();
       for (let i = 0; i < 30; i++) opt.minimize(loss, [w]).dispose();
-      const last = soma.tidy(() => loss().dataSync()[0]);
+      const last = await read();
       expect(last, opt.name).toBeLessThan(first * 0.9);
       expect(w.backendName).toBe(backend);
       opt.dispose();

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import '@soma/backend-native';
+import '@soma/backend-webgpu';
 import { input, layers, loadModel, model } from '@soma/layers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -27,7 +28,7 @@ function data(n: number) {
   return { xs: [xa, xb], ys: [yc, yr] };
 }
 
-describe.each(['cpu', 'native'])('a two-output model as Keras users compile it, on %s', (backend) => {
+describe.each(['cpu', 'native', 'webgpu'])('a two-output model as Keras users compile it, on %s', (backend) => {
   afterEach(async () => {
     await soma.setBackend('cpu');
   });
@@ -59,12 +60,12 @@ describe.each(['cpu', 'native'])('a two-output model as Keras users compile it, 
     await soma.setBackend(backend);
     const m = twoInTwoOut(2);
     m.compile({ optimizer: 'sgd', loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'], lossWeights: [1, 0] });
-    const head = (name: string) => m.layers.find((l) => l.name === name)!.getWeights()[0].dataSync().slice();
-    const [reg0, cls0] = [head('reg'), head('cls')];
+    const head = async (name: string) => Array.from(await m.layers.find((l) => l.name === name)!.getWeights()[0].data());
+    const [reg0, cls0] = [await head('reg'), await head('cls')];
     const { xs, ys } = data(64);
     await m.fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0 });
-    expect(Array.from(head('reg'))).toEqual(Array.from(reg0));
-    expect(Array.from(head('cls'))).not.toEqual(Array.from(cls0));
+    expect(await head('reg')).toEqual(reg0);
+    expect(await head('cls')).not.toEqual(cls0);
     soma.dispose([xs, ys]);
   });
 
@@ -72,11 +73,11 @@ describe.each(['cpu', 'native'])('a two-output model as Keras users compile it, 
     await soma.setBackend(backend);
     const m = twoInTwoOut(3);
     m.compile({ optimizer: 'adam', loss: { cls: 'sparseCategoricalCrossentropy' }, metrics: [['accuracy'], ['mae']] });
-    const reg0 = m.layers.find((l) => l.name === 'reg')!.getWeights()[0].dataSync().slice();
+    const reg0 = Array.from(await m.layers.find((l) => l.name === 'reg')!.getWeights()[0].data());
     const { xs, ys } = data(32);
     const h = await m.fit(xs, ys, { epochs: 1, batchSize: 16, verbose: 0 });
     expect(Object.keys(h.history).sort()).toEqual(['cls_accuracy', 'cls_loss', 'loss', 'reg_mae']);
-    expect(Array.from(m.layers.find((l) => l.name === 'reg')!.getWeights()[0].dataSync())).toEqual(Array.from(reg0));
+    expect(Array.from(await m.layers.find((l) => l.name === 'reg')!.getWeights()[0].data())).toEqual(reg0);
     soma.dispose([xs, ys]);
   });
 });
