@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
+import '@soma/backend-webgpu';
 import '@soma/backend-cpu';
 import '@soma/backend-native';
 import { layers, sequential } from '@soma/layers';
@@ -56,8 +57,9 @@ describe("OnnxModel.run on 'native': one graph per input shape, as fast as the f
   });
 });
 
-describe('importOnnx: models exported by PyTorch match PyTorch', () => {
+describe.each(['cpu', 'webgpu'])('importOnnx: models exported by PyTorch match PyTorch, on %s', (backend) => {
   it.each(['lenet', 'resnet_small', 'resnet18_torchvision', 'conv_bn', 'decoder', 'mlp', 'lstm_gru', 'volume3d'])('%s', async (name) => {
+    await soma.setBackend(backend);
     const ref = reference(name);
     const m = await importOnnx(fixture(`${name}.onnx`));
     expect(m.inputs[0].shape[0]).toBe('batch');
@@ -68,10 +70,11 @@ describe('importOnnx: models exported by PyTorch match PyTorch', () => {
     const out = m.predict(x);
     for (const [k, r] of Object.entries(ref.outputs)) {
       expect(out[k].shape).toEqual(r.shape);
-      expectClose(out[k].dataSync(), r.values);
+      expectClose(await out[k].data(), r.values);
     }
     soma.dispose([x, out]);
     m.dispose();
+    await soma.setBackend('cpu');
   });
 
   it('a model with operators Soma lacks fails with one error listing every such node', async () => {

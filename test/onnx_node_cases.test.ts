@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
+import '@soma/backend-webgpu';
 import '@soma/backend-cpu';
 import { importOnnx, type HostInput } from '@soma/onnx-io';
 import { readFileSync } from 'node:fs';
@@ -73,16 +74,16 @@ async function runCase(c: NodeCase): Promise<void> {
     });
     const out = m.predict(feeds);
     try {
-      m.outputs.forEach((io, i) => {
+      for (const [i, io] of m.outputs.entries()) {
         const expected = c.outputs[i];
         const got = out[io.name];
         expect(got.shape, `${io.name} shape`).toEqual(expected.shape);
-        const g = got.dataSync();
+        const g = await got.data();
         expected.values.map(decode).forEach((e, k) => {
           const ok = Number.isNaN(e) ? Number.isNaN(g[k]) : g[k] === e || Math.abs(g[k] - e) <= 1e-5 + 1e-3 * Math.abs(e);
           if (!ok) expect.fail(`${io.name}[${k}] is ${g[k]}, expected ${e}`);
         });
-      });
+      }
     } finally {
       soma.dispose(out);
     }
@@ -99,11 +100,18 @@ describe(`ONNX backend node tests (${cases.length} cases from ${generator})`, ()
     for (const name of Object.keys(NOT_SUPPORTED)) expect(cases.some((c) => c.name === name), name).toBe(true);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (name, c) => {
-    const before = soma.memory().numTensors;
-    const reason = NOT_SUPPORTED[name];
-    if (reason) await expect(runCase(c)).rejects.toThrow(reason);
-    else await runCase(c);
-    expect(soma.memory().numTensors).toBe(before);
+  describe.each(['cpu', 'webgpu'])('on %s', (backend) => {
+    it.each(cases.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+      await soma.setBackend(backend);
+      const before = soma.memory().numTensors;
+      const reason = NOT_SUPPORTED[name];
+      try {
+        if (reason) await expect(runCase(c)).rejects.toThrow(reason);
+        else await runCase(c);
+        expect(soma.memory().numTensors).toBe(before);
+      } finally {
+        await soma.setBackend('cpu');
+      }
+    });
   });
 });
