@@ -13,8 +13,8 @@ const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 // CI installs Chromium (see .ci/run), so there a missing browser is a failure, never a skip.
 const required = process.env.CI === 'true';
 
-describe.runIf(chromium || required)('the cpu backend in a real browser (headless Chromium)', () => {
-  it('passes the whole conformance suite on both paths, and trains, saves and reloads a model with layers and data', async () => {
+describe.runIf(chromium || required)('the cpu and webgpu backends in a real browser (headless Chromium)', () => {
+  it('passes the whole conformance suite on cpu (both paths) and on webgpu, trains, saves and reloads a model, and trains the same on cpu and webgpu', async () => {
     expect(chromium, 'Chromium must be installed (apt-get install chromium)').toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'soma-browser-'));
     try {
@@ -30,6 +30,7 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
           '@soma/core/testing': pkg('core/src/testing/index.ts'),
           '@soma/core': pkg('core/src/index.ts'),
           '@soma/backend-cpu': pkg('backend-cpu/src/index.ts'),
+          '@soma/backend-webgpu': pkg('backend-webgpu/src/index.ts'),
           '@soma/layers': pkg('layers/src/index.ts'),
           '@soma/optimizers': pkg('optimizers/src/index.ts'),
           '@soma/data': pkg('data/src/index.ts'),
@@ -57,7 +58,9 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const { port } = server.address() as AddressInfo;
       const browser = spawn(chromium!, [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        // WebGPU on SwiftShader, Chromium's own CPU Vulkan: the same adapter on every machine.
+        '--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
+        '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
         `--user-data-dir=${join(dir, 'profile')}`, '--remote-debugging-port=0', `http://127.0.0.1:${port}/index.html`,
       ], { stdio: 'ignore', detached: true });
@@ -83,6 +86,7 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
         userAgent: string;
         outcomes: { backend: string; gemmKind: string; passed: number; failed: { name: string; message: string }[] }[];
         training: { accuracy: number; reloadedIdentical: boolean; workers: unknown };
+        gpu: { error?: string; adapter: string; conformance: { passed: number; failed: { name: string; message: string }[] }; curves: Record<string, { losses: number[]; accuracy: number }> };
       };
       expect(report.error, 'the page threw').toBeUndefined();
       expect(report.userAgent).toMatch(/Chrome/);
@@ -98,6 +102,18 @@ describe.runIf(chromium || required)('the cpu backend in a real browser (headles
       expect(report.training.accuracy).toBeGreaterThan(0.95);
       expect(report.training.reloadedIdentical).toBe(true);
       expect(report.training.workers).toEqual([0, 1, 4, 9, 16, 25].map((square) => ({ square, inWorker: true })));
+      // backend-webgpu on the page's navigator.gpu: the whole conformance suite, then one model
+      // trained on cpu and on webgpu from the same seed gives the same loss curve.
+      expect(report.gpu.error, 'webgpu in the page').toBeUndefined();
+      expect(report.gpu.adapter).toMatch(/swiftshader/i);
+      expect(report.gpu.conformance.failed, 'webgpu failures in the browser').toEqual([]);
+      expect(report.gpu.conformance.passed).toBeGreaterThan(600);
+      const { cpu, webgpu } = report.gpu.curves;
+      expect(webgpu.losses.length).toBe(cpu.losses.length);
+      webgpu.losses.forEach((l, i) => expect(l).toBeCloseTo(cpu.losses[i], 3));
+      expect(webgpu.losses.at(-1)!).toBeLessThan(webgpu.losses[0] * 0.5);
+      expect(webgpu.accuracy).toBeCloseTo(cpu.accuracy, 5);
+      expect(webgpu.accuracy).toBeGreaterThan(0.9);
     } finally {
       // Best effort: a helper that outlived the kill may still hold the profile; the OS cleans /tmp.
       try {

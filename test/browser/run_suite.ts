@@ -2,9 +2,11 @@
 // where the Node side (browser.test.ts) reads it with chromium --dump-dom.
 import * as soma from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
-import { conformanceCases } from '@soma/core/testing';
+import { conformanceCases, settleChecks } from '@soma/core/testing';
+import '@soma/backend-webgpu';
 import { Dataset, datasets } from '@soma/data';
 import { layers, modelFromArtifacts, modelToArtifacts, sequential } from '@soma/layers';
+import { adam } from '@soma/optimizers';
 
 interface Outcome {
   backend: string;
@@ -15,11 +17,12 @@ interface Outcome {
 
 async function runOn(backend: string): Promise<Outcome> {
   await soma.setBackend(backend);
-  const result: Outcome = { backend, gemmKind: (soma.getBackend() as CpuBackend).gemmKind, passed: 0, failed: [] };
+  const result: Outcome = { backend, gemmKind: (soma.getBackend() as CpuBackend).gemmKind ?? 'none', passed: 0, failed: [] };
   for (const c of conformanceCases()) {
     try {
       if (c.runAsync) await c.runAsync();
       else soma.tidy(() => c.run!());
+      await settleChecks();
       result.passed++;
     } catch (e) {
       result.failed.push({ name: `${c.group} > ${c.name}`, message: e instanceof Error ? e.message : String(e) });
@@ -52,6 +55,28 @@ async function trainInPage(): Promise<{ accuracy: number; reloadedIdentical: boo
   return { accuracy, reloadedIdentical, workers };
 }
 
+/**
+ * The same small classifier trained on cpu and on webgpu from one seed: the two loss curves and the
+ * final accuracies, for the Node side to compare.
+ */
+async function trainOnBoth(): Promise<Record<string, { losses: number[]; accuracy: number }>> {
+  const out: Record<string, { losses: number[]; accuracy: number }> = {};
+  for (const backend of ['cpu', 'webgpu']) {
+    await soma.setBackend(backend);
+    soma.setRandomSeed(3);
+    const { x, y } = datasets.makeCircles({ nSamples: 120, noise: 0.1, factor: 0.3, seed: 2 });
+    const net = sequential([layers.dense({ units: 16, activation: 'tanh', inputShape: [2] }), layers.dense({ units: 1, activation: 'sigmoid' })]);
+    net.compile({ optimizer: adam({ learningRate: 0.05 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const h = await net.fit(x, y, { epochs: 40, batchSize: 30, shuffle: false, verbose: 0 });
+    const { accuracy } = await net.evaluate(x, y);
+    out[backend] = { losses: h.history.loss as number[], accuracy };
+    soma.dispose([x, y]);
+    net.dispose();
+  }
+  await soma.setBackend('cpu');
+  return out;
+}
+
 // The page reports to the test's local server, which waits for exactly this request.
 async function report(body: unknown): Promise<void> {
   await fetch('/report', { method: 'POST', body: JSON.stringify(body) });
@@ -61,7 +86,15 @@ try {
   soma.registerBackend('cpu-js', () => new CpuBackend('cpu-js', { wasm: false }));
   const outcomes = [await runOn('cpu'), await runOn('cpu-js')];
   const training = await trainInPage();
-  await report({ userAgent: navigator.userAgent, outcomes, training });
+  let gpu: unknown;
+  try {
+    const webgpu = await runOn('webgpu');
+    gpu = { conformance: webgpu, adapter: (soma.getBackend() as unknown as { adapterInfo: string }).adapterInfo, curves: await trainOnBoth() };
+  } catch (e) {
+    gpu = { error: e instanceof Error ? e.message : String(e) };
+  }
+  await soma.setBackend('cpu');
+  await report({ userAgent: navigator.userAgent, outcomes, training, gpu });
 } catch (e) {
   await report({ error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) });
 }
