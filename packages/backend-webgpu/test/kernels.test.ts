@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import { expectValuesClose } from '@soma/core/testing';
 import '@soma/backend-cpu';
-import '@soma/backend-webgpu';
+import { createWebGPUBackend } from '@soma/backend-webgpu';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 // The conformance fixtures are small, so they exercise only the small GEMM tiling. These compare
 // the webgpu kernels with the cpu backend on shapes that take the other code paths: the large
@@ -99,6 +101,19 @@ describe('webgpu kernels against the cpu backend on large and unusual shapes', (
     await compare(f, () => [rn([5, 7], 13)]);
   });
 
+  it('tensors cross between webgpu and cpu: toAsync from the GPU, a clear error where a synchronous copy would be needed', async () => {
+    await soma.setBackend('webgpu');
+    const g = soma.tensor([[1, 2], [3, 4]]);
+    const c = await g.toAsync('cpu');
+    expect(c.backendName).toBe('cpu');
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3, 4]);
+    const back = c.to('webgpu');
+    expect(Array.from(await back.data())).toEqual([1, 2, 3, 4]);
+    await soma.setBackend('cpu');
+    expect(() => soma.add(g, 1)).toThrow(/lives on 'webgpu', which reads only asynchronously; move it to 'cpu' first with await tensor\.toAsync\('cpu'\)/);
+    soma.dispose([g, c, back]);
+  });
+
   it('an index out of range found on the GPU is reported by the next read', async () => {
     await soma.setBackend('webgpu');
     const x = soma.zeros([3, 2]);
@@ -107,5 +122,27 @@ describe('webgpu kernels against the cpu backend on large and unusual shapes', (
     // The flag is cleared once reported.
     expect(Array.from(await x.sum().data())).toEqual([0]);
     soma.dispose([x, y]);
+  });
+
+  it('a lost device fails the next call with the adapter\'s message instead of hanging', async () => {
+    soma.registerBackend('webgpu-lost', () => createWebGPUBackend('webgpu-lost'));
+    await soma.setBackend('webgpu-lost');
+    const x = soma.tensor([1, 2, 3]);
+    const be = soma.getBackend() as unknown as { device: GPUDevice };
+    be.device.destroy();
+    await be.device.lost;
+    expect(() => x.add(1)).toThrow(/webgpu .*the GPU device was lost \(destroyed\)/);
+    await expect(x.data()).rejects.toThrow(/device was lost/);
+    await soma.setBackend('webgpu');
+    soma.removeBackend('webgpu-lost');
+  });
+});
+
+describe('setBackend(\'webgpu\') without a usable GPU', () => {
+  it('fails with a message that says why and what to install', () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const script = "import('@soma/core').then(async (soma) => { await import('@soma/backend-webgpu'); try { await soma.setBackend('webgpu'); console.log('no error'); } catch (e) { console.log(e.message); } process.exit(0); });";
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(out).toMatch(/setBackend\('webgpu'\): webgpu \(Dawn\) returned no GPU adapter .*VK_ICD_FILENAMES/);
   });
 });

@@ -142,6 +142,11 @@ export class Tensor {
     return ops.toBackend(this, name);
   }
 
+  /** A copy of this tensor on backend `name`, from any backend, a GPU included (values come over with data()). */
+  toAsync(name: string): Promise<Tensor> {
+    return ops.toBackendAsync(this, name);
+  }
+
   /** Same values, new handle (tensors are immutable, so this shares storage). */
   clone(): Tensor { return ops.clone(this); }
 

@@ -1,5 +1,5 @@
 import { bytesPerElement, type DType, type TypedArray } from '../dtype.js';
-import { fail } from '../errors.js';
+import { fail, fmtShape } from '../errors.js';
 import type { Backend, KernelTensor, DataId, KernelAttrs, KernelInputs, KernelName } from '../kernels/index.js';
 import { sizeOf, type Shape } from '../shape.js';
 import { Tensor, type TensorCell } from '../tensor.js';
@@ -315,6 +315,9 @@ export class Engine {
     t.throwIfDisposed();
     if (t.cell.backendName === backendName) return t.kernelTensor;
     const from = this.backendByName(t.cell.backendName);
+    if (from.syncReads === false) {
+      fail('to', `tensor #${t.id} ${fmtShape(t.shape)} lives on '${t.cell.backendName}', which reads only asynchronously; move it to '${backendName}' first with await tensor.toAsync('${backendName}')`);
+    }
     const kt = this.backendByName(backendName).write(from.readSync(t.cell.dataId), t.shape, t.dtype);
     moved.push(kt);
     return kt;

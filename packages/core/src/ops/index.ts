@@ -276,5 +276,7 @@ export const dropout = s(nm.dropout);
 // moving between backends
 /** A copy of `x` on backend `name` (initialising it if needed); gradients flow back unchanged. */
 export const toBackend = s(mv.toBackend);
+/** A copy of `x` on backend `name`, from any backend, one that reads only asynchronously (webgpu) included. */
+export const toBackendAsync = mv.toBackendAsync;
 /** Same values, new handle (tensors are immutable, so this shares storage). */
 export const clone = s(mv.clone);

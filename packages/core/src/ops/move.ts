@@ -18,6 +18,21 @@ export function toBackend(xLike: TensorLike, name: string): Tensor {
   return y;
 }
 
+/**
+ * toBackend for any source, including one that reads only asynchronously (a GPU): the values come
+ * over with `data()`. Gradients flow back unchanged.
+ */
+export async function toBackendAsync(xLike: TensorLike, name: string): Promise<Tensor> {
+  const x = convertToTensor(xLike, 'toAsync', 'x');
+  const e = getEngine();
+  if (x.backendName === name || e.backendByName(x.backendName).syncReads !== false) return toBackend(x, name);
+  const target = e.backendByName(name);
+  const values = await x.data();
+  const y = e.makeTensor(target.write(values, x.shape, x.dtype), name);
+  record('to', [x], [y], ([dy]) => [dy]);
+  return y;
+}
+
 /** Same values, new handle (tensors are immutable, so this shares storage). */
 export function clone(xLike: TensorLike): Tensor {
   const x = convertToTensor(xLike, 'clone', 'x');
