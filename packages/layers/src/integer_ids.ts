@@ -41,6 +41,11 @@ export interface DeferredIdCheck {
 const MAX_DEFERRED = 64;
 let deferred: DeferredIdCheck[] = [];
 
+/** Drops the checks deferred so far (a batch starts: only its own checks are read with it). */
+export function discardDeferredIdChecks(): void {
+  for (const c of takeDeferredIdChecks()) soma.dispose([c.bad, c.ids]);
+}
+
 /** The checks deferred since the last call; the caller reads their flags and passes them to reportIdChecks. */
 export function takeDeferredIdChecks(): DeferredIdCheck[] {
   const list = deferred;

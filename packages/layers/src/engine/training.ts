@@ -5,7 +5,7 @@ import type { LayersModel, TrainingConfig } from './model.js';
 import { compiledStepRunner, inferenceOutputs, type StepResult, type StepRunner } from './compiled_step.js';
 import { ProgressBar } from './progress.js';
 import { EventLoopYielder, type YieldEvery } from './yield.js';
-import { reportIdChecks, takeDeferredIdChecks } from '../integer_ids.js';
+import { discardDeferredIdChecks, reportIdChecks, takeDeferredIdChecks } from '../integer_ids.js';
 
 /** One batch as datasets yield it. */
 export interface DataBatch {
@@ -206,6 +206,7 @@ const runners = new WeakMap<TrainingConfig, StepRunner>();
 
 /** One optimizer step; returns the batch loss (then the per-output losses) and updates the metrics. */
 async function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): Promise<number[]> {
+  discardDeferredIdChecks();
   let result: StepResult | null = null;
   if (!cfg.runEagerly && soma.getBackend().runGraph) {
     let runner = runners.get(cfg);
@@ -427,6 +428,7 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
     const xs = asList(batch.xs);
     const ys = asList(batch.ys);
     ensureBuilt(model, xs);
+    discardDeferredIdChecks();
     const { preds, total, parts } = soma.tidy(() => {
       const p = inferenceOutputs(model, xs);
       return { preds: p, ...outputLosses(cfg, ys, p, batch.sampleWeight ?? null) };
