@@ -24,6 +24,7 @@ export interface WebGPUBackendOptions {
 }
 
 const MAP_READ = 0x1;
+const MAX_CONSTANTS = 256;
 
 /** What each device-side error flag means (see `raise` in wgsl.ts). */
 const DEVICE_ERRORS: Record<number, (a: number, b: number) => string> = {
@@ -60,6 +61,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   /** [code, a, b, 0]: the first error a kernel found on the device, read with every readback. */
   private readonly flags: GPUBuffer;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly constants = new Map<string, KernelTensor>();
   private readonly layouts = new Map<number, { bind: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -202,6 +204,24 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     this.stats.dispatches++;
     if (++this.encoded >= this.maxDispatches) this.flush();
     else this.scheduleFlush();
+  }
+
+  constant(key: string, build: () => Int32Array): KernelTensor {
+    let t = this.constants.get(key);
+    if (t) {
+      // Most recently used last, so the oldest goes first when the cache is full.
+      this.constants.delete(key);
+    } else {
+      const values = build();
+      t = this.write(values, [values.length], 'int32');
+      if (this.constants.size >= MAX_CONSTANTS) {
+        const [oldest, old] = this.constants.entries().next().value as [string, KernelTensor];
+        this.constants.delete(oldest);
+        this.disposeData(old.dataId);
+      }
+    }
+    this.constants.set(key, t);
+    return t;
   }
 
   dispose(t: KernelTensor): void {

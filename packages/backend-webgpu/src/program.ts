@@ -15,6 +15,8 @@ export interface ProgramRunner {
   run(program: Program, inputs: readonly KernelTensor[], shape: Shape, dtype: DType, init?: KernelTensor | 'zeros'): KernelTensor;
   /** Runs a program that writes part of an existing output (concat's pieces). */
   runInto(program: Program, inputs: readonly KernelTensor[], target: KernelTensor): void;
+  /** An int32 table uploaded once per key and kept (address tables of convolutions). */
+  constant(key: string, build: () => Int32Array): KernelTensor;
   /** Frees an intermediate. */
   dispose(t: KernelTensor): void;
   /** An output with no dispatch (empty tensors). */

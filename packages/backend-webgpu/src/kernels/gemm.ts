@@ -6,8 +6,9 @@ import { reduce } from './reduce.js';
 
 /**
  * One tiled GEMM shader serves matmul and the three convolutions (as implicit GEMMs): each caller
- * supplies WGSL functions `loadA(b, row, k)`, `loadB(b, k, col)` and `store(b, row, col, v, split)`,
- * which hide the operands' layouts. The shader stages BK-deep tiles of A and B in workgroup
+ * supplies WGSL functions `prepA(b, row)`/`loadA(b, p, k)`, `prepB(b, col)`/`loadB(b, p, k)` and
+ * `store(b, row, col, v, split)`, which hide the operands' layouts: prep* turns a row (column) into
+ * a vec4<i32> of whatever its loads need, once per k loop, and load* reads element k of it. The shader stages BK-deep tiles of A and B in workgroup
  * memory; each invocation accumulates a TM×TN block in registers (rows and columns strided by the
  * thread grid, so shared-memory reads and global stores stay contiguous across a warp). When the
  * output has too few tiles to fill the GPU, K is split across workgroups and the partial products
@@ -46,16 +47,21 @@ function gemmShader(cfg: Tiling, access: Access, inputs: readonly string[], load
   const ty = bm / tm;
   const nt = tx * ty;
   const lines: string[] = [];
+  const prep: string[] = [];
+  // Each staging slot of an invocation keeps its row (column) for the whole k loop, so the row's
+  // address arithmetic (prepA/prepB: divisions into n, oh, ow for a convolution) runs once.
   const stage = (which: 'A' | 'B', rows: number, fast: boolean): void => {
     const per = (rows * bk) / nt;
     for (let s = 0; s < per; s++) {
       const e = `(t + ${s * nt})`;
       if (which === 'A') {
         const [r, k] = fast ? [`${e} % ${bm}`, `${e} / ${bm}`] : [`${e} / ${bk}`, `${e} % ${bk}`];
-        lines.push(`    { let r = ${r}; let kk = ${k}; let row = m0 + r; let k = k0 + kk; var v = 0.0; if (row < M && k < kEnd) { v = loadA(b, row, k); } As[kk * ${bm} + r] = v; }`);
+        prep.push(`  let ar${s} = ${r}; let ak${s} = ${k}; let aok${s} = m0 + ar${s} < M; let ap${s} = prepA(b, min(m0 + ar${s}, M - 1));`);
+        lines.push(`    { let k = k0 + ak${s}; var v = 0.0; if (aok${s} && k < kEnd) { v = loadA(b, ap${s}, k); } As[ak${s} * ${bm} + ar${s}] = v; }`);
       } else {
         const [c, k] = fast ? [`${e} % ${bn}`, `${e} / ${bn}`] : [`${e} / ${bk}`, `${e} % ${bk}`];
-        lines.push(`    { let c = ${c}; let kk = ${k}; let col = n0 + c; let k = k0 + kk; var v = 0.0; if (col < N && k < kEnd) { v = loadB(b, k, col); } Bs[kk * ${bn} + c] = v; }`);
+        prep.push(`  let bc${s} = ${c}; let bk${s} = ${k}; let bok${s} = n0 + bc${s} < N; let bp${s} = prepB(b, min(n0 + bc${s}, N - 1));`);
+        lines.push(`    { let k = k0 + bk${s}; var v = 0.0; if (bok${s} && k < kEnd) { v = loadB(b, bp${s}, k); } Bs[bk${s} * ${bn} + bc${s}] = v; }`);
       }
     }
   };
@@ -87,6 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let m0 = i32(wid.y) * ${bm}; let n0 = i32(wid.x) * ${bn};
   let tx = i32(lid.x); let ty = i32(lid.y); let t = i32(li);
   ${decl.join(' ')}
+${prep.join('\n')}
   for (var k0 = kBegin; k0 < kEnd; k0 += ${bk}) {
 ${lines.join('\n')}
     workgroupBarrier();
@@ -108,6 +115,8 @@ interface GemmCall {
   batch: number;
   access: Access;
   inputs: readonly KernelTensor[];
+  /** WGSL element types of the inputs (default f32). */
+  types?: readonly string[];
   loaders: string;
   extra: readonly number[];
   /** Output shape when K is not split; with splits the store writes [splits, ...outShape]. */
@@ -129,7 +138,7 @@ function runGemm(r: ProgramRunner, c: GemmCall): KernelTensor {
   const key = `gemm_${c.name}_${cfg.bm}x${cfg.bn}x${cfg.bk}x${cfg.tm}x${cfg.tn}_${c.access.aRowFast ? 'r' : 'k'}${c.access.bColFast ? 'c' : 'k'}`;
   const program = {
     key,
-    shader: () => gemmShader(cfg, c.access, c.inputs.map(() => 'f32'), c.loaders),
+    shader: () => gemmShader(cfg, c.access, c.inputs.map((_, i) => c.types?.[i] ?? 'f32'), c.loaders),
     workgroups: [Math.ceil(c.n / cfg.bn), Math.ceil(c.m / cfg.bm), c.batch * splits] as [number, number, number],
     meta: [c.m, c.n, c.k, splits, ...c.extra],
   };
@@ -150,8 +159,10 @@ export function matmul(r: ProgramRunner, a: KernelTensor, b: KernelTensor, trans
   const batch = Math.max(ba, bb);
   const outSize = batch * m * n;
   const loaders = `
-fn loadA(b: i32, row: i32, k: i32) -> f32 { return in0[b * prm[4] + ${transA ? 'k * prm[0] + row' : 'row * prm[2] + k'}]; }
-fn loadB(b: i32, k: i32, col: i32) -> f32 { return in1[b * prm[5] + ${transB ? 'col * prm[2] + k' : 'k * prm[1] + col'}]; }
+fn prepA(b: i32, row: i32) -> vec4<i32> { return vec4<i32>(b * prm[4] + ${transA ? 'row' : 'row * prm[2]'}, 0, 0, 0); }
+fn loadA(b: i32, p: vec4<i32>, k: i32) -> f32 { return in0[p.x + ${transA ? 'k * prm[0]' : 'k'}]; }
+fn prepB(b: i32, col: i32) -> vec4<i32> { return vec4<i32>(b * prm[5] + ${transB ? 'col * prm[2]' : 'col'}, 0, 0, 0); }
+fn loadB(b: i32, p: vec4<i32>, k: i32) -> f32 { return in1[p.x + ${transB ? 'k' : 'k * prm[1]'}]; }
 fn store(b: i32, row: i32, col: i32, v: f32, split: i32) { out[split * prm[6] + (b * prm[0] + row) * prm[1] + col] = v; }`;
   return runGemm(r, {
     name: `mm${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, m, n, k, batch,
@@ -194,28 +205,56 @@ fn cDh() -> i32 { return prm[17]; } fn cDw() -> i32 { return prm[18]; } fn cCg()
 fn cOut() -> i32 { return prm[21]; }
 `;
 
+/**
+ * Per-k address tables, built on the host once per geometry and kept on the GPU: the loaders add
+ * table entries instead of dividing k into its (channel, kernel row, kernel column) or
+ * (image, output row, output column) parts for every element they load.
+ */
+function convTable(r: ProgramRunner, kind: string, g: ConvGeometry, a: Conv2dAttrs, k: number, entry: (k: number, out: Int32Array, at: number) => void): KernelTensor {
+  const key = `${kind}|${g.n},${g.c},${g.h},${g.w},${g.m},${g.kh},${g.kw},${g.oh},${g.ow},${g.group}|${a.strides}|${a.pads}|${a.dilations}`;
+  return r.constant(key, () => {
+    const t = new Int32Array(Math.max(k, 1) * 4);
+    for (let i = 0; i < k; i++) entry(i, t, 4 * i);
+    return t;
+  });
+}
+
 /** ONNX Conv as a GEMM per group: rows (n, oh, ow), columns output channels, k (c, i, j). */
 export function conv2d(r: ProgramRunner, x: KernelTensor, w: KernelTensor, bias: KernelTensor | undefined, a: Conv2dAttrs): KernelTensor {
   const g = geometry(x.shape, w.shape, a);
   const outShape = [g.n, g.m, g.oh, g.ow];
   const cg = g.c / g.group;
+  const kk = g.kh * g.kw;
+  // k = (c, i, j): [offset of x, row step, column step, 0]
+  const table = convTable(r, 'fwd', g, a, cg * kk, (k, t, at) => {
+    const c = Math.floor(k / kk);
+    const i = Math.floor((k % kk) / g.kw);
+    const j = k % g.kw;
+    t[at] = c * g.h * g.w + i * a.dilations[0] * g.w + j * a.dilations[1];
+    t[at + 1] = i * a.dilations[0];
+    t[at + 2] = j * a.dilations[1];
+  });
   const loaders = `${CONV_NAMES}
-fn loadA(g: i32, r: i32, k: i32) -> f32 {
-  let hw = cOH() * cOW(); let n = r / hw; let p = r % hw; let oh = p / cOW(); let ow = p % cOW();
-  let kk = cKh() * cKw(); let c = k / kk; let q = k % kk; let i = q / cKw(); let j = q % cKw();
-  let ih = oh * cSh() - cPt() + i * cDh(); let iw = ow * cSw() - cPl() + j * cDw();
-  if (ih < 0 || ih >= cH() || iw < 0 || iw >= cW()) { return 0.0; }
-  return in0[((n * cC() + g * cCg() + c) * cH() + ih) * cW() + iw];
+fn prepA(g: i32, r: i32) -> vec4<i32> {
+  let hw = cOH() * cOW(); let n = r / hw; let p = r % hw;
+  let ih0 = (p / cOW()) * cSh() - cPt(); let iw0 = (p % cOW()) * cSw() - cPl();
+  return vec4<i32>(((n * cC() + g * cCg()) * cH() + ih0) * cW() + iw0, ih0, iw0, 0);
 }
-fn loadB(g: i32, k: i32, col: i32) -> f32 { return in1[(g * cMg() + col) * cCg() * cKh() * cKw() + k]; }
+fn loadA(g: i32, p: vec4<i32>, k: i32) -> f32 {
+  let ih = p.y + in2[4 * k + 1]; let iw = p.z + in2[4 * k + 2];
+  if (ih < 0 || ih >= cH() || iw < 0 || iw >= cW()) { return 0.0; }
+  return in0[p.x + in2[4 * k]];
+}
+fn prepB(g: i32, col: i32) -> vec4<i32> { return vec4<i32>((g * cMg() + col) * cCg() * cKh() * cKw(), 0, 0, 0); }
+fn loadB(g: i32, p: vec4<i32>, k: i32) -> f32 { return in1[p.x + k]; }
 fn store(g: i32, r: i32, col: i32, v: f32, split: i32) {
   let hw = cOH() * cOW(); let n = r / hw; let p = r % hw; let m = g * cMg() + col;
-  out[split * cOut() + (n * cM() + m) * hw + p] = v${bias ? ' + in2[m]' : ''};
+  out[split * cOut() + (n * cM() + m) * hw + p] = v${bias ? ' + in3[m]' : ''};
 }`;
   return runGemm(r, {
-    name: `conv${bias ? 'b' : ''}`, m: g.n * g.oh * g.ow, n: g.m / g.group, k: cg * g.kh * g.kw, batch: g.group,
+    name: `conv${bias ? 'b' : ''}`, m: g.n * g.oh * g.ow, n: g.m / g.group, k: cg * kk, batch: g.group,
     access: { aRowFast: true, bColFast: false },
-    inputs: bias ? [x, w, bias] : [x, w], loaders,
+    inputs: bias ? [x, w, table, bias] : [x, w, table], types: ['f32', 'f32', 'i32', 'f32'], loaders,
     extra: convMeta(g, a, sizeOf(outShape)), outShape, splittable: !bias,
   });
 }
@@ -224,29 +263,42 @@ fn store(g: i32, r: i32, col: i32, v: f32, split: i32) {
 export function conv2dBackpropInput(r: ProgramRunner, dy: KernelTensor, w: KernelTensor, a: Conv2dAttrs & { readonly inputShape: Shape }): KernelTensor {
   const g = geometry(a.inputShape, w.shape, a, [dy.shape[2], dy.shape[3]]);
   const mg = g.m / g.group;
+  const cg = g.c / g.group;
+  const kk = g.kh * g.kw;
+  // k = (m, i, j): [offset of dy, row step, column step, offset of w]
+  const table = convTable(r, 'dx', g, a, mg * kk, (k, t, at) => {
+    const m = Math.floor(k / kk);
+    const q = k % kk;
+    t[at] = m * g.oh * g.ow;
+    t[at + 1] = Math.floor(q / g.kw) * a.dilations[0];
+    t[at + 2] = (q % g.kw) * a.dilations[1];
+    t[at + 3] = m * cg * kk + q;
+  });
+  const unit = a.strides[0] === 1 && a.strides[1] === 1;
   const loaders = `${CONV_NAMES}
-fn loadA(g: i32, r: i32, k: i32) -> f32 {
-  let hw = cH() * cW(); let n = r / hw; let p = r % hw; let ih = p / cW(); let iw = p % cW();
-  let kk = cKh() * cKw(); let m = k / kk; let q = k % kk; let i = q / cKw(); let j = q % cKw();
-  let th = ih + cPt() - i * cDh(); let tw = iw + cPl() - j * cDw();
-  if (th < 0 || tw < 0 || th % cSh() != 0 || tw % cSw() != 0) { return 0.0; }
-  let oh = th / cSh(); let ow = tw / cSw();
+fn prepA(g: i32, r: i32) -> vec4<i32> {
+  let hw = cH() * cW(); let n = r / hw; let p = r % hw;
+  return vec4<i32>((n * cM() + g * cMg()) * cOH() * cOW(), p / cW() + cPt(), p % cW() + cPl(), 0);
+}
+fn loadA(g: i32, p: vec4<i32>, k: i32) -> f32 {
+  let th = p.y - in2[4 * k + 1]; let tw = p.z - in2[4 * k + 2];
+  if (th < 0 || tw < 0) { return 0.0; }
+  ${unit ? 'let oh = th; let ow = tw;' : `if (th % cSh() != 0 || tw % cSw() != 0) { return 0.0; }
+  let oh = th / cSh(); let ow = tw / cSw();`}
   if (oh >= cOH() || ow >= cOW()) { return 0.0; }
-  return in0[((n * cM() + g * cMg() + m) * cOH() + oh) * cOW() + ow];
+  return in0[p.x + in2[4 * k] + oh * cOW() + ow];
 }
-fn loadB(g: i32, k: i32, col: i32) -> f32 {
-  let kk = cKh() * cKw(); let m = k / kk; let q = k % kk;
-  return in1[((g * cMg() + m) * cCg() + col) * kk + q];
-}
+fn prepB(g: i32, col: i32) -> vec4<i32> { return vec4<i32>((g * cMg() * cCg() + col) * cKh() * cKw(), 0, 0, 0); }
+fn loadB(g: i32, p: vec4<i32>, k: i32) -> f32 { return in1[p.x + in2[4 * k + 3]]; }
 fn store(g: i32, r: i32, col: i32, v: f32, split: i32) {
   let hw = cH() * cW(); let n = r / hw; let p = r % hw;
   out[split * cOut() + (n * cC() + g * cCg() + col) * hw + p] = v;
 }`;
   const outShape = [...a.inputShape];
   return runGemm(r, {
-    name: 'convDx', m: g.n * g.h * g.w, n: g.c / g.group, k: mg * g.kh * g.kw, batch: g.group,
+    name: `convDx${unit ? '1' : 's'}`, m: g.n * g.h * g.w, n: cg, k: mg * kk, batch: g.group,
     access: { aRowFast: true, bColFast: true },
-    inputs: [dy, w], loaders,
+    inputs: [dy, w, table], types: ['f32', 'f32', 'i32'], loaders,
     extra: convMeta(g, a, sizeOf(outShape)), outShape, splittable: true,
   });
 }
@@ -255,26 +307,36 @@ fn store(g: i32, r: i32, col: i32, v: f32, split: i32) {
 export function conv2dBackpropFilter(r: ProgramRunner, x: KernelTensor, dy: KernelTensor, a: Conv2dAttrs & { readonly filterShape: Shape }): KernelTensor {
   const g = geometry(x.shape, a.filterShape, a, [dy.shape[2], dy.shape[3]]);
   const cg = g.c / g.group;
+  const ohw = g.oh * g.ow;
+  // k = (n, oh, ow): [offset of dy, offset of x's image, first input row, first input column]
+  const table = convTable(r, 'dw', g, a, g.n * ohw, (k, t, at) => {
+    const n = Math.floor(k / ohw);
+    const p = k % ohw;
+    t[at] = n * g.m * ohw + p;
+    t[at + 1] = n * g.c * g.h * g.w;
+    t[at + 2] = Math.floor(p / g.ow) * a.strides[0] - a.pads[0];
+    t[at + 3] = (p % g.ow) * a.strides[1] - a.pads[1];
+  });
   const loaders = `${CONV_NAMES}
-fn loadA(g: i32, m: i32, k: i32) -> f32 {
-  let hw = cOH() * cOW(); let n = k / hw; let p = k % hw;
-  return in1[(n * cM() + g * cMg() + m) * hw + p];
+fn prepA(g: i32, m: i32) -> vec4<i32> { return vec4<i32>((g * cMg() + m) * cOH() * cOW(), 0, 0, 0); }
+fn loadA(g: i32, p: vec4<i32>, k: i32) -> f32 { return in1[p.x + in2[4 * k]]; }
+fn prepB(g: i32, col: i32) -> vec4<i32> {
+  let kk = cKh() * cKw(); let c = col / kk; let q = col % kk;
+  return vec4<i32>((g * cCg() + c) * cH() * cW(), (q / cKw()) * cDh(), (q % cKw()) * cDw(), 0);
 }
-fn loadB(g: i32, k: i32, col: i32) -> f32 {
-  let hw = cOH() * cOW(); let n = k / hw; let p = k % hw; let oh = p / cOW(); let ow = p % cOW();
-  let kk = cKh() * cKw(); let c = col / kk; let q = col % kk; let i = q / cKw(); let j = q % cKw();
-  let ih = oh * cSh() - cPt() + i * cDh(); let iw = ow * cSw() - cPl() + j * cDw();
+fn loadB(g: i32, p: vec4<i32>, k: i32) -> f32 {
+  let ih = in2[4 * k + 2] + p.y; let iw = in2[4 * k + 3] + p.z;
   if (ih < 0 || ih >= cH() || iw < 0 || iw >= cW()) { return 0.0; }
-  return in0[((n * cC() + g * cCg() + c) * cH() + ih) * cW() + iw];
+  return in0[in2[4 * k + 1] + p.x + ih * cW() + iw];
 }
 fn store(g: i32, m: i32, col: i32, v: f32, split: i32) {
   out[split * cOut() + (g * cMg() + m) * cCg() * cKh() * cKw() + col] = v;
 }`;
   const outShape = [...a.filterShape];
   return runGemm(r, {
-    name: 'convDw', m: g.m / g.group, n: cg * g.kh * g.kw, k: g.n * g.oh * g.ow, batch: g.group,
+    name: 'convDw', m: g.m / g.group, n: cg * g.kh * g.kw, k: g.n * ohw, batch: g.group,
     access: { aRowFast: false, bColFast: false },
-    inputs: [x, dy], loaders,
+    inputs: [x, dy, table], types: ['f32', 'f32', 'i32'], loaders,
     extra: convMeta(g, a, sizeOf(outShape)), outShape, splittable: true,
   });
 }
