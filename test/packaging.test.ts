@@ -40,8 +40,9 @@ describe('built packages', () => {
         const t = soma.tensor([[1, 2], [3, 4]]);
         // A tensor from the CJS copy goes through the ESM copy's ops and the testing bundle's checker.
         const viaEsm = esm.mul(t, 2).sum().dataSync()[0];
-        const check = require('@soma/core/testing').checkGradients((x) => x.square(), [t]);
-        console.log(JSON.stringify({ sum: soma.sum(t).dataSync()[0], viaEsm, esmSees: esm.memory().numTensors >= 1, checked: check.checked }));
+        return require('@soma/core/testing').checkGradients((x) => x.square(), [t]).then((check) => {
+          console.log(JSON.stringify({ sum: soma.sum(t).dataSync()[0], viaEsm, esmSees: esm.memory().numTensors >= 1, checked: check.checked }));
+        });
       });`, 'commonjs');
     expect(JSON.parse(out)).toEqual({ sum: 10, viaEsm: 20, esmSees: true, checked: 4 });
   });

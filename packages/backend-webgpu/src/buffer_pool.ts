@@ -15,6 +15,9 @@ export function sizeClass(bytes: number): number {
 
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
+  /** Submission count at which each size class was last handed out. */
+  private readonly lastUse = new Map<number, number>();
+  private generation = 0;
   /** Released since the last submission: still referenced by encoded, unsubmitted commands. */
   private pending: GPUBuffer[] = [];
   bytesInUse = 0;
@@ -28,6 +31,7 @@ export class BufferPool {
     const size = sizeClass(bytes);
     const list = this.free.get(size);
     const reused = list?.pop();
+    this.lastUse.set(size, this.generation);
     this.bytesInUse += size;
     if (reused) {
       this.bytesPooled -= size;
@@ -51,18 +55,25 @@ export class BufferPool {
       this.bytesPooled += b.size;
     }
     this.pending = [];
+    this.generation++;
     if (this.bytesPooled > this.maxPooledBytes) this.trim();
   }
 
+  /**
+   * Frees the classes unused for longest until the pool is under its limit. Classes in use within
+   * the last 64 submissions stay: a training step that frees more than the limit and allocates it
+   * again next step keeps its buffers instead of recreating them every step.
+   */
   private trim(): void {
-    const sizes = [...this.free.keys()].sort((a, b) => b - a);
-    for (const size of sizes) {
-      const list = this.free.get(size)!;
-      while (list.length > 0 && this.bytesPooled > this.maxPooledBytes / 2) {
-        list.pop()!.destroy();
+    const idle = [...this.free.keys()].filter((size) => this.generation - (this.lastUse.get(size) ?? 0) > 64);
+    idle.sort((a, b) => (this.lastUse.get(a) ?? 0) - (this.lastUse.get(b) ?? 0));
+    for (const size of idle) {
+      if (this.bytesPooled <= this.maxPooledBytes) break;
+      for (const b of this.free.get(size)!) {
+        b.destroy();
         this.bytesPooled -= size;
       }
-      if (list.length === 0) this.free.delete(size);
+      this.free.delete(size);
     }
   }
 

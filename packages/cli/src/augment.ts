@@ -6,10 +6,10 @@ import { Dataset } from '@soma/data';
  * Training batches for image data, reshuffled and randomly shifted by up to `maxShift` pixels every
  * epoch (seeded): a few thousand digits generalize much better with it. NCHW float images.
  */
-export function shiftedBatches(x: Tensor, y: Tensor, batchSize: number, maxShift: number, seed: number): Dataset<{ xs: Tensor; ys: Tensor }> {
+export async function shiftedBatches(x: Tensor, y: Tensor, batchSize: number, maxShift: number, seed: number): Promise<Dataset<{ xs: Tensor; ys: Tensor }>> {
   const [n, c, h, w] = x.shape;
-  const images = x.dataSync();
-  const labels = y.dataSync();
+  const images = await x.data();
+  const labels = await y.data();
   const plane = h * w;
   let epoch = 0;
   return Dataset.fromGenerator(function* () {

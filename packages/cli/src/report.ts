@@ -1,10 +1,11 @@
-import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 
 /** Accuracy and the confusion matrix (rows: true class, columns: predicted) of logits against class ids. */
-export function classification(logits: Tensor, y: Tensor, numClasses: number): { accuracy: number; confusion: number[][] } {
-  const predicted = soma.tidy(() => logits.argMax(1).dataSync());
-  const truth = y.dataSync();
+export async function classification(logits: Tensor, y: Tensor, numClasses: number): Promise<{ accuracy: number; confusion: number[][] }> {
+  const ids = logits.argMax(1);
+  const predicted = await ids.data();
+  ids.dispose();
+  const truth = await y.data();
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   let hits = 0;
   for (let i = 0; i < truth.length; i++) {

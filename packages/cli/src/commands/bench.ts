@@ -39,7 +39,12 @@ export async function benchCommand(p: Parsed, print: (line: string) => void): Pr
     }
     await soma.setBackend(b.name);
     const a = soma.randomNormal([512, 512], { seed: 1 });
-    const ms = await timed(seconds, () => soma.tidy(() => a.matmul(a).dataSync()));
+    // data(): every backend reads asynchronously, a GPU only so.
+    const ms = await timed(seconds, async () => {
+      const c = a.matmul(a);
+      await c.data();
+      c.dispose();
+    });
     a.dispose();
     const net = lenet5();
     net.compile({ optimizer: 'adam', loss: losses.sparseCategoricalCrossentropy({ fromLogits: true }) });

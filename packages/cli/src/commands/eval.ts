@@ -28,7 +28,7 @@ export async function evalCommand(p: Parsed, print: (line: string) => void): Pro
   const model = await loadAnyModel(dir);
   const data = await loadData(String(p.values.data), { seed, label: p.values.label as string | undefined, testFraction: 0.2 });
   const logits = model.predict(data.test.x, { batchSize: 256 }) as soma.Tensor;
-  const { accuracy, confusion } = classification(logits, data.test.y, data.numClasses);
+  const { accuracy, confusion } = await classification(logits, data.test.y, data.numClasses);
   logits.dispose();
   print(`accuracy ${accuracy.toFixed(4)} on ${data.test.x.shape[0]} held-out samples of ${data.source}`);
   if (data.numClasses <= 20) for (const line of formatConfusion(confusion, data.classNames)) print(line);

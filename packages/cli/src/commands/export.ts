@@ -51,9 +51,9 @@ export async function exportAndCheck(model: LayersModel, file: string, x: soma.T
   const sample = soma.slice(x, [0], [n]);
   const ours = model.predict(sample) as soma.Tensor;
   const session = await ort.InferenceSession.create(bytes);
-  const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(sample.dataSync()), sample.shape) });
+  const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(await sample.data()), sample.shape) });
   const theirs = result[session.outputNames[0]].data as Float32Array;
-  const mine = ours.dataSync();
+  const mine = await ours.data();
   let worst = 0;
   for (let i = 0; i < mine.length; i++) worst = Math.max(worst, Math.abs(mine[i] - theirs[i]));
   soma.dispose([sample, ours]);

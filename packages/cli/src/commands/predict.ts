@@ -48,14 +48,14 @@ export async function predictCommand(p: Parsed, print: (line: string) => void): 
     x = soma.tensor(await readImage(input, shape as number[], !!p.values.invert), [1, ...(shape as number[])]);
     labels = [input];
   }
-  const probs = soma.tidy(() => {
-    const y = model.predict(x) as soma.Tensor;
-    // Zoo models output logits; a model that ends in softmax already gives probabilities.
-    const values = y.dataSync();
-    const sums = y.sum(-1).dataSync();
-    const already = values.every((v) => v >= 0) && sums.every((s) => Math.abs(s - 1) < 1e-4);
-    return (already ? y : y.softmax(-1)).arraySync() as number[][];
-  });
+  const y = model.predict(x) as soma.Tensor;
+  const ySums = y.sum(-1);
+  const soft = y.softmax(-1);
+  // Zoo models output logits; a model that ends in softmax already gives probabilities.
+  const [values, sums, softmaxed] = await Promise.all([y.data(), ySums.data(), soft.array()]);
+  const already = values.every((v) => v >= 0) && sums.every((s) => Math.abs(s - 1) < 1e-4);
+  const probs = (already ? await y.array() : softmaxed) as number[][];
+  soma.dispose([y, ySums, soft]);
   probs.forEach((row, i) => {
     const ranked = row.map((v, k) => [k, v] as const).sort((a, b) => b[1] - a[1]).slice(0, top);
     print(`${labels[i]}: ${ranked.map(([k, v]) => `${names?.[k] ?? k} ${(v * 100).toFixed(1)}%`).join(', ')}`);

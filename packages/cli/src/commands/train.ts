@@ -133,7 +133,7 @@ export async function train(p: Parsed, print: (line: string) => void): Promise<n
   if (patience !== undefined && validationData) callbacks.push(earlyStopping({ monitor: 'val_loss', patience, restoreBestWeights: true }));
   const args = { epochs, batchSize, validationData, verbose: p.values.quiet ? 0 : 1, callbacks } as const;
   try {
-    if (augment === 'shift') await model.fit(shiftedBatches(fitX, fitY, batchSize, 2, seed), args);
+    if (augment === 'shift') await model.fit(await shiftedBatches(fitX, fitY, batchSize, 2, seed), args);
     else await model.fit(fitX, fitY, { ...args, seed });
   } finally {
     process.removeListener('SIGINT', onSigint);
@@ -145,7 +145,7 @@ export async function train(p: Parsed, print: (line: string) => void): Promise<n
 async function finish(model: LayersModel, data: LoadedData, out: string, epochs: EpochLogs[], interrupted: boolean, p: Parsed, print: (line: string) => void): Promise<number> {
   await saveAnyModel(model, join(out, 'model'));
   const logits = model.predict(data.test.x, { batchSize: 256 }) as soma.Tensor;
-  const { accuracy, confusion } = classification(logits, data.test.y, data.numClasses);
+  const { accuracy, confusion } = await classification(logits, data.test.y, data.numClasses);
   logits.dispose();
   print(`accuracy ${accuracy.toFixed(4)} on ${data.test.x.shape[0]} held-out samples`);
   if (data.numClasses <= 20) for (const line of formatConfusion(confusion, data.classNames)) print(line);
