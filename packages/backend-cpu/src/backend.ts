@@ -1,6 +1,7 @@
-import type { Backend, DataId, DType, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
+import type { Backend, DataId, DType, FusedUpdateAttrs, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
 import * as conv from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
+import { fusedUpdate } from './kernels/fused_update.js';
 import { jsGemm, type Gemm } from './kernels/gemm.js';
 import { matmul } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
@@ -27,6 +28,7 @@ export class CpuBackend implements Backend {
   /** SIMD exp/tanh/sigmoid, or null on the TypeScript path. */
   private readonly simdUnary: SimdUnary | null;
   private numBuffers = 0;
+  private fusedUpdates = 0;
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
     this.name = name;
@@ -53,7 +55,13 @@ export class CpuBackend implements Backend {
     (dataId as CpuData).values = EMPTY;
   }
   memoryInfo(): Record<string, number> {
-    return { wasmSimd: this.gemmKind === 'wasm-simd' ? 1 : 0 };
+    return { wasmSimd: this.gemmKind === 'wasm-simd' ? 1 : 0, fusedUpdates: this.fusedUpdates };
+  }
+
+  /** Adam/AdamW and SGD with momentum in one loop per parameter (see @soma/optimizers' `fused`). */
+  fusedUpdate(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[] {
+    this.fusedUpdates++;
+    return fusedUpdate(inputs, attrs);
   }
 
   // Kernels, in the form of core's kernel table: (inputs, attributes) => output.

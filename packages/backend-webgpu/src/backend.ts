@@ -1,8 +1,9 @@
-import type { Backend, DataId, DType, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
+import type { Backend, DataId, DType, FusedUpdateAttrs, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
 import { sizeOf } from '@soma/core';
 import { BufferPool } from './buffer_pool.js';
 import type { AcquiredDevice } from './gpu_device.js';
 import * as ew from './kernels/elementwise.js';
+import { fusedUpdate } from './kernels/fused_update.js';
 import * as gemm from './kernels/gemm.js';
 import * as pool from './kernels/pool.js';
 import * as red from './kernels/reduce.js';
@@ -62,7 +63,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   private readonly flags: GPUBuffer;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly constants = new Map<string, KernelTensor>();
-  private readonly layouts = new Map<number, { bind: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  private readonly layouts = new Map<string, { bind: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private encoded = 0;
@@ -70,7 +71,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   private flushScheduled = false;
   private lostMessage: string | null = null;
   private errorMessage: string | null = null;
-  private readonly stats = { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, dispatches: 0, submissions: 0, pipelinesCompiled: 0 };
+  private readonly stats = { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, dispatches: 0, submissions: 0, pipelinesCompiled: 0, fusedUpdates: 0 };
 
   constructor(name: string, acquired: AcquiredDevice, options: WebGPUBackendOptions = {}) {
     this.name = name;
@@ -185,17 +186,28 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   }
 
   runInto(program: Program, inputs: readonly KernelTensor[], target: KernelTensor): void {
+    this.dispatch(program, inputs, [target]);
+  }
+
+  runMulti(program: Program, inputs: readonly KernelTensor[], outputs: readonly { shape: Shape; dtype: DType }[]): KernelTensor[] {
+    this.checkHealthy(program.key);
+    const outs = outputs.map((o) => this.allocate(o.shape, o.dtype));
+    if (outputs.some((o) => sizeOf(o.shape) > 0)) this.dispatch(program, inputs, outs);
+    return outs;
+  }
+
+  private dispatch(program: Program, inputs: readonly KernelTensor[], targets: readonly KernelTensor[]): void {
     if (program.workgroups.some((g) => g === 0)) return;
-    const outBuffer = this.bufferOf(target, program.key);
-    const pipeline = this.pipeline(program, inputs.length);
+    const pipeline = this.pipeline(program, inputs.length, targets.length);
     const meta = Int32Array.from(program.meta.length > 0 ? program.meta : [0]);
     const metaBuffer = this.pool.acquire(meta.byteLength);
     this.device.queue.writeBuffer(metaBuffer, 0, meta);
     const entries: GPUBindGroupEntry[] = inputs.map((t, i) => ({ binding: i, resource: { buffer: this.bufferOf(t, program.key) } }));
-    entries.push({ binding: inputs.length, resource: { buffer: outBuffer } });
-    entries.push({ binding: inputs.length + 1, resource: { buffer: metaBuffer } });
-    entries.push({ binding: inputs.length + 2, resource: { buffer: this.flags } });
-    const bindGroup = this.device.createBindGroup({ layout: this.layout(inputs.length).bind, entries });
+    targets.forEach((t, k) => entries.push({ binding: inputs.length + k, resource: { buffer: this.bufferOf(t, program.key) } }));
+    const n = inputs.length + targets.length;
+    entries.push({ binding: n, resource: { buffer: metaBuffer } });
+    entries.push({ binding: n + 1, resource: { buffer: this.flags } });
+    const bindGroup = this.device.createBindGroup({ layout: this.layout(inputs.length, targets.length).bind, entries });
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -301,27 +313,28 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     });
   }
 
-  private layout(numInputs: number): { bind: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
-    let l = this.layouts.get(numInputs);
+  private layout(numInputs: number, numOutputs = 1): { bind: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
+    const key = `${numInputs}:${numOutputs}`;
+    let l = this.layouts.get(key);
     if (!l) {
       const entries: GPUBindGroupLayoutEntry[] = [];
       for (let i = 0; i < numInputs; i++) entries.push({ binding: i, visibility: 4, buffer: { type: 'read-only-storage' } });
-      entries.push({ binding: numInputs, visibility: 4, buffer: { type: 'storage' } });
-      entries.push({ binding: numInputs + 1, visibility: 4, buffer: { type: 'read-only-storage' } });
-      entries.push({ binding: numInputs + 2, visibility: 4, buffer: { type: 'storage' } });
+      for (let k = 0; k < numOutputs; k++) entries.push({ binding: numInputs + k, visibility: 4, buffer: { type: 'storage' } });
+      entries.push({ binding: numInputs + numOutputs, visibility: 4, buffer: { type: 'read-only-storage' } });
+      entries.push({ binding: numInputs + numOutputs + 1, visibility: 4, buffer: { type: 'storage' } });
       const bind = this.device.createBindGroupLayout({ entries });
       l = { bind, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [bind] }) };
-      this.layouts.set(numInputs, l);
+      this.layouts.set(key, l);
     }
     return l;
   }
 
-  private pipeline(program: Program, numInputs: number): GPUComputePipeline {
-    const key = `${numInputs}|${program.key}`;
+  private pipeline(program: Program, numInputs: number, numOutputs: number): GPUComputePipeline {
+    const key = `${numInputs}:${numOutputs}|${program.key}`;
     let p = this.pipelines.get(key);
     if (!p) {
       const module = this.device.createShaderModule({ code: program.shader(), label: program.key });
-      p = this.device.createComputePipeline({ layout: this.layout(numInputs).pipeline, compute: { module, entryPoint: 'main' }, label: program.key });
+      p = this.device.createComputePipeline({ layout: this.layout(numInputs, numOutputs).pipeline, compute: { module, entryPoint: 'main' }, label: program.key });
       this.pipelines.set(key, p);
       this.stats.pipelinesCompiled++;
     }
@@ -365,4 +378,9 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   readonly scatterAdd: KernelFn<'scatterAdd'> = ([x, idx, upd], { axis }) => shp.scatterAdd(this, x, idx, upd, axis);
   readonly tile: KernelFn<'tile'> = ([x], { repeats }) => shp.tile(this, x, repeats);
   readonly topK: KernelFn<'topK'> = ([x], { k, largest }) => shp.topK(this, x, k, largest);
+
+  fusedUpdate(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[] {
+    this.stats.fusedUpdates++;
+    return fusedUpdate(this, inputs, attrs);
+  }
 }

@@ -13,6 +13,8 @@ export interface Program {
 /** Runs programs and allocates outputs; the backend implements it, kernels only describe work. */
 export interface ProgramRunner {
   run(program: Program, inputs: readonly KernelTensor[], shape: Shape, dtype: DType, init?: KernelTensor | 'zeros'): KernelTensor;
+  /** Runs a program with several outputs (bindings out0.. after the inputs). */
+  runMulti(program: Program, inputs: readonly KernelTensor[], outputs: readonly { shape: Shape; dtype: DType }[]): KernelTensor[];
   /** Runs a program that writes part of an existing output (concat's pieces). */
   runInto(program: Program, inputs: readonly KernelTensor[], target: KernelTensor): void;
   /** An int32 table uploaded once per key and kept (address tables of convolutions). */

@@ -38,6 +38,15 @@ fn raise(code: i32, a: i32, b: i32) {
 }
 `;
 
+/** Declares inputs (read-only), several f32 outputs out0.., the metadata array and the flags. */
+export function bindingsMulti(inputs: readonly string[], outputs: number): string {
+  const lines = inputs.map((t, i) => `@group(0) @binding(${i}) var<storage, read> in${i}: array<${t}>;`);
+  for (let k = 0; k < outputs; k++) lines.push(`@group(0) @binding(${inputs.length + k}) var<storage, read_write> out${k}: array<f32>;`);
+  lines.push(`@group(0) @binding(${inputs.length + outputs}) var<storage, read> prm: array<i32>;`);
+  lines.push(`@group(0) @binding(${inputs.length + outputs + 1}) var<storage, read_write> flags: array<atomic<i32>, 4>;`);
+  return lines.join('\n') + '\n' + PRELUDE + RAISE;
+}
+
 /** Declares inputs (read-only), the output and the metadata array, in that binding order. */
 export function bindings(inputs: readonly string[], output: string, atomicOutput = false): string {
   const lines = inputs.map((t, i) => `@group(0) @binding(${i}) var<storage, read> in${i}: array<${t}>;`);

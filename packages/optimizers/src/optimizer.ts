@@ -149,6 +149,14 @@ export abstract class Optimizer {
     return soma.hostInput([], () => soma.scalar(f(this.stepLearningRate, this.iterations)));
   }
 
+  /**
+   * The step's learning rate and 1-based number as plain numbers, for a fused update kernel
+   * (which runs only eagerly, where they cannot be frozen into a trace).
+   */
+  protected stepNumbers(): { lr: number; t: number } {
+    return { lr: this.stepLearningRate, t: this.iterations };
+  }
+
   /** Applies this optimizer's rule to one variable; step-dependent numbers come from perStep. Runs inside tidy. */
   protected abstract update(v: Variable, g: Tensor): void;
 

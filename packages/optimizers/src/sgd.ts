@@ -1,4 +1,5 @@
 import type { Tensor, Variable } from '@soma/core';
+import * as soma from '@soma/core';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
 export interface SgdOptions extends OptimizerOptions {
@@ -7,6 +8,8 @@ export interface SgdOptions extends OptimizerOptions {
   nesterov?: boolean;
   /** L2 penalty added to the gradient (PyTorch's weight_decay). */
   weightDecay?: number;
+  /** With momentum, update each parameter in one pass where the backend has a fused kernel, as torch.optim.SGD's `fused`; default true. */
+  fused?: boolean;
 }
 
 /**
@@ -18,9 +21,11 @@ export class Sgd extends Optimizer {
   private readonly dampening: number;
   private readonly nesterov: boolean;
   private readonly weightDecay: number;
+  private readonly fused: boolean;
 
   constructor(options: SgdOptions = {}) {
-    super('sgd', options, 0.01, ['momentum', 'dampening', 'nesterov', 'weightDecay']);
+    super('sgd', options, 0.01, ['momentum', 'dampening', 'nesterov', 'weightDecay', 'fused']);
+    this.fused = options.fused ?? true;
     this.momentum = this.numberOption('momentum', options.momentum, 0, { min: 0 });
     this.dampening = this.numberOption('dampening', options.dampening, 0, { min: 0, max: 1 });
     this.nesterov = options.nesterov ?? false;
@@ -29,6 +34,11 @@ export class Sgd extends Optimizer {
   }
 
   protected update(v: Variable, g0: Tensor): void {
+    if (this.fused && this.momentum) {
+      const first = !this.hasSlot(v, 'momentum');
+      const attrs = { rule: 'sgd', lr: this.stepNumbers().lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, l2: this.weightDecay, first } as const;
+      if (soma.fusedUpdate(v, g0, [this.slot(v, 'momentum')], attrs)) return;
+    }
     let g = this.weightDecay ? g0.add(v.mul(this.weightDecay)) : g0;
     if (this.momentum) {
       // The buffer starts as the first gradient itself (no dampening), as in PyTorch.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
-import { adam, clipByGlobalNorm, clipByNorm, clipByValue, schedules, sgd, type Optimizer } from '@soma/optimizers';
+import '@soma/backend-webgpu';
+import { adam, adamw, clipByGlobalNorm, clipByNorm, clipByValue, schedules, sgd, type Optimizer } from '@soma/optimizers';
 
 describe('learning-rate schedules', () => {
   it('inverseTimeDecay: lr0 / (1 + k t)', () => {
@@ -142,4 +143,44 @@ describe('optimizer config', () => {
     expect(run(b)).toEqual(run(a));
     expect(() => optimizerFromConfig({ name: 'adamm', options: {} })).toThrow("unknown optimizer 'adamm'; valid names: sgd, rmsprop, adam");
   });
+});
+
+describe('fused updates (one pass per parameter where the backend has the kernel)', () => {
+  const configs: [string, () => Optimizer, () => Optimizer][] = [
+    ['adam', () => adam({ learningRate: 0.01 }), () => adam({ learningRate: 0.01, fused: false })],
+    ['adam with L2 and amsgrad', () => adam({ learningRate: 0.01, weightDecay: 0.1, amsgrad: true }), () => adam({ learningRate: 0.01, weightDecay: 0.1, amsgrad: true, fused: false })],
+    ['adamw with a schedule', () => adamw({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.02, decaySteps: 3, decayRate: 0.5 }) }), () => adamw({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.02, decaySteps: 3, decayRate: 0.5 }), fused: false })],
+    ['sgd with momentum and dampening', () => sgd({ learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01 }), () => sgd({ learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, fused: false })],
+    ['sgd nesterov', () => sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }), () => sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true, fused: false })],
+  ];
+  for (const backend of ['cpu', 'webgpu']) {
+    for (const [name, fused, plain] of configs) {
+      it(`${name} on ${backend}: the same parameters and slots as the op-by-op update`, async () => {
+        await soma.setBackend(backend);
+        const run = async (make: () => Optimizer) => {
+          const opt = make();
+          const w = soma.tidy(() => soma.variable(soma.randomNormal([3, 50], { seed: 1 }), true, `fused_${name}`));
+          const target = soma.randomNormal([3, 50], { seed: 2 });
+          const fusedCount = () => (soma.memory().backends?.[backend] as Record<string, number>).fusedUpdates;
+          const before = fusedCount();
+          for (let i = 0; i < 8; i++) opt.minimize(() => w.sub(target).square().sum().mul(soma.scalar(0.5)), [w]).dispose();
+          const fusedSteps = fusedCount() - before;
+          const values = Array.from(await w.data());
+          const state = opt.getState();
+          const slots = await Promise.all(Object.values(state.slots[w.name]).map(async (t) => Array.from(await t.data())));
+          soma.dispose(Object.values(state.slots[w.name]));
+          soma.dispose([w, target]);
+          opt.dispose();
+          return { values, slots, fusedSteps };
+        };
+        const a = await run(fused);
+        const b = await run(plain);
+        expect(a.fusedSteps).toBe(8);
+        expect(b.fusedSteps).toBe(0);
+        a.values.forEach((v, i) => expect(v).toBeCloseTo(b.values[i], 6));
+        a.slots.forEach((s, k) => s.forEach((v, i) => expect(v).toBeCloseTo(b.slots[k][i], 6)));
+        await soma.setBackend('cpu');
+      });
+    }
+  }
 });

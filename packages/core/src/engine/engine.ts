@@ -353,6 +353,11 @@ export class Engine {
   }
 
   /** Adds an observer of kernel calls; returns the function that removes it. */
+  /** Whether a tracer or profiler watches the kernel calls (fused shortcuts then stand aside). */
+  isObserved(): boolean {
+    return this.observers.size > 0;
+  }
+
   observeKernels(observer: KernelObserver): () => void {
     this.observers.add(observer);
     return () => this.observers.delete(observer);

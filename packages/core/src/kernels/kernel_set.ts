@@ -111,6 +111,36 @@ export type KernelFn<K extends KernelName> = (inputs: KernelInputs<K>, attrs: Ke
 /** Everything a backend must implement, derived from the table: the compiler names any kernel a backend forgets. */
 export type KernelSet = { readonly [K in KernelName]: KernelFn<K> };
 
+/**
+ * One Adam/AdamW step of one parameter, as numbers for this step (torch.optim.Adam's formula):
+ *   θ ← θ·decay;  g ← g + l2·θ;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  [v̂max ← max(v̂max, v)]
+ *   θ ← θ − stepSize · m / (√v / c2 + ε),  stepSize = lr/(1−β₁ᵗ), c2 = √(1−β₂ᵗ)
+ */
+export interface FusedAdamAttrs {
+  readonly rule: 'adam';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly l2: number;
+  readonly decay: number;
+  readonly stepSize: number;
+  readonly c2: number;
+  readonly amsgrad: boolean;
+}
+
+/** One SGD step with momentum (PyTorch's): b ← μb + (1−dampening)g (b ← g at the first step); θ ← θ − lr·(nesterov ? g + μb : b). */
+export interface FusedSgdAttrs {
+  readonly rule: 'sgd';
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly l2: number;
+  readonly first: boolean;
+}
+
+export type FusedUpdateAttrs = FusedAdamAttrs | FusedSgdAttrs;
+
 /** A backend: storage plus kernels. Backends never see gradients; autodiff lives in core's op layer. */
 export interface Backend extends BackendStorage, KernelSet {
   readonly name: string;
@@ -128,6 +158,13 @@ export interface Backend extends BackendStorage, KernelSet {
    * in node order), which core assigns. The backend reads variables' current values itself.
    */
   runGraph?(graph: Graph, inputs: readonly KernelTensor[]): KernelTensor[] | null;
+  /**
+   * Optional: an optimizer's whole update of one parameter in one pass. Inputs are [param, grad,
+   * ...slots] (Adam: m, v, then v̂max with amsgrad; SGD: the momentum buffer); the result is the new
+   * [param, ...slots]. Used by @soma/optimizers in eager steps (never inside traces, which record
+   * the plain kernels).
+   */
+  fusedUpdate?(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[];
   /** Backend-specific counters merged into memory(). */
   memoryInfo?(): Record<string, number>;
   /** Frees everything the backend holds. */

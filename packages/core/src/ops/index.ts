@@ -273,6 +273,9 @@ export const batchNorm = s(nm.batchNorm);
 /** Zeroes each element with probability `rate` and scales the rest by 1/(1−rate) (inverted dropout). */
 export const dropout = s(nm.dropout);
 
+/** One optimizer update of a parameter and its slots in one pass, when the backend has a fused kernel; false otherwise. */
+export { fusedUpdate } from './fused_update.js';
+
 // moving between backends
 /** A copy of `x` on backend `name` (initialising it if needed); gradients flow back unchanged. */
 export const toBackend = s(mv.toBackend);
