@@ -24,7 +24,7 @@ export * as constraints from './constraints.js';
 export type { Constraint } from './constraints.js';
 export { activationNames } from './activations.js';
 export type { ActivationName } from './activations.js';
-export { loadModel, modelToArtifacts, modelFromArtifacts, registerLayerClass } from './io/model_io.js';
+export { loadModel, modelToArtifacts, modelToArtifactsAsync, modelFromArtifacts, registerLayerClass } from './io/model_io.js';
 export type { ModelArtifacts, ModelJson } from './io/model_io.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export type { NamedArray } from './io/safetensors.js';

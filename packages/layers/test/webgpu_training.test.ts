@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import '@soma/backend-webgpu';
-import { layers, sequential, type LayersModel } from '@soma/layers';
+import { layers, loadModel, sequential, type LayersModel } from '@soma/layers';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { adam } from '@soma/optimizers';
 
 // fit, evaluate, predict, callbacks, metrics, clipping and the class-id checks on a backend that
@@ -97,5 +100,31 @@ describe('layers training on webgpu (no synchronous reads)', () => {
     expect(soma.memory().numTensors).toBe(tensors);
     soma.dispose([x, y]);
     m.dispose();
+  });
+
+  it('save() during and after training on webgpu (a checkpoint callback), and the saved model loads on cpu with the same predictions', async () => {
+    await soma.setBackend('webgpu');
+    const dir = mkdtempSync(join(os.tmpdir(), 'soma-webgpu-save-'));
+    try {
+      const m = net();
+      const { x, y } = blobs(48);
+      let saved = 0;
+      await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, callbacks: [{ onEpochEnd: async () => { await m.save(join(dir, 'ckpt')); saved++; } }] });
+      expect(saved).toBe(2);
+      const p = m.predict(x) as soma.Tensor;
+      const expected = Array.from(await p.data());
+      const xv = await x.data();
+      soma.dispose([p, x, y]);
+      m.dispose();
+      await soma.setBackend('cpu');
+      const back = await loadModel(join(dir, 'ckpt'));
+      expect(back.training?.optimizer.iterations).toBe(6);
+      const q = back.predict(soma.tensor(xv, [48, 4])) as soma.Tensor;
+      Array.from(q.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 4));
+      q.dispose();
+      back.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

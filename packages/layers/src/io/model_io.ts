@@ -58,36 +58,78 @@ function checkSavable(model: LayersModel, op: string): void {
 /**
  * Topology and weights of a model, in memory (works everywhere; save() writes them to disk). A
  * model compiled with named loss and metrics also carries its optimizer and the optimizer's state,
- * so training resumes where it stopped.
+ * so training resumes where it stopped. Reads the weights synchronously: on a backend that reads
+ * only asynchronously (webgpu) use `modelToArtifactsAsync`, which `save()` uses everywhere.
  */
 export function modelToArtifacts(model: LayersModel): ModelArtifacts {
-  checkSavable(model, 'save');
-  const tensors = new Map<string, NamedArray>();
-  for (const v of model.weights) {
-    if (tensors.has(v.name)) throw new Error(`${model.name}.save: two weights are named '${v.name}'; give the layers distinct names`);
-    tensors.set(v.name, { dtype: v.dtype, shape: [...v.shape], data: v.dataSync() });
+  const plan = savePlan(model);
+  try {
+    return encodePlan(model, plan, plan.entries.map((e) => e.tensor.dataSync()));
+  } finally {
+    plan.release();
   }
+}
+
+/** modelToArtifacts with the values read by `data()`: works on every backend, a GPU included. */
+export async function modelToArtifactsAsync(model: LayersModel): Promise<ModelArtifacts> {
+  const plan = savePlan(model);
+  try {
+    return encodePlan(model, plan, await Promise.all(plan.entries.map((e) => e.tensor.data())));
+  } finally {
+    plan.release();
+  }
+}
+
+/** What a save writes: named tensors (weights, then optimizer slots) and the training record. */
+interface SavePlan {
+  entries: { name: string; tensor: soma.Tensor }[];
+  training: ModelJson['training'] | null;
+  iterations: number | null;
+  /** Frees the optimizer-state copies. */
+  release(): void;
+}
+
+function savePlan(model: LayersModel): SavePlan {
+  checkSavable(model, 'save');
+  const entries: SavePlan['entries'] = [];
+  const seen = new Set<string>();
+  for (const v of model.weights) {
+    if (seen.has(v.name)) throw new Error(`${model.name}.save: two weights are named '${v.name}'; give the layers distinct names`);
+    seen.add(v.name);
+    entries.push({ name: v.name, tensor: v });
+  }
+  const t = model.training;
+  if (!t || !t.lossNames.every((l) => l !== null) || !t.metricNames.every((ms) => ms.every((m) => m !== null))) {
+    return { entries, training: null, iterations: null, release: () => undefined };
+  }
+  const perOutput = t.metricNames as string[][];
+  const shared = perOutput.every((ms) => ms.join() === perOutput[0].join());
+  const training: NonNullable<ModelJson['training']> = { optimizer: t.optimizer.getConfig(), loss: t.lossNames as string[], metrics: shared ? perOutput[0] : perOutput };
+  if (t.lossWeights.some((w) => w !== 1)) training.lossWeights = [...t.lossWeights];
+  const state = t.optimizer.getState();
+  const copies: soma.Tensor[] = [];
+  for (const [varName, slots] of Object.entries(state.slots)) {
+    for (const [slot, value] of Object.entries(slots)) {
+      entries.push({ name: `${OPTIMIZER_PREFIX}${varName}/${slot}`, tensor: value });
+      copies.push(value);
+    }
+  }
+  return { entries, training, iterations: state.iterations, release: () => soma.dispose(copies) };
+}
+
+function encodePlan(model: LayersModel, plan: SavePlan, values: readonly soma.TypedArray[]): ModelArtifacts {
+  const tensors = new Map<string, NamedArray>();
+  plan.entries.forEach(({ name, tensor }, i) => tensors.set(name, { dtype: tensor.dtype, shape: [...tensor.shape], data: values[i] }));
   const metadata = new Map([['format', FORMAT]]);
   const modelJson: ModelJson = { format: FORMAT, version: 1, className: model.className, config: model.getConfig(), weightsFile: WEIGHTS_FILE };
-  const t = model.training;
-  if (t && t.lossNames.every((l) => l !== null) && t.metricNames.every((ms) => ms.every((m) => m !== null))) {
-    const perOutput = t.metricNames as string[][];
-    const shared = perOutput.every((ms) => ms.join() === perOutput[0].join());
-    modelJson.training = { optimizer: t.optimizer.getConfig(), loss: t.lossNames as string[], metrics: shared ? perOutput[0] : perOutput };
-    if (t.lossWeights.some((w) => w !== 1)) modelJson.training.lossWeights = [...t.lossWeights];
-    const state = t.optimizer.getState();
-    for (const [varName, slots] of Object.entries(state.slots)) {
-      for (const [slot, value] of Object.entries(slots)) {
-        tensors.set(`${OPTIMIZER_PREFIX}${varName}/${slot}`, { dtype: value.dtype, shape: [...value.shape], data: value.dataSync() });
-        value.dispose();
-      }
-    }
-    metadata.set('optimizer_iterations', String(state.iterations));
+  if (plan.training) {
+    modelJson.training = plan.training;
+    metadata.set('optimizer_iterations', String(plan.iterations));
   }
   return { modelJson, weights: encodeSafetensors(tensors, metadata) };
 }
 
-registerModelSaver((model, destination) => saveModelToDirectory(modelToArtifacts(model), destination));
+registerModelSaver(async (model, destination) => saveModelToDirectory(await modelToArtifactsAsync(model), destination));
 
 function layerFromConfig(className: string, config: LayerConfig): Layer {
   const cls = lookupName(REGISTRY, className, 'layer class (register custom layers with registerLayerClass)');
