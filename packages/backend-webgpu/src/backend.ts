@@ -4,6 +4,7 @@ import { BufferPool } from './buffer_pool.js';
 import type { AcquiredDevice } from './gpu_device.js';
 import * as ew from './kernels/elementwise.js';
 import { fusedUpdate } from './kernels/fused_update.js';
+import { softmax as softmaxKernel } from './kernels/softmax.js';
 import * as gemm from './kernels/gemm.js';
 import * as pool from './kernels/pool.js';
 import * as red from './kernels/reduce.js';
@@ -378,6 +379,10 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   readonly scatterAdd: KernelFn<'scatterAdd'> = ([x, idx, upd], { axis }) => shp.scatterAdd(this, x, idx, upd, axis);
   readonly tile: KernelFn<'tile'> = ([x], { repeats }) => shp.tile(this, x, repeats);
   readonly topK: KernelFn<'topK'> = ([x], { k, largest }) => shp.topK(this, x, k, largest);
+
+  softmax(x: KernelTensor, { axis, log }: { readonly axis: number; readonly log: boolean }): KernelTensor {
+    return softmaxKernel(this, x, axis, log);
+  }
 
   fusedUpdate(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[] {
     this.stats.fusedUpdates++;

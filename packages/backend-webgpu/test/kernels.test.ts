@@ -81,6 +81,17 @@ describe('webgpu kernels against the cpu backend on large and unusual shapes', (
     await compare(([x]) => soma.sum(x).reshape([1]), () => [rn([200000], 11)], { rtol: 1e-4, atol: 1e-2 });
   });
 
+  it('one-pass softmax and logSoftmax on short and long rows, along the last and a middle axis, with their gradients', async () => {
+    const f = ([x]: soma.Tensor[]) => {
+      const big = x.mul(30);
+      const [gs, gl] = soma.grads((p: soma.Tensor) => soma.softmax(p, 1).square().sum().add(soma.logSoftmax(p, -1).mul(p).sum()))([x]).concat(
+        soma.grads((p: soma.Tensor) => soma.logSoftmax(p.reshape([6, 50]), 0).square().sum())([x]),
+      );
+      return soma.concat([soma.softmax(big).flatten(), soma.logSoftmax(big, 1).flatten(), soma.logSoftmax(x.reshape([3, 100])).flatten(), gs.flatten(), gl.flatten()]);
+    };
+    await compare(f, () => [rn([3, 4, 25], 14)], { rtol: 1e-4, atol: 1e-5 });
+  });
+
   it('pooling forward and backward on overlapping windows', async () => {
     const f = ([x]: soma.Tensor[]) => {
       const g1 = soma.grad((p: soma.Tensor) => soma.maxPool2d(p, { kernelSize: 3, stride: 2, padding: 1 }).square().sum())(x);

@@ -165,6 +165,11 @@ export interface Backend extends BackendStorage, KernelSet {
    * the plain kernels).
    */
   fusedUpdate?(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[];
+  /**
+   * Optional: softmax (or log-softmax with `log`) along `axis` of a float32 tensor in one pass per
+   * row. Core's softmax ops use it in eager code and keep their own gradients.
+   */
+  softmax?(x: KernelTensor, attrs: { readonly axis: number; readonly log: boolean }): KernelTensor;
   /** Backend-specific counters merged into memory(). */
   memoryInfo?(): Record<string, number>;
   /** Frees everything the backend holds. */
