@@ -97,6 +97,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     this.checkHealthy('upload');
     const data = values instanceof Uint8Array ? Int32Array.from(values) : values;
     const bytes = data.length * 4;
+    this.checkSize(bytes, shape, dtype);
     const buffer = this.pool.acquire(bytes);
     // Safe without a flush: pooled buffers are never referenced by the unsubmitted encoder.
     if (bytes > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, bytes);
@@ -277,8 +278,17 @@ export class WebGPUBackend implements Backend, ProgramRunner {
 
   private allocate(shape: Shape, dtype: DType): KernelTensor {
     const bytes = sizeOf(shape) * 4;
+    this.checkSize(bytes, shape, dtype);
     const buffer = this.pool.acquire(bytes);
     return { dataId: { buffer, bytes, dtype } satisfies GpuData, shape, dtype };
+  }
+
+  /** A tensor larger than one storage binding can never run; say so before the GPU refuses it. */
+  private checkSize(bytes: number, shape: Shape, dtype: DType): void {
+    const limit = Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+    if (bytes > limit) {
+      throw new Error(`webgpu: a ${dtype} tensor of shape [${shape.join(', ')}] needs ${bytes} bytes, more than this GPU's largest storage buffer (${limit} bytes); split the work or use another backend`);
+    }
   }
 
   private bufferOf(t: KernelTensor, what: string): GPUBuffer {

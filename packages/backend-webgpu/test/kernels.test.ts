@@ -125,6 +125,14 @@ describe('webgpu kernels against the cpu backend on large and unusual shapes', (
     soma.dispose([g, c, back]);
   });
 
+  it('a tensor larger than the GPU can bind is refused with its size and the limit, before anything runs', async () => {
+    await soma.setBackend('webgpu');
+    const limit = (soma.getBackend() as unknown as { device: GPUDevice }).device.limits.maxStorageBufferBindingSize;
+    const n = Math.floor(limit / 4) + 1024;
+    expect(() => soma.zeros([n])).toThrow(new RegExp(`float32 tensor of shape \\[${n}\\] needs ${n * 4} bytes, more than this GPU's largest storage buffer`));
+    expect(Array.from(await soma.ones([2]).data())).toEqual([1, 1]);
+  });
+
   it('an index out of range found on the GPU is reported by the next read', async () => {
     await soma.setBackend('webgpu');
     const x = soma.zeros([3, 2]);
