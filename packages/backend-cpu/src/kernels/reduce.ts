@@ -14,7 +14,37 @@ function reducedLast(x: KernelTensor, axes: readonly number[]): { values: TypedA
   return { values, outShape, inner };
 }
 
+/**
+ * Sum or mean over every axis but one contiguous run of kept axes (a bias gradient: [N, C, H, W]
+ * → [C]; a dense one: [N, units] → [units]): read in place as [outer, kept, inner], without the
+ * transposed copy, adding in the same order as the general path (so the same bits).
+ */
+function sumAroundKept(op: 'sum' | 'mean', x: KernelTensor, axes: readonly number[]): KernelTensor | null {
+  const rank = x.shape.length;
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  if (kept.length === 0 || kept.some((k, i) => k !== kept[0] + i) || kept[kept.length - 1] === rank - 1) return null;
+  const outer = sizeOf(x.shape.slice(0, kept[0]));
+  const mid = sizeOf(kept.map((i) => x.shape[i]));
+  const inner = sizeOf(x.shape.slice(kept[kept.length - 1] + 1));
+  const src = valuesOf(x);
+  const dst = makeTypedArray(x.dtype, mid);
+  const count = outer * inner;
+  for (let m = 0; m < mid; m++) {
+    let acc = 0;
+    for (let o = 0; o < outer; o++) {
+      const s = (o * mid + m) * inner;
+      for (let i = s; i < s + inner; i++) acc += src[i];
+    }
+    dst[m] = op === 'mean' ? acc / count : acc;
+  }
+  return out(dst, kept.map((i) => x.shape[i]), x.dtype);
+}
+
 export function reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[]): KernelTensor {
+  if (op === 'sum' || op === 'mean') {
+    const fast = sumAroundKept(op, x, axes);
+    if (fast) return fast;
+  }
   const { values, outShape, inner } = reducedLast(x, axes);
   const n = sizeOf(outShape);
   const dtype: DType = op === 'any' || op === 'all' ? 'bool' : x.dtype;
