@@ -1,8 +1,9 @@
-import type { Backend, DataId, DType, FusedUpdateAttrs, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
+import type { Backend, DataId, DType, ElementwiseChain, FusedUpdateAttrs, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
 import { sizeOf } from '@soma/core';
 import { BufferPool } from './buffer_pool.js';
 import type { AcquiredDevice } from './gpu_device.js';
 import * as ew from './kernels/elementwise.js';
+import { fusedElementwise } from './kernels/fused_elementwise.js';
 import { fusedUpdate } from './kernels/fused_update.js';
 import { softmax as softmaxKernel } from './kernels/softmax.js';
 import * as gemm from './kernels/gemm.js';
@@ -72,7 +73,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   private flushScheduled = false;
   private lostMessage: string | null = null;
   private errorMessage: string | null = null;
-  private readonly stats = { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, dispatches: 0, submissions: 0, pipelinesCompiled: 0, fusedUpdates: 0 };
+  private readonly stats = { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, dispatches: 0, submissions: 0, pipelinesCompiled: 0, fusedUpdates: 0, fusedChains: 0 };
 
   constructor(name: string, acquired: AcquiredDevice, options: WebGPUBackendOptions = {}) {
     this.name = name;
@@ -389,6 +390,12 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   readonly scatterAdd: KernelFn<'scatterAdd'> = ([x, idx, upd], { axis }) => shp.scatterAdd(this, x, idx, upd, axis);
   readonly tile: KernelFn<'tile'> = ([x], { repeats }) => shp.tile(this, x, repeats);
   readonly topK: KernelFn<'topK'> = ([x], { k, largest }) => shp.topK(this, x, k, largest);
+
+  fusedElementwise(inputs: readonly KernelTensor[], chain: ElementwiseChain): KernelTensor | null {
+    const out = fusedElementwise(this, inputs, chain);
+    if (out) this.stats.fusedChains++;
+    return out;
+  }
 
   softmax(x: KernelTensor, { axis, log }: { readonly axis: number; readonly log: boolean }): KernelTensor {
     return softmaxKernel(this, x, axis, log);

@@ -125,6 +125,28 @@ describe('webgpu kernels against the cpu backend on large and unusual shapes', (
     soma.dispose([g, c, back]);
   });
 
+  it('a compiled function runs its elementwise chains as single fused kernels, with the eager results', async () => {
+    await soma.setBackend('webgpu');
+    const w = soma.randomNormal([16], { seed: 21 });
+    const b = soma.randomNormal([8, 1], { seed: 22 });
+    const f = (x: soma.Tensor) => {
+      // Two chains around a reduction: (x·w + b) → relu → tanh → ×2 − x, then leakyRelu/clip/pow of the mean.
+      const y = x.mul(w).add(b).relu().tanh().mul(2).sub(x);
+      const m = y.mean(1, true);
+      return soma.clip(soma.leakyRelu(y.sub(m), 0.2), -0.5, 0.7).pow(2).add(soma.sigmoid(y));
+    };
+    const compiled = soma.compile(f);
+    const x = soma.randomNormal([8, 16], { seed: 23 });
+    const chains = () => (soma.memory().backends?.webgpu as Record<string, number>).fusedChains;
+    const before = chains();
+    const got = compiled(x) as soma.Tensor;
+    const want = f(x);
+    expect(chains() - before).toBeGreaterThanOrEqual(2);
+    expectValuesClose(await got.data(), await want.data(), { rtol: 1e-5, atol: 1e-6 });
+    compiled.dispose();
+    soma.dispose([w, b, x, got, want]);
+  });
+
   it('a tensor larger than the GPU can bind is refused with its size and the limit, before anything runs', async () => {
     await soma.setBackend('webgpu');
     const limit = (soma.getBackend() as unknown as { device: GPUDevice }).device.limits.maxStorageBufferBindingSize;

@@ -7,7 +7,7 @@ import { bindings, f32Bits, groupsFor, perElement, stridedIndex, wgslType } from
  * Float functions WGSL lacks or leaves imprecise near the points the conformance suite probes
  * (expm1/log1p near 0, erf, domain edges that must give NaN or ±inf).
  */
-const MATH_LIB = /* wgsl */ `
+export const MATH_LIB = /* wgsl */ `
 fn expm1_(x: f32) -> f32 {
   if (abs(x) < 1e-4) { return x + 0.5 * x * x; }
   if (x > 88.7) { return inf_f(); }
@@ -156,7 +156,7 @@ const SELU_ALPHA = '1.6732632423543772';
 const SELU_SCALE = '1.0507009873554805';
 
 /** Float unary expressions of `x`. NaN passes through the comparisons as in PyTorch. */
-const UNARY_F32: Record<Exclude<UnaryOp, 'logicalNot'>, string> = {
+export const UNARY_F32: Record<Exclude<UnaryOp, 'logicalNot'>, string> = {
   neg: '-x',
   abs: 'abs(x)',
   sign: 'select(select(0.0, 1.0, x > 0.0), -1.0, x < 0.0) + select(0.0, x, is_nan(x))',
@@ -215,7 +215,7 @@ export function unary(r: ProgramRunner, op: UnaryOp, x: KernelTensor): KernelTen
 
 type Expr = (a: string, b: string) => string;
 
-const BINARY_F32: Record<BinaryOp, Expr> = {
+export const BINARY_F32: Record<BinaryOp, Expr> = {
   add: (a, b) => `${a} + ${b}`,
   sub: (a, b) => `${a} - ${b}`,
   mul: (a, b) => `${a} * ${b}`,
@@ -263,7 +263,7 @@ const COMPARE = new Set<BinaryOp>(['equal', 'notEqual', 'less', 'lessEqual', 'gr
  * Index code for operands broadcast against `outShape`: a plain index when an operand has the
  * output's size, 0 for a single element, strides otherwise. Returns the key part and the code.
  */
-function broadcastIndexing(inputs: readonly KernelTensor[], outShape: readonly number[]): { key: string; code: string; meta: number[] } {
+export function broadcastIndexing(inputs: readonly KernelTensor[], outShape: readonly number[]): { key: string; code: string; meta: number[] } {
   const n = sizeOf(outShape);
   const rank = outShape.length;
   const meta = [n, ...outShape];

@@ -4,6 +4,7 @@ import { keep, tidy } from '../memory.js';
 import type { KernelName, KernelTensor } from '../kernels/index.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
+import { chainAt, useCounts } from './fusion.js';
 import type { Graph } from './graph.js';
 
 /** The sizes of the graph's symbolic dimensions, read off the actual inputs. */
@@ -112,13 +113,35 @@ function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, num
       if (!t) fail('runGraph', `value ${id} is used before it is computed (the graph is not in execution order)`);
       return t;
     };
-    graph.nodes.forEach((node, i) => {
+    // Chains of elementwise nodes run as one kernel where the backend fuses them.
+    const fuse = backend.fusedElementwise && !e.isObserved();
+    const uses = fuse ? useCounts(graph) : null;
+    const symbolic = new Set(graph.symbolicAttrs.map((a) => a.node));
+    const lookup = (id: number) => env.get(id) ?? graph.constants.get(id) ?? graph.variables.get(id);
+    for (let i = 0; i < graph.nodes.length; i++) {
+      const node = graph.nodes[i];
+      const fused = uses ? chainAt(graph, i, uses, lookup, symbolic) : null;
+      if (fused) {
+        const name = e.backendName;
+        const moved: KernelTensor[] = [];
+        let kt: KernelTensor | null;
+        try {
+          kt = backend.fusedElementwise!(fused.inputs.map((t) => e.kernelInput(t, name, moved)), fused.chain);
+        } finally {
+          for (const m of moved) backend.disposeData(m.dataId);
+        }
+        if (kt) {
+          env.set(graph.nodes[i + fused.length - 1].outputs[0], e.makeTensor(kt, name));
+          i += fused.length - 1;
+          continue;
+        }
+      }
       const ins = node.inputs.map(get);
       const attrs = attrsFor(graph, i, dims);
       if (node.op === 'assign') (ins[0] as Variable).assign(ins[1]!);
       else if (node.op === 'reshape') env.set(node.outputs[0], ins[0]!.reshape(attrs.shape as number[]));
       else env.set(node.outputs[0], e.runKernel(node.op as KernelName, ins as never, attrs as never));
-    });
+    }
     return graph.outputs.map((v) => get(v.id)!.reshape(get(v.id)!.shape));
   });
 }

@@ -141,6 +141,20 @@ export interface FusedSgdAttrs {
 
 export type FusedUpdateAttrs = FusedAdamAttrs | FusedSgdAttrs;
 
+/**
+ * A chain of float32 elementwise kernels run as one (graph fusion): step k applies `kernel` with
+ * `attrs` to `args`, where an argument j >= 0 is step j's result and j < 0 is chain input −j−1
+ * (inputs broadcast to `shape`; every step's result has `shape`). The last step is the output.
+ */
+export interface ElementwiseChain {
+  readonly shape: Shape;
+  readonly steps: readonly {
+    readonly kernel: 'unary' | 'binary' | 'leakyRelu' | 'clip';
+    readonly attrs: Readonly<Record<string, unknown>>;
+    readonly args: readonly number[];
+  }[];
+}
+
 /** A backend: storage plus kernels. Backends never see gradients; autodiff lives in core's op layer. */
 export interface Backend extends BackendStorage, KernelSet {
   readonly name: string;
@@ -165,6 +179,12 @@ export interface Backend extends BackendStorage, KernelSet {
    * the plain kernels).
    */
   fusedUpdate?(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[];
+  /**
+   * Optional: runs a chain of elementwise kernels from a graph as one kernel, without its
+   * intermediates, or returns null to decline (too many inputs for one kernel). Core's graph
+   * executor (runGraph, compile) finds the chains.
+   */
+  fusedElementwise?(inputs: readonly KernelTensor[], chain: ElementwiseChain): KernelTensor | null;
   /**
    * Optional: softmax (or log-softmax with `log`) along `axis` of a float32 tensor in one pass per
    * row. Core's softmax ops use it in eager code and keep their own gradients.
