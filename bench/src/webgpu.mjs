@@ -182,6 +182,25 @@ const rhw = quick ? 64 : 224;
 const rb = quick ? 2 : 32;
 await trainRow(`ResNet-18 ${rhw}×${rhw}`, rb, resnet({ depth: 18, numClasses: 1000, inputShape: [3, rhw, rhw] }), tfOk ? tfResnet18(rhw, 1000) : null, [3, rhw, rhw], 1000);
 
+// 4. Inference through a compiled graph: its elementwise chains (batch norm, relu, residual adds)
+// run fused, one kernel each.
+{
+  say('\n| ResNet-18 inference, batch 8 | eager | compiled (fused chains) | eager/compiled |');
+  say('| --- | --- | --- | --- |');
+  const hw = quick ? 64 : 224;
+  const net = resnet({ depth: 18, numClasses: 1000, inputShape: [3, hw, hw] });
+  const x = soma.randomNormal([quick ? 1 : 8, 3, hw, hw], { seed: 9 });
+  const eagerMs = await gpuTime(() => soma.tidy(() => { net.apply(x, { training: false }); }), somaSync, { warmup: 2, reps: quick ? 2 : 8 });
+  const compiled = soma.compile((t) => net.apply(t, { training: false }));
+  const before = soma.memory().backends.webgpu.fusedChains;
+  const fusedMs = await gpuTime(() => soma.tidy(() => { compiled(x); }), somaSync, { warmup: 2, reps: quick ? 2 : 8 });
+  const chains = soma.memory().backends.webgpu.fusedChains - before;
+  say(`| ${hw}×${hw} | ${eagerMs.toFixed(2)} ms | ${fusedMs.toFixed(2)} ms (${chains} fused chains run) | ${(eagerMs / fusedMs).toFixed(2)}x |`);
+  compiled.dispose();
+  net.dispose();
+  x.dispose();
+}
+
 const mem = soma.memory().backends?.webgpu ?? {};
 say(`\nwebgpu backend: ${mem.pipelinesCompiled} pipelines, ${mem.dispatches} dispatches in ${mem.submissions} submissions, ${(mem.gpuBytesInUse / 2 ** 20).toFixed(1)} MiB in use, ${(mem.gpuBytesPooled / 2 ** 20).toFixed(1)} MiB pooled`);
 if (process.env.OUT) (await import('node:fs')).writeFileSync(`${process.env.OUT}/webgpu_bench.md`, rows.join('\n') + '\n');
