@@ -195,7 +195,27 @@ await trainRow(`ResNet-18 ${rhw}×${rhw}`, rb, resnet({ depth: 18, numClasses: 1
   const before = soma.memory().backends.webgpu.fusedChains;
   const fusedMs = await gpuTime(() => soma.tidy(() => { compiled(x); }), somaSync, { warmup: 2, reps: quick ? 2 : 8 });
   const chains = soma.memory().backends.webgpu.fusedChains - before;
-  say(`| ${hw}×${hw} | ${eagerMs.toFixed(2)} ms | ${fusedMs.toFixed(2)} ms (${chains} fused chains run) | ${(eagerMs / fusedMs).toFixed(2)}x |`);
+  // Host time alone (encoding, no wait), to tell the CPU side from the GPU side.
+  const hostMs = async (f) => {
+    await somaSync();
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) soma.tidy(f);
+    const ms = (performance.now() - t0) / 5;
+    await somaSync();
+    return ms;
+  };
+  const eagerHost = await hostMs(() => { net.apply(x, { training: false }); });
+  const compiledHost = await hostMs(() => { compiled(x); });
+  const dispatches = async (f) => {
+    await somaSync();
+    const d0 = soma.memory().backends.webgpu.dispatches;
+    soma.tidy(f);
+    await somaSync();
+    return soma.memory().backends.webgpu.dispatches - d0;
+  };
+  const eagerD = await dispatches(() => { net.apply(x, { training: false }); });
+  const compiledD = await dispatches(() => { compiled(x); });
+  say(`| ${hw}×${hw} | ${eagerMs.toFixed(2)} ms (host ${eagerHost.toFixed(2)} ms, ${eagerD} dispatches) | ${fusedMs.toFixed(2)} ms (host ${compiledHost.toFixed(2)} ms, ${compiledD} dispatches; ${chains} fused chains run) | ${(eagerMs / fusedMs).toFixed(2)}x |`);
   compiled.dispose();
   net.dispose();
   x.dispose();

@@ -24,17 +24,25 @@ export function useCounts(graph: Graph): Map<number, number> {
 /**
  * The longest chain of elementwise nodes starting at node `start` that can run as one kernel:
  * consecutive float32 elementwise nodes whose results all have one shape, whose intermediates are
- * read only inside the chain, and whose other inputs are already computed (`lookup`). Returns the
- * chain, its input tensors and how many nodes it covers, or null for fewer than two nodes.
+ * read only inside the chain, and whose other inputs are already computed (`lookup`, which gives
+ * their shapes and dtypes). Null for fewer than two nodes. The answer depends only on the graph and
+ * its input shapes, so callers cache it per shape signature.
  */
+/** A chain found in a graph: the kernel description, its inputs' value ids, how many nodes it covers. */
+export interface FusedChain {
+  chain: ElementwiseChain;
+  inputIds: number[];
+  length: number;
+}
+
 export function chainAt(
   graph: Graph, start: number, uses: ReadonlyMap<number, number>, lookup: (id: number) => Tensor | undefined, symbolic: ReadonlySet<number>,
-): { chain: ElementwiseChain; inputs: Tensor[]; length: number } | null {
+): FusedChain | null {
   const nodes = graph.nodes;
   const first = nodes[start];
   if (!fusable(first) || symbolic.has(start)) return null;
   const produced = new Map<number, number>(); // value id -> step index
-  const inputs: Tensor[] = [];
+  const inputs: number[] = [];
   const inputIndex = new Map<number, number>();
   const steps: ElementwiseChain['steps'][number][] = [];
   let shape: readonly number[] | null = null;
@@ -46,7 +54,7 @@ export function chainAt(
     const argShapes: (readonly number[])[] = [];
     const args: number[] = [];
     let ok = true;
-    const pendingInputs: Tensor[] = [];
+    const pendingInputs: number[] = [];
     const pendingIndex = new Map<number, number>();
     for (const id of node.inputs) {
       if (id === null) { ok = false; break; }
@@ -62,7 +70,7 @@ export function chainAt(
       if (k === undefined) {
         k = inputs.length + pendingInputs.length;
         pendingIndex.set(id, k);
-        pendingInputs.push(t);
+        pendingInputs.push(id);
       }
       args.push(-k - 1);
       argShapes.push(t.shape);
@@ -92,7 +100,7 @@ export function chainAt(
       const remap = new Map<number, number>();
       keep.forEach((k, i) => k && remap.set(i, remap.size));
       const remapped = chainSteps.map((s) => ({ ...s, args: s.args.map((a) => (a < 0 ? -remap.get(-a - 1)! - 1 : a)) }));
-      return { chain: { shape: shape!, steps: remapped }, inputs: inputs.filter((_, k) => keep[k]), length };
+      return { chain: { shape: shape!, steps: remapped }, inputIds: inputs.filter((_, k) => keep[k]), length };
     }
   }
   return null;

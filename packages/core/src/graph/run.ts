@@ -4,7 +4,7 @@ import { keep, tidy } from '../memory.js';
 import type { KernelName, KernelTensor } from '../kernels/index.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
-import { chainAt, useCounts } from './fusion.js';
+import { chainAt, useCounts, type FusedChain } from './fusion.js';
 import type { Graph } from './graph.js';
 
 /** The sizes of the graph's symbolic dimensions, read off the actual inputs. */
@@ -82,6 +82,10 @@ function resolveDim(d: string, dims: Map<string, number>): number {
   return size * Number(m[2] ?? 1) + Number(m[3] ?? 0);
 }
 
+/** Chains found per graph and input-shape signature, by first node: planning runs once per shape. */
+const fusionPlans = new WeakMap<Graph, Map<string, Map<number, FusedChain | null>>>();
+const useCache = new WeakMap<Graph, Map<number, number>>();
+
 function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, number>): Tensor[] {
   const e = getEngine();
   const backend = e.backend;
@@ -115,18 +119,25 @@ function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, num
     };
     // Chains of elementwise nodes run as one kernel where the backend fuses them.
     const fuse = backend.fusedElementwise && !e.isObserved();
-    const uses = fuse ? useCounts(graph) : null;
+    let uses = fuse ? useCache.get(graph) ?? null : null;
+    if (fuse && !uses) useCache.set(graph, (uses = useCounts(graph)));
     const symbolic = new Set(graph.symbolicAttrs.map((a) => a.node));
+    const signature = inputs.map((t) => t.shape.join('x')).join('|');
+    let byGraph = fusionPlans.get(graph);
+    if (!byGraph) fusionPlans.set(graph, (byGraph = new Map()));
+    let planned = byGraph.get(signature);
+    if (!planned) byGraph.set(signature, (planned = new Map()));
     const lookup = (id: number) => env.get(id) ?? graph.constants.get(id) ?? graph.variables.get(id);
     for (let i = 0; i < graph.nodes.length; i++) {
       const node = graph.nodes[i];
-      const fused = uses ? chainAt(graph, i, uses, lookup, symbolic) : null;
+      let fused = uses ? planned.get(i) : null;
+      if (fused === undefined) planned.set(i, (fused = chainAt(graph, i, uses!, lookup, symbolic)));
       if (fused) {
         const name = e.backendName;
         const moved: KernelTensor[] = [];
         let kt: KernelTensor | null;
         try {
-          kt = backend.fusedElementwise!(fused.inputs.map((t) => e.kernelInput(t, name, moved)), fused.chain);
+          kt = backend.fusedElementwise!(fused.inputIds.map((id) => e.kernelInput(lookup(id)!, name, moved)), fused.chain);
         } finally {
           for (const m of moved) backend.disposeData(m.dataId);
         }
