@@ -112,6 +112,25 @@ describe('webgpu kernels against the cpu backend on large and unusual shapes', (
     await compare(f, () => [rn([5, 7], 13)]);
   });
 
+  it('print() reads the values and prints them when they arrive, as toString cannot', async () => {
+    await soma.setBackend('webgpu');
+    const t = soma.tensor([1, 2, 3]);
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (s: string) => void lines.push(s);
+    try {
+      t.print();
+      expect(lines).toEqual([]);
+      await t.data();
+      await new Promise((r) => setTimeout(r, 0));
+    } finally {
+      console.log = log;
+    }
+    expect(lines).toEqual(['tensor([1., 2., 3.])']);
+    expect(t.toString()).toMatch(/read with await data\(\)/);
+    t.dispose();
+  });
+
   it('tensors cross between webgpu and cpu: toAsync from the GPU, a clear error where a synchronous copy would be needed', async () => {
     await soma.setBackend('webgpu');
     const g = soma.tensor([[1, 2], [3, 4]]);

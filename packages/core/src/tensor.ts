@@ -124,9 +124,18 @@ export class Tensor {
     this.dispose();
   }
 
-  /** Prints the tensor (TF.js's habit); `verbose` adds dtype and shape. Reads the values synchronously (cpu, native). */
+  /**
+   * Prints the tensor (TF.js's habit); `verbose` adds dtype and shape. On a backend that reads
+   * only asynchronously (webgpu) the values are read now and printed when they arrive.
+   */
   print(verbose = false): void {
-    console.log(verbose ? `Tensor ${this.dtype} [${this.shape.join(', ')}]\n${this.toString()}` : this.toString());
+    const head = verbose ? `Tensor ${this.dtype} [${this.shape.join(', ')}]\n` : '';
+    if (!this.disposed && getEngine().backendByName(this.cell.backendName).syncReads === false) {
+      const { shape, dtype } = this;
+      void this.data().then((v) => console.log(head + formatTensor(v, shape, dtype)), (e: Error) => console.log(`${head}tensor(<read failed: ${e.message}>)`));
+      return;
+    }
+    console.log(head + this.toString());
   }
 
   toString(): string {
