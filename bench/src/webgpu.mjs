@@ -5,9 +5,9 @@
 import { create, globals } from 'webgpu';
 import * as soma from '@soma/core';
 import '@soma/backend-webgpu';
-import { layers, losses, sequential } from '@soma/layers';
 import { adam } from '@soma/optimizers';
 import { resnet } from '@soma/zoo';
+import { somaLenetModel, tfjsLenetModel } from './lenet.mjs';
 
 const quick = process.env.SOMA_BENCH_QUICK === '1';
 Object.assign(globalThis, globals);
@@ -125,30 +125,6 @@ async function trainRow(name, batch, somaNet, tfNet, shape, classes) {
   say(`| ${name}, batch ${batch} | ${sMs.toFixed(2)} ms (${((batch / sMs) * 1000).toFixed(0)} samples/s) | ${tMs.toFixed(2)} ms (${((batch / tMs) * 1000).toFixed(0)} samples/s) | ${(tMs / sMs).toFixed(2)}x |`);
 }
 
-function somaLenet() {
-  return sequential([
-    layers.conv2d({ inputShape: [1, 28, 28], filters: 6, kernelSize: 5, padding: 'same', activation: 'tanh' }),
-    layers.avgPool2d({ poolSize: 2 }),
-    layers.conv2d({ filters: 16, kernelSize: 5, activation: 'tanh' }),
-    layers.avgPool2d({ poolSize: 2 }),
-    layers.flatten(),
-    layers.dense({ units: 120, activation: 'tanh' }),
-    layers.dense({ units: 84, activation: 'tanh' }),
-    layers.dense({ units: 10 }),
-  ]);
-}
-function tfLenet() {
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'tanh' }),
-    tf.layers.averagePooling2d({ poolSize: 2 }),
-    tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'tanh' }),
-    tf.layers.averagePooling2d({ poolSize: 2 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 120, activation: 'tanh' }),
-    tf.layers.dense({ units: 84, activation: 'tanh' }),
-    tf.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
-}
 /** ResNet-18 (torchvision layout) in tfjs layers, NHWC. */
 function tfResnet18(hw, classes) {
   const L = tf.layers;
@@ -177,7 +153,7 @@ function tfResnet18(hw, classes) {
 
 say('\n| training step (Adam) | soma webgpu | tfjs-webgpu | soma/tfjs |');
 say('| --- | --- | --- | --- |');
-await trainRow('LeNet-5 28×28', 64, somaLenet(), tfOk ? tfLenet() : null, [1, 28, 28], 10);
+await trainRow('LeNet-5 28×28', 64, somaLenetModel(), tfOk ? tfjsLenetModel(tf) : null, [1, 28, 28], 10);
 const rhw = quick ? 64 : 224;
 const rb = quick ? 2 : 32;
 await trainRow(`ResNet-18 ${rhw}×${rhw}`, rb, resnet({ depth: 18, numClasses: 1000, inputShape: [3, rhw, rhw] }), tfOk ? tfResnet18(rhw, 1000) : null, [3, rhw, rhw], 1000);

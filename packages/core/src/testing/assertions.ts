@@ -80,6 +80,14 @@ export async function settleChecks(): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** `err` (undefined: nothing was thrown) must be an error whose message matches `pattern`. */
+function expectErrorMatching(err: unknown, pattern: RegExp | string): void {
+  check(err !== undefined, () => `expected an error matching ${String(pattern)}, but nothing was thrown`);
+  const msg = err instanceof Error ? err.message : String(err);
+  const ok = typeof pattern === 'string' ? msg.includes(pattern) : pattern.test(msg);
+  check(ok, () => `error message "${msg}" does not match ${String(pattern)}`);
+}
+
 /** `fn` must throw an error whose message matches `pattern`. */
 export function expectThrows(fn: () => unknown, pattern: RegExp | string): void {
   let err: unknown;
@@ -88,10 +96,7 @@ export function expectThrows(fn: () => unknown, pattern: RegExp | string): void 
   } catch (e) {
     err = e;
   }
-  check(err !== undefined, () => `expected an error matching ${String(pattern)}, but nothing was thrown`);
-  const msg = err instanceof Error ? err.message : String(err);
-  const ok = typeof pattern === 'string' ? msg.includes(pattern) : pattern.test(msg);
-  check(ok, () => `error message "${msg}" does not match ${String(pattern)}`);
+  expectErrorMatching(err, pattern);
 }
 
 /**
@@ -114,8 +119,5 @@ export async function expectFails(fn: () => unknown, pattern: RegExp | string): 
       err = e;
     }
   }
-  check(err !== undefined, () => `expected an error matching ${String(pattern)}, but nothing was thrown`);
-  const msg = err instanceof Error ? err.message : String(err);
-  const ok = typeof pattern === 'string' ? msg.includes(pattern) : pattern.test(msg);
-  check(ok, () => `error message "${msg}" does not match ${String(pattern)}`);
+  expectErrorMatching(err, pattern);
 }
