@@ -1,4 +1,4 @@
-import type { Backend, DataId, DType, FusedUpdateAttrs, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
+import type { Backend, DataId, DType, FusedUpdateAttrs, KernelFn, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
 import * as conv from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
 import { fusedUpdate } from './kernels/fused_update.js';
@@ -7,9 +7,11 @@ import { matmul } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
 import * as red from './kernels/reduce.js';
 import * as shp from './kernels/shape_ops.js';
-import { out, type CpuData } from './kernels/storage.js';
-import { loadWasmUnary, type SimdUnary } from './wasm/wasm_elementwise.js';
-import { loadWasmGemm } from './wasm/wasm_gemm.js';
+import { out, useHeap, type CpuData } from './kernels/storage.js';
+import { Heap } from './heap/heap.js';
+import { instantiateKernels, kernelModule, type KernelExports } from './wasm/module.js';
+import { wasmUnary, type SimdUnary } from './wasm/wasm_elementwise.js';
+import { wasmGemm } from './wasm/wasm_gemm.js';
 
 export interface CpuBackendOptions {
   /**
@@ -19,30 +21,68 @@ export interface CpuBackendOptions {
   wasm?: boolean;
 }
 
-/** The cpu backend: typed arrays in the JS heap; GEMM-shaped work goes to WebAssembly SIMD when available. */
+/**
+ * The cpu backend. With WebAssembly (SIMD), every tensor lives in one heap — a WebAssembly memory
+ * with a size-class allocator — that the kernels read and write in place; without it, in ordinary
+ * typed arrays with the TypeScript kernels.
+ */
 export class CpuBackend implements Backend {
   readonly name: string;
   readonly gemm: Gemm;
   /** Which GEMM runs: 'wasm-simd' or 'js'. */
   readonly gemmKind: 'wasm-simd' | 'js';
+  /** The heap every tensor lives in, or null on the plain TypeScript path. */
+  readonly heap: Heap | null;
   /** SIMD exp/tanh/sigmoid, or null on the TypeScript path. */
-  private readonly simdUnary: SimdUnary | null;
-  private numBuffers = 0;
+  readonly simdUnary: SimdUnary | null;
   private fusedUpdates = 0;
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
     this.name = name;
-    const wasm = options.wasm === false ? null : loadWasmGemm();
-    if (options.wasm === true && !wasm) throw new Error(`backend '${name}': WebAssembly SIMD was requested but this engine cannot run it`);
-    this.gemm = wasm ?? jsGemm;
-    this.gemmKind = wasm ? 'wasm-simd' : 'js';
-    this.simdUnary = wasm ? loadWasmUnary() : null;
+    const heap = options.wasm === false ? null : createHeap();
+    if (options.wasm === true && !heap) throw new Error(`backend '${name}': WebAssembly SIMD was requested but this engine cannot run it`);
+    this.heap = heap?.heap ?? null;
+    this.gemm = heap ? wasmGemm(heap.kernels, heap.heap) : jsGemm;
+    this.gemmKind = heap ? 'wasm-simd' : 'js';
+    this.simdUnary = heap ? wasmUnary(heap.kernels, heap.heap) : null;
+  }
+
+  /**
+   * Runs one kernel with new tensors going to this backend's heap. Blocks it allocated are given
+   * back if it throws; and where growing an unshared memory detached the views the attempt held
+   * (a shared memory never does), the kernel runs again on the grown heap — kernels are pure.
+   */
+  private run<R>(kernel: () => R): R {
+    const heap = this.heap;
+    useHeap(heap);
+    if (!heap) return kernel();
+    for (;;) {
+      const generation = heap.generation;
+      heap.track();
+      let result: R;
+      try {
+        result = kernel();
+      } catch (e) {
+        heap.untrack(true);
+        if (heap.generation === generation) throw e;
+        continue;
+      }
+      if (heap.generation === generation) {
+        heap.untrack(false);
+        return result;
+      }
+      heap.untrack(true);
+    }
+  }
+
+  /** A kernel of core's table, run through `run`. */
+  private k<K extends KernelName>(fn: KernelFn<K>): KernelFn<K> {
+    return ((inputs, attrs) => this.run(() => fn(inputs, attrs))) as KernelFn<K>;
   }
 
   // storage
   write(values: TypedArray, shape: Shape, dtype: DType): KernelTensor {
-    this.numBuffers++;
-    return out(values, shape, dtype);
+    return this.run(() => out(values, shape, dtype));
   }
   async read(dataId: DataId): Promise<TypedArray> {
     return this.readSync(dataId);
@@ -52,50 +92,68 @@ export class CpuBackend implements Backend {
     return (dataId as CpuData).values.slice();
   }
   disposeData(dataId: DataId): void {
-    (dataId as CpuData).values = EMPTY;
+    (dataId as CpuData).release();
   }
   memoryInfo(): Record<string, number> {
-    return { wasmSimd: this.gemmKind === 'wasm-simd' ? 1 : 0, fusedUpdates: this.fusedUpdates };
+    const heap = this.heap?.stats();
+    return {
+      wasmSimd: this.gemmKind === 'wasm-simd' ? 1 : 0,
+      fusedUpdates: this.fusedUpdates,
+      ...(heap ?? {}),
+    };
   }
 
   /** Adam/AdamW and SGD with momentum in one loop per parameter (see @soma/optimizers' `fused`). */
   fusedUpdate(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[] {
     this.fusedUpdates++;
-    return fusedUpdate(inputs, attrs);
+    return this.run(() => fusedUpdate(inputs, attrs));
   }
 
   // Kernels, in the form of core's kernel table: (inputs, attributes) => output.
   // elementwise
-  readonly unary: KernelFn<'unary'> = ([x], { op }) => ew.unary(op, x, this.simdUnary);
-  readonly binary: KernelFn<'binary'> = ([a, b], { op }) => ew.binary(op, a, b);
-  readonly where: KernelFn<'where'> = ([c, a, b]) => ew.where(c, a, b);
-  readonly clip: KernelFn<'clip'> = ([x], { min, max }) => ew.clip(x, min, max);
-  readonly cast: KernelFn<'cast'> = ([x], { to }) => ew.cast(x, to);
-  readonly leakyRelu: KernelFn<'leakyRelu'> = ([x], { alpha }) => ew.leakyRelu(x, alpha);
+  readonly unary: KernelFn<'unary'> = this.k<'unary'>(([x], { op }) => ew.unary(op, x, this.simdUnary));
+  readonly binary: KernelFn<'binary'> = this.k<'binary'>(([a, b], { op }) => ew.binary(op, a, b));
+  readonly where: KernelFn<'where'> = this.k<'where'>(([c, a, b]) => ew.where(c, a, b));
+  readonly clip: KernelFn<'clip'> = this.k<'clip'>(([x], { min, max }) => ew.clip(x, min, max));
+  readonly cast: KernelFn<'cast'> = this.k<'cast'>(([x], { to }) => ew.cast(x, to));
+  readonly leakyRelu: KernelFn<'leakyRelu'> = this.k<'leakyRelu'>(([x], { alpha }) => ew.leakyRelu(x, alpha));
 
   // reductions
-  readonly reduce: KernelFn<'reduce'> = ([x], { op, axes }) => red.reduce(op, x, axes);
-  readonly argReduce: KernelFn<'argReduce'> = ([x], { op, axis }) => red.argReduce(op, x, axis);
+  readonly reduce: KernelFn<'reduce'> = this.k<'reduce'>(([x], { op, axes }) => red.reduce(op, x, axes));
+  readonly argReduce: KernelFn<'argReduce'> = this.k<'argReduce'>(([x], { op, axis }) => red.argReduce(op, x, axis));
 
   // linear algebra, convolution, pooling
-  readonly matmul: KernelFn<'matmul'> = ([a, b], { transA, transB }) => matmul(this.gemm, a, b, transA, transB);
-  readonly conv2d: KernelFn<'conv2d'> = ([x, w, bias], attrs) => conv.conv2d(this.gemm, x, w, bias ?? null, attrs);
-  readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = ([dy, w], attrs) => conv.conv2dBackpropInput(this.gemm, dy, w, attrs.inputShape, attrs);
-  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = ([x, dy], attrs) => conv.conv2dBackpropFilter(this.gemm, x, dy, attrs.filterShape, attrs);
-  readonly maxPool2d: KernelFn<'maxPool2d'> = ([x], attrs) => pool.maxPool2d(x, attrs);
-  readonly avgPool2d: KernelFn<'avgPool2d'> = ([x], attrs) => pool.avgPool2d(x, attrs);
-  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = ([dy, x], attrs) => pool.maxPool2dGrad(dy, x, attrs);
-  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = ([dy], attrs) => pool.avgPool2dGrad(dy, attrs.inputShape, attrs);
+  readonly matmul: KernelFn<'matmul'> = this.k<'matmul'>(([a, b], { transA, transB }) => matmul(this.gemm, a, b, transA, transB));
+  readonly conv2d: KernelFn<'conv2d'> = this.k<'conv2d'>(([x, w, bias], attrs) => conv.conv2d(this.gemm, x, w, bias ?? null, attrs));
+  readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = this.k<'conv2dBackpropInput'>(([dy, w], attrs) => conv.conv2dBackpropInput(this.gemm, dy, w, attrs.inputShape, attrs));
+  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = this.k<'conv2dBackpropFilter'>(([x, dy], attrs) => conv.conv2dBackpropFilter(this.gemm, x, dy, attrs.filterShape, attrs));
+  readonly maxPool2d: KernelFn<'maxPool2d'> = this.k<'maxPool2d'>(([x], attrs) => pool.maxPool2d(x, attrs));
+  readonly avgPool2d: KernelFn<'avgPool2d'> = this.k<'avgPool2d'>(([x], attrs) => pool.avgPool2d(x, attrs));
+  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = this.k<'maxPool2dGrad'>(([dy, x], attrs) => pool.maxPool2dGrad(dy, x, attrs));
+  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = this.k<'avgPool2dGrad'>(([dy], attrs) => pool.avgPool2dGrad(dy, attrs.inputShape, attrs));
 
   // shapes and indexing
-  readonly transpose: KernelFn<'transpose'> = ([x], { perm }) => shp.transpose(x, perm);
-  readonly stridedSlice: KernelFn<'stridedSlice'> = ([x], { begin, steps, outShape }) => shp.stridedSlice(x, begin, steps, outShape);
-  readonly pad: KernelFn<'pad'> = ([x], { pads, value }) => shp.pad(x, pads, value);
-  readonly concat: KernelFn<'concat'> = (xs, { axis }) => shp.concat(xs, axis);
-  readonly gather: KernelFn<'gather'> = ([x, indices], { axis }) => shp.gather(x, indices, axis);
-  readonly scatterAdd: KernelFn<'scatterAdd'> = ([x, indices, updates], { axis }) => shp.scatterAdd(x, indices, updates, axis);
-  readonly tile: KernelFn<'tile'> = ([x], { repeats }) => shp.tile(x, repeats);
-  readonly topK: KernelFn<'topK'> = ([x], { k, largest }) => shp.topK(x, k, largest);
+  readonly transpose: KernelFn<'transpose'> = this.k<'transpose'>(([x], { perm }) => shp.transpose(x, perm));
+  readonly stridedSlice: KernelFn<'stridedSlice'> = this.k<'stridedSlice'>(([x], { begin, steps, outShape }) => shp.stridedSlice(x, begin, steps, outShape));
+  readonly pad: KernelFn<'pad'> = this.k<'pad'>(([x], { pads, value }) => shp.pad(x, pads, value));
+  readonly concat: KernelFn<'concat'> = this.k<'concat'>((xs, { axis }) => shp.concat(xs, axis));
+  readonly gather: KernelFn<'gather'> = this.k<'gather'>(([x, indices], { axis }) => shp.gather(x, indices, axis));
+  readonly scatterAdd: KernelFn<'scatterAdd'> = this.k<'scatterAdd'>(([x, indices, updates], { axis }) => shp.scatterAdd(x, indices, updates, axis));
+  readonly tile: KernelFn<'tile'> = this.k<'tile'>(([x], { repeats }) => shp.tile(x, repeats));
+  readonly topK: KernelFn<'topK'> = this.k<'topK'>(([x], { k, largest }) => shp.topK(x, k, largest));
 }
 
-const EMPTY = new Float32Array(0);
+
+/** A heap and the kernel module instantiated over it, or null where WebAssembly SIMD is missing. */
+function createHeap(): { heap: Heap; kernels: KernelExports } | null {
+  if (typeof WebAssembly !== 'object') return null;
+  let heap: Heap;
+  try {
+    heap = Heap.create(true);
+  } catch {
+    return null;
+  }
+  const module = kernelModule(heap.shared);
+  if (!module) return null;
+  return { heap, kernels: instantiateKernels(module, heap.memory) };
+}

@@ -5,8 +5,8 @@ export { CpuBackend } from './backend.js';
 export type { CpuBackendOptions } from './backend.js';
 export { jsGemm } from './kernels/gemm.js';
 export type { Gemm } from './kernels/gemm.js';
-export { loadWasmGemm } from './wasm/wasm_gemm.js';
-export { loadWasmUnary } from './wasm/wasm_elementwise.js';
+export { Heap, HeapExhaustedError } from './heap/heap.js';
+export type { HeapStats } from './heap/heap.js';
 export type { SimdUnary, SimdUnaryOp } from './wasm/wasm_elementwise.js';
 
 // Importing the package makes 'cpu' available; it is the default when nothing else is chosen.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsGemm, loadWasmGemm, type Gemm } from '@soma/backend-cpu';
+import { CpuBackend, jsGemm, type Gemm } from '@soma/backend-cpu';
 
 /** Float64 reference: C = op(A)·op(B) (+ C0). */
 function reference(m: number, n: number, k: number, a: Float32Array, tA: boolean, b: Float32Array, tB: boolean, c0: Float32Array | null): Float64Array {
@@ -19,7 +19,9 @@ function rand(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1);
 }
 
-const wasm = loadWasmGemm();
+// The heap's GEMM, given arrays outside the heap here (the copy-through path); tensors use it in place.
+const backend = new CpuBackend('gemm-test');
+const wasm = backend.gemmKind === 'wasm-simd' ? backend.gemm : null;
 const kinds: [string, Gemm | null][] = [['wasm-simd', wasm], ['js', jsGemm]];
 
 describe.each(kinds)('%s GEMM', (_name, gemm) => {

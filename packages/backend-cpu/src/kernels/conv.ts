@@ -1,7 +1,7 @@
 import type { Conv2dAttrs, KernelTensor, Shape } from '@soma/core';
 import { outLength } from '@soma/core';
 import type { Gemm, PatchGeometry } from './gemm.js';
-import { f32, out } from './storage.js';
+import { allocF32, f32 } from './storage.js';
 
 /** Geometry shared by the forward and both backward convolutions. */
 interface ConvGeometry {
@@ -88,9 +88,9 @@ function patches(mode: 'gather' | 'scatter', x: Float32Array, g: ConvGeometry, i
 export function conv2d(gemm: Gemm, x: KernelTensor, w: KernelTensor, bias: KernelTensor | null, attrs: Conv2dAttrs): KernelTensor {
   const yShape = outputShape(x.shape, w.shape, attrs);
   const g = geometry(x.shape, w.shape, yShape, attrs);
+  const { values: y, t } = allocF32(yShape, g.k > 0);
   const xv = f32(x);
   const wv = f32(w);
-  const y = new Float32Array(g.n * g.m * g.p);
   const pointwise = isPointwise(g);
   const withPatches = pointwise ? undefined : gemm.withPatches;
   const pg = patchGeometry(g);
@@ -120,14 +120,14 @@ export function conv2d(gemm: Gemm, x: KernelTensor, w: KernelTensor, bias: Kerne
       }
     }
   }
-  return out(y, yShape, 'float32');
+  return t;
 }
 
 export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTensor, inputShape: Shape, attrs: Conv2dAttrs): KernelTensor {
   const g = geometry(inputShape, w.shape, dy.shape, attrs);
+  const { values: dx, t } = allocF32(inputShape);
   const dyv = f32(dy);
   const wv = f32(w);
-  const dx = new Float32Array(g.n * g.c * g.h * g.w);
   const pointwise = isPointwise(g) && g.oh === g.h && g.ow === g.w;
   const toImage = pointwise ? undefined : gemm.toImage;
   const pg = patchGeometry(g);
@@ -149,14 +149,14 @@ export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTenso
       patches('scatter', dx, g, img, grp, col);
     }
   }
-  return out(dx, inputShape, 'float32');
+  return t;
 }
 
 export function conv2dBackpropFilter(gemm: Gemm, x: KernelTensor, dy: KernelTensor, filterShape: Shape, attrs: Conv2dAttrs): KernelTensor {
   const g = geometry(x.shape, filterShape, dy.shape, attrs);
+  const { values: dw, t } = allocF32(filterShape, g.n > 0 && g.p > 0);
   const xv = f32(x);
   const dyv = f32(dy);
-  const dw = new Float32Array(g.m * g.k);
   const pointwise = isPointwise(g);
   const withPatches = pointwise ? undefined : gemm.withPatches;
   const pg = patchGeometry(g);
@@ -175,5 +175,5 @@ export function conv2dBackpropFilter(gemm: Gemm, x: KernelTensor, dy: KernelTens
       gemm(g.mg, g.k, g.p, dyv, dyOff, false, col!, colOff, true, dw, grp * g.mg * g.k, img > 0);
     }
   }
-  return out(dw, filterShape, 'float32');
+  return t;
 }

@@ -1,8 +1,8 @@
 import type { ArithmeticOp, BinaryOp, CompareOp, DType, KernelTensor, TypedArray, UnaryOp } from '@soma/core';
-import { broadcastShapes, broadcastStrides, makeTypedArray, sizeOf } from '@soma/core';
+import { broadcastShapes, broadcastStrides, sizeOf } from '@soma/core';
 import type { SimdUnary } from '../wasm/wasm_elementwise.js';
 import { erf } from './erf.js';
-import { out, valuesOf } from './storage.js';
+import { alloc, valuesOf } from './storage.js';
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
@@ -51,12 +51,12 @@ const UNARY_FNS: Record<UnaryOp, (x: number) => number> = {
 };
 
 export function unary(op: UnaryOp, x: KernelTensor, simd: SimdUnary | null = null): KernelTensor {
+  const { values: dst, t } = alloc(x.shape, x.dtype, true);
   const src = valuesOf(x);
-  const dst = makeTypedArray(x.dtype, src.length);
   const n = src.length;
   if (simd && n >= 16 && x.dtype === 'float32' && (op === 'exp' || op === 'tanh' || op === 'sigmoid')) {
     simd[op](src as Float32Array, dst as Float32Array);
-    return out(dst, x.shape, x.dtype);
+    return t;
   }
   // The ops training hits most get a loop of their own: calling through the table costs a
   // megamorphic call per element (~15 ns), ten times the arithmetic.
@@ -92,7 +92,7 @@ export function unary(op: UnaryOp, x: KernelTensor, simd: SimdUnary | null = nul
       for (let i = 0; i < n; i++) dst[i] = fn(src[i]);
     }
   }
-  return out(dst, x.shape, x.dtype);
+  return t;
 }
 
 /** Python-style floor division and modulo (sign of the divisor), as torch.remainder / floor_divide. */
@@ -132,7 +132,7 @@ function isCompare(op: BinaryOp): op is CompareOp {
 export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor): KernelTensor {
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const dtype: DType = isCompare(op) ? 'bool' : a.dtype;
-  const dst = makeTypedArray(dtype, sizeOf(outShape));
+  const { values: dst, t } = alloc(outShape, dtype, true);
   const fn = isCompare(op) ? COMPARE_FNS[op] : ARITH_FNS[op];
   const av = valuesOf(a);
   const bv = valuesOf(b);
@@ -159,7 +159,7 @@ export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor): KernelTe
   } else {
     broadcastApply(outShape, a.shape, b.shape, av, bv, dst, fn);
   }
-  return out(dst, outShape, dtype);
+  return t;
 }
 
 /** General broadcasting: walks the output in order, moving each operand's offset by its broadcast strides. */
@@ -199,7 +199,7 @@ function broadcastApply(
 export function where(cond: KernelTensor, a: KernelTensor, b: KernelTensor): KernelTensor {
   const outShape = broadcastShapes('where', cond.shape, a.shape, b.shape);
   const n = sizeOf(outShape);
-  const dst = makeTypedArray(a.dtype, n);
+  const { values: dst, t } = alloc(outShape, a.dtype, true);
   const cv = valuesOf(cond);
   const av = valuesOf(a);
   const bv = valuesOf(b);
@@ -225,37 +225,36 @@ export function where(cond: KernelTensor, a: KernelTensor, b: KernelTensor): Ker
       idx[d] = 0;
     }
   }
-  return out(dst, outShape, a.dtype);
+  return t;
 }
 
 export function clip(x: KernelTensor, lo: number, hi: number): KernelTensor {
+  const { values: dst, t } = alloc(x.shape, x.dtype, true);
   const src = valuesOf(x);
-  const dst = makeTypedArray(x.dtype, src.length);
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
     dst[i] = v < lo ? lo : v > hi ? hi : v;
   }
-  return out(dst, x.shape, x.dtype);
+  return t;
 }
 
 export function leakyRelu(x: KernelTensor, alpha: number): KernelTensor {
+  const { values: dst, t } = alloc(x.shape, x.dtype, true);
   const src = valuesOf(x);
-  const dst = makeTypedArray(x.dtype, src.length);
   for (let i = 0; i < src.length; i++) dst[i] = src[i] > 0 ? src[i] : alpha * src[i];
-  return out(dst, x.shape, x.dtype);
+  return t;
 }
 
 export function cast(x: KernelTensor, dtype: DType): KernelTensor {
+  const { values: dst, t } = alloc(x.shape, dtype, true);
   const src = valuesOf(x);
-  let dst: TypedArray;
   if (dtype === 'bool') {
-    dst = new Uint8Array(src.length);
     for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
   } else if (dtype === 'int32') {
     // Truncate toward zero (ONNX Cast); Int32Array stores NaN as 0 and wraps out-of-range values.
-    dst = Int32Array.from(src as ArrayLike<number>, (v) => Math.trunc(v));
+    for (let i = 0; i < src.length; i++) dst[i] = Math.trunc(src[i]);
   } else {
-    dst = new Float32Array(src);
+    dst.set(src);
   }
-  return out(dst, x.shape, dtype);
+  return t;
 }

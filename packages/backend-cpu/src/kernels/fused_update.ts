@@ -1,5 +1,5 @@
 import type { FusedUpdateAttrs, KernelTensor } from '@soma/core';
-import { out, valuesOf } from './storage.js';
+import { allocF32, valuesOf } from './storage.js';
 
 const f = Math.fround;
 
@@ -9,9 +9,10 @@ const f = Math.fround;
  * order, so the results are the same bits as that update's.
  */
 export function fusedUpdate(inputs: readonly KernelTensor[], a: FusedUpdateAttrs): KernelTensor[] {
+  const results = [inputs[0], ...inputs.slice(2)].map((t) => allocF32(t.shape, true));
+  const outs = results.map((r) => r.values);
   const [theta, grad, ...slots] = inputs.map((t) => valuesOf(t) as Float32Array);
   const n = theta.length;
-  const outs = [theta, ...slots].map(() => new Float32Array(n));
   if (a.rule === 'adam') {
     const [m0, v0, vmax0] = slots;
     const [thOut, mOut, vOut, vmaxOut] = outs;
@@ -45,5 +46,5 @@ export function fusedUpdate(inputs: readonly KernelTensor[], a: FusedUpdateAttrs
       thOut[i] = f(th - f(s * lr));
     }
   }
-  return outs.map((values, i) => out(values, inputs[i === 0 ? 0 : i + 1].shape, 'float32'));
+  return results.map((r) => r.t);
 }

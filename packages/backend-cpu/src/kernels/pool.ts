@@ -1,6 +1,6 @@
 import type { KernelTensor, Pool2dAttrs, Shape } from '@soma/core';
 import { outLength } from '@soma/core';
-import { f32, out } from './storage.js';
+import { allocF32, f32 } from './storage.js';
 
 function poolShape(xShape: Shape, a: Pool2dAttrs): [number, number, number, number] {
   const [n, c, h, w] = xShape;
@@ -55,15 +55,15 @@ function maxPool(x: KernelTensor, a: Pool2dAttrs, yShape: Shape, y: Float32Array
 
 export function maxPool2d(x: KernelTensor, a: Pool2dAttrs): KernelTensor {
   const yShape = poolShape(x.shape, a);
-  const y = new Float32Array(yShape[0] * yShape[1] * yShape[2] * yShape[3]);
+  const { values: y, t } = allocF32(yShape, true);
   maxPool(x, a, yShape, y, null, null);
-  return out(y, yShape, 'float32');
+  return t;
 }
 
 export function maxPool2dGrad(dy: KernelTensor, x: KernelTensor, a: Pool2dAttrs): KernelTensor {
-  const dx = new Float32Array(f32(x).length);
+  const { values: dx, t } = allocF32(x.shape);
   maxPool(x, a, dy.shape, null, f32(dy), dx);
-  return out(dx, x.shape, 'float32');
+  return t;
 }
 
 /**
@@ -155,13 +155,13 @@ function windowSpread(planes: number, h: number, w: number, oh: number, ow: numb
 
 export function avgPool2d(x: KernelTensor, a: Pool2dAttrs): KernelTensor {
   const yShape = poolShape(x.shape, a);
-  const y = new Float32Array(yShape[0] * yShape[1] * yShape[2] * yShape[3]);
+  const { values: y, t } = allocF32(yShape);
   avgPool(x.shape, a, yShape, f32(x), y, null, null);
-  return out(y, yShape, 'float32');
+  return t;
 }
 
 export function avgPool2dGrad(dy: KernelTensor, inputShape: Shape, a: Pool2dAttrs): KernelTensor {
-  const dx = new Float32Array(inputShape[0] * inputShape[1] * inputShape[2] * inputShape[3]);
+  const { values: dx, t } = allocF32(inputShape);
   avgPool(inputShape, a, dy.shape, null, null, f32(dy), dx);
-  return out(dx, inputShape, 'float32');
+  return t;
 }

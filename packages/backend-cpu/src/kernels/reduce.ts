@@ -1,17 +1,19 @@
 import type { ArgReduceOp, DType, KernelTensor, ReduceOp, TypedArray } from '@soma/core';
-import { makeTypedArray, sizeOf } from '@soma/core';
+import { sizeOf } from '@soma/core';
 import { transpose } from './shape_ops.js';
-import { out, valuesOf } from './storage.js';
+import { alloc, valuesOf, type CpuData } from './storage.js';
 
 /** Moves the reduced axes to the end so every reduction reads one contiguous run per output. */
-function reducedLast(x: KernelTensor, axes: readonly number[]): { values: TypedArray; outShape: number[]; inner: number } {
+function reducedLast(x: KernelTensor, axes: readonly number[]): { values: TypedArray; outShape: number[]; inner: number; done(): void } {
   const rank = x.shape.length;
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const outShape = kept.map((i) => x.shape[i]);
   const inner = sizeOf(axes.map((a) => x.shape[a]));
   const trailing = axes.every((a, i) => a === rank - axes.length + i);
-  const values = trailing ? valuesOf(x) : valuesOf(transpose(x, [...kept, ...axes]));
-  return { values, outShape, inner };
+  if (trailing) return { values: valuesOf(x), outShape, inner, done: () => {} };
+  // The transposed copy is scratch: its block goes back to the heap once the reduction has read it.
+  const moved = transpose(x, [...kept, ...axes]);
+  return { values: valuesOf(moved), outShape, inner, done: () => (moved.dataId as CpuData).release() };
 }
 
 /**
@@ -26,8 +28,8 @@ function sumAroundKept(op: 'sum' | 'mean', x: KernelTensor, axes: readonly numbe
   const outer = sizeOf(x.shape.slice(0, kept[0]));
   const mid = sizeOf(kept.map((i) => x.shape[i]));
   const inner = sizeOf(x.shape.slice(kept[kept.length - 1] + 1));
+  const { values: dst, t } = alloc(kept.map((i) => x.shape[i]), x.dtype, true);
   const src = valuesOf(x);
-  const dst = makeTypedArray(x.dtype, mid);
   const count = outer * inner;
   for (let m = 0; m < mid; m++) {
     let acc = 0;
@@ -37,7 +39,7 @@ function sumAroundKept(op: 'sum' | 'mean', x: KernelTensor, axes: readonly numbe
     }
     dst[m] = op === 'mean' ? acc / count : acc;
   }
-  return out(dst, kept.map((i) => x.shape[i]), x.dtype);
+  return t;
 }
 
 export function reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[]): KernelTensor {
@@ -45,10 +47,10 @@ export function reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[]): 
     const fast = sumAroundKept(op, x, axes);
     if (fast) return fast;
   }
-  const { values, outShape, inner } = reducedLast(x, axes);
-  const n = sizeOf(outShape);
   const dtype: DType = op === 'any' || op === 'all' ? 'bool' : x.dtype;
-  const dst = makeTypedArray(dtype, n);
+  const { values, outShape, inner, done } = reducedLast(x, axes);
+  const n = sizeOf(outShape);
+  const { values: dst, t } = alloc(outShape, dtype, true);
   for (let o = 0; o < n; o++) {
     const s = o * inner;
     const e = s + inner;
@@ -91,13 +93,14 @@ export function reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[]): 
     }
     dst[o] = acc;
   }
-  return out(dst, outShape, dtype);
+  done();
+  return t;
 }
 
 export function argReduce(op: ArgReduceOp, x: KernelTensor, axis: number): KernelTensor {
-  const { values, outShape, inner } = reducedLast(x, [axis]);
+  const { values, outShape, inner, done } = reducedLast(x, [axis]);
   const n = sizeOf(outShape);
-  const dst = new Int32Array(n);
+  const { values: dst, t } = alloc(outShape, 'int32', true);
   const better = op === 'argMax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   for (let o = 0; o < n; o++) {
     const s = o * inner;
@@ -112,5 +115,6 @@ export function argReduce(op: ArgReduceOp, x: KernelTensor, axis: number): Kerne
     }
     dst[o] = best;
   }
-  return out(dst, outShape, 'int32');
+  done();
+  return t;
 }

@@ -1,12 +1,12 @@
 import type { KernelTensor, Shape, TypedArray } from '@soma/core';
-import { makeTypedArray, sizeOf, stridesOf } from '@soma/core';
-import { out, valuesOf } from './storage.js';
+import { sizeOf, stridesOf } from '@soma/core';
+import { alloc, valuesOf } from './storage.js';
 
 export function transpose(x: KernelTensor, perm: readonly number[]): KernelTensor {
   const src = valuesOf(x);
   const rank = x.shape.length;
   const outShape = perm.map((p) => x.shape[p]);
-  const dst = makeTypedArray(x.dtype, src.length);
+  const { values: dst, t } = alloc(outShape, x.dtype, true);
   const inStrides = stridesOf(x.shape);
   // Stride in the source for a step along each output axis.
   const step = perm.map((p) => inStrides[p]);
@@ -23,10 +23,10 @@ export function transpose(x: KernelTensor, perm: readonly number[]): KernelTenso
         for (let i = i0; i < iEnd; i++) for (let j = j0; j < jEnd; j++) dst[i * c + j] = src[i * s0 + j * s1];
       }
     }
-    return out(dst, outShape, x.dtype);
+    return t;
   }
   stridedCopy(src, dst, outShape, step, 0);
-  return out(dst, outShape, x.dtype);
+  return t;
 }
 
 /** dst (contiguous, `shape`) ← src read at `base + Σ idx[d]·step[d]`. The workhorse of transpose and slicing. */
@@ -58,21 +58,21 @@ export function stridedCopy(src: TypedArray, dst: TypedArray, shape: Shape, step
 export function stridedSlice(x: KernelTensor, begin: readonly number[], steps: readonly number[], outShape: Shape): KernelTensor {
   const src = valuesOf(x);
   const strides = stridesOf(x.shape);
-  const dst = makeTypedArray(x.dtype, sizeOf(outShape));
+  const { values: dst, t } = alloc(outShape, x.dtype, true);
   let base = 0;
   for (let d = 0; d < begin.length; d++) base += begin[d] * strides[d];
   stridedCopy(src, dst, outShape, strides.map((s, d) => s * steps[d]), base);
-  return out(dst, outShape, x.dtype);
+  return t;
 }
 
 export function pad(x: KernelTensor, pads: readonly number[], value: number): KernelTensor {
   const rank = x.shape.length;
   const outShape = x.shape.map((d, i) => d + pads[i] + pads[i + rank]);
-  const dst = makeTypedArray(x.dtype, sizeOf(outShape));
+  const { values: dst, t } = alloc(outShape, x.dtype);
   if (value !== 0) dst.fill(value);
   // Copy the input as a strided block into the padded output.
   const src = valuesOf(x);
-  if (src.length === 0) return out(dst, outShape, x.dtype);
+  if (src.length === 0) return t;
   const outStrides = stridesOf(outShape);
   let base = 0;
   for (let d = 0; d < rank; d++) base += pads[d] * outStrides[d];
@@ -89,14 +89,14 @@ export function pad(x: KernelTensor, pads: readonly number[], value: number): Ke
       idx[d] = 0;
     }
   }
-  return out(dst, outShape, x.dtype);
+  return t;
 }
 
 export function concat(xs: readonly KernelTensor[], axis: number): KernelTensor {
   const outShape = [...xs[0].shape];
   outShape[axis] = xs.reduce((a, t) => a + t.shape[axis], 0);
   const dtype = xs[0].dtype;
-  const dst = makeTypedArray(dtype, sizeOf(outShape));
+  const { values: dst, t } = alloc(outShape, dtype, true);
   const outer = sizeOf(outShape.slice(0, axis));
   const rowOut = sizeOf(outShape.slice(axis));
   let colOffset = 0;
@@ -106,7 +106,7 @@ export function concat(xs: readonly KernelTensor[], axis: number): KernelTensor 
     for (let o = 0; o < outer; o++) dst.set(src.subarray(o * row, (o + 1) * row), o * rowOut + colOffset);
     colOffset += row;
   }
-  return out(dst, outShape, dtype);
+  return t;
 }
 
 function checkIndex(op: string, idx: number, size: number): number {
@@ -122,8 +122,8 @@ export function gather(x: KernelTensor, indices: KernelTensor, axis: number): Ke
   const inner = sizeOf(x.shape.slice(axis + 1));
   const size = x.shape[axis];
   const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-  const dst = makeTypedArray(x.dtype, sizeOf(outShape));
   const resolved = Array.from(ids, (v) => checkIndex('gather', v, size));
+  const { values: dst, t } = alloc(outShape, x.dtype, true);
   let o = 0;
   for (let a = 0; a < outer; a++) {
     for (const i of resolved) {
@@ -133,17 +133,18 @@ export function gather(x: KernelTensor, indices: KernelTensor, axis: number): Ke
       o += inner;
     }
   }
-  return out(dst, outShape, x.dtype);
+  return t;
 }
 
 export function scatterAdd(x: KernelTensor, indices: KernelTensor, updates: KernelTensor, axis: number): KernelTensor {
-  const dst = valuesOf(x).slice();
   const upd = valuesOf(updates);
   const ids = valuesOf(indices);
   const outer = sizeOf(x.shape.slice(0, axis));
   const inner = sizeOf(x.shape.slice(axis + 1));
   const size = x.shape[axis];
   const resolved = Array.from(ids, (v) => checkIndex('scatterAdd', v, size));
+  const { values: dst, t } = alloc(x.shape, x.dtype, true);
+  dst.set(valuesOf(x));
   let u = 0;
   for (let a = 0; a < outer; a++) {
     for (const i of resolved) {
@@ -152,15 +153,15 @@ export function scatterAdd(x: KernelTensor, indices: KernelTensor, updates: Kern
       u += inner;
     }
   }
-  return out(dst, x.shape, x.dtype);
+  return t;
 }
 
 export function tile(x: KernelTensor, reps: readonly number[]): KernelTensor {
   const src = valuesOf(x);
   const rank = x.shape.length;
   const outShape = x.shape.map((d, i) => d * reps[i]);
-  const dst = makeTypedArray(x.dtype, sizeOf(outShape));
-  if (dst.length === 0) return out(dst, outShape, x.dtype);
+  const { values: dst, t } = alloc(outShape, x.dtype, true);
+  if (dst.length === 0) return t;
   const inStrides = stridesOf(x.shape);
   const idx = new Array<number>(rank).fill(0);
   for (let o = 0; o < dst.length; o++) {
@@ -172,7 +173,7 @@ export function tile(x: KernelTensor, reps: readonly number[]): KernelTensor {
       idx[d] = 0;
     }
   }
-  return out(dst, outShape, x.dtype);
+  return t;
 }
 
 /** Indices of the k largest (or smallest) values of each last-axis row, in order; ties by lower index (ONNX TopK). */
@@ -180,7 +181,7 @@ export function topK(x: KernelTensor, k: number, largest: boolean): KernelTensor
   const src = valuesOf(x);
   const n = x.shape[x.shape.length - 1] ?? 1;
   const rows = n === 0 ? 0 : src.length / n;
-  const dst = new Int32Array(rows * k);
+  const { values: dst, t } = alloc([...x.shape.slice(0, -1), k], 'int32', true);
   const order = new Int32Array(n);
   // NaN counts as the largest value, as in PyTorch and NumPy's sort.
   const key = (v: number) => (Number.isNaN(v) ? Infinity : v);
@@ -193,5 +194,5 @@ export function topK(x: KernelTensor, k: number, largest: boolean): KernelTensor
     });
     dst.set(order.subarray(0, k), r * k);
   }
-  return out(dst, [...x.shape.slice(0, -1), k], 'int32');
+  return t;
 }

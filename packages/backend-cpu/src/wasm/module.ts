@@ -1,37 +1,91 @@
-/** Instantiates an embedded WebAssembly module synchronously; null where WebAssembly or SIMD is missing. */
-export function instantiate<E>(base64: string): (E & { memory: WebAssembly.Memory }) | null {
-  if (typeof WebAssembly !== 'object') return null;
-  try {
-    const bin = atob(base64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, {
-      env: { abort: () => { throw new Error('backend-cpu: a WebAssembly kernel aborted'); } },
-    });
-    return instance.exports as unknown as E & { memory: WebAssembly.Memory };
-  } catch {
-    return null;
-  }
+import type { Heap } from '../heap/heap.js';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_UNSHARED_WASM_BASE64 } from './generated/kernels_wasm.js';
+
+/** The exports of assembly/index.ts: every kernel takes addresses in the heap. */
+export interface KernelExports {
+  workspaceBytes(): number;
+  gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, c: number, accumulate: number, work: number): void;
+  im2col(x: number, col: number, c: number, h: number, w: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
+  col2im(col: number, x: number, c: number, h: number, w: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
+  exp(src: number, dst: number, n: number): void;
+  tanh(src: number, dst: number, n: number): void;
+  sigmoid(src: number, dst: number, n: number): void;
 }
 
-const PAGE = 65536;
+const compiled = new Map<boolean, WebAssembly.Module | null>();
 
-/** A Float32Array view of a module's memory that grows on demand (views go stale on growth). */
-export class Heap {
-  f32: Float32Array;
-  constructor(private readonly memory: WebAssembly.Memory) {
-    this.f32 = new Float32Array(memory.buffer);
-  }
-  /** Makes sure `bytes` bytes exist, growing the memory and refreshing the view when needed. */
-  ensure(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) {
-      this.memory.grow(Math.ceil((bytes - have) / PAGE));
-      this.f32 = new Float32Array(this.memory.buffer);
+/**
+ * The compiled kernel module for a shared or an unshared heap (compiled once per process; the
+ * module is a few KB, so synchronous compilation is allowed on a browser's main thread). null where
+ * WebAssembly or its SIMD proposal is missing.
+ */
+export function kernelModule(shared: boolean): WebAssembly.Module | null {
+  if (!compiled.has(shared)) {
+    let module: WebAssembly.Module | null = null;
+    if (typeof WebAssembly === 'object') {
+      try {
+        const bin = atob(shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_UNSHARED_WASM_BASE64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        module = new WebAssembly.Module(bytes);
+      } catch {
+        module = null;
+      }
     }
+    compiled.set(shared, module);
   }
+  return compiled.get(shared)!;
 }
 
-/** The modules' own static data lives in their first 64 KiB page; buffers start after it. */
-export const HEAP_BASE = 65536;
+/** Instantiates the kernels over `heap`'s memory (on this thread). */
+export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory, abort: () => { throw new Error('backend-cpu: a WebAssembly kernel aborted'); } },
+  });
+  return instance.exports as unknown as KernelExports;
+}
+
+/**
+ * Addresses of operands for a kernel call: arrays already in the heap are used where they are;
+ * any other array is copied into a scratch block, freed by `done()` (after copying results back).
+ */
+export class Operands {
+  private readonly scratch: [number, number][] = [];
+  private readonly writeBack: [Float32Array, number, number, number][] = [];
+  constructor(private readonly heap: Heap) {}
+
+  /** The address of arr[off ... off+len) in the heap (copied in when the array lives elsewhere). */
+  in(arr: Float32Array, off: number, len: number): number {
+    if (this.heap.owns(arr.buffer)) return arr.byteOffset + off * 4;
+    const ptr = this.block(len);
+    new Float32Array(this.heap.buffer, ptr, len).set(arr.subarray(off, off + len));
+    return ptr;
+  }
+
+  /** Like `in`, for an array the kernel writes: copied back by `done()` when it lives elsewhere. */
+  out(arr: Float32Array, off: number, len: number, initialised: boolean): number {
+    if (this.heap.owns(arr.buffer)) return arr.byteOffset + off * 4;
+    const ptr = initialised ? this.in(arr, off, len) : this.block(len);
+    this.writeBack.push([arr, off, ptr, len]);
+    return ptr;
+  }
+
+  /** Scratch floats in the heap, freed by `done()`. */
+  block(len: number): number {
+    const [ptr, size] = this.heap.alloc(len * 4);
+    this.scratch.push([ptr, size]);
+    return ptr;
+  }
+
+  /** A float32 view of a scratch block or operand address. */
+  view(ptr: number, len: number): Float32Array {
+    return new Float32Array(this.heap.buffer, ptr, len);
+  }
+
+  done(): void {
+    for (const [arr, off, ptr, len] of this.writeBack) arr.set(this.view(ptr, len), off);
+    for (const [ptr, size] of this.scratch) this.heap.release(ptr, size);
+  }
+}
