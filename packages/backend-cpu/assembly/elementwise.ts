@@ -95,3 +95,145 @@ export function sigmoid(src: usize, dst: usize, n: i32): void {
     v128.store(dst + o, v128.bitselect(f32x4.mul(e, inv), inv, negative));
   }
 }
+
+// ---- arithmetic: + − × ÷ in f32x4. float32 SIMD arithmetic is correctly rounded, as is
+// JavaScript's double arithmetic rounded to float32 (double holds more than 2·24 + 2 bits), so
+// these give the same bits as the TypeScript loops.
+
+// @ts-ignore: decorator
+@inline
+function op4(op: i32, a: v128, b: v128): v128 {
+  if (op == 0) return f32x4.add(a, b);
+  if (op == 1) return f32x4.sub(a, b);
+  if (op == 2) return f32x4.mul(a, b);
+  return f32x4.div(a, b);
+}
+
+// @ts-ignore: decorator
+@inline
+function op1(op: i32, a: f32, b: f32): f32 {
+  if (op == 0) return a + b;
+  if (op == 1) return a - b;
+  if (op == 2) return a * b;
+  return a / b;
+}
+
+/** dst[i] = a[i] op b[i] (op: 0 add, 1 sub, 2 mul, 3 div). */
+export function binary(op: i32, a: usize, b: usize, dst: usize, n: i32): void {
+  if (op == 0) binaryLoop(0, a, b, dst, n);
+  else if (op == 1) binaryLoop(1, a, b, dst, n);
+  else if (op == 2) binaryLoop(2, a, b, dst, n);
+  else binaryLoop(3, a, b, dst, n);
+}
+
+// @ts-ignore: decorator
+@inline
+function binaryLoop(op: i32, a: usize, b: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, op4(op, v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, op1(op, load<f32>(a + o), load<f32>(b + o)));
+  }
+}
+
+/**
+ * Broadcasting where one operand (`full`, shaped [outer, mid, inner]) meets one of `mid` values
+ * (`part`): dst = full op part[m] (or part[m] op full when `partFirst`). Bias adds and per-channel
+ * scalings are this, with inner = 1 for a vector along the last axis.
+ */
+export function binaryBroadcast(op: i32, full: usize, part: usize, dst: usize, outer: i32, mid: i32, inner: i32, partFirst: bool): void {
+  if (partFirst) {
+    if (op == 1) broadcastLoop(1, true, full, part, dst, outer, mid, inner);
+    else if (op == 3) broadcastLoop(3, true, full, part, dst, outer, mid, inner);
+    else if (op == 0) broadcastLoop(0, false, full, part, dst, outer, mid, inner);
+    else broadcastLoop(2, false, full, part, dst, outer, mid, inner);
+  } else {
+    if (op == 0) broadcastLoop(0, false, full, part, dst, outer, mid, inner);
+    else if (op == 1) broadcastLoop(1, false, full, part, dst, outer, mid, inner);
+    else if (op == 2) broadcastLoop(2, false, full, part, dst, outer, mid, inner);
+    else broadcastLoop(3, false, full, part, dst, outer, mid, inner);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function broadcastLoop(op: i32, partFirst: bool, full: usize, part: usize, dst: usize, outer: i32, mid: i32, inner: i32): void {
+  if (inner == 1) {
+    // A vector along the last axis: each row of `mid` meets the whole of `part`.
+    for (let r = 0; r < outer; r++) {
+      const row = <usize>(r * mid) << 2;
+      let i = 0;
+      for (; i + 4 <= mid; i += 4) {
+        const o = <usize>i << 2;
+        const f = v128.load(full + row + o);
+        const p = v128.load(part + o);
+        v128.store(dst + row + o, partFirst ? op4(op, p, f) : op4(op, f, p));
+      }
+      for (; i < mid; i++) {
+        const o = <usize>i << 2;
+        const f = load<f32>(full + row + o);
+        const p = load<f32>(part + o);
+        store<f32>(dst + row + o, partFirst ? op1(op, p, f) : op1(op, f, p));
+      }
+    }
+    return;
+  }
+  for (let r = 0; r < outer * mid; r++) {
+    const s = load<f32>(part + (<usize>(r % mid) << 2));
+    const sv = f32x4.splat(s);
+    const row = <usize>r * <usize>inner << 2;
+    let i = 0;
+    for (; i + 4 <= inner; i += 4) {
+      const o = row + (<usize>i << 2);
+      const f = v128.load(full + o);
+      v128.store(dst + o, partFirst ? op4(op, sv, f) : op4(op, f, sv));
+    }
+    for (; i < inner; i++) {
+      const o = row + (<usize>i << 2);
+      const f = load<f32>(full + o);
+      store<f32>(dst + o, partFirst ? op1(op, s, f) : op1(op, f, s));
+    }
+  }
+}
+
+/** dst[i] = f(src[i]) for the cheap unary ops (0 neg, 1 abs, 2 square, 3 sqrt, 4 relu, 5 reciprocal). */
+export function unaryBasic(op: i32, src: usize, dst: usize, n: i32): void {
+  if (op == 0) unaryLoop(0, src, dst, n);
+  else if (op == 1) unaryLoop(1, src, dst, n);
+  else if (op == 2) unaryLoop(2, src, dst, n);
+  else if (op == 3) unaryLoop(3, src, dst, n);
+  else if (op == 4) unaryLoop(4, src, dst, n);
+  else unaryLoop(5, src, dst, n);
+}
+
+// @ts-ignore: decorator
+@inline
+function unary4(op: i32, x: v128): v128 {
+  if (op == 0) return f32x4.neg(x);
+  if (op == 1) return f32x4.abs(x);
+  if (op == 2) return f32x4.mul(x, x);
+  if (op == 3) return f32x4.sqrt(x);
+  // relu keeps NaN (x < 0 is false for NaN), as the scalar loop does.
+  if (op == 4) return v128.bitselect(f32x4.splat(0), x, f32x4.lt(x, f32x4.splat(0)));
+  return f32x4.div(f32x4.splat(1), x);
+}
+
+// @ts-ignore: decorator
+@inline
+function unaryLoop(op: i32, src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, unary4(op, v128.load(src + o)));
+  }
+  // The tail through the same vector code on a zero-padded lane set.
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = unary4(op, f32x4.splat(load<f32>(src + o)));
+    store<f32>(dst + o, f32x4.extract_lane(v, 0));
+  }
+}

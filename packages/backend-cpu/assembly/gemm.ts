@@ -20,6 +20,7 @@ export function workspaceBytes(): i32 {
   return (MC * KC + KC * NC + MR * NR) * 4;
 }
 
+/** `gemmLd` with dense operands: leading dimensions follow from the shapes. */
 export function gemm(
   m: i32, n: i32, k: i32,
   a: usize, transA: bool,
@@ -27,11 +28,23 @@ export function gemm(
   c: usize, accumulate: bool,
   work: usize,
 ): void {
+  gemmLd(m, n, k, a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, accumulate, work);
+}
+
+/**
+ * C (+)= op(A)·op(B) with explicit row strides (lda, ldb, ldc, in floats), so a thread can compute
+ * one block of a larger product in place.
+ */
+export function gemmLd(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool,
+  b: usize, ldb: i32, transB: bool,
+  c: usize, ldc: i32, accumulate: bool,
+  work: usize,
+): void {
   const packA = work;
   const packB = work + <usize>(MC * KC * 4);
   const tile = packB + <usize>(KC * NC * 4);
-  const lda = transA ? m : k;
-  const ldb = transB ? k : n;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
@@ -47,15 +60,15 @@ export function gemm(
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const pa = packA + <usize>(ir * kc * 4);
-            const cp = c + (<usize>(i0 + ir) * <usize>n + <usize>(j0 + jr)) * 4;
+            const cp = c + (<usize>(i0 + ir) * <usize>ldc + <usize>(j0 + jr)) * 4;
             if (mr == MR && nr == NR) {
-              kernel4x8(pa, pb, kc, cp, n, acc);
+              kernel4x8(pa, pb, kc, cp, ldc, acc);
             } else {
               // Edge tile: compute a full 4×8 tile into scratch, then copy the valid part.
               kernel4x8(pa, pb, kc, tile, NR, false);
               for (let r = 0; r < mr; r++) {
                 for (let q = 0; q < nr; q++) {
-                  const dst = cp + (<usize>r * <usize>n + <usize>q) * 4;
+                  const dst = cp + (<usize>r * <usize>ldc + <usize>q) * 4;
                   const v = load<f32>(tile + <usize>(r * NR + q) * 4);
                   store<f32>(dst, acc ? load<f32>(dst) + v : v);
                 }

@@ -10,7 +10,10 @@ import * as shp from './kernels/shape_ops.js';
 import { out, useHeap, type CpuData } from './kernels/storage.js';
 import { Heap } from './heap/heap.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './wasm/module.js';
-import { wasmUnary, type SimdUnary } from './wasm/wasm_elementwise.js';
+import { ThreadPool } from './threads/pool.js';
+import { WasmContext } from './wasm/context.js';
+import { wasmConv } from './wasm/wasm_conv.js';
+import { wasmElementwise, wasmUnary, type SimdElementwise, type SimdUnary } from './wasm/wasm_elementwise.js';
 import { wasmGemm } from './wasm/wasm_gemm.js';
 
 export interface CpuBackendOptions {
@@ -19,6 +22,19 @@ export interface CpuBackendOptions {
    * the plain TypeScript kernels, which is how CI tests both paths.
    */
   wasm?: boolean;
+  /**
+   * Threads for large GEMMs and convolutions, this one included (default: every core —
+   * `os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers). Workers need
+   * a shared heap: always in Node, in browsers only on cross-origin-isolated pages; elsewhere the
+   * backend runs on one thread. `memory()` reports the threads in use.
+   */
+  threads?: number;
+  /**
+   * Multiply-adds below which a kernel stays on one thread (default 2^18): waking workers costs
+   * microseconds. 0 splits every kernel that can be split, which is how the tests cover the
+   * threaded paths with small shapes.
+   */
+  minParallelWork?: number;
 }
 
 /**
@@ -35,16 +51,45 @@ export class CpuBackend implements Backend {
   readonly heap: Heap | null;
   /** SIMD exp/tanh/sigmoid, or null on the TypeScript path. */
   readonly simdUnary: SimdUnary | null;
+  private readonly wasm: WasmContext | null;
+  private readonly simd: SimdElementwise | null;
+  /** Resolves when the worker threads are serving (or it is known there will be none). */
+  private readonly threadsReady: Promise<void>;
   private fusedUpdates = 0;
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
     this.name = name;
-    const heap = options.wasm === false ? null : createHeap();
-    if (options.wasm === true && !heap) throw new Error(`backend '${name}': WebAssembly SIMD was requested but this engine cannot run it`);
-    this.heap = heap?.heap ?? null;
-    this.gemm = heap ? wasmGemm(heap.kernels, heap.heap) : jsGemm;
-    this.gemmKind = heap ? 'wasm-simd' : 'js';
-    this.simdUnary = heap ? wasmUnary(heap.kernels, heap.heap) : null;
+    const made = options.wasm === false ? null : createHeap();
+    if (options.wasm === true && !made) throw new Error(`backend '${name}': WebAssembly SIMD was requested but this engine cannot run it`);
+    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+      throw new Error(`backend '${name}': threads must be a whole number ≥ 1, got ${options.threads}`);
+    }
+    this.heap = made?.heap ?? null;
+    this.wasm = made ? new WasmContext(made.kernels, made.heap, options.minParallelWork ?? 2 ** 18) : null;
+    this.gemm = this.wasm ? wasmGemm(this.wasm) : jsGemm;
+    if (this.wasm) this.gemm.conv = wasmConv(this.wasm);
+    this.gemmKind = made ? 'wasm-simd' : 'js';
+    this.simdUnary = this.wasm ? wasmUnary(this.wasm.ex, this.wasm.heap) : null;
+    this.simd = this.wasm && this.simdUnary ? wasmElementwise(this.wasm, this.simdUnary) : null;
+    // Kernels run on this thread until the workers are up; setBackend awaits them (init).
+    const cx = this.wasm;
+    const threads = options.threads;
+    this.threadsReady = cx && made && threads !== 1
+      ? ThreadPool.start(cx.heap, made.module, cx.ex, cx.work, threads).then((pool) => { cx.pool = pool; }, () => {})
+      : Promise.resolve();
+  }
+
+  /** Kernels run (on this thread) before the workers are up. */
+  readonly usableBeforeInit = true;
+
+  /** Waits for the worker threads (setBackend calls it). */
+  async init(): Promise<void> {
+    await this.threadsReady;
+  }
+
+  /** Threads the large kernels use now (1 until the workers are up, or where there are none). */
+  get threads(): number {
+    return this.wasm?.pool?.size ?? 1;
   }
 
   /**
@@ -98,6 +143,8 @@ export class CpuBackend implements Backend {
     const heap = this.heap?.stats();
     return {
       wasmSimd: this.gemmKind === 'wasm-simd' ? 1 : 0,
+      threads: this.threads,
+      simdElementwise: this.simd?.calls ?? 0,
       fusedUpdates: this.fusedUpdates,
       ...(heap ?? {}),
     };
@@ -111,8 +158,8 @@ export class CpuBackend implements Backend {
 
   // Kernels, in the form of core's kernel table: (inputs, attributes) => output.
   // elementwise
-  readonly unary: KernelFn<'unary'> = this.k<'unary'>(([x], { op }) => ew.unary(op, x, this.simdUnary));
-  readonly binary: KernelFn<'binary'> = this.k<'binary'>(([a, b], { op }) => ew.binary(op, a, b));
+  readonly unary: KernelFn<'unary'> = this.k<'unary'>(([x], { op }) => ew.unary(op, x, this.simd));
+  readonly binary: KernelFn<'binary'> = this.k<'binary'>(([a, b], { op }) => ew.binary(op, a, b, this.simd));
   readonly where: KernelFn<'where'> = this.k<'where'>(([c, a, b]) => ew.where(c, a, b));
   readonly clip: KernelFn<'clip'> = this.k<'clip'>(([x], { min, max }) => ew.clip(x, min, max));
   readonly cast: KernelFn<'cast'> = this.k<'cast'>(([x], { to }) => ew.cast(x, to));
@@ -145,7 +192,7 @@ export class CpuBackend implements Backend {
 
 
 /** A heap and the kernel module instantiated over it, or null where WebAssembly SIMD is missing. */
-function createHeap(): { heap: Heap; kernels: KernelExports } | null {
+function createHeap(): { heap: Heap; kernels: KernelExports; module: WebAssembly.Module } | null {
   if (typeof WebAssembly !== 'object') return null;
   let heap: Heap;
   try {
@@ -155,5 +202,5 @@ function createHeap(): { heap: Heap; kernels: KernelExports } | null {
   }
   const module = kernelModule(heap.shared);
   if (!module) return null;
-  return { heap, kernels: instantiateKernels(module, heap.memory) };
+  return { heap, kernels: instantiateKernels(module, heap.memory), module };
 }

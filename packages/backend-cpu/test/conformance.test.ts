@@ -3,8 +3,14 @@ import { registerBackend } from '@soma/core';
 import { runConformanceSuite } from '@soma/core/testing';
 import { CpuBackend } from '@soma/backend-cpu';
 
-// 'cpu' runs the WebAssembly SIMD kernels where the engine has them; 'cpu-js' forces the TypeScript ones.
+// Every cpu path: 'cpu' as users get it (WebAssembly SIMD, threads on every core), one thread,
+// threads forced onto every kernel that can split (three of them, so splits are uneven even on a
+// two-core machine), and the plain TypeScript kernels.
+registerBackend('cpu-1t', () => new CpuBackend('cpu-1t', { threads: 1 }));
+registerBackend('cpu-threads', () => new CpuBackend('cpu-threads', { threads: 3, minParallelWork: 0 }));
 registerBackend('cpu-js', () => new CpuBackend('cpu-js', { wasm: false }));
 
 runConformanceSuite('cpu', { describe, it, beforeAll });
+runConformanceSuite('cpu-1t', { describe, it, beforeAll });
+runConformanceSuite('cpu-threads', { describe, it, beforeAll });
 runConformanceSuite('cpu-js', { describe, it, beforeAll });

@@ -1,6 +1,6 @@
 import type { Conv2dAttrs, KernelTensor, Shape } from '@soma/core';
 import { outLength } from '@soma/core';
-import type { Gemm, PatchGeometry } from './gemm.js';
+import type { ConvShape, Gemm } from './gemm.js';
 import { allocF32, f32 } from './storage.js';
 
 /** Geometry shared by the forward and both backward convolutions. */
@@ -28,11 +28,11 @@ function outputShape(xShape: Shape, wShape: Shape, a: Conv2dAttrs): number[] {
   return [n, m, oh, ow];
 }
 
-function patchGeometry(g: ConvGeometry): PatchGeometry {
+function convShape(g: ConvGeometry): ConvShape {
   const a = g.attrs;
   return {
-    c: g.cg, h: g.h, w: g.w, kh: g.kh, kw: g.kw, sh: a.strides[0], sw: a.strides[1],
-    dh: a.dilations[0], dw: a.dilations[1], pt: a.pads[0], pl: a.pads[1], oh: g.oh, ow: g.ow,
+    n: g.n, c: g.c, h: g.h, w: g.w, m: g.m, groups: a.group, kh: g.kh, kw: g.kw, sh: a.strides[0], sw: a.strides[1],
+    dh: a.dilations[0], dw: a.dilations[1], pt: a.pads[0], pl: a.pads[1], oh: g.oh, ow: g.ow, pointwise: isPointwise(g),
   };
 }
 
@@ -91,23 +91,17 @@ export function conv2d(gemm: Gemm, x: KernelTensor, w: KernelTensor, bias: Kerne
   const { values: y, t } = allocF32(yShape, g.k > 0);
   const xv = f32(x);
   const wv = f32(w);
+  if (gemm.conv?.forward(xv, wv, bias ? f32(bias) : null, y, convShape(g))) return t;
   const pointwise = isPointwise(g);
-  const withPatches = pointwise ? undefined : gemm.withPatches;
-  const pg = patchGeometry(g);
-  const col = pointwise ? xv : withPatches ? null : new Float32Array(g.k * g.p);
+  const col = pointwise ? xv : new Float32Array(g.k * g.p);
   for (let img = 0; img < g.n; img++) {
     for (let grp = 0; grp < attrs.group; grp++) {
-      const xOff = (img * g.c + grp * g.cg) * g.h * g.w;
       const yOff = (img * g.m + grp * g.mg) * g.p;
       // y[img, grp·mg : (grp+1)·mg, :] = W_grp[mg, k] · col[k, p]
-      if (withPatches) {
-        withPatches(g.mg, g.p, g.k, wv, grp * g.mg * g.k, false, xv, xOff, pg, false, y, yOff, false);
-        continue;
-      }
       let colOff = 0;
       if (pointwise) colOff = (img * g.c + grp * g.cg) * g.p;
-      else patches('gather', xv, g, img, grp, col!);
-      gemm(g.mg, g.p, g.k, wv, grp * g.mg * g.k, false, col!, colOff, false, y, yOff, false);
+      else patches('gather', xv, g, img, grp, col);
+      gemm(g.mg, g.p, g.k, wv, grp * g.mg * g.k, false, col, colOff, false, y, yOff, false);
     }
   }
   if (bias) {
@@ -128,18 +122,12 @@ export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTenso
   const { values: dx, t } = allocF32(inputShape);
   const dyv = f32(dy);
   const wv = f32(w);
+  if (gemm.conv?.backpropInput(dyv, wv, dx, convShape(g))) return t;
   const pointwise = isPointwise(g) && g.oh === g.h && g.ow === g.w;
-  const toImage = pointwise ? undefined : gemm.toImage;
-  const pg = patchGeometry(g);
-  const col = new Float32Array(toImage ? 0 : g.k * g.p);
+  const col = new Float32Array(g.k * g.p);
   for (let img = 0; img < g.n; img++) {
     for (let grp = 0; grp < attrs.group; grp++) {
       const dyOff = (img * g.m + grp * g.mg) * g.p;
-      if (toImage) {
-        // dx planes of this image and group = col2im(W_grpᵀ · dy), computed in WebAssembly memory.
-        toImage(g.k, g.p, g.mg, wv, grp * g.mg * g.k, true, dyv, dyOff, false, dx, (img * g.c + grp * g.cg) * g.h * g.w, pg);
-        continue;
-      }
       if (pointwise) {
         // dx[img, grp channels] = W_grpᵀ[k, mg] · dy[mg, p], written straight into place.
         gemm(g.k, g.p, g.mg, wv, grp * g.mg * g.k, true, dyv, dyOff, false, dx, (img * g.c + grp * g.cg) * g.p, false);
@@ -157,22 +145,17 @@ export function conv2dBackpropFilter(gemm: Gemm, x: KernelTensor, dy: KernelTens
   const { values: dw, t } = allocF32(filterShape, g.n > 0 && g.p > 0);
   const xv = f32(x);
   const dyv = f32(dy);
+  if (gemm.conv?.backpropFilter(xv, dyv, dw, convShape(g))) return t;
   const pointwise = isPointwise(g);
-  const withPatches = pointwise ? undefined : gemm.withPatches;
-  const pg = patchGeometry(g);
-  const col = pointwise ? xv : withPatches ? null : new Float32Array(g.k * g.p);
+  const col = pointwise ? xv : new Float32Array(g.k * g.p);
   for (let img = 0; img < g.n; img++) {
     for (let grp = 0; grp < attrs.group; grp++) {
       const dyOff = (img * g.m + grp * g.mg) * g.p;
       // dW_grp[mg, k] += dy[img, grp][mg, p] · colᵀ[p, k]
-      if (withPatches) {
-        withPatches(g.mg, g.k, g.p, dyv, dyOff, false, xv, (img * g.c + grp * g.cg) * g.h * g.w, pg, true, dw, grp * g.mg * g.k, img > 0);
-        continue;
-      }
       let colOff = 0;
       if (pointwise) colOff = (img * g.c + grp * g.cg) * g.p;
-      else patches('gather', xv, g, img, grp, col!);
-      gemm(g.mg, g.k, g.p, dyv, dyOff, false, col!, colOff, true, dw, grp * g.mg * g.k, img > 0);
+      else patches('gather', xv, g, img, grp, col);
+      gemm(g.mg, g.k, g.p, dyv, dyOff, false, col, colOff, true, dw, grp * g.mg * g.k, img > 0);
     }
   }
   return t;

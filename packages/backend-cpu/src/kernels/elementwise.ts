@@ -1,6 +1,6 @@
 import type { ArithmeticOp, BinaryOp, CompareOp, DType, KernelTensor, TypedArray, UnaryOp } from '@soma/core';
 import { broadcastShapes, broadcastStrides, sizeOf } from '@soma/core';
-import type { SimdUnary } from '../wasm/wasm_elementwise.js';
+import type { SimdElementwise } from '../wasm/wasm_elementwise.js';
 import { erf } from './erf.js';
 import { alloc, valuesOf } from './storage.js';
 
@@ -50,14 +50,11 @@ const UNARY_FNS: Record<UnaryOp, (x: number) => number> = {
   logicalNot: (x) => (x ? 0 : 1),
 };
 
-export function unary(op: UnaryOp, x: KernelTensor, simd: SimdUnary | null = null): KernelTensor {
+export function unary(op: UnaryOp, x: KernelTensor, simd: SimdElementwise | null = null): KernelTensor {
   const { values: dst, t } = alloc(x.shape, x.dtype, true);
   const src = valuesOf(x);
   const n = src.length;
-  if (simd && n >= 16 && x.dtype === 'float32' && (op === 'exp' || op === 'tanh' || op === 'sigmoid')) {
-    simd[op](src as Float32Array, dst as Float32Array);
-    return t;
-  }
+  if (simd && n >= 16 && x.dtype === 'float32' && simd.unary(op, src as Float32Array, dst as Float32Array)) return t;
   // The ops training hits most get a loop of their own: calling through the table costs a
   // megamorphic call per element (~15 ns), ten times the arithmetic.
   switch (op) {
@@ -129,13 +126,14 @@ function isCompare(op: BinaryOp): op is CompareOp {
   return op in COMPARE_FNS;
 }
 
-export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor): KernelTensor {
+export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor, simd: SimdElementwise | null = null): KernelTensor {
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const dtype: DType = isCompare(op) ? 'bool' : a.dtype;
   const { values: dst, t } = alloc(outShape, dtype, true);
   const fn = isCompare(op) ? COMPARE_FNS[op] : ARITH_FNS[op];
   const av = valuesOf(a);
   const bv = valuesOf(b);
+  if (simd && dtype === 'float32' && !isCompare(op) && dst.length >= 16 && simdBinary(simd, op, a, b, outShape, dst as Float32Array)) return t;
   if (a.dtype === 'int32' && (op === 'floorDiv' || op === 'mod')) {
     for (let i = 0; i < bv.length; i++) if (bv[i] === 0) throw new Error(`${op}: integer division by zero`);
   }
@@ -160,6 +158,44 @@ export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor): KernelTe
     broadcastApply(outShape, a.shape, b.shape, av, bv, dst, fn);
   }
   return t;
+}
+
+/**
+ * The SIMD cases: equal shapes, or one operand full and the other spanning one contiguous run of
+ * the output's axes (a scalar, a bias [1, C, 1, 1] or a last-axis vector).
+ */
+function simdBinary(simd: SimdElementwise, op: ArithmeticOp, a: KernelTensor, b: KernelTensor, outShape: readonly number[], dst: Float32Array): boolean {
+  const av = valuesOf(a) as Float32Array;
+  const bv = valuesOf(b) as Float32Array;
+  if (av.length === dst.length && bv.length === dst.length) return simd.binary(op, av, bv, dst);
+  const aFull = av.length === dst.length;
+  if (!aFull && bv.length !== dst.length) return false;
+  const split = runOf(aFull ? b.shape : a.shape, outShape);
+  if (!split) return false;
+  return aFull
+    ? simd.broadcast(op, av, bv, dst, split[0], split[1], split[2], false)
+    : simd.broadcast(op, bv, av, dst, split[0], split[1], split[2], true);
+}
+
+/**
+ * [outer, mid, inner] when `part` (broadcast to `out`) is 1 everywhere but one contiguous run of
+ * axes where it equals `out`; null otherwise.
+ */
+function runOf(part: readonly number[], out: readonly number[]): [number, number, number] | null {
+  const lead = out.length - part.length;
+  const dims = out.map((_, i) => (i < lead ? 1 : part[i - lead]));
+  const first = dims.findIndex((d) => d !== 1);
+  const all = out.reduce((x, y) => x * y, 1);
+  // A single value: one run of every element against it.
+  if (first < 0) return [1, 1, all];
+  let last = first;
+  while (last < out.length && (dims[last] === out[last])) last++;
+  for (let i = 0; i < out.length; i++) {
+    const inRun = i >= first && i < last;
+    if (!inRun && dims[i] !== 1) return null;
+  }
+  const prod = (from: number, to: number) => out.slice(from, to).reduce((x, y) => x * y, 1);
+  return [prod(0, first), prod(first, last), prod(last, out.length)];
 }
 
 /** General broadcasting: walks the output in order, moving each operand's offset by its broadcast strides. */

@@ -9,28 +9,27 @@ export type Gemm = ((
   b: Float32Array, bOff: number, transB: boolean,
   c: Float32Array, cOff: number, accumulate: boolean,
 ) => void) & {
-  /** Present when the GEMM can build an im2col operand itself (the WebAssembly one). */
-  withPatches?: PatchGemm;
-  /** Present when the GEMM can fold its result back into an image with col2im (the WebAssembly one). */
-  toImage?: ImageGemm;
+  /** Whole convolutions over the heap (the WebAssembly GEMM): null when an operand lives elsewhere. */
+  conv?: ConvKernels;
 };
 
-/** im2col geometry of one image (or channel group): c planes of h×w, a kh×kw window, output oh×ow. */
-export interface PatchGeometry {
-  c: number; h: number; w: number; kh: number; kw: number;
+/** A convolution's shape: input [n, c, h, w], filter [m, c/groups, kh, kw], output [n, m, oh, ow]. */
+export interface ConvShape {
+  n: number; c: number; h: number; w: number; m: number; groups: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; oh: number; ow: number;
+  /** 1×1, stride 1, no padding: the patch matrix is the input itself. */
+  pointwise: boolean;
 }
 
 /**
- * C[m×n] (+)= op(A) · op(B) where B is im2col of the planes at x[xOff...]: the [c·kh·kw, oh·ow]
- * patch matrix (transB: used transposed). Convolution's forward pass and filter gradient are this.
+ * Convolution forward and gradients run whole (all images, threads splitting them) by the
+ * WebAssembly kernels. Each returns false, doing nothing, when an operand is not in the heap.
  */
-export type PatchGemm = (
-  m: number, n: number, k: number,
-  a: Float32Array, aOff: number, transA: boolean,
-  x: Float32Array, xOff: number, g: PatchGeometry, transB: boolean,
-  c: Float32Array, cOff: number, accumulate: boolean,
-) => void;
+export interface ConvKernels {
+  forward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, s: ConvShape): boolean;
+  backpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, s: ConvShape): boolean;
+  backpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, s: ConvShape): boolean;
+}
 
 const TILE = 4;
 
@@ -97,14 +96,3 @@ export function packRowMajor(src: Float32Array, off: number, rows: number, cols:
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[r * cols + c] = src[off + c * rows + r];
   return dst;
 }
-
-/**
- * The planes at out[outOff...] (c·h·w values, overwritten) = col2im(op(A) · op(B)), where the
- * product is the [c·kh·kw, oh·ow] patch matrix: convolution's input gradient.
- */
-export type ImageGemm = (
-  m: number, n: number, k: number,
-  a: Float32Array, aOff: number, transA: boolean,
-  b: Float32Array, bOff: number, transB: boolean,
-  out: Float32Array, outOff: number, g: PatchGeometry,
-) => void;

@@ -5,6 +5,13 @@ import { KERNELS_SHARED_WASM_BASE64, KERNELS_UNSHARED_WASM_BASE64 } from './gene
 export interface KernelExports {
   workspaceBytes(): number;
   gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, c: number, accumulate: number, work: number): void;
+  gemmLd(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number,
+    c: number, ldc: number, accumulate: number, work: number): void;
+  /** (operand addresses…, img0, img1, c, h, w, m, groups, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, pointwise, col, work) */
+  convForward(...args: number[]): void;
+  convBackpropFilter(...args: number[]): void;
+  convBackpropInput(...args: number[]): void;
+  addInto(dst: number, src: number, n: number): void;
   im2col(x: number, col: number, c: number, h: number, w: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
   col2im(col: number, x: number, c: number, h: number, w: number, kh: number, kw: number,
@@ -12,6 +19,9 @@ export interface KernelExports {
   exp(src: number, dst: number, n: number): void;
   tanh(src: number, dst: number, n: number): void;
   sigmoid(src: number, dst: number, n: number): void;
+  unaryBasic(op: number, src: number, dst: number, n: number): void;
+  binary(op: number, a: number, b: number, dst: number, n: number): void;
+  binaryBroadcast(op: number, full: number, part: number, dst: number, outer: number, mid: number, inner: number, partFirst: number): void;
 }
 
 const compiled = new Map<boolean, WebAssembly.Module | null>();

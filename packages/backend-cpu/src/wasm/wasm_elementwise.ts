@@ -1,4 +1,6 @@
+import type { ArithmeticOp, UnaryOp } from '@soma/core';
 import type { Heap } from '../heap/heap.js';
+import type { WasmContext } from './context.js';
 import { Operands, type KernelExports } from './module.js';
 
 /** The unary functions with SIMD kernels: their cost is the exp, which the scalar path pays per element in Math.exp. */
@@ -28,4 +30,59 @@ export function wasmUnary(ex: KernelExports, heap: Heap): SimdUnary {
     for (let i = body; i < n; i++) dst[i] = f(src[i]);
   };
   return { exp: make('exp'), tanh: make('tanh'), sigmoid: make('sigmoid') };
+}
+
+/** Codes of assembly/elementwise.ts's `unaryBasic` and `binary`. */
+const BASIC_UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, square: 2, sqrt: 3, relu: 4, reciprocal: 5 };
+const ARITH: Partial<Record<ArithmeticOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/**
+ * Float32 elementwise kernels in SIMD over tensors in the heap. Each returns false, doing nothing,
+ * when it has no kernel for the op or an operand is not in the heap; the caller's loop runs then.
+ */
+export interface SimdElementwise {
+  unary(op: UnaryOp, src: Float32Array, dst: Float32Array): boolean;
+  /** dst = a op b, all of one length. */
+  binary(op: ArithmeticOp, a: Float32Array, b: Float32Array, dst: Float32Array): boolean;
+  /** dst = full op part[m] over full's [outer, mid, inner] (part op full when `partFirst`). */
+  broadcast(op: ArithmeticOp, full: Float32Array, part: Float32Array, dst: Float32Array, outer: number, mid: number, inner: number, partFirst: boolean): boolean;
+  /** Kernels these have run (memory()'s simdElementwise). */
+  readonly calls: number;
+}
+
+export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): SimdElementwise {
+  const { ex } = cx;
+  return {
+    calls: 0,
+    unary(op, src, dst) {
+      const code = BASIC_UNARY[op];
+      if (code === undefined) {
+        if (op !== 'exp' && op !== 'tanh' && op !== 'sigmoid') return false;
+        transcendental[op](src, dst);
+        (this as { calls: number }).calls++;
+        return true;
+      }
+      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
+      if (s < 0 || d < 0) return false;
+      ex.unaryBasic(code, s, d, src.length);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    binary(op, a, b, dst) {
+      const code = ARITH[op];
+      const [ap, bp, dp] = [cx.addressOf(a), cx.addressOf(b), cx.addressOf(dst)];
+      if (code === undefined || ap < 0 || bp < 0 || dp < 0) return false;
+      ex.binary(code, ap, bp, dp, dst.length);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    broadcast(op, full, part, dst, outer, mid, inner, partFirst) {
+      const code = ARITH[op];
+      const [fp, pp, dp] = [cx.addressOf(full), cx.addressOf(part), cx.addressOf(dst)];
+      if (code === undefined || fp < 0 || pp < 0 || dp < 0) return false;
+      ex.binaryBroadcast(code, fp, pp, dp, outer, mid, inner, +partFirst);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+  };
 }

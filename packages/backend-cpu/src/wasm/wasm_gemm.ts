@@ -1,18 +1,18 @@
-import type { Heap } from '../heap/heap.js';
 import { jsGemm, type Gemm } from '../kernels/gemm.js';
-import { Operands, type KernelExports } from './module.js';
+import { splitRange, type WasmContext } from './context.js';
+import { Operands } from './module.js';
 
 /** Below this many multiply-adds, a WebAssembly call costs more than it saves. */
 const SMALL = 16 * 16 * 16;
 
 /**
  * The SIMD GEMM over the heap: operands that live there (every tensor of a backend with a heap) are
- * read and written in place; others are copied through scratch blocks.
+ * read and written in place, and large products are split across threads by blocks of C's rows or
+ * columns; operands outside the heap are copied through scratch blocks.
  */
-export function wasmGemm(ex: KernelExports, heap: Heap): Gemm {
-  const [work] = heap.alloc(ex.workspaceBytes());
-
-  const gemm: Gemm = (m, n, k, a, aOff, transA, b, bOff, transB, c, cOff, accumulate) => {
+export function wasmGemm(cx: WasmContext): Gemm {
+  const { heap } = cx;
+  return (m, n, k, a, aOff, transA, b, bOff, transB, c, cOff, accumulate) => {
     if (m * n * k < SMALL) {
       jsGemm(m, n, k, a, aOff, transA, b, bOff, transB, c, cOff, accumulate);
       return;
@@ -21,31 +21,18 @@ export function wasmGemm(ex: KernelExports, heap: Heap): Gemm {
     const aPtr = ops.in(a, aOff, m * k);
     const bPtr = ops.in(b, bOff, k * n);
     const cPtr = ops.out(c, cOff, m * n, accumulate);
-    ex.gemm(m, n, k, aPtr, transA ? 1 : 0, bPtr, transB ? 1 : 0, cPtr, accumulate ? 1 : 0, work);
+    const lda = transA ? m : k;
+    const ldb = transB ? k : n;
+    // Split the longer side of C: columns in multiples of the micro-tile's 8, rows in multiples of 4.
+    const byColumns = n >= m;
+    const threads = cx.threadsFor(m * n * k, Math.ceil((byColumns ? n / 8 : m / 4)));
+    const ranges = splitRange(byColumns ? n : m, threads, byColumns ? 8 : 4);
+    cx.run(ranges.map(([lo, hi], t) => {
+      const args = byColumns
+        ? [m, hi - lo, k, aPtr, lda, +transA, bPtr + (transB ? lo * ldb : lo) * 4, ldb, +transB, cPtr + lo * 4, n, +accumulate, cx.workOf(t)]
+        : [hi - lo, n, k, aPtr + (transA ? lo : lo * lda) * 4, lda, +transA, bPtr, ldb, +transB, cPtr + lo * n * 4, n, +accumulate, cx.workOf(t)];
+      return { fn: 'gemmLd' as const, args };
+    }));
     ops.done();
   };
-  // The patch matrix is built in the heap, next to the GEMM that reads it.
-  gemm.withPatches = (m, n, k, a, aOff, transA, x, xOff, g, transB, c, cOff, accumulate) => {
-    const ops = new Operands(heap);
-    const aPtr = ops.in(a, aOff, m * k);
-    const xPtr = ops.in(x, xOff, g.c * g.h * g.w);
-    const cPtr = ops.out(c, cOff, m * n, accumulate);
-    const col = ops.block(k * n);
-    ex.im2col(xPtr, col, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow);
-    ex.gemm(m, n, k, aPtr, transA ? 1 : 0, col, transB ? 1 : 0, cPtr, accumulate ? 1 : 0, work);
-    ops.done();
-  };
-  gemm.toImage = (m, n, k, a, aOff, transA, b, bOff, transB, out, outOff, g) => {
-    const planes = g.c * g.h * g.w;
-    const ops = new Operands(heap);
-    const aPtr = ops.in(a, aOff, m * k);
-    const bPtr = ops.in(b, bOff, k * n);
-    const xPtr = ops.out(out, outOff, planes, false);
-    const col = ops.block(m * n);
-    ex.gemm(m, n, k, aPtr, transA ? 1 : 0, bPtr, transB ? 1 : 0, col, 0, work);
-    ops.view(xPtr, planes).fill(0);
-    ex.col2im(col, xPtr, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow);
-    ops.done();
-  };
-  return gemm;
 }

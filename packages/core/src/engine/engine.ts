@@ -156,7 +156,10 @@ export class Engine {
       const made = reg.factory();
       if (made instanceof Promise) fail('getBackend', `backend '${name}' starts asynchronously: call 'await setBackend("${name}")' first`);
       const init = made.init?.();
-      if (init instanceof Promise) fail('getBackend', `backend '${name}' initialises asynchronously: call 'await setBackend("${name}")' first`);
+      if (init instanceof Promise) {
+        if (!made.usableBeforeInit) fail('getBackend', `backend '${name}' initialises asynchronously: call 'await setBackend("${name}")' first`);
+        init.catch(() => {});
+      }
       reg.instance = made;
     }
     return reg.instance;

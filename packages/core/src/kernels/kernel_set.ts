@@ -166,6 +166,12 @@ export interface Backend extends BackendStorage, KernelSet {
   /** Called once before first use; may be async (GPU adapters). */
   init?(): void | Promise<void>;
   /**
+   * true when the backend works before its async `init` settles, only better after it (the cpu
+   * backend's worker threads join when they are up): it can then be the implicit default, with
+   * no `setBackend` awaited. Absent means false.
+   */
+  readonly usableBeforeInit?: boolean;
+  /**
    * Runs a whole traced graph at once (e.g. as one onnxruntime session, or fused on a GPU), or
    * returns null to let core run it node by node. Inputs live on this backend; the result is new
    * storage: one tensor per graph output, then one per 'assign' node (the variable's new value,

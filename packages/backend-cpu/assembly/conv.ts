@@ -1,0 +1,106 @@
+// Convolution over a range of images, forward and both gradients: im2col (or the input itself
+// for a pointwise filter) feeding the GEMM, image by image so each patch matrix stays in cache.
+// Threads each take a range of images (src/wasm/wasm_conv.ts).
+import { col2im, gemmLd, im2col } from './gemm';
+
+/** y[img] = W · im2col(x[img]) (+ bias) for img in [img0, img1). */
+export function convForward(
+  x: usize, w: usize, bias: usize, y: usize, img0: i32, img1: i32,
+  c: i32, h: i32, wd: i32, m: i32, groups: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  pointwise: bool, col: usize, work: usize,
+): void {
+  const cg = c / groups;
+  const mg = m / groups;
+  const k = cg * kh * kw;
+  const p = oh * ow;
+  for (let img = img0; img < img1; img++) {
+    for (let grp = 0; grp < groups; grp++) {
+      const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
+      let patches = col;
+      if (pointwise) patches = xp;
+      else im2col(xp, col, cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow);
+      gemmLd(mg, p, k, w + <usize>(grp * mg * k) * 4, k, false, patches, p, false, y + <usize>((img * m + grp * mg) * p) * 4, p, false, work);
+    }
+    if (bias) {
+      for (let oc = 0; oc < m; oc++) addScalar(y + <usize>((img * m + oc) * p) * 4, load<f32>(bias + <usize>oc * 4), p);
+    }
+  }
+}
+
+/** dW (=, then +=) Σ over img in [img0, img1) of dy[img] · im2col(x[img])ᵀ. */
+export function convBackpropFilter(
+  x: usize, dy: usize, dW: usize, img0: i32, img1: i32,
+  c: i32, h: i32, wd: i32, m: i32, groups: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  pointwise: bool, col: usize, work: usize,
+): void {
+  const cg = c / groups;
+  const mg = m / groups;
+  const k = cg * kh * kw;
+  const p = oh * ow;
+  for (let img = img0; img < img1; img++) {
+    for (let grp = 0; grp < groups; grp++) {
+      const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
+      let patches = col;
+      if (pointwise) patches = xp;
+      else im2col(xp, col, cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow);
+      gemmLd(mg, k, p, dy + <usize>((img * m + grp * mg) * p) * 4, p, false, patches, p, true, dW + <usize>(grp * mg * k) * 4, k, img > img0, work);
+    }
+  }
+}
+
+/** dx[img] = col2im(Wᵀ · dy[img]) for img in [img0, img1). */
+export function convBackpropInput(
+  dy: usize, w: usize, dx: usize, img0: i32, img1: i32,
+  c: i32, h: i32, wd: i32, m: i32, groups: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  pointwise: bool, col: usize, work: usize,
+): void {
+  const cg = c / groups;
+  const mg = m / groups;
+  const k = cg * kh * kw;
+  const p = oh * ow;
+  for (let img = img0; img < img1; img++) {
+    for (let grp = 0; grp < groups; grp++) {
+      const dxp = dx + <usize>((img * c + grp * cg) * h * wd) * 4;
+      const dyp = dy + <usize>((img * m + grp * mg) * p) * 4;
+      const wp = w + <usize>(grp * mg * k) * 4;
+      if (pointwise) {
+        gemmLd(k, p, mg, wp, k, true, dyp, p, false, dxp, p, false, work);
+        continue;
+      }
+      gemmLd(k, p, mg, wp, k, true, dyp, p, false, col, p, false, work);
+      memory.fill(dxp, 0, <usize>(cg * h * wd) * 4);
+      col2im(col, dxp, cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow);
+    }
+  }
+}
+
+/** dst[i] += src[i] for i < n: sums the threads' partial filter gradients. */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function addScalar(dst: usize, s: f32, n: i32): void {
+  const v = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + s);
+  }
+}

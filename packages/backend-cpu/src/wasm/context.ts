@@ -1,0 +1,57 @@
+import type { Heap } from '../heap/heap.js';
+import type { KernelCall, ThreadPool } from '../threads/pool.js';
+import type { KernelExports } from './module.js';
+
+/**
+ * What the WebAssembly kernels share: the module's exports on this thread, the heap, this
+ * thread's GEMM workspace and, once its workers are up, the thread pool.
+ */
+export class WasmContext {
+  pool: ThreadPool | null = null;
+  /** This thread's GEMM workspace (packed panels). */
+  readonly work: number;
+
+  constructor(
+    readonly ex: KernelExports,
+    readonly heap: Heap,
+    /** Work (multiply-adds) below which a kernel stays on one thread: waking workers costs microseconds. */
+    readonly minParallelWork: number,
+  ) {
+    this.work = heap.alloc(ex.workspaceBytes())[0];
+  }
+
+  /** Threads to use for `work` multiply-adds that split into at most `parts` pieces. */
+  threadsFor(work: number, parts: number): number {
+    if (!this.pool || work < this.minParallelWork) return 1;
+    return Math.max(1, Math.min(this.pool.size, parts));
+  }
+
+  /** The GEMM workspace of thread `t` (0: this one). */
+  workOf(t: number): number {
+    return t === 0 ? this.work : this.pool!.work[t];
+  }
+
+  /** Runs the calls, the first on this thread and the rest on workers, and waits for all. */
+  run(calls: KernelCall[]): void {
+    if (calls.length === 1) (this.ex[calls[0].fn] as (...a: number[]) => void)(...calls[0].args);
+    else this.pool!.run(calls);
+  }
+
+  /** The address of arr[off] when the array is a view of the heap, else -1. */
+  addressOf(arr: Float32Array, off = 0): number {
+    return this.heap.owns(arr.buffer) ? arr.byteOffset + off * 4 : -1;
+  }
+}
+
+/** Splits [0, n) into `parts` contiguous ranges of multiples of `unit` (the last takes the rest). */
+export function splitRange(n: number, parts: number, unit = 1): [number, number][] {
+  const units = Math.ceil(n / unit);
+  const ranges: [number, number][] = [];
+  let start = 0;
+  for (let p = 0; p < parts; p++) {
+    const end = Math.min(n, Math.round((units * (p + 1)) / parts) * unit);
+    if (end > start) ranges.push([start, end]);
+    start = end;
+  }
+  return ranges;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { KernelTensor } from '@soma/core';
+import { CpuBackend } from '@soma/backend-cpu';
+
+// The SIMD arithmetic must give the TypeScript loops' bits: float32 + − × ÷ and sqrt are correctly
+// rounded either way. Shapes cover equal shapes, scalars on either side, bias-style [1, C, 1, 1],
+// last-axis vectors, odd lengths (scalar tails) and a broadcast SIMD does not take.
+const simd = new CpuBackend('simd', { threads: 1 });
+const plain = new CpuBackend('plain', { wasm: false });
+
+function values(n: number, seed: number): Float32Array {
+  let s = seed;
+  const v = Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 8 - 4);
+  // Zeros, signed zeros, NaN and infinities where they matter for division and relu.
+  if (n > 8) v.set([0, -0, NaN, Infinity, -Infinity], 3);
+  return v;
+}
+
+function on(b: CpuBackend, v: Float32Array, shape: number[]): KernelTensor {
+  return b.write(v, shape, 'float32');
+}
+
+const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+
+describe('SIMD elementwise kernels give the TypeScript kernels\' bits', () => {
+  const pairs: [number[], number[]][] = [
+    [[3, 37], [3, 37]], [[64, 6, 5, 5], [1, 6, 1, 1]], [[1, 6, 1, 1], [8, 6, 7, 3]], [[64, 120], [120]],
+    [[120], [64, 120]], [[5, 41], []], [[], [5, 41]], [[7, 9, 4], [9, 1]], [[4, 33], [4, 1]], [[6, 5, 4], [6, 1, 4]],
+  ];
+  for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+    for (const [sa, sb] of pairs) {
+      it(`${op} [${sa}] with [${sb}]`, () => {
+        const [va, vb] = [values(size(sa), 11), values(size(sb), 29)];
+        const want = plain.readSync(plain.binary([on(plain, va, sa), on(plain, vb, sb)], { op }).dataId);
+        const before = simd.memoryInfo().simdElementwise;
+        const got = simd.readSync(simd.binary([on(simd, va, sa), on(simd, vb, sb)], { op }).dataId);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        // Every pair but the last ([6, 1, 4]: broadcast inside a run, not around it) takes the SIMD path.
+        const simdShape = pairs.indexOf(pairs.find(([x, y]) => x === sa && y === sb)!) < pairs.length - 1;
+        expect(simd.memoryInfo().simdElementwise - before).toBe(simdShape ? 1 : 0);
+      });
+    }
+  }
+  for (const op of ['neg', 'abs', 'square', 'sqrt', 'relu', 'reciprocal'] as const) {
+    it(`${op} over 103 values`, () => {
+      const v = values(103, 5);
+      const want = plain.readSync(plain.unary([on(plain, v, [103])], { op }).dataId);
+      const before = simd.memoryInfo().simdElementwise;
+      const got = simd.readSync(simd.unary([on(simd, v, [103])], { op }).dataId);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(simd.memoryInfo().simdElementwise - before).toBe(1);
+    });
+  }
+});
