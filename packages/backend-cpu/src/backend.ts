@@ -35,6 +35,13 @@ export interface CpuBackendOptions {
    * threaded paths with small shapes.
    */
   minParallelWork?: number;
+  /**
+   * false puts the heap in an unshared memory, as on a browser page that is not cross-origin
+   * isolated (one thread). Default: shared wherever the engine allows.
+   */
+  sharedMemory?: boolean;
+  /** The most the heap may grow to, in bytes (default 4 GiB, wasm32's limit). */
+  maxHeapBytes?: number;
 }
 
 /**
@@ -59,7 +66,7 @@ export class CpuBackend implements Backend {
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
     this.name = name;
-    const made = options.wasm === false ? null : createHeap();
+    const made = options.wasm === false ? null : createHeap(options.sharedMemory !== false, options.maxHeapBytes);
     if (options.wasm === true && !made) throw new Error(`backend '${name}': WebAssembly SIMD was requested but this engine cannot run it`);
     if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
       throw new Error(`backend '${name}': threads must be a whole number ≥ 1, got ${options.threads}`);
@@ -192,11 +199,11 @@ export class CpuBackend implements Backend {
 
 
 /** A heap and the kernel module instantiated over it, or null where WebAssembly SIMD is missing. */
-function createHeap(): { heap: Heap; kernels: KernelExports; module: WebAssembly.Module } | null {
+function createHeap(shared: boolean, maxBytes?: number): { heap: Heap; kernels: KernelExports; module: WebAssembly.Module } | null {
   if (typeof WebAssembly !== 'object') return null;
   let heap: Heap;
   try {
-    heap = Heap.create(true);
+    heap = Heap.create(shared, maxBytes);
   } catch {
     return null;
   }

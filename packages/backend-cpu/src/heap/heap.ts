@@ -66,17 +66,21 @@ export class Heap {
     this.buffers.add(this.current);
   }
 
-  /** A memory for a heap: shared when the engine allows it (Node; cross-origin-isolated pages). */
-  static create(preferShared: boolean): Heap {
+  /**
+   * A memory for a heap: shared when asked and the engine allows it (Node; cross-origin-isolated
+   * pages), else unshared; at most `maxBytes` (rounded up to 64 KiB pages; default and most, 4 GiB).
+   */
+  static create(preferShared: boolean, maxBytes = MAX_PAGES * PAGE): Heap {
+    const most = Math.min(MAX_PAGES, Math.max(2, Math.ceil(maxBytes / PAGE)));
     if (preferShared) {
-      // A shared memory must declare its maximum; engines that cannot reserve 4 GiB get less.
-      for (const maximum of [MAX_PAGES, 16384, 4096]) {
+      // A shared memory must declare its maximum, which engines reserve up front; some cannot reserve 4 GiB.
+      for (const maximum of [most, 16384, 4096].filter((m) => m <= most)) {
         try {
           return new Heap(new WebAssembly.Memory({ initial: 2, maximum, shared: true }), true, maximum);
         } catch { /* try a smaller reservation, then an unshared memory */ }
       }
     }
-    return new Heap(new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES }), false);
+    return new Heap(new WebAssembly.Memory({ initial: 2, maximum: most }), false, most);
   }
 
   /** The memory's buffer now (after any growth). */
