@@ -42,6 +42,34 @@ export function gemmLd(
   c: usize, ldc: i32, accumulate: bool,
   work: usize,
 ): void {
+  gemmCore(m, n, k, a, lda, transA, b, ldb, transB, 0, c, ldc, accumulate, work);
+}
+
+/**
+ * C (+)= op(A)·B where B arrives already in the micro-kernel's panel layout for its whole depth:
+ * panel j (columns 8j…8j+7) is k rows of 8 floats at `panels` + j·k·8 floats, zero past column n.
+ * The filter gradient writes its transposed patch matrix straight into this layout
+ * (im2colPanelsT), so B is never packed a second time.
+ */
+export function gemmPacked(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool,
+  panels: usize,
+  c: usize, ldc: i32, accumulate: bool,
+  work: usize,
+): void {
+  gemmCore(m, n, k, a, lda, transA, 0, 0, false, panels, c, ldc, accumulate, work);
+}
+
+// @ts-ignore: decorator
+@inline
+function gemmCore(
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool,
+  b: usize, ldb: i32, transB: bool, panels: usize,
+  c: usize, ldc: i32, accumulate: bool,
+  work: usize,
+): void {
   const packA = work;
   const packB = work + <usize>(MC * KC * 4);
   const tile = packB + <usize>(KC * NC * 4);
@@ -50,13 +78,15 @@ export function gemmLd(
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
       const acc = accumulate || p0 > 0;
-      packBBlock(b, ldb, transB, p0, kc, j0, nc, packB);
+      if (!panels) packBBlock(b, ldb, transB, p0, kc, j0, nc, packB);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = min(MC, m - i0);
         packABlock(a, lda, transA, i0, mc, p0, kc, packA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const pb = packB + <usize>(jr * kc * 4);
+          const pb = panels
+            ? panels + ((<usize>((j0 + jr) >> 3) * <usize>k + <usize>p0) << 5)
+            : packB + <usize>(jr * kc * 4);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const pa = packA + <usize>(ir * kc * 4);
@@ -278,6 +308,41 @@ export function col2im(
             }
           }
           srcRow += <usize>ow * 4;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The transposed patch matrix colᵀ[oh·ow][c·kh·kw] in gemmPacked's panel layout: panels of 8
+ * filter taps, each oh·ow rows of 8 floats. The filter gradient dW = dy · colᵀ reads it.
+ */
+export function im2colPanelsT(
+  x: usize, dst: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+): void {
+  const k = c * kh * kw;
+  const p = oh * ow;
+  const panelBytes = <usize>p << 5;
+  memory.fill(dst, 0, <usize>((k + 7) >> 3) * panelBytes);
+  let row = 0;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = x + <usize>(ci * h * w) * 4;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const xOff = kj * dw - pl;
+        const lo = firstInside(ow, sw, xOff);
+        const hi = endInside(ow, sw, xOff, w, lo);
+        const lane = dst + <usize>(row >> 3) * panelBytes + (<usize>(row & 7) << 2);
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - pt + ki * dh;
+          if (iy < 0 || iy >= h) continue;
+          const src = plane + <usize>(iy * w + xOff) * 4;
+          let o = oy * ow + lo;
+          for (let ox = lo; ox < hi; ox++, o++) {
+            store<f32>(lane + (<usize>o << 5), load<f32>(src + <usize>(ox * sw) * 4));
+          }
         }
       }
     }

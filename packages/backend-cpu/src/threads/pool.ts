@@ -1,6 +1,6 @@
 import type { Heap } from '../heap/heap.js';
 import type { KernelExports } from '../wasm/module.js';
-import { ARGC, ARGS, DONE, FAILED, FN, SEQ, SLOT_BYTES, STOP } from './protocol.js';
+import { ARGC, ARGS, DONE, FAILED, FN, SEQ, SLOT_BYTES, SPIN_MS, STOP } from './protocol.js';
 import { WORKER_SOURCE } from './worker_source.js';
 
 /** One call of an export of the kernel module: its name and numeric arguments (addresses, sizes). */
@@ -110,10 +110,12 @@ export class ThreadPool {
     let failed = false;
     for (let w = 0; w < n; w++) {
       const head = this.heads[w];
+      // The workers' shares take as long as this thread's: spin first, sleep only on a long wait.
+      const until = performance.now() + SPIN_MS;
       for (;;) {
         const done = Atomics.load(head, DONE);
         if (done === this.seq[w]) break;
-        if (this.canWait) Atomics.wait(head, DONE, done, 1000);
+        if (this.canWait && performance.now() > until) Atomics.wait(head, DONE, done, 1000);
       }
       if (head[FAILED]) failed = true;
     }

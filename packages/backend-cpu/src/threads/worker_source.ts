@@ -1,4 +1,4 @@
-import { ARGC, ARGS, DONE, FAILED, FN, SEQ, STOP } from './protocol.js';
+import { ARGC, ARGS, DONE, FAILED, FN, SEQ, SPIN_MS, STOP } from './protocol.js';
 
 /**
  * The source of a kernel worker, as a string so it starts from a Blob URL (browsers) or `eval`
@@ -15,6 +15,10 @@ const start = (init) => {
   const args = new Float64Array(memory.buffer, slot + ${ARGS}, 30);
   let seen = 0;
   for (;;) {
+    // Spin a while before sleeping: waking a sleeping thread costs tens to hundreds of
+    // microseconds (more on virtual machines), and kernels of a training step come close together.
+    const until = performance.now() + ${SPIN_MS};
+    while (Atomics.load(head, ${SEQ}) === seen && performance.now() < until);
     Atomics.wait(head, ${SEQ}, seen);
     const seq = Atomics.load(head, ${SEQ});
     if (seq === ${STOP}) return;

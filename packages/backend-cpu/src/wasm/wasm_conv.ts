@@ -15,7 +15,8 @@ export function wasmConv(cx: WasmContext): ConvKernels {
   const sizes = (s: ConvShape) => {
     const k = (s.c / s.groups) * s.kh * s.kw;
     const p = s.oh * s.ow;
-    return { work: s.n * s.m * k * p, col: s.pointwise ? 0 : k * p };
+    // The filter gradient's transposed patch matrix is written as 8-wide panels, padded to whole panels.
+    return { work: s.n * s.m * k * p, col: s.pointwise ? 0 : Math.ceil(k / 8) * 8 * p };
   };
 
   /** Runs `fn` over ranges of images, one per thread, each with its own patch matrix; `lead(t)` gives a thread's operand addresses. */
