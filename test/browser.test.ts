@@ -14,7 +14,7 @@ const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 const required = process.env.CI === 'true';
 
 describe.runIf(chromium || required)('the cpu and webgpu backends in a real browser (headless Chromium)', () => {
-  it('passes the whole conformance suite on cpu (both paths) and on webgpu, trains, saves and reloads a model, and trains the same on cpu and webgpu', async () => {
+  it('passes the whole conformance suite on every cpu path (SIMD with threads, threads on every kernel, unshared heap, plain TypeScript) and on webgpu, trains, saves and reloads a model, and trains the same on cpu and webgpu', async () => {
     expect(chromium, 'Chromium must be installed (apt-get install chromium)').toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'soma-browser-'));
     try {
@@ -53,6 +53,9 @@ describe.runIf(chromium || required)('the cpu and webgpu backends in a real brow
         }
         const file = req.url === '/suite.js' ? 'suite.js' : 'index.html';
         res.setHeader('content-type', file.endsWith('.js') ? 'text/javascript' : 'text/html');
+        // Cross-origin isolation: SharedArrayBuffer, so the cpu backend's heap is shared with workers.
+        res.setHeader('cross-origin-opener-policy', 'same-origin');
+        res.setHeader('cross-origin-embedder-policy', 'require-corp');
         res.end(readFileSync(join(dir, file)));
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -84,15 +87,21 @@ describe.runIf(chromium || required)('the cpu and webgpu backends in a real brow
       const report = JSON.parse(text) as {
         error?: string;
         userAgent: string;
-        outcomes: { backend: string; gemmKind: string; passed: number; failed: { name: string; message: string }[] }[];
+        crossOriginIsolated: boolean;
+        outcomes: { backend: string; gemmKind: string; threads?: number; sharedMemory?: number; passed: number; failed: { name: string; message: string }[] }[];
         training: { accuracy: number; reloadedIdentical: boolean; workers: unknown };
         gpu: { error?: string; adapter: string; conformance: { passed: number; failed: { name: string; message: string }[] }; curves: Record<string, { losses: number[]; accuracy: number }> };
       };
       expect(report.error, 'the page threw').toBeUndefined();
       expect(report.userAgent).toMatch(/Chrome/);
-      const [simd, js] = report.outcomes;
-      // The SIMD module must instantiate synchronously on the main thread (it is under the 4 KB limit).
+      expect(report.crossOriginIsolated).toBe(true);
+      const [simd, threaded, unshared, js] = report.outcomes;
+      // The SIMD module instantiates synchronously on the main thread (it is far under Chromium's limit).
       expect(simd.gemmKind).toBe('wasm-simd');
+      expect(simd.sharedMemory).toBe(1);
+      // Worker threads from a Blob URL over the shared heap; the page's main thread spins while they run.
+      expect(threaded).toMatchObject({ gemmKind: 'wasm-simd', threads: 3, sharedMemory: 1 });
+      expect(unshared).toMatchObject({ gemmKind: 'wasm-simd', threads: 1, sharedMemory: 0 });
       expect(js.gemmKind).toBe('js');
       for (const o of report.outcomes) {
         expect(o.failed, `${o.backend} failures in the browser`).toEqual([]);

@@ -11,13 +11,18 @@ import { adam } from '@soma/optimizers';
 interface Outcome {
   backend: string;
   gemmKind: string;
+  /** The cpu backend's threads and heap kind (memory()), on cpu backends. */
+  threads?: number;
+  sharedMemory?: number;
   passed: number;
   failed: { name: string; message: string }[];
 }
 
 async function runOn(backend: string): Promise<Outcome> {
   await soma.setBackend(backend);
-  const result: Outcome = { backend, gemmKind: (soma.getBackend() as CpuBackend).gemmKind ?? 'none', passed: 0, failed: [] };
+  const b = soma.getBackend() as CpuBackend;
+  const info = b.memoryInfo?.() ?? {};
+  const result: Outcome = { backend, gemmKind: b.gemmKind ?? 'none', threads: info.threads, sharedMemory: info.sharedMemory, passed: 0, failed: [] };
   for (const c of conformanceCases()) {
     try {
       if (c.runAsync) await c.runAsync();
@@ -83,8 +88,12 @@ async function report(body: unknown): Promise<void> {
 }
 
 try {
+  // Every cpu path: as users get it (the page is cross-origin isolated, so threads), threads on
+  // every splittable kernel, an unshared heap (what a page without isolation gets), plain TypeScript.
+  soma.registerBackend('cpu-threads', () => new CpuBackend('cpu-threads', { threads: 3, minParallelWork: 0 }));
+  soma.registerBackend('cpu-unshared', () => new CpuBackend('cpu-unshared', { sharedMemory: false }));
   soma.registerBackend('cpu-js', () => new CpuBackend('cpu-js', { wasm: false }));
-  const outcomes = [await runOn('cpu'), await runOn('cpu-js')];
+  const outcomes = [await runOn('cpu'), await runOn('cpu-threads'), await runOn('cpu-unshared'), await runOn('cpu-js')];
   const training = await trainInPage();
   let gpu: unknown;
   try {
@@ -94,7 +103,7 @@ try {
     gpu = { error: e instanceof Error ? e.message : String(e) };
   }
   await soma.setBackend('cpu');
-  await report({ userAgent: navigator.userAgent, outcomes, training, gpu });
+  await report({ userAgent: navigator.userAgent, crossOriginIsolated: globalThis.crossOriginIsolated === true, outcomes, training, gpu });
 } catch (e) {
   await report({ error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) });
 }

@@ -14,4 +14,4 @@ export const ARGS = 32;
 /** Written to SEQ to end a worker. */
 export const STOP = -1;
 /** How long a worker spins on its mailbox after a call before it sleeps (milliseconds). */
-export const SPIN_MS = 2;
+export const SPIN_MS = 10;
