@@ -4,3 +4,4 @@
 export { workspaceBytes, gemm, gemmLd, im2col, col2im } from './gemm';
 export { convForward, convBackpropFilter, convBackpropInput, addInto } from './conv';
 export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic } from './elementwise';
+export { adamUpdate, sgdUpdate } from './optimizer';

@@ -160,7 +160,7 @@ export class CpuBackend implements Backend {
   /** Adam/AdamW and SGD with momentum in one loop per parameter (see @soma/optimizers' `fused`). */
   fusedUpdate(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[] {
     this.fusedUpdates++;
-    return this.run(() => fusedUpdate(inputs, attrs));
+    return this.run(() => fusedUpdate(inputs, attrs, this.simd));
   }
 
   // Kernels, in the form of core's kernel table: (inputs, attributes) => output.

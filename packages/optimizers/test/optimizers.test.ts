@@ -179,6 +179,8 @@ describe('fused updates (one pass per parameter where the backend has the kernel
         expect(b.fusedSteps).toBe(0);
         a.values.forEach((v, i) => expect(v).toBeCloseTo(b.values[i], 6));
         a.slots.forEach((s, k) => s.forEach((v, i) => expect(v).toBeCloseTo(b.slots[k][i], 6)));
+        // cpu's fused update (WebAssembly SIMD) rounds every step to float32 in order: the same bits.
+        if (backend === 'cpu') expect({ values: a.values, slots: a.slots }).toEqual({ values: b.values, slots: b.slots });
         await soma.setBackend('cpu');
       });
     }

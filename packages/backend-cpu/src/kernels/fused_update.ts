@@ -1,4 +1,5 @@
 import type { FusedUpdateAttrs, KernelTensor } from '@soma/core';
+import type { SimdElementwise } from '../wasm/wasm_elementwise.js';
 import { allocF32, valuesOf } from './storage.js';
 
 const f = Math.fround;
@@ -8,10 +9,12 @@ const f = Math.fround;
  * of the parameter and each slot. Every operation rounds to float32 in the op-by-op update's
  * order, so the results are the same bits as that update's.
  */
-export function fusedUpdate(inputs: readonly KernelTensor[], a: FusedUpdateAttrs): KernelTensor[] {
+export function fusedUpdate(inputs: readonly KernelTensor[], a: FusedUpdateAttrs, simd: SimdElementwise | null = null): KernelTensor[] {
   const results = [inputs[0], ...inputs.slice(2)].map((t) => allocF32(t.shape, true));
   const outs = results.map((r) => r.values);
-  const [theta, grad, ...slots] = inputs.map((t) => valuesOf(t) as Float32Array);
+  const ins = inputs.map((t) => valuesOf(t) as Float32Array);
+  if (simd?.update(a, ins, outs)) return results.map((r) => r.t);
+  const [theta, grad, ...slots] = ins;
   const n = theta.length;
   if (a.rule === 'adam') {
     const [m0, v0, vmax0] = slots;

@@ -21,6 +21,8 @@ export interface KernelExports {
   sigmoid(src: number, dst: number, n: number): void;
   unaryBasic(op: number, src: number, dst: number, n: number): void;
   binary(op: number, a: number, b: number, dst: number, n: number): void;
+  adamUpdate(...args: number[]): void;
+  sgdUpdate(...args: number[]): void;
   binaryBroadcast(op: number, full: number, part: number, dst: number, outer: number, mid: number, inner: number, partFirst: number): void;
 }
 

@@ -1,4 +1,4 @@
-import type { ArithmeticOp, UnaryOp } from '@soma/core';
+import type { ArithmeticOp, FusedUpdateAttrs, UnaryOp } from '@soma/core';
 import type { Heap } from '../heap/heap.js';
 import type { WasmContext } from './context.js';
 import { Operands, type KernelExports } from './module.js';
@@ -46,6 +46,11 @@ export interface SimdElementwise {
   binary(op: ArithmeticOp, a: Float32Array, b: Float32Array, dst: Float32Array): boolean;
   /** dst = full op part[m] over full's [outer, mid, inner] (part op full when `partFirst`). */
   broadcast(op: ArithmeticOp, full: Float32Array, part: Float32Array, dst: Float32Array, outer: number, mid: number, inner: number, partFirst: boolean): boolean;
+  /**
+   * An optimizer step (assembly/optimizer.ts): `ins` are θ, grad and the slots, `outs` θ' and the
+   * new slots, as fused_update.ts orders them.
+   */
+  update(a: FusedUpdateAttrs, ins: Float32Array[], outs: Float32Array[]): boolean;
   /** Kernels these have run (memory()'s simdElementwise). */
   readonly calls: number;
 }
@@ -73,6 +78,24 @@ export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): Sim
       const [ap, bp, dp] = [cx.addressOf(a), cx.addressOf(b), cx.addressOf(dst)];
       if (code === undefined || ap < 0 || bp < 0 || dp < 0) return false;
       ex.binary(code, ap, bp, dp, dst.length);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    update(a, ins, outs) {
+      const ip = ins.map((v) => cx.addressOf(v));
+      const op = outs.map((v) => cx.addressOf(v));
+      if (ip.some((p) => p < 0) || op.some((p) => p < 0)) return false;
+      const n = ins[0].length;
+      if (a.rule === 'adam') {
+        const [theta, grad, m0, v0, vmax0 = 0] = ip;
+        const [thOut, mOut, vOut, vmaxOut = 0] = op;
+        ex.adamUpdate(theta, grad, m0, v0, vmax0, thOut, mOut, vOut, vmaxOut, n,
+          a.decay, a.l2, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.c2, a.epsilon, a.stepSize, +a.amsgrad);
+      } else {
+        const [theta, grad, b0 = 0] = ip;
+        const [thOut, bOut] = op;
+        ex.sgdUpdate(theta, grad, b0, thOut, bOut, n, a.l2, a.momentum, 1 - a.dampening, a.lr, +a.first, +a.nesterov);
+      }
       (this as { calls: number }).calls++;
       return true;
     },
