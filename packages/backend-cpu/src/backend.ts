@@ -7,7 +7,7 @@ import { matmul } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
 import * as red from './kernels/reduce.js';
 import * as shp from './kernels/shape_ops.js';
-import { out, useHeap, type CpuData } from './kernels/storage.js';
+import { copyOut, out, useHeap, type CpuData } from './kernels/storage.js';
 import { Heap } from './heap/heap.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './wasm/module.js';
 import { ThreadPool } from './threads/pool.js';
@@ -141,7 +141,7 @@ export class CpuBackend implements Backend {
   }
   readSync(dataId: DataId): TypedArray {
     // A copy, so callers can never mutate a tensor through the array they were given.
-    return (dataId as CpuData).values.slice();
+    return copyOut((dataId as CpuData).values);
   }
   disposeData(dataId: DataId): void {
     (dataId as CpuData).release();
@@ -209,5 +209,7 @@ function createHeap(shared: boolean, maxBytes?: number): { heap: Heap; kernels: 
   }
   const module = kernelModule(heap.shared);
   if (!module) return null;
-  return { heap, kernels: instantiateKernels(module, heap.memory), module };
+  const kernels = instantiateKernels(module, heap.memory);
+  heap.zero = (ptr, bytes) => kernels.zero(ptr, bytes);
+  return { heap, kernels, module };
 }

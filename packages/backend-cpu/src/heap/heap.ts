@@ -56,6 +56,11 @@ export class Heap {
   /** Every buffer object the memory has had: views of older ones of a shared memory stay valid. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private current: ArrayBufferLike;
+  /**
+   * Zeroes a block: the kernel module's memory.fill once it is instantiated (filling a shared
+   * memory through a typed array is several times slower).
+   */
+  zero: (ptr: number, bytes: number) => void = (ptr, bytes) => new Uint8Array(this.current, ptr, bytes).fill(0);
   /** Blocks handed out since `track()`, so an attempt undone by growth can give them back. */
   private tracked: [number, number][] | null = null;
 

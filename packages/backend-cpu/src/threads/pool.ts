@@ -69,7 +69,7 @@ export class ThreadPool {
     try {
       for (let i = 1; i < threads; i++) {
         const [slot] = heap.alloc(SLOT_BYTES);
-        new Int32Array(heap.buffer, slot, 8).fill(0);
+        heap.zero(slot, SLOT_BYTES);
         slots.push(slot);
         work.push(heap.alloc(ex.workspaceBytes())[0]);
         const { worker, ready: up } = spawn();

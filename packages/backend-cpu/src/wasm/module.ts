@@ -12,6 +12,7 @@ export interface KernelExports {
   convBackpropFilter(...args: number[]): void;
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;
+  zero(ptr: number, bytes: number): void;
   im2col(x: number, col: number, c: number, h: number, w: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
   col2im(col: number, x: number, c: number, h: number, w: number, kh: number, kw: number,
