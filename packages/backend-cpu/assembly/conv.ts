@@ -1,11 +1,28 @@
 // Convolution over a range of images, forward and both gradients: im2col (or the input itself
 // for a pointwise filter) feeding the GEMM, image by image so each patch matrix stays in cache.
 // Threads each take a range of images (src/wasm/wasm_conv.ts).
-import { col2im, gemmLd, gemmPacked, im2col, im2colPanelsT } from './gemm';
+import { col2im, gemmLd, gemmPacked, im2colCols, im2colPanelsT } from './gemm';
 
-/** y[img] = W · im2col(x[img]) (+ bias) for img in [img0, img1). */
+/**
+ * Floats of patch matrix built at a time by the forward pass (256 KB: half an L2), but at least
+ * 128 positions: each block repacks the filter, which is large where positions are few (7×7).
+ */
+const COL_BLOCK_FLOATS = 65536;
+
+/**
+ * Takes the next image from the shared counter at `next` (an i32) until all `n` are done. Threads
+ * running the same call share the images this way: one that starts late (waking a worker takes
+ * microseconds) or runs slow simply takes fewer.
+ */
+// @ts-ignore: decorator
+@inline
+function nextImage(next: usize): i32 {
+  return atomic.add<i32>(next, 1);
+}
+
+/** y[img] = W · im2col(x[img]) (+ bias) for every image, taken from the counter at `next`. */
 export function convForward(
-  x: usize, w: usize, bias: usize, y: usize, img0: i32, img1: i32,
+  x: usize, w: usize, bias: usize, y: usize, next: usize, n: i32,
   c: i32, h: i32, wd: i32, m: i32, groups: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
   pointwise: bool, col: usize, work: usize,
@@ -14,18 +31,24 @@ export function convForward(
   const mg = m / groups;
   const k = cg * kh * kw;
   const p = oh * ow;
-  for (let img = img0; img < img1; img++) {
+  for (let img = nextImage(next); img < n; img = nextImage(next)) {
     for (let grp = 0; grp < groups; grp++) {
       const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
       const yp = y + <usize>((img * m + grp * mg) * p) * 4;
       const wp = w + <usize>(grp * mg * k) * 4;
-      // Rows of the patch matrix are runs of input rows (memory.copy), and GEMM packs them with
-      // vector copies: measured faster here than writing panels directly (im2colPanels), whose
-      // stores scatter 8 floats apart.
-      let patches = col;
-      if (pointwise) patches = xp;
-      else im2col(xp, col, cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow);
-      gemmLd(mg, p, k, wp, k, false, patches, p, false, yp, p, false, work);
+      if (pointwise) {
+        gemmLd(mg, p, k, wp, k, false, xp, p, false, yp, p, false, work);
+        continue;
+      }
+      // The patch matrix in blocks of output positions that stay in cache (a whole one for
+      // 64 channels at 56×56 is 7 MB). Its rows are runs of input rows (memory.copy), which GEMM
+      // packs with vector copies: measured faster than writing GEMM's panels directly.
+      const block = min(p, max(128, (COL_BLOCK_FLOATS / k) & ~7));
+      for (let q0 = 0; q0 < p; q0 += block) {
+        const q1 = min(p, q0 + block);
+        im2colCols(xp, col, cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, q0, q1);
+        gemmLd(mg, q1 - q0, k, wp, k, false, col, q1 - q0, false, yp + <usize>q0 * 4, p, false, work);
+      }
     }
     if (bias) {
       for (let oc = 0; oc < m; oc++) addScalar(y + <usize>((img * m + oc) * p) * 4, load<f32>(bias + <usize>oc * 4), p);
@@ -33,9 +56,9 @@ export function convForward(
   }
 }
 
-/** dW (=, then +=) Σ over img in [img0, img1) of dy[img] · im2col(x[img])ᵀ. */
+/** dW += Σ over the images this thread takes of dy[img] · im2col(x[img])ᵀ (dW starts zeroed). */
 export function convBackpropFilter(
-  x: usize, dy: usize, dW: usize, img0: i32, img1: i32,
+  x: usize, dy: usize, dW: usize, next: usize, n: i32,
   c: i32, h: i32, wd: i32, m: i32, groups: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
   pointwise: bool, col: usize, work: usize,
@@ -44,26 +67,26 @@ export function convBackpropFilter(
   const mg = m / groups;
   const k = cg * kh * kw;
   const p = oh * ow;
-  for (let img = img0; img < img1; img++) {
+  for (let img = nextImage(next); img < n; img = nextImage(next)) {
     for (let grp = 0; grp < groups; grp++) {
       const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
       const dyp = dy + <usize>((img * m + grp * mg) * p) * 4;
       const dWp = dW + <usize>(grp * mg * k) * 4;
       if (pointwise) {
-        gemmLd(mg, k, p, dyp, p, false, xp, p, true, dWp, k, img > img0, work);
+        gemmLd(mg, k, p, dyp, p, false, xp, p, true, dWp, k, true, work);
       } else {
         // Here B = colᵀ: packing it from im2col's rows would read 8 rows at once, one float each;
         // writing the panels directly halves the time of the filter gradient.
         im2colPanelsT(xp, col, cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow);
-        gemmPacked(mg, k, p, dyp, p, false, col, dWp, k, img > img0, work);
+        gemmPacked(mg, k, p, dyp, p, false, col, dWp, k, true, work);
       }
     }
   }
 }
 
-/** dx[img] = col2im(Wᵀ · dy[img]) for img in [img0, img1). */
+/** dx[img] = col2im(Wᵀ · dy[img]) for every image, taken from the counter at `next`. */
 export function convBackpropInput(
-  dy: usize, w: usize, dx: usize, img0: i32, img1: i32,
+  dy: usize, w: usize, dx: usize, next: usize, n: i32,
   c: i32, h: i32, wd: i32, m: i32, groups: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
   pointwise: bool, col: usize, work: usize,
@@ -72,7 +95,7 @@ export function convBackpropInput(
   const mg = m / groups;
   const k = cg * kh * kw;
   const p = oh * ow;
-  for (let img = img0; img < img1; img++) {
+  for (let img = nextImage(next); img < n; img = nextImage(next)) {
     for (let grp = 0; grp < groups; grp++) {
       const dxp = dx + <usize>((img * c + grp * cg) * h * wd) * 4;
       const dyp = dy + <usize>((img * m + grp * mg) * p) * 4;

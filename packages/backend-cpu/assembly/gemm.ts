@@ -246,45 +246,6 @@ function endInside(ow: i32, sw: i32, xOff: i32, w: i32, lo: i32): i32 {
   return hi;
 }
 
-/**
- * im2col for one image (or one channel group of it): planes x[c][h][w] → col[c·kh·kw][oh·ow],
- * zeros where a window reaches into the padding. Written here so convolution feeds the GEMM
- * above without the patch matrix ever leaving WebAssembly memory.
- */
-export function im2col(
-  x: usize, col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
-): void {
-  let dst = col;
-  for (let ci = 0; ci < c; ci++) {
-    const plane = x + <usize>(ci * h * w) * 4;
-    for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++) {
-        const xOff = kj * dw - pl;
-        const lo = firstInside(ow, sw, xOff);
-        const hi = endInside(ow, sw, xOff, w, lo);
-        for (let oy = 0; oy < oh; oy++) {
-          const iy = oy * sh - pt + ki * dh;
-          if (iy < 0 || iy >= h) {
-            memory.fill(dst, 0, <usize>ow * 4);
-            dst += <usize>ow * 4;
-            continue;
-          }
-          if (lo > 0) memory.fill(dst, 0, <usize>lo * 4);
-          const src = plane + <usize>(iy * w + xOff) * 4;
-          if (sw == 1) {
-            memory.copy(dst + <usize>lo * 4, src + <usize>lo * 4, <usize>(hi - lo) * 4);
-          } else {
-            for (let ox = lo; ox < hi; ox++) store<f32>(dst + <usize>ox * 4, load<f32>(src + <usize>(ox * sw) * 4));
-          }
-          if (hi < ow) memory.fill(dst + <usize>hi * 4, 0, <usize>(ow - hi) * 4);
-          dst += <usize>ow * 4;
-        }
-      }
-    }
-  }
-}
-
 /** col2im, the transpose of im2col: adds each patch-matrix entry back into its input position of x. */
 export function col2im(
   col: usize, x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32,
@@ -345,6 +306,79 @@ export function im2colPanelsT(
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * The columns q0…q1 of one image's patch matrix (output positions in row-major order):
+ * col[c·kh·kw][q1 − q0]. Convolution builds its patch matrix block by block so each block stays in
+ * cache while the GEMM reads it.
+ */
+export function im2colCols(
+  x: usize, col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32, q0: i32, q1: i32,
+): void {
+  let dst = col;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = x + <usize>(ci * h * w) * 4;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const xOff = kj * dw - pl;
+        const lo = firstInside(ow, sw, xOff);
+        const hi = endInside(ow, sw, xOff, w, lo);
+        let q = q0;
+        while (q < q1) {
+          const oy = q / ow;
+          const ox0 = q - oy * ow;
+          const ox1 = min(ow, ox0 + (q1 - q));
+          const iy = oy * sh - pt + ki * dh;
+          const a = max(ox0, lo);
+          const b = min(ox1, hi);
+          if (iy < 0 || iy >= h || a >= b) {
+            memory.fill(dst, 0, <usize>(ox1 - ox0) * 4);
+          } else {
+            if (a > ox0) memory.fill(dst, 0, <usize>(a - ox0) * 4);
+            const src = plane + <usize>(iy * w + xOff) * 4;
+            const out = dst + <usize>(a - ox0) * 4;
+            if (sw == 1) {
+              memory.copy(out, src + <usize>a * 4, <usize>(b - a) * 4);
+            } else {
+              for (let ox = a; ox < b; ox++) store<f32>(out + <usize>(ox - a) * 4, load<f32>(src + <usize>(ox * sw) * 4));
+            }
+            if (b < ox1) memory.fill(dst + <usize>(b - ox0) * 4, 0, <usize>(ox1 - b) * 4);
+          }
+          dst += <usize>(ox1 - ox0) * 4;
+          q += ox1 - ox0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Blocks of C taken from the shared i32 counter at `next` until all `blocks` are done: blocks of
+ * `size` columns (or rows, with `byRows`) of C = op(A)·op(B). Threads running the same call share
+ * the product this way, so a worker that wakes late takes fewer blocks.
+ */
+export function gemmBlocks(
+  next: usize, blocks: i32, size: i32, byRows: bool,
+  m: i32, n: i32, k: i32,
+  a: usize, lda: i32, transA: bool,
+  b: usize, ldb: i32, transB: bool,
+  c: usize, ldc: i32, accumulate: bool,
+  work: usize,
+): void {
+  for (let blk = atomic.add<i32>(next, 1); blk < blocks; blk = atomic.add<i32>(next, 1)) {
+    const lo = blk * size;
+    if (byRows) {
+      const rows = min(size, m - lo);
+      const ap = a + <usize>(transA ? lo : lo * lda) * 4;
+      gemmCore(rows, n, k, ap, lda, transA, b, ldb, transB, 0, c + <usize>(lo * ldc) * 4, ldc, accumulate, work);
+    } else {
+      const cols = min(size, n - lo);
+      const bp = b + <usize>(transB ? lo * ldb : lo) * 4;
+      gemmCore(m, cols, k, a, lda, transA, bp, ldb, transB, 0, c + <usize>lo * 4, ldc, accumulate, work);
     }
   }
 }

@@ -142,7 +142,8 @@ export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTenso
 
 export function conv2dBackpropFilter(gemm: Gemm, x: KernelTensor, dy: KernelTensor, filterShape: Shape, attrs: Conv2dAttrs): KernelTensor {
   const g = geometry(x.shape, filterShape, dy.shape, attrs);
-  const { values: dw, t } = allocF32(filterShape, g.n > 0 && g.p > 0);
+  // Zeroed: the WebAssembly filter gradient adds every image into it.
+  const { values: dw, t } = allocF32(filterShape);
   const xv = f32(x);
   const dyv = f32(dy);
   if (gemm.conv?.backpropFilter(xv, dyv, dw, convShape(g))) return t;

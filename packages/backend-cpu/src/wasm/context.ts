@@ -10,6 +10,8 @@ export class WasmContext {
   pool: ThreadPool | null = null;
   /** This thread's GEMM workspace (packed panels). */
   readonly work: number;
+  /** The i32 counter threads take shares of a kernel from (assembly: nextImage, gemmBlocks). */
+  private readonly counter: number;
 
   constructor(
     readonly ex: KernelExports,
@@ -18,6 +20,13 @@ export class WasmContext {
     readonly minParallelWork: number,
   ) {
     this.work = heap.alloc(ex.workspaceBytes())[0];
+    this.counter = heap.alloc(16)[0];
+  }
+
+  /** The shared counter, reset to 0 for the next kernel (calls run one at a time). */
+  freshCounter(): number {
+    Atomics.store(new Int32Array(this.heap.buffer, this.counter, 1), 0, 0);
+    return this.counter;
   }
 
   /** Threads to use for `work` multiply-adds that split into at most `parts` pieces. */
@@ -41,17 +50,4 @@ export class WasmContext {
   addressOf(arr: Float32Array, off = 0): number {
     return this.heap.owns(arr.buffer) ? arr.byteOffset + off * 4 : -1;
   }
-}
-
-/** Splits [0, n) into `parts` contiguous ranges of multiples of `unit` (the last takes the rest). */
-export function splitRange(n: number, parts: number, unit = 1): [number, number][] {
-  const units = Math.ceil(n / unit);
-  const ranges: [number, number][] = [];
-  let start = 0;
-  for (let p = 0; p < parts; p++) {
-    const end = Math.min(n, Math.round((units * (p + 1)) / parts) * unit);
-    if (end > start) ranges.push([start, end]);
-    start = end;
-  }
-  return ranges;
 }

@@ -7,14 +7,14 @@ export interface KernelExports {
   gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, c: number, accumulate: number, work: number): void;
   gemmLd(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number,
     c: number, ldc: number, accumulate: number, work: number): void;
-  /** (operand addresses…, img0, img1, c, h, w, m, groups, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, pointwise, col, work) */
+  /** (next, blocks, size, byRows, m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, work) */
+  gemmBlocks(...args: number[]): void;
+  /** (operand addresses…, next, n, c, h, w, m, groups, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, pointwise, col, work) */
   convForward(...args: number[]): void;
   convBackpropFilter(...args: number[]): void;
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;
   zero(ptr: number, bytes: number): void;
-  im2col(x: number, col: number, c: number, h: number, w: number, kh: number, kw: number,
-    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
   col2im(col: number, x: number, c: number, h: number, w: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
   exp(src: number, dst: number, n: number): void;

@@ -1,10 +1,10 @@
 import type { ConvKernels, ConvShape } from '../kernels/gemm.js';
-import { splitRange, type WasmContext } from './context.js';
+import type { WasmContext } from './context.js';
 
 /**
- * Whole convolutions in WebAssembly over the heap: the images split across threads, each thread
- * with its own patch matrix and GEMM workspace. For the filter gradient every thread but the first
- * sums into a partial of its own, added up at the end.
+ * Whole convolutions in WebAssembly over the heap: threads take images from a shared counter,
+ * each with its own patch matrix and GEMM workspace. For the filter gradient every thread but the
+ * first sums into a zeroed partial of its own, added up at the end.
  */
 export function wasmConv(cx: WasmContext): ConvKernels {
   const { ex, heap } = cx;
@@ -19,13 +19,14 @@ export function wasmConv(cx: WasmContext): ConvKernels {
     return { work: s.n * s.m * k * p, col: s.pointwise ? 0 : Math.ceil(k / 8) * 8 * p };
   };
 
-  /** Runs `fn` over ranges of images, one per thread, each with its own patch matrix; `lead(t)` gives a thread's operand addresses. */
+  /** Runs `fn` on as many threads as pay, each with its own patch matrix; `lead(t)` gives a thread's operand addresses. */
   function over(fn: 'convForward' | 'convBackpropFilter' | 'convBackpropInput', s: ConvShape, lead: (t: number) => number[]): void {
     const { work, col } = sizes(s);
-    const ranges = splitRange(s.n, cx.threadsFor(work, s.n));
-    const blocks = ranges.map(() => heap.alloc(Math.max(col, 1) * 4));
+    const threads = cx.threadsFor(work, s.n);
+    const blocks = Array.from({ length: threads }, () => heap.alloc(Math.max(col, 1) * 4));
     try {
-      cx.run(ranges.map(([lo, hi], t) => ({ fn, args: [...lead(t), lo, hi, ...shapeArgs(s), blocks[t][0], cx.workOf(t)] })));
+      const next = cx.freshCounter();
+      cx.run(blocks.map(([colPtr], t) => ({ fn, args: [...lead(t), next, s.n, ...shapeArgs(s), colPtr, cx.workOf(t)] })));
     } finally {
       for (const [ptr, size] of blocks) heap.release(ptr, size);
     }
@@ -52,8 +53,10 @@ export function wasmConv(cx: WasmContext): ConvKernels {
       const partials: [number, number][] = [];
       over('convBackpropFilter', s, (t) => {
         if (t === 0) return [xp, dyp, dwp];
-        partials.push(heap.alloc(len * 4));
-        return [xp, dyp, partials[t - 1][0]];
+        const block = heap.alloc(len * 4);
+        heap.zero(block[0], len * 4);
+        partials.push(block);
+        return [xp, dyp, block[0]];
       });
       for (const [ptr, size] of partials) {
         ex.addInto(dwp, ptr, len);

@@ -1,5 +1,5 @@
 import { jsGemm, type Gemm } from '../kernels/gemm.js';
-import { splitRange, type WasmContext } from './context.js';
+import type { WasmContext } from './context.js';
 import { Operands } from './module.js';
 
 /** Below this many multiply-adds, a WebAssembly call costs more than it saves. */
@@ -7,7 +7,7 @@ const SMALL = 16 * 16 * 16;
 
 /**
  * The SIMD GEMM over the heap: operands that live there (every tensor of a backend with a heap) are
- * read and written in place, and large products are split across threads by blocks of C's rows or
+ * read and written in place, and large products are shared among threads by blocks of C's rows or
  * columns; operands outside the heap are copied through scratch blocks.
  */
 export function wasmGemm(cx: WasmContext): Gemm {
@@ -23,16 +23,20 @@ export function wasmGemm(cx: WasmContext): Gemm {
     const cPtr = ops.out(c, cOff, m * n, accumulate);
     const lda = transA ? m : k;
     const ldb = transB ? k : n;
-    // Split the longer side of C: columns in multiples of the micro-tile's 8, rows in multiples of 4.
-    const byColumns = n >= m;
-    const threads = cx.threadsFor(m * n * k, Math.ceil((byColumns ? n / 8 : m / 4)));
-    const ranges = splitRange(byColumns ? n : m, threads, byColumns ? 8 : 4);
-    cx.run(ranges.map(([lo, hi], t) => {
-      const args = byColumns
-        ? [m, hi - lo, k, aPtr, lda, +transA, bPtr + (transB ? lo * ldb : lo) * 4, ldb, +transB, cPtr + lo * 4, n, +accumulate, cx.workOf(t)]
-        : [hi - lo, n, k, aPtr + (transA ? lo : lo * lda) * 4, lda, +transA, bPtr, ldb, +transB, cPtr + lo * n * 4, n, +accumulate, cx.workOf(t)];
-      return { fn: 'gemmLd' as const, args };
-    }));
+    const threads = cx.threadsFor(m * n * k, Math.ceil(Math.max(n / 32, m / 16)));
+    if (threads === 1) {
+      cx.ex.gemmLd(m, n, k, aPtr, lda, +transA, bPtr, ldb, +transB, cPtr, n, +accumulate, cx.work);
+    } else {
+      // Threads take blocks of the longer side of C, about four each (columns in multiples of the
+      // micro-tile's 8, rows of its 4), so a worker that wakes late takes fewer.
+      const byRows = m > n;
+      const side = byRows ? m : n;
+      const unit = byRows ? 4 : 8;
+      const size = Math.max(byRows ? 16 : 32, Math.ceil(side / (threads * 4) / unit) * unit);
+      const next = cx.freshCounter();
+      const args = [next, Math.ceil(side / size), size, +byRows, m, n, k, aPtr, lda, +transA, bPtr, ldb, +transB, cPtr, n, +accumulate];
+      cx.run(Array.from({ length: threads }, (_, t) => ({ fn: 'gemmBlocks' as const, args: [...args, cx.workOf(t)] })));
+    }
     ops.done();
   };
 }
