@@ -143,3 +143,136 @@ function addScalar(dst: usize, s: f32, n: i32): void {
 export function zero(ptr: usize, bytes: usize): void {
   memory.fill(ptr, 0, bytes);
 }
+
+/**
+ * Direct convolution for few input channels (stride 1, no dilation, one group): the patch matrix
+ * would have only c·kh·kw rows, so building and packing it costs more than the arithmetic. Each
+ * image is copied once into a zero-padded scratch (`pad`), then every 4 output channels × 8
+ * positions of a row keep eight f32x4 sums while the taps stream past — no im2col, no packing.
+ * `pad` holds c planes of (oh + kh − 1) × (ow + kw − 1 + 8) floats (the 8: slack for the last
+ * vector), then 32 bytes for partial stores.
+ */
+export function convDirect(
+  x: usize, w: usize, bias: usize, y: usize, next: usize, n: i32,
+  c: i32, h: i32, wd: i32, m: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  pad: usize,
+): void {
+  const ph = oh + kh - 1;
+  const pw = ow + kw - 1 + 8;
+  const planeBytes = <usize>(ph * pw) << 2;
+  const k = c * kh * kw;
+  const p = oh * ow;
+  const tmp = pad + <usize>c * planeBytes;
+  for (let img = nextImage(next); img < n; img = nextImage(next)) {
+    // The padded copy of this image.
+    memory.fill(pad, 0, <usize>c * planeBytes);
+    for (let ci = 0; ci < c; ci++) {
+      const src = x + (<usize>((img * c + ci) * h * wd) << 2);
+      const dst = pad + <usize>ci * planeBytes;
+      for (let iy = 0; iy < h; iy++) {
+        const py = iy + pt;
+        if (py < 0 || py >= ph) continue;
+        // Columns of the input that land inside the padded row [0, ow + kw − 1).
+        const x0 = max(0, -pl);
+        const x1 = min(wd, ow + kw - 1 - pl);
+        if (x1 > x0) memory.copy(dst + (<usize>(py * pw + x0 + pl) << 2), src + (<usize>(iy * wd + x0) << 2), <usize>(x1 - x0) << 2);
+      }
+    }
+    const yImg = y + (<usize>(img * m * p) << 2);
+    let oc = 0;
+    for (; oc + 4 <= m; oc += 4) directBlock4(pad, pw, planeBytes, w + (<usize>(oc * k) << 2), k, c, kh, kw, bias, oc, yImg + (<usize>(oc * p) << 2), p, oh, ow, tmp);
+    for (; oc < m; oc++) directBlock1(pad, pw, planeBytes, w + (<usize>(oc * k) << 2), c, kh, kw, bias, oc, yImg + (<usize>(oc * p) << 2), oh, ow, tmp);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function directBlock4(
+  pad: usize, pw: i32, planeBytes: usize, w: usize, k: i32, c: i32, kh: i32, kw: i32,
+  bias: usize, oc: i32, y: usize, p: i32, oh: i32, ow: i32, tmp: usize,
+): void {
+  const wRow = <usize>k << 2;
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  if (bias) {
+    b0 = v128.load32_splat(bias + (<usize>oc << 2));
+    b1 = v128.load32_splat(bias + (<usize>(oc + 1) << 2));
+    b2 = v128.load32_splat(bias + (<usize>(oc + 2) << 2));
+    b3 = v128.load32_splat(bias + (<usize>(oc + 3) << 2));
+  }
+  const yRow = <usize>p << 2;
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox += 8) {
+      let a00 = b0, a01 = b0, a10 = b1, a11 = b1, a20 = b2, a21 = b2, a30 = b3, a31 = b3;
+      let tap: usize = 0;
+      for (let ci = 0; ci < c; ci++) {
+        const plane = pad + <usize>ci * planeBytes;
+        for (let ki = 0; ki < kh; ki++) {
+          const row = plane + (<usize>((oy + ki) * pw + ox) << 2);
+          for (let kj = 0; kj < kw; kj++, tap += 4) {
+            const x0 = v128.load(row + (<usize>kj << 2));
+            const x1 = v128.load(row + (<usize>kj << 2), 16);
+            const w0 = v128.load32_splat(w + tap);
+            const w1 = v128.load32_splat(w + tap + wRow);
+            const w2 = v128.load32_splat(w + tap + 2 * wRow);
+            const w3 = v128.load32_splat(w + tap + 3 * wRow);
+            a00 = f32x4.add(a00, f32x4.mul(w0, x0));
+            a01 = f32x4.add(a01, f32x4.mul(w0, x1));
+            a10 = f32x4.add(a10, f32x4.mul(w1, x0));
+            a11 = f32x4.add(a11, f32x4.mul(w1, x1));
+            a20 = f32x4.add(a20, f32x4.mul(w2, x0));
+            a21 = f32x4.add(a21, f32x4.mul(w2, x1));
+            a30 = f32x4.add(a30, f32x4.mul(w3, x0));
+            a31 = f32x4.add(a31, f32x4.mul(w3, x1));
+          }
+        }
+      }
+      const out = y + (<usize>(oy * ow + ox) << 2);
+      const valid = min(8, ow - ox);
+      storeRow8(out, a00, a01, valid, tmp);
+      storeRow8(out + yRow, a10, a11, valid, tmp);
+      storeRow8(out + 2 * yRow, a20, a21, valid, tmp);
+      storeRow8(out + 3 * yRow, a30, a31, valid, tmp);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function directBlock1(
+  pad: usize, pw: i32, planeBytes: usize, w: usize, c: i32, kh: i32, kw: i32,
+  bias: usize, oc: i32, y: usize, oh: i32, ow: i32, tmp: usize,
+): void {
+  const b = bias ? v128.load32_splat(bias + (<usize>oc << 2)) : f32x4.splat(0);
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox += 8) {
+      let a0 = b, a1 = b;
+      let tap: usize = 0;
+      for (let ci = 0; ci < c; ci++) {
+        const plane = pad + <usize>ci * planeBytes;
+        for (let ki = 0; ki < kh; ki++) {
+          const row = plane + (<usize>((oy + ki) * pw + ox) << 2);
+          for (let kj = 0; kj < kw; kj++, tap += 4) {
+            const wv = v128.load32_splat(w + tap);
+            a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(row + (<usize>kj << 2))));
+            a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(row + (<usize>kj << 2), 16)));
+          }
+        }
+      }
+      storeRow8(y + (<usize>(oy * ow + ox) << 2), a0, a1, min(8, ow - ox), tmp);
+    }
+  }
+}
+
+/** Stores the first `valid` (≤ 8) lanes of lo:hi at p, through the 32-byte scratch `tmp` when fewer than 8. */
+// @ts-ignore: decorator
+@inline
+function storeRow8(p: usize, lo: v128, hi: v128, valid: i32, tmp: usize): void {
+  if (valid == 8) {
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+    return;
+  }
+  v128.store(tmp, lo);
+  v128.store(tmp, hi, 16);
+  memory.copy(p, tmp, <usize>valid << 2);
+}

@@ -2,6 +2,6 @@
 // scripts/build-wasm.mjs, sharing the backend's heap (imported memory) with JavaScript and, where
 // threads run, with every worker.
 export { workspaceBytes, gemm, gemmLd, gemmBlocks, col2im } from './gemm';
-export { convForward, convBackpropFilter, convBackpropInput, addInto, zero } from './conv';
+export { convForward, convDirect, convBackpropFilter, convBackpropInput, addInto, zero } from './conv';
 export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic } from './elementwise';
 export { adamUpdate, sgdUpdate } from './optimizer';

@@ -11,6 +11,8 @@ export interface KernelExports {
   gemmBlocks(...args: number[]): void;
   /** (operand addresses…, next, n, c, h, w, m, groups, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, pointwise, col, work) */
   convForward(...args: number[]): void;
+  /** (x, w, bias, y, next, n, c, h, w, m, kh, kw, pt, pl, oh, ow, pad) */
+  convDirect(...args: number[]): void;
   convBackpropFilter(...args: number[]): void;
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;

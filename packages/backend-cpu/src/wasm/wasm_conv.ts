@@ -6,6 +6,18 @@ import type { WasmContext } from './context.js';
  * each with its own patch matrix and GEMM workspace. For the filter gradient every thread but the
  * first sums into a zeroed partial of its own, added up at the end.
  */
+/** Input channels up to which the forward pass convolves directly instead of through im2col + GEMM. */
+const DIRECT_MAX_CHANNELS = 4;
+
+/**
+ * Few input channels, stride 1, no dilation, one group (LeNet's first layer, an RGB stem with
+ * stride 1): the patch matrix would have only c·kh·kw rows, and building and packing it costs more
+ * than the arithmetic, so assembly/conv.ts's convDirect runs instead.
+ */
+function direct(s: ConvShape): boolean {
+  return s.c <= DIRECT_MAX_CHANNELS && s.groups === 1 && s.sh === 1 && s.sw === 1 && s.dh === 1 && s.dw === 1 && !s.pointwise;
+}
+
 export function wasmConv(cx: WasmContext): ConvKernels {
   const { ex, heap } = cx;
   const shapeArgs = (s: ConvShape): number[] => [
@@ -37,6 +49,20 @@ export function wasmConv(cx: WasmContext): ConvKernels {
       const [xp, wp, yp] = [cx.addressOf(x), cx.addressOf(w), cx.addressOf(y)];
       const bp = bias ? cx.addressOf(bias) : 0;
       if (xp < 0 || wp < 0 || yp < 0 || bp < 0 || s.n === 0) return false;
+      if (direct(s)) {
+        // One zero-padded image per thread, and 32 bytes for partial stores.
+        const padBytes = s.c * (s.oh + s.kh - 1) * (s.ow + s.kw - 1 + 8) * 4 + 32;
+        const threads = cx.threadsFor(sizes(s).work, s.n);
+        const blocks = Array.from({ length: threads }, () => heap.alloc(padBytes));
+        try {
+          const next = cx.freshCounter();
+          const args = [xp, wp, bp, yp, next, s.n, s.c, s.h, s.w, s.m, s.kh, s.kw, s.pt, s.pl, s.oh, s.ow];
+          cx.run(blocks.map(([pad]) => ({ fn: 'convDirect' as const, args: [...args, pad] })));
+        } finally {
+          for (const [ptr, size] of blocks) heap.release(ptr, size);
+        }
+        return true;
+      }
       over('convForward', s, () => [xp, wp, bp, yp]);
       return true;
     },

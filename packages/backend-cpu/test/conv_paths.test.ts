@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '@soma/backend-cpu';
+
+// The WebAssembly convolutions (direct for few channels, blocked im2col + GEMM, panel-packed filter
+// gradient, threads sharing images) against the TypeScript reference path, over shapes that hit
+// their edges: output channels not a multiple of 4, rows not a multiple of 8, asymmetric padding,
+// strides and dilations (which leave the direct path), groups and bias.
+const wasm = new CpuBackend('wasm-conv', { threads: 3, minParallelWork: 0 });
+const plain = new CpuBackend('plain-conv', { wasm: false });
+
+function rand(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1);
+}
+
+interface Case { x: number[]; w: number[]; strides: number[]; pads: number[]; dilations: number[]; group: number; bias: boolean }
+const cases: Case[] = [
+  { x: [3, 1, 28, 28], w: [6, 1, 5, 5], strides: [1, 1], pads: [2, 2, 2, 2], dilations: [1, 1], group: 1, bias: true },
+  { x: [2, 3, 13, 11], w: [5, 3, 3, 3], strides: [1, 1], pads: [1, 0, 2, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [4, 4, 9, 20], w: [8, 4, 3, 2], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: false },
+  { x: [2, 3, 17, 17], w: [7, 3, 3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [2, 2, 12, 12], w: [3, 2, 3, 3], strides: [1, 1], pads: [2, 2, 2, 2], dilations: [2, 2], group: 1, bias: false },
+  { x: [3, 6, 14, 14], w: [16, 6, 5, 5], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: true },
+  { x: [2, 8, 10, 10], w: [8, 4, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 2, bias: true },
+  { x: [2, 70, 6, 6], w: [9, 70, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
+];
+
+describe('WebAssembly convolution paths match the TypeScript reference', () => {
+  for (const c of cases) {
+    it(`x [${c.x}] w [${c.w}] stride ${c.strides} pads ${c.pads} dilation ${c.dilations} group ${c.group}${c.bias ? ' bias' : ''}`, async () => {
+      await wasm.init();
+      const attrs = { strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group };
+      const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+      const run = (b: CpuBackend) => {
+        const x = b.write(rand(size(c.x), 1), c.x, 'float32');
+        const w = b.write(rand(size(c.w), 2), c.w, 'float32');
+        const bias = c.bias ? [b.write(rand(c.w[0], 3), [c.w[0]], 'float32')] : [];
+        const y = b.conv2d([x, w, ...bias], attrs);
+        const dy = b.write(rand(size(y.shape), 4), y.shape, 'float32');
+        const dx = b.conv2dBackpropInput([dy, w], { ...attrs, inputShape: c.x });
+        const dw = b.conv2dBackpropFilter([x, dy], { ...attrs, filterShape: c.w });
+        return [y, dx, dw].map((t) => Array.from(b.readSync(t.dataId)));
+      };
+      const [got, want] = [run(wasm), run(plain)];
+      for (let i = 0; i < 3; i++) {
+        expect(got[i].length).toBe(want[i].length);
+        got[i].forEach((v, j) => expect(Math.abs(v - want[i][j]), `${['y', 'dx', 'dw'][i]}[${j}]`).toBeLessThan(1e-4 * (1 + Math.abs(want[i][j]))));
+      }
+    });
+  }
+});
