@@ -237,3 +237,39 @@ function unaryLoop(op: i32, src: usize, dst: usize, n: i32): void {
     store<f32>(dst + o, f32x4.extract_lane(v, 0));
   }
 }
+
+/**
+ * Softmax (or log-softmax with `log`) of `rows` contiguous rows of `len` floats, one pass each for
+ * the maximum, Σexp(x − max) and the output, in f32x4. A NaN anywhere in a row makes the row NaN,
+ * as the composed ops do.
+ */
+export function softmaxRows(src: usize, dst: usize, rows: i32, len: i32, log: bool): void {
+  const body = len & ~3;
+  for (let r = 0; r < rows; r++) {
+    const x = src + (<usize>(r * len) << 2);
+    const y = dst + (<usize>(r * len) << 2);
+    let vm = f32x4.splat(-Infinity);
+    for (let i = 0; i < body; i += 4) vm = f32x4.max(vm, v128.load(x + (<usize>i << 2)));
+    let mx = max(max(f32x4.extract_lane(vm, 0), f32x4.extract_lane(vm, 1)), max(f32x4.extract_lane(vm, 2), f32x4.extract_lane(vm, 3)));
+    for (let i = body; i < len; i++) mx = max(mx, load<f32>(x + (<usize>i << 2)));
+    if (isNaN(mx)) {
+      for (let i = 0; i < len; i++) store<f32>(y + (<usize>i << 2), mx);
+      continue;
+    }
+    const vmx = f32x4.splat(mx);
+    let vs = f32x4.splat(0);
+    for (let i = 0; i < body; i += 4) vs = f32x4.add(vs, exp4(f32x4.sub(v128.load(x + (<usize>i << 2)), vmx)));
+    let s = (f32x4.extract_lane(vs, 0) + f32x4.extract_lane(vs, 1)) + (f32x4.extract_lane(vs, 2) + f32x4.extract_lane(vs, 3));
+    for (let i = body; i < len; i++) s += f32x4.extract_lane(exp4(f32x4.splat(load<f32>(x + (<usize>i << 2)) - mx)), 0);
+    if (log) {
+      const ls = f32x4.splat(Mathf.log(s));
+      for (let i = 0; i < body; i += 4) v128.store(y + (<usize>i << 2), f32x4.sub(f32x4.sub(v128.load(x + (<usize>i << 2)), vmx), ls));
+      const l = Mathf.log(s);
+      for (let i = body; i < len; i++) store<f32>(y + (<usize>i << 2), (load<f32>(x + (<usize>i << 2)) - mx) - l);
+    } else {
+      const vsum = f32x4.splat(s);
+      for (let i = 0; i < body; i += 4) v128.store(y + (<usize>i << 2), f32x4.div(exp4(f32x4.sub(v128.load(x + (<usize>i << 2)), vmx)), vsum));
+      for (let i = body; i < len; i++) store<f32>(y + (<usize>i << 2), f32x4.extract_lane(exp4(f32x4.splat(load<f32>(x + (<usize>i << 2)) - mx)), 0) / s);
+    }
+  }
+}

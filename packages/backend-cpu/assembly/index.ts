@@ -3,5 +3,5 @@
 // threads run, with every worker.
 export { workspaceBytes, gemm, gemmLd, gemmBlocks, col2im } from './gemm';
 export { convForward, convDirect, convBackpropFilter, convBackpropInput, addInto, zero } from './conv';
-export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic } from './elementwise';
+export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows } from './elementwise';
 export { adamUpdate, sgdUpdate } from './optimizer';

@@ -2,6 +2,7 @@ import type { Backend, DataId, DType, FusedUpdateAttrs, KernelFn, KernelName, Ke
 import * as conv from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
 import { fusedUpdate } from './kernels/fused_update.js';
+import { softmax } from './kernels/softmax.js';
 import { jsGemm, type Gemm } from './kernels/gemm.js';
 import { matmul } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
@@ -161,6 +162,11 @@ export class CpuBackend implements Backend {
   fusedUpdate(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[] {
     this.fusedUpdates++;
     return this.run(() => fusedUpdate(inputs, attrs, this.simd));
+  }
+
+  /** Softmax or log-softmax in one pass per row (core's softmax ops use it in eager code). */
+  softmax(x: KernelTensor, attrs: { readonly axis: number; readonly log: boolean }): KernelTensor {
+    return this.run(() => softmax(x, attrs.axis, attrs.log, this.simd));
   }
 
   // Kernels, in the form of core's kernel table: (inputs, attributes) => output.

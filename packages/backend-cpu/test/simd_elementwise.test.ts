@@ -52,3 +52,36 @@ describe('SIMD elementwise kernels give the TypeScript kernels\' bits', () => {
     });
   }
 });
+
+describe('softmax and log-softmax in one pass per row', () => {
+  const reference = (v: number[], log: boolean): number[] => {
+    if (v.some(Number.isNaN)) return v.map(() => NaN);
+    const mx = Math.max(...v);
+    const s = v.reduce((a, x) => a + Math.exp(x - mx), 0);
+    return v.map((x) => (log ? x - mx - Math.log(s) : Math.exp(x - mx) / s));
+  };
+  for (const backend of [simd, plain]) {
+    for (const log of [false, true]) {
+      for (const [shape, axis] of [[[5, 37], 1], [[3, 10], 1], [[4, 6, 3], 1], [[2, 3], 0], [[1, 1031], 1]] as [number[], number][]) {
+        it(`${log ? 'logSoftmax' : 'softmax'} of [${shape}] along ${axis} on ${backend.name}`, () => {
+          const v = values(size(shape), 17).map((x) => x * 3);
+          v[2] = -Infinity;
+          if (shape[0] === 5) v[40] = NaN; // row 1 of [5, 37] is NaN throughout
+          const got = backend.readSync(backend.softmax(on(backend, v, shape), { axis, log }).dataId);
+          const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+          const len = shape[axis];
+          for (let row = 0; row < v.length / len; row++) {
+            const base = Math.floor(row / inner) * len * inner + (row % inner);
+            const idx = Array.from({ length: len }, (_, j) => base + j * inner);
+            const want = reference(idx.map((i) => v[i]), log);
+            idx.forEach((i, j) => {
+              if (Number.isNaN(want[j])) expect(got[i]).toBeNaN();
+              else if (!Number.isFinite(want[j])) expect(got[i]).toBe(want[j]);
+              else expect(Math.abs(got[i] - want[j])).toBeLessThan(2e-6 * Math.max(1, Math.abs(want[j])));
+            });
+          }
+        });
+      }
+    }
+  }
+});

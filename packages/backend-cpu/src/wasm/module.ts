@@ -1,5 +1,5 @@
 import type { Heap } from '../heap/heap.js';
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_UNSHARED_WASM_BASE64 } from './generated/kernels_wasm.js';
+import { KERNELS_WASM_BASE64, MEMORY_FLAG_OFFSET } from './generated/kernels_wasm.js';
 
 /** The exports of assembly/index.ts: every kernel takes addresses in the heap. */
 export interface KernelExports {
@@ -24,6 +24,7 @@ export interface KernelExports {
   sigmoid(src: number, dst: number, n: number): void;
   unaryBasic(op: number, src: number, dst: number, n: number): void;
   binary(op: number, a: number, b: number, dst: number, n: number): void;
+  softmaxRows(src: number, dst: number, rows: number, len: number, log: number): void;
   adamUpdate(...args: number[]): void;
   sgdUpdate(...args: number[]): void;
   binaryBroadcast(op: number, full: number, part: number, dst: number, outer: number, mid: number, inner: number, partFirst: number): void;
@@ -41,9 +42,11 @@ export function kernelModule(shared: boolean): WebAssembly.Module | null {
     let module: WebAssembly.Module | null = null;
     if (typeof WebAssembly === 'object') {
       try {
-        const bin = atob(shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_UNSHARED_WASM_BASE64);
+        const bin = atob(KERNELS_WASM_BASE64);
         const bytes = new Uint8Array(bin.length);
         for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        // The same module over an unshared memory: the import's limits flag says so (see build-wasm.mjs).
+        if (!shared) bytes[MEMORY_FLAG_OFFSET] = 1;
         module = new WebAssembly.Module(bytes);
       } catch {
         module = null;

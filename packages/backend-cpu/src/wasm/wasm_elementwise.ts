@@ -51,6 +51,8 @@ export interface SimdElementwise {
    * new slots, as fused_update.ts orders them.
    */
   update(a: FusedUpdateAttrs, ins: Float32Array[], outs: Float32Array[]): boolean;
+  /** Softmax (log-softmax with `log`) of `rows` contiguous rows of `len` values. */
+  softmaxRows(src: Float32Array, dst: Float32Array, rows: number, len: number, log: boolean): boolean;
   /** Kernels these have run (memory()'s simdElementwise). */
   readonly calls: number;
 }
@@ -96,6 +98,13 @@ export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): Sim
         const [thOut, bOut] = op;
         ex.sgdUpdate(theta, grad, b0, thOut, bOut, n, a.l2, a.momentum, 1 - a.dampening, a.lr, +a.first, +a.nesterov);
       }
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    softmaxRows(src, dst, rows, len, log) {
+      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
+      if (s < 0 || d < 0) return false;
+      ex.softmaxRows(s, d, rows, len, +log);
       (this as { calls: number }).calls++;
       return true;
     },
