@@ -187,10 +187,10 @@ export class CpuBackend implements Backend {
   readonly conv2d: KernelFn<'conv2d'> = this.k<'conv2d'>(([x, w, bias], attrs) => conv.conv2d(this.gemm, x, w, bias ?? null, attrs));
   readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = this.k<'conv2dBackpropInput'>(([dy, w], attrs) => conv.conv2dBackpropInput(this.gemm, dy, w, attrs.inputShape, attrs));
   readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = this.k<'conv2dBackpropFilter'>(([x, dy], attrs) => conv.conv2dBackpropFilter(this.gemm, x, dy, attrs.filterShape, attrs));
-  readonly maxPool2d: KernelFn<'maxPool2d'> = this.k<'maxPool2d'>(([x], attrs) => pool.maxPool2d(x, attrs));
-  readonly avgPool2d: KernelFn<'avgPool2d'> = this.k<'avgPool2d'>(([x], attrs) => pool.avgPool2d(x, attrs));
+  readonly maxPool2d: KernelFn<'maxPool2d'> = this.k<'maxPool2d'>(([x], attrs) => pool.maxPool2d(x, attrs, this.simd));
+  readonly avgPool2d: KernelFn<'avgPool2d'> = this.k<'avgPool2d'>(([x], attrs) => pool.avgPool2d(x, attrs, this.simd));
   readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = this.k<'maxPool2dGrad'>(([dy, x], attrs) => pool.maxPool2dGrad(dy, x, attrs));
-  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = this.k<'avgPool2dGrad'>(([dy], attrs) => pool.avgPool2dGrad(dy, attrs.inputShape, attrs));
+  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = this.k<'avgPool2dGrad'>(([dy], attrs) => pool.avgPool2dGrad(dy, attrs.inputShape, attrs, this.simd));
 
   // shapes and indexing
   readonly transpose: KernelFn<'transpose'> = this.k<'transpose'>(([x], { perm }) => shp.transpose(x, perm));

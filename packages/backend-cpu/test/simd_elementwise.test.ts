@@ -85,3 +85,26 @@ describe('softmax and log-softmax in one pass per row', () => {
     }
   }
 });
+
+describe('2×2 stride-2 pooling in SIMD against the TypeScript loops', () => {
+  const attrs = { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceil_mode: false, count_include_pad: false };
+  for (const shape of [[2, 3, 28, 28], [1, 2, 9, 21], [3, 1, 6, 10], [1, 1, 4, 2]]) {
+    it(`max, average and the average's gradient over [${shape}] (odd sizes drop the last row/column)`, () => {
+      const v = values(size(shape), 23);
+      const ask = (b: CpuBackend) => {
+        const x = on(b, v, shape);
+        const mx = b.maxPool2d([x], attrs);
+        const av = b.avgPool2d([x], attrs);
+        const g = b.avgPool2dGrad([on(b, values(size(av.shape), 31), av.shape)], { ...attrs, inputShape: shape });
+        return [mx, av, g].map((t) => Array.from(b.readSync(t.dataId)));
+      };
+      const before = simd.memoryInfo().simdElementwise;
+      const [got, want] = [ask(simd), ask(plain)];
+      expect(simd.memoryInfo().simdElementwise - before).toBe(3);
+      // Max and the gradient are exact; the average sums in float32 (the loop in double): within an ulp or two.
+      expect(got[0]).toEqual(want[0]);
+      expect(got[2]).toEqual(want[2]);
+      got[1].forEach((x, i) => (Number.isNaN(want[1][i]) ? expect(x).toBeNaN() : expect(Math.abs(x - want[1][i])).toBeLessThan(1e-6 * Math.max(1, Math.abs(want[1][i])))));
+    });
+  }
+});

@@ -1,6 +1,14 @@
 import type { KernelTensor, Pool2dAttrs, Shape } from '@soma/core';
 import { outLength } from '@soma/core';
+import type { SimdElementwise } from '../wasm/wasm_elementwise.js';
 import { allocF32, f32 } from './storage.js';
+
+/** 2×2 windows with stride 2, no padding or dilation, all inside the input: the SIMD kernels' case. */
+function is2x2(inShape: Shape, yShape: Shape, a: Pool2dAttrs): boolean {
+  return a.kernel_shape[0] === 2 && a.kernel_shape[1] === 2 && a.strides[0] === 2 && a.strides[1] === 2 &&
+    a.dilations[0] === 1 && a.dilations[1] === 1 && a.pads.every((p) => p === 0) &&
+    yShape[2] * 2 <= inShape[2] && yShape[3] * 2 <= inShape[3];
+}
 
 function poolShape(xShape: Shape, a: Pool2dAttrs): [number, number, number, number] {
   const [n, c, h, w] = xShape;
@@ -53,9 +61,10 @@ function maxPool(x: KernelTensor, a: Pool2dAttrs, yShape: Shape, y: Float32Array
   }
 }
 
-export function maxPool2d(x: KernelTensor, a: Pool2dAttrs): KernelTensor {
+export function maxPool2d(x: KernelTensor, a: Pool2dAttrs, simd: SimdElementwise | null = null): KernelTensor {
   const yShape = poolShape(x.shape, a);
   const { values: y, t } = allocF32(yShape, true);
+  if (simd && is2x2(x.shape, yShape, a) && simd.pool2x2('max', f32(x), y, x.shape, yShape)) return t;
   maxPool(x, a, yShape, y, null, null);
   return t;
 }
@@ -153,15 +162,17 @@ function windowSpread(planes: number, h: number, w: number, oh: number, ow: numb
   }
 }
 
-export function avgPool2d(x: KernelTensor, a: Pool2dAttrs): KernelTensor {
+export function avgPool2d(x: KernelTensor, a: Pool2dAttrs, simd: SimdElementwise | null = null): KernelTensor {
   const yShape = poolShape(x.shape, a);
   const { values: y, t } = allocF32(yShape);
+  if (simd && is2x2(x.shape, yShape, a) && simd.pool2x2('avg', f32(x), y, x.shape, yShape)) return t;
   avgPool(x.shape, a, yShape, f32(x), y, null, null);
   return t;
 }
 
-export function avgPool2dGrad(dy: KernelTensor, inputShape: Shape, a: Pool2dAttrs): KernelTensor {
+export function avgPool2dGrad(dy: KernelTensor, inputShape: Shape, a: Pool2dAttrs, simd: SimdElementwise | null = null): KernelTensor {
   const { values: dx, t } = allocF32(inputShape);
+  if (simd && is2x2(inputShape, dy.shape, a) && simd.pool2x2('avgGrad', f32(dy), dx, inputShape, dy.shape)) return t;
   avgPool(inputShape, a, dy.shape, null, null, f32(dy), dx);
   return t;
 }

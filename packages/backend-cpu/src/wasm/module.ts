@@ -24,6 +24,9 @@ export interface KernelExports {
   sigmoid(src: number, dst: number, n: number): void;
   unaryBasic(op: number, src: number, dst: number, n: number): void;
   binary(op: number, a: number, b: number, dst: number, n: number): void;
+  avgPool2x2(x: number, y: number, planes: number, h: number, w: number, oh: number, ow: number): void;
+  avgPool2x2Grad(dy: number, dx: number, planes: number, h: number, w: number, oh: number, ow: number): void;
+  maxPool2x2(x: number, y: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   softmaxRows(src: number, dst: number, rows: number, len: number, log: number): void;
   adamUpdate(...args: number[]): void;
   sgdUpdate(...args: number[]): void;

@@ -51,6 +51,11 @@ export interface SimdElementwise {
    * new slots, as fused_update.ts orders them.
    */
   update(a: FusedUpdateAttrs, ins: Float32Array[], outs: Float32Array[]): boolean;
+  /**
+   * 2×2, stride-2 pooling (assembly/pool.ts): 'max'/'avg' from x to y, or 'avgGrad' from dy to a
+   * zeroed dx; shapes are the input's [n, c, h, w] and the output's.
+   */
+  pool2x2(kind: 'max' | 'avg' | 'avgGrad', src: Float32Array, dst: Float32Array, inShape: readonly number[], outShape: readonly number[]): boolean;
   /** Softmax (log-softmax with `log`) of `rows` contiguous rows of `len` values. */
   softmaxRows(src: Float32Array, dst: Float32Array, rows: number, len: number, log: boolean): boolean;
   /** Kernels these have run (memory()'s simdElementwise). */
@@ -98,6 +103,15 @@ export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): Sim
         const [thOut, bOut] = op;
         ex.sgdUpdate(theta, grad, b0, thOut, bOut, n, a.l2, a.momentum, 1 - a.dampening, a.lr, +a.first, +a.nesterov);
       }
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    pool2x2(kind, src, dst, inShape, outShape) {
+      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
+      if (s < 0 || d < 0) return false;
+      const [n, c, h, w] = inShape;
+      const fn = kind === 'max' ? ex.maxPool2x2 : kind === 'avg' ? ex.avgPool2x2 : ex.avgPool2x2Grad;
+      fn(s, d, n * c, h, w, outShape[2], outShape[3]);
       (this as { calls: number }).calls++;
       return true;
     },
