@@ -108,3 +108,18 @@ describe('2×2 stride-2 pooling in SIMD against the TypeScript loops', () => {
     });
   }
 });
+
+describe('elementwise kernels shared among threads', () => {
+  it('large arithmetic, cheap unary and transcendental ops split across three threads give the single-thread bits', async () => {
+    const threaded = new CpuBackend('threaded-ew', { threads: 3, minParallelWork: 0 });
+    await threaded.init();
+    const n = 50_003;
+    const [a, b] = [values(n, 3), values(n, 8)];
+    const ask = (be: CpuBackend) => [
+      be.binary([on(be, a, [n]), on(be, b, [n])], { op: 'div' }),
+      be.unary([on(be, a, [n])], { op: 'sqrt' }),
+      be.unary([on(be, a, [n])], { op: 'tanh' }),
+    ].map((t) => Array.from(be.readSync(t.dataId)));
+    expect(ask(threaded)).toEqual(ask(simd));
+  });
+});

@@ -15,7 +15,10 @@ interface WorkerLike {
 }
 
 /** The exports a worker may be asked to run (the index in this list travels in the mailbox). */
-const CALLABLE: (keyof KernelExports)[] = ['gemmBlocks', 'convForward', 'convDirect', 'convBackpropFilter', 'convBackpropInput'];
+const CALLABLE: (keyof KernelExports)[] = [
+  'gemmBlocks', 'convForward', 'convDirect', 'convBackpropFilter', 'convBackpropInput',
+  'binary', 'unaryBasic', 'exp', 'tanh', 'sigmoid',
+];
 
 /**
  * Worker threads that share the heap and run kernel calls on it. The calling thread takes the

@@ -64,19 +64,37 @@ export interface SimdElementwise {
 
 export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): SimdElementwise {
   const { ex } = cx;
+  /**
+   * Runs an elementwise export over [0, n) — on several threads, in ranges of whole vectors, when
+   * n·cost (multiply-add equivalents per element) is large. `args(lo, hi)` gives a range's call.
+   */
+  const over = (fn: 'binary' | 'unaryBasic' | 'exp' | 'tanh' | 'sigmoid', n: number, cost: number, args: (lo: number, hi: number) => number[]) => {
+    const threads = cx.threadsFor(n * cost, Math.ceil(n / 4096));
+    const step = Math.ceil(n / threads / 4) * 4;
+    const calls = [];
+    for (let lo = 0; lo < n; lo += step) calls.push({ fn, args: args(lo, Math.min(n, lo + step)) });
+    cx.run(calls);
+  };
   return {
     calls: 0,
     unary(op, src, dst) {
       const code = BASIC_UNARY[op];
+      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
       if (code === undefined) {
         if (op !== 'exp' && op !== 'tanh' && op !== 'sigmoid') return false;
-        transcendental[op](src, dst);
+        if (s < 0 || d < 0) {
+          transcendental[op](src, dst);
+        } else {
+          // The vector body on the threads; the last n mod 4 through the scalar definition.
+          const body = src.length - (src.length % 4);
+          over(op, body, 16, (lo, hi) => [s + lo * 4, d + lo * 4, hi - lo]);
+          transcendental[op](src.subarray(body), dst.subarray(body));
+        }
         (this as { calls: number }).calls++;
         return true;
       }
-      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
       if (s < 0 || d < 0) return false;
-      ex.unaryBasic(code, s, d, src.length);
+      over('unaryBasic', src.length, 1, (lo, hi) => [code, s + lo * 4, d + lo * 4, hi - lo]);
       (this as { calls: number }).calls++;
       return true;
     },
@@ -84,7 +102,7 @@ export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): Sim
       const code = ARITH[op];
       const [ap, bp, dp] = [cx.addressOf(a), cx.addressOf(b), cx.addressOf(dst)];
       if (code === undefined || ap < 0 || bp < 0 || dp < 0) return false;
-      ex.binary(code, ap, bp, dp, dst.length);
+      over('binary', dst.length, 1, (lo, hi) => [code, ap + lo * 4, bp + lo * 4, dp + lo * 4, hi - lo]);
       (this as { calls: number }).calls++;
       return true;
     },
