@@ -6,3 +6,4 @@ export { convForward, convDirect, convBackpropFilter, convBackpropInput, addInto
 export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows } from './elementwise';
 export { adamUpdate, sgdUpdate } from './optimizer';
 export { avgPool2x2, avgPool2x2Grad, maxPool2x2 } from './pool';
+export { reduceRows, sumAround } from './reduce';

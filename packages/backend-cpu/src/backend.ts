@@ -179,7 +179,7 @@ export class CpuBackend implements Backend {
   readonly leakyRelu: KernelFn<'leakyRelu'> = this.k<'leakyRelu'>(([x], { alpha }) => ew.leakyRelu(x, alpha));
 
   // reductions
-  readonly reduce: KernelFn<'reduce'> = this.k<'reduce'>(([x], { op, axes }) => red.reduce(op, x, axes));
+  readonly reduce: KernelFn<'reduce'> = this.k<'reduce'>(([x], { op, axes }) => red.reduce(op, x, axes, this.simd));
   readonly argReduce: KernelFn<'argReduce'> = this.k<'argReduce'>(([x], { op, axis }) => red.argReduce(op, x, axis));
 
   // linear algebra, convolution, pooling

@@ -123,3 +123,25 @@ describe('elementwise kernels shared among threads', () => {
     expect(ask(threaded)).toEqual(ask(simd));
   });
 });
+
+describe('reductions in SIMD against the TypeScript loops', () => {
+  const cases: [number[], number[]][] = [[[7, 37], [1]], [[64, 6, 9, 9], [0, 2, 3]], [[5, 300], [1]], [[4, 3, 5], [0, 1]], [[2, 11, 3], [0, 2]]];
+  for (const op of ['sum', 'mean', 'max', 'min'] as const) {
+    for (const [shape, axes] of cases) {
+      it(`${op} of [${shape}] over axes [${axes}]`, () => {
+        const v = values(size(shape), 41);
+        if (op === 'sum' || op === 'mean') v.forEach((_, i) => { if (!Number.isFinite(v[i])) v[i] = 0.5; });
+        const before = simd.memoryInfo().simdElementwise;
+        const got = Array.from(simd.readSync(simd.reduce([on(simd, v, shape)], { op, axes }).dataId));
+        const want = Array.from(plain.readSync(plain.reduce([on(plain, v, shape)], { op, axes }).dataId));
+        expect(simd.memoryInfo().simdElementwise - before).toBe(1);
+        got.forEach((x, i) => {
+          if (Number.isNaN(want[i])) expect(x).toBeNaN();
+          else if (op === 'max' || op === 'min') expect(x).toBe(want[i]);
+          // float32 partial sums against the loop's double sum: a few ulps of the largest partial.
+          else expect(Math.abs(x - want[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(want[i])) * Math.sqrt(v.length));
+        });
+      });
+    }
+  }
+});

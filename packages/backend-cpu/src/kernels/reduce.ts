@@ -1,6 +1,7 @@
 import type { ArgReduceOp, DType, KernelTensor, ReduceOp, TypedArray } from '@soma/core';
 import { sizeOf } from '@soma/core';
 import { transpose } from './shape_ops.js';
+import type { SimdElementwise } from '../wasm/wasm_elementwise.js';
 import { alloc, valuesOf, type CpuData } from './storage.js';
 
 /** Moves the reduced axes to the end so every reduction reads one contiguous run per output. */
@@ -21,7 +22,7 @@ function reducedLast(x: KernelTensor, axes: readonly number[]): { values: TypedA
  * → [C]; a dense one: [N, units] → [units]): read in place as [outer, kept, inner], without the
  * transposed copy, adding in the same order as the general path (so the same bits).
  */
-function sumAroundKept(op: 'sum' | 'mean', x: KernelTensor, axes: readonly number[]): KernelTensor | null {
+function sumAroundKept(op: 'sum' | 'mean', x: KernelTensor, axes: readonly number[], simd: SimdElementwise | null): KernelTensor | null {
   const rank = x.shape.length;
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   if (kept.length === 0 || kept.some((k, i) => k !== kept[0] + i) || kept[kept.length - 1] === rank - 1) return null;
@@ -30,6 +31,7 @@ function sumAroundKept(op: 'sum' | 'mean', x: KernelTensor, axes: readonly numbe
   const inner = sizeOf(x.shape.slice(kept[kept.length - 1] + 1));
   const { values: dst, t } = alloc(kept.map((i) => x.shape[i]), x.dtype, true);
   const src = valuesOf(x);
+  if (simd && x.dtype === 'float32' && simd.sumAround(src as Float32Array, dst as Float32Array, outer, mid, inner, op === 'mean')) return t;
   const count = outer * inner;
   for (let m = 0; m < mid; m++) {
     let acc = 0;
@@ -42,15 +44,20 @@ function sumAroundKept(op: 'sum' | 'mean', x: KernelTensor, axes: readonly numbe
   return t;
 }
 
-export function reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[]): KernelTensor {
+export function reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[], simd: SimdElementwise | null = null): KernelTensor {
   if (op === 'sum' || op === 'mean') {
-    const fast = sumAroundKept(op, x, axes);
+    const fast = sumAroundKept(op, x, axes, simd);
     if (fast) return fast;
   }
   const dtype: DType = op === 'any' || op === 'all' ? 'bool' : x.dtype;
   const { values, outShape, inner, done } = reducedLast(x, axes);
   const n = sizeOf(outShape);
   const { values: dst, t } = alloc(outShape, dtype, true);
+  if (simd && x.dtype === 'float32' && inner > 0 && (op === 'sum' || op === 'mean' || op === 'max' || op === 'min') &&
+    simd.reduceRows(op, values as Float32Array, dst as Float32Array, n, inner)) {
+    done();
+    return t;
+  }
   for (let o = 0; o < n; o++) {
     const s = o * inner;
     const e = s + inner;

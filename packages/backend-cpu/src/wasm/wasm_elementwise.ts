@@ -35,6 +35,7 @@ export function wasmUnary(ex: KernelExports, heap: Heap): SimdUnary {
 /** Codes of assembly/elementwise.ts's `unaryBasic` and `binary`. */
 const BASIC_UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, square: 2, sqrt: 3, relu: 4, reciprocal: 5 };
 const ARITH: Partial<Record<ArithmeticOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 
 /**
  * Float32 elementwise kernels in SIMD over tensors in the heap. Each returns false, doing nothing,
@@ -56,6 +57,10 @@ export interface SimdElementwise {
    * zeroed dx; shapes are the input's [n, c, h, w] and the output's.
    */
   pool2x2(kind: 'max' | 'avg' | 'avgGrad', src: Float32Array, dst: Float32Array, inShape: readonly number[], outShape: readonly number[]): boolean;
+  /** dst[r] = op over the r-th run of `len` values of src. */
+  reduceRows(op: 'sum' | 'mean' | 'max' | 'min', src: Float32Array, dst: Float32Array, rows: number, len: number): boolean;
+  /** dst[m] = Σ (or mean) over outer and inner of src viewed as [outer, mid, inner]. */
+  sumAround(src: Float32Array, dst: Float32Array, outer: number, mid: number, inner: number, mean: boolean): boolean;
   /** Softmax (log-softmax with `log`) of `rows` contiguous rows of `len` values. */
   softmaxRows(src: Float32Array, dst: Float32Array, rows: number, len: number, log: boolean): boolean;
   /** Kernels these have run (memory()'s simdElementwise). */
@@ -130,6 +135,20 @@ export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): Sim
       const [n, c, h, w] = inShape;
       const fn = kind === 'max' ? ex.maxPool2x2 : kind === 'avg' ? ex.avgPool2x2 : ex.avgPool2x2Grad;
       fn(s, d, n * c, h, w, outShape[2], outShape[3]);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    reduceRows(op, src, dst, rows, len) {
+      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
+      if (s < 0 || d < 0) return false;
+      ex.reduceRows(REDUCE[op], s, d, rows, len);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    sumAround(src, dst, outer, mid, inner, mean) {
+      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
+      if (s < 0 || d < 0) return false;
+      ex.sumAround(s, d, outer, mid, inner, +mean);
       (this as { calls: number }).calls++;
       return true;
     },
