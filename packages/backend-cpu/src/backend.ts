@@ -1,4 +1,4 @@
-import type { Backend, DataId, DType, FusedUpdateAttrs, KernelFn, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
+import type { Backend, Conv2dAttrs, DataId, DType, FusedActivation, FusedUpdateAttrs, KernelFn, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
 import * as conv from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
 import { fusedUpdate } from './kernels/fused_update.js';
@@ -8,7 +8,7 @@ import { matmul } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
 import * as red from './kernels/reduce.js';
 import * as shp from './kernels/shape_ops.js';
-import { copyOut, out, useHeap, type CpuData } from './kernels/storage.js';
+import { copyOut, f32, out, useHeap, type CpuData } from './kernels/storage.js';
 import { Heap } from './heap/heap.js';
 import { instantiateKernels, kernelModule, type KernelExports } from './wasm/module.js';
 import { ThreadPool } from './threads/pool.js';
@@ -162,6 +162,28 @@ export class CpuBackend implements Backend {
   fusedUpdate(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[] {
     this.fusedUpdates++;
     return this.run(() => fusedUpdate(inputs, attrs, this.simd));
+  }
+
+  /** conv2d (+ bias), then the activation applied in place to the fresh output while it is in cache. */
+  conv2dActivated(inputs: readonly (KernelTensor | undefined)[], attrs: Conv2dAttrs & { readonly activation: FusedActivation }): KernelTensor {
+    return this.run(() => {
+      const [x, w, bias] = inputs as KernelTensor[];
+      const y = conv.conv2d(this.gemm, x, w, bias ?? null, attrs);
+      if (attrs.activation !== 'linear') ew.unaryInto(attrs.activation, f32(y), f32(y), this.simd);
+      return y;
+    });
+  }
+
+  /** matmul, + bias along the last axis, then the activation, the last two in place. */
+  matmulActivated(inputs: readonly (KernelTensor | undefined)[], attrs: { readonly transA: boolean; readonly transB: boolean; readonly activation: FusedActivation }): KernelTensor {
+    return this.run(() => {
+      const [a, b, bias] = inputs as KernelTensor[];
+      const y = matmul(this.gemm, a, b, attrs.transA, attrs.transB);
+      const yv = f32(y);
+      if (bias) ew.addRowVector(yv, f32(bias), this.simd);
+      if (attrs.activation !== 'linear') ew.unaryInto(attrs.activation, yv, yv, this.simd);
+      return y;
+    });
   }
 
   /** Softmax or log-softmax in one pass per row (core's softmax ops use it in eager code). */

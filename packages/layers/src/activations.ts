@@ -33,3 +33,9 @@ export function getActivation(name: ActivationName | undefined | null): Activati
   if (name === undefined || name === null) return ACTIVATIONS.linear;
   return soma.lookupName<ActivationFn>(ACTIVATIONS, name, 'activation');
 }
+
+/** The activation as core's fused ops take it (linear, relu, tanh, sigmoid), or null for the others. */
+export function fusable(name: ActivationName | undefined | null): 'linear' | 'relu' | 'tanh' | 'sigmoid' | null {
+  const act = name ?? 'linear';
+  return act === 'linear' || act === 'relu' || act === 'tanh' || act === 'sigmoid' ? act : null;
+}

@@ -52,9 +52,14 @@ const UNARY_FNS: Record<UnaryOp, (x: number) => number> = {
 
 export function unary(op: UnaryOp, x: KernelTensor, simd: SimdElementwise | null = null): KernelTensor {
   const { values: dst, t } = alloc(x.shape, x.dtype, true);
-  const src = valuesOf(x);
+  unaryInto(op, valuesOf(x), dst, simd);
+  return t;
+}
+
+/** dst[i] = op(src[i]); src may be dst itself (an activation applied to a fresh kernel output). */
+export function unaryInto(op: UnaryOp, src: TypedArray, dst: TypedArray, simd: SimdElementwise | null): void {
   const n = src.length;
-  if (simd && n >= 16 && x.dtype === 'float32' && simd.unary(op, src as Float32Array, dst as Float32Array)) return t;
+  if (simd && n >= 16 && src instanceof Float32Array && simd.unary(op, src, dst as Float32Array)) return;
   // The ops training hits most get a loop of their own: calling through the table costs a
   // megamorphic call per element (~15 ns), ten times the arithmetic.
   switch (op) {
@@ -89,7 +94,6 @@ export function unary(op: UnaryOp, x: KernelTensor, simd: SimdElementwise | null
       for (let i = 0; i < n; i++) dst[i] = fn(src[i]);
     }
   }
-  return t;
 }
 
 /** Python-style floor division and modulo (sign of the divisor), as torch.remainder / floor_divide. */
@@ -158,6 +162,14 @@ export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor, simd: Sim
     broadcastApply(outShape, a.shape, b.shape, av, bv, dst, fn);
   }
   return t;
+}
+
+/** y[r, j] += bias[j] in place over rows of bias.length (a fused matmul's bias), as binary's add computes it. */
+export function addRowVector(y: Float32Array, bias: Float32Array, simd: SimdElementwise | null): void {
+  const n = bias.length;
+  const rows = n === 0 ? 0 : y.length / n;
+  if (simd && y.length >= 16 && simd.broadcast('add', y, bias, y, rows, n, 1, false)) return;
+  for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) y[r * n + j] = y[r * n + j] + bias[j];
 }
 
 /**

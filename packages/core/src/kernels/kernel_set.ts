@@ -141,6 +141,9 @@ export interface FusedSgdAttrs {
 
 export type FusedUpdateAttrs = FusedAdamAttrs | FusedSgdAttrs;
 
+/** Activations a backend may fuse after conv2d or matmul (core's `fused` ops). */
+export type FusedActivation = 'linear' | 'relu' | 'tanh' | 'sigmoid';
+
 /**
  * A chain of float32 elementwise kernels run as one (graph fusion): step k applies `kernel` with
  * `attrs` to `args`, where an argument j >= 0 is step j's result and j < 0 is chain input −j−1
@@ -191,6 +194,13 @@ export interface Backend extends BackendStorage, KernelSet {
    * executor (runGraph, compile) finds the chains.
    */
   fusedElementwise?(inputs: readonly KernelTensor[], chain: ElementwiseChain): KernelTensor | null;
+  /**
+   * Optional: conv2d (+ bias) followed by an activation, as one kernel. Core's `fused.conv2d` uses
+   * it when nothing observes kernels; gradients come from the output.
+   */
+  conv2dActivated?(inputs: readonly (KernelTensor | undefined)[], attrs: Conv2dAttrs & { readonly activation: FusedActivation }): KernelTensor;
+  /** Optional: matmul of [1, m, k]·[1, k, n] (b transposed with transB) + bias [n], then an activation. */
+  matmulActivated?(inputs: readonly (KernelTensor | undefined)[], attrs: { readonly transA: boolean; readonly transB: boolean; readonly activation: FusedActivation }): KernelTensor;
   /**
    * Optional: softmax (or log-softmax with `log`) along `axis` of a float32 tensor in one pass per
    * row. Core's softmax ops use it in eager code and keep their own gradients.

@@ -25,7 +25,25 @@ function floatInput(op: string, name: string, v: TensorLike): Tensor {
 /** 2-D convolution, NCHW: x [N, C, H, W], w [outC, C/groups, kH, kW] (PyTorch/ONNX layout). */
 export function conv2d(xLike: TensorLike, wLike: TensorLike, options: Conv2dOptions = {}): Tensor {
   checkOptions('conv2d', options, ['stride', 'padding', 'dilation', 'groups', 'bias']);
-  const op = 'conv2d';
+  const { x, w, bias, attrs } = prepareConv2d('conv2d', xLike, wLike, options);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  const y = runKernel('conv2d', [x, w, bias ?? undefined], attrs);
+  record('conv2d', inputs, [y], ([dy], _node, needed) => conv2dGrads(x, w, bias, attrs, dy, needed));
+  return y;
+}
+
+/** Gradients of conv2d (+ bias) for output gradient dy, each only where `needed`. */
+export function conv2dGrads(x: Tensor, w: Tensor, bias: Tensor | null, attrs: Conv2dAttrs, dy: Tensor, needed: readonly boolean[]): (Tensor | null)[] {
+  const grads: (Tensor | null)[] = [
+    needed[0] ? conv2dBackpropInput(dy, w, x.shape, attrs) : null,
+    needed[1] ? conv2dBackpropFilter(x, dy, w.shape, attrs) : null,
+  ];
+  if (bias) grads.push(needed[2] ? dy.sum([0, 2, 3]) : null);
+  return grads;
+}
+
+/** Checks conv2d's operands and options (naming `op`) and resolves them to kernel attributes. */
+export function prepareConv2d(op: string, xLike: TensorLike, wLike: TensorLike, options: Conv2dOptions): { x: Tensor; w: Tensor; bias: Tensor | null; attrs: Conv2dAttrs } {
   const x = floatInput(op, 'x', xLike);
   const w = floatInput(op, 'w', wLike);
   requireRank(op, 'x', x.shape, 4, 'NCHW');
@@ -47,18 +65,7 @@ export function conv2d(xLike: TensorLike, wLike: TensorLike, options: Conv2dOpti
   }
   const bias = options.bias === undefined ? null : floatInput(op, 'bias', options.bias);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== m)) fail(op, `bias must be [${m}], got ${fmtShape(bias.shape)}`);
-  const attrs: Conv2dAttrs = { strides, pads, dilations, group: groups };
-  const inputs = bias ? [x, w, bias] : [x, w];
-  const y = runKernel('conv2d', [x, w, bias ?? undefined], attrs);
-  record(op, inputs, [y], ([dy], _node, needed) => {
-    const grads: (Tensor | null)[] = [
-      needed[0] ? conv2dBackpropInput(dy, w, x.shape, attrs) : null,
-      needed[1] ? conv2dBackpropFilter(x, dy, w.shape, attrs) : null,
-    ];
-    if (bias) grads.push(needed[2] ? dy.sum([0, 2, 3]) : null);
-    return grads;
-  });
-  return y;
+  return { x, w, bias, attrs: { strides, pads, dilations, group: groups } };
 }
 
 /** Gradient of conv2d w.r.t. its input; linear in dy and w, so its own gradients are convolutions again. */

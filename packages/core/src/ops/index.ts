@@ -18,6 +18,7 @@ import * as cc from './concat.js';
 import * as mm from './matmul.js';
 import * as sm from './softmax.js';
 import * as cv from './conv.js';
+import * as fu from './fused.js';
 import * as pl from './pool.js';
 import * as nm from './normalization.js';
 import * as mv from './move.js';
@@ -27,6 +28,7 @@ import { transpose as tr } from './transpose.js';
 
 export type { MatmulOptions } from './matmul.js';
 export type { Conv2dOptions, Conv1dOptions, Conv2dTransposeOptions } from './conv.js';
+export type { FusedConv2dOptions, FusedMatmulOptions } from './fused.js';
 export type { Pool2dOptions, AvgPool2dOptions } from './pool.js';
 export type { Padding, Pair } from './conv_util.js';
 /** The output length of a convolution or pooling window along one axis (PyTorch's ceil-mode rule), for backends and exporters. */
@@ -252,6 +254,11 @@ export const matmul = s(mm.matmul);
 export const conv1d = s(cv.conv1d);
 /** 2-D convolution, NCHW: x [N, C, H, W], w [outC, C/groups, kH, kW] (PyTorch/ONNX layout). */
 export const conv2d = s(cv.conv2d);
+/**
+ * Ops with a bias and an activation in the same kernel where the backend has one (tf.fused's):
+ * `fused.conv2d(x, w, { bias, activation })`, `fused.matmul(a, b, { bias, activation })`.
+ */
+export const fused = { conv2d: s(fu.conv2d), matmul: s(fu.matmul) };
 /**
  * Transposed convolution (PyTorch ConvTranspose2d / ONNX ConvTranspose): x [N, inC, H, W],
  * w [inC, outC/groups, kH, kW]. Output size: (H−1)·stride − padTotal + dilation·(k−1) + outputPadding + 1.

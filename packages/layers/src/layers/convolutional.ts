@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { getActivation } from '../activations.js';
+import { fusable, getActivation } from '../activations.js';
 import { Layer, type ChannelsArgs, type KernelLayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
 import { fmt, type LayerShape } from '../engine/shapes.js';
 import { oneInput, singleShape } from './input_util.js';
@@ -92,9 +92,11 @@ export class Conv2D extends Layer<'single'> {
 
   call(inputs: LayerInput): Tensor {
     const x = oneInput(inputs, this.name);
-    return soma.tidy(() => getActivation(this.args.activation)(soma.conv2d(x, this.kernel, {
-      stride: this.strides, padding: this.args.padding ?? 'valid', dilation: this.dilation, groups: this.args.groups ?? 1, bias: this.bias ?? undefined,
-    })));
+    const options = { stride: this.strides, padding: this.args.padding ?? 'valid', dilation: this.dilation, groups: this.args.groups ?? 1, bias: this.bias ?? undefined };
+    const activation = fusable(this.args.activation);
+    // relu/tanh/sigmoid run in the convolution's kernel where the backend fuses them (soma.fused).
+    if (activation) return soma.fused.conv2d(x, this.kernel, { ...options, activation });
+    return soma.tidy(() => getActivation(this.args.activation)(soma.conv2d(x, this.kernel, options)));
   }
 
   override computeOutputShape(inputShape: LayerShape | LayerShape[]): LayerShape {

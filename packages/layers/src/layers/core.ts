@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { getActivation, type ActivationName } from '../activations.js';
+import { fusable, getActivation, type ActivationName } from '../activations.js';
 import { Layer, type CallArgs, type KernelLayerArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
 import { fmt, productOf, type LayerShape } from '../engine/shapes.js';
 import type { InitializerSpec } from '../initializers.js';
@@ -50,6 +50,9 @@ export class Dense extends Layer<'single'> {
 
   call(inputs: LayerInput): Tensor {
     const x = oneInput(inputs, this.name);
+    const activation = fusable(this.args.activation);
+    // Bias and relu/tanh/sigmoid run in the product's kernel where the backend fuses them (soma.fused).
+    if (activation && x.rank >= 2) return soma.fused.matmul(x, this.kernel, { bias: this.bias ?? undefined, activation });
     return soma.tidy(() => {
       let y = x.matmul(this.kernel);
       if (this.bias) y = y.add(this.bias);
