@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Conv2dAttrs, KernelTensor } from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 
 // The WebAssembly convolutions (direct for few channels, blocked im2col + GEMM, panel-packed filter
@@ -13,7 +14,7 @@ function rand(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1);
 }
 
-interface Case { x: number[]; w: number[]; strides: number[]; pads: number[]; dilations: number[]; group: number; bias: boolean }
+interface Case { x: number[]; w: number[]; strides: Conv2dAttrs['strides']; pads: Conv2dAttrs['pads']; dilations: Conv2dAttrs['dilations']; group: number; bias: boolean }
 const cases: Case[] = [
   { x: [3, 1, 28, 28], w: [6, 1, 5, 5], strides: [1, 1], pads: [2, 2, 2, 2], dilations: [1, 1], group: 1, bias: true },
   { x: [2, 3, 13, 11], w: [5, 3, 3, 3], strides: [1, 1], pads: [1, 0, 2, 1], dilations: [1, 1], group: 1, bias: true },
@@ -29,14 +30,14 @@ describe('WebAssembly convolution paths match the TypeScript reference', () => {
   for (const c of cases) {
     it(`x [${c.x}] w [${c.w}] stride ${c.strides} pads ${c.pads} dilation ${c.dilations} group ${c.group}${c.bias ? ' bias' : ''}`, async () => {
       await wasm.init();
-      const attrs = { strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group };
+      const attrs: Conv2dAttrs = { strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group };
       const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
       const run = (b: CpuBackend) => {
         const x = b.write(rand(size(c.x), 1), c.x, 'float32');
         const w = b.write(rand(size(c.w), 2), c.w, 'float32');
-        const bias = c.bias ? [b.write(rand(c.w[0], 3), [c.w[0]], 'float32')] : [];
-        const y = b.conv2d([x, w, ...bias], attrs);
-        const dy = b.write(rand(size(y.shape), 4), y.shape, 'float32');
+        const bias: KernelTensor | undefined = c.bias ? b.write(rand(c.w[0], 3), [c.w[0]], 'float32') : undefined;
+        const y = b.conv2d([x, w, bias], attrs);
+        const dy = b.write(rand(size([...y.shape]), 4), y.shape, 'float32');
         const dx = b.conv2dBackpropInput([dy, w], { ...attrs, inputShape: c.x });
         const dw = b.conv2dBackpropFilter([x, dy], { ...attrs, filterShape: c.w });
         return [y, dx, dw].map((t) => Array.from(b.readSync(t.dataId)));

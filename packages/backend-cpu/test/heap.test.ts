@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
+import type { Conv2dAttrs } from '@soma/core';
 import { CpuBackend, Heap, HeapExhaustedError, sizeClass } from '@soma/backend-cpu';
 
 describe('the cpu heap', () => {
@@ -82,7 +83,7 @@ describe('the cpu worker threads', () => {
     const run = (b: CpuBackend) => {
       const x = b.write(Float32Array.from({ length: 5 * 4 * 13 * 11 }, (_, i) => Math.sin(i * 0.7)), [5, 4, 13, 11], 'float32');
       const w = b.write(Float32Array.from({ length: 6 * 2 * 3 * 3 }, (_, i) => Math.cos(i * 0.3)), [6, 2, 3, 3], 'float32');
-      const attrs = { strides: [2, 1], pads: [1, 0, 1, 2], dilations: [1, 2], group: 2 };
+      const attrs: Conv2dAttrs = { strides: [2, 1], pads: [1, 0, 1, 2], dilations: [1, 2], group: 2 };
       const y = b.conv2d([x, w], attrs);
       const dx = b.conv2dBackpropInput([y, w], { ...attrs, inputShape: x.shape });
       const dw = b.conv2dBackpropFilter([x, y], { ...attrs, filterShape: w.shape });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KernelTensor } from '@soma/core';
+import type { KernelTensor, Pool2dAttrs } from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 
 // The SIMD arithmetic must give the TypeScript loops' bits: float32 + − × ÷ and sqrt are correctly
@@ -16,11 +16,11 @@ function values(n: number, seed: number): Float32Array {
   return v;
 }
 
-function on(b: CpuBackend, v: Float32Array, shape: number[]): KernelTensor {
+function on(b: CpuBackend, v: Float32Array, shape: readonly number[]): KernelTensor {
   return b.write(v, shape, 'float32');
 }
 
-const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+const size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
 
 describe('SIMD elementwise kernels give the TypeScript kernels\' bits', () => {
   const pairs: [number[], number[]][] = [
@@ -87,7 +87,7 @@ describe('softmax and log-softmax in one pass per row', () => {
 });
 
 describe('2×2 stride-2 pooling in SIMD against the TypeScript loops', () => {
-  const attrs = { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceil_mode: false, count_include_pad: false };
+  const attrs: Pool2dAttrs = { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceil_mode: false, count_include_pad: false };
   for (const shape of [[2, 3, 28, 28], [1, 2, 9, 21], [3, 1, 6, 10], [1, 1, 4, 2]]) {
     it(`max, average and the average's gradient over [${shape}] (odd sizes drop the last row/column)`, () => {
       const v = values(size(shape), 23);
