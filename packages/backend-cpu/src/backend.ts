@@ -64,6 +64,7 @@ export class CpuBackend implements Backend {
   /** Resolves when the worker threads are serving (or it is known there will be none). */
   private readonly threadsReady: Promise<void>;
   private fusedUpdates = 0;
+  private destroyed = false;
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
     this.name = name;
@@ -83,7 +84,10 @@ export class CpuBackend implements Backend {
     const cx = this.wasm;
     const threads = options.threads;
     this.threadsReady = cx && made && threads !== 1
-      ? ThreadPool.start(cx.heap, made.module, cx.ex, cx.work, threads).then((pool) => { cx.pool = pool; }, () => {})
+      ? ThreadPool.start(cx.heap, made.module, cx.ex, cx.work, threads).then((pool) => {
+        if (this.destroyed) pool?.dispose();
+        else cx.pool = pool;
+      }, () => {})
       : Promise.resolve();
   }
 
@@ -93,6 +97,15 @@ export class CpuBackend implements Backend {
   /** Waits for the worker threads (setBackend calls it). */
   async init(): Promise<void> {
     await this.threadsReady;
+  }
+
+  /** Ends the worker threads (core's removeBackend calls it); kernels then run on this thread. */
+  destroy(): void {
+    const cx = this.wasm;
+    if (!cx) return;
+    this.destroyed = true;
+    cx.pool?.dispose();
+    cx.pool = null;
   }
 
   /** Threads the large kernels use now (1 until the workers are up, or where there are none). */

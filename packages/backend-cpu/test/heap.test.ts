@@ -73,6 +73,15 @@ describe('the cpu worker threads', () => {
     soma.ones([2]);
     expect(soma.memory().backends['cpu-3t']).toMatchObject({ threads: 3, sharedMemory: 1 });
     await soma.setBackend('cpu');
+    // removeBackend ends the workers.
+    const b = soma.getBackend();
+    soma.registerBackend('cpu-gone', () => new CpuBackend('cpu-gone', { threads: 2 }));
+    await soma.setBackend('cpu-gone');
+    const gone = soma.getBackend() as CpuBackend;
+    expect(gone.threads).toBe(2);
+    await soma.setBackend(b.name);
+    soma.removeBackend('cpu-gone');
+    expect(gone.threads).toBe(1);
   });
 
   it('split GEMMs and convolutions without changing a bit (filter gradients up to summation order)', async () => {
