@@ -200,14 +200,15 @@ function broadcastLoop(op: i32, partFirst: bool, full: usize, part: usize, dst: 
   }
 }
 
-/** dst[i] = f(src[i]) for the cheap unary ops (0 neg, 1 abs, 2 square, 3 sqrt, 4 relu, 5 reciprocal). */
+/** dst[i] = f(src[i]) for the cheap unary ops (0 neg, 1 abs, 2 square, 3 sqrt, 4 relu, 5 reciprocal, 6 step). */
 export function unaryBasic(op: i32, src: usize, dst: usize, n: i32): void {
   if (op == 0) unaryLoop(0, src, dst, n);
   else if (op == 1) unaryLoop(1, src, dst, n);
   else if (op == 2) unaryLoop(2, src, dst, n);
   else if (op == 3) unaryLoop(3, src, dst, n);
   else if (op == 4) unaryLoop(4, src, dst, n);
-  else unaryLoop(5, src, dst, n);
+  else if (op == 5) unaryLoop(5, src, dst, n);
+  else unaryLoop(6, src, dst, n);
 }
 
 // @ts-ignore: decorator
@@ -219,7 +220,9 @@ function unary4(op: i32, x: v128): v128 {
   if (op == 3) return f32x4.sqrt(x);
   // relu keeps NaN (x < 0 is false for NaN), as the scalar loop does.
   if (op == 4) return v128.bitselect(f32x4.splat(0), x, f32x4.lt(x, f32x4.splat(0)));
-  return f32x4.div(f32x4.splat(1), x);
+  if (op == 5) return f32x4.div(f32x4.splat(1), x);
+  // step: 1 where x > 0, else 0 (NaN included), relu's gradient.
+  return v128.bitselect(f32x4.splat(1), f32x4.splat(0), f32x4.gt(x, f32x4.splat(0)));
 }
 
 // @ts-ignore: decorator
@@ -271,5 +274,40 @@ export function softmaxRows(src: usize, dst: usize, rows: i32, len: i32, log: bo
       for (let i = 0; i < body; i += 4) v128.store(y + (<usize>i << 2), f32x4.div(exp4(f32x4.sub(v128.load(x + (<usize>i << 2)), vmx)), vsum));
       for (let i = body; i < len; i++) store<f32>(y + (<usize>i << 2), f32x4.extract_lane(exp4(f32x4.splat(load<f32>(x + (<usize>i << 2)) - mx)), 0) / s);
     }
+  }
+}
+
+/** dst[i] = x > 0 ? x : alpha·x (leakyRelu; NaN stays NaN, as alpha·NaN). */
+export function leakyRelu(src: usize, dst: usize, n: i32, alpha: f32): void {
+  const a = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(src + o);
+    v128.store(dst + o, v128.bitselect(x, f32x4.mul(x, a), f32x4.gt(x, zero)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(src + o);
+    store<f32>(dst + o, x > 0 ? x : x * alpha);
+  }
+}
+
+/** dst[i] = x < lo ? lo : x > hi ? hi : x (clip; NaN passes through, as the loop's comparisons let it). */
+export function clip(src: usize, dst: usize, n: i32, lo: f32, hi: f32): void {
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const x = v128.load(src + o);
+    const low = v128.bitselect(vlo, x, f32x4.lt(x, vlo));
+    v128.store(dst + o, v128.bitselect(vhi, low, f32x4.gt(x, vhi)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(src + o);
+    store<f32>(dst + o, x < lo ? lo : x > hi ? hi : x);
   }
 }

@@ -209,9 +209,9 @@ export class CpuBackend implements Backend {
   readonly unary: KernelFn<'unary'> = this.k<'unary'>(([x], { op }) => ew.unary(op, x, this.simd));
   readonly binary: KernelFn<'binary'> = this.k<'binary'>(([a, b], { op }) => ew.binary(op, a, b, this.simd));
   readonly where: KernelFn<'where'> = this.k<'where'>(([c, a, b]) => ew.where(c, a, b));
-  readonly clip: KernelFn<'clip'> = this.k<'clip'>(([x], { min, max }) => ew.clip(x, min, max));
+  readonly clip: KernelFn<'clip'> = this.k<'clip'>(([x], { min, max }) => ew.clip(x, min, max, this.simd));
   readonly cast: KernelFn<'cast'> = this.k<'cast'>(([x], { to }) => ew.cast(x, to));
-  readonly leakyRelu: KernelFn<'leakyRelu'> = this.k<'leakyRelu'>(([x], { alpha }) => ew.leakyRelu(x, alpha));
+  readonly leakyRelu: KernelFn<'leakyRelu'> = this.k<'leakyRelu'>(([x], { alpha }) => ew.leakyRelu(x, alpha, this.simd));
 
   // reductions
   readonly reduce: KernelFn<'reduce'> = this.k<'reduce'>(([x], { op, axes }) => red.reduce(op, x, axes, this.simd));

@@ -276,9 +276,10 @@ export function where(cond: KernelTensor, a: KernelTensor, b: KernelTensor): Ker
   return t;
 }
 
-export function clip(x: KernelTensor, lo: number, hi: number): KernelTensor {
+export function clip(x: KernelTensor, lo: number, hi: number, simd: SimdElementwise | null = null): KernelTensor {
   const { values: dst, t } = alloc(x.shape, x.dtype, true);
   const src = valuesOf(x);
+  if (simd && src instanceof Float32Array && simd.clip(src, dst as Float32Array, lo, hi)) return t;
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
     dst[i] = v < lo ? lo : v > hi ? hi : v;
@@ -286,9 +287,11 @@ export function clip(x: KernelTensor, lo: number, hi: number): KernelTensor {
   return t;
 }
 
-export function leakyRelu(x: KernelTensor, alpha: number): KernelTensor {
+export function leakyRelu(x: KernelTensor, alpha: number, simd: SimdElementwise | null = null): KernelTensor {
   const { values: dst, t } = alloc(x.shape, x.dtype, true);
   const src = valuesOf(x);
+  // SIMD multiplies by alpha rounded to float32, as PyTorch does; the loop by alpha in double.
+  if (simd && src instanceof Float32Array && simd.leakyRelu(src, dst as Float32Array, alpha)) return t;
   for (let i = 0; i < src.length; i++) dst[i] = src[i] > 0 ? src[i] : alpha * src[i];
   return t;
 }

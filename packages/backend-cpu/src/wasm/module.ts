@@ -27,6 +27,8 @@ export interface KernelExports {
   avgPool2x2(x: number, y: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   avgPool2x2Grad(dy: number, dx: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   maxPool2x2(x: number, y: number, planes: number, h: number, w: number, oh: number, ow: number): void;
+  leakyRelu(src: number, dst: number, n: number, alpha: number): void;
+  clip(src: number, dst: number, n: number, lo: number, hi: number): void;
   reduceRows(op: number, src: number, dst: number, rows: number, len: number): void;
   sumAround(src: number, dst: number, outer: number, mid: number, inner: number, mean: number): void;
   softmaxRows(src: number, dst: number, rows: number, len: number, log: number): void;

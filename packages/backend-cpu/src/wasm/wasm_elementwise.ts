@@ -33,7 +33,7 @@ export function wasmUnary(ex: KernelExports, heap: Heap): SimdUnary {
 }
 
 /** Codes of assembly/elementwise.ts's `unaryBasic` and `binary`. */
-const BASIC_UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, square: 2, sqrt: 3, relu: 4, reciprocal: 5 };
+const BASIC_UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, square: 2, sqrt: 3, relu: 4, reciprocal: 5, step: 6 };
 const ARITH: Partial<Record<ArithmeticOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 
@@ -63,6 +63,8 @@ export interface SimdElementwise {
   sumAround(src: Float32Array, dst: Float32Array, outer: number, mid: number, inner: number, mean: boolean): boolean;
   /** Softmax (log-softmax with `log`) of `rows` contiguous rows of `len` values. */
   softmaxRows(src: Float32Array, dst: Float32Array, rows: number, len: number, log: boolean): boolean;
+  leakyRelu(src: Float32Array, dst: Float32Array, alpha: number): boolean;
+  clip(src: Float32Array, dst: Float32Array, lo: number, hi: number): boolean;
   /** Kernels these have run (memory()'s simdElementwise). */
   readonly calls: number;
 }
@@ -135,6 +137,20 @@ export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): Sim
       const [n, c, h, w] = inShape;
       const fn = kind === 'max' ? ex.maxPool2x2 : kind === 'avg' ? ex.avgPool2x2 : ex.avgPool2x2Grad;
       fn(s, d, n * c, h, w, outShape[2], outShape[3]);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    leakyRelu(src, dst, alpha) {
+      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
+      if (s < 0 || d < 0 || src.length < 16) return false;
+      ex.leakyRelu(s, d, src.length, alpha);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    clip(src, dst, lo, hi) {
+      const [s, d] = [cx.addressOf(src), cx.addressOf(dst)];
+      if (s < 0 || d < 0 || src.length < 16) return false;
+      ex.clip(s, d, src.length, lo, hi);
       (this as { calls: number }).calls++;
       return true;
     },
