@@ -311,3 +311,52 @@ export function clip(src: usize, dst: usize, n: i32, lo: f32, hi: f32): void {
     store<f32>(dst + o, x < lo ? lo : x > hi ? hi : x);
   }
 }
+
+// @ts-ignore: decorator
+@inline
+function cmp4(op: i32, a: v128, b: v128): v128 {
+  if (op == 0) return f32x4.eq(a, b);
+  if (op == 1) return f32x4.ne(a, b);
+  if (op == 2) return f32x4.lt(a, b);
+  if (op == 3) return f32x4.le(a, b);
+  if (op == 4) return f32x4.gt(a, b);
+  return f32x4.ge(a, b);
+}
+
+/**
+ * dst[i] (bytes, 0/1) = a[i] cmp b[i] (0 equal, 1 notEqual, 2 less, 3 lessEqual, 4 greater,
+ * 5 greaterEqual); with `scalarB`, b is one value. Sixteen at a time: four f32x4 masks narrowed to
+ * bytes. NaN compares false, except notEqual, as in JavaScript.
+ */
+export function compare(op: i32, a: usize, b: usize, dst: usize, n: i32, scalarB: bool): void {
+  if (op == 0) compareLoop(0, a, b, dst, n, scalarB);
+  else if (op == 1) compareLoop(1, a, b, dst, n, scalarB);
+  else if (op == 2) compareLoop(2, a, b, dst, n, scalarB);
+  else if (op == 3) compareLoop(3, a, b, dst, n, scalarB);
+  else if (op == 4) compareLoop(4, a, b, dst, n, scalarB);
+  else compareLoop(5, a, b, dst, n, scalarB);
+}
+
+// @ts-ignore: decorator
+@inline
+function compareLoop(op: i32, a: usize, b: usize, dst: usize, n: i32, scalarB: bool): void {
+  const one = i8x16.splat(1);
+  const s = v128.load32_splat(b);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    const m0 = cmp4(op, v128.load(a + o), scalarB ? s : v128.load(b + o));
+    const m1 = cmp4(op, v128.load(a + o, 16), scalarB ? s : v128.load(b + o, 16));
+    const m2 = cmp4(op, v128.load(a + o, 32), scalarB ? s : v128.load(b + o, 32));
+    const m3 = cmp4(op, v128.load(a + o, 48), scalarB ? s : v128.load(b + o, 48));
+    // Masks are all-ones (−1) or 0: narrow with signed saturation to bytes of −1/0, then keep bit 0.
+    const lo = i16x8.narrow_i32x4_s(m0, m1);
+    const hi = i16x8.narrow_i32x4_s(m2, m3);
+    v128.store(dst + <usize>i, v128.and(i8x16.narrow_i16x8_s(lo, hi), one));
+  }
+  for (; i < n; i++) {
+    const x = f32x4.splat(load<f32>(a + (<usize>i << 2)));
+    const y = scalarB ? s : f32x4.splat(load<f32>(b + (<usize>i << 2)));
+    store<u8>(dst + <usize>i, <u8>(i32x4.extract_lane(cmp4(op, x, y), 0) & 1));
+  }
+}

@@ -3,7 +3,7 @@
 // threads run, with every worker.
 export { workspaceBytes, gemm, gemmLd, gemmBlocks, col2im } from './gemm';
 export { convForward, convDirect, convBackpropFilter, convBackpropInput, addInto, zero } from './conv';
-export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows, leakyRelu, clip } from './elementwise';
+export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows, leakyRelu, clip, compare } from './elementwise';
 export { adamUpdate, sgdUpdate } from './optimizer';
 export { avgPool2x2, avgPool2x2Grad, maxPool2x2 } from './pool';
 export { reduceRows, sumAround } from './reduce';

@@ -167,3 +167,21 @@ describe('step, clip and leakyRelu in SIMD', () => {
     });
   });
 });
+
+describe('comparisons in SIMD', () => {
+  for (const op of ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'] as const) {
+    it(`${op}: equal shapes and a scalar, 16 at a time and the tail, NaN and signed zeros`, () => {
+      const a = values(133, 3);
+      const b = a.map((x, i) => (i % 3 === 0 ? x : i % 3 === 1 ? -x : x + 0.5));
+      b[4] = 0; // a[4] is −0: equal, not less
+      const ask = (be: CpuBackend) => [
+        be.binary([on(be, a, [133]), on(be, b, [133])], { op }),
+        be.binary([on(be, a, [133]), on(be, Float32Array.of(0.25), [])], { op }),
+      ].map((t) => Array.from(be.readSync(t.dataId)));
+      const before = simd.memoryInfo().simdElementwise;
+      const got = ask(simd);
+      expect(simd.memoryInfo().simdElementwise - before).toBe(2);
+      expect(got).toEqual(ask(plain));
+    });
+  }
+});

@@ -138,6 +138,8 @@ export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor, simd: Sim
   const av = valuesOf(a);
   const bv = valuesOf(b);
   if (simd && dtype === 'float32' && !isCompare(op) && dst.length >= 16 && simdBinary(simd, op, a, b, outShape, dst as Float32Array)) return t;
+  if (simd && isCompare(op) && a.dtype === 'float32' && b.dtype === 'float32' && dst.length >= 16 && av.length === dst.length &&
+    (bv.length === dst.length || bv.length === 1) && simd.compare(op, av as Float32Array, bv as Float32Array, dst as Uint8Array)) return t;
   if (a.dtype === 'int32' && (op === 'floorDiv' || op === 'mod')) {
     for (let i = 0; i < bv.length; i++) if (bv[i] === 0) throw new Error(`${op}: integer division by zero`);
   }

@@ -1,4 +1,4 @@
-import type { ArithmeticOp, FusedUpdateAttrs, UnaryOp } from '@soma/core';
+import type { ArithmeticOp, CompareOp, FusedUpdateAttrs, UnaryOp } from '@soma/core';
 import type { Heap } from '../heap/heap.js';
 import type { WasmContext } from './context.js';
 import { Operands, type KernelExports } from './module.js';
@@ -36,6 +36,7 @@ export function wasmUnary(ex: KernelExports, heap: Heap): SimdUnary {
 const BASIC_UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, square: 2, sqrt: 3, relu: 4, reciprocal: 5, step: 6 };
 const ARITH: Partial<Record<ArithmeticOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
+const COMPARE: Partial<Record<CompareOp, number>> = { equal: 0, notEqual: 1, less: 2, lessEqual: 3, greater: 4, greaterEqual: 5 };
 
 /**
  * Float32 elementwise kernels in SIMD over tensors in the heap. Each returns false, doing nothing,
@@ -63,6 +64,8 @@ export interface SimdElementwise {
   sumAround(src: Float32Array, dst: Float32Array, outer: number, mid: number, inner: number, mean: boolean): boolean;
   /** Softmax (log-softmax with `log`) of `rows` contiguous rows of `len` values. */
   softmaxRows(src: Float32Array, dst: Float32Array, rows: number, len: number, log: boolean): boolean;
+  /** dst (0/1 bytes) = a cmp b, b of a's length or a single value. */
+  compare(op: CompareOp, a: Float32Array, b: Float32Array, dst: Uint8Array): boolean;
   leakyRelu(src: Float32Array, dst: Float32Array, alpha: number): boolean;
   clip(src: Float32Array, dst: Float32Array, lo: number, hi: number): boolean;
   /** Kernels these have run (memory()'s simdElementwise). */
@@ -137,6 +140,15 @@ export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): Sim
       const [n, c, h, w] = inShape;
       const fn = kind === 'max' ? ex.maxPool2x2 : kind === 'avg' ? ex.avgPool2x2 : ex.avgPool2x2Grad;
       fn(s, d, n * c, h, w, outShape[2], outShape[3]);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    compare(op, a, b, dst) {
+      const code = COMPARE[op];
+      const [ap, bp] = [cx.addressOf(a), cx.addressOf(b)];
+      const dp = cx.heap.owns(dst.buffer) ? dst.byteOffset : -1;
+      if (code === undefined || ap < 0 || bp < 0 || dp < 0) return false;
+      ex.compare(code, ap, bp, dp, dst.length, +(b.length === 1 && dst.length !== 1));
       (this as { calls: number }).calls++;
       return true;
     },
