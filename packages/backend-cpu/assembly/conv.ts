@@ -56,9 +56,14 @@ export function convForward(
   }
 }
 
-/** dW += Σ over the images this thread takes of dy[img] · im2col(x[img])ᵀ (dW starts zeroed). */
+/**
+ * The filter gradient, Σ over images of dy[img] · im2col(x[img])ᵀ, in `chunks` fixed ranges of
+ * images: threads take whole chunks from the counter, and chunk ch sums its images in order into
+ * its own zeroed buffer (dW for chunk 0, else `partials` + (ch − 1)·m·k floats). The caller adds
+ * the buffers up in chunk order, so the result does not depend on which thread took what.
+ */
 export function convBackpropFilter(
-  x: usize, dy: usize, dW: usize, next: usize, n: i32,
+  x: usize, dy: usize, dW: usize, partials: usize, chunks: i32, next: usize, n: i32,
   c: i32, h: i32, wd: i32, m: i32, groups: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
   pointwise: bool, col: usize, work: usize,
@@ -67,11 +72,13 @@ export function convBackpropFilter(
   const mg = m / groups;
   const k = cg * kh * kw;
   const p = oh * ow;
-  for (let img = nextImage(next); img < n; img = nextImage(next)) {
-    for (let grp = 0; grp < groups; grp++) {
+  for (let ch = nextImage(next); ch < chunks; ch = nextImage(next)) {
+    const target = ch == 0 ? dW : partials + (<usize>((ch - 1) * m * k) << 2);
+    const img1 = <i32>((<i64>(ch + 1) * n) / chunks);
+    for (let img = <i32>((<i64>ch * n) / chunks); img < img1; img++) for (let grp = 0; grp < groups; grp++) {
       const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
       const dyp = dy + <usize>((img * m + grp * mg) * p) * 4;
-      const dWp = dW + <usize>(grp * mg * k) * 4;
+      const dWp = target + <usize>(grp * mg * k) * 4;
       if (pointwise) {
         gemmLd(mg, k, p, dyp, p, false, xp, p, true, dWp, k, true, work);
       } else {

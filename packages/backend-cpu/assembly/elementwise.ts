@@ -277,20 +277,27 @@ export function softmaxRows(src: usize, dst: usize, rows: i32, len: i32, log: bo
   }
 }
 
-/** dst[i] = x > 0 ? x : alpha·x (leakyRelu; NaN stays NaN, as alpha·NaN). */
-export function leakyRelu(src: usize, dst: usize, n: i32, alpha: f32): void {
-  const a = f32x4.splat(alpha);
+/**
+ * dst[i] = x > 0 ? x : alpha·x (leakyRelu; NaN stays NaN). The product is formed in double and
+ * rounded once, as the TypeScript loop does with its double alpha (0.2 is no float32), so the bits
+ * agree.
+ */
+export function leakyRelu(src: usize, dst: usize, n: i32, alpha: f64): void {
+  const a = f64x2.splat(alpha);
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const x = v128.load(src + o);
-    v128.store(dst + o, v128.bitselect(x, f32x4.mul(x, a), f32x4.gt(x, zero)));
+    const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(x), a));
+    const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1)), a));
+    const scaled = v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
+    v128.store(dst + o, v128.bitselect(x, scaled, f32x4.gt(x, zero)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const x = load<f32>(src + o);
-    store<f32>(dst + o, x > 0 ? x : x * alpha);
+    store<f32>(dst + o, x > 0 ? x : <f32>(<f64>x * alpha));
   }
 }
 

@@ -105,4 +105,14 @@ describe('the cpu worker threads', () => {
     expect(b[3]).toEqual(a[3]);
     b[2].forEach((v, i) => expect(v).toBeCloseTo(a[2][i], 4));
   });
+
+  it('give the same filter gradient from run to run, whichever thread takes which images', async () => {
+    const many = new CpuBackend('repeat', { threads: 3, minParallelWork: 0 });
+    await many.init();
+    const x = many.write(Float32Array.from({ length: 37 * 3 * 12 * 12 }, (_, i) => Math.sin(i * 0.37)), [37, 3, 12, 12], 'float32');
+    const dy = many.write(Float32Array.from({ length: 37 * 8 * 10 * 10 }, (_, i) => Math.cos(i * 0.11)), [37, 8, 10, 10], 'float32');
+    const attrs: Conv2dAttrs = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
+    const runs = Array.from({ length: 6 }, () => Array.from(many.readSync(many.conv2dBackpropFilter([x, dy], { ...attrs, filterShape: [8, 3, 3, 3] }).dataId)));
+    for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
+  });
 });

@@ -292,7 +292,6 @@ export function clip(x: KernelTensor, lo: number, hi: number, simd: SimdElementw
 export function leakyRelu(x: KernelTensor, alpha: number, simd: SimdElementwise | null = null): KernelTensor {
   const { values: dst, t } = alloc(x.shape, x.dtype, true);
   const src = valuesOf(x);
-  // SIMD multiplies by alpha rounded to float32, as PyTorch does; the loop by alpha in double.
   if (simd && src instanceof Float32Array && simd.leakyRelu(src, dst as Float32Array, alpha)) return t;
   for (let i = 0; i < src.length; i++) dst[i] = src[i] > 0 ? src[i] : alpha * src[i];
   return t;

@@ -3,8 +3,9 @@ import type { WasmContext } from './context.js';
 
 /**
  * Whole convolutions in WebAssembly over the heap: threads take images from a shared counter,
- * each with its own patch matrix and GEMM workspace. For the filter gradient every thread but the
- * first sums into a zeroed partial of its own, added up at the end.
+ * each with its own patch matrix and GEMM workspace. The filter gradient is split into one fixed
+ * range of images per thread, each summed into its own buffer and added up in order, so it is
+ * the same from run to run whichever thread took which range.
  */
 /** Input channels up to which the forward pass convolves directly instead of through im2col + GEMM. */
 const DIRECT_MAX_CHANNELS = 4;
@@ -32,13 +33,13 @@ export function wasmConv(cx: WasmContext): ConvKernels {
   };
 
   /** Runs `fn` on as many threads as pay, each with its own patch matrix; `lead(t)` gives a thread's operand addresses. */
-  function over(fn: 'convForward' | 'convBackpropFilter' | 'convBackpropInput', s: ConvShape, lead: (t: number) => number[]): void {
+  function over(fn: 'convForward' | 'convBackpropFilter' | 'convBackpropInput', s: ConvShape, lead: (t: number, threads: number) => number[]): void {
     const { work, col } = sizes(s);
     const threads = cx.threadsFor(work, s.n);
     const blocks = Array.from({ length: threads }, () => heap.alloc(Math.max(col, 1) * 4));
     try {
       const next = cx.freshCounter();
-      cx.run(blocks.map(([colPtr], t) => ({ fn, args: [...lead(t), next, s.n, ...shapeArgs(s), colPtr, cx.workOf(t)] })));
+      cx.run(blocks.map(([colPtr], t) => ({ fn, args: [...lead(t, threads), next, s.n, ...shapeArgs(s), colPtr, cx.workOf(t)] })));
     } finally {
       for (const [ptr, size] of blocks) heap.release(ptr, size);
     }
@@ -75,17 +76,20 @@ export function wasmConv(cx: WasmContext): ConvKernels {
     backpropFilter(x, dy, dw, s) {
       const [xp, dyp, dwp] = [cx.addressOf(x), cx.addressOf(dy), cx.addressOf(dw)];
       if (xp < 0 || dyp < 0 || dwp < 0 || s.n === 0 || s.oh * s.ow === 0) return false;
+      // One zeroed buffer per chunk of images beyond the first (which sums into dw), added in order.
       const len = dw.length;
-      const partials: [number, number][] = [];
-      over('convBackpropFilter', s, (t) => {
-        if (t === 0) return [xp, dyp, dwp];
-        const block = heap.alloc(len * 4);
-        heap.zero(block[0], len * 4);
-        partials.push(block);
-        return [xp, dyp, block[0]];
+      const state: { scratch: [number, number] | null; chunks: number } = { scratch: null, chunks: 1 };
+      over('convBackpropFilter', s, (t, threads) => {
+        if (t === 0 && threads > 1) {
+          state.chunks = threads;
+          state.scratch = heap.alloc((threads - 1) * len * 4);
+          heap.zero(state.scratch[0], (threads - 1) * len * 4);
+        }
+        return [xp, dyp, dwp, state.scratch?.[0] ?? 0, state.chunks];
       });
-      for (const [ptr, size] of partials) {
-        ex.addInto(dwp, ptr, len);
+      if (state.scratch) {
+        const [ptr, size] = state.scratch;
+        for (let c = 1; c < state.chunks; c++) ex.addInto(dwp, ptr + (c - 1) * len * 4, len);
         heap.release(ptr, size);
       }
       return true;
