@@ -10,13 +10,13 @@ import { col2im, gemmLd, gemmPacked, im2colCols, im2colPanelsT } from './gemm';
 const COL_BLOCK_FLOATS = 65536;
 
 /**
- * Takes the next image from the shared counter at `next` (an i32) until all `n` are done. Threads
- * running the same call share the images this way: one that starts late (waking a worker takes
- * microseconds) or runs slow simply takes fewer.
+ * Takes the next unit of work (an image, or a chunk of images) from the shared i32 counter at
+ * `next`. Threads running the same call share the work this way: one that starts late (waking a
+ * worker takes microseconds) or runs slow simply takes fewer.
  */
 // @ts-ignore: decorator
 @inline
-function nextImage(next: usize): i32 {
+function take(next: usize): i32 {
   return atomic.add<i32>(next, 1);
 }
 
@@ -31,7 +31,7 @@ export function convForward(
   const mg = m / groups;
   const k = cg * kh * kw;
   const p = oh * ow;
-  for (let img = nextImage(next); img < n; img = nextImage(next)) {
+  for (let img = take(next); img < n; img = take(next)) {
     for (let grp = 0; grp < groups; grp++) {
       const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
       const yp = y + <usize>((img * m + grp * mg) * p) * 4;
@@ -72,7 +72,7 @@ export function convBackpropFilter(
   const mg = m / groups;
   const k = cg * kh * kw;
   const p = oh * ow;
-  for (let ch = nextImage(next); ch < chunks; ch = nextImage(next)) {
+  for (let ch = take(next); ch < chunks; ch = take(next)) {
     const target = ch == 0 ? dW : partials + (<usize>((ch - 1) * m * k) << 2);
     const img1 = <i32>((<i64>(ch + 1) * n) / chunks);
     for (let img = <i32>((<i64>ch * n) / chunks); img < img1; img++) for (let grp = 0; grp < groups; grp++) {
@@ -102,7 +102,7 @@ export function convBackpropInput(
   const mg = m / groups;
   const k = cg * kh * kw;
   const p = oh * ow;
-  for (let img = nextImage(next); img < n; img = nextImage(next)) {
+  for (let img = take(next); img < n; img = take(next)) {
     for (let grp = 0; grp < groups; grp++) {
       const dxp = dx + <usize>((img * c + grp * cg) * h * wd) * 4;
       const dyp = dy + <usize>((img * m + grp * mg) * p) * 4;
@@ -170,7 +170,7 @@ export function convDirect(
   const k = c * kh * kw;
   const p = oh * ow;
   const tmp = pad + <usize>c * planeBytes;
-  for (let img = nextImage(next); img < n; img = nextImage(next)) {
+  for (let img = take(next); img < n; img = take(next)) {
     // The padded copy of this image.
     memory.fill(pad, 0, <usize>c * planeBytes);
     for (let ci = 0; ci < c; ci++) {

@@ -20,17 +20,6 @@ export function workspaceBytes(): i32 {
   return (MC * KC + KC * NC + MR * NR) * 4;
 }
 
-/** `gemmLd` with dense operands: leading dimensions follow from the shapes. */
-export function gemm(
-  m: i32, n: i32, k: i32,
-  a: usize, transA: bool,
-  b: usize, transB: bool,
-  c: usize, accumulate: bool,
-  work: usize,
-): void {
-  gemmLd(m, n, k, a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, accumulate, work);
-}
-
 /**
  * C (+)= op(A)·op(B) with explicit row strides (lda, ldb, ldc, in floats), so a thread can compute
  * one block of a larger product in place.

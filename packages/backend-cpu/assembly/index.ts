@@ -1,7 +1,7 @@
 // The one WebAssembly module of the cpu backend: every kernel family, compiled together by
 // scripts/build-wasm.mjs, sharing the backend's heap (imported memory) with JavaScript and, where
 // threads run, with every worker.
-export { workspaceBytes, gemm, gemmLd, gemmBlocks, col2im } from './gemm';
+export { workspaceBytes, gemmLd, gemmBlocks } from './gemm';
 export { convForward, convDirect, convBackpropFilter, convBackpropInput, addInto, zero } from './conv';
 export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows, leakyRelu, clip, compare } from './elementwise';
 export { adamUpdate, sgdUpdate } from './optimizer';

@@ -1,3 +1,4 @@
+import { checkOptions } from '@soma/core';
 import type { Backend, Conv2dAttrs, DataId, DType, FusedActivation, FusedUpdateAttrs, KernelFn, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
 import * as conv from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
@@ -68,6 +69,7 @@ export class CpuBackend implements Backend {
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
     this.name = name;
+    checkOptions('CpuBackend', options, ['wasm', 'threads', 'minParallelWork', 'sharedMemory', 'maxHeapBytes']);
     const made = options.wasm === false ? null : createHeap(options.sharedMemory !== false, options.maxHeapBytes);
     if (options.wasm === true && !made) throw new Error(`backend '${name}': WebAssembly SIMD was requested but this engine cannot run it`);
     if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {

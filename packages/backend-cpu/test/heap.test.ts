@@ -45,6 +45,10 @@ describe('the cpu heap', () => {
     await soma.setBackend('cpu');
   });
 
+  it('names an unknown option', () => {
+    expect(() => new CpuBackend('typo', { thread: 2 } as never)).toThrow(/CpuBackend: unknown option 'thread'.*Did you mean 'threads'/);
+  });
+
   it('an unshared heap (a page without cross-origin isolation) grows under running kernels and gives the same results', async () => {
     const unshared = new CpuBackend('unshared', { sharedMemory: false });
     const shared = new CpuBackend('shared', { threads: 1 });

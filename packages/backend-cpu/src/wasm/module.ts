@@ -4,7 +4,6 @@ import { KERNELS_WASM_BASE64, MEMORY_FLAG_OFFSET } from './generated/kernels_was
 /** The exports of assembly/index.ts: every kernel takes addresses in the heap. */
 export interface KernelExports {
   workspaceBytes(): number;
-  gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, c: number, accumulate: number, work: number): void;
   gemmLd(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number,
     c: number, ldc: number, accumulate: number, work: number): void;
   /** (next, blocks, size, byRows, m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, work) */
@@ -17,8 +16,6 @@ export interface KernelExports {
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;
   zero(ptr: number, bytes: number): void;
-  col2im(col: number, x: number, c: number, h: number, w: number, kh: number, kw: number,
-    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
   exp(src: number, dst: number, n: number): void;
   tanh(src: number, dst: number, n: number): void;
   sigmoid(src: number, dst: number, n: number): void;
