@@ -3,7 +3,8 @@ import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import { layers, loadModel, sequential } from '@soma/layers';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,4 +76,36 @@ describe('a process killed while saving never leaves a folder that does not load
     expect(files[1]).toMatch(/^weights\.\w+\.safetensors$/);
     m.dispose();
   }, 60_000);
+});
+
+describe('saves never delete or mix what they did not write', () => {
+  it('a save keeps a file that an old model.json names but Soma did not write', async () => {
+    const folder = join(dir, 'foreign');
+    const m = sequential([layers.dense({ units: 2, inputShape: [3] })]);
+    await m.save(folder);
+    // The user points model.json at a copy of the weights under a name of their own.
+    const json = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
+    copyFileSync(join(folder, json.weightsFile), join(folder, 'my-weights.safetensors'));
+    writeFileSync(join(folder, 'model.json'), JSON.stringify({ ...json, weightsFile: 'my-weights.safetensors' }));
+    (await loadModel(folder)).dispose();
+    await m.save(folder);
+    expect(existsSync(join(folder, 'my-weights.safetensors'))).toBe(true);
+    (await loadModel(folder)).dispose();
+    m.dispose();
+  }, 60_000);
+
+  it('two worker threads of one process saving to and loading from one folder never fail', async () => {
+    const folder = join(dir, 'threads');
+    const script = new URL('./helpers/save_load_thread.mjs', import.meta.url);
+    const run = (value: number) => new Promise<string[]>((resolve, reject) => {
+      const w = new Worker(script, { workerData: { dir: folder, rounds: 25, value } });
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    const failures = (await Promise.all([run(1), run(2)])).flat();
+    expect(failures).toEqual([]);
+    const m = await loadModel(folder);
+    expect(new Set(m.weights[0].dataSync()).size).toBe(1);
+    m.dispose();
+  }, 120_000);
 });

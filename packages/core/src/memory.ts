@@ -1,14 +1,29 @@
 import { getEngine, type MemoryInfo } from './engine/engine.js';
 import { isTensor, type Tensor } from './tensor.js';
 
-function collect(x: unknown, into: Set<Tensor>, depth = 0): void {
-  if (depth > 8 || x === null || x === undefined) return;
-  if (isTensor(x)) into.add(x);
-  else if (Array.isArray(x)) for (const v of x) collect(v, into, depth + 1);
-  else if (x instanceof Map) for (const v of x.values()) collect(v, into, depth + 1);
-  else if (typeof x === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(x))) {
-    // Null-prototype objects too: dictionaries keyed by names from files are built that way.
-    for (const v of Object.values(x)) collect(v, into, depth + 1);
+/**
+ * Every tensor reachable from `root` through arrays, Maps and plain (or null-prototype) objects, at
+ * any depth: iterative, so deep nesting cannot overflow the stack, and each container is visited
+ * once, so cycles end.
+ */
+function collect(root: unknown, into: Set<Tensor>): void {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const x = stack.pop();
+    if (x === null || x === undefined || typeof x !== 'object') continue;
+    if (isTensor(x)) {
+      into.add(x);
+      continue;
+    }
+    if (seen.has(x)) continue;
+    seen.add(x);
+    if (Array.isArray(x)) for (const v of x) stack.push(v);
+    else if (x instanceof Map) for (const v of x.values()) stack.push(v);
+    else if ([Object.prototype, null].includes(Object.getPrototypeOf(x))) {
+      // Null-prototype objects too: dictionaries keyed by names from files are built that way.
+      for (const v of Object.values(x)) stack.push(v);
+    }
   }
 }
 

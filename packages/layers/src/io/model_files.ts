@@ -140,14 +140,33 @@ export async function loadModelFromDirectory(source: string, build: Build): Prom
 /** Saves in one process to one folder run one after another (keyed by the folder's real path). */
 const inFlight = new Map<string, Promise<void>>();
 
-/** Names of this save's files: host, process and a random part, so concurrent savers never collide. */
-function tempTag(n: Node): string {
-  const host = n.os.hostname().replace(/[^A-Za-z0-9]/g, '').slice(0, 24) || 'host';
-  return `${host}_${process.pid}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+let saveCounter = 0;
+
+function hostTag(n: Node): string {
+  return n.os.hostname().replace(/[^A-Za-z0-9]/g, '').slice(0, 24) || 'host';
 }
 
-const WEIGHTS_NAME = /^weights\.([A-Za-z0-9]+)_(\d+)_([a-z0-9]+)\.safetensors$/;
-const TEMP_JSON_NAME = /^\.model\.json\.([A-Za-z0-9]+)_(\d+)_([a-z0-9]+)\.tmp$/;
+/** This thread's id in Node (0 on the main thread); worker threads of one process share its pid. */
+async function threadId(): Promise<number> {
+  try {
+    return (await importNodeModule<typeof import('node:worker_threads')>('node:worker_threads')).threadId;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Names of one save's files: host, process, thread, then a per-save counter and a random part, so
+ * no two saves — of two processes, two threads of one process, or one thread — share a name.
+ */
+function tempTag(n: Node, thread: number): string {
+  return `${hostTag(n)}_${process.pid}t${thread}_${Date.now().toString(36)}${(saveCounter++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+// host _ pid [t thread] _ unique part (names written before the thread part have none).
+const TAG = '([A-Za-z0-9]+)_(\\d+)(?:t(\\d+))?_([a-z0-9]+)';
+const WEIGHTS_NAME = new RegExp(`^weights\\.${TAG}\\.safetensors$`);
+const TEMP_JSON_NAME = new RegExp(`^\\.model\\.json\\.${TAG}\\.tmp$`);
 /** Fixed temp names of earlier Soma versions, left behind by interrupted saves. */
 const LEGACY_TEMPS = new Set(['.weights.safetensors.tmp', '.model.json.tmp']);
 
@@ -199,16 +218,21 @@ async function currentWeightsName(n: Node, dir: string): Promise<string | null> 
  * written by a process of this host that no longer runs (or by this process, whose saves to this
  * folder are serialized). Files of other hosts are removed only once a day old.
  */
-async function sweepLeftovers(n: Node, dir: string, keep: string): Promise<void> {
+async function sweepLeftovers(n: Node, dir: string, keep: string, thread: number): Promise<void> {
   const current = await currentWeightsName(n, dir);
-  const host = tempTag(n).split('_')[0];
+  const host = hostTag(n);
   const dayAgo = Date.now() - 24 * 3600 * 1000;
   for (const entry of await n.fs.readdir(dir)) {
     if (entry === keep || entry === current) continue;
     const m = WEIGHTS_NAME.exec(entry) ?? TEMP_JSON_NAME.exec(entry);
     let stale = LEGACY_TEMPS.has(entry);
-    if (m && m[1] === host) stale = Number(m[2]) === process.pid || !processAlive(Number(m[2]));
-    else if (m) {
+    if (m && m[1] === host) {
+      const pid = Number(m[2]);
+      // Another thread of this process may be mid-save (its saves are serialized apart from ours):
+      // only this thread's own leftovers, or a dead process's, are stale.
+      const sameThread = (m[3] === undefined ? 0 : Number(m[3])) === thread;
+      stale = pid === process.pid ? sameThread : !processAlive(pid);
+    } else if (m) {
       const st = await n.fs.stat(n.path.join(dir, entry)).catch(() => null);
       stale = st !== null && st.mtimeMs < dayAgo;
     }
@@ -217,7 +241,8 @@ async function sweepLeftovers(n: Node, dir: string, keep: string): Promise<void>
 }
 
 async function saveOnce(n: Node, dir: string, artifacts: { modelJson: ModelJson; weights: Uint8Array }): Promise<void> {
-  const tag = tempTag(n);
+  const thread = await threadId();
+  const tag = tempTag(n, thread);
   const weightsName = `weights.${tag}.safetensors`;
   const tmpJson = n.path.join(dir, `.${MODEL_FILE}.${tag}.tmp`);
   const previous = await currentWeightsName(n, dir);
@@ -232,9 +257,11 @@ async function saveOnce(n: Node, dir: string, artifacts: { modelJson: ModelJson;
     throw e;
   }
   await syncDirectory(n, dir);
-  // Names are never reused, so the weights model.json named before the switch are nobody's now.
-  if (previous && previous !== weightsName) await n.fs.rm(n.path.join(dir, previous), { force: true });
-  await sweepLeftovers(n, dir, weightsName);
+  // Names are never reused, so the weights model.json named before the switch are nobody's now —
+  // but only a name of Soma's own making is removed: an old model.json (hand-edited, or from
+  // elsewhere) may name a file that Soma never wrote.
+  if (previous && previous !== weightsName && WEIGHTS_NAME.test(previous)) await n.fs.rm(n.path.join(dir, previous), { force: true });
+  await sweepLeftovers(n, dir, weightsName, thread);
 }
 
 /** Writes a model's artifacts into the folder `destination` (a path or file:// URL; created if needed). */

@@ -50,6 +50,24 @@ export const memoryCases: ConformanceCase[] = [
     dispose(r);
     check(live() === before, () => `dispose left ${live() - before} tensor(s) in a Map or a null-prototype object`);
   } },
+  { group: g, name: 'tidy keeps a tensor nested at any depth (200 arrays, a plain-object chain) and ends on cyclic results', run: () => {
+    const before = live();
+    const r = tidy(() => {
+      let deep: unknown = ops.ones([1]).add(1);
+      for (let i = 0; i < 200; i++) deep = [deep];
+      let chain: Record<string, unknown> = { t: ops.zeros([1]).add(2) };
+      for (let i = 0; i < 50; i++) chain = { next: chain };
+      const cyclic: Record<string, unknown> = { t: ops.ones([1]).mul(3) };
+      cyclic.self = cyclic;
+      return { deep, chain, cyclic };
+    });
+    check(live() === before + 3, () => `expected the three nested results kept, found ${live() - before}`);
+    let x: unknown = r.deep;
+    for (let i = 0; i < 200; i++) x = (x as unknown[])[0];
+    check(!(x as { isDisposed: boolean }).isDisposed, () => 'the tensor 200 arrays deep was disposed');
+    dispose(r);
+    check(live() === before, () => `dispose left ${live() - before} nested tensor(s)`);
+  } },
   { group: g, name: 'keep() survives tidy', run: () => {
     const before = live();
     let kept!: ReturnType<typeof ops.ones>;
