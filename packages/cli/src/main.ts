@@ -42,7 +42,8 @@ export async function main(argv: readonly string[], io: { out?: (line: string) =
     USAGE.forEach((l) => out(l));
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  // Own properties only: 'constructor' or '__proto__' is not a command.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     err(`soma: unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')} (soma --help)`);
     return 2;

@@ -21,7 +21,7 @@ export const modelHelp = (): string[] => Object.entries(MODELS).map(([k, v]) => 
 
 /** A zoo model by name, or a saved model directory (to continue training). Every zoo model outputs logits. */
 export async function modelFor(spec: string, data: LoadedData): Promise<{ model: LayersModel; fromDirectory: boolean }> {
-  if (MODELS[spec]) {
+  if (Object.hasOwn(MODELS, spec)) {
     const model = MODELS[spec].make(data);
     return { model, fromDirectory: false };
   }

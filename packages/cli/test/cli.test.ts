@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import * as soma from '@soma/core';
 import { main } from '@soma/cli';
 import { datasets } from '@soma/data';
 import { lenet5 } from '@soma/zoo';
+import { loadModel } from '@soma/layers';
 import { PNG } from 'pngjs';
 
 const bin = fileURLToPath(new URL('../bin/soma.mjs', import.meta.url));
@@ -175,5 +176,96 @@ describe('the soma binary', () => {
     expect(output).toMatch(/interrupted: stopping after this batch and saving the run/);
     expect(existsSync(join(run, 'model', 'model.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')).interrupted).toBe(true);
+  }, 60_000);
+});
+
+describe('soma train owns its run folder', () => {
+  /** Starts `soma train` in a child process and resolves once its output matches `ready`. */
+  function start(args: string[], ready: RegExp): Promise<{ child: ReturnType<typeof spawn>; output: () => string; exit: Promise<number | null> }> {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const exit = new Promise<number | null>((ok) => child.on('exit', ok));
+    return new Promise((resolve, reject) => {
+      const seen = (d: Buffer) => {
+        output += d.toString();
+        if (ready.test(output)) resolve({ child, output: () => output, exit });
+      };
+      child.stdout!.on('data', seen);
+      child.stderr!.on('data', seen);
+      exit.then((code) => reject(new Error(`soma train exited with ${code} before ${ready}: ${output}`)));
+    });
+  }
+
+  it('a second run with the same --out is refused with the first one\'s pid, and runs after it (or after a crash) go ahead', async () => {
+    const run = join(dir, 'locked');
+    const first = await start(['train', 'mlp', '--data', 'circles', '--epochs', '100000', '--backend', 'cpu', '--out', run], /Epoch 2\//);
+    const second = await soma_('train', 'mlp', '--data', 'circles', '--epochs', '1', '--backend', 'cpu', '--out', run, '--quiet');
+    expect(second.code).toBe(1);
+    expect(second.err[0]).toMatch(new RegExp(`^soma train: --out .*locked is in use by another soma train \\(pid ${first.child.pid},`));
+    // SIGKILL: no cleanup runs, the lock stays behind with a pid that no longer runs.
+    first.child.kill('SIGKILL');
+    await first.exit;
+    expect(existsSync(join(run, '.soma-run.lock'))).toBe(true);
+    const third = await soma_('train', 'mlp', '--data', 'circles', '--epochs', '1', '--backend', 'cpu', '--out', run, '--quiet');
+    expect(third.err).toEqual([]);
+    expect(third.code).toBe(0);
+    expect(existsSync(join(run, '.soma-run.lock'))).toBe(false);
+    expect(readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    await soma.setBackend('cpu');
+  }, 120_000);
+
+  it('--out refuses a folder of other files unless --force, and --force leaves those files alone', async () => {
+    const mine = join(dir, 'my-folder');
+    mkdirSync(join(mine, 'model'), { recursive: true });
+    writeFileSync(join(mine, 'notes.txt'), 'keep me');
+    writeFileSync(join(mine, 'model', 'thesis.pdf'), 'keep me too');
+    const refused = await soma_('train', 'mlp', '--data', 'circles', '--epochs', '1', '--backend', 'cpu', '--out', mine, '--quiet');
+    expect(refused.code).toBe(2);
+    expect(refused.err[0]).toMatch(/^soma train: --out .*my-folder holds files that no Soma run wrote \('notes\.txt'\); choose an empty or new folder, or pass --force/);
+    const forced = await soma_('train', 'mlp', '--data', 'circles', '--epochs', '1', '--backend', 'cpu', '--out', mine, '--quiet', '--force');
+    expect(forced.code).toBe(0);
+    expect(readFileSync(join(mine, 'notes.txt'), 'utf8')).toBe('keep me');
+    expect(readFileSync(join(mine, 'model', 'thesis.pdf'), 'utf8')).toBe('keep me too');
+    // Now it is a run folder: the next run needs no --force, and still keeps the user's files.
+    expect((await soma_('train', 'mlp', '--data', 'circles', '--epochs', '1', '--backend', 'cpu', '--out', mine, '--quiet')).code).toBe(0);
+    expect(readFileSync(join(mine, 'model', 'thesis.pdf'), 'utf8')).toBe('keep me too');
+    await soma.setBackend('cpu');
+  }, 120_000);
+
+  it('Ctrl-C twice while the run is being saved: the save and the report complete, then exit 130', async () => {
+    const run = join(dir, 'double-interrupt');
+    const r = await start(['train', 'mlp', '--data', 'circles', '--epochs', '100000', '--backend', 'cpu', '--out', run], /Epoch 2\//);
+    r.child.kill('SIGINT');
+    await new Promise<void>((ok) => {
+      const poll = setInterval(() => {
+        if (/saving the model to/.test(r.output())) {
+          clearInterval(poll);
+          ok();
+        }
+      }, 1);
+    });
+    r.child.kill('SIGINT');
+    r.child.kill('SIGINT');
+    expect(await r.exit).toBe(130);
+    expect(r.output()).toMatch(/interrupted while saving: the save completes first/);
+    const m = await loadModel(join(run, 'model'));
+    expect(m.weights.length).toBeGreaterThan(0);
+    m.dispose();
+    expect(JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')).interrupted).toBe(true);
+    expect(existsSync(join(run, '.soma-run.lock'))).toBe(false);
+  }, 120_000);
+
+  it('a command name or option value that is an Object property is an unknown name, not a crash', async () => {
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const r = await soma_(name);
+      expect(r.code).toBe(2);
+      expect(r.err[0]).toMatch(new RegExp(`^soma: unknown command '${name}'`));
+    }
+    const opt = await soma_('train', 'mlp', '--data', 'circles', '--optimizer', 'constructor');
+    expect(opt.code).toBe(2);
+    expect(opt.err[0]).toMatch(/^soma train: --optimizer must be adam, adamw, sgd, rmsprop, got 'constructor'/);
+    const model = await soma_('train', 'constructor', '--data', 'circles', '--out', join(dir, 'proto'));
+    expect(model.code).toBe(2);
+    expect(model.err[0]).toMatch(/^soma train: unknown model 'constructor'/);
   }, 60_000);
 });

@@ -36,6 +36,32 @@ describe('callbacks', () => {
     soma.dispose([x, y]);
   });
 
+  it('stopTraining set in onBatchEnd stops after that batch, as in Keras and TF.js (the epoch still ends with its logs)', async () => {
+    const x = soma.randomNormal([40, 1], { seed: 3 });
+    const y = x.mul(2);
+    const net = tiny();
+    net.compile({ optimizer: sgd({ learningRate: 0.01 }), loss: 'mse' });
+    const batches: number[] = [];
+    const epochEnds: number[] = [];
+    const h = await net.fit(x, y, {
+      epochs: 5, batchSize: 4, verbose: 0,
+      callbacks: {
+        onBatchEnd: async (batch) => {
+          batches.push(batch);
+          if (batch === 2) net.stopTraining = true;
+        },
+        onEpochEnd: async (epoch) => {
+          epochEnds.push(epoch);
+        },
+      },
+    });
+    expect(batches).toEqual([0, 1, 2]);
+    expect(epochEnds).toEqual([0]);
+    expect(h.history.loss).toHaveLength(1);
+    net.dispose();
+    soma.dispose([x, y]);
+  });
+
   it('learningRateScheduler and reduceLROnPlateau change the optimizer rate', async () => {
     const { x, y } = data();
     const net = tiny();

@@ -1,4 +1,4 @@
-import { mkdir, writeFile, appendFile, rm } from 'node:fs/promises';
+import { writeFile, appendFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as soma from '@soma/core';
 import { Callback, earlyStopping, type Logs, type LayersModel } from '@soma/layers';
@@ -12,12 +12,14 @@ import { classification, formatConfusion } from '../report.js';
 import { metricsSvg, type EpochLogs } from '../plot_svg.js';
 import { exportAndCheck } from './export.js';
 import { saveAnyModel } from '../imported.js';
+import { Interrupts } from '../interrupts.js';
+import { RunFolder } from '../run_folder.js';
 
 export const trainSpec: CommandSpec = {
   name: 'train',
   usage: 'soma train <model> --data <source> [options]',
   title: 'train a model (a zoo name or a saved one) and write the run',
-  summary: `Trains a model and writes the run to --out: model/ (the trained model), checkpoint/ (best on validation), metrics.jsonl (one line per epoch), plot.svg, report.json, and with --onnx model.onnx checked in onnxruntime-node. Models: ${modelHelp().join('; ')}; or a saved model's directory to continue training.`,
+  summary: `Trains a model and writes the run to --out: model/ (the trained model), checkpoint/ (best on validation), metrics.jsonl (one line per epoch), plot.svg, report.json, and with --onnx model.onnx checked in onnxruntime-node. Ctrl-C stops after the current batch and saves the run; a save in progress always completes. Models: ${modelHelp().join('; ')}; or a saved model's directory to continue training.`,
   positionals: [{ name: 'model', help: 'a zoo model name or a saved model directory' }],
   options: {
     data: { type: 'string', help: 'mnist | cifar10:<dir> | circles | csv:<file>' },
@@ -29,7 +31,8 @@ export const trainSpec: CommandSpec = {
     schedule: { type: 'string', help: 'constant | cosine (decays to 5% of --lr over the run)', default: 'cosine' },
     augment: { type: 'string', help: 'shift (images moved up to 2 pixels each epoch) | none; default shift for images', default: 'auto' },
     seed: { type: 'string', help: 'seeds weights, shuffles and the data split', default: '1' },
-    out: { type: 'string', help: 'the run directory (default runs/<model>)' },
+    out: { type: 'string', help: 'the run directory (default runs/<model>); one run writes it at a time' },
+    force: { type: 'boolean', help: 'write the run into an --out folder that holds other files too' },
     'validation-split': { type: 'string', help: 'fraction of the training data held out for validation', default: '0.1' },
     patience: { type: 'string', help: 'stop after this many epochs without a better val_loss (early stopping)' },
     label: { type: 'string', help: 'csv: the label column (default: the last)' },
@@ -66,23 +69,15 @@ class RunWriter extends Callback {
 /** Saves the model whenever val_loss improves (Keras's ModelCheckpoint with saveBestOnly), imported ONNX models as ONNX. */
 class BestCheckpoint extends Callback {
   private best = Infinity;
-  constructor(private readonly dir: string) {
+  constructor(private readonly dir: string, private readonly interrupts: Interrupts) {
     super();
   }
   override async onEpochEnd(_epoch: number, logs?: Logs): Promise<void> {
     const v = logs?.val_loss;
     if (typeof v === 'number' && v < this.best) {
       this.best = v;
-      await saveAnyModel(this.model as LayersModel, this.dir);
+      await this.interrupts.protect(() => saveAnyModel(this.model as LayersModel, this.dir));
     }
-  }
-}
-
-/** Ctrl-C stops training at the next batch: the run is saved (checkpoint included) and the command exits cleanly. */
-class Interruptible extends Callback {
-  interrupted = false;
-  override async onBatchEnd(): Promise<void> {
-    if (this.interrupted) this.model!.stopTraining = true;
   }
 }
 
@@ -95,14 +90,34 @@ export async function train(p: Parsed, print: (line: string) => void): Promise<n
   const seed = numberOption(p.values, 'seed', { integer: true })!;
   const validationSplit = numberOption(p.values, 'validation-split', { min: 0, max: 0.9 })!;
   const patience = numberOption(p.values, 'patience', { integer: true, min: 1 });
-  const makeOptimizer = OPTIMIZERS[String(p.values.optimizer)];
+  const makeOptimizer = Object.hasOwn(OPTIMIZERS, String(p.values.optimizer)) ? OPTIMIZERS[String(p.values.optimizer)] : undefined;
   if (!makeOptimizer) throw new UsageError(`--optimizer must be ${Object.keys(OPTIMIZERS).join(', ')}, got '${p.values.optimizer}'`);
   const backend = await useBackend(String(p.values.backend));
   soma.setRandomSeed(seed);
   const data = await loadData(String(p.values.data), { seed, label: p.values.label as string | undefined, testFraction: 0.2 });
   const { model } = await modelFor(spec, data);
   const out = resolve(String(p.values.out ?? join('runs', spec.replace(/[\\/]+$/, '').split(/[\\/]/).pop()!)));
-  await mkdir(out, { recursive: true });
+  const folder = await RunFolder.claim(out, { force: p.values.force === true });
+  try {
+    return await trainInto(folder, model, data, spec, backend, p, print, { epochs, batchSize, lr, seed, validationSplit, patience, makeOptimizer });
+  } finally {
+    await folder.release();
+  }
+}
+
+interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  validationSplit: number;
+  patience: number | undefined;
+  makeOptimizer: (lr: Rate) => Optimizer;
+}
+
+async function trainInto(folder: RunFolder, model: LayersModel, data: LoadedData, spec: string, backend: string, p: Parsed, print: (line: string) => void, o: TrainOptions): Promise<number> {
+  const { epochs, batchSize, lr, seed, validationSplit, patience, makeOptimizer } = o;
+  const out = folder.dir;
   await rm(join(out, 'metrics.jsonl'), { force: true });
   const images = data.sampleShape.length === 3;
   const augment = p.values.augment === 'auto' ? (images ? 'shift' : 'none') : String(p.values.augment);
@@ -122,27 +137,37 @@ export async function train(p: Parsed, print: (line: string) => void): Promise<n
   model.compile({ optimizer: makeOptimizer(rate), loss: classificationLoss(), metrics: ['accuracy'] });
   print(`training ${spec} on ${data.source} with the ${backend} backend: ${n - nVal} samples${augment === 'shift' ? ' (shifted up to 2 pixels each epoch)' : ''}, ${nVal} for validation, ${data.test.x.shape[0]} held out`);
   const writer = new RunWriter(out, `${spec} on ${String(p.values.data)}`);
-  const stopper = new Interruptible();
-  const onSigint = () => {
-    stopper.interrupted = true;
-    print('\ninterrupted: stopping after this batch and saving the run');
-  };
-  process.once('SIGINT', onSigint);
+  let stopRequested = false;
+  const interrupts = new Interrupts(print, () => {
+    stopRequested = true;
+  });
+  const stopper = new class extends Callback {
+    override async onBatchEnd(): Promise<void> {
+      if (stopRequested) this.model!.stopTraining = true;
+    }
+  }();
   const callbacks: Callback[] = [writer, stopper];
-  if (validationData) callbacks.push(new BestCheckpoint(join(out, 'checkpoint')));
+  if (validationData) callbacks.push(new BestCheckpoint(join(out, 'checkpoint'), interrupts));
   if (patience !== undefined && validationData) callbacks.push(earlyStopping({ monitor: 'val_loss', patience, restoreBestWeights: true }));
   const args = { epochs, batchSize, validationData, verbose: p.values.quiet ? 0 : 1, callbacks } as const;
   try {
-    if (augment === 'shift') await model.fit(await shiftedBatches(fitX, fitY, batchSize, 2, seed), args);
-    else await model.fit(fitX, fitY, { ...args, seed });
+    try {
+      if (augment === 'shift') await model.fit(await shiftedBatches(fitX, fitY, batchSize, 2, seed), args);
+      else await model.fit(fitX, fitY, { ...args, seed });
+    } finally {
+      soma.dispose([fitX, fitY, ...(validationData ?? [])]);
+    }
+    // Training is over: a signal from here on lets the final save and the report complete.
+    interrupts.finishing();
+    const code = await finish(model, data, out, writer.epochs, stopRequested, p, print);
+    return interrupts.interrupted ? 130 : code;
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    soma.dispose([fitX, fitY, ...(validationData ?? [])]);
+    interrupts.dispose();
   }
-  return finish(model, data, out, writer.epochs, stopper.interrupted, p, print);
 }
 
 async function finish(model: LayersModel, data: LoadedData, out: string, epochs: EpochLogs[], interrupted: boolean, p: Parsed, print: (line: string) => void): Promise<number> {
+  print(`saving the model to ${join(out, 'model')}`);
   await saveAnyModel(model, join(out, 'model'));
   const logits = model.predict(data.test.x, { batchSize: 256 }) as soma.Tensor;
   const { accuracy, confusion } = await classification(logits, data.test.y, data.numClasses);

@@ -399,6 +399,8 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
         // Like Keras (TF >= 2.2): batch logs carry the epoch's running means, as the metrics do.
         await list.call('onBatchEnd', batchIndex, { size, ...means.logs(), ...metricLogs(model, cfg) });
         batchIndex++;
+        // As Keras and TF.js: a callback that sets stopTraining ends the epoch after this batch.
+        if (model.stopTraining) break;
         await yielder.afterBatch();
       }
       const logs: Logs = { ...means.logs(), ...metricLogs(model, cfg) };
