@@ -201,8 +201,8 @@ export class CpuBackend implements Backend {
     });
   }
 
-  /** Softmax or log-softmax in one pass per row (core's softmax ops use it in eager code). */
-  softmax(x: KernelTensor, attrs: { readonly axis: number; readonly log: boolean }): KernelTensor {
+  /** Softmax or log-softmax in one pass per row (the optional kernel of core's softmax ops). */
+  softmax([x]: readonly [KernelTensor], attrs: { readonly axis: number; readonly log: boolean }): KernelTensor {
     return this.run(() => softmax(x, attrs.axis, attrs.log, this.simd));
   }
 

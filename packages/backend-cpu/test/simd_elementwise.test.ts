@@ -67,7 +67,7 @@ describe('softmax and log-softmax in one pass per row', () => {
           const v = values(size(shape), 17).map((x) => x * 3);
           v[2] = -Infinity;
           if (shape[0] === 5) v[40] = NaN; // row 1 of [5, 37] is NaN throughout
-          const got = backend.readSync(backend.softmax(on(backend, v, shape), { axis, log }).dataId);
+          const got = backend.readSync(backend.softmax([on(backend, v, shape)], { axis, log }).dataId);
           const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
           const len = shape[axis];
           for (let row = 0; row < v.length / len; row++) {

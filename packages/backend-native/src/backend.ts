@@ -1,5 +1,6 @@
 import { graphToOnnxWith } from '@soma/onnx-io';
-import type { Backend, CompareOp, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, Shape, TypedArray, Variable } from '@soma/core';
+import { outputMeta } from '@soma/core';
+import type { Backend, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelTensor, RequiredKernelName, Shape, TypedArray, Variable } from '@soma/core';
 import { KernelSessions } from './kernel_sessions.js';
 import type { NativeSession, Ort, OrtTensor } from './ort_binding.js';
 
@@ -16,7 +17,6 @@ interface NativeData {
   values: TypedArray;
 }
 
-const COMPARE = new Set<CompareOp>(['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr']);
 const NONE = new Set<number>();
 
 /**
@@ -141,8 +141,10 @@ export class NativeBackend implements Backend {
   }
 
   /** Runs one kernel as its cached onnxruntime session. */
-  private run<K extends KernelName>(kernel: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>, outDtype: DType, concrete: ReadonlySet<number> = NONE): KernelTensor {
+  private run<K extends RequiredKernelName>(kernel: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>, concrete: ReadonlySet<number> = NONE): KernelTensor {
     const list = inputs as readonly (KernelTensor | undefined)[];
+    // The output dtype by core's registry rule (comparisons give bool, argMax int32, ...).
+    const outDtype = outputMeta(kernel, list, attrs).dtype;
     const { session, inputs: names } = this.sessions.get(kernel, attrs, list.map((kt) => (kt ? { dtype: kt.dtype, shape: kt.shape } : null)), outDtype, concrete);
     const feeds: Record<string, OrtTensor> = {};
     let k = 0;
@@ -169,45 +171,45 @@ export class NativeBackend implements Backend {
   }
 
   // elementwise
-  readonly unary: KernelFn<'unary'> = (i, a) => this.run('unary', i, a, a.op === 'logicalNot' ? 'bool' : i[0].dtype);
-  readonly binary: KernelFn<'binary'> = (i, a) => this.run('binary', i, a, COMPARE.has(a.op as CompareOp) ? 'bool' : i[0].dtype);
-  readonly where: KernelFn<'where'> = (i, a) => this.run('where', i, a, i[1].dtype);
-  readonly clip: KernelFn<'clip'> = (i, a) => this.run('clip', i, a, i[0].dtype);
-  readonly cast: KernelFn<'cast'> = (i, a) => this.run('cast', i, a, a.to);
-  readonly leakyRelu: KernelFn<'leakyRelu'> = (i, a) => this.run('leakyRelu', i, a, i[0].dtype);
+  readonly unary: KernelFn<'unary'> = (i, a) => this.run('unary', i, a);
+  readonly binary: KernelFn<'binary'> = (i, a) => this.run('binary', i, a);
+  readonly where: KernelFn<'where'> = (i, a) => this.run('where', i, a);
+  readonly clip: KernelFn<'clip'> = (i, a) => this.run('clip', i, a);
+  readonly cast: KernelFn<'cast'> = (i, a) => this.run('cast', i, a);
+  readonly leakyRelu: KernelFn<'leakyRelu'> = (i, a) => this.run('leakyRelu', i, a);
 
   // reductions
-  readonly reduce: KernelFn<'reduce'> = (i, a) => this.run('reduce', i, a, a.op === 'any' || a.op === 'all' ? 'bool' : i[0].dtype);
-  readonly argReduce: KernelFn<'argReduce'> = (i, a) => this.run('argReduce', i, a, 'int32');
+  readonly reduce: KernelFn<'reduce'> = (i, a) => this.run('reduce', i, a);
+  readonly argReduce: KernelFn<'argReduce'> = (i, a) => this.run('argReduce', i, a);
 
   // linear algebra, convolution, pooling (the filter's shape is part of a convolution's session)
-  readonly matmul: KernelFn<'matmul'> = (i, a) => this.run('matmul', i, a, 'float32');
-  readonly conv2d: KernelFn<'conv2d'> = (i, a) => this.run('conv2d', i, a, 'float32', new Set([1]));
-  readonly maxPool2d: KernelFn<'maxPool2d'> = (i, a) => this.run('maxPool2d', i, a, 'float32');
-  readonly avgPool2d: KernelFn<'avgPool2d'> = (i, a) => this.run('avgPool2d', i, a, 'float32');
-  readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = (i, a) => this.run('conv2dBackpropInput', i, a, 'float32', new Set([0, 1]));
+  readonly matmul: KernelFn<'matmul'> = (i, a) => this.run('matmul', i, a);
+  readonly conv2d: KernelFn<'conv2d'> = (i, a) => this.run('conv2d', i, a, new Set([1]));
+  readonly maxPool2d: KernelFn<'maxPool2d'> = (i, a) => this.run('maxPool2d', i, a);
+  readonly avgPool2d: KernelFn<'avgPool2d'> = (i, a) => this.run('avgPool2d', i, a);
+  readonly conv2dBackpropInput: KernelFn<'conv2dBackpropInput'> = (i, a) => this.run('conv2dBackpropInput', i, a, new Set([0, 1]));
 
   // Gradient kernels, composed from ONNX operators by the same translation exportOnnx uses.
-  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = (i, a) => this.run('conv2dBackpropFilter', i, a, 'float32');
-  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = (i, a) => this.run('maxPool2dGrad', i, a, 'float32');
-  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = (i, a) => this.run('avgPool2dGrad', i, a, 'float32');
-  readonly scatterAdd: KernelFn<'scatterAdd'> = (i, a) => this.run('scatterAdd', i, a, i[0].dtype);
+  readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = (i, a) => this.run('conv2dBackpropFilter', i, a);
+  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = (i, a) => this.run('maxPool2dGrad', i, a);
+  readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = (i, a) => this.run('avgPool2dGrad', i, a);
+  readonly scatterAdd: KernelFn<'scatterAdd'> = (i, a) => this.run('scatterAdd', i, a);
 
   // shapes and indexing
-  readonly transpose: KernelFn<'transpose'> = (i, a) => this.run('transpose', i, a, i[0].dtype);
-  readonly stridedSlice: KernelFn<'stridedSlice'> = (i, a) => this.run('stridedSlice', i, a, i[0].dtype);
-  readonly pad: KernelFn<'pad'> = (i, a) => this.run('pad', i, a, i[0].dtype);
-  readonly concat: KernelFn<'concat'> = (i, a) => this.run('concat', i, a, i[0].dtype);
+  readonly transpose: KernelFn<'transpose'> = (i, a) => this.run('transpose', i, a);
+  readonly stridedSlice: KernelFn<'stridedSlice'> = (i, a) => this.run('stridedSlice', i, a);
+  readonly pad: KernelFn<'pad'> = (i, a) => this.run('pad', i, a);
+  readonly concat: KernelFn<'concat'> = (i, a) => this.run('concat', i, a);
   readonly gather: KernelFn<'gather'> = (i, a) => {
     // The kernel contract's range check, on the host where the indices already are (onnxruntime's own message names no op).
     const n = i[0].shape[a.axis];
     for (const v of (i[1].dataId as NativeData).values) {
       if (v < -n || v >= n) throw new Error(`gather: index ${v} is out of range for an axis of size ${n}`);
     }
-    return this.run('gather', i, a, i[0].dtype);
+    return this.run('gather', i, a);
   };
-  readonly tile: KernelFn<'tile'> = (i, a) => this.run('tile', i, a, i[0].dtype);
-  readonly topK: KernelFn<'topK'> = (i, a) => this.run('topK', i, a, 'int32');
+  readonly tile: KernelFn<'tile'> = (i, a) => this.run('tile', i, a);
+  readonly topK: KernelFn<'topK'> = (i, a) => this.run('topK', i, a);
 }
 
 const EMPTY = new Float32Array(0);

@@ -397,7 +397,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     return out;
   }
 
-  softmax(x: KernelTensor, { axis, log }: { readonly axis: number; readonly log: boolean }): KernelTensor {
+  softmax([x]: readonly [KernelTensor], { axis, log }: { readonly axis: number; readonly log: boolean }): KernelTensor {
     return softmaxKernel(this, x, axis, log);
   }
 

@@ -25,7 +25,7 @@ export { closestName, unknownNameMessage, lookupName, checkNumber, checkOptional
 export type { NumberRule } from './validate.js';
 export { profile, formatProfile } from './profile.js';
 export type { ProfileInfo, KernelProfile } from './profile.js';
-export type { KernelCall, KernelObserver, TensorInputs, HostCompute } from './engine/engine.js';
+export type { KernelCall, KernelObserver, TensorInputs, HostCompute, DispatchedKernel } from './engine/engine.js';
 export { delegateKernel, delegatedKernels } from './engine/delegation.js';
 export type { DelegationCounts } from './engine/delegation.js';
 export { Graph } from './graph/graph.js';

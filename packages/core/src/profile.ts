@@ -1,13 +1,12 @@
 import { bytesPerElement } from './dtype.js';
-import { getEngine, type KernelCall } from './engine/engine.js';
-import type { KernelName } from './kernels/index.js';
+import { getEngine, type DispatchedKernel, type KernelCall } from './engine/engine.js';
 import { sizeOf } from './shape.js';
 
 /** One kernel (and, for the elementwise and reduction families, one op of it) over a profiled run. */
 export interface KernelProfile {
   /** The kernel's name, with the op for families: 'conv2d', 'unary.exp', 'binary.add', 'reduce.sum'. */
   readonly name: string;
-  readonly kernel: KernelName;
+  readonly kernel: DispatchedKernel;
   readonly calls: number;
   /** Host wall time inside the kernel: exact for synchronous backends (cpu); GPU backends report submission time. */
   readonly timeMs: number;
@@ -49,7 +48,7 @@ function profileName(call: KernelCall): string {
  */
 export async function profile<T>(fn: () => T | Promise<T>): Promise<ProfileInfo<Awaited<T>>> {
   const e = getEngine();
-  const byName = new Map<string, { kernel: KernelName; calls: number; timeMs: number; bytesIn: number; bytesOut: number }>();
+  const byName = new Map<string, { kernel: DispatchedKernel; calls: number; timeMs: number; bytesIn: number; bytesOut: number }>();
   const before = e.memory();
   let peakBytes = before.numBytes;
   let kernelCalls = 0;
@@ -63,7 +62,7 @@ export async function profile<T>(fn: () => T | Promise<T>): Promise<ProfileInfo<
       p.calls++;
       p.timeMs += call.ms;
       p.bytesIn += call.inputs.reduce((a, t) => a + bytesOf(t), 0);
-      p.bytesOut += bytesOf(call.output);
+      p.bytesOut += call.outputs.reduce((a, t) => a + bytesOf(t), 0);
       kernelCalls++;
       kernelMs += call.ms;
       peakBytes = Math.max(peakBytes, e.totalBytes());

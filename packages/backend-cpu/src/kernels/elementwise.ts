@@ -1,5 +1,5 @@
 import type { ArithmeticOp, BinaryOp, CompareOp, DType, KernelTensor, TypedArray, UnaryOp } from '@soma/core';
-import { broadcastShapes, broadcastStrides, sizeOf } from '@soma/core';
+import { broadcastShapes, broadcastStrides, COMPARISON_OPS, sizeOf } from '@soma/core';
 import type { SimdElementwise } from '../wasm/wasm_elementwise.js';
 import { erf } from './erf.js';
 import { alloc, valuesOf } from './storage.js';
@@ -126,8 +126,9 @@ const COMPARE_FNS: Record<CompareOp, (a: number, b: number) => number> = {
   logicalOr: (a, b) => (a || b ? 1 : 0),
 };
 
+/** core's registry rule: comparisons and logic ops give bool. */
 function isCompare(op: BinaryOp): op is CompareOp {
-  return op in COMPARE_FNS;
+  return COMPARISON_OPS.has(op);
 }
 
 export function binary(op: BinaryOp, a: KernelTensor, b: KernelTensor, simd: SimdElementwise | null = null): KernelTensor {

@@ -1,5 +1,5 @@
 import type { ArgReduceOp, DType, KernelTensor, ReduceOp, TypedArray } from '@soma/core';
-import { sizeOf } from '@soma/core';
+import { BOOLEAN_REDUCTIONS, sizeOf } from '@soma/core';
 import { transpose } from './shape_ops.js';
 import type { SimdElementwise } from '../wasm/wasm_elementwise.js';
 import { alloc, valuesOf, type CpuData } from './storage.js';
@@ -49,7 +49,7 @@ export function reduce(op: ReduceOp, x: KernelTensor, axes: readonly number[], s
     const fast = sumAroundKept(op, x, axes, simd);
     if (fast) return fast;
   }
-  const dtype: DType = op === 'any' || op === 'all' ? 'bool' : x.dtype;
+  const dtype: DType = BOOLEAN_REDUCTIONS.has(op) ? 'bool' : x.dtype;
   const { values, outShape, inner, done } = reducedLast(x, axes);
   const n = sizeOf(outShape);
   const { values: dst, t } = alloc(outShape, dtype, true);

@@ -1,5 +1,5 @@
 import type { BinaryOp, DType, KernelTensor, UnaryOp } from '@soma/core';
-import { broadcastShapes, broadcastStrides, sizeOf } from '@soma/core';
+import { broadcastShapes, broadcastStrides, COMPARISON_OPS, sizeOf } from '@soma/core';
 import type { ProgramRunner } from '../program.js';
 import { bindings, f32Bits, groupsFor, perElement, stridedIndex, wgslType } from '../wgsl.js';
 
@@ -257,8 +257,6 @@ const BINARY_I32: Record<BinaryOp, Expr> = {
   logicalOr: (a, b) => `select(0, 1, ${a} != 0 || ${b} != 0)`,
 };
 
-const COMPARE = new Set<BinaryOp>(['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr']);
-
 /**
  * Index code for operands broadcast against `outShape`: a plain index when an operand has the
  * output's size, 0 for a single element, strides otherwise. Returns the key part and the code.
@@ -290,7 +288,7 @@ export function broadcastIndexing(inputs: readonly KernelTensor[], outShape: rea
 export function binary(r: ProgramRunner, op: BinaryOp, a: KernelTensor, b: KernelTensor): KernelTensor {
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const t = wgslType(a.dtype);
-  const outDtype: DType = COMPARE.has(op) ? 'bool' : a.dtype;
+  const outDtype: DType = COMPARISON_OPS.has(op) ? 'bool' : a.dtype;
   const ix = broadcastIndexing([a, b], outShape);
   const expr = (t === 'f32' ? BINARY_F32 : BINARY_I32)[op]('in0[i0]', 'in1[i1]');
   const ot = wgslType(outDtype);

@@ -1,5 +1,5 @@
 import type { ArgReduceOp, DType, KernelTensor, ReduceOp } from '@soma/core';
-import { sizeOf, stridesOf } from '@soma/core';
+import { BOOLEAN_REDUCTIONS, sizeOf, stridesOf } from '@soma/core';
 import type { ProgramRunner } from '../program.js';
 import { bindings, groupsFor, MAX_GROUPS, perElement, stridedIndex, wgslType } from '../wgsl.js';
 
@@ -35,7 +35,7 @@ export function reduce(r: ProgramRunner, op: ReduceOp, x: KernelTensor, axes: re
   const nOut = sizeOf(outShape);
   const count = sizeOf(axes.map((a) => x.shape[a]));
   const inT = wgslType(x.dtype);
-  const outDtype: DType = op === 'any' || op === 'all' ? 'bool' : x.dtype;
+  const outDtype: DType = BOOLEAN_REDUCTIONS.has(op) ? 'bool' : x.dtype;
   const accT = op === 'any' || op === 'all' ? 'i32' : inT;
   const acc = accumulator(op, inT);
   const kr = kept.length;

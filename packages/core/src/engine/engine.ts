@@ -1,6 +1,7 @@
 import { bytesPerElement, type DType, type TypedArray } from '../dtype.js';
 import { fail, fmtShape } from '../errors.js';
-import type { Backend, KernelTensor, DataId, KernelAttrs, KernelInputs, KernelName } from '../kernels/index.js';
+import type { Backend, KernelTensor, DataId, KernelAttrs, KernelInputs, KernelName, FusedUpdateAttrs, OptionalKernelName } from '../kernels/index.js';
+import { defaultBody, isOptionalKernel } from '../kernels/registry.js';
 import { sizeOf, type Shape } from '../shape.js';
 import { Tensor, type TensorCell } from '../tensor.js';
 import { Tape, type BackwardFn } from './tape.js';
@@ -41,12 +42,17 @@ interface Scope {
   readonly tensors: Tensor[];
 }
 
+/** What the dispatch point runs: the registry's kernels, and the multi-output optimizer update. */
+export type DispatchedKernel = KernelName | 'fusedUpdate';
+
 /** One kernel call as the dispatch point saw it; what profile() and trace() are told. */
 export interface KernelCall {
-  readonly kernel: KernelName;
+  readonly kernel: DispatchedKernel;
   readonly inputs: readonly Tensor[];
   readonly attrs: object;
+  /** The first (usually only) output. */
   readonly output: Tensor;
+  readonly outputs: readonly Tensor[];
   /** The backend that ran it. */
   readonly backend: string;
   /** Wall time of the kernel call on the host, when an observer asked for timing (else 0). */
@@ -56,6 +62,11 @@ export interface KernelCall {
 /** Watches kernel calls (profiler, tracer). `timed` observers make the dispatch read the clock. */
 export interface KernelObserver {
   readonly timed: boolean;
+  /**
+   * A tracer: it turns the calls into a graph that runs again later, so kernels whose attributes
+   * hold one run's numbers (the fused optimizer update) stand aside for the plain kernels.
+   */
+  readonly records?: boolean;
   onKernel(call: KernelCall): void;
   /** A new handle on existing storage with another shape (reshape, stopGradient): no kernel runs. */
   onView?(source: Tensor, view: Tensor): void;
@@ -336,31 +347,87 @@ export class Engine {
   runKernel<K extends KernelName>(kernel: K, inputs: TensorInputs<K>, attrs: KernelAttrs<K>): Tensor {
     const name = this.backendName;
     const backend = this.backend;
+    const fn = backend[kernel] as ((i: KernelInputs<K>, a: KernelAttrs<K>) => KernelTensor | null) | undefined;
+    if (!fn) {
+      if (isOptionalKernel(kernel)) return this.runDefault(kernel, inputs as never, attrs as never);
+      return fail(kernel, `backend '${name}' has no '${kernel}' kernel`);
+    }
     const moved: KernelTensor[] = [];
     const tensors = inputs as unknown as readonly (Tensor | undefined)[];
     const kts = tensors.map((t) => (t === undefined ? undefined : this.kernelInput(t, name, moved))) as unknown as KernelInputs<K>;
-    const timed = this.observers.size > 0 && [...this.observers].some((o) => o.timed);
+    const timed = this.isTimed();
     const t0 = timed ? performance.now() : 0;
-    let output: Tensor;
+    let kt: KernelTensor | null;
     try {
-      const fn = backend[kernel] as (i: KernelInputs<K>, a: KernelAttrs<K>) => KernelTensor;
-      output = this.makeTensor(fn.call(backend, kts, attrs), name);
+      kt = fn.call(backend, kts, attrs);
     } finally {
       for (const m of moved) backend.disposeData(m.dataId);
     }
-    if (this.observers.size) {
-      const call: KernelCall = { kernel, inputs: tensors.filter((t): t is Tensor => t !== undefined), attrs, output, backend: name, ms: timed ? performance.now() - t0 : 0 };
-      for (const o of this.observers) o.onKernel(call);
-    }
+    // An optional kernel the backend declined for these inputs: its default body runs instead.
+    if (kt === null) return this.runDefault(kernel as OptionalKernelName, inputs as never, attrs as never);
+    const output = this.makeTensor(kt, name);
+    if (this.observers.size) this.notify(kernel, tensors, attrs, [output], name, timed ? performance.now() - t0 : 0);
     return output;
   }
 
-  /** Adds an observer of kernel calls; returns the function that removes it. */
-  /** Whether a tracer or profiler watches the kernel calls (fused shortcuts then stand aside). */
-  isObserved(): boolean {
-    return this.observers.size > 0;
+  /**
+   * The multi-output form of the dispatch point, for the fused optimizer update: [param, grad,
+   * ...slots] in, the new [param, ...slots] out; null when the backend has no such kernel or a
+   * tracer records (the caller then runs the update as ordinary ops).
+   */
+  runFusedUpdate(inputs: readonly Tensor[], attrs: FusedUpdateAttrs): Tensor[] | null {
+    const backend = this.backend;
+    if (!backend.fusedUpdate || this.isTracing()) return null;
+    const name = this.backendName;
+    const moved: KernelTensor[] = [];
+    const kts = inputs.map((t) => this.kernelInput(t, name, moved));
+    const timed = this.isTimed();
+    const t0 = timed ? performance.now() : 0;
+    let outs: KernelTensor[];
+    try {
+      outs = backend.fusedUpdate(kts, attrs);
+    } finally {
+      for (const m of moved) backend.disposeData(m.dataId);
+    }
+    const outputs = outs.map((kt) => this.makeTensor(kt, name));
+    if (this.observers.size) this.notify('fusedUpdate', inputs, attrs, outputs, name, timed ? performance.now() - t0 : 0);
+    return outputs;
   }
 
+  /** An optional kernel's default body (composed from other kernels, each dispatched and observed on its own). */
+  private runDefault<K extends OptionalKernelName>(kernel: K, inputs: TensorInputs<K>, attrs: KernelAttrs<K>): Tensor {
+    const body = defaultBody(kernel);
+    const given = (inputs as unknown as readonly (Tensor | undefined)[]).filter((t): t is Tensor => t !== undefined);
+    this.startScope();
+    let out: Tensor;
+    try {
+      out = body(given, attrs);
+    } catch (err) {
+      this.endScope(new Set());
+      throw err;
+    }
+    this.endScope(new Set([out]));
+    return out;
+  }
+
+  private isTimed(): boolean {
+    if (!this.observers.size) return false;
+    for (const o of this.observers) if (o.timed) return true;
+    return false;
+  }
+
+  private notify(kernel: DispatchedKernel, inputs: readonly (Tensor | undefined)[], attrs: object, outputs: readonly Tensor[], backend: string, ms: number): void {
+    const call: KernelCall = { kernel, inputs: inputs.filter((t): t is Tensor => t !== undefined), attrs, output: outputs[0], outputs, backend, ms };
+    for (const o of this.observers) o.onKernel(call);
+  }
+
+  /** Whether a tracer records the kernel calls (kernels with one run's numbers in their attributes then stand aside). */
+  isTracing(): boolean {
+    for (const o of this.observers) if (o.records) return true;
+    return false;
+  }
+
+  /** Adds an observer of kernel calls; returns the function that removes it. */
   observeKernels(observer: KernelObserver): () => void {
     this.observers.add(observer);
     return () => this.observers.delete(observer);

@@ -1,14 +1,14 @@
-import type { ElementwiseChain } from '../kernels/index.js';
+import type { BinaryOp, ElementwiseChain } from '../kernels/index.js';
+import { COMPARISON_OPS } from '../kernels/registry.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { Graph, GraphNode } from './graph.js';
 
-const ARITHMETIC = new Set(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod', 'floorDiv', 'atan2']);
 
 /** Float32 elementwise nodes a chain may hold (comparisons and casts change the dtype). */
 function fusable(node: GraphNode): boolean {
   if (node.op === 'unary') return node.attrs.op !== 'logicalNot';
-  if (node.op === 'binary') return ARITHMETIC.has(node.attrs.op as string);
+  if (node.op === 'binary') return !COMPARISON_OPS.has(node.attrs.op as BinaryOp);
   return node.op === 'leakyRelu' || node.op === 'clip';
 }
 

@@ -2,10 +2,22 @@ import { getEngine } from '../engine/engine.js';
 import { fail, fmtShape } from '../errors.js';
 import { keep, tidy } from '../memory.js';
 import type { KernelName, KernelTensor } from '../kernels/index.js';
+import { registerDefaultBody } from '../kernels/registry.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { chainAt, useCounts, type FusedChain } from './fusion.js';
 import type { Graph } from './graph.js';
+
+// The optional 'fusedElementwise' kernel's default body: the chain's steps, one kernel each.
+registerDefaultBody('fusedElementwise', (inputs, chain) => {
+  const e = getEngine();
+  const results: Tensor[] = [];
+  for (const step of chain.steps) {
+    const args = step.args.map((a) => (a < 0 ? inputs[-a - 1] : results[a]));
+    results.push(e.runKernel(step.kernel, args as never, step.attrs as never));
+  }
+  return results[results.length - 1];
+});
 
 /** The sizes of the graph's symbolic dimensions, read off the actual inputs. */
 function bindDims(graph: Graph, inputs: readonly Tensor[]): Map<string, number> {
@@ -118,7 +130,8 @@ function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, num
       return t;
     };
     // Chains of elementwise nodes run as one kernel where the backend fuses them.
-    const fuse = backend.fusedElementwise && !e.isObserved();
+    // A tracer of a function that runs this graph records the plain kernels (chains are planned per shape).
+    const fuse = backend.fusedElementwise && !e.isTracing();
     let uses = fuse ? useCache.get(graph) ?? null : null;
     if (fuse && !uses) useCache.set(graph, (uses = useCounts(graph)));
     const symbolic = new Set(graph.symbolicAttrs.map((a) => a.node));
@@ -133,19 +146,10 @@ function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, num
       let fused = uses ? planned.get(i) : null;
       if (fused === undefined) planned.set(i, (fused = chainAt(graph, i, uses!, lookup, symbolic)));
       if (fused) {
-        const name = e.backendName;
-        const moved: KernelTensor[] = [];
-        let kt: KernelTensor | null;
-        try {
-          kt = backend.fusedElementwise!(fused.inputIds.map((id) => e.kernelInput(lookup(id)!, name, moved)), fused.chain);
-        } finally {
-          for (const m of moved) backend.disposeData(m.dataId);
-        }
-        if (kt) {
-          env.set(graph.nodes[i + fused.length - 1].outputs[0], e.makeTensor(kt, name));
-          i += fused.length - 1;
-          continue;
-        }
+        // Through the dispatch point: the backend's one kernel, or (declined) the steps one by one.
+        env.set(graph.nodes[i + fused.length - 1].outputs[0], e.runKernel('fusedElementwise', fused.inputIds.map((id) => lookup(id)!), fused.chain));
+        i += fused.length - 1;
+        continue;
       }
       const ins = node.inputs.map(get);
       const attrs = attrsFor(graph, i, dims);

@@ -7,6 +7,7 @@ import { fill } from '../ops/creation.js';
 import { slice } from '../ops/slice.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
+import { kernelEntry } from '../kernels/registry.js';
 import { Graph, type Dim, type GraphNode, type SymbolicAttr, type ValueInfo } from './graph.js';
 
 export interface TraceOptions {
@@ -90,11 +91,16 @@ function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Re
   });
   const stop = e.observeKernels({
     timed: false,
+    records: true,
     onKernel(call) {
       if (capturing) return;
+      // Multi-output kernels (the fused optimizer update) stand aside while a tracer records.
+      if (call.kernel === 'fusedUpdate') return fail('trace', 'the fused optimizer update ran while tracing');
       const attrs = call.attrs as Record<string, unknown>;
       const ins: (number | null)[] = call.inputs.map(valueOf);
-      if (call.kernel === 'conv2d' && ins.length === 2) ins.push(null);
+      // An absent optional input (conv2d's bias) is a null slot, so every node of a kernel has its arity.
+      const arity = kernelEntry(call.kernel).inputs;
+      if (!arity[0]?.startsWith('...')) while (ins.length < arity.length) ins.push(null);
       rec.nodes.push({ op: call.kernel, attrs, inputs: ins, outputs: [produced(call.output)] });
     },
     onView(source, view) {

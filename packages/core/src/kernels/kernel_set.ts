@@ -101,15 +101,40 @@ export interface KernelSignatures {
   topK: { inputs: readonly [x: KT]; attrs: { readonly k: number; readonly largest: boolean } };
 }
 
-export type KernelName = keyof KernelSignatures;
-export type KernelInputs<K extends KernelName> = KernelSignatures[K]['inputs'];
-export type KernelAttrs<K extends KernelName> = KernelSignatures[K]['attrs'];
+/**
+ * Kernels a backend may offer for speed (fused work). Each has a default body in core composed
+ * from the required kernels, so `runKernel` runs the backend's version where there is one and the
+ * default elsewhere — through the same dispatch point, so profiles, traces and delegation see
+ * them like any kernel.
+ */
+export interface OptionalKernelSignatures {
+  /** Softmax (or log-softmax with `log`) along `axis` of a float32 tensor, one pass per row. */
+  softmax: { inputs: readonly [x: KT]; attrs: { readonly axis: number; readonly log: boolean } };
+  /** conv2d (+ bias) followed by an activation. */
+  conv2dActivated: { inputs: readonly [x: KT, w: KT, bias?: KT]; attrs: Conv2dAttrs & { readonly activation: FusedActivation } };
+  /** matmul of [1, m, k]·[1, k, n] (b transposed with transB) + bias [n], then an activation. */
+  matmulActivated: { inputs: readonly [a: KT, b: KT, bias?: KT]; attrs: { readonly transA: boolean; readonly transB: boolean; readonly activation: FusedActivation } };
+  /** A chain of float32 elementwise kernels as one (graph fusion); the backend may decline (null). */
+  fusedElementwise: { inputs: readonly KT[]; attrs: ElementwiseChain };
+}
+
+export type RequiredKernelName = keyof KernelSignatures;
+export type OptionalKernelName = keyof OptionalKernelSignatures;
+/** Every single-output kernel: the required ones and the optional (fused) ones. */
+export type KernelName = RequiredKernelName | OptionalKernelName;
+type AllSignatures = KernelSignatures & OptionalKernelSignatures;
+export type KernelInputs<K extends KernelName> = AllSignatures[K]['inputs'];
+export type KernelAttrs<K extends KernelName> = AllSignatures[K]['attrs'];
 
 /** One kernel: plain arithmetic from input storage to new output storage. */
 export type KernelFn<K extends KernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>) => KT;
+/** An optional kernel; null declines this call (the default body runs instead). */
+export type OptionalKernelFn<K extends OptionalKernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>) => KT | null;
 
 /** Everything a backend must implement, derived from the table: the compiler names any kernel a backend forgets. */
-export type KernelSet = { readonly [K in KernelName]: KernelFn<K> };
+export type KernelSet = { readonly [K in RequiredKernelName]: KernelFn<K> };
+/** The fused kernels a backend may add. */
+export type OptionalKernelSet = { readonly [K in OptionalKernelName]?: OptionalKernelFn<K> };
 
 /**
  * One Adam/AdamW step of one parameter, as numbers for this step (torch.optim.Adam's formula):
@@ -159,7 +184,7 @@ export interface ElementwiseChain {
 }
 
 /** A backend: storage plus kernels. Backends never see gradients; autodiff lives in core's op layer. */
-export interface Backend extends BackendStorage, KernelSet {
+export interface Backend extends BackendStorage, KernelSet, OptionalKernelSet {
   readonly name: string;
   /**
    * false when `readSync` always throws (WebGPU maps buffers only asynchronously): values come
@@ -184,28 +209,11 @@ export interface Backend extends BackendStorage, KernelSet {
   /**
    * Optional: an optimizer's whole update of one parameter in one pass. Inputs are [param, grad,
    * ...slots] (Adam: m, v, then v̂max with amsgrad; SGD: the momentum buffer); the result is the new
-   * [param, ...slots]. Used by @soma/optimizers in eager steps (never inside traces, which record
-   * the plain kernels).
+   * [param, ...slots]. Used by @soma/optimizers through core's `fusedUpdate` (the dispatch point's
+   * multi-output form, so profiles see it); inside traces the plain kernels run, since the step's
+   * numbers change at every run and are graph inputs there, not attributes.
    */
   fusedUpdate?(inputs: readonly KernelTensor[], attrs: FusedUpdateAttrs): KernelTensor[];
-  /**
-   * Optional: runs a chain of elementwise kernels from a graph as one kernel, without its
-   * intermediates, or returns null to decline (too many inputs for one kernel). Core's graph
-   * executor (runGraph, compile) finds the chains.
-   */
-  fusedElementwise?(inputs: readonly KernelTensor[], chain: ElementwiseChain): KernelTensor | null;
-  /**
-   * Optional: conv2d (+ bias) followed by an activation, as one kernel. Core's `fused.conv2d` uses
-   * it when nothing observes kernels; gradients come from the output.
-   */
-  conv2dActivated?(inputs: readonly (KernelTensor | undefined)[], attrs: Conv2dAttrs & { readonly activation: FusedActivation }): KernelTensor;
-  /** Optional: matmul of [1, m, k]·[1, k, n] (b transposed with transB) + bias [n], then an activation. */
-  matmulActivated?(inputs: readonly (KernelTensor | undefined)[], attrs: { readonly transA: boolean; readonly transB: boolean; readonly activation: FusedActivation }): KernelTensor;
-  /**
-   * Optional: softmax (or log-softmax with `log`) along `axis` of a float32 tensor in one pass per
-   * row. Core's softmax ops use it in eager code and keep their own gradients.
-   */
-  softmax?(x: KernelTensor, attrs: { readonly axis: number; readonly log: boolean }): KernelTensor;
   /** Backend-specific counters merged into memory(). */
   memoryInfo?(): Record<string, number>;
   /** Frees everything the backend holds. */

@@ -1,12 +1,12 @@
-import { getEngine } from '../engine/engine.js';
 import { fail, fmtShape } from '../errors.js';
-import type { FusedActivation } from '../kernels/index.js';
+import type { Conv2dAttrs, FusedActivation } from '../kernels/index.js';
+import { registerDefaultBody } from '../kernels/registry.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { checkOptions } from '../validate.js';
 import { conv2d as plainConv2d, conv2dGrads, prepareConv2d, type Conv2dOptions } from './conv.js';
 import { convertToTensor } from './convert.js';
 import { matmul as plainMatmul } from './matmul.js';
-import { compositeOp } from './op_util.js';
+import { compositeOp, runKernel } from './op_util.js';
 import * as u from './unary.js';
 
 export interface FusedConv2dOptions extends Conv2dOptions {
@@ -45,13 +45,15 @@ function throughActivation(act: FusedActivation, y: Tensor, dy: Tensor): Tensor 
   return dy;
 }
 
-/** The backend's fused kernel `name`, when it has one and nothing (a tracer, the profiler) needs the plain kernels. */
-function fusedKernel<K extends 'conv2dActivated' | 'matmulActivated'>(name: K, inputs: readonly Tensor[]) {
-  const e = getEngine();
-  const kernel = e.backend[name];
-  if (!kernel || e.isObserved() || inputs.some((t) => t.backendName !== e.backendName)) return null;
-  return { kernel, e };
-}
+// Default bodies of the optional fused kernels: the plain kernels, then the activation.
+registerDefaultBody('conv2dActivated', ([x, w, bias], { activation, strides, pads, dilations, group }) => {
+  const attrs: Conv2dAttrs = { strides, pads, dilations, group };
+  return activate(runKernel('conv2d', bias ? [x, w, bias] : [x, w], attrs), activation);
+});
+registerDefaultBody('matmulActivated', ([a, b, bias], { transA, transB, activation }) => {
+  const y = runKernel('matmul', [a, b], { transA, transB });
+  return activate(bias ? y.add(bias) : y, activation);
+});
 
 /**
  * conv2d (+ bias) followed by an activation — tf.fused.conv2d's job, in NCHW: one kernel where the
@@ -64,12 +66,9 @@ export function conv2d(xLike: TensorLike, wLike: TensorLike, options: FusedConv2
   const act = activationOf('fused.conv2d', activation);
   const { x, w, bias, attrs } = prepareConv2d('fused.conv2d', xLike, wLike, convOptions);
   const inputs = bias ? [x, w, bias] : [x, w];
-  const fused = act === 'linear' ? null : fusedKernel('conv2dActivated', inputs);
-  if (!fused) return activate(plainConv2d(x, w, convOptions), act);
-  return compositeOp('fusedConv2d', inputs, () => fused.e.makeTensor(
-    fused.kernel.call(fused.e.backend, [x.kernelTensor, w.kernelTensor, bias?.kernelTensor], { ...attrs, activation: act }),
-    fused.e.backendName,
-  ), ([dy], node, needed) => conv2dGrads(x, w, bias, attrs, throughActivation(act, node.outputs[0], dy), needed));
+  if (act === 'linear') return plainConv2d(x, w, convOptions);
+  return compositeOp('fusedConv2d', inputs, () => runKernel('conv2dActivated', [x, w, bias ?? undefined], { ...attrs, activation: act }),
+    ([dy], node, needed) => conv2dGrads(x, w, bias, attrs, throughActivation(act, node.outputs[0], dy), needed));
 }
 
 /**
@@ -91,14 +90,11 @@ export function matmul(aLike: TensorLike, bLike: TensorLike, options: FusedMatmu
     return activate(bias ? y.add(bias) : y, act);
   };
   const simple = a.rank >= 2 && b.rank === 2 && !transposeA && a.dtype === 'float32' && b.dtype === 'float32' && a.shape[a.rank - 1] === b.shape[transposeB ? 1 : 0];
-  const inputs = bias ? [a, b, bias] : [a, b];
-  const fused = simple && (act !== 'linear' || bias) ? fusedKernel('matmulActivated', inputs) : null;
-  if (!fused) return plain();
+  if (!simple || (act === 'linear' && !bias)) return plain();
   const k = a.shape[a.rank - 1];
   const a2 = a.reshape([-1, k]);
-  const y = compositeOp('fusedMatmul', bias ? [a2, b, bias] : [a2, b], () => fused.e.makeTensor(
-    fused.kernel.call(fused.e.backend, [a2.reshape([1, -1, k]).kernelTensor, b.reshape([1, ...b.shape]).kernelTensor, bias?.kernelTensor], { transA: false, transB: transposeB, activation: act }),
-    fused.e.backendName,
+  const y = compositeOp('fusedMatmul', bias ? [a2, b, bias] : [a2, b], () => runKernel(
+    'matmulActivated', [a2.reshape([1, -1, k]), b.reshape([1, ...b.shape]), bias ?? undefined], { transA: false, transB: transposeB, activation: act },
   ).reshape([-1, n]), ([dy], node, needed) => {
     const dz = throughActivation(act, node.outputs[0], dy);
     return [

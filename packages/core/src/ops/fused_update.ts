@@ -5,19 +5,17 @@ import type { Tensor } from '../tensor.js';
 
 /**
  * Applies one optimizer update to `param` and its `slots` in one pass when the active backend has
- * a fused update kernel and nothing is tracing or profiling the kernels; returns false (changing
- * nothing) otherwise, and the caller runs the update as ordinary ops.
+ * a fused update kernel (through the dispatch point, so profiles show it); returns false (changing
+ * nothing) when it has none or a tracer records, and the caller runs the update as ordinary ops —
+ * the update's default body, which a traced step needs since its per-step numbers are graph inputs.
  */
 export function fusedUpdate(param: Variable, grad: Tensor, slots: readonly Variable[], attrs: FusedUpdateAttrs): boolean {
-  const e = getEngine();
-  const backend = e.backend;
-  if (!backend.fusedUpdate || e.isObserved()) return false;
   const all = [param, grad, ...slots];
-  if (all.some((t) => t.backendName !== e.backendName || t.dtype !== 'float32')) return false;
-  const outs = backend.fusedUpdate(all.map((t) => t.kernelTensor), attrs);
+  if (all.some((t) => t.dtype !== 'float32')) return false;
+  const outs = getEngine().runFusedUpdate(all, attrs);
+  if (!outs) return false;
   const targets = [param, ...slots];
-  outs.forEach((kt, i) => {
-    const t = e.makeTensor(kt, e.backendName);
+  outs.forEach((t, i) => {
     targets[i].assign(t);
     t.dispose();
   });

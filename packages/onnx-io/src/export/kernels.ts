@@ -1,5 +1,5 @@
 import { outLength } from '@soma/core';
-import type { BinaryOp, Conv2dAttrs, DType, GraphNode, KernelAttrs, KernelName, Pool2dAttrs, ReduceOp, UnaryOp, ValueInfo } from '@soma/core';
+import type { BinaryOp, Conv2dAttrs, DType, ElementwiseChain, FusedActivation, GraphNode, KernelAttrs, KernelName, Pool2dAttrs, ReduceOp, UnaryOp, ValueInfo } from '@soma/core';
 import { encodeTensor, onnxType } from '../tensor_proto.js';
 import type { Attr, Emitter } from './emitter.js';
 
@@ -340,7 +340,41 @@ const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
   tile: (c) => {
     c.em.node('Tile', [c.ins[0], c.runtimeInts('repeats')], [c.out]);
   },
+  softmax: (c) => {
+    const { axis, log } = c.attrs as KernelAttrs<'softmax'>;
+    c.em.node(log ? 'LogSoftmax' : 'Softmax', [c.ins[0]], [c.out], { axis: { i: axis } });
+  },
+  conv2dActivated: (c) => activated(c, 'conv2d'),
+  matmulActivated: (c) => activated(c, 'matmul'),
+  fusedElementwise: fusedChain,
 };
+
+const ACTIVATION_OPS: Record<Exclude<FusedActivation, 'linear'>, string> = { relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' };
+
+/** An optional fused kernel (bias + activation after conv2d or matmul) lowered to the plain operators it fuses. */
+function activated(c: NodeContext, base: 'conv2d' | 'matmul'): void {
+  const { activation, ...rest } = c.attrs as { activation: FusedActivation } & Record<string, unknown>;
+  const bias = base === 'matmul' && c.ins[2] ? c.ins[2] : '';
+  const pre = activation === 'linear' && !bias ? c.out : c.em.tmp('pre_activation');
+  TRANSLATIONS[base]!({ ...c, attrs: rest, out: pre, ins: base === 'matmul' ? c.ins.slice(0, 2) : c.ins });
+  const biased = bias ? (activation === 'linear' ? c.out : c.em.tmp('biased')) : pre;
+  if (bias) c.em.node('Add', [pre, bias], [biased]);
+  if (activation !== 'linear') c.em.node(ACTIVATION_OPS[activation], [biased], [c.out]);
+}
+
+/** A fused elementwise chain lowered to its steps, one node (or a few) each. */
+function fusedChain(c: NodeContext): void {
+  const chain = c.attrs as unknown as ElementwiseChain;
+  const info: ValueInfo = { id: -1, shape: chain.shape, dtype: 'float32' };
+  const names: string[] = [];
+  chain.steps.forEach((step, k) => {
+    const out = k === chain.steps.length - 1 ? c.out : c.em.tmp('chain');
+    const ins = step.args.map((a) => (a < 0 ? c.ins[-a - 1] : names[a]));
+    const node: GraphNode = { op: step.kernel, attrs: step.attrs, inputs: [], outputs: [] };
+    translate({ ...c, node, attrs: step.attrs as Record<string, unknown>, ins, out, inInfo: ins.map(() => info), outInfo: info, symbolic: new Map() });
+    names.push(out);
+  });
+}
 
 /** Writes one graph node as ONNX nodes; throws NotExportable with the reason when it has no ONNX form. */
 export function translate(c: NodeContext): void {
