@@ -167,6 +167,7 @@ export function outputMeta<K extends KernelName>(kernel: K, inputs: readonly (Te
   return kernelEntry(kernel).meta(inputs.filter((t): t is TensorMeta => t !== undefined), attrs);
 }
 
+/** Whether `kernel` is optional: backends may offer it, and core has a default body for it. */
 export function isOptionalKernel(kernel: KernelName): kernel is OptionalKernelName {
   return kernelEntry(kernel).optional;
 }
@@ -183,10 +184,12 @@ export type DefaultBody<K extends OptionalKernelName> = (inputs: readonly import
 
 const defaults = new Map<OptionalKernelName, DefaultBody<OptionalKernelName>>();
 
+/** Sets the default body an optional kernel runs on backends that do not offer it. */
 export function registerDefaultBody<K extends OptionalKernelName>(kernel: K, body: DefaultBody<K>): void {
   defaults.set(kernel, body as unknown as DefaultBody<OptionalKernelName>);
 }
 
+/** The default body of an optional kernel. */
 export function defaultBody<K extends OptionalKernelName>(kernel: K): DefaultBody<K> {
   const body = defaults.get(kernel);
   if (!body) fail('runKernel', `optional kernel '${kernel}' has no default body registered (import its op module)`);

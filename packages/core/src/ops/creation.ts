@@ -36,16 +36,30 @@ export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
   return fill(shape, 1, dtype);
 }
 
+/**
+ * `value` in `shape`. Eager code uploads it, as `fill`; while a tracer records, it is a one-element
+ * constant tiled to the shape, so the graph follows a symbolic batch instead of holding a
+ * batch-sized constant. Gradient rules build their zeros with it.
+ */
+export function fillShaped(shape: Shape, value: number, dtype: DType): Tensor {
+  const e = getEngine();
+  if (!e.isTracing() || sizeOf(shape) <= 1) return fill(shape, value, dtype);
+  const one = fill(shape.map(() => 1), value, dtype);
+  const t = e.runKernel('tile', [one], { repeats: [...shape] });
+  one.dispose();
+  return t;
+}
+
 /** Zeros with the shape and dtype of x. */
 export function zerosLike(x: TensorLike): Tensor {
   const t = convertToTensor(x, 'zerosLike', 'x');
-  return zeros(t.shape, t.dtype);
+  return fillShaped(t.shape, 0, t.dtype);
 }
 
 /** Ones with the shape and dtype of x. */
 export function onesLike(x: TensorLike): Tensor {
   const t = convertToTensor(x, 'onesLike', 'x');
-  return ones(t.shape, t.dtype);
+  return fillShaped(t.shape, 1, t.dtype);
 }
 
 /**

@@ -2,7 +2,7 @@ import { fail, fmtShape } from '../errors.js';
 import { normalizeAxis, shapesEqual } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { convertToTensor } from './convert.js';
-import { zeros } from './creation.js';
+import { fillShaped } from './creation.js';
 import { record, runKernel } from './op_util.js';
 
 function indexTensor(op: string, indicesLike: TensorLike): Tensor {
@@ -18,7 +18,7 @@ export function gather(xLike: TensorLike, indicesLike: TensorLike, axis = 0): Te
   const ax = normalizeAxis('gather', axis, x.rank);
   const indices = indexTensor('gather', indicesLike);
   const y = runKernel('gather', [x, indices], { axis: ax });
-  record('gather', [x, indices], [y], ([dy]) => [scatterAdd(zeros(x.shape, dy.dtype), indices, dy, ax), null]);
+  record('gather', [x, indices], [y], ([dy]) => [scatterAdd(fillShaped(x.shape, 0, dy.dtype), indices, dy, ax), null]);
   return y;
 }
 

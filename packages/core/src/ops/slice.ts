@@ -1,12 +1,10 @@
 import { fail, fmtShape } from '../errors.js';
-import { normalizeAxis, sizeOf, stridesOf } from '../shape.js';
+import { normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { convertToTensor } from './convert.js';
-import { zeros } from './creation.js';
-import { makeTensorFromValues } from './convert.js';
+import { fillShaped } from './creation.js';
 import { record, runKernel } from './op_util.js';
 import { pad } from './pad_tile.js';
-import { scatterAdd } from './gather.js';
 
 /** A contiguous block: `size[i] = -1` means "to the end of axis i". Missing trailing axes are taken whole. */
 export function slice(xLike: TensorLike, begin: readonly number[], size?: readonly number[]): Tensor {
@@ -71,24 +69,33 @@ export function stridedSlice(
   return y;
 }
 
-/** Scatters dy back to the positions the slice read (host-computed flat indices, one scatter-add). */
+/**
+ * Puts dy back where the slice read it, zeros elsewhere, with ops whose attributes follow the
+ * shapes (so a traced step keeps a symbolic batch, and the gradient has gradients): a reversed axis
+ * is flipped back; an axis read every s-th element gets s − 1 zeros after each (a new axis padded,
+ * then folded in); then one pad places the block.
+ */
 function sliceGrad(dy: Tensor, inShape: readonly number[], starts: number[], steps: number[], outShape: number[]): Tensor {
-  const n = sizeOf(outShape);
-  const inStrides = stridesOf(inShape);
-  const idx = new Int32Array(n);
-  const pos = new Array<number>(outShape.length).fill(0);
-  for (let f = 0; f < n; f++) {
-    let off = 0;
-    for (let a = 0; a < outShape.length; a++) off += (starts[a] + pos[a] * steps[a]) * inStrides[a];
-    idx[f] = off;
-    for (let a = outShape.length - 1; a >= 0; a--) {
-      if (++pos[a] < outShape[a]) break;
-      pos[a] = 0;
-    }
+  if (sizeOf(outShape) === 0) return fillShaped(inShape, 0, dy.dtype);
+  let g = dy;
+  const begin = [...starts];
+  const flip = steps.map((s) => s < 0);
+  if (flip.some(Boolean)) {
+    g = stridedSlice(g, outShape.map((n, a) => (flip[a] ? n - 1 : 0)), outShape.map((n, a) => (flip[a] ? -n - 1 : n)), flip.map((f) => (f ? -1 : 1)));
+    flip.forEach((f, a) => f && (begin[a] = starts[a] + (outShape[a] - 1) * steps[a]));
   }
-  const indices = makeTensorFromValues('stridedSlice', idx, [n], 'int32');
-  const flat = scatterAdd(zeros([sizeOf(inShape)], dy.dtype), indices, dy.reshape([n]), 0);
-  return flat.reshape(inShape);
+  const shape = [...outShape];
+  steps.forEach((s0, a) => {
+    const s = Math.abs(s0);
+    const n = shape[a];
+    if (s === 1 || n === 1) return;
+    const expanded = g.reshape([...shape.slice(0, a), n, 1, ...shape.slice(a + 1)]);
+    const spread = pad(expanded, expanded.shape.map((_, k) => (k === a + 1 ? [0, s - 1] : [0, 0]) as [number, number]));
+    const folded = spread.reshape([...shape.slice(0, a), n * s, ...shape.slice(a + 1)]);
+    shape[a] = (n - 1) * s + 1;
+    g = slice(folded, shape.map(() => 0), shape);
+  });
+  return pad(g, inShape.map((d, a) => [begin[a], d - begin[a] - shape[a]] as [number, number]));
 }
 
 /** Splits along `axis` into `sizes` pieces, or into `n` equal pieces when given a number. */

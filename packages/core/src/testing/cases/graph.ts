@@ -126,6 +126,34 @@ export const graphCases: ConformanceCase[] = [
     compiled.dispose();
     dispose([params, copies]);
   } },
+  { group: g, name: 'gradients of strided and reversed slices and of gather keep a symbolic batch: the step compiles once and matches eager at every batch size', runAsync: async () => {
+    const w = variable(ops.randomNormal([3, 2, 1, 1], { seed: 50 }), true, 'slice_w');
+    const w2 = variable(ops.randomNormal([3, 2, 1, 1], { seed: 50 }), true, 'slice_w_eager');
+    // A ResNet shortcut's x[:, :, ::2, ::2] beside a reversed and a gathered read of the batch.
+    const loss = (v: Variable, x: Tensor) => {
+      const y = ops.conv2d(x, v);
+      const shortcut = ops.stridedSlice(y, [0, 0, 0, 0], [y.shape[0], 3, 6, 5], [1, 1, 2, 2]);
+      const flipped = ops.stridedSlice(y, [0, 2, 5, 0], [y.shape[0], -4, -7, 5], [1, -1, -2, 1]);
+      const picked = ops.gather(y, ops.tensor([0, 2, 2], [3], 'int32'), 1);
+      return shortcut.square().mean().add(flipped.mul(0.5).sum()).add(picked.square().sum().mul(0.01));
+    };
+    const step = (v: Variable) => (x: Tensor) => {
+      const { value, grads } = variableGrads(() => loss(v, x), [v]);
+      v.assign(v.sub(grads[v.name].mul(0.1)));
+      return value;
+    };
+    const compiled = compile(step(w), { dynamicAxes: { 0: { 0: 'batch' } } });
+    for (const n of [2, 5, 3]) {
+      const x = ops.randomNormal([n, 2, 6, 5], { seed: 60 + n });
+      const got = compiled(x) as Tensor;
+      expectValuesClose(await got.data(), await step(w2)(x).data(), { rtol: 1e-5, atol: 1e-6 }, `loss at batch ${n}`);
+      expectValuesClose(await w.data(), await w2.data(), { rtol: 1e-5, atol: 1e-6 }, `weights after batch ${n}`);
+      dispose([x, got]);
+    }
+    check(compiled.graphs === 1, () => `expected one graph, got ${compiled.graphs}`);
+    compiled.dispose();
+    dispose([w, w2]);
+  } },
   { group: g, name: 'hostInput is recomputed at every run of a graph; a size-derived constant that is not a count is refused', runAsync: async () => {
     let rate = 1;
     const f = (x: Tensor) => x.mul(hostInput([], () => ops.scalar(rate)));
