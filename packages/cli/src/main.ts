@@ -30,13 +30,22 @@ const USAGE = [
   '', 'soma <command> --help shows a command\'s options and examples.',
 ];
 
+/** Control characters other than newline and tab, shown as \xNN (\x1b for ESC). */
+export function printable(line: string): string {
+  return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+const escaped = (write: (line: string) => void) => (line: string) => write(printable(line));
+
 /**
  * Runs the `soma` command line and returns the exit code: 0 on success, 2 for a usage mistake
  * (one line on stderr), 1 when the command fails (one line naming the command and the cause).
  */
 export async function main(argv: readonly string[], io: { out?: (line: string) => void; err?: (line: string) => void } = {}): Promise<number> {
-  const out = io.out ?? ((l: string) => console.log(l));
-  const err = io.err ?? ((l: string) => console.error(l));
+  // Every line is printed escaped: names and producer strings come from files, and a control
+  // character in one (an escape sequence) must not clear the screen or forge output.
+  const out = escaped(io.out ?? ((l: string) => console.log(l)));
+  const err = escaped(io.err ?? ((l: string) => console.error(l)));
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     USAGE.forEach((l) => out(l));

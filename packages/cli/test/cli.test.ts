@@ -8,7 +8,8 @@ import * as soma from '@soma/core';
 import { main } from '@soma/cli';
 import { datasets } from '@soma/data';
 import { lenet5 } from '@soma/zoo';
-import { loadModel } from '@soma/layers';
+import { layers, loadModel, sequential } from '@soma/layers';
+import { decodeOnnx, encodeOnnx, exportOnnx } from '@soma/onnx-io';
 import { PNG } from 'pngjs';
 
 const bin = fileURLToPath(new URL('../bin/soma.mjs', import.meta.url));
@@ -268,4 +269,25 @@ describe('soma train owns its run folder', () => {
     expect(model.code).toBe(2);
     expect(model.err[0]).toMatch(/^soma train: unknown model 'constructor'/);
   }, 60_000);
+});
+
+describe('names from files are printed escaped', () => {
+  it('escape sequences in an ONNX file\'s producer and input name are shown as \\x1b, not sent to the terminal', async () => {
+    const net = sequential([layers.dense({ units: 2, inputShape: [3] })]);
+    const proto = decodeOnnx(await exportOnnx(net));
+    net.dispose();
+    const evil = '\u001b[2J\u001b[Hfake ok';
+    proto.producer_name = evil;
+    const oldName = proto.graph!.input![0].name!;
+    proto.graph!.input![0].name = `x${evil}`;
+    for (const n of proto.graph!.node!) n.input = n.input!.map((i) => (i === oldName ? `x${evil}` : i));
+    const file = join(dir, 'escapes.onnx');
+    writeFileSync(file, encodeOnnx(proto));
+    const r = await soma_('summary', file);
+    expect(r.code).toBe(0);
+    const text = r.out.join('\n');
+    expect(text).not.toMatch(/\u001b/);
+    expect(text).toContain('produced by \\x1b[2J\\x1b[Hfake ok');
+    expect(text).toContain('input  x\\x1b[2J');
+  });
 });
