@@ -24,9 +24,24 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/**
+ * The most elements one tensor may hold: 2^31 − 1, a typed array's safe length everywhere and
+ * already more than any backend stores (cpu's heap is 4 GiB; GPU bindings are smaller).
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/** Non-negative integer dimensions whose element count one tensor can hold — checked before anything is allocated. */
 export function checkShape(op: string, shape: Shape): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) fail(op, `shape must hold non-negative integers, got ${fmtShape(shape)}`);
+  }
+  checkElementCount(op, sizeOf(shape), () => `shape ${fmtShape(shape)}`);
+}
+
+/** Refuses an element count over MAX_TENSOR_ELEMENTS (or not a safe integer), naming what asked for it. */
+export function checkElementCount(op: string, count: number, what: () => string): void {
+  if (!Number.isSafeInteger(count) || count > MAX_TENSOR_ELEMENTS) {
+    fail(op, `${what()} has ${Number.isSafeInteger(count) ? count.toLocaleString('en-US') : 'more than 2^53'} elements; a tensor holds at most ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')}`);
   }
 }
 

@@ -2,7 +2,7 @@ import { isDType, makeTypedArray, type DType, type TypedArray } from '../dtype.j
 import { checkOptions } from '../validate.js';
 import { getEngine } from '../engine/engine.js';
 import { fail } from '../errors.js';
-import { checkShape, sizeOf, type Shape } from '../shape.js';
+import { checkElementCount, checkShape, sizeOf, type Shape } from '../shape.js';
 import type { NestedArray, Tensor, TensorLike } from '../tensor.js';
 import { convertToTensor, makeTensorFromValues } from './convert.js';
 
@@ -19,7 +19,12 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
 
 /** A tensor of `shape` filled with `value`. */
 export function fill(shape: Shape, value: number | boolean, dtype?: DType): Tensor {
-  checkShape('fill', shape);
+  return filled('fill', shape, value, dtype);
+}
+
+/** fill, with errors naming the op the user called (zeros, ones). */
+function filled(op: string, shape: Shape, value: number | boolean, dtype?: DType): Tensor {
+  checkShape(op, shape);
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const data = makeTypedArray(dt, sizeOf(shape));
   if (value) data.fill(Number(value));
@@ -28,12 +33,12 @@ export function fill(shape: Shape, value: number | boolean, dtype?: DType): Tens
 
 /** A tensor of `shape` filled with 0. */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 /** A tensor of `shape` filled with 1. */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 /**
@@ -70,6 +75,7 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
   const [a, b] = stop === undefined ? [0, start] : [start, stop];
   if (step === 0 || !Number.isFinite(step) || !Number.isFinite(a) || !Number.isFinite(b)) fail('arange', `needs finite bounds and a non-zero step, got start=${a}, stop=${b}, step=${step}`);
   const n = Math.max(0, Math.ceil((b - a) / step));
+  checkElementCount('arange', n, () => `arange(${a}, ${b}, ${step})`);
   const dt = dtype ?? ([a, b, step].every(Number.isInteger) ? 'int32' : 'float32');
   const data = makeTypedArray(dt, n);
   for (let i = 0; i < n; i++) data[i] = a + i * step;
@@ -106,6 +112,7 @@ export function oneHot(indicesLike: TensorLike, depth: number, options: OneHotOp
   if (!Number.isInteger(depth) || depth < 0) fail('oneHot', `depth must be a non-negative integer, got ${depth}`);
   const indices = convertToTensor(indicesLike, 'oneHot', 'indices', 'int32');
   if (indices.dtype !== 'int32') fail('oneHot', `indices must be int32, got ${indices.dtype}`);
+  checkElementCount('oneHot', indices.size * depth, () => `the result [${[...indices.shape, depth].join(', ')}]`);
   const { onValue = 1, offValue = 0, dtype = 'float32' } = options;
   const hot = indices.expandDims(-1).equal(arange(0, depth, 1, 'int32'));
   return hot.cast(dtype).mul(onValue - offValue).add(offValue).cast(dtype);

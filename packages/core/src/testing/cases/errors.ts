@@ -7,6 +7,11 @@ const g = 'error messages';
 const e = (name: string, fn: () => unknown, pattern: RegExp | string): ConformanceCase => ({ group: g, name, runAsync: () => expectFails(fn, pattern) });
 
 export const errorCases: ConformanceCase[] = [
+  // Sizes are checked before any array is made: these would otherwise allocate gigabytes first.
+  e('randomNormal past the element limit', () => ops.randomNormal([2 ** 31]), 'randomNormal: shape [2147483648] has 2,147,483,648 elements; a tensor holds at most 2,147,483,647'),
+  e('zeros whose element count passes 2^53', () => ops.zeros([2 ** 30, 2 ** 30, 2 ** 30]), /^zeros: shape \[1073741824,1073741824,1073741824\] has more than 2\^53 elements/),
+  e('oneHot with a huge depth', () => ops.oneHot(ops.tensor([1, 2], [2], 'int32'), 2 ** 31), 'oneHot: the result [2, 2147483648] has 4,294,967,296 elements'),
+  e('arange with billions of steps', () => ops.arange(0, 2 ** 32), /^arange: arange\(0, 4294967296, 1\) has 4,294,967,296 elements/),
   e('matmul names both shapes', () => ops.matmul(ops.zeros([2, 3]), ops.zeros([4, 5])), 'matmul: inner dimensions differ: a is [2,3], b is [4,5]'),
   e('broadcasting failure names the op and shapes', () => ops.add(ops.zeros([2, 3]), ops.zeros([4])), 'add: shapes [2,3] and [4] cannot be broadcast together'),
   e('reshape to a different size', () => ops.reshape(ops.zeros([2, 3]), [4, 2]), 'reshape: cannot reshape [2,3] (6 elements) into [4,2] (8 elements)'),
