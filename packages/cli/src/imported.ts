@@ -1,8 +1,8 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Tensor, Variable } from '@soma/core';
 import { input, Layer, loadModel, model as functional, type LayerConfig, type LayerInput, type LayerShape, type LayersModel } from '@soma/layers';
-import { exportOnnx, importOnnx, type OnnxModel } from '@soma/onnx-io';
+import { decodeOnnx, exportOnnx, externalDataFiles, importOnnx, type OnnxModel } from '@soma/onnx-io';
 
 /** The marker file of a directory `soma import` wrote: the model lives in model.onnx beside it. */
 const MARKER = 'imported.json';
@@ -72,6 +72,13 @@ export async function importToDirectory(file: string, dir: string): Promise<Onnx
   const onnx = await importOnnx(file);
   await mkdir(dir, { recursive: true });
   await copyFile(file, join(dir, 'model.onnx'));
+  // Weights stored beside the file (external data) travel with it; importOnnx has checked that
+  // each lies inside the file's folder.
+  for (const location of externalDataFiles(decodeOnnx(await readFile(file)))) {
+    const target = join(dir, location);
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(join(dirname(file), location), target);
+  }
   await writeFile(join(dir, MARKER), `${JSON.stringify({ format: 'soma-imported-onnx', source: file, inputs: onnx.inputs, outputs: onnx.outputs }, null, 2)}\n`);
   return onnx;
 }

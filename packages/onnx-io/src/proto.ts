@@ -79,9 +79,10 @@ export const DataType = {
 /** AttributeProto.AttributeType values. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
-let modelType: protobuf.Type | null = null;
-function model(): protobuf.Type {
-  return (modelType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as protobuf.INamespace).lookupType('onnx.ModelProto'));
+let cachedModelType: protobuf.Type | null = null;
+/** The ModelProto type of the official schema (loaded once). */
+export function modelType(): protobuf.Type {
+  return (cachedModelType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as protobuf.INamespace).lookupType('onnx.ModelProto'));
 }
 
 export function toNumber(v: Int64 | undefined | null): number {
@@ -91,7 +92,7 @@ export function toNumber(v: Int64 | undefined | null): number {
 
 /** Parses a serialized ModelProto into plain objects (int64 as numbers); errors name `file`. */
 export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
-  const t = model();
+  const t = modelType();
   try {
     return t.toObject(t.decode(bytes), { longs: Number }) as ModelProto;
   } catch (e) {
@@ -106,6 +107,6 @@ export function decodeOnnx(bytes: Uint8Array): ModelProto {
 
 /** Serializes a ModelProto (as decodeOnnx returns and exportOnnx writes). */
 export function encodeModel(m: ModelProto): Uint8Array {
-  const t = model();
+  const t = modelType();
   return t.encode(t.fromObject(m as Record<string, unknown>)).finish();
 }

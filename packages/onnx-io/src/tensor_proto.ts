@@ -31,6 +31,30 @@ export function somaType(t: number | undefined, where: string): DType {
   }
 }
 
+/** Bytes per element of each stored type Soma reads. */
+const WIDTHS: Readonly<Record<number, number>> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
+
+/**
+ * A TensorProto's dims, checked for every element type before anything is read: non-negative safe
+ * integers whose product is at most MAX_ELEMENTS.
+ */
+export function checkedDims(t: TensorProto, where: string): { shape: number[]; count: number } {
+  const shape = (t.dims ?? []).map((d) => toNumber(d));
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`${where}: invalid dims [${shape.join(', ')}] (each must be a non-negative integer)`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (!(count <= MAX_ELEMENTS)) throw new Error(`${where}: declares ${count} elements (dims [${shape.join(', ')}]), more than Soma reads (${MAX_ELEMENTS})`);
+  return { shape, count };
+}
+
+/** How many bytes a tensor's data takes when stored raw (external data holds exactly that). */
+export function storedBytes(t: TensorProto, where: string): number {
+  const { count } = checkedDims(t, where);
+  somaType(t.data_type, where);
+  const width = WIDTHS[t.data_type ?? 0];
+  if (!width) throw new Error(`${where}: element type ${typeName(t.data_type)} cannot be read from raw bytes`);
+  return count * width;
+}
+
 function float16(bits: number): number {
   const s = bits & 0x8000 ? -1 : 1;
   const e = (bits >> 10) & 0x1f;
@@ -52,16 +76,13 @@ function int64ToInt32(v: number | bigint, where: string): number {
  * `external` supplies the bytes of external-data tensors.
  */
 export function decodeTensor(t: TensorProto, where: string, external?: Uint8Array): HostTensor {
-  const shape = (t.dims ?? []).map((d) => toNumber(d));
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`${where}: invalid dims [${shape.join(', ')}]`);
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (count > MAX_ELEMENTS) throw new Error(`${where}: declares ${count} elements (dims [${shape.join(', ')}]), more than Soma reads (${MAX_ELEMENTS})`);
+  const { shape, count } = checkedDims(t, where);
   const type = t.data_type;
   const dtype = somaType(type, where);
   const raw = external ?? (t.raw_data && t.raw_data.length ? t.raw_data : null);
   const out: TypedArray = dtype === 'float32' ? new Float32Array(count) : dtype === 'int32' ? new Int32Array(count) : new Uint8Array(count);
   if (raw) {
-    const width = ({ 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 16: 2 } as Record<number, number>)[type ?? 0];
+    const width = WIDTHS[type ?? 0];
     if (raw.length !== count * width) throw new Error(`${where}: raw data is ${raw.length} bytes, but dims [${shape.join(', ')}] of ${typeName(type)} need ${count * width}`);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) {

@@ -1,7 +1,8 @@
 import * as soma from '@soma/core';
 import type { DType, Dim, Tensor, Variable } from '@soma/core';
 import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../proto.js';
-import { somaType } from '../tensor_proto.js';
+import { somaType, storedBytes } from '../tensor_proto.js';
+import { checkParseBounds, type ParseLimits } from './bounds.js';
 import { OPS, type OpContext } from './op_table.js';
 import { asTensor, Attributes, HostValue, isHost, protoValue, type Value } from './values.js';
 
@@ -18,7 +19,7 @@ export interface OnnxIO {
   readonly dtype: DType;
 }
 
-export interface ImportOptions {
+export interface ImportOptions extends ParseLimits {
   /** Folder of external-data files (Node); default: the model file's folder. */
   baseDir?: string;
   /** Float initializers become trainable variables (default true). */
@@ -38,33 +39,70 @@ const where = (n: NodeProto, i: number) => `node ${n.name ? `'${n.name}'` : `#${
 
 /**
  * Orders the nodes so that every input is computed before it is used (files are usually in order
- * already); an input nothing defines and a cycle are errors naming the nodes.
+ * already); an input nothing defines, two nodes writing one name and a cycle are errors naming the
+ * nodes (the first few, and how many). Iterative: a long chain stored in reverse order must not
+ * exhaust the stack.
  */
-function executionOrder(graph: GraphProto, defined: Set<string>): NodeProto[] {
+function executionOrder(graph: GraphProto, defined: Set<string>, file: string): NodeProto[] {
   const nodes = graph.node ?? [];
   const producer = new Map<string, number>();
-  nodes.forEach((n, i) => (n.output ?? []).forEach((o) => o && producer.set(o, i)));
+  const clashes: string[] = [];
+  nodes.forEach((n, i) => (n.output ?? []).forEach((o) => {
+    if (!o) return;
+    const earlier = producer.get(o);
+    if (earlier !== undefined) clashes.push(`'${o}' is written by ${where(nodes[earlier], earlier)} and ${where(n, i)}`);
+    else if (defined.has(o)) clashes.push(`'${o}' is written by ${where(n, i)} and is also a graph input or initializer`);
+    else producer.set(o, i);
+  }));
+  const names = (graph.input ?? []).map((v) => v.name ?? '');
+  const repeated = names.filter((n, i) => n && names.indexOf(n) !== i);
+  for (const n of new Set(repeated)) clashes.push(`graph input '${n}' is declared more than once`);
+  const outs = (graph.output ?? []).map((v) => v.name ?? '');
+  for (const n of new Set(outs.filter((o, i) => o && outs.indexOf(o) !== i))) clashes.push(`graph output '${n}' is declared more than once`);
+  if (clashes.length) throw new Error(`importOnnx: ${file}: ${clashes.length} name(s) defined twice (a value has one writer):\n  ${listSome(clashes)}`);
   const dangling: string[] = [];
   nodes.forEach((n, i) => (n.input ?? []).forEach((x) => {
     if (x && !defined.has(x) && !producer.has(x)) dangling.push(`${where(n, i)} reads '${x}', which no input, initializer or node defines`);
   }));
-  if (dangling.length) throw new Error(`importOnnx: ${dangling.length} dangling edge(s):\n  ${dangling.join('\n  ')}`);
+  if (dangling.length) throw new Error(`importOnnx: ${dangling.length} dangling edge(s):\n  ${listSome(dangling)}`);
   const order: NodeProto[] = [];
-  const state = new Uint8Array(nodes.length); // 0 new, 1 visiting, 2 done
-  const visit = (i: number, path: number[]): void => {
-    if (state[i] === 2) return;
-    if (state[i] === 1) throw new Error(`importOnnx: the graph has a cycle: ${[...path.slice(path.indexOf(i)), i].map((k) => where(nodes[k], k)).join(' -> ')}`);
-    state[i] = 1;
-    for (const x of nodes[i].input ?? []) {
-      const p = x ? producer.get(x) : undefined;
-      if (p !== undefined && !defined.has(x)) visit(p, [...path, i]);
+  const state = new Uint8Array(nodes.length); // 0 new, 1 on the stack, 2 done
+  const producers = (i: number): number[] => (nodes[i].input ?? []).flatMap((x) => {
+    const p = x && !defined.has(x) ? producer.get(x) : undefined;
+    return p === undefined ? [] : [p];
+  });
+  for (let root = 0; root < nodes.length; root++) {
+    if (state[root]) continue;
+    // Depth-first with an explicit stack: (node, index of the next producer to visit).
+    const stack: [number, number[], number][] = [[root, producers(root), 0]];
+    state[root] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [i, deps, k] = top;
+      if (k === deps.length) {
+        stack.pop();
+        state[i] = 2;
+        order.push(nodes[i]);
+        continue;
+      }
+      top[2] = k + 1;
+      const p = deps[k];
+      if (state[p] === 2) continue;
+      if (state[p] === 1) {
+        const path = stack.map((s) => s[0]);
+        throw new Error(`importOnnx: the graph has a cycle: ${listSome([...path.slice(path.indexOf(p)), p].map((n) => where(nodes[n], n)), ' -> ')}`);
+      }
+      state[p] = 1;
+      stack.push([p, producers(p), 0]);
     }
-    state[i] = 2;
-    order.push(nodes[i]);
-  };
-  // Iterative over roots; recursion depth is the longest dependency chain.
-  nodes.forEach((_, i) => visit(i, []));
+  }
   return order;
+}
+
+/** The first few items of a long list and how many more: an error about a million nodes stays readable. */
+function listSome(items: readonly string[], sep = '\n  ', first = 5): string {
+  if (items.length <= first) return items.join(sep);
+  return `${items.slice(0, first).join(sep)}${sep}… and ${(items.length - first).toLocaleString('en-US')} more`;
 }
 
 function opsetOf(model: ModelProto): number {
@@ -220,12 +258,56 @@ async function readSource(source: Uint8Array | ArrayBuffer | string): Promise<{ 
   }
 }
 
-/** The bytes of an external-data initializer: a file inside `dir`, at the offset and length the tensor names. */
+/** Reads from one file handle at most this many bytes per call (Node's read takes a 32-bit length). */
+const READ_CHUNK = 1 << 30;
+
+/** A decimal integer key of external_data ('offset', 'length'), or an error naming it. */
+function byteCount(info: Map<string, string>, key: string, what: string): number | undefined {
+  const text = info.get(key);
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`${what}: external data ${key} must be a whole number of bytes, got '${text}'`);
+  return n;
+}
+
+/**
+ * The bytes of an external-data initializer: a regular file inside `dir`, at the offset the tensor
+ * names, exactly as many bytes as its dims and type need (checked before anything is allocated).
+ * The file is opened non-blocking, so a FIFO cannot hang the import.
+ */
 async function externalData(t: TensorProto, dir: string | null, what: string): Promise<Uint8Array> {
   const info = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = info.get('location');
   if (!location) throw new Error(`${what}: external data without a location`);
   if (!dir) throw new Error(`${what}: external data in '${location}' needs a file path (or ImportOptions.baseDir) to be found`);
+  const need = storedBytes(t, what);
+  const offset = byteCount(info, 'offset', what) ?? 0;
+  const length = byteCount(info, 'length', what);
+  if (length !== undefined && length !== need) throw new Error(`${what}: external data '${location}' gives length ${length}, but the tensor's dims and type need ${need} bytes`);
+  const fs = await soma.importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
+  const { constants } = await soma.importNodeModule<typeof import('node:fs')>('node:fs');
+  const file = await insideFolder(dir, location, what);
+  const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((e: Error) => {
+    throw new Error(`${what}: cannot read external data '${location}' (${e.message})`);
+  });
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${what}: external data '${location}' is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}; it must be a file in the model's folder`);
+    if (offset + need > stat.size) throw new Error(`${what}: external data '${location}' has ${stat.size} bytes; offset ${offset} + length ${need} lies outside it`);
+    const out = new Uint8Array(need);
+    for (let at = 0; at < need;) {
+      const { bytesRead } = await handle.read(out, at, Math.min(READ_CHUNK, need - at), offset + at);
+      if (bytesRead === 0) throw new Error(`${what}: external data '${location}' ended after ${offset + at} bytes (it shrank while being read)`);
+      at += bytesRead;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `location` resolved (links followed) and checked to lie inside `dir`. */
+async function insideFolder(dir: string, location: string, what: string): Promise<string> {
   const fs = await soma.importNodeModule<typeof import('node:fs/promises')>('node:fs/promises');
   const path = await soma.importNodeModule<typeof import('node:path')>('node:path');
   const root = await fs.realpath(dir);
@@ -233,18 +315,21 @@ async function externalData(t: TensorProto, dir: string | null, what: string): P
     throw new Error(`${what}: cannot read external data '${location}' (${e.message})`);
   });
   if (!file.startsWith(root + path.sep)) throw new Error(`${what}: external data '${location}' lies outside the model's folder`);
-  const offset = Number(info.get('offset') ?? 0);
-  const handle = await fs.open(file, 'r');
-  try {
-    const size = (await handle.stat()).size;
-    const length = info.has('length') ? Number(info.get('length')) : size - offset;
-    if (!(offset >= 0 && length >= 0 && offset + length <= size)) throw new Error(`${what}: external data '${location}' has ${size} bytes; offset ${offset} + length ${length} lies outside it`);
-    const out = new Uint8Array(length);
-    await handle.read(out, 0, length, offset);
-    return out;
-  } finally {
-    await handle.close();
+  return file;
+}
+
+/**
+ * The external-data files an ONNX file names (relative to its folder, each once, in order), so a
+ * tool that copies the model can copy them too.
+ */
+export function externalDataFiles(model: ModelProto): string[] {
+  const files = new Set<string>();
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.data_location !== 1) continue;
+    const location = (t.external_data ?? []).find((e) => e.key === 'location')?.value;
+    if (location) files.add(location);
   }
+  return [...files];
 }
 
 /**
@@ -255,6 +340,7 @@ async function externalData(t: TensorProto, dir: string | null, what: string): P
  */
 export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options: ImportOptions = {}): Promise<OnnxModel> {
   const { bytes, name, dir } = await readSource(source);
+  checkParseBounds(bytes, name, options);
   const model = decodeModel(bytes, name);
   const graph = model.graph;
   if (!graph || !(graph.node ?? []).length) throw new Error(`importOnnx: ${name} has no graph (is it an ONNX model?)`);
@@ -273,7 +359,7 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
     const reason = impl.check?.(n, new Attributes(n.attribute, where(n, i)), opset);
     if (reason) problems.push(`${where(n, i)}, opset ${opset}: ${reason} is not supported`);
   });
-  if (problems.length) throw new Error(`importOnnx: ${name}: ${problems.length} node(s) cannot run in Soma:\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new Error(`importOnnx: ${name}: ${problems.length} node(s) cannot run in Soma:\n  ${listSome(problems, '\n  ', 50)}`);
 
   const constants = new Map<string, Value>();
   const trainable = options.trainable ?? true;
@@ -293,7 +379,7 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
       }
     }
     const declared = new Set([...constants.keys(), ...(graph.input ?? []).map((i) => i.name ?? '')]);
-    const order = executionOrder(graph, declared);
+    const order = executionOrder(graph, declared, name);
     const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name ?? '')).map(ioOf);
     const outputs = (graph.output ?? []).map((o) => {
       try {

@@ -4,7 +4,7 @@ import type { NodeProto } from '../proto.js';
 import { RECURRENT_OPS } from './recurrent.js';
 import { RESIZE_OPS } from './resize.js';
 import { INDEXING_OPS } from './indexing.js';
-import { asTensor, HostValue, hostNumbers, hostScalar, isHost, knownValues, protoValue, type Attributes, type Value } from './values.js';
+import { asTensor, HostValue, MAX_HOST_ELEMENTS, hostNumbers, hostScalar, isHost, knownValues, protoValue, type Attributes, type Value } from './values.js';
 
 /** What an operator implementation sees besides its inputs. */
 export interface OpContext {
@@ -32,9 +32,10 @@ const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 function elementwise(onTensors: (...xs: Tensor[]) => Tensor, onHost?: (...xs: number[]) => number): OpImpl {
   return {
     run(ins, c) {
-      if (onHost && ins.every(isHost)) {
+      const hostShape = onHost && ins.every(isHost) ? soma.broadcastShapes(c.where, ...(ins as HostValue[]).map((h) => h.shape)) : null;
+      if (onHost && hostShape && hostShape.reduce((a, b) => a * b, 1) <= MAX_HOST_ELEMENTS) {
         const hs = ins as HostValue[];
-        const shape = soma.broadcastShapes(c.where, ...hs.map((h) => h.shape));
+        const shape = hostShape;
         const n = shape.reduce((a, b) => a * b, 1);
         const at = (h: HostValue, i: number) => (h.size === 1 ? h.values[0] : h.values[i % h.size]);
         const float = hs.some((h) => h.dtype === 'float');
@@ -569,8 +570,11 @@ export const OPS: Record<string, OpImpl> = {
       const shape = hostNumbers(ins[0], c.where, 'shape');
       const t = c.a.tensor('value');
       const v = t ? protoValue(t, c.where) : { data: { values: [0], dtype: 'float32' as const } };
-      if ('host' in v) return new HostValue(shape, new Array(shape.reduce((a, b) => a * b, 1)).fill(v.host.values[0]));
-      return soma.fill(shape, v.data.values[0], v.data.dtype);
+      const count = shape.reduce((a, b) => a * b, 1);
+      const valid = shape.every((d) => Number.isSafeInteger(d) && d >= 0);
+      if ('host' in v && valid && count <= MAX_HOST_ELEMENTS) return new HostValue(shape, new Array(count).fill(v.host.values[0]));
+      // Bigger (or invalid) shapes go to core, which checks them before allocating.
+      return 'host' in v ? soma.fill(shape, v.host.values[0], 'int32') : soma.fill(shape, v.data.values[0], v.data.dtype);
     },
   },
   Expand: {
@@ -600,9 +604,12 @@ export const OPS: Record<string, OpImpl> = {
   Range: {
     run: (ins, c) => {
       const [start, limit, delta] = [0, 1, 2].map((i) => hostScalar(ins[i], c.where, ['start', 'limit', 'delta'][i]));
+      if (!(delta !== 0 && [start, limit, delta].every(Number.isFinite))) c.a.fail(`Range needs finite start and limit and a non-zero delta, got start=${start}, limit=${limit}, delta=${delta}`);
       const n = Math.max(0, Math.ceil((limit - start) / delta));
-      const values = Array.from({ length: n }, (_, i) => start + i * delta);
-      return ins.every(isHost) ? new HostValue([n], values) : soma.tensor(values);
+      const integers = ins.every((v) => (isHost(v) ? v.dtype === 'int' : v?.dtype === 'int32'));
+      if (ins.every(isHost) && integers && n <= MAX_HOST_ELEMENTS) return new HostValue([n], Array.from({ length: n }, (_, i) => start + i * delta));
+      // Longer ranges become tensors; core checks their size before allocating.
+      return soma.arange(start, limit, delta, integers ? 'int32' : 'float32');
     },
   },
   OneHot: {

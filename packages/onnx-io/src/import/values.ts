@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { DType, Tensor } from '@soma/core';
 import { AttributeType, toNumber, type AttributeProto, type TensorProto } from '../proto.js';
-import { decodeTensor } from '../tensor_proto.js';
+import { checkedDims, decodeTensor } from '../tensor_proto.js';
 
 /**
  * Values that live on the host — integers mostly, scalars fed as numbers too: shapes, axes, indices and what PyTorch's exporter computes
@@ -27,6 +27,13 @@ export class HostValue {
 }
 
 export type Value = Tensor | HostValue;
+
+/**
+ * The most numbers one host value holds. Shapes, axes and indices are small; a file asking for
+ * more (ConstantOfShape of 3·10^8, Range to 4·10^8) gets a tensor instead, whose size core bounds,
+ * not a JavaScript array that would exhaust the heap.
+ */
+export const MAX_HOST_ELEMENTS = 1 << 20;
 
 /** Values of float constants known at import (Constant nodes), so scalars such as Clip's bounds are read without a device readback. */
 export const knownValues = new WeakMap<Tensor, ArrayLike<number>>();
@@ -59,16 +66,14 @@ export function hostNumbers(v: Value | undefined, where: string, what: string): 
 export function protoValue(t: TensorProto, where: string, external?: Uint8Array): { host: HostValue } | { data: ReturnType<typeof decodeTensor> } {
   const intTypes = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
   if (intTypes.has(t.data_type ?? 0) && !external && !(t.raw_data && t.raw_data.length)) {
-    const dims = (t.dims ?? []).map((d) => toNumber(d));
+    const { shape: dims, count } = checkedDims(t, where);
     const src = t.data_type === 7 ? t.int64_data ?? [] : t.data_type === 13 ? t.uint64_data ?? [] : t.int32_data ?? [];
-    const count = dims.reduce((a, b) => a * b, 1);
     if (src.length !== count) throw new Error(`${where}: holds ${src.length} values, but dims [${dims.join(', ')}] need ${count}`);
     return { host: new HostValue(dims, Array.from(src, (v) => toNumber(v as number))) };
   }
-  if (intTypes.has(t.data_type ?? 0) && t.raw_data && t.data_type === 7) {
-    const dims = (t.dims ?? []).map((d) => toNumber(d));
-    const count = dims.reduce((a, b) => a * b, 1);
-    const raw = external ?? t.raw_data;
+  if (intTypes.has(t.data_type ?? 0) && (external || t.raw_data) && t.data_type === 7 && checkedDims(t, where).count <= MAX_HOST_ELEMENTS) {
+    const { shape: dims, count } = checkedDims(t, where);
+    const raw = (external ?? t.raw_data)!;
     if (raw.length !== count * 8) throw new Error(`${where}: raw data is ${raw.length} bytes, but dims [${dims.join(', ')}] of int64 need ${count * 8}`);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     return { host: new HostValue(dims, Array.from({ length: count }, (_, i) => Number(view.getBigInt64(i * 8, true)))) };
