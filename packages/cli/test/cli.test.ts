@@ -67,6 +67,29 @@ describe('soma train → eval → export → summary → plot, end to end', () =
   }, 60_000);
 });
 
+describe('soma train on CSV: labels that are not classes, and too few rows, are refused up front', () => {
+  it('a continuous label column (fractional values, or 30,000 distinct integers) and a one-row file each get one clear line', async () => {
+    const fractional = ['a,b,price', ...Array.from({ length: 3000 }, (_, i) => `${i % 7},${i % 3},${(i * 0.731) % 97}`)];
+    writeFileSync(join(dir, 'prices.csv'), fractional.join('\n'));
+    const ids = ['a,id', ...Array.from({ length: 30_000 }, (_, i) => `${i % 5},${i}`)];
+    writeFileSync(join(dir, 'ids.csv'), ids.join('\n'));
+    const sparse = ['a,kind', ...Array.from({ length: 100 }, (_, i) => `${i},${i % 60}`)];
+    writeFileSync(join(dir, 'sparse.csv'), sparse.join('\n'));
+    writeFileSync(join(dir, 'one.csv'), 'a,b,kind\n1,2,x\n');
+    const cases: [string, RegExp][] = [
+      ['prices.csv', /prices\.csv: the label column 'price' holds fractional numbers such as 0\.731 \(\d[\d,]* distinct values\), a measurement rather than a class; soma train classifies: choose a column of class labels with --label/],
+      ['ids.csv', /ids\.csv: the label column 'id' has 30,000 distinct values, more than the 1,000 classes soma train makes/],
+      ['sparse.csv', /sparse\.csv: the label column 'kind' has 60 distinct values in 100 rows, fewer than 2 rows per class/],
+      ['one.csv', /one\.csv: 1 sample leave nothing to train on once 1 is held out to test; soma train needs at least 2/],
+    ];
+    for (const [file, message] of cases) {
+      const r = await soma_('train', 'mlp', '--data', `csv:${join(dir, file)}`, '--epochs', '1', '--backend', 'cpu', '--out', join(dir, `run-${file}`), '--quiet');
+      expect(r.code, file).toBe(1);
+      expect(r.err, file).toEqual([expect.stringMatching(message)]);
+    }
+  }, 120_000);
+});
+
 describe('soma import: an ONNX file becomes a model directory that trains, evaluates and saves as ONNX again', () => {
   it('imports the PyTorch-exported LeNet, fine-tunes it on real digits, and the fine-tuned ONNX evaluates the same', async () => {
     const fixture = fileURLToPath(new URL('../../../test/fixtures/onnx/lenet.onnx', import.meta.url));
@@ -156,6 +179,40 @@ describe('soma predict and soma bench', () => {
     const r = await soma_('bench', '--seconds', '0.2');
     expect(r.code).toBe(0);
     expect(r.out.find((l) => l.startsWith('cpu'))).toMatch(/^cpu +\d+\.\d GFLOPS +\d+ samples\/s$/);
+  }, 60_000);
+});
+
+describe('soma predict: images are checked before they are decoded', () => {
+  it('a PNG declaring 20000×20000, PGMs of 0×0, 20000×20000 or max value 0, and a folder each get one clear line', async () => {
+    const modelDir = join(dir, 'image-checks', 'model');
+    const net = lenet5();
+    await net.save(modelDir);
+    net.dispose();
+    // A PNG signature and an IHDR chunk claiming 20000×20000 8-bit gray: what a 389 KB bomb starts with.
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(20000, 0);
+    ihdr.writeUInt32BE(20000, 4);
+    ihdr[8] = 8;
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from([0, 0, 0, 13]), Buffer.from('IHDR', 'latin1'), ihdr, Buffer.alloc(4), Buffer.alloc(1000)]);
+    writeFileSync(join(dir, 'bomb.png'), png);
+    writeFileSync(join(dir, 'empty.pgm'), Buffer.from('P5\n0 0\n255\n', 'latin1'));
+    writeFileSync(join(dir, 'huge.pgm'), Buffer.from('P5\n20000 20000\n255\n', 'latin1'));
+    writeFileSync(join(dir, 'dark.pgm'), Buffer.concat([Buffer.from('P5\n2 2\n0\n', 'latin1'), Buffer.alloc(4)]));
+    mkdirSync(join(dir, 'folder.png'), { recursive: true });
+    const cases: [string, RegExp][] = [
+      ['bomb.png', /bomb\.png: the PNG is 20000×20000 \(400,000,000 pixels\); soma predict reads images up to 33,554,432 pixels \(8192×4096\): resize it first$/],
+      ['empty.pgm', /empty\.pgm: the PGM is 0×0: an image needs at least one pixel$/],
+      ['huge.pgm', /huge\.pgm: the PGM is 20000×20000 \(400,000,000 pixels\)/],
+      ['dark.pgm', /dark\.pgm: the PGM's maximum value is 0; it must be 1 to 255$/],
+      ['folder.png', /folder\.png: is a folder; give an image file \(PNG or PGM\)$/],
+    ];
+    for (const [file, message] of cases) {
+      const before = process.memoryUsage().rss;
+      const r = await soma_('predict', modelDir, join(dir, file));
+      expect(r.code, file).toBe(1);
+      expect(r.err, file).toEqual([expect.stringMatching(message)]);
+      expect(process.memoryUsage().rss - before, file).toBeLessThan(256 * 2 ** 20);
+    }
   }, 60_000);
 });
 

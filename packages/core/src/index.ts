@@ -11,7 +11,7 @@ export type { DType, TypedArray, DataTypeMap } from './dtype.js';
 export { DTYPES, upcastType, bytesPerElement, makeTypedArray } from './dtype.js';
 export { SomaError } from './errors.js';
 export type { Shape } from './shape.js';
-export { broadcastShapes, sizeOf, stridesOf, normalizeAxis, normalizeAxes, broadcastStrides, reducedShape } from './shape.js';
+export { broadcastShapes, sizeOf, stridesOf, normalizeAxis, normalizeAxes, broadcastStrides, reducedShape, checkElementCount, MAX_TENSOR_ELEMENTS } from './shape.js';
 export { tidy, dispose, keep, memory } from './memory.js';
 export type { MemoryInfo, BackendMemory, BackendFactory } from './engine/engine.js';
 export { registerBackend, setBackend, getBackend, getBackendName, listBackends, removeBackend } from './backends.js';

@@ -3,6 +3,7 @@ import type { Tensor } from '@soma/core';
 import { disposeElement, stackElements, unstackElement, type Batched, type Element } from './element.js';
 import { createWorkerPool } from './worker_pool.js';
 import type { CsvOptions } from './sources/csv.js';
+import type { JsonLinesOptions } from './sources/json_lines.js';
 import type { TextSource } from './sources/text_lines.js';
 
 type Awaitable<T> = T | Promise<T>;
@@ -69,7 +70,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   /** Streams a CSV file, URL or text (see CsvOptions); installed by sources/csv. */
   static fromCsv: (source: TextSource, options?: CsvOptions) => Dataset<Element>;
   /** Streams JSON Lines; installed by sources/json_lines. */
-  static fromJsonLines: (source: TextSource) => Dataset<Element>;
+  static fromJsonLines: (source: TextSource, options?: JsonLinesOptions) => Dataset<Element>;
 
   /** One element per item. Items are used as they are (not copied). */
   static fromArrays<E>(items: readonly E[]): Dataset<E> {

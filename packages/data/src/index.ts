@@ -16,6 +16,7 @@ export { stackElements, unstackElement } from './element.js';
 export type { Element, Batched } from './element.js';
 export { fromCsv, fromJsonLines };
 export type { CsvOptions } from './sources/csv.js';
+export type { JsonLinesOptions } from './sources/json_lines.js';
 export type { TextSource } from './sources/text_lines.js';
 export * from './preprocessing/index.js';
 export * as datasets from './datasets/index.js';

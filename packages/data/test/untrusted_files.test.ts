@@ -143,3 +143,25 @@ describe('numbers read back from saved preprocessing state are checked', () => {
     soma.dispose([x, a, b]);
   });
 });
+
+describe('line length is bounded (maxLineLength): a file without line breaks is an error naming the line', () => {
+  it('CSV: a long record, and an unterminated quote running to the end of the file', async () => {
+    const text = `a,b\n1,2\n3,${'9'.repeat(5000)}\n5,6\n`;
+    await expect(fromCsv({ text }, { maxLineLength: 1000 }).toArray()).rejects.toThrow('fromCsv: csv line 3 is longer than 1,000 characters (maxLineLength)');
+    const rows = await fromCsv({ text }, { maxLineLength: 6000 }).toArray();
+    expect(rows).toHaveLength(3);
+    const open = `a,b\n1,"${'x'.repeat(5000)}\n`;
+    await expect(fromCsv({ text: open }, { maxLineLength: 1000 }).toArray()).rejects.toThrow('fromCsv: csv line 2 is longer than 1,000 characters (maxLineLength) (inside a quoted field: is a quote unterminated?)');
+    expect(() => fromCsv({ text }, { maxLineLength: 0 })).toThrow('fromCsv: maxLineLength must be a positive integer, got 0');
+  });
+
+  it('JSON Lines: a long line spread over many chunks is refused once it passes the limit', async () => {
+    async function* chunks() {
+      yield '{"a": 1}\n{"b": "';
+      for (let i = 0; i < 100; i++) yield 'y'.repeat(100);
+      yield '"}\n';
+    }
+    await expect(fromJsonLines(chunks(), { maxLineLength: 5000 }).toArray()).rejects.toThrow('fromJsonLines: jsonl line 2 is longer than 5,000 characters (maxLineLength)');
+    expect(await fromJsonLines(chunks(), { maxLineLength: 20_000 }).toArray()).toHaveLength(2);
+  });
+});

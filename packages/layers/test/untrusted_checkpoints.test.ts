@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
-import { decodeSafetensors, encodeSafetensors, layers, loadModel, sequential, type LayersModel, type NamedArray } from '@soma/layers';
+import { decodeSafetensors, encodeSafetensors, input, layers, loadModel, model as functionalModel, sequential, type LayersModel, type NamedArray } from '@soma/layers';
 import { adam, sgd } from '@soma/optimizers';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -245,5 +245,53 @@ describe('data loss: saving', () => {
     const back = await loadModel(pathToFileURL(folder).href);
     expect(back.countParams()).toBe(8);
     [m, back].forEach((x) => x.dispose());
+  });
+});
+
+describe('a model config asks for no more memory than its weights file holds', () => {
+  async function savedConvNet(name: string): Promise<string> {
+    const m = sequential([
+      layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [1, 6, 6], name: `${name}_conv` }),
+      layers.flatten({ name: `${name}_flat` }),
+      layers.dense({ units: 3, name: `${name}_fc` }),
+    ], { name });
+    const folder = join(dir, name);
+    await m.save(folder);
+    m.dispose();
+    return folder;
+  }
+  const layerConfig = (json: Record<string, unknown>, i: number) => ((json.config as { layers: { config: Record<string, unknown> }[] }).layers[i].config);
+
+  it.each([
+    ['units: 1e9', 2, 'units', 1e9, /^loadModel: .*model\.json: the model config cannot be rebuilt \(huge1_fc: weight 'kernel' of shape \[32, 1000000000\] has 32,000,000,000 elements; a tensor holds at most 2,147,483,647\)$/],
+    ['units: 2e7', 2, 'units', 2e7, /^loadModel: .*model\.json: the model config cannot be rebuilt \(huge2_fc: weight 'kernel' of shape \[32, 20000000\] \(640,000,000 elements\) needs far more parameters than the 119 that .*weights\..*\.safetensors holds: the config does not match its weights\)$/],
+    ['filters: 1e9', 0, 'filters', 1e9, /huge3_conv: weight 'kernel' of shape \[1000000000, 1, 3, 3\] has 9,000,000,000 elements/],
+    ['kernelSize: 1e9', 0, 'kernelSize', [1e9, 1e9], /huge4_conv: .*(kernel size|kernelSize|larger than|has more than 2\^53 elements)/],
+  ] as const)('%s fails before allocating, naming the layer', async (_, layer, key, value, message) => {
+    const name = `huge${['units: 1e9', 'units: 2e7', 'filters: 1e9', 'kernelSize: 1e9'].indexOf(_) + 1}`;
+    const folder = await savedConvNet(name);
+    rewriteModelJson(folder, (json) => {
+      layerConfig(json, layer)[key] = value;
+    });
+    const before = process.memoryUsage();
+    await expect(loadModel(folder)).rejects.toThrow(message);
+    const after = process.memoryUsage();
+    expect(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('a functional InputLayer without batchInputShape is a clear error', async () => {
+    const inp = input({ shape: [3], name: 'inp' });
+    const m = functionalModel({ inputs: inp, outputs: layers.dense({ units: 2, name: 'nobis_fc' }).apply(inp) as never, name: 'nobis' });
+    const folder = join(dir, 'nobis');
+    await m.save(folder);
+    m.dispose();
+    rewriteModelJson(folder, (json) => {
+      delete layerConfig(json, 0).batchInputShape;
+    });
+    await expect(loadModel(folder)).rejects.toThrow("the model config cannot be rebuilt (InputLayer 'inp': config needs batchInputShape, an array such as [null, 28, 28, 1], got undefined)");
+  });
+
+  it('layers built in code name themselves when a weight is past the element limit', () => {
+    expect(() => sequential([layers.dense({ units: 2 ** 31, inputShape: [4], name: 'wide' })])).toThrow(/^wide: weight 'kernel' of shape \[4, 2147483648\] has 8,589,934,592 elements; a tensor holds at most 2,147,483,647$/);
   });
 });

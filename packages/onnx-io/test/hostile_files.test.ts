@@ -162,7 +162,7 @@ describe('importOnnx: external data is a regular file, read exactly', () => {
     const x = soma.randomNormal([1, 1, 28, 28], { seed: 1 });
     const want = Array.from(plain.predict(x).output.dataSync());
     const size = withExternal({ location: 'w.bin' }).bytes.length;
-    for (const entries of [{ location: 'w.bin', offset: '16' }, { location: 'w.bin', offset: '16', length: String(size) }]) {
+    for (const entries of [{ location: 'w.bin', offset: '16' }, { location: 'w.bin', offset: '16', length: String(size) }] as Record<string, string>[]) {
       const { model, bytes } = withExternal(entries);
       writeFileSync(join(dir, 'm.onnx'), model);
       const padded = new Uint8Array(16 + bytes.length + 100);

@@ -1,7 +1,7 @@
 import { checkOptions } from '@soma/core';
 import { Dataset } from '../dataset.js';
 import type { Element } from '../element.js';
-import { textChunks, type TextSource } from './text_lines.js';
+import { lineTooLong, maxLineLengthOf, textChunks, type TextSource } from './text_lines.js';
 
 export interface CsvOptions {
   /** Column(s) that become the label: elements are then { xs, ys }, else plain rows. */
@@ -19,6 +19,8 @@ export interface CsvOptions {
   missing?: 'error' | 'skip' | number;
   /** Keep only these columns (plus labels). */
   columns?: string[];
+  /** The longest record read, in characters (default 2^27): a longer one (or an unterminated quote) is an error naming the line. */
+  maxLineLength?: number;
 }
 
 interface CsvRecord {
@@ -35,8 +37,14 @@ const QUOTE = 34;
  * line breaks. Fields are cut from each chunk with slice (never built a character at a time), so
  * the cost is linear and the memory is the record being assembled.
  */
-async function* records(chunks: AsyncIterable<string>, delimiter: string): AsyncGenerator<CsvRecord> {
+async function* records(chunks: AsyncIterable<string>, delimiter: string, file: string, limit: number): AsyncGenerator<CsvRecord> {
   const delim = delimiter.charCodeAt(0);
+  // Characters of the record being assembled (fields so far plus the current one).
+  let size = 0;
+  const grow = (n: number) => {
+    size += n;
+    if (size > limit) throw lineTooLong('fromCsv', file, recordLine, limit, inQuotes ? ' (inside a quoted field: is a quote unterminated?)' : '');
+  };
   let field = '';
   let fields: string[] = [];
   let inQuotes = false;
@@ -71,6 +79,7 @@ async function* records(chunks: AsyncIterable<string>, delimiter: string): Async
         const end = q < 0 ? len : q;
         const piece = chunk.slice(i, end);
         for (let k = piece.indexOf('\n'); k >= 0; k = piece.indexOf('\n', k + 1)) line++;
+        grow(piece.length);
         field += piece;
         if (q < 0) {
           i = len;
@@ -96,6 +105,7 @@ async function* records(chunks: AsyncIterable<string>, delimiter: string): Async
         any = true;
         i++;
       } else if (c === delim) {
+        grow(1);
         fields.push(field);
         field = '';
         any = true;
@@ -111,6 +121,7 @@ async function* records(chunks: AsyncIterable<string>, delimiter: string): Async
         fields = [];
         field = '';
         any = false;
+        size = 0;
         line++;
         recordLine = line;
       } else {
@@ -121,13 +132,14 @@ async function* records(chunks: AsyncIterable<string>, delimiter: string): Async
           if (d === delim || d === LF || d === CR) break;
           j++;
         }
+        grow(j - i);
         field += chunk.slice(i, j);
         any = true;
         i = j;
       }
     }
   }
-  if (inQuotes) throw new Error(`csv: unterminated quoted field starting on line ${recordLine}`);
+  if (inQuotes) throw new Error(`fromCsv: ${file}: unterminated quoted field starting on line ${recordLine}`);
   if (any || field !== '') {
     fields.push(field);
     yield { fields, line: recordLine };
@@ -167,7 +179,8 @@ function checkNames(names: string[], labels: string[], columns: string[] | undef
  * without, a row is an object keyed by column name.
  */
 export function fromCsv(source: TextSource, options: CsvOptions = {}): Dataset<Element> {
-  checkOptions('fromCsv', options, ['label', 'header', 'delimiter', 'columnTypes', 'missing', 'columns']);
+  checkOptions('fromCsv', options, ['label', 'header', 'delimiter', 'columnTypes', 'missing', 'columns', 'maxLineLength']);
+  const limit = maxLineLengthOf('fromCsv', options.maxLineLength);
   const name = typeof source === 'string' ? source : 'csv';
   const delimiter = options.delimiter ?? ',';
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
@@ -234,7 +247,7 @@ export function fromCsv(source: TextSource, options: CsvOptions = {}): Dataset<E
       yield { xs: featurePos.map((k) => values[k]), ys: ys.length === 1 ? ys[0] : ys } as Element;
     }
 
-    for await (const rec of records(textChunks(source, 'fromCsv'), delimiter)) {
+    for await (const rec of records(textChunks(source, 'fromCsv'), delimiter, name, limit)) {
       if (!names) {
         // With 'auto' the first record is decided once the second is seen.
         if (options.header === 'auto' || options.header === undefined) {

@@ -1,15 +1,24 @@
+import { checkOptions } from '@soma/core';
 import { Dataset } from '../dataset.js';
 import type { Element } from '../element.js';
-import { textChunks, type TextSource } from './text_lines.js';
+import { lineTooLong, maxLineLengthOf, textChunks, type TextSource } from './text_lines.js';
+
+export interface JsonLinesOptions {
+  /** The longest line read, in characters (default 2^27): a longer one is an error naming the line. */
+  maxLineLength?: number;
+}
 
 /**
  * Streams JSON Lines (one JSON value per line; blank lines ignored) into a Dataset. A line that
  * spans many chunks is collected as pieces and joined once, so reading is linear in its length.
  */
-export function fromJsonLines(source: TextSource): Dataset<Element> {
+export function fromJsonLines(source: TextSource, options: JsonLinesOptions = {}): Dataset<Element> {
+  checkOptions('fromJsonLines', options, ['maxLineLength']);
   const name = typeof source === 'string' ? source : 'jsonl';
+  const limit = maxLineLengthOf('fromJsonLines', options.maxLineLength);
   return Dataset.fromGenerator(async function* () {
     let pieces: string[] = [];
+    let pending = 0;
     let line = 0;
     const parse = (text: string): Element => {
       try {
@@ -21,14 +30,20 @@ export function fromJsonLines(source: TextSource): Dataset<Element> {
     for await (const chunk of textChunks(source, 'fromJsonLines')) {
       let start = 0;
       for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        if (pending + nl - start > limit) throw lineTooLong('fromJsonLines', name, line + 1, limit);
         pieces.push(chunk.slice(start, nl));
+        pending = 0;
         const text = (pieces.length === 1 ? pieces[0] : pieces.join('')).replace(/\r$/, '');
         pieces = [];
         start = nl + 1;
         line++;
         if (text.trim()) yield parse(text);
       }
-      if (start < chunk.length) pieces.push(chunk.slice(start));
+      if (start < chunk.length) {
+        pending += chunk.length - start;
+        if (pending > limit) throw lineTooLong('fromJsonLines', name, line + 1, limit);
+        pieces.push(chunk.slice(start));
+      }
     }
     line++;
     const rest = pieces.join('');

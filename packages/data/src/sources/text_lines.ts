@@ -41,3 +41,22 @@ export async function* textChunks(source: TextSource, what: string): AsyncGenera
     throw new Error(`${what}: cannot read ${s} (${(e as Error).message})`);
   }
 }
+
+/**
+ * The longest line (or CSV record) readers assemble by default: 2^27 characters (128 MiB of ASCII),
+ * far below the 2^29 a JavaScript string can hold, so a file without line breaks or with an
+ * unterminated quote ends in an error naming the file and line, not in `Invalid string length`.
+ */
+export const DEFAULT_MAX_LINE_LENGTH = 2 ** 27;
+
+/** The maxLineLength option, checked. */
+export function maxLineLengthOf(op: string, value: number | undefined): number {
+  const n = value ?? DEFAULT_MAX_LINE_LENGTH;
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new Error(`${op}: maxLineLength must be a positive integer, got ${value}`);
+  return n;
+}
+
+/** The error for a line past the limit. */
+export function lineTooLong(op: string, file: string, line: number, limit: number, hint = ''): Error {
+  return new Error(`${op}: ${file} line ${line} is longer than ${limit.toLocaleString('en-US')} characters (maxLineLength)${hint}`);
+}

@@ -6,6 +6,7 @@ import { getRegularizer, type Regularizer, type RegularizerSpec } from '../regul
 import { getConstraint, type Constraint, type ConstraintSpec } from '../constraints.js';
 import { compatible, fmt, type LayerShape } from './shapes.js';
 import { checkLayerNumbers } from './layer_numbers.js';
+import { claimWeight } from './weight_budget.js';
 import { isSymbolic, SymbolicTensor } from './symbolic.js';
 
 export interface LayerArgs {
@@ -308,6 +309,7 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
     name: string, shape: readonly number[], initializer: InitializerSpec,
     options: { trainable?: boolean; regularizer?: RegularizerSpec; constraint?: ConstraintSpec; dtype?: DType } = {},
   ): Variable {
+    claimWeight(this.name, name, shape);
     const init = getInitializer(initializer);
     const trainable = options.trainable ?? true;
     const variable = soma.tidy(() => soma.variable(init.apply(shape, options.dtype ?? 'float32'), trainable, `${this.name}/${name}`));

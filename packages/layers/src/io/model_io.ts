@@ -14,6 +14,7 @@ import { optimizerFromConfig, type OptimizerState } from '@soma/optimizers';
 import { decodeSafetensors, encodeSafetensors, hasReservedSegment, type NamedArray } from './safetensors.js';
 import { checkModelJson, checkWeightsFileName, FORMAT, MODEL_FILE, WEIGHTS_FILE, type ModelJson } from './model_json.js';
 import { loadModelFromDirectory, saveModelToDirectory } from './model_files.js';
+import { withWeightBudget } from '../engine/weight_budget.js';
 
 export type { ModelJson } from './model_json.js';
 
@@ -176,6 +177,7 @@ function modelFromJson(json: ModelJson, made: Layer[]): LayersModel {
   for (const l of cfg.layers) {
     if (l.className === 'InputLayer') {
       const c = l.config as { name: string; batchInputShape: (number | null)[]; dtype: soma.DType };
+      if (!Array.isArray(c?.batchInputShape) || !c.batchInputShape.length) throw new Error(`InputLayer '${c?.name}': config needs batchInputShape, an array such as [null, 28, 28, 1], got ${JSON.stringify(c?.batchInputShape)}`);
       const t = input({ shape: c.batchInputShape.slice(1), name: c.name, dtype: c.dtype });
       outputs.set(`${c.name}:0`, [t]);
       continue;
@@ -192,8 +194,8 @@ function modelFromJson(json: ModelJson, made: Layer[]): LayersModel {
 }
 
 /** Sets the model's weights from a safetensors file, requiring an exact match of names, shapes and dtypes. */
-function loadWeights(model: LayersModel, bytes: Uint8Array, file: string, training: ModelJson['training']): void {
-  const { tensors, metadata } = decodeSafetensors(bytes, file);
+function loadWeights(model: LayersModel, decoded: ReturnType<typeof decodeSafetensors>, file: string, training: ModelJson['training']): void {
+  const { tensors, metadata } = decoded;
   const ws = model.weights;
   const missing = ws.filter((w) => !tensors.has(w.name)).map((w) => w.name);
   const extra = [...tensors.keys()].filter((k) => !k.startsWith(OPTIMIZER_PREFIX) && !ws.some((w) => w.name === k));
@@ -258,17 +260,21 @@ export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
 /** modelFromArtifacts with the names errors should use for the two files. */
 function buildModel(artifacts: ModelArtifacts, source: string, weightsLabel: string | null): LayersModel {
   const json = checkModelJson(artifacts.modelJson, source);
+  const weightsFile = weightsLabel ?? json.weightsFile;
+  const weights = decodeSafetensors(artifacts.weights, weightsFile);
+  let stored = 0;
+  for (const [name, t] of weights.tensors) if (!name.startsWith(OPTIMIZER_PREFIX)) stored += t.shape.reduce((a, b) => a * b, 1);
   let model: LayersModel;
   const made: Layer[] = [];
   try {
-    model = modelFromJson(json, made);
+    model = withWeightBudget(stored, weightsFile, () => modelFromJson(json, made));
   } catch (e) {
     for (const l of made) l.dispose();
     throw new Error(`loadModel: ${source}: the model config cannot be rebuilt (${(e as Error).message})`);
   }
   try {
     if (!model.outputs.length) throw new Error(`loadModel: '${model.name}' has no input shape, so its weights cannot be created before data arrives; give the first layer an inputShape`);
-    loadWeights(model, artifacts.weights, weightsLabel ?? json.weightsFile, json.training);
+    loadWeights(model, weights, weightsFile, json.training);
   } catch (e) {
     model.dispose();
     throw e;
