@@ -4,8 +4,11 @@ import '@soma/backend-cpu';
 import { datasets, fromCsv, fromJsonLines } from '@soma/data';
 import { layers, loadModel, sequential } from '@soma/layers';
 import { adam } from '@soma/optimizers';
-import { importOnnx } from '@soma/onnx-io';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { decodeOnnx, encodeOnnx, importOnnx } from '@soma/onnx-io';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { PNG } from 'pngjs';
+import { readImage } from '../packages/cli/src/image.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -48,6 +51,12 @@ const jsonEdits: Mutation = (b, rng) => {
     () => text.replace(/[[\]{}]/g, (m) => (rng.nextFloat() < 0.05 ? '' : m)),
   ];
   text = edits[pick(rng, edits.length)]();
+  return new TextEncoder().encode(text);
+};
+
+/** Numbers in a model.json become counts that would take gigabytes: 1e9 units, 2^31 filters, a kernel of 1e15. */
+const hugeCounts: Mutation = (b, rng) => {
+  const text = new TextDecoder().decode(b).replace(/(:\s*)(\d+)(?=[,}\]])/g, (m, pre: string) => (rng.nextFloat() < 0.3 ? `${pre}${['1e9', '2e7', '2147483648', '1e15', '4294967296', '65536'][pick(rng, 6)]}` : m));
   return new TextEncoder().encode(text);
 };
 
@@ -183,7 +192,7 @@ describe('fuzzing the loaders of untrusted files (seeded; every load succeeds us
 
   it('checkpoints: mutated model.json files', async () => {
     await runCampaign({
-      name: 'model-json', seeds: 600, mutations: [jsonEdits, bitFlips, truncation, byteEdits], original: () => checkpoint.json,
+      name: 'model-json', seeds: 600, mutations: [jsonEdits, bitFlips, truncation, byteEdits, hugeCounts], original: () => checkpoint.json,
       load: async (bytes, caseDir) => {
         writeCheckpoint(caseDir, bytes, checkpoint.weights);
         await loadAndUse(caseDir);
@@ -229,6 +238,100 @@ describe('fuzzing the loaders of untrusted files (seeded; every load succeeds us
         }
       },
     });
+  }, 120_000);
+
+  it('ONNX external data (the entries and the data file, mutated)', async () => {
+    const model = decodeOnnx(new Uint8Array(readFileSync(new URL('./fixtures/onnx/mlp.onnx', import.meta.url))));
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    const entries: Record<string, Record<string, string>> = {};
+    for (const t of model.graph!.initializer!) {
+      if (!t.raw_data?.length) continue;
+      entries[t.name!] = { location: 'w.bin', offset: String(offset), length: String(t.raw_data.length) };
+      chunks.push(t.raw_data);
+      offset += t.raw_data.length;
+    }
+    const data = new Uint8Array(offset);
+    chunks.reduce((at, c) => (data.set(c, at), at + c.length), 0);
+    const originalEntries = new TextEncoder().encode(JSON.stringify(entries));
+    // Locations a mutation may name: a FIFO, a folder, a sparse file, a link out of the folder.
+    const special = ['fifo', 'folder', 'sparse.bin', 'outside', '../w.bin', '/etc/hostname', 'w.bin'];
+    const load = async (mutatedEntries: Uint8Array, weights: Uint8Array, caseDir: string) => {
+      mkdirSync(join(caseDir, 'folder'), { recursive: true });
+      writeFileSync(join(caseDir, 'w.bin'), weights);
+      execFileSync('mkfifo', [join(caseDir, 'fifo')]);
+      const sparse = openSync(join(caseDir, 'sparse.bin'), 'w');
+      ftruncateSync(sparse, 2 ** 32 + 5);
+      closeSync(sparse);
+      symlinkSync('/etc', join(caseDir, 'outside'));
+      let parsed: Record<string, Record<string, unknown>>;
+      try {
+        parsed = JSON.parse(new TextDecoder().decode(mutatedEntries));
+      } catch {
+        parsed = entries;
+      }
+      const m = decodeOnnx(encodeOnnx(model));
+      for (const t of m.graph!.initializer!) {
+        const e = parsed?.[t.name!];
+        if (!e || typeof e !== 'object') continue;
+        delete t.raw_data;
+        t.data_location = 1;
+        t.external_data = Object.entries(e).map(([key, value]) => ({ key, value: String(value) }));
+      }
+      writeFileSync(join(caseDir, 'model.onnx'), encodeOnnx(m));
+      const imported = await importOnnx(join(caseDir, 'model.onnx'));
+      try {
+        const input = soma.ones([2, 12]);
+        soma.dispose(imported.predict({ [imported.inputs[0].name]: input }));
+        input.dispose();
+      } finally {
+        imported.dispose();
+      }
+    };
+    const locations: Mutation = (b, rng) => new TextEncoder().encode(new TextDecoder().decode(b).replace(/"w\.bin"/g, (m) => (rng.nextFloat() < 0.5 ? JSON.stringify(special[pick(rng, special.length)]) : m)));
+    await runCampaign({
+      name: 'onnx-external-entries', seeds: 150, mutations: [jsonEdits, locations], original: () => originalEntries,
+      load: (bytes, caseDir) => load(bytes, data, caseDir),
+    });
+    await runCampaign({
+      name: 'onnx-external-data', seeds: 60, mutations: [truncation, bitFlips], original: () => data,
+      load: (bytes, caseDir) => load(originalEntries, bytes, caseDir),
+    });
+  }, 120_000);
+
+  it('images for soma predict (PNG and PGM, mutated, with huge declared sizes)', async () => {
+    const png = new PNG({ width: 9, height: 7 });
+    for (let i = 0; i < png.data.length; i++) png.data[i] = (i * 37) % 256;
+    const pngBytes = new Uint8Array(PNG.sync.write(png));
+    const pgmBytes = new Uint8Array(Buffer.concat([Buffer.from('P5\n9 7\n255\n', 'latin1'), Buffer.from(Array.from({ length: 63 }, (_, k) => (k * 11) % 256))]));
+    // The size fields: PNG's IHDR width/height, PGM's header numbers.
+    const hugeSize: Mutation = (b, rng) => {
+      const out = new Uint8Array(b);
+      if (out[0] === 0x89) new DataView(out.buffer).setUint32(16 + 4 * pick(rng, 2), [0, 1, 20000, 2 ** 31, 0xffffffff][pick(rng, 5)]);
+      else return new TextEncoder().encode(new TextDecoder('latin1').decode(out).replace(/\d+/, ['0', '20000', '99999999999', '-3'][pick(rng, 4)]));
+      return out;
+    };
+    // PNG's chunk CRCs refuse nearly every byte mutation, so valid images of other sizes and colour types
+    // are mixed in: the campaign then also checks that they load.
+    const otherPng: Mutation = (_b, rng) => {
+      const colorType = ([0, 2, 6] as const)[pick(rng, 3)];
+      const other = new PNG({ width: 1 + pick(rng, 40), height: 1 + pick(rng, 40) });
+      for (let i = 0; i < other.data.length; i++) other.data[i] = pick(rng, 256);
+      return new Uint8Array(PNG.sync.write(other, { colorType }));
+    };
+    for (const [name, original, extra] of [['png', pngBytes, [otherPng]], ['pgm', pgmBytes, []]] as const) {
+      await runCampaign({
+        name: `image-${name}`, seeds: 150, mutations: [bitFlips, truncation, byteEdits, hugeSize, ...extra], original: () => original,
+        load: async (bytes, caseDir) => {
+          mkdirSync(caseDir, { recursive: true });
+          const file = join(caseDir, `image.${name}`);
+          writeFileSync(file, bytes);
+          const pixels = await readImage(file, [1, 28, 28]);
+          expect(pixels.length).toBe(784);
+          expect(pixels.every(Number.isFinite), 'pixels are finite').toBe(true);
+        },
+      });
+    }
   }, 120_000);
 
   it('IDX (plain and gzipped) and CIFAR', async () => {

@@ -65,7 +65,7 @@ export class NativeBackend implements Backend {
     (dataId as NativeData).values = EMPTY;
   }
   memoryInfo(): Record<string, number> {
-    return { sessions: this.sessions.size, sessionsCreated: this.sessions.created, sessionHits: this.sessions.hits, graphsCompiled: this.graphsCompiled, graphRuns: this.graphRuns, graphFallbacks: this.graphFallbacks };
+    return { sessions: this.sessions.size, sessionsCreated: this.sessions.created, sessionHits: this.sessions.hits, sessionsEvicted: this.sessions.evicted, graphsCompiled: this.graphsCompiled, graphRuns: this.graphRuns, graphFallbacks: this.graphFallbacks };
   }
   destroy(): void {
     this.sessions.dispose();

@@ -51,3 +51,31 @@ describe("training on 'native' equals training on 'cpu'", () => {
     await soma.setBackend('cpu');
   });
 });
+
+describe('the kernel session cache is bounded', () => {
+  it('past sessionCacheSize the least recently used sessions are released and counted, and results stay right', async () => {
+    const { createNativeBackend } = await import('@soma/backend-native');
+    soma.registerBackend('native-small-cache', () => createNativeBackend('native-small-cache', { sessionCacheSize: 8 }), -1);
+    await soma.setBackend('native-small-cache');
+    try {
+      const x = soma.tensor([1, 2, 3]);
+      for (let round = 0; round < 2; round++) {
+        for (let k = 1; k <= 20; k++) {
+          // Each pad width is a kernel signature of its own.
+          const y = soma.pad(x, [[k, 0]]);
+          const v = Array.from(y.dataSync());
+          expect(v.length).toBe(k + 3);
+          expect(v.slice(k)).toEqual([1, 2, 3]);
+          y.dispose();
+        }
+      }
+      x.dispose();
+      const info = soma.memory().backends['native-small-cache'];
+      expect(info.sessions).toBe(8);
+      expect(info.sessionsCreated).toBeGreaterThanOrEqual(40);
+      expect(info.sessionsEvicted).toBe(info.sessionsCreated - 8);
+    } finally {
+      await soma.setBackend('cpu');
+    }
+  });
+});
