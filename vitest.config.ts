@@ -1,23 +1,51 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 const pkg = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
 
+/**
+ * Files only the full tier runs (`pnpm test:all`, `vitest run --mode all`): those that need built
+ * packages (dist/, tarballs, the CLI's bin), a browser, the webgpu backend (SwiftShader is slow),
+ * subprocess crash runs, and the conformance suite on the backends and cpu paths past the default
+ * cpu and the plain TypeScript kernels. The fast tier (`pnpm test`) runs the rest on the cpu paths.
+ */
+const FULL_TIER_ONLY = [
+  'test/browser.test.ts',
+  'test/examples.test.ts',
+  'test/packaging.test.ts',
+  'test/packaging_types.test.ts',
+  'test/packaging_tarballs.test.ts',
+  'test/checkpoint_crash.test.ts',
+  'packages/cli/test/cli.test.ts',
+  'packages/backend-webgpu/test/**',
+  'packages/backend-native/test/conformance.test.ts',
+  'packages/backend-cpu/test/conformance_one_thread.test.ts',
+  'packages/backend-cpu/test/conformance_threads.test.ts',
+  'packages/backend-cpu/test/conformance_unshared.test.ts',
+  'packages/layers/test/webgpu_training.test.ts',
+];
+
 // Tests run against each package's TypeScript source, so a failing test points at src/ lines.
-export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^@soma\/core\/testing$/, replacement: pkg('core/src/testing/index.ts') },
-      { find: /^@soma\/([a-z-]+)$/, replacement: pkg('$1/src/index.ts') },
-    ],
-  },
-  test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    pool: 'forks',
-    // --expose-gc lets the memory tests exercise the FinalizationRegistry safety net.
-    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
-    reporters: ['default', './scripts/summary-reporter.ts'],
-    setupFiles: ['./scripts/test-setup.ts'],
-  },
+export default defineConfig(({ mode }) => {
+  const full = mode === 'all';
+  return {
+    resolve: {
+      alias: [
+        { find: /^@soma\/core\/testing$/, replacement: pkg('core/src/testing/index.ts') },
+        { find: /^@soma\/([a-z-]+)$/, replacement: pkg('$1/src/index.ts') },
+      ],
+    },
+    test: {
+      include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+      exclude: [...configDefaults.exclude, ...(full ? [] : FULL_TIER_ONLY)],
+      // Tests written for every backend (backendsUnderTest) run on the cpu paths in the fast tier.
+      env: full ? {} : { SOMA_TEST_BACKENDS: 'cpu,cpu-js' },
+      testTimeout: 60_000,
+      pool: 'forks',
+      // --expose-gc lets the memory tests exercise the FinalizationRegistry safety net.
+      poolOptions: { forks: { execArgv: ['--expose-gc'] } },
+      reporters: ['default', './scripts/summary-reporter.ts'],
+      setupFiles: ['./scripts/test-setup.ts'],
+    },
+  };
 });

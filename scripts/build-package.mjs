@@ -3,7 +3,7 @@
 // package.json "soma.entries" to ESM (.js) and CJS (.cjs); tsc emits the declarations.
 // Dependencies stay external so each package ships only its own code.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { builtinModules, createRequire } from 'node:module';
@@ -33,6 +33,11 @@ for (const format of ['esm', 'cjs']) {
     // '@soma/core/testing'); esbuild splits only ESM, so CommonJS entries each keep their own copy.
     splitting: format === 'esm' && Object.keys(entries).length > 1,
     chunkNames: 'chunks/[name]-[hash]',
+    // CommonJS has no import.meta: the file's own URL comes from __filename instead.
+    ...(format === 'cjs' && {
+      define: { 'import.meta.url': '__soma_import_meta_url' },
+      banner: { js: "const __soma_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    }),
     logLevel: 'warning',
   });
 }
@@ -54,3 +59,6 @@ function cjsDeclarations(from, to) {
   }
 }
 cjsDeclarations('dist/types', 'dist/types-cjs');
+
+// Every tarball carries the licence; the one copy lives at the repository root.
+copyFileSync(new URL('../LICENSE', import.meta.url), 'LICENSE');

@@ -9,6 +9,7 @@ import { decodeOnnx, encodeOnnx, exportOnnx, importOnnx } from '@soma/onnx-io';
 import ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { backendsUnderTest } from '@soma/core/testing';
 
 /** PyTorch-exported models (test/fixtures/make_onnx_fixtures.py) with PyTorch's own outputs. */
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/onnx/${name}`, import.meta.url));
@@ -57,7 +58,7 @@ describe("OnnxModel.run on 'native': one graph per input shape, as fast as the f
   });
 });
 
-describe.each(['cpu', 'webgpu'])('importOnnx: models exported by PyTorch match PyTorch, on %s', (backend) => {
+describe.each(backendsUnderTest(['cpu', 'webgpu']))('importOnnx: models exported by PyTorch match PyTorch, on %s', (backend) => {
   it.each(['lenet', 'resnet_small', 'resnet18_torchvision', 'conv_bn', 'decoder', 'mlp', 'lstm_gru', 'volume3d'])('%s', async (name) => {
     await soma.setBackend(backend);
     const ref = reference(name);
@@ -113,7 +114,7 @@ describe('importOnnx: fine-tuning and round trips', () => {
     m.dispose();
   });
 
-  it.each(['cpu', 'native'])('Soma → ONNX → Soma → ONNX keeps the outputs, on %s', async (backend) => {
+  it.each(backendsUnderTest(['cpu', 'native']))('Soma → ONNX → Soma → ONNX keeps the outputs, on %s', async (backend) => {
     await soma.setBackend(backend);
     const net = sequential([
       layers.conv2d({ inputShape: [2, 6, 6], filters: 3, kernelSize: 3, activation: 'relu' }), layers.globalAvgPool2d(), layers.dense({ units: 2 }),

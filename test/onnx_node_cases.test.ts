@@ -5,6 +5,7 @@ import '@soma/backend-cpu';
 import { importOnnx, type HostInput } from '@soma/onnx-io';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { backendsUnderTest } from '@soma/core/testing';
 
 /**
  * ONNX's own backend node tests (the operators' public specification), generated from Debian's
@@ -100,7 +101,7 @@ describe(`ONNX backend node tests (${cases.length} cases from ${generator})`, ()
     for (const name of Object.keys(NOT_SUPPORTED)) expect(cases.some((c) => c.name === name), name).toBe(true);
   });
 
-  describe.each(['cpu', 'webgpu'])('on %s', (backend) => {
+  describe.each(backendsUnderTest(['cpu', 'webgpu']))('on %s', (backend) => {
     it.each(cases.map((c) => [c.name, c] as const))('%s', async (name, c) => {
       await soma.setBackend(backend);
       const before = soma.memory().numTensors;

@@ -14,6 +14,9 @@ export interface AcquiredDevice {
   gpu: GPU;
 }
 
+/** The `webgpu` package version this backend is tested with (its optional peer dependency). */
+const DAWN_VERSION = '0.6.2';
+
 interface DawnModule {
   create(options: string[]): GPU;
   globals: Record<string, unknown>;
@@ -28,6 +31,11 @@ async function loadDawn(): Promise<GPU | string> {
   try {
     mod = (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as DawnModule;
   } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      // An optional peer dependency, so browser-only apps do not install Dawn's 132 MB.
+      return `the 'webgpu' package (Dawn for Node) is not installed; in Node, install it beside @soma/backend-webgpu: npm install webgpu@${DAWN_VERSION}`;
+    }
     return `the 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}`;
   }
   // Dawn's enum objects (GPUBufferUsage, GPUMapMode, ...) are what browsers define globally.

@@ -3,14 +3,14 @@ import * as soma from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 import '@soma/backend-native';
 import '@soma/backend-webgpu';
-import { checkGradients } from '@soma/core/testing';
+import { checkGradients, backendsUnderTest } from '@soma/core/testing';
 import { layers, type Layer, type LayerShape } from '@soma/layers';
 import { adam, adadelta, adagrad, adamax, adamw, nadam, rmsprop, sgd } from '@soma/optimizers';
 
 // Every backend registered in this run; webgpu and native join automatically once their packages
 // register. Registered at load time because describe.each reads the list while collecting tests.
 if (!soma.listBackends().includes('cpu-js')) soma.registerBackend('cpu-js', () => new CpuBackend('cpu-js', { wasm: false }));
-const backends = (): string[] => soma.listBackends();
+const backends = (): string[] => backendsUnderTest(soma.listBackends());
 
 /** Each layer family with arguments and an input shape (batch first). */
 const CASES: [string, () => Layer, number[]][] = [

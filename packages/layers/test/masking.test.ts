@@ -7,6 +7,7 @@ import { input, layers, model, sequential, type Layer } from '@soma/layers';
 import { adam } from '@soma/optimizers';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { backendsUnderTest } from '@soma/core/testing';
 
 interface Enc { shape: number[]; data: number[] }
 interface MaskCase {
@@ -60,7 +61,7 @@ describe(`masked sequences match PyTorch's packed sequences (${fixtures.generato
     await soma.setBackend('cpu');
   });
 
-  describe.each(['cpu', 'native', 'webgpu'])('on %s', (backend) => {
+  describe.each(backendsUnderTest(['cpu', 'native', 'webgpu']))('on %s', (backend) => {
     it.each(fixtures.cases.map((c) => [c.name, c] as const))('%s: each sequence ends at its own last real step', async (_, c) => {
       await soma.setBackend(backend);
       const { net, ids } = build(c, false);
@@ -118,7 +119,7 @@ describe('masks elsewhere: pooling, training, and layers that cannot take one', 
   // Not on webgpu: 40 epochs of a masked LSTM are thousands of dispatches, minutes on SwiftShader;
   // the webgpu training suite (webgpu_training.test.ts) covers fit there.
   it('an embedding-LSTM classifier on padded sequences trains with fit (compiled on native too)', async () => {
-    for (const backend of ['cpu', 'native']) {
+    for (const backend of backendsUnderTest(['cpu', 'native'])) {
       await soma.setBackend(backend);
       soma.setRandomSeed(7);
       // The label is whether token 1 occurs; sequences are right-padded with 0 to length 8.

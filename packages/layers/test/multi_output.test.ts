@@ -7,6 +7,7 @@ import { input, layers, loadModel, model } from '@soma/layers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { backendsUnderTest } from '@soma/core/testing';
 
 /** The Keras tutorial shape: two inputs, a shared trunk, a classification head and a regression head. */
 function twoInTwoOut(seed: number) {
@@ -28,7 +29,7 @@ function data(n: number) {
   return { xs: [xa, xb], ys: [yc, yr] };
 }
 
-describe.each(['cpu', 'native', 'webgpu'])('a two-output model as Keras users compile it, on %s', (backend) => {
+describe.each(backendsUnderTest(['cpu', 'native', 'webgpu']))('a two-output model as Keras users compile it, on %s', (backend) => {
   afterEach(async () => {
     await soma.setBackend('cpu');
   });

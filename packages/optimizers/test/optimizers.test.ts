@@ -3,6 +3,7 @@ import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import '@soma/backend-webgpu';
 import { adam, adamw, clipByGlobalNorm, clipByNorm, clipByValue, schedules, sgd, type Optimizer } from '@soma/optimizers';
+import { backendsUnderTest } from '@soma/core/testing';
 
 describe('learning-rate schedules', () => {
   it('inverseTimeDecay: lr0 / (1 + k t)', () => {
@@ -153,7 +154,7 @@ describe('fused updates (one pass per parameter where the backend has the kernel
     ['sgd with momentum and dampening', () => sgd({ learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01 }), () => sgd({ learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, fused: false })],
     ['sgd nesterov', () => sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }), () => sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true, fused: false })],
   ];
-  for (const backend of ['cpu', 'webgpu']) {
+  for (const backend of backendsUnderTest(['cpu', 'webgpu'])) {
     for (const [name, fused, plain] of configs) {
       it(`${name} on ${backend}: the same parameters and slots as the op-by-op update`, async () => {
         await soma.setBackend(backend);

@@ -6,6 +6,7 @@ import { losses, type LayersModel } from '@soma/layers';
 import { exportOnnx } from '@soma/onnx-io';
 import { datasets } from '@soma/data';
 import ort from 'onnxruntime-node';
+import { backendsUnderTest } from '@soma/core/testing';
 import {
   cifarDensenet, cifarResnet, convAutoencoder, densenet121, denseAutoencoder, gan, lenet5, lstmClassifier, lstmLanguageModel, lstmRegressor, mlp,
   resnet18, resnet50, vgg11, vgg16, GETTYSBURG_ADDRESS,
@@ -60,7 +61,7 @@ const SMALL: [string, () => { model: LayersModel; x: soma.Tensor; y: soma.Tensor
   }],
 ];
 
-describe.each(['cpu', 'native'])('every model runs forward and takes a training step on %s', (backend) => {
+describe.each(backendsUnderTest(['cpu', 'native']))('every model runs forward and takes a training step on %s', (backend) => {
   afterEach(async () => {
     await soma.setBackend('cpu');
   });

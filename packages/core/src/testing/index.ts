@@ -7,3 +7,4 @@ export { expectTensor, expectValuesClose, expectThrows, expectFails, check, sett
 export type { Tolerance } from './assertions.js';
 export { fixtureCases, FIXTURE_RUNNERS } from './fixture_cases.js';
 export type { FixtureCase, FixtureTensor } from './fixture_cases.js';
+export { backendsUnderTest } from './backends_under_test.js';
