@@ -23,7 +23,7 @@ describe("README main command: the classic circles example through @soma/layers"
   it('prints the summary (60/21/81), one progress line per epoch and a final accuracy of at least 95%', async () => {
     const { execFileSync } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
-    // `pnpm test` builds the packages first, so the example runs on the built dist as a user would.
+    // `pnpm test:all` builds the packages first, so the example runs on the built dist as a user would.
     const out = execFileSync(process.execPath, [fileURLToPath(new URL('../examples/train-circles.mjs', import.meta.url))], { encoding: 'utf8' });
     expect(out).toMatch(/dense \(Dense\)\s+\(None, 20\)\s+60/);
     expect(out).toMatch(/dense_1 \(Dense\)\s+\(None, 1\)\s+21/);
@@ -94,5 +94,16 @@ describe('example: the GAN recipe with its alternating loop (examples/gan.mjs)',
     expect(untrained.meanRadius).toBeLessThan(0.5);
     expect(Math.abs(trained.meanRadius - 0.8)).toBeLessThan(0.15);
     expect(trained.sectorsCovered).toBeGreaterThanOrEqual(0.75);
+  }, 120_000);
+});
+
+describe('quiet commands', () => {
+  it('a build with nothing changed prints one line (the commands that build first show their own output)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    // `pnpm test:all` has just built everything, so every package comes from the build cache.
+    const out = execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out.trim().split('\n')).toHaveLength(1);
+    expect(out).toMatch(/^build: 0 of 10 packages built, 10 unchanged/);
   }, 120_000);
 });

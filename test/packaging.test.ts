@@ -7,7 +7,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (code: string, type: 'module' | 'commonjs'): string =>
   execFileSync(process.execPath, [type === 'module' ? '--input-type=module' : '--input-type=commonjs', '-e', code], { cwd: `${root}/bench`, encoding: 'utf8' });
 
-// `pnpm test` builds every package before vitest starts; these check what users would install.
+// `pnpm test:all` builds every package before vitest starts; these check what users would install.
 describe('built packages', () => {
   for (const name of ['core', 'backend-cpu', 'layers', 'optimizers', 'data', 'onnx-io', 'zoo', 'backend-webgpu', 'backend-native']) {
     it(`@soma/${name}: every exports-map target exists`, () => {
