@@ -31,7 +31,7 @@ export default defineConfig(({ mode }) => {
   return {
     resolve: {
       alias: [
-        { find: /^@soma\/core\/testing$/, replacement: pkg('core/src/testing/index.ts') },
+        { find: /^@soma\/core\/internal$/, replacement: pkg('core/src/internal.ts') },
         { find: /^@soma\/([a-z-]+)$/, replacement: pkg('$1/src/index.ts') },
       ],
     },

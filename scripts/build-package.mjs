@@ -30,7 +30,7 @@ for (const format of ['esm', 'cjs']) {
     external,
     outExtension: { '.js': format === 'esm' ? '.js' : '.cjs' },
     // Entries share one copy of the package's modules (one Tensor class for '@soma/core' and
-    // '@soma/core/testing'); esbuild splits only ESM, so CommonJS entries each keep their own copy.
+    // '@soma/core/internal'); esbuild splits only ESM, so CommonJS entries each keep their own copy.
     splitting: format === 'esm' && Object.keys(entries).length > 1,
     chunkNames: 'chunks/[name]-[hash]',
     // CommonJS has no import.meta: the file's own URL comes from __filename instead.

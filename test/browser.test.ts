@@ -27,7 +27,8 @@ describe.runIf(chromium || required)('the cpu and webgpu backends in a real brow
         target: 'es2022',
         outfile: join(dir, 'suite.js'),
         alias: {
-          '@soma/core/testing': pkg('core/src/testing/index.ts'),
+          '@soma/testing': pkg('testing/src/index.ts'),
+          '@soma/core/internal': pkg('core/src/internal.ts'),
           '@soma/core': pkg('core/src/index.ts'),
           '@soma/backend-cpu': pkg('backend-cpu/src/index.ts'),
           '@soma/backend-webgpu': pkg('backend-webgpu/src/index.ts'),

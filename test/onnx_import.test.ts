@@ -9,7 +9,7 @@ import { decodeOnnx, encodeOnnx, exportOnnx, importOnnx } from '@soma/onnx-io';
 import ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { backendsUnderTest } from '@soma/core/testing';
+import { backendsUnderTest } from '@soma/testing';
 
 /** PyTorch-exported models (test/fixtures/make_onnx_fixtures.py) with PyTorch's own outputs. */
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/onnx/${name}`, import.meta.url));

@@ -5,7 +5,7 @@ import '@soma/backend-cpu';
 import { importOnnx, type HostInput } from '@soma/onnx-io';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { backendsUnderTest } from '@soma/core/testing';
+import { backendsUnderTest } from '@soma/testing';
 
 /**
  * ONNX's own backend node tests (the operators' public specification), generated from Debian's

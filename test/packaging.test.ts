@@ -9,7 +9,7 @@ const run = (code: string, type: 'module' | 'commonjs'): string =>
 
 // `pnpm test:all` builds every package before vitest starts; these check what users would install.
 describe('built packages', () => {
-  for (const name of ['core', 'backend-cpu', 'layers', 'optimizers', 'data', 'onnx-io', 'zoo', 'backend-webgpu', 'backend-native']) {
+  for (const name of ['core', 'backend-cpu', 'layers', 'optimizers', 'data', 'onnx-io', 'zoo', 'backend-webgpu', 'backend-native', 'testing']) {
     it(`@soma/${name}: every exports-map target exists`, () => {
       type Target = string | { [condition: string]: Target };
       const pkg = JSON.parse(readFileSync(`${root}/packages/${name}/package.json`, 'utf8')) as { exports: Record<string, Target> };
@@ -38,9 +38,9 @@ describe('built packages', () => {
       require('@soma/backend-cpu');
       import('@soma/core').then((esm) => {
         const t = soma.tensor([[1, 2], [3, 4]]);
-        // A tensor from the CJS copy goes through the ESM copy's ops and the testing bundle's checker.
+        // A tensor from the CJS copy goes through the ESM copy's ops and @soma/testing's checker.
         const viaEsm = esm.mul(t, 2).sum().dataSync()[0];
-        return require('@soma/core/testing').checkGradients((x) => x.square(), [t]).then((check) => {
+        return require('@soma/testing').checkGradients((x) => x.square(), [t]).then((check) => {
           console.log(JSON.stringify({ sum: soma.sum(t).dataSync()[0], viaEsm, esmSees: esm.memory().numTensors >= 1, checked: check.checked }));
         });
       });`, 'commonjs');

@@ -2,7 +2,7 @@
 // the repository's test setup is not at hand (the device script bundles this file). Prints each
 // failure and a closing 'N passed, N failed' line.
 import * as soma from '@soma/core';
-import { conformanceCases, settleChecks } from '@soma/core/testing';
+import { conformanceCases, settleChecks } from '@soma/testing';
 import '@soma/backend-webgpu';
 
 await soma.setBackend('webgpu');

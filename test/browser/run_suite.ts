@@ -2,7 +2,7 @@
 // where the Node side (browser.test.ts) reads it with chromium --dump-dom.
 import * as soma from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
-import { conformanceCases, settleChecks } from '@soma/core/testing';
+import { conformanceCases, settleChecks } from '@soma/testing';
 import '@soma/backend-webgpu';
 import { Dataset, datasets } from '@soma/data';
 import { layers, modelFromArtifacts, modelToArtifacts, sequential } from '@soma/layers';

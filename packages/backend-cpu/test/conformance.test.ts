@@ -1,5 +1,5 @@
 import { beforeAll, describe, it } from 'vitest';
-import { runConformanceSuite } from '@soma/core/testing';
+import { runConformanceSuite } from '@soma/testing';
 import '@soma/backend-cpu';
 
 // 'cpu' as users get it: WebAssembly SIMD, threads on every core. The other cpu paths run the same

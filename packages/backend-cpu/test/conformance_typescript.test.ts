@@ -1,6 +1,6 @@
 import { beforeAll, describe, it } from 'vitest';
 import { registerBackend } from '@soma/core';
-import { runConformanceSuite } from '@soma/core/testing';
+import { runConformanceSuite } from '@soma/testing';
 import { CpuBackend } from '@soma/backend-cpu';
 
 // The plain TypeScript kernels (no WebAssembly).

@@ -1,5 +1,5 @@
 import { beforeAll, describe, it } from 'vitest';
-import { runConformanceSuite } from '@soma/core/testing';
+import { runConformanceSuite } from '@soma/testing';
 import '@soma/backend-native';
 
 runConformanceSuite('native', { describe, it, beforeAll });

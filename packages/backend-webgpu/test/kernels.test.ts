@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
-import { expectValuesClose } from '@soma/core/testing';
+import { expectValuesClose } from '@soma/testing';
 import '@soma/backend-cpu';
 import { createWebGPUBackend } from '@soma/backend-webgpu';
 import { execFileSync } from 'node:child_process';

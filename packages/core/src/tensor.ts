@@ -28,7 +28,7 @@ const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbo
 
 /**
  * Marks Soma tensors across copies of this module: the ESM and CJS builds, or a bundle such as
- * @soma/core/testing, each have their own Tensor class, so `instanceof` would reject a tensor
+ * @soma/core/internal, each have their own Tensor class, so `instanceof` would reject a tensor
  * made by another copy.
  */
 const TENSOR_BRAND = Symbol.for('@soma/core/Tensor');

@@ -3,7 +3,7 @@ import * as soma from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 import '@soma/backend-native';
 import '@soma/backend-webgpu';
-import { checkGradients, backendsUnderTest } from '@soma/core/testing';
+import { checkGradients, backendsUnderTest } from '@soma/testing';
 import { layers, type Layer, type LayerShape } from '@soma/layers';
 import { adam, adadelta, adagrad, adamax, adamw, nadam, rmsprop, sgd } from '@soma/optimizers';
 

@@ -7,7 +7,7 @@ import { input, layers, model, sequential, type Layer } from '@soma/layers';
 import { adam } from '@soma/optimizers';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { backendsUnderTest } from '@soma/core/testing';
+import { backendsUnderTest } from '@soma/testing';
 
 interface Enc { shape: number[]; data: number[] }
 interface MaskCase {

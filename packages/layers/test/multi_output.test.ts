@@ -7,7 +7,7 @@ import { input, layers, loadModel, model } from '@soma/layers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { backendsUnderTest } from '@soma/core/testing';
+import { backendsUnderTest } from '@soma/testing';
 
 /** The Keras tutorial shape: two inputs, a shared trunk, a classification head and a regression head. */
 function twoInTwoOut(seed: number) {

@@ -3,7 +3,7 @@ import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import '@soma/backend-webgpu';
 import { adam, adamw, clipByGlobalNorm, clipByNorm, clipByValue, schedules, sgd, type Optimizer } from '@soma/optimizers';
-import { backendsUnderTest } from '@soma/core/testing';
+import { backendsUnderTest } from '@soma/testing';
 
 describe('learning-rate schedules', () => {
   it('inverseTimeDecay: lr0 / (1 + k t)', () => {

@@ -6,7 +6,7 @@ import { losses, type LayersModel } from '@soma/layers';
 import { exportOnnx } from '@soma/onnx-io';
 import { datasets } from '@soma/data';
 import ort from 'onnxruntime-node';
-import { backendsUnderTest } from '@soma/core/testing';
+import { backendsUnderTest } from '@soma/testing';
 import {
   cifarDensenet, cifarResnet, convAutoencoder, densenet121, denseAutoencoder, gan, lenet5, lstmClassifier, lstmLanguageModel, lstmRegressor, mlp,
   resnet18, resnet50, vgg11, vgg16, GETTYSBURG_ADDRESS,

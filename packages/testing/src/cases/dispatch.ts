@@ -1,12 +1,13 @@
-import { grads } from '../../autodiff/gradients.js';
-import { getEngine, type KernelCall } from '../../engine/engine.js';
-import { runGraph } from '../../graph/run.js';
-import { trace } from '../../graph/trace.js';
-import { KERNELS, outputMeta } from '../../kernels/registry.js';
-import type { KernelName } from '../../kernels/index.js';
-import { dispose, tidy } from '../../memory.js';
-import * as ops from '../../ops/index.js';
-import { profile } from '../../profile.js';
+import { grads } from '@soma/core';
+import { type KernelCall } from '@soma/core';
+import { getEngine } from '@soma/core/internal';
+import { runGraph } from '@soma/core';
+import { trace } from '@soma/core';
+import { KERNELS, outputMeta } from '@soma/core';
+import type { KernelName } from '@soma/core';
+import { dispose, tidy } from '@soma/core';
+import * as ops from '@soma/core';
+import { profile } from '@soma/core';
 import { check, expectValuesClose } from '../assertions.js';
 import type { ConformanceCase } from './index.js';
 
@@ -44,7 +45,7 @@ export const dispatchCases: ConformanceCase[] = [
       const b = ops.randomNormal([4], { seed: 5 });
       const m = ops.randomNormal([3, 5], { seed: 6 });
       kept.push(x, w, b, m);
-      kept.push(grads((xx: import('../../tensor.js').Tensor, ww: import('../../tensor.js').Tensor) => {
+      kept.push(grads((xx: ops.Tensor, ww: ops.Tensor) => {
         const y = ops.conv2d(xx, ww, { stride: 2, padding: 1, bias: b });
         const p = ops.maxPool2d(y, { kernelSize: 2, stride: 1 }).add(ops.avgPool2d(y, { kernelSize: 2, stride: 1, padding: 1 }).slice([0, 0, 0, 0], [2, 4, 3, 2]));
         const picked = ops.gather(p.reshape([2, -1]), ops.tensor([0, 2, 2], undefined, 'int32'), 1);
@@ -78,7 +79,7 @@ export const dispatchCases: ConformanceCase[] = [
     const b = ops.randomNormal([4], { seed: 3 });
     const fc = ops.randomNormal([144, 5], { seed: 4 });
     const fb = ops.randomNormal([5], { seed: 5 });
-    const net = (t: import('../../tensor.js').Tensor) => {
+    const net = (t: ops.Tensor) => {
       const y = ops.fused.conv2d(t, w, { padding: 1, bias: b, activation: 'relu' }).reshape([t.shape[0], -1]);
       return ops.fused.matmul(y, fc, { bias: fb, activation: 'tanh' }).softmax();
     };

@@ -1,7 +1,7 @@
-import * as ops from '../../ops/index.js';
-import { grad } from '../../autodiff/gradients.js';
+import * as ops from '@soma/core';
+import { grad } from '@soma/core';
 import { check, expectTensor, expectThrows } from '../assertions.js';
-import type { Tensor } from '../../tensor.js';
+import type { Tensor } from '@soma/core';
 import type { ConformanceCase } from './index.js';
 
 const g = 'edge shapes';

@@ -1,4 +1,4 @@
-import * as ops from '../../ops/index.js';
+import * as ops from '@soma/core';
 import { expectTensor } from '../assertions.js';
 import type { ConformanceCase } from './index.js';
 

@@ -1,8 +1,8 @@
-import type { DType } from '../dtype.js';
-import { fmtShape } from '../errors.js';
-import { shapesEqual } from '../shape.js';
-import { getEngine } from '../engine/engine.js';
-import { Tensor, type NestedArray } from '../tensor.js';
+import type { DType } from '@soma/core';
+import { fmtShape } from '@soma/core/internal';
+import { shapesEqual } from '@soma/core/internal';
+import { getEngine } from '@soma/core/internal';
+import { Tensor, type NestedArray } from '@soma/core';
 
 export interface Tolerance {
   rtol?: number;

@@ -1,9 +1,9 @@
-import { grad } from '../../autodiff/gradients.js';
-import { getEngine } from '../../engine/engine.js';
-import { dispose, keep, tidy } from '../../memory.js';
-import * as ops from '../../ops/index.js';
+import { grad } from '@soma/core';
+import { getEngine } from '@soma/core/internal';
+import { dispose, keep, tidy } from '@soma/core';
+import * as ops from '@soma/core';
 import { check } from '../assertions.js';
-import { variable } from '../../variable.js';
+import { variable } from '@soma/core';
 import type { ConformanceCase } from './index.js';
 
 const g = 'memory';

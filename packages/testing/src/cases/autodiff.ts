@@ -1,8 +1,8 @@
-import { customGrad, grad, grads, valueAndGrad, valueAndGrads, variableGrads } from '../../autodiff/gradients.js';
-import * as ops from '../../ops/index.js';
-import type { Tensor } from '../../tensor.js';
-import { variable } from '../../variable.js';
-import { dispose } from '../../memory.js';
+import { customGrad, grad, grads, valueAndGrad, valueAndGrads, variableGrads } from '@soma/core';
+import * as ops from '@soma/core';
+import type { Tensor } from '@soma/core';
+import { variable } from '@soma/core';
+import { dispose } from '@soma/core';
 import { check, expectTensor, expectThrows } from '../assertions.js';
 import { checkGradients } from '../grad_check.js';
 import type { ConformanceCase } from './index.js';

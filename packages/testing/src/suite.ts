@@ -1,9 +1,9 @@
-import { getEngine } from '../engine/engine.js';
-import { setBackend } from '../backends.js';
-import { grads } from '../autodiff/gradients.js';
-import { tidy } from '../memory.js';
-import * as ops from '../ops/index.js';
-import type { Tensor } from '../tensor.js';
+import { getEngine } from '@soma/core/internal';
+import { setBackend } from '@soma/core';
+import { grads } from '@soma/core';
+import { tidy } from '@soma/core';
+import * as ops from '@soma/core';
+import type { Tensor } from '@soma/core';
 import { check, expectTensor, settleChecks, type Tolerance } from './assertions.js';
 import { fixtureCases, fixtureGenerator, FIXTURE_RUNNERS, opAttrs, prepareInputs, type FixtureCase, type FixtureTensor } from './fixture_cases.js';
 import { checkGradients } from './grad_check.js';

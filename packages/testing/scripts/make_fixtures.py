@@ -312,7 +312,7 @@ def xoshiro_reference(seed, count):
 
 PRNG = {str(seed): xoshiro_reference(seed, 8) for seed in (0, 1, 42, 2**32 + 5)}
 
-out = os.path.join(os.path.dirname(__file__), '..', 'src', 'testing', 'fixtures', 'torch_ops.json')
+out = os.path.join(os.path.dirname(__file__), '..', 'src', 'fixtures', 'torch_ops.json')
 with open(out, 'w') as f:
     json.dump({'generator': f'PyTorch {torch.__version__}, make_fixtures.py', 'cases': CASES, 'prng': PRNG}, f, separators=(',', ':'))
 print(f'wrote {len(CASES)} cases to {os.path.normpath(out)} ({os.path.getsize(out)} bytes)')

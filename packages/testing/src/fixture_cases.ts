@@ -1,6 +1,6 @@
-import type { DType } from '../dtype.js';
-import * as ops from '../ops/index.js';
-import type { Tensor } from '../tensor.js';
+import type { DType } from '@soma/core';
+import * as ops from '@soma/core';
+import type { Tensor } from '@soma/core';
 import fixtures from './fixtures/torch_ops.json';
 
 /** One PyTorch-generated case (see packages/core/scripts/make_fixtures.py). */

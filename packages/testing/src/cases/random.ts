@@ -1,5 +1,5 @@
-import * as ops from '../../ops/index.js';
-import { Prng, setRandomSeed } from '../../random/prng.js';
+import * as ops from '@soma/core';
+import { Prng, setRandomSeed } from '@soma/core';
 import { check, expectValuesClose } from '../assertions.js';
 import { prngReference } from '../fixture_cases.js';
 import { checkGradients } from '../grad_check.js';

@@ -1,5 +1,5 @@
-import * as ops from '../../ops/index.js';
-import { variable } from '../../variable.js';
+import * as ops from '@soma/core';
+import { variable } from '@soma/core';
 import { expectFails } from '../assertions.js';
 import type { ConformanceCase } from './index.js';
 

@@ -1,12 +1,12 @@
-import { variableGrads } from '../../autodiff/gradients.js';
-import { dispose } from '../../memory.js';
-import * as ops from '../../ops/index.js';
-import { runGraph } from '../../graph/run.js';
-import { trace } from '../../graph/trace.js';
-import { compile } from '../../graph/compile.js';
-import { hostInput } from '../../graph/host_input.js';
-import type { Tensor } from '../../tensor.js';
-import { variable, type Variable } from '../../variable.js';
+import { variableGrads } from '@soma/core';
+import { dispose } from '@soma/core';
+import * as ops from '@soma/core';
+import { runGraph } from '@soma/core';
+import { trace } from '@soma/core';
+import { compile } from '@soma/core';
+import { hostInput } from '@soma/core';
+import type { Tensor } from '@soma/core';
+import { variable, type Variable } from '@soma/core';
 import { check, expectValuesClose } from '../assertions.js';
 import type { ConformanceCase } from './index.js';
 

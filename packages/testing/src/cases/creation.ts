@@ -1,5 +1,5 @@
-import { getEngine } from '../../engine/engine.js';
-import * as ops from '../../ops/index.js';
+import { getEngine } from '@soma/core/internal';
+import * as ops from '@soma/core';
 import { check, expectTensor, expectThrows } from '../assertions.js';
 import type { ConformanceCase } from './index.js';
 

@@ -1,4 +1,4 @@
-import * as ops from '../../ops/index.js';
+import * as ops from '@soma/core';
 import { expectFails, expectTensor, expectThrows } from '../assertions.js';
 import { checkGradients } from '../grad_check.js';
 import type { ConformanceCase } from './index.js';

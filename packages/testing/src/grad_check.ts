@@ -1,9 +1,9 @@
-import { grads } from '../autodiff/gradients.js';
-import { fail, fmtShape } from '../errors.js';
-import { tidy } from '../memory.js';
-import { randomNormal } from '../ops/random.js';
-import { tensor } from '../ops/creation.js';
-import type { Tensor } from '../tensor.js';
+import { grads } from '@soma/core';
+import { fail, fmtShape } from '@soma/core/internal';
+import { tidy } from '@soma/core';
+import { randomNormal } from '@soma/core';
+import { tensor } from '@soma/core';
+import type { Tensor } from '@soma/core';
 
 export interface GradCheckOptions {
   /** Central-difference step (default 1e-3, scaled by max(1, |x|)). */
