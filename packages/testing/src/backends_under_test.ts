@@ -5,7 +5,11 @@
  * the full tier (variable unset) runs them everywhere.
  *
  * @example
- * describe.each(backendsUnderTest(['cpu', 'native', 'webgpu']))('fit on %s', (backend) => {  });
+ * ```ts
+ * // In a vitest file: describe.each(backendsUnderTest(['cpu', 'native', 'webgpu']))('fit on %s', …)
+ * const backends = backendsUnderTest(['cpu', 'native', 'webgpu']);
+ * console.log(backends);   // ['cpu'] under SOMA_TEST_BACKENDS=cpu,cpu-js; all three when it is unset
+ * ```
  */
 export function backendsUnderTest(candidates: readonly string[]): string[] {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.SOMA_TEST_BACKENDS;

@@ -35,7 +35,14 @@ export function resolvePads(
   return p as [number, number, number, number];
 }
 
-/** Output length along one axis (ONNX Conv/Pool formula; ceil mode drops a window that would start in the end padding, as PyTorch does). */
+/**
+ * Output length along one axis (ONNX Conv/Pool formula; ceil mode drops a window that would start in the end padding, as PyTorch does).
+ *
+ * @example
+ * ```ts
+ * console.log(soma.outLength(32, 1, 1, 3, 2, 1));   // 16: a 3×3 kernel, stride 2, padding 1
+ * ```
+ */
 export function outLength(inLen: number, padBegin: number, padEnd: number, k: number, stride: number, dilation: number, ceil = false): number {
   const span = inLen + padBegin + padEnd - (k - 1) * dilation - 1;
   if (span < 0) return 0;

@@ -6,18 +6,41 @@ import { checkElementCount, checkShape, sizeOf, type Shape } from '../shape.js';
 import type { NestedArray, Tensor, TensorLike } from '../tensor.js';
 import { convertToTensor, makeTensorFromValues } from './convert.js';
 
-/** A tensor from nested arrays, a flat array plus shape, or a typed array. float32 unless the values say bool or `dtype` says otherwise. */
+/**
+ * A tensor from nested arrays, a flat array plus shape, or a typed array. float32 unless the values say bool or `dtype` says otherwise.
+ *
+ * @example
+ * ```ts
+ * soma.tensor([[1, 2], [3, 4]]).print();              // float32 [2, 2]
+ * soma.tensor([1, 2, 3, 4], [2, 2], 'int32').print(); // flat values and a shape
+ * soma.tensor([true, false]).print();                // bool
+ * ```
+ */
 export function tensor(values: NestedArray | TypedArray, shape?: readonly number[], dtype?: DType): Tensor {
   if (dtype !== undefined && !isDType(dtype)) fail('tensor', `unknown dtype '${String(dtype)}' (expected float32, int32 or bool)`);
   return makeTensorFromValues('tensor', values, shape, dtype);
 }
 
-/** A rank-0 tensor (float32 for numbers, bool for booleans, unless `dtype` says otherwise). */
+/**
+ * A rank-0 tensor (float32 for numbers, bool for booleans, unless `dtype` says otherwise).
+ *
+ * @example
+ * ```ts
+ * soma.scalar(3.5).print();                        // 3.5, shape []
+ * ```
+ */
 export function scalar(value: number | boolean, dtype?: DType): Tensor {
   return tensor(value, [], dtype);
 }
 
-/** A tensor of `shape` filled with `value`. */
+/**
+ * A tensor of `shape` filled with `value`.
+ *
+ * @example
+ * ```ts
+ * soma.fill([2, 2], 7).print();                    // [[7, 7], [7, 7]]
+ * ```
+ */
 export function fill(shape: Shape, value: number | boolean, dtype?: DType): Tensor {
   return filled('fill', shape, value, dtype);
 }
@@ -31,12 +54,27 @@ function filled(op: string, shape: Shape, value: number | boolean, dtype?: DType
   return getEngine().upload(data, shape, dt);
 }
 
-/** A tensor of `shape` filled with 0. */
+/**
+ * A tensor of `shape` filled with 0.
+ *
+ * @example
+ * ```ts
+ * soma.zeros([2, 3]).print();
+ * soma.zeros([2], 'int32').print();
+ * ```
+ */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
   return filled('zeros', shape, 0, dtype);
 }
 
-/** A tensor of `shape` filled with 1. */
+/**
+ * A tensor of `shape` filled with 1.
+ *
+ * @example
+ * ```ts
+ * soma.ones([2, 3]).print();
+ * ```
+ */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
   return filled('ones', shape, 1, dtype);
 }
@@ -55,13 +93,27 @@ export function fillShaped(shape: Shape, value: number, dtype: DType): Tensor {
   return t;
 }
 
-/** Zeros with the shape and dtype of x. */
+/**
+ * Zeros with the shape and dtype of x.
+ *
+ * @example
+ * ```ts
+ * soma.zerosLike(soma.tensor([[1, 2]])).print();   // [[0, 0]]
+ * ```
+ */
 export function zerosLike(x: TensorLike): Tensor {
   const t = convertToTensor(x, 'zerosLike', 'x');
   return fillShaped(t.shape, 0, t.dtype);
 }
 
-/** Ones with the shape and dtype of x. */
+/**
+ * Ones with the shape and dtype of x.
+ *
+ * @example
+ * ```ts
+ * soma.onesLike(soma.tensor([[1, 2]])).print();    // [[1, 1]]
+ * ```
+ */
 export function onesLike(x: TensorLike): Tensor {
   const t = convertToTensor(x, 'onesLike', 'x');
   return fillShaped(t.shape, 1, t.dtype);
@@ -70,6 +122,12 @@ export function onesLike(x: TensorLike): Tensor {
 /**
  * Evenly spaced values in [start, stop): `arange(5)`, `arange(2, 10, 2)`. int32 when every argument
  * is an integer, else float32 (as PyTorch infers).
+  *
+  * @example
+  * ```ts
+  * soma.arange(5).print();                          // [0, 1, 2, 3, 4]
+  * soma.arange(1, 2, 0.25).print();                 // [1, 1.25, 1.5, 1.75]
+  * ```
  */
 export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
   const [a, b] = stop === undefined ? [0, start] : [start, stop];
@@ -82,7 +140,14 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
   return getEngine().upload(data, [n], dt);
 }
 
-/** `num` evenly spaced float32 values from start to stop, both included. */
+/**
+ * `num` evenly spaced float32 values from start to stop, both included.
+ *
+ * @example
+ * ```ts
+ * soma.linspace(0, 1, 5).print();                  // [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
 export function linspace(start: number, stop: number, num: number): Tensor {
   if (!Number.isInteger(num) || num < 0) fail('linspace', `num must be a non-negative integer, got ${num}`);
   const data = new Float32Array(num);
@@ -92,7 +157,14 @@ export function linspace(start: number, stop: number, num: number): Tensor {
   return getEngine().upload(data, [num], 'float32');
 }
 
-/** Identity matrix n×m (m defaults to n). */
+/**
+ * Identity matrix n×m (m defaults to n).
+ *
+ * @example
+ * ```ts
+ * soma.eye(3).print();                             // the 3×3 identity
+ * ```
+ */
 export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
   checkShape('eye', [n, m]);
   const data = makeTypedArray(dtype, n * m);

@@ -19,7 +19,14 @@ export interface RandomOptions {
   dtype?: DType;
 }
 
-/** Uniform samples in [min, max) (default [0, 1)); int32 draws are floored. Seeded draws repeat on every backend. */
+/**
+ * Uniform samples in [min, max) (default [0, 1)); int32 draws are floored. Seeded draws repeat on every backend.
+ *
+ * @example
+ * ```ts
+ * soma.randomUniform([2, 3], { min: -1, max: 1, seed: 42 }).print();
+ * ```
+ */
 export function randomUniform(shape: Shape, options: RandomOptions & { min?: number; max?: number } = {}): Tensor {
   checkOptions('randomUniform', options, ['seed', 'dtype', 'min', 'max']);
   checkShape('randomUniform', shape);
@@ -62,13 +69,27 @@ function normalSamples(op: string, shape: Shape, options: NormalOptions, draw: (
   });
 }
 
-/** Normal samples with `mean` (default 0) and `std` (default 1). Seeded draws repeat on every backend. */
+/**
+ * Normal samples with `mean` (default 0) and `std` (default 1). Seeded draws repeat on every backend.
+ *
+ * @example
+ * ```ts
+ * soma.randomNormal([2, 3], { mean: 0, std: 0.1, seed: 42 }).print();
+ * ```
+ */
 export function randomNormal(shape: Shape, options: NormalOptions = {}): Tensor {
   checkOptions('randomNormal', options, ['seed', 'dtype', 'mean', 'std']);
   return normalSamples('randomNormal', shape, options, (rng) => rng.nextNormal());
 }
 
-/** Normal samples redrawn until they fall within two standard deviations of the mean (as TF/Keras). */
+/**
+ * Normal samples redrawn until they fall within two standard deviations of the mean (as TF/Keras).
+ *
+ * @example
+ * ```ts
+ * soma.truncatedNormal([2, 3], { std: 0.05, seed: 42 }).print(); // within two standard deviations
+ * ```
+ */
 export function truncatedNormal(shape: Shape, options: NormalOptions = {}): Tensor {
   checkOptions('truncatedNormal', options, ['seed', 'dtype', 'mean', 'std']);
   return normalSamples('truncatedNormal', shape, options, (rng) => {
@@ -81,6 +102,11 @@ export function truncatedNormal(shape: Shape, options: NormalOptions = {}): Tens
 /**
  * 1 with probability p, else 0 (float32). `p` is a number (give `shape`) or a tensor of probabilities
  * (like torch.bernoulli).
+  *
+  * @example
+  * ```ts
+  * soma.bernoulli(0.3, { shape: [8], seed: 5 }).print(); // 0s and 1s, each 1 with probability 0.3
+  * ```
  */
 export function bernoulli(p: number | TensorLike, options: { shape?: Shape; seed?: number } = {}): Tensor {
   checkOptions('bernoulli', options, ['shape', 'seed']);
