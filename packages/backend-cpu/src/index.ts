@@ -4,7 +4,7 @@ import { CpuBackend } from './backend.js';
 export { CpuBackend } from './backend.js';
 export type { CpuBackendOptions } from './backend.js';
 export { jsGemm } from './kernels/gemm.js';
-export type { Gemm } from './kernels/gemm.js';
+export type { Gemm, ConvKernels, ConvShape } from './kernels/gemm.js';
 export { Heap, HeapExhaustedError, sizeClass } from './heap/heap.js';
 export type { HeapStats } from './heap/heap.js';
 export type { SimdUnary, SimdUnaryOp } from './wasm/wasm_elementwise.js';

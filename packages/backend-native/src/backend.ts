@@ -44,6 +44,7 @@ export class NativeBackend implements Backend {
   /** Why the last graph that could not become one session runs node by node. */
   lastGraphFallback: string | null = null;
 
+  /** @internal Made by `createNativeBackend` (or registered as 'native' on import). */
   constructor(private readonly ort: Ort, name = 'native', options: NativeBackendOptions & { defaultThreads: number }) {
     this.name = name;
     const threads = options.threads ?? options.defaultThreads;

@@ -61,7 +61,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   /** Held so the GPU instance lives as long as the backend (Dawn frees devices with it). */
   readonly gpu: GPU;
   private readonly pool: BufferPool;
-  /** [code, a, b, 0]: the first error a kernel found on the device, read with every readback. */
+  /** `[code, a, b, 0]`: the first error a kernel found on the device, read with every readback. */
   private readonly flags: GPUBuffer;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly constants = new Map<string, KernelTensor>();
@@ -75,6 +75,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   private errorMessage: string | null = null;
   private readonly stats = { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, dispatches: 0, submissions: 0, pipelinesCompiled: 0, fusedUpdates: 0, fusedChains: 0 };
 
+  /** @internal Made by `createWebGPUBackend` (or registered as 'webgpu' on import). */
   constructor(name: string, acquired: AcquiredDevice, options: WebGPUBackendOptions = {}) {
     this.name = name;
     this.device = acquired.device;
@@ -173,6 +174,7 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   }
 
   // ---- running programs
+  /** @internal Runs one compiled WGSL program; the kernels call it. */
   run(program: Program, inputs: readonly KernelTensor[], shape: Shape, dtype: DType, init?: KernelTensor | 'zeros'): KernelTensor {
     this.checkHealthy(program.key);
     const n = sizeOf(shape);
@@ -188,10 +190,12 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     return out;
   }
 
+  /** @internal Runs one compiled WGSL program into an existing tensor. */
   runInto(program: Program, inputs: readonly KernelTensor[], target: KernelTensor): void {
     this.dispatch(program, inputs, [target]);
   }
 
+  /** @internal Runs one compiled WGSL program with several outputs. */
   runMulti(program: Program, inputs: readonly KernelTensor[], outputs: readonly { shape: Shape; dtype: DType }[]): KernelTensor[] {
     this.checkHealthy(program.key);
     const outs = outputs.map((o) => this.allocate(o.shape, o.dtype));

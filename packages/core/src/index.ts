@@ -5,7 +5,7 @@ installTensorOps(ops);
 
 export * from './ops/index.js';
 export { Tensor, isTensor } from './tensor.js';
-export type { NestedArray, TensorLike } from './tensor.js';
+export type { NestedArray, TensorLike, Axis } from './tensor.js';
 export { Variable, variable } from './variable.js';
 export type { DType, TypedArray, DataTypeMap } from './dtype.js';
 export { DTYPES, upcastType, bytesPerElement, makeTypedArray } from './dtype.js';
@@ -25,13 +25,13 @@ export { closestName, unknownNameMessage, lookupName, checkNumber, checkOptional
 export type { NumberRule } from './validate.js';
 export { profile, formatProfile } from './profile.js';
 export type { ProfileInfo, KernelProfile } from './profile.js';
-export type { KernelCall, KernelObserver, TensorInputs, HostCompute, DispatchedKernel } from './engine/engine.js';
+export type { KernelCall, KernelObserver, TensorInputs, HostCompute, DispatchedKernel, AsTensors } from './engine/engine.js';
 export { delegateKernel, delegatedKernels } from './engine/delegation.js';
 export type { DelegationCounts } from './engine/delegation.js';
 export { Graph } from './graph/graph.js';
 export type { Dim, ValueInfo, GraphNode, SymbolicAttr } from './graph/graph.js';
 export { trace } from './graph/trace.js';
-export type { TraceOptions } from './graph/trace.js';
+export type { TraceOptions, TraceableFunction } from './graph/trace.js';
 export { runGraph } from './graph/run.js';
 export { hostInput } from './graph/host_input.js';
 export { compile } from './graph/compile.js';

@@ -38,7 +38,8 @@ export function isTensor(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && (x as { [TENSOR_BRAND]?: boolean })[TENSOR_BRAND] === true;
 }
 
-type Axis = number | readonly number[];
+/** One axis or several; negative axes count from the end. */
+export type Axis = number | readonly number[];
 
 /**
  * An immutable handle on a row-major array stored by a backend. Every op is available both as a
@@ -50,6 +51,7 @@ export class Tensor {
   /** @internal */ kept = false;
   private disposed = false;
 
+  /** @internal Tensors are made by ops (`soma.tensor`, `soma.zeros`, …), not constructed. */
   constructor(
     /** @internal */ readonly cell: TensorCell,
     readonly shape: Shape,

@@ -15,6 +15,7 @@ export class Variable extends Tensor {
   /** Counts assignments, so caches built from a value (a backend's compiled graph) can tell it changed. */
   version = 0;
 
+  /** @internal Variables are made by `soma.variable(initial)`. */
   constructor(cell: TensorCell, shape: readonly number[], dtype: DType, id: number, trainable: boolean, name?: string) {
     super(cell, shape, dtype, id);
     this.trainable = trainable;

@@ -6,7 +6,8 @@ import type { CsvOptions } from './sources/csv.js';
 import type { JsonLinesOptions } from './sources/json_lines.js';
 import type { TextSource } from './sources/text_lines.js';
 
-type Awaitable<T> = T | Promise<T>;
+/** A value, or a promise of one. */
+export type Awaitable<T> = T | Promise<T>;
 type Source<T> = () => AsyncIterator<T> | Iterator<T>;
 /** Element i of an in-memory dataset; lets shuffle draw a true permutation and split pick subsets. */
 type RandomAccess<T> = (i: number) => Awaitable<T>;
@@ -42,6 +43,7 @@ export interface ShuffleOptions {
 export class Dataset<T = Element> implements AsyncIterable<T> {
   private epoch = 0;
 
+  /** @internal Datasets are made by `Dataset.fromArrays`, `fromGenerator`, `fromCsv`, …. */
   constructor(
     private readonly source: Source<T>,
     /** Number of elements when known (in-memory sources and what derives from them). */

@@ -11,7 +11,7 @@ export { Dataset };
 export const array = <E>(items: readonly E[]): Dataset<E> => Dataset.fromArrays(items);
 export const generator = <E>(gen: () => Iterator<E> | AsyncIterator<E>, size: number | null = null): Dataset<E> => Dataset.fromGenerator(gen, size);
 export const zip = Dataset.zip.bind(Dataset) as typeof Dataset.zip;
-export type { ShuffleOptions } from './dataset.js';
+export type { ShuffleOptions, Awaitable } from './dataset.js';
 export { stackElements, unstackElement } from './element.js';
 export type { Element, Batched } from './element.js';
 export { fromCsv, fromJsonLines };

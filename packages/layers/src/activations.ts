@@ -1,6 +1,9 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 
+/** Activation functions by their Keras names (camelCase). */
+export type ActivationName = 'linear' | 'step' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'atan' | 'relu' | 'relu6' | 'leakyRelu' | 'elu' | 'selu' | 'gelu' | 'softplus' | 'softsign' | 'swish' | 'silu' | 'softmax' | 'logSoftmax';
+
 /** Activation functions by their Keras names. */
 const ACTIVATIONS = {
   linear: (x: Tensor) => x,
@@ -22,9 +25,8 @@ const ACTIVATIONS = {
   silu: (x: Tensor) => soma.tidy(() => x.mul(x.sigmoid())),
   softmax: (x: Tensor) => soma.softmax(x, -1),
   logSoftmax: (x: Tensor) => soma.logSoftmax(x, -1),
-} as const;
+} as const satisfies Record<ActivationName, unknown>;
 
-export type ActivationName = keyof typeof ACTIVATIONS;
 export type ActivationFn = (x: Tensor) => Tensor;
 
 export const activationNames = Object.keys(ACTIVATIONS) as ActivationName[];

@@ -25,11 +25,13 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 /** Each weight gets its own stream: `seed`, or the next seed of soma.setRandomSeed's shared stream. */
 const nextSeed = (seed?: number): number => seed ?? soma.nextRandomSeed();
 
-type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
-type Distribution = 'truncatedNormal' | 'uniform' | 'normal';
+/** Which fan `varianceScaling` divides by. */
+export type VarianceScalingMode = 'fanIn' | 'fanOut' | 'fanAvg';
+/** The distribution `varianceScaling` draws from. */
+export type VarianceScalingDistribution = 'truncatedNormal' | 'uniform' | 'normal';
 
 /** Keras VarianceScaling: variance = scale / n with n = fanIn, fanOut or their mean. */
-export function varianceScaling(o: { scale?: number; mode?: Mode; distribution?: Distribution; seed?: number; name?: string } = {}): Initializer {
+export function varianceScaling(o: { scale?: number; mode?: VarianceScalingMode; distribution?: VarianceScalingDistribution; seed?: number; name?: string } = {}): Initializer {
   const { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal' } = o;
   return {
     name: o.name ?? 'varianceScaling',
@@ -121,11 +123,13 @@ export const orthogonal = (o: { gain?: number; seed?: number } = {}): Initialize
   },
 });
 
+/** Initializers by name, as `kernelInitializer: 'heNormal'`. */
+export type InitializerName = 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'truncatedNormal' | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunUniform' | 'lecunNormal' | 'orthogonal' | 'identity';
+
 const BY_NAME = {
   zeros, ones, randomNormal, randomUniform, truncatedNormal, glorotUniform, glorotNormal, heUniform, heNormal,
   lecunUniform, lecunNormal, orthogonal, identity,
-} as const;
-export type InitializerName = keyof typeof BY_NAME;
+} as const satisfies Record<InitializerName, unknown>;
 
 export function getInitializer(spec: InitializerSpec): Initializer {
   if (typeof spec !== 'string') return spec;

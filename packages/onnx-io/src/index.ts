@@ -4,6 +4,6 @@ export { externalDataFiles, importOnnx, OnnxModel } from './import/import_onnx.j
 export type { ImportOptions, OnnxIO, HostInput } from './import/import_onnx.js';
 export type { ParseLimits } from './import/bounds.js';
 export { decodeOnnx, encodeModel as encodeOnnx } from './proto.js';
-export type { ModelProto, GraphProto, NodeProto, TensorProto, AttributeProto, ValueInfoProto } from './proto.js';
+export type { ModelProto, GraphProto, NodeProto, TensorProto, AttributeProto, ValueInfoProto, DimensionProto, Int64 } from './proto.js';
 export { kernelToOnnx } from './export/kernel_model.js';
 export type { KernelValue } from './export/kernel_model.js';

@@ -26,9 +26,12 @@ export const fixtureGenerator: string = (fixtures as unknown as { generator: str
 /** First uint32 outputs of Soma's PRNG per seed, from an independent Python implementation. */
 export const prngReference: Record<string, number[]> = (fixtures as unknown as { prng: Record<string, number[]> }).prng;
 
-type Inputs = Record<string, Tensor>;
-type Attrs = Record<string, unknown>;
-type Runner = (i: Inputs, a: Attrs) => Tensor | Tensor[];
+/** Runs one PyTorch fixture op on Soma: its inputs and attributes in, its outputs out. */
+/** A fixture's named input tensors. */
+export type Inputs = Record<string, Tensor>;
+/** A fixture's attributes (ONNX/PyTorch names). */
+export type Attrs = Record<string, unknown>;
+export type Runner = (i: Inputs, a: Attrs) => Tensor | Tensor[];
 
 const num = (a: Attrs, k: string): number => a[k] as number;
 const opt = <T>(a: Attrs, k: string): T | undefined => a[k] as T | undefined;

@@ -6,5 +6,5 @@ export type { GradCheckOptions, GradCheckResult } from './grad_check.js';
 export { expectTensor, expectValuesClose, expectThrows, expectFails, check, settleChecks, AssertionFailure } from './assertions.js';
 export type { Tolerance } from './assertions.js';
 export { fixtureCases, FIXTURE_RUNNERS } from './fixture_cases.js';
-export type { FixtureCase, FixtureTensor } from './fixture_cases.js';
+export type { FixtureCase, FixtureTensor, Runner, Inputs, Attrs } from './fixture_cases.js';
 export { backendsUnderTest } from './backends_under_test.js';

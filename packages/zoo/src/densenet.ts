@@ -4,8 +4,10 @@ import { modelOptions, positiveInt } from './options.js';
 
 type Sym = SymbolicTensor;
 
-const BLOCKS = { 121: [6, 12, 24, 16], 169: [6, 12, 32, 32], 201: [6, 12, 48, 32] } as const;
-export type DenseNetDepth = keyof typeof BLOCKS;
+/** The DenseNet depths torchvision defines. */
+export type DenseNetDepth = 121 | 169 | 201;
+
+const BLOCKS = { 121: [6, 12, 24, 16], 169: [6, 12, 32, 32], 201: [6, 12, 48, 32] } as const satisfies Record<DenseNetDepth, unknown>;
 
 /** batch norm → relu → conv (no bias): DenseNet's pre-activation unit. */
 function bnReluConv(x: Sym, filters: number, kernelSize: number): Sym {

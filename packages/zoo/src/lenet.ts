@@ -5,7 +5,7 @@ import { modelOptions, positiveInt } from './options.js';
 
 export interface LeNet5Options {
   numClasses: number;
-  /** [channels, height, width]: 28×28 digits get 'same' padding in the first convolution, 32×32 the paper's 'valid'. */
+  /** `[channels, height, width]`: 28×28 digits get 'same' padding in the first convolution, 32×32 the paper's 'valid'. */
   inputShape: [number, number, number];
   /** The paper's tanh, or relu. */
   activation: 'tanh' | 'relu';

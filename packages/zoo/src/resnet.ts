@@ -6,6 +6,9 @@ import { modelOptions, positiveInt } from './options.js';
 
 type Sym = SymbolicTensor;
 
+/** The ResNet depths torchvision defines. */
+export type ResNetDepth = 18 | 34 | 50 | 101 | 152;
+
 /** torchvision's depths: blocks per stage, and whether blocks are bottlenecks (1×1, 3×3, 1×1 with 4× expansion). */
 const DEPTHS = {
   18: { blocks: [2, 2, 2, 2], bottleneck: false },
@@ -13,9 +16,8 @@ const DEPTHS = {
   50: { blocks: [3, 4, 6, 3], bottleneck: true },
   101: { blocks: [3, 4, 23, 3], bottleneck: true },
   152: { blocks: [3, 8, 36, 3], bottleneck: true },
-} as const;
+} as const satisfies Record<ResNetDepth, unknown>;
 
-export type ResNetDepth = keyof typeof DEPTHS;
 
 export interface ResNetOptions {
   depth: ResNetDepth;

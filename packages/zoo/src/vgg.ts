@@ -1,15 +1,17 @@
 import { layers, sequential, type Layer, type Sequential } from '@soma/layers';
 import { modelOptions, positiveInt } from './options.js';
 
+/** The VGG depths torchvision defines (vgg11 … vgg19). */
+export type VggDepth = 11 | 13 | 16 | 19;
+
 /** torchvision's configurations: numbers are 3×3 convolutions' filters, 'M' a 2×2 max pool. */
 const CONFIGS = {
   11: [64, 'M', 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M'],
   13: [64, 64, 'M', 128, 128, 'M', 256, 256, 'M', 512, 512, 'M', 512, 512, 'M'],
   16: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'],
   19: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', 512, 512, 512, 512, 'M', 512, 512, 512, 512, 'M'],
-} as const;
+} as const satisfies Record<VggDepth, unknown>;
 
-export type VggDepth = keyof typeof CONFIGS;
 
 export interface VggOptions {
   depth: VggDepth;

@@ -89,7 +89,8 @@ export type HostCompute = (shape: readonly number[], run: number, sizes: Readonl
 /** Tensor inputs of a kernel, as ops pass them: a Tensor where the kernel takes storage. */
 export type TensorInputs<K extends KernelName> = AsTensors<KernelInputs<K>>;
 /** Maps a tuple of kernel tensors to a tuple of Tensors (homomorphic, so tuples stay tuples). */
-type AsTensors<T> = { readonly [I in keyof T]: T[I] extends KernelTensor ? Tensor : Tensor | undefined };
+/** A kernel's tensor inputs as ops pass them: Tensors, optional ones possibly undefined. */
+export type AsTensors<T> = { readonly [I in keyof T]: T[I] extends KernelTensor ? Tensor : Tensor | undefined };
 
 /**
  * The one piece of global state: registered backends, the active one, storage refcounts, tidy

@@ -21,7 +21,8 @@ export interface TraceOptions {
   dynamicAxes?: Readonly<Record<number, Readonly<Record<number, string>>>>;
 }
 
-type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
+/** A function `trace` and `compile` accept: tensors in, one tensor or a list out. */
+export type TraceableFunction = (...inputs: Tensor[]) => Tensor | Tensor[];
 
 interface Recording {
   inputs: ValueInfo[];
@@ -36,7 +37,7 @@ interface Recording {
 }
 
 /** Runs `fn` once on `inputs`, recording every kernel call, view and assignment it makes. */
-function record(fn: Fn, inputs: readonly Tensor[], names: readonly string[]): Recording {
+function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonly string[]): Recording {
   const e = getEngine();
   const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map(), hostInputs: new Map(), constantValues: new Map() };
   const uploaded = new WeakMap<Tensor, TypedArray>();
@@ -184,7 +185,7 @@ function widened(inputs: readonly Tensor[], dynamicAxes: NonNullable<TraceOption
  * Control flow is fixed at trace time; random draws and other hostInput values become inputs
  * computed again at every run, and whole-number counts of a dynamic size are recomputed from it.
  */
-export function trace(fn: Fn, exampleInputs: readonly Tensor[], options: TraceOptions = {}): Graph {
+export function trace(fn: TraceableFunction, exampleInputs: readonly Tensor[], options: TraceOptions = {}): Graph {
   const names = options.inputNames ?? [];
   const first = record(fn, exampleInputs, names);
   const dynamic = options.dynamicAxes && Object.keys(options.dynamicAxes).length ? options.dynamicAxes : null;

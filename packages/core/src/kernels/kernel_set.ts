@@ -4,7 +4,6 @@ import type { Shape } from '../shape.js';
 import type { Conv2dAttrs, Pool2dAttrs } from './attrs.js';
 import type { BackendStorage, KernelTensor } from './tensor_info.js';
 
-type KT = KernelTensor;
 
 /**
  * Elementwise functions of one tensor. The output has the input's shape and dtype (ops cast first:
@@ -35,70 +34,70 @@ export type ArgReduceOp = 'argMax' | 'argMin';
  */
 export interface KernelSignatures {
   // ---- elementwise
-  unary: { inputs: readonly [x: KT]; attrs: { readonly op: UnaryOp } };
+  unary: { inputs: readonly [x: KernelTensor]; attrs: { readonly op: UnaryOp } };
   /**
    * Both operands share a dtype; their shapes broadcast (NumPy rules). Division of int32 is never
    * asked for: the op layer computes true division in float32.
    */
-  binary: { inputs: readonly [a: KT, b: KT]; attrs: { readonly op: BinaryOp } };
+  binary: { inputs: readonly [a: KernelTensor, b: KernelTensor]; attrs: { readonly op: BinaryOp } };
   /** ONNX Where: picks `a` where `cond` (bool) is true, else `b`; the three shapes broadcast. */
-  where: { inputs: readonly [cond: KT, a: KT, b: KT]; attrs: Record<string, never> };
+  where: { inputs: readonly [cond: KernelTensor, a: KernelTensor, b: KernelTensor]; attrs: Record<string, never> };
   /** ONNX Clip: clamps to [min, max]; ops pass -Infinity/Infinity for an open side. */
-  clip: { inputs: readonly [x: KT]; attrs: { readonly min: number; readonly max: number } };
+  clip: { inputs: readonly [x: KernelTensor]; attrs: { readonly min: number; readonly max: number } };
   /** ONNX Cast: float32 → int32 truncates toward zero; anything → bool is `!= 0`. */
-  cast: { inputs: readonly [x: KT]; attrs: { readonly to: DType } };
+  cast: { inputs: readonly [x: KernelTensor]; attrs: { readonly to: DType } };
   /** ONNX LeakyRelu: x > 0 ? x : alpha * x. */
-  leakyRelu: { inputs: readonly [x: KT]; attrs: { readonly alpha: number } };
+  leakyRelu: { inputs: readonly [x: KernelTensor]; attrs: { readonly alpha: number } };
 
   // ---- reductions
   /** Reduces over `axes` (sorted, unique, non-empty); the result drops them. Empty reductions give the op's identity (mean: NaN). */
-  reduce: { inputs: readonly [x: KT]; attrs: { readonly op: ReduceOp; readonly axes: readonly number[] } };
+  reduce: { inputs: readonly [x: KernelTensor]; attrs: { readonly op: ReduceOp; readonly axes: readonly number[] } };
   /** Index (int32) of the first extreme value along `axis`; the result drops the axis. */
-  argReduce: { inputs: readonly [x: KT]; attrs: { readonly op: ArgReduceOp; readonly axis: number } };
+  argReduce: { inputs: readonly [x: KernelTensor]; attrs: { readonly op: ArgReduceOp; readonly axis: number } };
 
   // ---- linear algebra, convolution, pooling
   /**
    * Batched matrix product of rank-3 float32 operands (ONNX Gemm's transA/transB): a is [Ba, M, K]
    * (or [Ba, K, M] with transA), b is [Bb, K, N] (or [Bb, N, K]); Ba and Bb are equal or one is 1.
    */
-  matmul: { inputs: readonly [a: KT, b: KT]; attrs: { readonly transA: boolean; readonly transB: boolean } };
+  matmul: { inputs: readonly [a: KernelTensor, b: KernelTensor]; attrs: { readonly transA: boolean; readonly transB: boolean } };
   /** ONNX Conv, NCHW: x [N, C, H, W], w [M, C/group, kH, kW], optional bias [M]. */
-  conv2d: { inputs: readonly [x: KT, w: KT, bias?: KT]; attrs: Conv2dAttrs };
+  conv2d: { inputs: readonly [x: KernelTensor, w: KernelTensor, bias?: KernelTensor]; attrs: Conv2dAttrs };
   /** ONNX MaxPool on NCHW. */
-  maxPool2d: { inputs: readonly [x: KT]; attrs: Pool2dAttrs };
+  maxPool2d: { inputs: readonly [x: KernelTensor]; attrs: Pool2dAttrs };
   /** ONNX AveragePool on NCHW. */
-  avgPool2d: { inputs: readonly [x: KT]; attrs: Pool2dAttrs };
+  avgPool2d: { inputs: readonly [x: KernelTensor]; attrs: Pool2dAttrs };
 
   // ---- backward kernels: they exist for speed, and each is a recorded op with its own gradient
   /** Gradient of conv2d with respect to its input (also ONNX ConvTranspose without bias). */
-  conv2dBackpropInput: { inputs: readonly [dy: KT, w: KT]; attrs: Conv2dAttrs & { readonly inputShape: Shape } };
+  conv2dBackpropInput: { inputs: readonly [dy: KernelTensor, w: KernelTensor]; attrs: Conv2dAttrs & { readonly inputShape: Shape } };
   /** Gradient of conv2d with respect to its filter. */
-  conv2dBackpropFilter: { inputs: readonly [x: KT, dy: KT]; attrs: Conv2dAttrs & { readonly filterShape: Shape } };
+  conv2dBackpropFilter: { inputs: readonly [x: KernelTensor, dy: KernelTensor]; attrs: Conv2dAttrs & { readonly filterShape: Shape } };
   /** Routes each output gradient to the (first) input element that was the window's maximum. */
-  maxPool2dGrad: { inputs: readonly [dy: KT, x: KT]; attrs: Pool2dAttrs };
+  maxPool2dGrad: { inputs: readonly [dy: KernelTensor, x: KernelTensor]; attrs: Pool2dAttrs };
   /** Spreads each output gradient evenly over its window (with the forward divisor). */
-  avgPool2dGrad: { inputs: readonly [dy: KT]; attrs: Pool2dAttrs & { readonly inputShape: Shape } };
+  avgPool2dGrad: { inputs: readonly [dy: KernelTensor]; attrs: Pool2dAttrs & { readonly inputShape: Shape } };
 
   // ---- shapes and indexing
   /** ONNX Transpose. */
-  transpose: { inputs: readonly [x: KT]; attrs: { readonly perm: readonly number[] } };
+  transpose: { inputs: readonly [x: KernelTensor]; attrs: { readonly perm: readonly number[] } };
   /** out[i0, i1, ...] = x[begin0 + i0*step0, begin1 + i1*step1, ...]; steps may be negative. */
-  stridedSlice: { inputs: readonly [x: KT]; attrs: { readonly begin: readonly number[]; readonly steps: readonly number[]; readonly outShape: Shape } };
+  stridedSlice: { inputs: readonly [x: KernelTensor]; attrs: { readonly begin: readonly number[]; readonly steps: readonly number[]; readonly outShape: Shape } };
   /** ONNX Pad (constant mode); pads = [begin..., end...], all non-negative. */
-  pad: { inputs: readonly [x: KT]; attrs: { readonly pads: readonly number[]; readonly value: number } };
+  pad: { inputs: readonly [x: KernelTensor]; attrs: { readonly pads: readonly number[]; readonly value: number } };
   /** ONNX Concat: inputs share dtype and all dimensions but `axis`. */
-  concat: { inputs: readonly KT[]; attrs: { readonly axis: number } };
+  concat: { inputs: readonly KernelTensor[]; attrs: { readonly axis: number } };
   /** ONNX Gather: out shape = x.shape[:axis] + indices.shape + x.shape[axis+1:]; indices already in range. */
-  gather: { inputs: readonly [x: KT, indices: KT]; attrs: { readonly axis: number } };
+  gather: { inputs: readonly [x: KernelTensor, indices: KernelTensor]; attrs: { readonly axis: number } };
   /** Inverse of gather: a copy of x with updates added at the gathered positions (repeats accumulate). */
-  scatterAdd: { inputs: readonly [x: KT, indices: KT, updates: KT]; attrs: { readonly axis: number } };
+  scatterAdd: { inputs: readonly [x: KernelTensor, indices: KernelTensor, updates: KernelTensor]; attrs: { readonly axis: number } };
   /** ONNX Tile. */
-  tile: { inputs: readonly [x: KT]; attrs: { readonly repeats: readonly number[] } };
+  tile: { inputs: readonly [x: KernelTensor]; attrs: { readonly repeats: readonly number[] } };
   /**
    * ONNX TopK's indices (int32) along the last axis: the k largest (or smallest) values' positions,
    * in order, equal values by lower index first. Values follow by a gather, so they differentiate.
    */
-  topK: { inputs: readonly [x: KT]; attrs: { readonly k: number; readonly largest: boolean } };
+  topK: { inputs: readonly [x: KernelTensor]; attrs: { readonly k: number; readonly largest: boolean } };
 }
 
 /**
@@ -109,27 +108,28 @@ export interface KernelSignatures {
  */
 export interface OptionalKernelSignatures {
   /** Softmax (or log-softmax with `log`) along `axis` of a float32 tensor, one pass per row. */
-  softmax: { inputs: readonly [x: KT]; attrs: { readonly axis: number; readonly log: boolean } };
+  softmax: { inputs: readonly [x: KernelTensor]; attrs: { readonly axis: number; readonly log: boolean } };
   /** conv2d (+ bias) followed by an activation. */
-  conv2dActivated: { inputs: readonly [x: KT, w: KT, bias?: KT]; attrs: Conv2dAttrs & { readonly activation: FusedActivation } };
+  conv2dActivated: { inputs: readonly [x: KernelTensor, w: KernelTensor, bias?: KernelTensor]; attrs: Conv2dAttrs & { readonly activation: FusedActivation } };
   /** matmul of [1, m, k]·[1, k, n] (b transposed with transB) + bias [n], then an activation. */
-  matmulActivated: { inputs: readonly [a: KT, b: KT, bias?: KT]; attrs: { readonly transA: boolean; readonly transB: boolean; readonly activation: FusedActivation } };
+  matmulActivated: { inputs: readonly [a: KernelTensor, b: KernelTensor, bias?: KernelTensor]; attrs: { readonly transA: boolean; readonly transB: boolean; readonly activation: FusedActivation } };
   /** A chain of float32 elementwise kernels as one (graph fusion); the backend may decline (null). */
-  fusedElementwise: { inputs: readonly KT[]; attrs: ElementwiseChain };
+  fusedElementwise: { inputs: readonly KernelTensor[]; attrs: ElementwiseChain };
 }
 
 export type RequiredKernelName = keyof KernelSignatures;
 export type OptionalKernelName = keyof OptionalKernelSignatures;
 /** Every single-output kernel: the required ones and the optional (fused) ones. */
 export type KernelName = RequiredKernelName | OptionalKernelName;
-type AllSignatures = KernelSignatures & OptionalKernelSignatures;
+/** Every kernel's signature, required and optional: what `runKernel` accepts. */
+export type AllSignatures = KernelSignatures & OptionalKernelSignatures;
 export type KernelInputs<K extends KernelName> = AllSignatures[K]['inputs'];
 export type KernelAttrs<K extends KernelName> = AllSignatures[K]['attrs'];
 
 /** One kernel: plain arithmetic from input storage to new output storage. */
-export type KernelFn<K extends KernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>) => KT;
+export type KernelFn<K extends KernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>) => KernelTensor;
 /** An optional kernel; null declines this call (the default body runs instead). */
-export type OptionalKernelFn<K extends OptionalKernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>) => KT | null;
+export type OptionalKernelFn<K extends OptionalKernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>) => KernelTensor | null;
 
 /** Everything a backend must implement, derived from the table: the compiler names any kernel a backend forgets. */
 export type KernelSet = { readonly [K in RequiredKernelName]: KernelFn<K> };

@@ -34,7 +34,7 @@ export type { Padding, Pair } from './conv_util.js';
 export { outLength } from './conv_util.js';
 export type { BatchNormOptions, DropoutOptions } from './normalization.js';
 export type { OneHotOptions } from './creation.js';
-export type { RandomOptions } from './random.js';
+export type { RandomOptions, NormalOptions } from './random.js';
 
 // creation (no scope needed: they allocate exactly their result)
 export { tensor, scalar, fill, zeros, ones, zerosLike, onesLike, arange, linspace, eye } from './creation.js';

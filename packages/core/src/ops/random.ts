@@ -56,7 +56,8 @@ function seedForRun(seed: number, run: number): number {
   return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(run, 0x85ebca6b)) >>> 0;
 }
 
-type NormalOptions = RandomOptions & { mean?: number; std?: number };
+/** Options of `randomNormal` and `truncatedNormal`: the distribution's mean and standard deviation. */
+export type NormalOptions = RandomOptions & { mean?: number; std?: number };
 
 function normalSamples(op: string, shape: Shape, options: NormalOptions, draw: (rng: Prng) => number): Tensor {
   checkShape(op, shape);

@@ -1,14 +1,13 @@
 import type { ArgReduceOp, ReduceOp } from '../kernels/index.js';
 import { fail, fmtShape } from '../errors.js';
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../shape.js';
-import type { Tensor, TensorLike } from '../tensor.js';
+import type { Axis, Tensor, TensorLike } from '../tensor.js';
 import { cast } from './cast.js';
 import { convertToTensor } from './convert.js';
 import { record, runKernel } from './op_util.js';
 import { stopGradient } from './stop_gradient.js';
 import { where } from './select.js';
 
-type Axis = number | readonly number[];
 
 function reduceOp(op: ReduceOp, xLike: TensorLike, axis: Axis | undefined, keepDims: boolean): Tensor {
   const x0 = convertToTensor(xLike, op, 'x');

@@ -7,7 +7,8 @@ export interface LabeledData {
   y: Tensor;
 }
 
-interface Common {
+/** Options every synthetic dataset takes. */
+export interface SyntheticOptions {
   nSamples?: number;
   /** Shuffle the samples (default true). */
   shuffle?: boolean;
@@ -16,7 +17,7 @@ interface Common {
   seed?: number;
 }
 
-function finish(op: string, points: number[][], labels: number[], o: Common): LabeledData {
+function finish(op: string, points: number[][], labels: number[], o: SyntheticOptions): LabeledData {
   const rng = new soma.Prng(o.seed ?? soma.nextRandomSeed());
   const n = points.length;
   const order = Array.from({ length: n }, (_, i) => i);
@@ -45,7 +46,7 @@ function count(op: string, n: number | undefined, dflt: number): number {
 }
 
 /** Two concentric circles (scikit-learn make_circles): outer ring label 0, inner ring of radius `factor` label 1. */
-export function makeCircles(o: Common & { factor?: number } = {}): LabeledData {
+export function makeCircles(o: SyntheticOptions & { factor?: number } = {}): LabeledData {
   const n = count('makeCircles', o.nSamples, 100);
   const factor = o.factor ?? 0.8;
   if (!(factor >= 0 && factor < 1)) throw new Error(`makeCircles: factor must be in [0, 1), got ${factor}`);
@@ -56,7 +57,7 @@ export function makeCircles(o: Common & { factor?: number } = {}): LabeledData {
 }
 
 /** Two interleaving half circles (scikit-learn make_moons). */
-export function makeMoons(o: Common = {}): LabeledData {
+export function makeMoons(o: SyntheticOptions = {}): LabeledData {
   const n = count('makeMoons', o.nSamples, 100);
   const nOut = Math.floor(n / 2);
   const nIn = n - nOut;
@@ -67,7 +68,7 @@ export function makeMoons(o: Common = {}): LabeledData {
 }
 
 /** Gaussian blobs (scikit-learn make_blobs): `centers` random centres in centerBox, or the given coordinates. */
-export function makeBlobs(o: Common & { centers?: number | number[][]; clusterStd?: number; nFeatures?: number; centerBox?: [number, number] } = {}): LabeledData & { centers: number[][] } {
+export function makeBlobs(o: SyntheticOptions & { centers?: number | number[][]; clusterStd?: number; nFeatures?: number; centerBox?: [number, number] } = {}): LabeledData & { centers: number[][] } {
   const n = count('makeBlobs', o.nSamples, 100);
   const rng = new soma.Prng((o.seed ?? soma.nextRandomSeed()) + 1);
   const [lo, hi] = o.centerBox ?? [-10, 10];
@@ -88,7 +89,7 @@ export function makeBlobs(o: Common & { centers?: number | number[][]; clusterSt
 }
 
 /** Interleaved spirals, one per class, each turning `turns` times around the origin. */
-export function spirals(o: Common & { classes?: number; turns?: number } = {}): LabeledData {
+export function spirals(o: SyntheticOptions & { classes?: number; turns?: number } = {}): LabeledData {
   const n = count('spirals', o.nSamples, 100);
   const classes = o.classes ?? 2;
   const turns = o.turns ?? 1;
@@ -105,7 +106,7 @@ export function spirals(o: Common & { classes?: number; turns?: number } = {}): 
 }
 
 /** Points uniform in [−1, 1]²; label 1 where the coordinates have different signs (XOR of the quadrants). */
-export function xor(o: Common = {}): LabeledData {
+export function xor(o: SyntheticOptions = {}): LabeledData {
   const n = count('xor', o.nSamples, 100);
   const rng = new soma.Prng((o.seed ?? soma.nextRandomSeed()) + 2);
   const points = Array.from({ length: n }, () => [rng.nextFloat() * 2 - 1, rng.nextFloat() * 2 - 1]);

@@ -1,7 +1,8 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 
-type Label = string | number;
+/** A class label an encoder accepts. */
+export type Label = string | number;
 
 /** Labels ↔ integer ids 0..k−1 (sorted order, as scikit-learn's LabelEncoder). */
 export class LabelEncoder {

@@ -3,5 +3,5 @@ export { Scaler } from './scalers.js';
 export type { ScalerKind, ScalerOptions, ScalerState } from './scalers.js';
 export * as encoders from './encoders.js';
 export { LabelEncoder, OneHotEncoder, Tokenizer, slidingWindows } from './encoders.js';
-export type { TokenizerOptions, WindowOptions } from './encoders.js';
+export type { TokenizerOptions, WindowOptions, Label } from './encoders.js';
 export * as image from './image.js';

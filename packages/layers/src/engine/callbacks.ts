@@ -32,7 +32,8 @@ export class History extends Callback {
 }
 
 /** Plain functions as callbacks: `{ onEpochEnd: (epoch, logs) => ... }`. */
-type HookName = 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd';
+/** The callback hooks `fit` calls, in Keras's names. */
+export type HookName = 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd';
 /** Plain hook objects, as Keras and TF.js users write them: each hook may be synchronous or async. */
 export type CallbackHooks = { [K in HookName]?: (...args: Parameters<Callback[K]>) => void | Promise<void> };
 

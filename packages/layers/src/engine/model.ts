@@ -19,8 +19,10 @@ export function registerModelSaver(s: ModelSaver): void {
   saver = s;
 }
 
-const OPTIMIZERS = { sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam } as const;
-export type OptimizerName = keyof typeof OPTIMIZERS;
+/** Optimizers `compile` accepts by name (with default settings). */
+export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax' | 'nadam';
+
+const OPTIMIZERS = { sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam } as const satisfies Record<OptimizerName, unknown>;
 
 export interface CompileArgs {
   optimizer: Optimizer | OptimizerName;
@@ -65,6 +67,7 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
   stopTraining = false;
   /** True while fit() runs; a second concurrent fit() is refused. */
   isTraining = false;
+  /** @internal What compile() set: the resolved losses, metrics and optimizer. */
   training: TrainingConfig | null = null;
   /** The History of the last fit. */
   history: History | null = null;
@@ -89,7 +92,6 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
     this.built = true;
   }
 
-  /** Every layer once, inputs first, in the order data flows. */
   /** The calls of layers that make up the graph, in the order data flows (for summary's "Connected to"). */
   get graphNodes(): readonly GraphNode[] {
     return this.nodes;

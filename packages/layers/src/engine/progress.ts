@@ -1,12 +1,13 @@
 import { Callback, type Logs } from './callbacks.js';
 
-interface Sink {
+/** Where a ProgressBar writes: a redrawable line (a terminal) or whole lines. */
+export interface ProgressSink {
   isTTY: boolean;
   write(s: string): void;
 }
 
 /** stdout in Node; console.log elsewhere (browsers), which can only print whole lines. */
-function defaultSink(): Sink {
+function defaultSink(): ProgressSink {
   const proc = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): void } } }).process;
   if (proc?.stdout) return { isTTY: Boolean(proc.stdout.isTTY), write: (s) => proc.stdout!.write(s) };
   return { isTTY: false, write: (s) => console.log(s.replace(/\n$/, '')) };
@@ -34,7 +35,7 @@ export class ProgressBar extends Callback {
   private steps = 0;
   private start = 0;
   private lastDraw = 0;
-  constructor(private readonly sink: Sink = defaultSink(), private readonly width = 30, private readonly linePerEpoch = false) {
+  constructor(private readonly sink: ProgressSink = defaultSink(), private readonly width = 30, private readonly linePerEpoch = false) {
     super();
   }
 

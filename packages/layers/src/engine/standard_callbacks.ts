@@ -3,10 +3,11 @@ import * as soma from '@soma/core';
 import { importNodeModule } from '@soma/core';
 import { Callback, type Logs } from './callbacks.js';
 
-type Mode = 'auto' | 'min' | 'max';
+/** Whether the monitored quantity should fall ('min'), rise ('max'), or follow its name ('auto': accuracies rise). */
+export type MonitorMode = 'auto' | 'min' | 'max';
 
 /** Whether larger is better for `monitor` under `mode` ('auto': accuracy-like metrics are maximized). */
-function maximize(monitor: string, mode: Mode): boolean {
+function maximize(monitor: string, mode: MonitorMode): boolean {
   if (mode !== 'auto') return mode === 'max';
   return /acc|auc|precision|recall/.test(monitor);
 }
@@ -15,7 +16,7 @@ function maximize(monitor: string, mode: Mode): boolean {
 class Best {
   value = 0;
   private readonly up: boolean;
-  constructor(monitor: string, mode: Mode, private readonly minDelta = 0) {
+  constructor(monitor: string, mode: MonitorMode, private readonly minDelta = 0) {
     this.up = maximize(monitor, mode);
   }
   reset(baseline?: number): void {
@@ -51,7 +52,7 @@ export interface EarlyStoppingArgs {
   monitor?: string;
   minDelta?: number;
   patience?: number;
-  mode?: Mode;
+  mode?: MonitorMode;
   baseline?: number;
   /** Put back the weights of the best epoch when training stops. */
   restoreBestWeights?: boolean;
@@ -106,7 +107,7 @@ export class EarlyStopping extends Callback {
 /** Saves the model (model.json + weights.safetensors) after epochs; `{epoch}` in the path is replaced (1-based). */
 export class ModelCheckpoint extends Callback {
   private readonly best: Best;
-  constructor(private readonly a: { filepath: string; monitor?: string; saveBestOnly?: boolean; mode?: Mode }) {
+  constructor(private readonly a: { filepath: string; monitor?: string; saveBestOnly?: boolean; mode?: MonitorMode }) {
     super();
     this.best = new Best(a.monitor ?? 'val_loss', a.mode ?? 'auto');
   }
@@ -146,7 +147,7 @@ export interface ReduceLROnPlateauArgs {
   minDelta?: number;
   cooldown?: number;
   minLr?: number;
-  mode?: Mode;
+  mode?: MonitorMode;
 }
 
 /** Multiplies the learning rate by `factor` when `monitor` stops improving for `patience` epochs (Keras ReduceLROnPlateau). */

@@ -27,7 +27,8 @@ export interface ModelArtifacts {
 /** Optimizer slots travel in the weights file under this prefix: optimizer/<variable>/<slot>. */
 const OPTIMIZER_PREFIX = 'optimizer/';
 
-type LayerClass = new (args: never) => Layer;
+/** A Layer subclass `registerLayerClass` accepts: constructed from its config. */
+export type LayerClass = new (args: never) => Layer;
 /** Layer classes by the className they save under (a Map: names from files never reach a prototype). */
 const REGISTRY = new Map<string, LayerClass>(
   Object.entries(L).filter(([, v]) => typeof v === 'function' && /^[A-Z]/.test((v as { name: string }).name)).map(([k, v]) => [k, v as LayerClass]),

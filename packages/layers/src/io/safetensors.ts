@@ -37,13 +37,14 @@ const TO_FILE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BO
 const FROM_FILE = new Map<string, DType>([['F32', 'float32'], ['I32', 'int32'], ['BOOL', 'bool']]);
 const WIDTH: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
 
-type Tensors = Readonly<Record<string, NamedArray>> | ReadonlyMap<string, NamedArray>;
+/** Named arrays to write as safetensors: a record or a Map, in the order to write. */
+export type NamedArrays = Readonly<Record<string, NamedArray>> | ReadonlyMap<string, NamedArray>;
 
 function entriesOf<V>(m: Readonly<Record<string, V>> | ReadonlyMap<string, V>): [string, V][] {
   return m instanceof Map ? [...(m as ReadonlyMap<string, V>).entries()] : Object.entries(m);
 }
 
-export function encodeSafetensors(tensors: Tensors, metadata: Readonly<Record<string, string>> | ReadonlyMap<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: NamedArrays, metadata: Readonly<Record<string, string>> | ReadonlyMap<string, string> = {}): Uint8Array {
   // A null-prototype header, so a tensor named '__proto__' is written as a name like any other.
   const header: Record<string, unknown> = Object.create(null);
   const meta = entriesOf(metadata);

@@ -5,7 +5,8 @@ import { Layer, type ChannelsArgs, type KernelLayerArgs, type LayerConfig, type 
 import { fmt, type LayerShape } from '../engine/shapes.js';
 import { oneInput, singleShape } from './input_util.js';
 
-type Pair = number | [number, number];
+/** One number for both spatial axes, or [height, width]. */
+export type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 export interface ConvArgs extends KernelLayerArgs, ChannelsArgs {

@@ -4,7 +4,7 @@ import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Masking, Per
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization } from './normalization.js';
-import { Bidirectional, GRU, LSTM, SimpleRNN, TimeDistributed } from './recurrent.js';
+import { Bidirectional, GRU, LSTM, RNN, SimpleRNN, TimeDistributed } from './recurrent.js';
 import {
   AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D,
 } from './pooling.js';
@@ -443,5 +443,10 @@ export {
   Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Masking, Permute, PReLU, RepeatVector, Reshape, RReLU,
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
   BatchNormalization, LayerNormalization, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
-  MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
+  MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D, RNN, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
 };
+export type { DenseArgs } from './core.js';
+export type { ConvArgs, Pair } from './convolutional.js';
+export type { Pool1DArgs, Pool2DArgs, DataFormat1d } from './pooling.js';
+export type { BatchNormalizationArgs } from './normalization.js';
+export type { RnnArgs, RnnCallArgs, LstmArgs, GruArgs, MergeMode } from './recurrent.js';

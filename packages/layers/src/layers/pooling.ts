@@ -4,8 +4,8 @@ import { Layer, type CallArgs, type ChannelsArgs, type LayerArgs, type LayerConf
 import { fmt, type LayerShape } from '../engine/shapes.js';
 import { checkedWindowShape, convLength } from './convolutional.js';
 import { oneInput, singleShape } from './input_util.js';
+import type { Pair } from './convolutional.js';
 
-type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 export interface Pool2DArgs extends ChannelsArgs {
@@ -134,7 +134,8 @@ export class GlobalMaxPooling2D extends GlobalPool2D {
   }
 }
 
-type DataFormat1d = 'channelsFirst' | 'channelsLast';
+/** The layout of 1-D inputs: [N, C, L] ('channelsFirst') or [N, L, C]. */
+export type DataFormat1d = 'channelsFirst' | 'channelsLast';
 
 /**
  * Mean over the steps of a sequence: [batch, channels, steps] (channelsFirst, Soma's 1-D layout,

@@ -41,7 +41,8 @@ function sequenceMask(layer: string, mask: LayerMask | undefined, b: number, t: 
  * The recurrence shared by SimpleRNN, LSTM and GRU: inputs [batch, time, features] are projected
  * for all steps at once (one matmul), then `step` runs once per time step.
  */
-abstract class RNN extends Layer<'multiple'> {
+/** The base of SimpleRNN, LSTM and GRU: runs a cell over the time axis (Keras's RNN). */
+export abstract class RNN extends Layer<'multiple'> {
   override supportsMasking = true;
   kernel!: Variable;
   recurrentKernel!: Variable;
@@ -266,7 +267,8 @@ export class GRU extends RNN {
   }
 }
 
-type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
+/** How Bidirectional merges the forward and backward outputs. */
+export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 
 /** Runs a recurrent layer forwards and a copy of it backwards over time, and merges the two outputs. */
 export class Bidirectional extends Layer<'single'> {

@@ -132,6 +132,7 @@ export class OnnxModel {
   readonly outputs: readonly OnnxIO[];
   readonly trainableVariables: readonly Variable[];
 
+  /** @internal Made by `importOnnx`. */
   constructor(
     readonly opset: number,
     readonly producer: string,
