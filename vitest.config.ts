@@ -16,6 +16,7 @@ const FULL_TIER_ONLY = [
   'test/packaging_types.test.ts',
   'test/packaging_tarballs.test.ts',
   'test/checkpoint_crash.test.ts',
+  'test/docs_build.test.ts',
   'packages/cli/test/cli.test.ts',
   'packages/backend-webgpu/test/**',
   'packages/backend-native/test/conformance.test.ts',

@@ -79,6 +79,29 @@ describe('the API reference examples (@example in JSDoc)', () => {
     expect(factories.filter((n) => !documented.has(n)), 'layer factories without an @example').toEqual([]);
   });
 
+  it("the guides' TypeScript blocks type-check (strict), each as its own module", () => {
+    const guides = join(root, 'docs', 'guides');
+    const files: string[] = [];
+    mkdirSync(outDir, { recursive: true });
+    for (const guide of readdirSync(guides).filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(join(guides, guide), 'utf8');
+      let i = 0;
+      for (const m of text.matchAll(/```ts\n([\s\S]*?)```/g)) {
+        const file = join(outDir, `${guide.replace(/\.md$/, '')}_${i++}.ts`);
+        writeFileSync(file, `${m[1]}\nexport {};\n`);
+        files.push(file);
+      }
+    }
+    expect(files.length).toBeGreaterThan(10);
+    const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.test.json'), { noUnusedLocals: false }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    const program = ts.createProgram(files, config.options);
+    const errors = files.flatMap((f) => ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((d) => {
+      const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
+      return `${relative(outDir, f)}:${line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    }));
+    expect(errors, 'type errors in docs/guides code blocks').toEqual([]);
+  }, 120_000);
+
   it('they type-check together (strict) and each runs on cpu without an error', async () => {
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, 'examples.ts');

@@ -152,6 +152,7 @@ export class CpuBackend implements Backend {
   write(values: TypedArray, shape: Shape, dtype: DType): KernelTensor {
     return this.run(() => out(values, shape, dtype));
   }
+  /** Copies the values out of the heap (the promise settles at once: cpu reads synchronously). */
   async read(dataId: DataId): Promise<TypedArray> {
     return this.readSync(dataId);
   }
@@ -159,6 +160,7 @@ export class CpuBackend implements Backend {
     // A copy, so callers can never mutate a tensor through the array they were given.
     return copyOut((dataId as CpuData).values);
   }
+  /** Returns the tensor's block to the heap's allocator. */
   disposeData(dataId: DataId): void {
     (dataId as CpuData).release();
   }

@@ -33,6 +33,11 @@ interface GraphEntry {
   readonly outputs: readonly string[];
 }
 
+/**
+ * The native backend: every kernel as a cached onnxruntime-node session (MLAS, multi-threaded), and
+ * whole traced graphs as one session. Made by `createNativeBackend`; registered as 'native' on
+ * import.
+ */
 export class NativeBackend implements Backend {
   readonly name: string;
   private readonly sessions: KernelSessions;
@@ -56,12 +61,14 @@ export class NativeBackend implements Backend {
   write(values: TypedArray, shape: Shape, dtype: DType): KernelTensor {
     return { dataId: { values } satisfies NativeData, shape, dtype };
   }
+  /** Copies the values out (the promise settles at once: native reads synchronously). */
   async read(dataId: DataId): Promise<TypedArray> {
     return this.readSync(dataId);
   }
   readSync(dataId: DataId): TypedArray {
     return (dataId as NativeData).values.slice();
   }
+  /** Releases the tensor's storage. */
   disposeData(dataId: DataId): void {
     (dataId as NativeData).values = EMPTY;
   }

@@ -151,6 +151,9 @@ export class WebGPUBackend implements Backend, ProgramRunner {
     );
   }
 
+  /**
+   * Returns the tensor's GPU buffer to the pool once queued work that uses it has been submitted.
+   */
   disposeData(dataId: DataId): void {
     const d = dataId as GpuData;
     if (!d.buffer) return;
@@ -395,12 +398,20 @@ export class WebGPUBackend implements Backend, ProgramRunner {
   readonly tile: KernelFn<'tile'> = ([x], { repeats }) => shp.tile(this, x, repeats);
   readonly topK: KernelFn<'topK'> = ([x], { k, largest }) => shp.topK(this, x, k, largest);
 
+  /**
+   * Runs a chain of float32 elementwise kernels as one WGSL program (graph fusion); null when the
+   * chain does not fit one.
+   */
   fusedElementwise(inputs: readonly KernelTensor[], chain: ElementwiseChain): KernelTensor | null {
     const out = fusedElementwise(this, inputs, chain);
     if (out) this.stats.fusedChains++;
     return out;
   }
 
+  /**
+   * Softmax or log-softmax along one axis in one program (max, sum of exponentials and output per
+   * row).
+   */
   softmax([x]: readonly [KernelTensor], { axis, log }: { readonly axis: number; readonly log: boolean }): KernelTensor {
     return softmaxKernel(this, x, axis, log);
   }

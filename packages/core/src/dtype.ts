@@ -1,6 +1,7 @@
 /** Element types a tensor can hold. `bool` is stored one byte per element (0 or 1). */
 export type DType = 'float32' | 'int32' | 'bool';
 
+/** Every dtype Soma tensors take, from the narrowest promotion rank to the widest. */
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array;

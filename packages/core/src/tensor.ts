@@ -88,6 +88,7 @@ export class Tensor {
     return false;
   }
 
+  /** Throws a clear error naming this tensor if it was disposed; ops call it on their inputs. */
   throwIfDisposed(): void {
     if (this.disposed) fail('Tensor', `tensor #${this.id} (shape [${this.shape.join(',')}], ${this.dtype}) is disposed`);
   }
@@ -103,25 +104,35 @@ export class Tensor {
     return values;
   }
 
+  /**
+   * The values, as a new typed array, read synchronously; backends that read only asynchronously
+   * (webgpu) throw and name `data()` instead.
+   */
   dataSync(): TypedArray {
     this.throwIfDisposed();
     return getEngine().backendByName(this.cell.backendName).readSync(this.cell.dataId);
   }
 
+  /** The values as nested JavaScript arrays, shaped like the tensor. */
   async array(): Promise<NestedArray> {
     return toNested(await this.data(), this.shape, this.dtype);
   }
 
+  /** The values as nested JavaScript arrays, read synchronously (see `dataSync`). */
   arraySync(): NestedArray {
     return toNested(this.dataSync(), this.shape, this.dtype);
   }
 
+  /**
+   * Frees the tensor now (its storage when no other view holds it); disposing twice is harmless.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     getEngine().disposeTensor(this);
   }
 
+  /** `using t = …` disposes the tensor at the end of the block. */
   [disposeSymbol](): void {
     this.dispose();
   }
@@ -140,6 +151,7 @@ export class Tensor {
     console.log(head + this.toString());
   }
 
+  /** The values formatted as PyTorch prints them (`tensor([[1., 2.]])`). */
   toString(): string {
     if (this.disposed) return `tensor(<disposed>, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
     if (getEngine().backendByName(this.cell.backendName).syncReads === false) {

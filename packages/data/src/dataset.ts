@@ -2,7 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import { disposeElement, stackElements, unstackElement, type Batched, type Element } from './element.js';
 import { createWorkerPool } from './worker_pool.js';
-import type { CsvOptions } from './sources/csv.js';
+import type { CsvLabeledRow, CsvOptions } from './sources/csv.js';
 import type { JsonLinesOptions } from './sources/json_lines.js';
 import type { TextSource } from './sources/text_lines.js';
 
@@ -51,6 +51,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     private readonly access: RandomAccess<T> | null = null,
   ) {}
 
+  /** Iterates one epoch: `for await (const x of ds)`. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     this.epoch++;
     const it = this.source();
@@ -70,7 +71,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   // ---- sources -------------------------------------------------------------------------------
 
   /** Streams a CSV file, URL or text (see CsvOptions); installed by sources/csv. */
-  static fromCsv: (source: TextSource, options?: CsvOptions) => Dataset<Element>;
+  static fromCsv: {
+    (source: TextSource, options: CsvOptions & { label: string | string[] }): Dataset<CsvLabeledRow>;
+    (source: TextSource, options?: CsvOptions): Dataset<Element>;
+  };
   /** Streams JSON Lines; installed by sources/json_lines. */
   static fromJsonLines: (source: TextSource, options?: JsonLinesOptions) => Dataset<Element>;
 
@@ -326,6 +330,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     }, this.size, this.access);
   }
 
+  /** The first `count` elements. */
   take(count: number): Dataset<T> {
     const up = this;
     return new Dataset<T>(async function* () {
@@ -338,6 +343,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     }, this.size === null ? null : Math.min(this.size, Math.max(0, count)), this.access);
   }
 
+  /** Every element after the first `count`. */
   skip(count: number): Dataset<T> {
     const up = this;
     const access = this.access;
@@ -365,6 +371,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     }, count === undefined || this.size === null ? null : this.size * count);
   }
 
+  /** This dataset's elements, then `other`'s. */
   concatenate(other: Dataset<T>): Dataset<T> {
     const up = this;
     const size = this.size !== null && other.size !== null ? this.size + other.size : null;
@@ -378,7 +385,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    * Keeps the elements of the first epoch in memory and replays them afterwards (as views, so the
    * consumer may dispose what it gets). `clearCache()` frees them.
    */
-  cache(): Dataset<T> & { clearCache(): void } {
+  cache(): CachedDataset<T> {
     const up = this;
     let stored: T[] | null = null;
     const copy = (e: T): T => mapTensors(e, (t) => t.clone());
@@ -393,7 +400,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
         yield e;
       }
       stored = filling;
-    }, this.size) as Dataset<T> & { clearCache(): void };
+    }, this.size) as CachedDataset<T>;
     ds.clearCache = () => {
       if (stored) for (const e of stored) disposeElement(e as Element);
       stored = null;
@@ -494,4 +501,10 @@ function mapTensors<E>(e: E, f: (t: Tensor) => Tensor): E {
   if (Array.isArray(e)) return e.map((v) => mapTensors(v, f)) as E;
   if (e && typeof e === 'object' && !ArrayBuffer.isView(e)) return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, mapTensors(v, f)])) as E;
   return e;
+}
+
+/** A dataset whose first epoch is kept in memory (`Dataset.cache`). */
+export interface CachedDataset<T> extends Dataset<T> {
+  /** Frees the cached elements. */
+  clearCache(): void;
 }

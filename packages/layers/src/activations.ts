@@ -29,6 +29,7 @@ const ACTIVATIONS = {
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
+/** Every activation name layers accept. */
 export const activationNames = Object.keys(ACTIVATIONS) as ActivationName[];
 
 export function getActivation(name: ActivationName | undefined | null): ActivationFn {

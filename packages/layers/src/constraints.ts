@@ -5,6 +5,7 @@ import type { Tensor } from '@soma/core';
 export interface Constraint {
   readonly name: string;
   readonly config: Record<string, unknown>;
+  /** The constrained weights, computed after each optimizer step. */
   apply(w: Tensor): Tensor;
 }
 
@@ -40,6 +41,7 @@ export const unitNorm = (o: { axis?: number | number[] } = {}): Constraint => ({
 
 const BY_NAME: Record<string, (c: never) => Constraint> = { maxNorm, nonNeg, unitNorm };
 
+/** The constraint a name or an object stands for (null for none). */
 export function getConstraint(spec: ConstraintSpec): Constraint | null {
   if (spec === null) return null;
   if (typeof spec !== 'string') return spec;

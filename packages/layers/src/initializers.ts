@@ -4,6 +4,7 @@ import type { DType, Tensor } from '@soma/core';
 /** Makes the initial value of a weight. */
 export interface Initializer {
   readonly name: string;
+  /** A new tensor of `shape` and `dtype` with the initial values. */
   apply(shape: readonly number[], dtype: DType): Tensor;
 }
 
@@ -51,26 +52,41 @@ export function varianceScaling(o: { scale?: number; mode?: VarianceScalingMode;
   };
 }
 
+/** All zeros (Keras's default bias initializer). */
 export const zeros = (): Initializer => ({ name: 'zeros', apply: (shape, dtype) => soma.zeros(shape, dtype) });
+/** All ones (batch normalization's default scale). */
 export const ones = (): Initializer => ({ name: 'ones', apply: (shape, dtype) => soma.ones(shape, dtype) });
+/** Every element `value`. */
 export const constant = (value: number): Initializer => ({ name: 'constant', apply: (shape, dtype) => soma.fill(shape, value, dtype) });
+/** Normal samples with `mean` (0) and `stddev` (0.05), as Keras's RandomNormal. */
 export const randomNormal = (o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer => ({
   name: 'randomNormal',
   apply: (shape) => soma.randomNormal(shape, { mean: o.mean ?? 0, std: o.stddev ?? 0.05, seed: nextSeed(o.seed) }),
 });
+/** Uniform samples in [minval, maxval) (−0.05, 0.05 by default), as Keras's RandomUniform. */
 export const randomUniform = (o: { minval?: number; maxval?: number; seed?: number } = {}): Initializer => ({
   name: 'randomUniform',
   apply: (shape, dtype) => soma.randomUniform(shape, { min: o.minval ?? -0.05, max: o.maxval ?? 0.05, seed: nextSeed(o.seed), dtype }),
 });
+/** Normal samples redrawn beyond two standard deviations (stddev 0.05 by default). */
 export const truncatedNormal = (o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer => ({
   name: 'truncatedNormal',
   apply: (shape) => soma.truncatedNormal(shape, { mean: o.mean ?? 0, std: o.stddev ?? 0.05, seed: nextSeed(o.seed) }),
 });
+/**
+ * Glorot (Xavier) uniform: U(−l, l) with l = √(6 / (fanIn + fanOut)); Keras's default kernel
+ * initializer.
+ */
 export const glorotUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: o.seed, name: 'glorotUniform' });
+/** Glorot (Xavier) normal: truncated normal with variance 2 / (fanIn + fanOut). */
 export const glorotNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: o.seed, name: 'glorotNormal' });
+/** He (Kaiming) uniform: U(−l, l) with l = √(6 / fanIn), for ReLU networks. */
 export const heUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed: o.seed, name: 'heUniform' });
+/** He (Kaiming) normal: truncated normal with variance 2 / fanIn, for ReLU networks. */
 export const heNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed, name: 'heNormal' });
+/** LeCun uniform: U(−l, l) with l = √(3 / fanIn), for SELU networks. */
 export const lecunUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', seed: o.seed, name: 'lecunUniform' });
+/** LeCun normal: truncated normal with variance 1 / fanIn, for SELU networks. */
 export const lecunNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed, name: 'lecunNormal' });
 
 /** gain × identity matrix (2-D shapes only), as Keras Identity. */
@@ -131,6 +147,10 @@ const BY_NAME = {
   lecunUniform, lecunNormal, orthogonal, identity,
 } as const satisfies Record<InitializerName, unknown>;
 
+/**
+ * The initializer a name or an object stands for; unknown names are an error listing the valid
+ * ones.
+ */
 export function getInitializer(spec: InitializerSpec): Initializer {
   if (typeof spec !== 'string') return spec;
   return soma.lookupName<() => Initializer>(BY_NAME, spec, 'initializer')();

@@ -7,7 +7,10 @@ import { checkIntegerIds } from './integer_ids.js';
  * `checkTargets` validates targets on the host (class ids are integers in range) before a compiled
  * training step, where checks inside the loss ran only when the step was traced.
  */
-export type LossFn = ((yTrue: Tensor, yPred: Tensor) => Tensor) & { checkTargets?: (yTrue: Tensor, yPredShape: readonly number[]) => void };
+export type LossFn = ((yTrue: Tensor, yPred: Tensor) => Tensor) & {
+  /** Checks the targets against the prediction's shape before training starts (a clear error instead of a silent broadcast). */
+  checkTargets?: (yTrue: Tensor, yPredShape: readonly number[]) => void;
+};
 
 /** Keras's fuzz factor: probabilities are clipped to [EPSILON, 1 − EPSILON] before log. */
 export const EPSILON = 1e-7;
@@ -27,11 +30,13 @@ export function alignTargets(name: string, yTrue: Tensor, yPred: Tensor): Tensor
   return y;
 }
 
+/** Mean of (prediction − target)² over the last axis ('mse'). */
 export const meanSquaredError: LossFn = (y0, p) => {
   const y = alignTargets('meanSquaredError', y0, p);
   return lastAxisMean(p.sub(y).square());
 };
 
+/** Mean of |prediction − target| over the last axis ('mae'). */
 export const meanAbsoluteError: LossFn = (y0, p) => {
   const y = alignTargets('meanAbsoluteError', y0, p);
   return lastAxisMean(p.sub(y).abs());
@@ -117,11 +122,13 @@ export const kullbackLeiblerDivergence: LossFn = (y0, p) => {
 /** Targets in {0, 1} are mapped to {−1, 1}, as Keras does. */
 const signedLabels = (y: Tensor): Tensor => soma.where(soma.logicalAnd(y.greaterEqual(0), y.lessEqual(1)), y.mul(2).sub(1), y);
 
+/** Mean of max(1 − y·p, 0) for targets in {−1, 1} (0/1 targets are mapped). */
 export const hinge: LossFn = (y0, p) => {
   const y = alignTargets('hinge', y0, p);
   return lastAxisMean(soma.relu(signedLabels(y).mul(p).neg().add(1)));
 };
 
+/** Mean of max(1 − y·p, 0)² for targets in {−1, 1} (0/1 targets are mapped). */
 export const squaredHinge: LossFn = (y0, p) => {
   const y = alignTargets('squaredHinge', y0, p);
   return lastAxisMean(soma.relu(signedLabels(y).mul(p).neg().add(1)).square());
@@ -134,6 +141,10 @@ export const cosineSimilarity: LossFn = (y0, p) => {
   return unit(y).mul(unit(p)).sum(-1).neg();
 };
 
+/** The losses `compile` accepts by name (Keras's names, camelCase). */
+export type LossName = 'meanSquaredError' | 'mse' | 'meanAbsoluteError' | 'mae' | 'huber' | 'logCosh' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'kullbackLeiblerDivergence' | 'hinge' | 'squaredHinge' | 'cosineSimilarity';
+
+/** @internal The losses `compile` accepts by name. */
 export const LOSSES = {
   meanSquaredError: () => meanSquaredError,
   mse: () => meanSquaredError,
@@ -148,10 +159,10 @@ export const LOSSES = {
   hinge: () => hinge,
   squaredHinge: () => squaredHinge,
   cosineSimilarity: () => cosineSimilarity,
-} as const;
+} as const satisfies Record<LossName, unknown>;
 
-export type LossName = keyof typeof LOSSES;
 
+/** The loss a name or a function stands for; unknown names are an error listing the valid ones. */
 export function getLoss(spec: LossName | LossFn): LossFn {
   if (typeof spec === 'function') return spec;
   return soma.lookupName<() => LossFn>(LOSSES, spec, 'loss')();

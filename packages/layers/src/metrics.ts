@@ -15,7 +15,9 @@ export interface Metric {
   accumulate(stats: ArrayLike<number>): void;
   /** batchStats, read synchronously, then accumulate (for direct use on backends that read synchronously). */
   update(yTrue: Tensor, yPred: Tensor): void;
+  /** The metric over everything accumulated since the last reset. */
   result(): number;
+  /** Forgets what was accumulated (fit calls it at the start of each epoch). */
   reset(): void;
 }
 
@@ -57,12 +59,17 @@ function meanMetric(name: string, perSample: (y: Tensor, p: Tensor) => Tensor): 
 
 const asFloat = (b: Tensor) => b.cast('float32');
 
+/** The fraction of predictions on the right side of `threshold` (0.5) for 0/1 targets. */
 export const binaryAccuracy = (threshold = 0.5) =>
   meanMetric('binaryAccuracy', (y, p) => asFloat(p.greater(threshold).cast('float32').equal(alignTargets('binaryAccuracy', y, p))).mean(-1));
+/** The fraction of rows whose largest prediction is at the one-hot target's position. */
 export const categoricalAccuracy = () => meanMetric('categoricalAccuracy', (y, p) => asFloat(y.argMax(-1).equal(p.argMax(-1))));
+/** The fraction of rows whose largest prediction is at the integer target's index. */
 export const sparseCategoricalAccuracy = () =>
   meanMetric('sparseCategoricalAccuracy', (y, p) => asFloat((y.rank === p.rank ? y.squeeze(-1) : y).cast('int32').equal(p.argMax(-1))));
+/** Mean of (prediction − target)² (reported as 'mse'). */
 export const meanSquaredError = () => meanMetric('mse', (y, p) => p.sub(alignTargets('mse', y, p)).square().mean(-1));
+/** Mean of |prediction − target| (reported as 'mae'). */
 export const meanAbsoluteError = () => meanMetric('mae', (y, p) => p.sub(alignTargets('mae', y, p)).abs().mean(-1));
 
 /** Whether the true class is among the k highest predictions (one-hot or integer targets). */
@@ -99,7 +106,15 @@ function confusionMetric(name: 'precision' | 'recall', threshold = 0.5): Metric 
   });
 }
 
+/**
+ * True positives / predicted positives, accumulated over the epoch (predictions above `threshold`,
+ * 0.5).
+ */
 export const precision = (threshold?: number) => confusionMetric('precision', threshold);
+/**
+ * True positives / actual positives, accumulated over the epoch (predictions above `threshold`,
+ * 0.5).
+ */
 export const recall = (threshold?: number) => confusionMetric('recall', threshold);
 
 /**

@@ -5,6 +5,7 @@ import type { Tensor } from '@soma/core';
 export interface Regularizer {
   readonly name: string;
   readonly config: Record<string, number>;
+  /** The penalty for weights `x`, a scalar added to the loss. */
   apply(x: Tensor): Tensor;
 }
 
@@ -26,11 +27,14 @@ export function l1l2(o: { l1?: number; l2?: number } = {}): Regularizer {
   };
 }
 
+/** L1 penalty: `l1 · Σ|w|` (0.01 by default). */
 export const l1 = (o: { l1?: number } = {}): Regularizer => l1l2({ l1: o.l1 ?? 0.01 });
+/** L2 penalty: `l2 · Σw²` (0.01 by default). */
 export const l2 = (o: { l2?: number } = {}): Regularizer => l1l2({ l2: o.l2 ?? 0.01 });
 
 const BY_NAME: Record<string, () => Regularizer> = { l1: () => l1(), l2: () => l2(), l1l2: () => l1l2({ l1: 0.01, l2: 0.01 }) };
 
+/** The regularizer a name or an object stands for (null for none). */
 export function getRegularizer(spec: RegularizerSpec): Regularizer | null {
   if (spec === null) return null;
   if (typeof spec !== 'string') return spec;

@@ -6,7 +6,12 @@ import { ONNX_SCHEMA } from './generated/onnx_schema.js';
  * official onnx.proto). Integer fields that are int64 in the schema may arrive as numbers or as
  * Long objects; `toNumber` reads either.
  */
-export type Int64 = number | { toNumber(): number; toString(): string };
+export type Int64 = number | {
+  /** The value as a JavaScript number (exact below 2^53). */
+  toNumber(): number;
+  /** The exact decimal value. */
+  toString(): string;
+};
 
 export interface TensorProto {
   dims?: Int64[];

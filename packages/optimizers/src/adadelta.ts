@@ -31,4 +31,5 @@ export class Adadelta extends Optimizer {
   }
 }
 
+/** Adadelta (Zeiler 2012), matching torch.optim.Adadelta step by step. */
 export const adadelta = (options?: AdadeltaOptions): Adadelta => new Adadelta(options);

@@ -31,4 +31,5 @@ export class Adagrad extends Optimizer {
   }
 }
 
+/** Adagrad, matching torch.optim.Adagrad step by step. */
 export const adagrad = (options?: AdagradOptions): Adagrad => new Adagrad(options);

@@ -58,6 +58,7 @@ export class Adam extends Optimizer {
     });
   }
 
+  /** One Adam update of `v` from gradient `g` (fused into one kernel where the backend has one). */
   protected adamStep(v: Variable, g: Tensor): void {
     const m = this.slot(v, 'm');
     const s = this.slot(v, 'v');
@@ -87,5 +88,11 @@ export class AdamW extends Adam {
   }
 }
 
+/**
+ * Adam (Kingma & Ba), with `amsgrad` and L2 `weightDecay`, matching torch.optim.Adam step by step.
+ */
 export const adam = (options?: AdamOptions): Adam => new Adam(options);
+/**
+ * AdamW: Adam with decoupled weight decay (default 0.01), matching torch.optim.AdamW step by step.
+ */
 export const adamw = (options?: AdamOptions): AdamW => new AdamW(options);

@@ -33,4 +33,5 @@ export class Adamax extends Optimizer {
   }
 }
 
+/** Adamax (Adam with the infinity norm), matching torch.optim.Adamax step by step. */
 export const adamax = (options?: AdamaxOptions): Adamax => new Adamax(options);

@@ -51,4 +51,5 @@ export class Nadam extends Optimizer {
   }
 }
 
+/** NAdam (Adam with Nesterov momentum), matching torch.optim.NAdam step by step. */
 export const nadam = (options?: NadamOptions): Nadam => new Nadam(options);

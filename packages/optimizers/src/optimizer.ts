@@ -160,6 +160,7 @@ export abstract class Optimizer {
   /** Applies this optimizer's rule to one variable; step-dependent numbers come from perStep. Runs inside tidy. */
   protected abstract update(v: Variable, g: Tensor): void;
 
+  /** Whether `v` already has the slot `name` (momentum buffers start at the first step). */
   protected hasSlot(v: Variable, name: string): boolean {
     return this.slots.get(v)?.has(name) ?? false;
   }

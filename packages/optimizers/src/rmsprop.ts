@@ -50,4 +50,5 @@ export class Rmsprop extends Optimizer {
   }
 }
 
+/** RMSprop, with momentum and `centered`, matching torch.optim.RMSprop step by step. */
 export const rmsprop = (options?: RmspropOptions): Rmsprop => new Rmsprop(options);

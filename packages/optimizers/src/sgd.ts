@@ -52,4 +52,8 @@ export class Sgd extends Optimizer {
   }
 }
 
+/**
+ * Stochastic gradient descent with optional (Nesterov) momentum and weight decay, matching
+ * torch.optim.SGD step by step.
+ */
 export const sgd = (options?: SgdOptions): Sgd => new Sgd(options);

@@ -9,6 +9,7 @@ export interface Tolerance {
   atol?: number;
 }
 
+/** A failed conformance check: the message says what differed, where, and by how much. */
 export class AssertionFailure extends Error {
   constructor(message: string) {
     super(message);
@@ -16,6 +17,7 @@ export class AssertionFailure extends Error {
   }
 }
 
+/** Throws an AssertionFailure with `message()` unless `cond` holds. */
 export function check(cond: unknown, message: () => string): asserts cond {
   if (!cond) throw new AssertionFailure(message());
 }

@@ -21,6 +21,7 @@ export interface FixtureCase {
   tol?: { rtol: number; atol: number };
 }
 
+/** The PyTorch-generated cases (inputs, attributes, outputs and gradients), as data. */
 export const fixtureCases: FixtureCase[] = (fixtures as unknown as { cases: FixtureCase[] }).cases;
 export const fixtureGenerator: string = (fixtures as unknown as { generator: string }).generator;
 /** First uint32 outputs of Soma's PRNG per seed, from an independent Python implementation. */
@@ -31,6 +32,7 @@ export const prngReference: Record<string, number[]> = (fixtures as unknown as {
 export type Inputs = Record<string, Tensor>;
 /** A fixture's attributes (ONNX/PyTorch names). */
 export type Attrs = Record<string, unknown>;
+/** Runs one PyTorch fixture op on Soma: its inputs and attributes in, its outputs out. */
 export type Runner = (i: Inputs, a: Attrs) => Tensor | Tensor[];
 
 const num = (a: Attrs, k: string): number => a[k] as number;

@@ -11,8 +11,11 @@ import { manualCases, type ConformanceCase } from './cases/index.js';
 
 /** The three test-runner functions the suite needs (vitest, jest and mocha all have them). */
 export interface TestApi {
+  /** Groups cases (vitest's, jest's or mocha's describe). */
   describe(name: string, fn: () => void): void;
+  /** Registers one case. */
   it(name: string, fn: () => void | Promise<void>): void;
+  /** Runs once before the cases (selects the backend). */
   beforeAll(fn: () => void | Promise<void>): void;
 }
 

@@ -69,8 +69,11 @@ export function densenet(options?: Partial<DenseNetOptions>): LayersModel {
   return model({ inputs: inp, outputs: head(x, o.numClasses), name: o.name || `densenet${o.depth}` });
 }
 
+/** DenseNet-121 (torchvision's densenet121): same layers and parameter count. */
 export const densenet121 = (o?: Partial<Omit<DenseNetOptions, 'depth'>>) => densenet({ ...o, depth: 121 });
+/** DenseNet-169 (torchvision's densenet169): same layers and parameter count. */
 export const densenet169 = (o?: Partial<Omit<DenseNetOptions, 'depth'>>) => densenet({ ...o, depth: 169 });
+/** DenseNet-201 (torchvision's densenet201): same layers and parameter count. */
 export const densenet201 = (o?: Partial<Omit<DenseNetOptions, 'depth'>>) => densenet({ ...o, depth: 201 });
 
 export interface CifarDenseNetOptions {

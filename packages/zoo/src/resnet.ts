@@ -67,10 +67,15 @@ export function resnet(options?: Partial<ResNetOptions>): LayersModel {
   return model({ inputs: inp, outputs: logits, name: o.name || `resnet${o.depth}` });
 }
 
+/** ResNet-18 (torchvision's resnet18): same layers and parameter count. */
 export const resnet18 = (o?: Partial<Omit<ResNetOptions, 'depth'>>) => resnet({ ...o, depth: 18 });
+/** ResNet-34 (torchvision's resnet34): same layers and parameter count. */
 export const resnet34 = (o?: Partial<Omit<ResNetOptions, 'depth'>>) => resnet({ ...o, depth: 34 });
+/** ResNet-50 (torchvision's resnet50): same layers and parameter count. */
 export const resnet50 = (o?: Partial<Omit<ResNetOptions, 'depth'>>) => resnet({ ...o, depth: 50 });
+/** ResNet-101 (torchvision's resnet101): same layers and parameter count. */
 export const resnet101 = (o?: Partial<Omit<ResNetOptions, 'depth'>>) => resnet({ ...o, depth: 101 });
+/** ResNet-152 (torchvision's resnet152): same layers and parameter count. */
 export const resnet152 = (o?: Partial<Omit<ResNetOptions, 'depth'>>) => resnet({ ...o, depth: 152 });
 
 /**

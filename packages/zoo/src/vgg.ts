@@ -68,7 +68,11 @@ export function vgg(options?: Partial<VggOptions>): Sequential {
   return sequential({ layers: stack, name: o.name || `vgg${o.depth}${o.batchNorm ? '_bn' : ''}` });
 }
 
+/** VGG-11 (torchvision's vgg11; `batchNorm` for vgg11_bn). */
 export const vgg11 = (o?: Partial<Omit<VggOptions, 'depth'>>) => vgg({ ...o, depth: 11 });
+/** VGG-13 (torchvision's vgg13; `batchNorm` for vgg13_bn). */
 export const vgg13 = (o?: Partial<Omit<VggOptions, 'depth'>>) => vgg({ ...o, depth: 13 });
+/** VGG-16 (torchvision's vgg16; `batchNorm` for vgg16_bn). */
 export const vgg16 = (o?: Partial<Omit<VggOptions, 'depth'>>) => vgg({ ...o, depth: 16 });
+/** VGG-19 (torchvision's vgg19; `batchNorm` for vgg19_bn). */
 export const vgg19 = (o?: Partial<Omit<VggOptions, 'depth'>>) => vgg({ ...o, depth: 19 });

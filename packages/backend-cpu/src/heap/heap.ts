@@ -155,6 +155,7 @@ export class Heap {
     if (giveBack && blocks) for (const [ptr, size] of blocks) this.release(ptr, size);
   }
 
+  /** Bytes in use, free and reserved in the heap, and how often it grew. */
   stats(): HeapStats {
     return { heapBytes: this.current.byteLength, bytesInUse: this.inUse, bytesPooled: this.pooled, sharedMemory: this.shared ? 1 : 0 };
   }

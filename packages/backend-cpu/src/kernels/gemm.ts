@@ -26,8 +26,11 @@ export interface ConvShape {
  * WebAssembly kernels. Each returns false, doing nothing, when an operand is not in the heap.
  */
 export interface ConvKernels {
+  /** Runs the convolution forward; returns false when this path does not handle the shape. */
   forward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, s: ConvShape): boolean;
+  /** The gradient with respect to the input; false when this path does not handle the shape. */
   backpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, s: ConvShape): boolean;
+  /** The gradient with respect to the filter; false when this path does not handle the shape. */
   backpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, s: ConvShape): boolean;
 }
 

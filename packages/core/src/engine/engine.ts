@@ -6,6 +6,10 @@ import { sizeOf, type Shape } from '../shape.js';
 import { Tensor, type TensorCell } from '../tensor.js';
 import { Tape, type BackwardFn } from './tape.js';
 
+/**
+ * Makes a backend when it is first selected: `registerBackend(name, factory)`; may be async (a GPU
+ * adapter, a worker pool).
+ */
 export type BackendFactory = () => Backend | Promise<Backend>;
 
 interface Registration {
@@ -67,6 +71,10 @@ export interface KernelObserver {
    * hold one run's numbers (the fused optimizer update) stand aside for the plain kernels.
    */
   readonly records?: boolean;
+  /**
+   * Called once per kernel run, after it ran, with its name, inputs, attributes and (if timed) its
+   * duration.
+   */
   onKernel(call: KernelCall): void;
   /** A new handle on existing storage with another shape (reshape, stopGradient): no kernel runs. */
   onView?(source: Tensor, view: Tensor): void;

@@ -5,6 +5,7 @@ import { runGraph } from './run.js';
 import { trace, type TraceOptions } from './trace.js';
 
 export interface CompiledFunction {
+  /** Runs the compiled function: traces once per input signature, then runs the graph. */
   (...inputs: Tensor[]): Tensor | Tensor[];
   /** How many graphs were traced (one per input signature: dtypes and shapes, dynamic axes free). */
   readonly graphs: number;

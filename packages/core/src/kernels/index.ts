@@ -6,4 +6,4 @@ export type {
   UnaryOp, BinaryOp, ArithmeticOp, CompareOp, ReduceOp, ArgReduceOp, FusedUpdateAttrs, FusedAdamAttrs, FusedSgdAttrs, ElementwiseChain, FusedActivation, AllSignatures,
 } from './kernel_set.js';
 export { KERNELS, kernelEntry, outputMeta, isOptionalKernel, REQUIRED_KERNELS, COMPARISON_OPS, BOOLEAN_REDUCTIONS, registerDefaultBody } from './registry.js';
-export type { KernelEntry, KernelTag, TensorMeta, AttrSpec, DefaultBody } from './registry.js';
+export type { KernelEntry, KernelTag, TensorMeta, AttrSpec, DefaultBody, KernelRegistry } from './registry.js';

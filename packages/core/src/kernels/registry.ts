@@ -66,9 +66,15 @@ function matmulShape(a: Shape, b: Shape, transA: boolean, transB: boolean): Shap
   return [Math.max(a[0], b[0]), transA ? a[2] : a[1], transB ? b[1] : b[2]];
 }
 
-type Registry = { readonly [K in KernelName]: KernelEntry<K> };
+/** Every kernel's entry, by name. */
+export type KernelRegistry = { readonly [K in KernelName]: KernelEntry<K> };
 
-export const KERNELS = {
+/**
+ * The kernel registry as data: each kernel's inputs, ONNX-named attributes, tags, whether it is
+ * optional, and the `meta` rule giving its output's shape and dtype. Backends, fusion and the ONNX
+ * emitter read it instead of restating the rules.
+ */
+export const KERNELS: KernelRegistry = {
   unary: { name: 'unary', inputs: ['x'], attrs: { op: { type: 'string' } }, tags: ['elementwise'], optional: false, meta: same },
   binary: {
     name: 'binary', inputs: ['a', 'b'], attrs: { op: { type: 'string' } }, tags: ['elementwise'], optional: false,
@@ -153,11 +159,11 @@ export const KERNELS = {
     tags: ['fused', 'linalg'], optional: true, meta: (i, a) => f32(matmulShape(i[0].shape, i[1].shape, a.transA, a.transB)),
   },
   fusedElementwise: { name: 'fusedElementwise', inputs: ['...inputs'], attrs: { shape: { type: 'shape' }, steps: { type: 'chain' } }, tags: ['fused', 'elementwise'], optional: true, meta: (_, a) => f32(a.shape) },
-} satisfies Registry;
+};
 
 /** The registry entry of `kernel`, or a clear error for a name that is not a kernel. */
 export function kernelEntry<K extends KernelName>(kernel: K): KernelEntry<K> {
-  const entry = Object.hasOwn(KERNELS, kernel) ? (KERNELS as Registry)[kernel] : undefined;
+  const entry = Object.hasOwn(KERNELS, kernel) ? (KERNELS as KernelRegistry)[kernel] : undefined;
   if (!entry) fail('runKernel', `'${String(kernel)}' is not a kernel (kernels: ${Object.keys(KERNELS).join(', ')})`);
   return entry as KernelEntry<K>;
 }

@@ -15,11 +15,15 @@ export interface KernelTensor {
 export interface BackendStorage {
   /** Takes ownership of `values` (the caller will not touch it again). */
   write(values: TypedArray, shape: Shape, dtype: DType): KernelTensor;
+  /** Asynchronous download into an array the caller owns (every backend supports it). */
   read(dataId: DataId): Promise<TypedArray>;
   /**
    * Synchronous download into an array the caller owns (never the backend's own storage); backends
    * that cannot (a GPU in a browser) throw, naming `data()` instead. `read` has the same contract.
    */
   readSync(dataId: DataId): TypedArray;
+  /**
+   * Frees the storage of `dataId`; the engine calls it when the last tensor viewing it is disposed.
+   */
   disposeData(dataId: DataId): void;
 }

@@ -1042,7 +1042,12 @@ export const conv2d = s(cv.conv2d);
   * console.log(y.shape);                            // [2, 3]
   * ```
  */
-export const fused = { conv2d: s(fu.conv2d), matmul: s(fu.matmul) };
+export const fused = {
+  /** conv2d with `bias` and `activation` applied in the same kernel. */
+  conv2d: s(fu.conv2d),
+  /** matmul with `bias` and `activation` applied in the same kernel. */
+  matmul: s(fu.matmul),
+};
 /**
  * Transposed convolution (PyTorch ConvTranspose2d / ONNX ConvTranspose): x [N, inC, H, W],
  * w [inC, outC/groups, kH, kW]. Output size: (H−1)·stride − padTotal + dilation·(k−1) + outputPadding + 1.

@@ -9,12 +9,14 @@ export class LabelEncoder {
   classes: Label[] = [];
   private index = new Map<Label, number>();
 
+  /** Learns the classes, in sorted order (as scikit-learn's LabelEncoder). */
   fit(labels: Iterable<Label>): this {
     this.classes = [...new Set(labels)].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
     this.index = new Map(this.classes.map((c, i) => [c, i]));
     return this;
   }
 
+  /** The int32 class index of each label; an unseen label is an error naming it. */
   transform(labels: readonly Label[]): Tensor {
     if (!this.classes.length) throw new Error('labelEncoder.transform: call fit() first');
     return soma.tensor(labels.map((l) => {
@@ -24,10 +26,12 @@ export class LabelEncoder {
     }), [labels.length], 'int32');
   }
 
+  /** `fit` then `transform`. */
   fitTransform(labels: readonly Label[]): Tensor {
     return this.fit(labels).transform(labels);
   }
 
+  /** The labels of class indices. */
   inverseTransform(ids: Tensor | readonly number[]): Label[] {
     const v = soma.isTensor(ids) ? Array.from(ids.dataSync()) : ids;
     return v.map((i) => {
@@ -43,16 +47,20 @@ export class OneHotEncoder {
   get categories(): Label[] {
     return this.labels.classes;
   }
+  /** Learns the categories, in sorted order. */
   fit(values: Iterable<Label>): this {
     this.labels.fit(values);
     return this;
   }
+  /** One float32 row per value with a 1 at its category. */
   transform(values: readonly Label[]): Tensor {
     return soma.tidy(() => soma.oneHot(this.labels.transform(values), this.labels.classes.length));
   }
+  /** `fit` then `transform`. */
   fitTransform(values: readonly Label[]): Tensor {
     return this.fit(values).transform(values);
   }
+  /** The category of each row's largest entry. */
   inverseTransform(oneHot: Tensor): Label[] {
     return soma.tidy(() => this.labels.inverseTransform(soma.argMax(oneHot, -1)));
   }
@@ -84,11 +92,16 @@ export class Tokenizer {
     if (!Number.isInteger(options.maxLength) || options.maxLength < 1) throw new Error(`tokenizer: maxLength must be a positive integer, got ${options.maxLength}`);
   }
 
+  /**
+   * The tokens of `text` (characters or words, lowercased when configured), before the vocabulary
+   * lookup.
+   */
   tokens(text: string): string[] {
     const t = this.options.lowercase ?? true ? text.toLowerCase() : text;
     return (this.options.level ?? 'word') === 'char' ? [...t] : t.split(/\s+/).filter(Boolean);
   }
 
+  /** Builds the vocabulary from `texts`: the most frequent tokens first, up to `maxTokens`. */
   fit(texts: Iterable<string>): this {
     const counts = new Map<string, number>();
     for (const text of texts) for (const tok of this.tokens(text)) counts.set(tok, (counts.get(tok) ?? 0) + 1);
@@ -149,6 +162,9 @@ export function slidingWindows(sequence: Tensor | readonly number[], o: WindowOp
   });
 }
 
+/** A new LabelEncoder: class labels ↔ int32 indices. */
 export const labelEncoder = () => new LabelEncoder();
+/** A new OneHotEncoder: categories ↔ one-hot rows. */
 export const oneHotEncoder = () => new OneHotEncoder();
+/** A new Tokenizer: text ↔ int32 token ids. */
 export const tokenizer = (o: TokenizerOptions) => new Tokenizer(o);

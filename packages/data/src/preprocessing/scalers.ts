@@ -110,6 +110,7 @@ export class Scaler {
     return [soma.tensor(offset, shape), soma.tensor(scale, shape)];
   }
 
+  /** Scales `x` with the fitted statistics (per column). */
   transform(x: Tensor): Tensor {
     return soma.tidy(() => {
       const [offset, scale] = this.params(x, 'transform');
@@ -117,6 +118,7 @@ export class Scaler {
     });
   }
 
+  /** Undoes `transform`. */
   inverseTransform(x: Tensor): Tensor {
     return soma.tidy(() => {
       const [offset, scale] = this.params(x, 'inverseTransform');
@@ -124,15 +126,18 @@ export class Scaler {
     });
   }
 
+  /** `fit` then `transform`. */
   fitTransform(x: Tensor): Tensor {
     return this.fit(x).transform(x);
   }
 
+  /** The fitted statistics as plain JSON, to save beside a model. */
   serialize(): ScalerState {
     if (!this.state) throw new Error(`${this.kind}.serialize: the scaler is not fitted`);
     return structuredClone(this.state);
   }
 
+  /** A scaler from `serialize`'s output. */
   static deserialize(state: ScalerState): Scaler {
     const s = new Scaler(state.kind, state.axis, state.range);
     // A state read from a file: statistics must be finite numbers, one offset per scale.

@@ -173,12 +173,20 @@ function checkNames(names: string[], labels: string[], columns: string[] | undef
   if (unknown.length) throw new Error(`fromCsv: ${file}: no column named ${unknown.map((u) => `'${u}'`).join(', ')} (columns: ${names.join(', ')})`);
 }
 
+/** A CSV row when `label` is given: its feature columns in file order and its label value(s). */
+export interface CsvLabeledRow {
+  xs: number[];
+  ys: number | number[];
+}
+
 /**
  * Streams a CSV file (path or URL) or text into a Dataset of rows. With `label`, each element is
  * { xs: number[] (feature columns in file order), ys: number | number[] } ready for batching;
  * without, a row is an object keyed by column name.
  */
-export function fromCsv(source: TextSource, options: CsvOptions = {}): Dataset<Element> {
+export function fromCsv(source: TextSource, options: CsvOptions & { label: string | string[] }): Dataset<CsvLabeledRow>;
+export function fromCsv(source: TextSource, options?: CsvOptions): Dataset<Element>;
+export function fromCsv(source: TextSource, options: CsvOptions = {}): Dataset<Element> | Dataset<CsvLabeledRow> {
   checkOptions('fromCsv', options, ['label', 'header', 'delimiter', 'columnTypes', 'missing', 'columns', 'maxLineLength']);
   const limit = maxLineLengthOf('fromCsv', options.maxLineLength);
   const name = typeof source === 'string' ? source : 'csv';

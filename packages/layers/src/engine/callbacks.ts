@@ -10,14 +10,23 @@ export type Logs = Record<string, number>;
 export class Callback {
   model!: LayersModel;
   params: { epochs: number; samples: number | null; batchSize: number; steps: number | null; verbose: number } = { epochs: 0, samples: null, batchSize: 0, steps: null, verbose: 0 };
+  /** Called by fit before training with the model being trained (available as `this.model`). */
   setModel(model: LayersModel): void {
     this.model = model;
   }
+  /** Called once when fit starts. */
   async onTrainBegin(_logs?: Logs): Promise<void> {}
+  /** Called once when fit ends, with the last epoch's logs. */
   async onTrainEnd(_logs?: Logs): Promise<void> {}
+  /** Called at the start of each epoch (numbered from 0). */
   async onEpochBegin(_epoch: number, _logs?: Logs): Promise<void> {}
+  /**
+   * Called at the end of each epoch with its logs (loss, metrics, and val_ values when validating).
+   */
   async onEpochEnd(_epoch: number, _logs?: Logs): Promise<void> {}
+  /** Called before each batch (numbered from 0 within the epoch). */
   async onBatchBegin(_batch: number, _logs?: Logs): Promise<void> {}
+  /** Called after each batch with its logs; setting `model.stopTraining` here stops fit. */
   async onBatchEnd(_batch: number, _logs?: Logs): Promise<void> {}
 }
 

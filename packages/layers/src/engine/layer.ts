@@ -300,6 +300,10 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
     return shapes.map((s) => [null, ...s.slice(1)]);
   }
 
+  /**
+   * The dtype of this layer's output (float32 unless the layer says otherwise: Embedding takes
+   * int32 ids).
+   */
   protected outputDType(): DType {
     return 'float32';
   }
@@ -348,6 +352,7 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
     return this.trainable ? this.weightsList.filter((w) => !w.trainable).map((w) => w.variable) : this.weights;
   }
 
+  /** The number of weight elements, trainable or not (Keras's count_params). */
   countParams(): number {
     return this.weights.reduce((a, v) => a + v.size, 0);
   }
@@ -370,6 +375,7 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
     });
   }
 
+  /** Frees the layer's weights; the layer is unusable afterwards. */
   dispose(): void {
     for (const w of this.weightsList) w.variable.dispose();
   }

@@ -82,6 +82,10 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
     }
   }
 
+  /**
+   * Wires the model's inputs and outputs and orders its layer calls; called once by the constructor
+   * (and by Sequential as layers are added).
+   */
   protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): void {
     for (const i of inputs) {
       if (!(i.sourceLayer instanceof InputLayer)) throw new Error(`model: inputs must come from input(), got an output of '${i.sourceLayer.name}'`);
@@ -103,6 +107,7 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
     return seen;
   }
 
+  /** The layer called `name`; the error lists the model's layer names when there is none. */
   getLayer(name: string): Layer {
     const l = this.layers.find((x) => x.name === name);
     if (!l) throw new Error(`${this.name}: no layer named '${name}' (layers: ${this.layers.map((x) => x.name).join(', ')})`);
@@ -130,6 +135,7 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
     for (const l of this.layers) l.applyConstraints();
   }
 
+  /** The number of weight elements of every layer (each shared layer counted once). */
   override countParams(): number {
     return this.weights.reduce((a, v) => a + v.size, 0);
   }
@@ -147,6 +153,10 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
     return shapes.length === 1 ? shapes[0] : shapes;
   }
 
+  /**
+   * Sets the optimizer, loss(es) and metrics `fit` and `evaluate` use (Keras's compile); names or
+   * objects, one per output or shared.
+   */
   compile(args: CompileArgs): void {
     checkOptions(`${this.name}.compile`, args, ['optimizer', 'loss', 'lossWeights', 'metrics', 'runEagerly']);
     const optimizer = typeof args.optimizer === 'string' ? makeOptimizer(args.optimizer) : args.optimizer;
@@ -228,6 +238,7 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
     return this.nodes.filter((n) => n.layer === s.sourceLayer).findIndex((n) => n.inputs === s.inputs);
   }
 
+  /** Frees every layer's weights and the optimizer's state. */
   override dispose(): void {
     for (const l of this.layers) l.dispose();
     this.training?.optimizer.dispose();

@@ -3,6 +3,7 @@ import { Callback, type Logs } from './callbacks.js';
 /** Where a ProgressBar writes: a redrawable line (a terminal) or whole lines. */
 export interface ProgressSink {
   isTTY: boolean;
+  /** Writes text as is (the bar redraws its line with a carriage return). */
   write(s: string): void;
 }
 

@@ -17,6 +17,10 @@ export class Sequential extends LayersModel<'single'> {
     for (const l of layers) this.add(l);
   }
 
+  /**
+   * Appends a layer; the first layer needs `inputShape` (or `batchInputShape`) unless an input
+   * layer came first.
+   */
   add(layer: Layer): void {
     if (this.stack.includes(layer)) throw new Error(`${this.name}: layer '${layer.name}' is already in the model`);
     this.stack.push(layer);

@@ -209,8 +209,18 @@ export class CSVLogger extends Callback {
   }
 }
 
+/** Stops fit when the monitored quantity stops improving (Keras EarlyStopping). */
 export const earlyStopping = (a?: EarlyStoppingArgs) => new EarlyStopping(a);
+/**
+ * Saves the model after each epoch, or only when the monitored quantity improves (`saveBestOnly`).
+ */
 export const modelCheckpoint = (a: ConstructorParameters<typeof ModelCheckpoint>[0]) => new ModelCheckpoint(a);
+/** Sets the optimizer's learning rate at each epoch from `schedule(epoch, currentRate)`. */
 export const learningRateScheduler = (s: (epoch: number, lr: number) => number) => new LearningRateScheduler(s);
+/**
+ * Multiplies the learning rate by `factor` when the monitored quantity stops improving for
+ * `patience` epochs.
+ */
 export const reduceLROnPlateau = (a?: ReduceLROnPlateauArgs) => new ReduceLROnPlateau(a);
+/** Appends each epoch's logs as a row of a CSV file. */
 export const csvLogger = (a: ConstructorParameters<typeof CSVLogger>[0]) => new CSVLogger(a);

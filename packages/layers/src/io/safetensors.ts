@@ -44,6 +44,10 @@ function entriesOf<V>(m: Readonly<Record<string, V>> | ReadonlyMap<string, V>): 
   return m instanceof Map ? [...(m as ReadonlyMap<string, V>).entries()] : Object.entries(m);
 }
 
+/**
+ * Encodes named arrays as a safetensors file (the format PyTorch and Hugging Face use): a JSON
+ * header then the raw little-endian data.
+ */
 export function encodeSafetensors(tensors: NamedArrays, metadata: Readonly<Record<string, string>> | ReadonlyMap<string, string> = {}): Uint8Array {
   // A null-prototype header, so a tensor named '__proto__' is written as a name like any other.
   const header: Record<string, unknown> = Object.create(null);

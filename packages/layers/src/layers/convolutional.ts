@@ -60,6 +60,10 @@ export class Conv2D extends Layer<'single'> {
     this.dilation = pair(args.dilationRate ?? 1);
   }
 
+  /**
+   * The input's channel count, from the shape and `dataFormat`; an error naming the layer when it
+   * is unknown.
+   */
   protected inChannels(inputShape: LayerShape | LayerShape[]): number {
     const s = singleShape(inputShape);
     if (s.length !== 4 || s[1] === null) throw new Error(`${this.name} expects [*, channels, height, width] (NCHW), got ${fmt(s)}`);
@@ -81,6 +85,7 @@ export class Conv2D extends Layer<'single'> {
     this.addBias(this.args.filters);
   }
 
+  /** Adds the bias weight of `n` elements when `useBias` is on. */
   protected addBias(n: number): void {
     if (this.args.useBias ?? true) {
       this.bias = this.addWeight('bias', [n], this.args.biasInitializer ?? 'zeros', { regularizer: this.args.biasRegularizer, constraint: this.args.biasConstraint });

@@ -12,6 +12,7 @@ import { fmt, type LayerShape } from '../engine/shapes.js';
 /** Combines several same-shaped inputs elementwise (residual connections and the like). */
 abstract class ElementwiseMerge extends Layer<'single'> {
   override supportsMasking = true;
+  /** Combines the inputs, all of one shape after broadcasting, into the output. */
   protected abstract combine(xs: Tensor[]): Tensor;
   override computeMask(_inputs: LayerInput, mask: LayerMask): LayerMask {
     return andMasks(mask);
@@ -36,42 +37,54 @@ abstract class ElementwiseMerge extends Layer<'single'> {
   }
 }
 
+/** Adds its inputs elementwise (Keras Add). */
 export class Add extends ElementwiseMerge {
   readonly className = 'Add';
   constructor(args: LayerArgs = {}) { super(args, 'add'); }
+  /** Combines the inputs elementwise. */
   protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => a.add(b)); }
 }
 
+/** Subtracts its second input from its first (Keras Subtract). */
 export class Subtract extends ElementwiseMerge {
   readonly className = 'Subtract';
   constructor(args: LayerArgs = {}) { super(args, 'subtract'); }
+  /** Combines the inputs elementwise. */
   protected combine(xs: Tensor[]): Tensor {
     if (xs.length !== 2) throw new Error(`${this.name}: expects exactly 2 inputs, got ${xs.length}`);
     return xs[0].sub(xs[1]);
   }
 }
 
+/** Multiplies its inputs elementwise (Keras Multiply). */
 export class Multiply extends ElementwiseMerge {
   readonly className = 'Multiply';
   constructor(args: LayerArgs = {}) { super(args, 'multiply'); }
+  /** Combines the inputs elementwise. */
   protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => a.mul(b)); }
 }
 
+/** The elementwise mean of its inputs (Keras Average). */
 export class Average extends ElementwiseMerge {
   readonly className = 'Average';
   constructor(args: LayerArgs = {}) { super(args, 'average'); }
+  /** Combines the inputs elementwise. */
   protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => a.add(b)).div(xs.length); }
 }
 
+/** The elementwise maximum of its inputs (Keras Maximum). */
 export class Maximum extends ElementwiseMerge {
   readonly className = 'Maximum';
   constructor(args: LayerArgs = {}) { super(args, 'maximum'); }
+  /** Combines the inputs elementwise. */
   protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => soma.maximum(a, b)); }
 }
 
+/** The elementwise minimum of its inputs (Keras Minimum). */
 export class Minimum extends ElementwiseMerge {
   readonly className = 'Minimum';
   constructor(args: LayerArgs = {}) { super(args, 'minimum'); }
+  /** Combines the inputs elementwise. */
   protected combine(xs: Tensor[]): Tensor { return xs.reduce((a, b) => soma.minimum(a, b)); }
 }
 

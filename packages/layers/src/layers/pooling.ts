@@ -40,6 +40,7 @@ abstract class Pool2D extends Layer<'single'> {
   }
 }
 
+/** Max pooling over NCHW images (Keras MaxPooling2D, PyTorch MaxPool2d). */
 export class MaxPooling2D extends Pool2D {
   readonly className = 'MaxPooling2D';
   constructor(args: Pool2DArgs = {}) {
@@ -47,6 +48,7 @@ export class MaxPooling2D extends Pool2D {
   }
 }
 
+/** Average pooling over NCHW images (Keras AveragePooling2D). */
 export class AveragePooling2D extends Pool2D {
   readonly className = 'AveragePooling2D';
   constructor(args: Pool2DArgs = {}) {
@@ -86,6 +88,7 @@ abstract class Pool1D extends Layer<'single'> {
   }
 }
 
+/** Max pooling over the time axis (Keras MaxPooling1D). */
 export class MaxPooling1D extends Pool1D {
   readonly className = 'MaxPooling1D';
   constructor(args: Pool1DArgs = {}) {
@@ -93,6 +96,7 @@ export class MaxPooling1D extends Pool1D {
   }
 }
 
+/** Average pooling over the time axis (Keras AveragePooling1D). */
 export class AveragePooling1D extends Pool1D {
   readonly className = 'AveragePooling1D';
   constructor(args: Pool1DArgs = {}) {
@@ -120,6 +124,7 @@ abstract class GlobalPool2D extends Layer<'single'> {
   }
 }
 
+/** Mean over height and width (Keras GlobalAveragePooling2D). */
 export class GlobalAveragePooling2D extends GlobalPool2D {
   readonly className = 'GlobalAveragePooling2D';
   constructor(args: ChannelsArgs & { keepDims?: boolean } = {}) {
@@ -127,6 +132,7 @@ export class GlobalAveragePooling2D extends GlobalPool2D {
   }
 }
 
+/** Max over height and width (Keras GlobalMaxPooling2D). */
 export class GlobalMaxPooling2D extends GlobalPool2D {
   readonly className = 'GlobalMaxPooling2D';
   constructor(args: ChannelsArgs & { keepDims?: boolean } = {}) {

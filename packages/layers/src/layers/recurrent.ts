@@ -55,6 +55,7 @@ export abstract class RNN extends Layer<'multiple'> {
     if (!Number.isInteger(args.units) || args.units <= 0) throw new Error(`${prefix}: units must be a positive integer, got ${args.units}`);
   }
 
+  /** The number of features per timestep of a [batch, time, features] input. */
   protected features(inputShape: LayerShape | LayerShape[]): number {
     const s = (Array.isArray(inputShape[0]) ? (inputShape as LayerShape[])[0] : inputShape) as LayerShape;
     if (s.length !== 3 || s[2] === null) throw new Error(`${this.name} expects [*, time, features], got ${fmt(s)}`);
@@ -69,10 +70,12 @@ export abstract class RNN extends Layer<'multiple'> {
     if (this.args.useBias ?? true) this.bias = this.addWeight('bias', this.biasShape(), this.biasInitializer(), { regularizer: this.args.biasRegularizer });
   }
 
+  /** The bias's shape (GRU with resetAfter keeps two biases). */
   protected biasShape(): number[] {
     return [this.gates * this.args.units];
   }
 
+  /** The bias's initializer (LSTM's unitForgetBias starts the forget gate at 1). */
   protected biasInitializer(): InitializerSpec {
     return this.args.biasInitializer ?? 'zeros';
   }
@@ -327,6 +330,7 @@ export class Bidirectional extends Layer<'single'> {
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forward.className, config: this.forward.getConfig() } };
   }
+  /** Frees the wrapped layers' weights. */
   override dispose(): void {
     this.forward.dispose();
     this.backward.dispose();
@@ -372,6 +376,7 @@ export class TimeDistributed extends Layer<'single'> {
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), layer: { className: this.layer.className, config: this.layer.getConfig() } };
   }
+  /** Frees the wrapped layer's weights. */
   override dispose(): void {
     this.layer.dispose();
   }

@@ -22,6 +22,7 @@ export interface ExportableModel {
   readonly name: string;
   readonly inputs: readonly { readonly shape: readonly (number | null)[]; readonly dtype: soma.DType; readonly sourceLayer: { readonly name: string } }[];
   readonly outputs: readonly { readonly sourceLayer: { readonly name: string } }[];
+  /** Runs the model on concrete inputs (what the exporter traces). */
   call(inputs: Tensor | Tensor[], args: { training?: boolean }): Tensor | Tensor[];
 }
 

@@ -14,7 +14,9 @@ import { volumeCases } from './volumes.js';
 export interface ConformanceCase {
   group: string;
   name: string;
+  /** The case's body, when synchronous. */
   run?: () => void;
+  /** The case's body, when asynchronous. */
   runAsync?: () => Promise<void>;
 }
 
