@@ -18,6 +18,8 @@ const FULL_TIER_ONLY = [
   'test/checkpoint_crash.test.ts',
   'test/docs_build.test.ts',
   'packages/cli/test/cli.test.ts',
+  'packages/data/test/reader_memory.test.ts',
+  'packages/backend-native/test/load_failure.test.ts',
   'packages/backend-webgpu/test/**',
   'packages/backend-native/test/conformance.test.ts',
   'packages/backend-cpu/test/conformance_one_thread.test.ts',

@@ -101,6 +101,53 @@ describe('the published type declarations work in a consumer project under every
   }, 120_000);
 });
 
+// A browser project: DOM and ES2022 libs only, no @types/node, skipLibCheck off. It imports the
+// packages that run in browsers and uses what `using` and the GPU backend bring in.
+const BROWSER_CONSUMER = `
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { createWebGPUBackend } from '@soma/backend-webgpu';
+import { layers, sequential, loadModel } from '@soma/layers';
+import { adam } from '@soma/optimizers';
+import { Dataset } from '@soma/data';
+import { importOnnx } from '@soma/onnx-io';
+
+export async function main(): Promise<number> {
+  const t: soma.Tensor = soma.tensor2d([[1, 2]]);
+  t[Symbol.dispose]();
+  const net = sequential([layers.dense({ units: 1, inputShape: [2] })]);
+  net.compile({ optimizer: adam(), loss: 'mse' });
+  const ds = Dataset.fromArrays([1, 2, 3]);
+  void createWebGPUBackend; void loadModel; void importOnnx; void ds;
+  return net.countParams();
+}
+`;
+
+describe('the published declarations type-check in a browser-only project (lib ES2022 + DOM, no @types/node)', () => {
+  it('skipLibCheck off, types: []', () => {
+    const dir = mkdtempSync(join(os.tmpdir(), 'soma-types-browser-'));
+    try {
+      mkdirSync(join(dir, 'node_modules', '@soma'), { recursive: true });
+      for (const p of ['core', 'backend-cpu', 'backend-webgpu', 'layers', 'optimizers', 'data', 'onnx-io']) symlinkSync(join(root, 'packages', p), join(dir, 'node_modules', '@soma', p), 'dir');
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'browser-app', private: true, type: 'module' }));
+      writeFileSync(join(dir, 'main.ts'), BROWSER_CONSUMER);
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+        files: ['main.ts'],
+      }));
+      let output = '';
+      try {
+        execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' });
+      } catch (e) {
+        output = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
+      }
+      expect(output).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe('the published declarations keep the API documentation (editor tooltips)', () => {
   it('every function @soma/core exports, and the Tensor methods that mirror the ops, carry their JSDoc', async () => {
     const ts = (await import('typescript')).default;

@@ -20,7 +20,7 @@ const tfOk = await tf.setBackend('webgpu').catch(() => false);
 if (tfOk) await tf.ready();
 
 await soma.setBackend('webgpu');
-const backend = soma.getBackend();
+const backend = soma.backend();
 const adapterInfo = backend.adapterInfo;
 const rows = [];
 const say = (s) => { console.log(s); rows.push(s); };

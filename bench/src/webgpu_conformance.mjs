@@ -6,7 +6,7 @@ import { conformanceCases, settleChecks } from '@soma/testing';
 import '@soma/backend-webgpu';
 
 await soma.setBackend('webgpu');
-console.log(`conformance on webgpu: ${soma.getBackend().adapterInfo}`);
+console.log(`conformance on webgpu: ${soma.backend().adapterInfo}`);
 let passed = 0;
 let failed = 0;
 for (const c of conformanceCases()) {

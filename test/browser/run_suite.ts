@@ -20,7 +20,7 @@ interface Outcome {
 
 async function runOn(backend: string): Promise<Outcome> {
   await soma.setBackend(backend);
-  const b = soma.getBackend() as CpuBackend;
+  const b = soma.backend() as CpuBackend;
   const info = b.memoryInfo?.() ?? {};
   const result: Outcome = { backend, gemmKind: b.gemmKind ?? 'none', threads: info.threads, sharedMemory: info.sharedMemory, passed: 0, failed: [] };
   for (const c of conformanceCases()) {
@@ -98,7 +98,7 @@ try {
   let gpu: unknown;
   try {
     const webgpu = await runOn('webgpu');
-    gpu = { conformance: webgpu, adapter: (soma.getBackend() as unknown as { adapterInfo: string }).adapterInfo, curves: await trainOnBoth() };
+    gpu = { conformance: webgpu, adapter: (soma.backend() as unknown as { adapterInfo: string }).adapterInfo, curves: await trainOnBoth() };
   } catch (e) {
     gpu = { error: e instanceof Error ? e.message : String(e) };
   }

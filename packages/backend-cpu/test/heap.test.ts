@@ -78,10 +78,10 @@ describe('the cpu worker threads', () => {
     expect(soma.memory().backends['cpu-3t']).toMatchObject({ threads: 3, sharedMemory: 1 });
     await soma.setBackend('cpu');
     // removeBackend ends the workers.
-    const b = soma.getBackend();
+    const b = soma.backend();
     soma.registerBackend('cpu-gone', () => new CpuBackend('cpu-gone', { threads: 2 }));
     await soma.setBackend('cpu-gone');
-    const gone = soma.getBackend() as CpuBackend;
+    const gone = soma.backend() as CpuBackend;
     expect(gone.threads).toBe(2);
     await soma.setBackend(b.name);
     soma.removeBackend('cpu-gone');

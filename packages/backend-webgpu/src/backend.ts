@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 import type { Backend, DataId, DType, ElementwiseChain, FusedUpdateAttrs, KernelFn, KernelTensor, Shape, TypedArray } from '@soma/core';
 import { sizeOf } from '@soma/core';
 import { BufferPool } from './buffer_pool.js';

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Finds a WebGPU implementation: the browser's `navigator.gpu`, else Dawn through the `webgpu` npm
  * package in Node. Each failure says which step failed and why, so `setBackend('webgpu')` never

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 import { registerBackend } from '@soma/core';
 import { WebGPUBackend, type WebGPUBackendOptions } from './backend.js';
 import { acquireDevice } from './gpu_device.js';

@@ -168,7 +168,7 @@ describe('webgpu kernels against the cpu backend on large and unusual shapes', (
 
   it('a tensor larger than the GPU can bind is refused with its size and the limit, before anything runs', async () => {
     await soma.setBackend('webgpu');
-    const limit = (soma.getBackend() as unknown as { device: GPUDevice }).device.limits.maxStorageBufferBindingSize;
+    const limit = (soma.backend() as unknown as { device: GPUDevice }).device.limits.maxStorageBufferBindingSize;
     const n = Math.floor(limit / 4) + 1024;
     expect(() => soma.zeros([n])).toThrow(new RegExp(`float32 tensor of shape \\[${n}\\] needs ${n * 4} bytes, more than this GPU's largest storage buffer`));
     expect(Array.from(await soma.ones([2]).data())).toEqual([1, 1]);
@@ -188,7 +188,7 @@ describe('webgpu kernels against the cpu backend on large and unusual shapes', (
     soma.registerBackend('webgpu-lost', () => createWebGPUBackend('webgpu-lost'));
     await soma.setBackend('webgpu-lost');
     const x = soma.tensor([1, 2, 3]);
-    const be = soma.getBackend() as unknown as { device: GPUDevice };
+    const be = soma.backend() as unknown as { device: GPUDevice };
     be.device.destroy();
     await be.device.lost;
     expect(() => x.add(1)).toThrow(/webgpu .*the GPU device was lost \(destroyed\)/);

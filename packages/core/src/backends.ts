@@ -14,12 +14,31 @@ export async function setBackend(name: string): Promise<void> {
   await getEngine().setBackend(name);
 }
 
-/** The active backend object. */
-export function getBackend(): Backend {
+/**
+ * The active backend object (TF.js's `tf.backend()`): its memory, options and kernels.
+ *
+ * @example
+ * ```ts
+ * console.log(soma.backend().name);                // 'cpu'
+ * ```
+ */
+export function backend(): Backend {
   return getEngine().backend;
 }
 
-/** The name of the active backend. */
+/**
+ * The name of the active backend, as TF.js's `tf.getBackend()` returns it.
+ *
+ * @example
+ * ```ts
+ * if (soma.getBackend() === 'cpu') console.log('on the cpu backend');
+ * ```
+ */
+export function getBackend(): string {
+  return getEngine().backendName;
+}
+
+/** The name of the active backend (the same as `getBackend()`). */
 export function getBackendName(): string {
   return getEngine().backendName;
 }

@@ -14,7 +14,7 @@ export type { Shape } from './shape.js';
 export { broadcastShapes, sizeOf, stridesOf, normalizeAxis, normalizeAxes, broadcastStrides, reducedShape, checkElementCount, MAX_TENSOR_ELEMENTS } from './shape.js';
 export { tidy, dispose, keep, memory } from './memory.js';
 export type { MemoryInfo, BackendMemory, BackendFactory } from './engine/engine.js';
-export { registerBackend, setBackend, getBackend, getBackendName, listBackends, removeBackend } from './backends.js';
+export { registerBackend, setBackend, backend, getBackend, getBackendName, listBackends, removeBackend } from './backends.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autodiff/gradients.js';
 export type { CustomGradResult, SaveFn } from './autodiff/gradients.js';
 export * from './kernels/index.js';

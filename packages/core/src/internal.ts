@@ -6,3 +6,4 @@
 export { getEngine, Engine } from './engine/engine.js';
 export { fail, fmtShape } from './errors.js';
 export { shapesEqual } from './shape.js';
+export { variablesNamed } from './variable_registry.js';

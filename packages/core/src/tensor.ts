@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 import type { DType, TypedArray } from './dtype.js';
 import { getEngine } from './engine/engine.js';
 import { fail } from './errors.js';

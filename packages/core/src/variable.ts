@@ -5,6 +5,7 @@ import type { KernelTensor } from './kernels/index.js';
 import { convertToTensor } from './ops/convert.js';
 import { shapesEqual } from './shape.js';
 import { Tensor, type TensorCell, type TensorLike } from './tensor.js';
+import { registerVariable } from './variable_registry.js';
 
 let variableCount = 0;
 
@@ -70,5 +71,7 @@ export function variable(initial: TensorLike, trainable = true, name?: string, d
   const t = convertToTensor(initial, 'variable', 'initial', dtype);
   const copy = copyOnActiveBackend(t);
   if (t !== initial) t.dispose();
-  return e.makeTensor(copy, e.backendName, (cell, id) => new Variable(cell, copy.shape, copy.dtype, id, trainable, name));
+  const v = e.makeTensor(copy, e.backendName, (cell, id) => new Variable(cell, copy.shape, copy.dtype, id, trainable, name));
+  registerVariable(v);
+  return v;
 }

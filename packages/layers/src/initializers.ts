@@ -26,83 +26,141 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 /** Each weight gets its own stream: `seed`, or the next seed of soma.setRandomSeed's shared stream. */
 const nextSeed = (seed?: number): number => seed ?? soma.nextRandomSeed();
 
+// Options are checked when the initializer is made, as Keras does: an unknown key, a string where a
+// number belongs or a negative standard deviation is an error naming the initializer, never NaN
+// weights discovered later as a NaN loss.
+function checked<T extends object>(name: string, o: T | undefined, keys: readonly string[]): T {
+  soma.checkOptions(`initializers.${name}`, o, keys);
+  return o ?? ({} as T);
+}
+const num = (name: string, key: string, v: unknown, rule: soma.NumberRule = {}) => soma.checkOptionalNumber(`initializers.${name}`, key, v, rule);
+const seedOf = (name: string, v: unknown) => num(name, 'seed', v, { integer: true, min: 0 });
+
 /** Which fan `varianceScaling` divides by. */
 export type VarianceScalingMode = 'fanIn' | 'fanOut' | 'fanAvg';
-/** The distribution `varianceScaling` draws from. */
-export type VarianceScalingDistribution = 'truncatedNormal' | 'uniform' | 'normal';
+/** The distribution `varianceScaling` draws from ('untruncatedNormal' is Keras's name for 'normal'). */
+export type VarianceScalingDistribution = 'truncatedNormal' | 'uniform' | 'normal' | 'untruncatedNormal';
 
-/** Keras VarianceScaling: variance = scale / n with n = fanIn, fanOut or their mean. */
-export function varianceScaling(o: { scale?: number; mode?: VarianceScalingMode; distribution?: VarianceScalingDistribution; seed?: number; name?: string } = {}): Initializer {
-  const { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal' } = o;
+/** Options of `varianceScaling` (Keras's VarianceScaling, camelCase). */
+export interface VarianceScalingOptions {
+  scale?: number;
+  mode?: VarianceScalingMode;
+  distribution?: VarianceScalingDistribution;
+  seed?: number;
+}
+
+function oneOf<T extends string>(name: string, key: string, v: unknown, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new soma.SomaError(`initializers.${name}`, `${key} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+function scaled(name: string, o: VarianceScalingOptions): Initializer {
+  const scale = num(name, 'scale', o.scale, { above: 0 }) ?? 1;
+  const mode = oneOf(name, 'mode', o.mode, ['fanIn', 'fanOut', 'fanAvg'], 'fanIn');
+  const distribution = oneOf(name, 'distribution', o.distribution, ['truncatedNormal', 'uniform', 'normal', 'untruncatedNormal'], 'truncatedNormal');
+  const seed = seedOf(name, o.seed);
   return {
-    name: o.name ?? 'varianceScaling',
+    name,
     apply(shape, dtype) {
       const { fanIn, fanOut } = fans(shape);
       const n = mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
       const variance = scale / Math.max(1, n);
-      const seed = nextSeed(o.seed);
+      const s = nextSeed(seed);
       if (distribution === 'uniform') {
         const limit = Math.sqrt(3 * variance);
-        return soma.randomUniform(shape, { min: -limit, max: limit, seed, dtype });
+        return soma.randomUniform(shape, { min: -limit, max: limit, seed: s, dtype });
       }
-      if (distribution === 'normal') return soma.randomNormal(shape, { std: Math.sqrt(variance), seed });
+      if (distribution === 'normal' || distribution === 'untruncatedNormal') return soma.randomNormal(shape, { std: Math.sqrt(variance), seed: s });
       // 0.879... is the std of a unit normal truncated to ±2, so the result has the requested variance.
-      return soma.truncatedNormal(shape, { std: Math.sqrt(variance) / 0.87962566103423978, seed });
+      return soma.truncatedNormal(shape, { std: Math.sqrt(variance) / 0.87962566103423978, seed: s });
     },
   };
+}
+
+/** Keras VarianceScaling: variance = scale / n with n = fanIn, fanOut or their mean. */
+export function varianceScaling(o?: VarianceScalingOptions): Initializer {
+  return scaled('varianceScaling', checked('varianceScaling', o, ['scale', 'mode', 'distribution', 'seed']));
 }
 
 /** All zeros (Keras's default bias initializer). */
 export const zeros = (): Initializer => ({ name: 'zeros', apply: (shape, dtype) => soma.zeros(shape, dtype) });
 /** All ones (batch normalization's default scale). */
 export const ones = (): Initializer => ({ name: 'ones', apply: (shape, dtype) => soma.ones(shape, dtype) });
-/** Every element `value`. */
-export const constant = (value: number): Initializer => ({ name: 'constant', apply: (shape, dtype) => soma.fill(shape, value, dtype) });
+/** Every element `value`: `constant(0.5)`, or Keras's and TF.js's `constant({ value: 0.5 })` (default 0). */
+export const constant = (o: number | { value?: number } = {}): Initializer => {
+  const value = typeof o === 'number' ? soma.checkNumber('initializers.constant', 'value', o) : num('constant', 'value', checked('constant', o, ['value']).value) ?? 0;
+  return { name: 'constant', apply: (shape, dtype) => soma.fill(shape, value, dtype) };
+};
 /** Normal samples with `mean` (0) and `stddev` (0.05), as Keras's RandomNormal. */
-export const randomNormal = (o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer => ({
-  name: 'randomNormal',
-  apply: (shape) => soma.randomNormal(shape, { mean: o.mean ?? 0, std: o.stddev ?? 0.05, seed: nextSeed(o.seed) }),
-});
+export const randomNormal = (o?: { mean?: number; stddev?: number; seed?: number }): Initializer => {
+  const { mean, stddev, seed } = checked('randomNormal', o, ['mean', 'stddev', 'seed']);
+  const m = num('randomNormal', 'mean', mean) ?? 0;
+  const sd = num('randomNormal', 'stddev', stddev, { min: 0 }) ?? 0.05;
+  const s = seedOf('randomNormal', seed);
+  return { name: 'randomNormal', apply: (shape) => soma.randomNormal(shape, { mean: m, std: sd, seed: nextSeed(s) }) };
+};
 /** Uniform samples in [minval, maxval) (−0.05, 0.05 by default), as Keras's RandomUniform. */
-export const randomUniform = (o: { minval?: number; maxval?: number; seed?: number } = {}): Initializer => ({
-  name: 'randomUniform',
-  apply: (shape, dtype) => soma.randomUniform(shape, { min: o.minval ?? -0.05, max: o.maxval ?? 0.05, seed: nextSeed(o.seed), dtype }),
-});
+export const randomUniform = (o?: { minval?: number; maxval?: number; seed?: number }): Initializer => {
+  const { minval, maxval, seed } = checked('randomUniform', o, ['minval', 'maxval', 'seed']);
+  const lo = num('randomUniform', 'minval', minval) ?? -0.05;
+  const hi = num('randomUniform', 'maxval', maxval) ?? 0.05;
+  if (!(hi >= lo)) throw new soma.SomaError('initializers.randomUniform', `maxval (${hi}) must be >= minval (${lo})`);
+  const s = seedOf('randomUniform', seed);
+  return { name: 'randomUniform', apply: (shape, dtype) => soma.randomUniform(shape, { min: lo, max: hi, seed: nextSeed(s), dtype }) };
+};
 /** Normal samples redrawn beyond two standard deviations (stddev 0.05 by default). */
-export const truncatedNormal = (o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer => ({
-  name: 'truncatedNormal',
-  apply: (shape) => soma.truncatedNormal(shape, { mean: o.mean ?? 0, std: o.stddev ?? 0.05, seed: nextSeed(o.seed) }),
-});
+export const truncatedNormal = (o?: { mean?: number; stddev?: number; seed?: number }): Initializer => {
+  const { mean, stddev, seed } = checked('truncatedNormal', o, ['mean', 'stddev', 'seed']);
+  const m = num('truncatedNormal', 'mean', mean) ?? 0;
+  const sd = num('truncatedNormal', 'stddev', stddev, { min: 0 }) ?? 0.05;
+  const s = seedOf('truncatedNormal', seed);
+  return { name: 'truncatedNormal', apply: (shape) => soma.truncatedNormal(shape, { mean: m, std: sd, seed: nextSeed(s) }) };
+};
+const fixedScaling = (name: string, scale: number, mode: VarianceScalingMode, distribution: VarianceScalingDistribution) => (o?: { seed?: number }): Initializer =>
+  scaled(name, { scale, mode, distribution, seed: checked(name, o, ['seed']).seed });
 /**
  * Glorot (Xavier) uniform: U(−l, l) with l = √(6 / (fanIn + fanOut)); Keras's default kernel
  * initializer.
  */
-export const glorotUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: o.seed, name: 'glorotUniform' });
+export const glorotUniform = fixedScaling('glorotUniform', 1, 'fanAvg', 'uniform');
 /** Glorot (Xavier) normal: truncated normal with variance 2 / (fanIn + fanOut). */
-export const glorotNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: o.seed, name: 'glorotNormal' });
+export const glorotNormal = fixedScaling('glorotNormal', 1, 'fanAvg', 'truncatedNormal');
 /** He (Kaiming) uniform: U(−l, l) with l = √(6 / fanIn), for ReLU networks. */
-export const heUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed: o.seed, name: 'heUniform' });
+export const heUniform = fixedScaling('heUniform', 2, 'fanIn', 'uniform');
 /** He (Kaiming) normal: truncated normal with variance 2 / fanIn, for ReLU networks. */
-export const heNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed, name: 'heNormal' });
+export const heNormal = fixedScaling('heNormal', 2, 'fanIn', 'truncatedNormal');
 /** LeCun uniform: U(−l, l) with l = √(3 / fanIn), for SELU networks. */
-export const lecunUniform = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', seed: o.seed, name: 'lecunUniform' });
+export const lecunUniform = fixedScaling('lecunUniform', 1, 'fanIn', 'uniform');
 /** LeCun normal: truncated normal with variance 1 / fanIn, for SELU networks. */
-export const lecunNormal = (o: { seed?: number } = {}) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed, name: 'lecunNormal' });
+export const lecunNormal = fixedScaling('lecunNormal', 1, 'fanIn', 'truncatedNormal');
 
 /** gain × identity matrix (2-D shapes only), as Keras Identity. */
-export const identity = (o: { gain?: number } = {}): Initializer => ({
-  name: 'identity',
-  apply(shape) {
-    if (shape.length !== 2) throw new Error(`identity initializer: needs a 2-D shape, got [${shape.join(',')}]`);
-    return soma.tidy(() => soma.eye(shape[0], shape[1]).mul(o.gain ?? 1));
-  },
-});
+export const identity = (o?: { gain?: number }): Initializer => {
+  const gain = num('identity', 'gain', checked('identity', o, ['gain']).gain) ?? 1;
+  return {
+    name: 'identity',
+    apply(shape) {
+      if (shape.length !== 2) throw new Error(`identity initializer: needs a 2-D shape, got [${shape.join(',')}]`);
+      return soma.tidy(() => soma.eye(shape[0], shape[1]).mul(gain));
+    },
+  };
+};
 
 /**
  * A random orthogonal matrix (Saxe et al.), as Keras Orthogonal: QR of a normal matrix by
  * Gram–Schmidt, signs fixed by R's diagonal, reshaped to the weight's shape. Used for recurrent kernels.
  */
-export const orthogonal = (o: { gain?: number; seed?: number } = {}): Initializer => ({
+export const orthogonal = (options?: { gain?: number; seed?: number }): Initializer => {
+  const o = checked('orthogonal', options, ['gain', 'seed']);
+  num('orthogonal', 'gain', o.gain);
+  seedOf('orthogonal', o.seed);
+  return orthogonalInit(o);
+};
+
+const orthogonalInit = (o: { gain?: number; seed?: number }): Initializer => ({
   name: 'orthogonal',
   apply(shape) {
     if (shape.length < 2) throw new Error(`orthogonal initializer: needs rank >= 2, got [${shape.join(',')}]`);
@@ -140,10 +198,10 @@ export const orthogonal = (o: { gain?: number; seed?: number } = {}): Initialize
 });
 
 /** Initializers by name, as `kernelInitializer: 'heNormal'`. */
-export type InitializerName = 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'truncatedNormal' | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunUniform' | 'lecunNormal' | 'orthogonal' | 'identity';
+export type InitializerName = 'zeros' | 'ones' | 'constant' | 'varianceScaling' | 'randomNormal' | 'randomUniform' | 'truncatedNormal' | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunUniform' | 'lecunNormal' | 'orthogonal' | 'identity';
 
 const BY_NAME = {
-  zeros, ones, randomNormal, randomUniform, truncatedNormal, glorotUniform, glorotNormal, heUniform, heNormal,
+  zeros, ones, constant: () => constant(), varianceScaling: () => varianceScaling(), randomNormal, randomUniform, truncatedNormal, glorotUniform, glorotNormal, heUniform, heNormal,
   lecunUniform, lecunNormal, orthogonal, identity,
 } as const satisfies Record<InitializerName, unknown>;
 

@@ -11,7 +11,7 @@ export function checkIntegerIds(op: string, what: string, ids: Tensor, k: number
     const outside = soma.logicalOr(ids.less(0), ids.greaterEqual(k));
     return soma.any(ids.dtype === 'float32' ? soma.logicalOr(outside, ids.notEqual(ids.floor())) : outside);
   });
-  if (soma.getBackend().syncReads === false) {
+  if (soma.backend().syncReads === false) {
     // A GPU reads asynchronously: the flag waits for the batch's one readback (fit, evaluate).
     deferred.push({ op, what, k, bad: soma.keep(bad), ids: soma.keep(ids.clone()) });
     while (deferred.length > MAX_DEFERRED) soma.dispose(Object.values(deferred.shift()!));

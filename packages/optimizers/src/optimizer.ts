@@ -1,5 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
+import { variablesNamed } from '@soma/core/internal';
 import { clipByNorm, clipByValue, scaleToGlobalNorm } from './clipping.js';
 import type { LearningRateSchedule } from './schedules.js';
 
@@ -21,7 +22,8 @@ export interface OptimizerOptions {
 export type GradientPairs =
   | ReadonlyArray<readonly [Variable, Tensor]>
   | ReadonlyMap<Variable, Tensor>
-  | { readonly grads: Readonly<Record<string, Tensor>>; readonly variables: Readonly<Record<string, Variable>> };
+  | { readonly grads: Readonly<Record<string, Tensor>>; readonly variables: Readonly<Record<string, Variable>> }
+  | Readonly<Record<string, Tensor>>;
 
 /** An optimizer's name and constructor options, as JSON (schedules by name and config). */
 export interface OptimizerConfig {
@@ -39,12 +41,27 @@ export interface OptimizerState {
 function pairsOf(g: GradientPairs): (readonly [Variable, Tensor])[] {
   if (g instanceof Map) return [...g.entries()];
   if (Array.isArray(g)) return [...g];
-  const named = g as { grads: Readonly<Record<string, Tensor>>; variables: Readonly<Record<string, Variable>> };
-  if (typeof named.grads !== 'object' || typeof named.variables !== 'object') throw new Error('applyGradients: expected [Variable, gradient] pairs, a Map, or the { grads, variables } that variableGrads returns');
-  return Object.keys(named.grads).map((k) => {
-    const v = named.variables[k];
-    if (!v) throw new Error(`applyGradients: no variable named '${k}' among the variables given`);
-    return [v, named.grads[k]] as const;
+  const named = g as { grads?: unknown; variables?: unknown };
+  if (typeof named.grads === 'object' && named.grads !== null && !soma.isTensor(named.grads) && typeof named.variables === 'object' && named.variables !== null) {
+    const { grads, variables } = g as { grads: Readonly<Record<string, Tensor>>; variables: Readonly<Record<string, Variable>> };
+    return Object.keys(grads).map((k) => {
+      const v = Object.hasOwn(variables, k) ? variables[k] : undefined;
+      if (!v) throw new Error(`applyGradients: no variable named '${k}' among the variables given`);
+      return [v, grads[k]] as const;
+    });
+  }
+  // TF.js's idiom: a { variableName: gradient } record (the grads of variableGrads), the variables
+  // found by name among the live ones.
+  const record = g as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(record);
+  if (keys.length === 0 || !keys.every((k) => soma.isTensor(record[k]))) {
+    throw new Error('applyGradients: expected [Variable, gradient] pairs, a Map, a { variableName: gradient } record, or what variableGrads returns');
+  }
+  return keys.map((k) => {
+    const found = variablesNamed(k);
+    if (found.length === 0) throw new Error(`applyGradients: no live variable is named '${k}' (give variables names with soma.variable(initial, true, name), or pass what variableGrads returns)`);
+    if (found.length > 1) throw new Error(`applyGradients: ${found.length} live variables are named '${k}'; pass what variableGrads returns, or [variable, gradient] pairs`);
+    return [found[0], record[k] as Tensor] as const;
   });
 }
 

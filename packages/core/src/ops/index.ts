@@ -38,6 +38,7 @@ export type { RandomOptions, NormalOptions } from './random.js';
 
 // creation (no scope needed: they allocate exactly their result)
 export { tensor, scalar, fill, zeros, ones, zerosLike, onesLike, arange, linspace, eye } from './creation.js';
+export { tensor1d, tensor2d, tensor3d, tensor4d, tensor5d, tensor6d } from './creation_ranked.js';
 /**
  * One-hot encoding along a new last axis of size `depth`; indices outside [0, depth) give an all-off row (as TF).
  *

@@ -87,7 +87,7 @@ export function inferenceOutputs(model: LayersModel, xs: Tensor[]): Tensor[] {
     const out = model.call(xs.length === 1 ? xs[0] : xs, { training: false });
     return Array.isArray(out) ? out : [out];
   };
-  if (!soma.getBackend().runGraph || model.training?.runEagerly) return eager();
+  if (!soma.backend().runGraph || model.training?.runEagerly) return eager();
   let graphs = forwardGraphs.get(model);
   if (!graphs) forwardGraphs.set(model, (graphs = new Map()));
   const key = signature(xs);

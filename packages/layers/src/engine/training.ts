@@ -208,7 +208,7 @@ const runners = new WeakMap<TrainingConfig, StepRunner>();
 async function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): Promise<number[]> {
   discardDeferredIdChecks();
   let result: StepResult | null = null;
-  if (!cfg.runEagerly && soma.getBackend().runGraph) {
+  if (!cfg.runEagerly && soma.backend().runGraph) {
     let runner = runners.get(cfg);
     if (!runner) runners.set(cfg, (runner = compiledStepRunner(model, cfg, stepOf(model, cfg))));
     // Checks inside the loss ran when the step was traced; the graph runs without them.

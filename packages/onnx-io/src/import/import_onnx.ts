@@ -202,7 +202,7 @@ export class OnnxModel {
   async run(feeds: Readonly<Record<string, Tensor | HostInput>> | Tensor): Promise<Record<string, Tensor>> {
     const named = soma.isTensor(feeds) ? this.single(feeds) : feeds;
     const xs = this.inputs.map((io) => named[io.name]);
-    if (!soma.getBackend().runGraph || !xs.every((x): x is Tensor => soma.isTensor(x)) || Object.keys(named).length !== xs.length) return this.predict(feeds);
+    if (!soma.backend().runGraph || !xs.every((x): x is Tensor => soma.isTensor(x)) || Object.keys(named).length !== xs.length) return this.predict(feeds);
     const key = xs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';');
     let graph = this.graphs.get(key);
     if (graph === undefined) {

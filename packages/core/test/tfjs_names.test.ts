@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+
+// A TF.js snippet ported line by line: the rank-checked constructors and getBackend() as a name.
+describe('TF.js names, typed the way TF.js users type them', () => {
+  it('tensor1d … tensor6d make tensors of that rank and refuse values of another', () => {
+    expect(soma.tensor1d([1, 2, 3]).shape).toEqual([3]);
+    expect(soma.tensor1d([1, 2], 'int32').dtype).toBe('int32');
+    expect(soma.tensor2d([[1, 2], [3, 4]]).shape).toEqual([2, 2]);
+    expect(soma.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]).shape).toEqual([3, 2]);
+    expect(soma.tensor3d([[[1], [2]]]).shape).toEqual([1, 2, 1]);
+    expect(soma.tensor4d(new Float32Array(24), [1, 2, 3, 4]).shape).toEqual([1, 2, 3, 4]);
+    expect(soma.tensor5d(new Float32Array(2), [1, 1, 1, 1, 2]).rank).toBe(5);
+    expect(soma.tensor6d(new Float32Array(2), [1, 1, 1, 1, 1, 2]).rank).toBe(6);
+    expect(() => soma.tensor1d([[1, 2]])).toThrow(/tensor1d: expected 1-D values, got 2-D values of shape \[1, 2\]/);
+    expect(() => soma.tensor2d([1, 2, 3, 4])).toThrow(/tensor2d: expected 2-D values, got 1-D .*flat values need a shape of 2 dimensions/);
+    expect(() => soma.tensor2d([1, 2, 3, 4], [4])).toThrow(/tensor2d: shape must have 2 dimensions, got \[4\]/);
+    expect(soma.scalar(2).shape).toEqual([]);
+  });
+
+  it("getBackend() is the active backend's name (so `getBackend() === 'cpu'` works); backend() is the object", async () => {
+    await soma.setBackend('cpu');
+    expect(soma.getBackend()).toBe('cpu');
+    expect(soma.getBackend() === 'cpu').toBe(true);
+    expect(soma.backend().name).toBe('cpu');
+    expect(soma.getBackendName()).toBe(soma.getBackend());
+  });
+});

@@ -1,0 +1,28 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// A child process with a capped heap imports the built @soma/data (full tier: it needs dist/).
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'soma-reader-memory-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('readers cost what their input is worth (in a capped heap)', () => {
+  // The probe's case: one record holding a very long field (the old reader built it a character at a time).
+  const oneLine = (bytes: number) => `${'a'.repeat(bytes)},1\n`;
+
+  it('a 32 MiB one-line CSV reads within a 200 MB heap (the old reader needed about 130 MiB per MiB)', () => {
+    const file = join(dir, 'long-32.csv');
+    writeFileSync(file, oneLine(32 * 2 ** 20));
+    const script = `const { fromCsv } = await import('@soma/data');
+      let n = 0; for await (const row of fromCsv(${JSON.stringify(file)}, { header: false })) n += row.col0.length;
+      console.log(n);`;
+    // A child with a capped heap: running out of it is a crash there, a failed assertion here.
+    const out = execFileSync(process.execPath, ['--max-old-space-size=200', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+    expect(Number(out.trim())).toBe(32 * 2 ** 20);
+  });
+
+});
