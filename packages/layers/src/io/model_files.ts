@@ -33,9 +33,16 @@ async function node(): Promise<Node> {
   return { fs, path, constants: fsSync.constants, url, os };
 }
 
-/** A path, or a file:// URL as TF.js accepts it. */
-function toPath(n: Node, destination: string): string {
-  return destination.startsWith('file://') ? n.url.fileURLToPath(destination) : destination;
+/**
+ * A path, or a file:// URL as TF.js accepts it: `file:///abs/dir`, and also the relative
+ * `file://./dir` and `file://dir` that TF.js users write (a WHATWG URL would read `.` or `dir` as a
+ * host, and Node's fileURLToPath refuses hosts).
+ */
+function toPath(n: Pick<Node, 'url'>, destination: string): string {
+  if (!destination.startsWith('file://')) return destination;
+  const rest = destination.slice('file://'.length);
+  if (rest.startsWith('/')) return n.url.fileURLToPath(destination);
+  return decodeURIComponent(rest);
 }
 
 /**
