@@ -63,7 +63,8 @@ const PRELUDE = [
   "import '@soma/backend-cpu';",
   "import { input, layers, model, sequential } from '@soma/layers';",
   "import { backendsUnderTest } from '@soma/testing';",
-  'void input; void layers; void model; void sequential; void backendsUnderTest; void soma;',
+  "import { train } from '@soma/optimizers';",
+  'void input; void layers; void model; void sequential; void backendsUnderTest; void soma; void train;',
 ];
 
 describe('the API reference examples (@example in JSDoc)', () => {

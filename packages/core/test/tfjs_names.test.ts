@@ -27,3 +27,26 @@ describe('TF.js names, typed the way TF.js users type them', () => {
     expect(soma.getBackendName()).toBe(soma.getBackend());
   });
 });
+
+describe('TF.js names Soma keeps elsewhere say how to write them in Soma', () => {
+  it('soma.train.adam(0.01), soma.sequential(…), soma.loadLayersModel(…): the error names the Soma spelling', () => {
+    const t = soma as unknown as Record<string, Record<string, (...a: unknown[]) => unknown> & ((...a: unknown[]) => unknown)>;
+    expect(() => t.train.adam(0.01)).toThrow(/soma\.train\.adam: is TF\.js's name; in Soma, optimizers are in @soma\/optimizers: import \{ train \} from '@soma\/optimizers'/);
+    expect(() => t.layers.dense({ units: 1 })).toThrow(/soma\.layers\.dense: .*import \{ layers \} from '@soma\/layers'/);
+    expect(() => t.sequential({ layers: [] })).toThrow(/soma\.sequential: .*import \{ sequential \} from '@soma\/layers'/);
+    expect(() => t.loadLayersModel('file://./m/model.json')).toThrow(/import \{ loadModel \} from '@soma\/layers'/);
+    expect(() => t.engine()).toThrow(/soma\.memory\(\)/);
+  });
+
+  it('every name in the table has a stub that throws its hint, and the stubs are harmless to inspect', async () => {
+    for (const name of Object.keys(soma.TFJS_NAMES)) {
+      const stub = (soma as unknown as Record<string, unknown>)[name];
+      expect(stub, name).toBeDefined();
+      const call = typeof stub === 'function' ? () => (stub as () => unknown)() : () => (stub as Record<string, () => unknown>).anything();
+      expect(call, name).toThrow(soma.TFJS_NAMES[name].slice(0, 20));
+    }
+    // Awaiting, printing or serializing a namespace stub does not throw.
+    expect(await Promise.resolve(soma.train)).toBe(soma.train);
+    expect(JSON.stringify(soma.data)).toBe('{}');
+  });
+});

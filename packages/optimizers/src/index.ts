@@ -19,3 +19,4 @@ export * as schedules from './schedules.js';
 export type { LearningRateSchedule } from './schedules.js';
 export { optimizerFromConfig, optimizerNames } from './config.js';
 export type { OptimizerConfig } from './optimizer.js';
+export { train } from './train.js';

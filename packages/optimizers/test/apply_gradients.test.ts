@@ -27,3 +27,17 @@ describe('applyGradients with the grads record of variableGrads (the TF.js idiom
     expect(() => opt.applyGradients({ twice_named: soma.ones([2]) })).toThrow(/no live variable/);
   });
 });
+
+describe("train.* with TF.js's positional arguments", () => {
+  it('train.adam(0.01) is Adam with learning rate 0.01; train.momentum and train.rmsprop map their arguments', async () => {
+    const { train } = await import('@soma/optimizers');
+    const a = train.adam(0.01, 0.8, 0.99, 1e-7);
+    expect(a.name).toBe('adam');
+    expect(a.currentLearningRate()).toBe(0.01);
+    expect(a.getConfig().options).toMatchObject({ learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-7 });
+    expect(train.momentum(0.1, 0.9, true).getConfig().options).toMatchObject({ learningRate: 0.1, momentum: 0.9, nesterov: true });
+    expect(train.rmsprop(0.01, 0.95).getConfig().options).toMatchObject({ learningRate: 0.01, rho: 0.95 });
+    expect(train.sgd(0.5).currentLearningRate()).toBe(0.5);
+    expect(() => train.adam(-1)).toThrow(/learningRate/);
+  });
+});

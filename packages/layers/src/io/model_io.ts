@@ -309,3 +309,6 @@ export async function loadModel(source: string | ModelArtifacts): Promise<Layers
   if (!wres.ok) throw new Error(`loadModel: ${wUrl}: HTTP ${wres.status}`);
   return buildModel({ modelJson, weights: new Uint8Array(await wres.arrayBuffer()) }, jsonUrl, wUrl);
 }
+
+/** TF.js's name for {@link loadModel}: `loadLayersModel('file://./m/model.json')` or a URL. */
+export const loadLayersModel = loadModel;
