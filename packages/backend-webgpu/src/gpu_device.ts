@@ -54,6 +54,15 @@ function describe(info: GPUAdapterInfo | undefined): string {
   return parts.length > 0 ? parts.join(' / ') : 'unnamed adapter';
 }
 
+/** What to do when no adapter is found: a browser user and a Node user have different fixes. */
+export function noAdapterAdvice(source: string): string {
+  if (source === 'navigator.gpu') {
+    return 'the browser has WebGPU but no usable GPU for it: check chrome://gpu (or the browser\'s GPU page), update the GPU driver, ' +
+      'or enable WebGPU for this GPU (Chrome: --enable-unsafe-webgpu; Linux: --enable-features=Vulkan); use the cpu backend meanwhile';
+  }
+  return 'no usable GPU or driver; in Node without a GPU, install a Vulkan loader (libvulkan1) and point VK_ICD_FILENAMES at SwiftShader, as .ci/run does';
+}
+
 export async function acquireDevice(name: string, powerPreference: GPUPowerPreference = 'high-performance'): Promise<AcquiredDevice> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   let gpu: GPU | undefined = nav?.gpu;
@@ -65,12 +74,7 @@ export async function acquireDevice(name: string, powerPreference: GPUPowerPrefe
     source = 'webgpu (Dawn)';
   }
   const adapter = await gpu.requestAdapter({ powerPreference });
-  if (!adapter) {
-    throw new Error(
-      `setBackend('${name}'): ${source} returned no GPU adapter (no usable GPU or driver; in Node without a GPU, ` +
-      'install a Vulkan loader and point VK_ICD_FILENAMES at SwiftShader, as .ci/run does)',
-    );
-  }
+  if (!adapter) throw new Error(`setBackend('${name}'): ${source} returned no GPU adapter (${noAdapterAdvice(source)})`);
   // Ask for the adapter's own limits: the defaults cap storage buffers at 128 MiB.
   const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxStorageBuffersPerShaderStage'] as const;
   const requiredLimits: Record<string, number> = {};

@@ -28,12 +28,32 @@ export interface Parsed {
   values: Record<string, string | boolean | undefined>;
 }
 
+/**
+ * `--epochs -1` as one option and its value: node's parser reads a value that starts with '-' as
+ * another option ("argument is ambiguous"); users type negative numbers this way, and the command
+ * then refuses the value with its own message.
+ */
+function joinNegativeValues(spec: CommandSpec, argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (name !== undefined && Object.hasOwn(spec.options, name) && spec.options[name].type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity|NaN)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
 /** Parses argv for a command; an unknown option, a missing argument or an extra one is a UsageError naming it. */
 export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed {
   const options = Object.fromEntries(Object.entries(spec.options).map(([k, o]) => [k, { type: o.type }]));
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(spec, argv), options, allowPositionals: true, strict: true });
   } catch (e) {
     const m = /Unknown option '(--?[^']+)'/.exec((e as Error).message);
     if (m) {

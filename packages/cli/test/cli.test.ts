@@ -224,6 +224,8 @@ describe('bad arguments: one clear line and a non-zero exit', () => {
     [['train', 'lenet5'], /^soma train: --data is required/, 2],
     [['train', 'lenet6', '--data', 'circles'], /^soma train: unknown model 'lenet6'; choose lenet5, mlp/, 2],
     [['train', 'mlp', '--data', 'circles', '--epochs', 'many'], /^soma train: --epochs must be an integer >= 1, got 'many'/, 2],
+    // A negative number as users type it: the CLI's own message, not node's "argument is ambiguous".
+    [['train', 'mlp', '--data', 'circles', '--epochs', '-1'], /^soma train: --epochs must be an integer >= 1, got '-1'/, 2],
     [['train', 'mlp', '--data', 'imagenet'], /^soma train: --data must be mnist, cifar10:<dir>, circles or csv:<file>, got 'imagenet'/, 2],
     [['train', 'mlp', '--data', 'circles', '--backend', 'tpu'], /^soma train: --backend must be auto, cpu, native or webgpu, got 'tpu'/, 2],
     [['eval'], /^soma eval: missing <model-dir>/, 2],
@@ -244,6 +246,32 @@ describe('bad arguments: one clear line and a non-zero exit', () => {
     expect(r.out[0]).toMatch(/^usage: soma train <model> --data <source>/);
     expect(r.out[0]).toMatch(/--batch-size <value>\s+samples per step \(default 64\)/);
     expect(r.out[0]).toMatch(/examples:\n {2}soma train lenet5 --data mnist/);
+  });
+});
+
+describe('soma in a pipe', () => {
+  it('a reader that stops early (`| head -1`, `| true`) ends the output quietly: no EPIPE stack, exit 0', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const onnx = fileURLToPath(new URL('../../../test/fixtures/onnx/conv_bn.onnx', import.meta.url));
+    for (const reader of ['head -1', 'true']) {
+      // pipefail: the status is soma's, not only the reader's.
+      const script = `set -o pipefail 2>/dev/null; "${process.execPath}" "${bin}" summary "${onnx}" | ${reader}; echo "status $?" >&2`;
+      const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+      expect(r.stderr.trim(), reader).toBe('status 0');
+    }
+  }, 60_000);
+});
+
+describe('soma predict --label names a column of the file', () => {
+  it('a misspelled --label is an error with the closest column and the list', async () => {
+    const csv = join(dir, 'label-typo.csv');
+    (await import('node:fs')).writeFileSync(csv, 'x,y,species\n1,2,a\n');
+    const model = join(dir, 'label-typo-model');
+    const { layers, sequential } = await import('@soma/layers');
+    await sequential([layers.dense({ units: 2, inputShape: [2] })]).save(model);
+    const r = await soma_('predict', model, `csv:${csv}`, '--label', 'specis');
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toMatch(/--label: csv:.*has no column 'specis' \(did you mean 'species'\?\); its columns: x, y, species/);
   });
 });
 

@@ -35,7 +35,13 @@ export async function predictCommand(p: Parsed, print: (line: string) => void): 
   let labels: string[];
   if (input.startsWith('csv:')) {
     const rows = (await Dataset.fromCsv(input.slice(4)).toArray()) as Record<string, Element>[];
-    const columns = Object.keys(rows[0] ?? {}).filter((c) => c !== p.values.label);
+    const all = Object.keys(rows[0] ?? {});
+    const label = p.values.label;
+    if (typeof label === 'string' && !all.includes(label)) {
+      const near = soma.closestName(label, all);
+      throw new UsageError(`--label: ${input} has no column '${label}'${near ? ` (did you mean '${near}'?)` : ''}; its columns: ${all.join(', ')}`);
+    }
+    const columns = all.filter((c) => c !== label);
     if (columns.length !== shape[0]) throw new Error(`${input}: ${columns.length} feature columns (${columns.join(', ')}), the model takes ${shape[0]}`);
     x = soma.tensor(rows.flatMap((r, i) => columns.map((c) => {
       const v = Number(r[c]);
