@@ -19,6 +19,11 @@ export interface Metric {
   result(): number;
   /** Forgets what was accumulated (fit calls it at the start of each epoch). */
   reset(): void;
+  /**
+   * A fresh metric of the same kind and settings, nothing accumulated: compile gives each output
+   * its own when one metric object is given for several outputs (as Keras copies it).
+   */
+  clone?(): Metric;
 }
 
 /** A metric from its statistics: `update` is batchStats, a synchronous read and accumulate. */
@@ -41,6 +46,7 @@ function meanMetric(name: string, perSample: (y: Tensor, p: Tensor) => Tensor): 
   let count = 0;
   return statisticsMetric({
     name,
+    clone: () => meanMetric(name, perSample),
     batchStats: (y, p) => soma.tidy(() => {
       const v = perSample(y, p);
       return soma.stack([v.sum(), soma.scalar(v.size)]);
@@ -88,6 +94,7 @@ function confusionMetric(name: 'precision' | 'recall', threshold = 0.5): Metric 
   let fn = 0;
   return statisticsMetric({
     name,
+    clone: () => confusionMetric(name, threshold),
     batchStats: (y, p) => soma.tidy(() => {
       const pred = p.greater(threshold);
       const truth = alignTargets(name, y, p).greater(0.5);
@@ -129,6 +136,7 @@ export function auc(numThresholds = 200): Metric {
   let neg = 0;
   return statisticsMetric({
     name: 'auc',
+    clone: () => auc(numThresholds),
     // [positives, negatives, true positives per threshold, false positives per threshold]
     batchStats: (y, p) => soma.tidy(() => {
       const positive = y.reshape([-1, 1]).greater(0.5).cast('float32');

@@ -41,6 +41,27 @@ function perOutput<T>(where: string, key: string, value: PerOutput<T> | undefine
   return names.map(() => value as T);
 }
 
+/**
+ * One metric object per output and name: named metrics are made per output, and a metric object
+ * given for several outputs is cloned for the second and later ones (a metric accumulates, so a
+ * shared one would mix the outputs' counts), as Keras copies it.
+ */
+function metricObjectsPerOutput(where: string, names: readonly string[], specs: readonly (readonly MetricSpec[])[], lossNames: readonly (string | null)[], widths: readonly (number | null)[]): Metric[][] {
+  const firstOutput = new Map<Metric, number>();
+  return specs.map((ms, i) => ms.map((m) => {
+    if (typeof m === 'string') return getMetric(m, lossNames[i], widths[i]);
+    const first = firstOutput.get(m);
+    if (first === undefined || first === i) {
+      firstOutput.set(m, i);
+      return m;
+    }
+    if (!m.clone) {
+      throw new Error(`${where}: the metric object '${m.name}' is given for outputs '${names[first]}' and '${names[i]}'; a metric accumulates, so give each output its own (metrics: { ${names[first]}: [...], ${names[i]}: [...] }) or give the metric a clone() method`);
+    }
+    return m.clone();
+  }));
+}
+
 /** Resolves compile's loss, lossWeights and metrics for a model with these output names (one name for an unbuilt Sequential). */
 export function resolveOutputs(where: string, names: readonly string[], loss: PerOutput<LossSpec>, lossWeights: PerOutput<number> | undefined, metrics: PerOutput<readonly MetricSpec[]> | readonly MetricSpec[] | undefined, widths: readonly (number | null)[]): ResolvedOutputs {
   const isLoss = (v: unknown) => typeof v === 'string' || typeof v === 'function';
@@ -60,8 +81,7 @@ export function resolveOutputs(where: string, names: readonly string[], loss: Pe
     losses,
     lossNames,
     lossWeights: weights,
-    // Fresh metric objects per output: named metrics are made per output; a metric object given for several outputs is shared, as Keras's.
-    metrics: metricSpecs.map((ms, i) => ms.map((m) => getMetric(m, lossNames[i], widths[i]))),
+    metrics: metricObjectsPerOutput(where, names, metricSpecs, lossNames, widths),
     metricNames: metricSpecs.map((ms) => ms.map((m) => (typeof m === 'string' ? m : null))),
   };
 }

@@ -433,7 +433,12 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
     discardDeferredIdChecks();
     const { preds, total, parts } = soma.tidy(() => {
       const p = inferenceOutputs(model, xs);
-      return { preds: p, ...outputLosses(cfg, ys, p, batch.sampleWeight ?? null) };
+      const l = outputLosses(cfg, ys, p, batch.sampleWeight ?? null);
+      // As Keras: the loss evaluate reports (and fit's val_loss) includes the regularization
+      // penalties, so it is the same quantity training minimizes; per-output parts do not.
+      let t = l.total;
+      for (const r of model.regularizationLosses()) t = t.add(r);
+      return { preds: p, total: t, parts: l.parts };
     });
     let losses: number[];
     try {
