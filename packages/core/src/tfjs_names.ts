@@ -42,33 +42,93 @@ function functionStub(name: string): (...args: never[]) => never {
   };
 }
 
-/** @deprecated TF.js's `tf.train`: in Soma, `import { train } from '@soma/optimizers'` (or `adam({ learningRate })`). */
+/**
+ * TF.js's `tf.train`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { train } from '@soma/optimizers'` (or `adam({ learningRate })`).
+ */
 export const train = namespaceStub('train');
-/** @deprecated TF.js's `tf.layers`: in Soma, `import { layers } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.layers`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { layers } from '@soma/layers'`.
+ */
 export const layers = namespaceStub('layers');
-/** @deprecated TF.js's `tf.losses`: in Soma, `import { losses } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.losses`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { losses } from '@soma/layers'`.
+ */
 export const losses = namespaceStub('losses');
-/** @deprecated TF.js's `tf.metrics`: in Soma, `import { metrics } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.metrics`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { metrics } from '@soma/layers'`.
+ */
 export const metrics = namespaceStub('metrics');
-/** @deprecated TF.js's `tf.initializers`: in Soma, `import { initializers } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.initializers`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { initializers } from '@soma/layers'`.
+ */
 export const initializers = namespaceStub('initializers');
-/** @deprecated TF.js's `tf.regularizers`: in Soma, `import { regularizers } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.regularizers`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { regularizers } from '@soma/layers'`.
+ */
 export const regularizers = namespaceStub('regularizers');
-/** @deprecated TF.js's `tf.constraints`: in Soma, `import { constraints } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.constraints`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { constraints } from '@soma/layers'`.
+ */
 export const constraints = namespaceStub('constraints');
-/** @deprecated TF.js's `tf.callbacks`: in Soma, callbacks are exported by name from '@soma/layers'. */
+/**
+ * TF.js's `tf.callbacks`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, callbacks are exported by name from '@soma/layers'.
+ */
 export const callbacks = namespaceStub('callbacks');
-/** @deprecated TF.js's `tf.data`: in Soma, `import * as data from '@soma/data'`. */
+/**
+ * TF.js's `tf.data`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import * as data from '@soma/data'`.
+ */
 export const data = namespaceStub('data');
-/** @deprecated TF.js's `tf.io`: in Soma, `model.save(dir)` and `loadModel` from '@soma/layers'. */
+/**
+ * TF.js's `tf.io`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `model.save(dir)` and `loadModel` from '@soma/layers'.
+ */
 export const io = namespaceStub('io');
-/** @deprecated TF.js's `tf.engine()`: in Soma, `soma.memory()`, `soma.profile(fn)` and `soma.backend()`. */
+/**
+ * TF.js's `tf.engine()`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `soma.memory()`, `soma.profile(fn)` and `soma.backend()`.
+ */
 export const engine = functionStub('engine');
-/** @deprecated TF.js's `tf.sequential`: in Soma, `import { sequential } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.sequential`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { sequential } from '@soma/layers'`.
+ */
 export const sequential = functionStub('sequential');
-/** @deprecated TF.js's `tf.model`: in Soma, `import { model } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.model`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { model } from '@soma/layers'`.
+ */
 export const model = functionStub('model');
-/** @deprecated TF.js's `tf.input`: in Soma, `import { input } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.input`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { input } from '@soma/layers'`.
+ */
 export const input = functionStub('input');
-/** @deprecated TF.js's `tf.loadLayersModel`: in Soma, `import { loadModel } from '@soma/layers'`. */
+/**
+ * TF.js's `tf.loadLayersModel`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `import { loadModel } from '@soma/layers'`.
+ */
 export const loadLayersModel = functionStub('loadLayersModel');
