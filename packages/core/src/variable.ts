@@ -3,6 +3,7 @@ import { getEngine } from './engine/engine.js';
 import { fail, fmtShape } from './errors.js';
 import type { KernelTensor } from './kernels/index.js';
 import { convertToTensor } from './ops/convert.js';
+import { toBackendAsync } from './ops/move.js';
 import { shapesEqual } from './shape.js';
 import { Tensor, type TensorCell, type TensorLike } from './tensor.js';
 import { registerVariable } from './variable_registry.js';
@@ -51,6 +52,28 @@ export class Variable extends Tensor {
       e.replaceData(this, copyOnActiveBackend(v), e.backendName);
     }
     if (v !== value) v.dispose();
+    this.version++;
+  }
+
+  /**
+   * Moves this variable's storage to backend `name` in place (from any backend, a GPU included):
+   * the same Variable object, so models and optimizers holding it keep working there.
+   *
+   * @example
+   * ```ts
+   * const w = soma.variable(soma.ones([2]));
+   * await w.moveTo('cpu');
+   * console.log(w.backendName);                      // 'cpu'
+   * ```
+   */
+  async moveTo(name: string): Promise<void> {
+    this.throwIfDisposed();
+    if (this.backendName === name) return;
+    const moved = await toBackendAsync(this, name);
+    const e = getEngine();
+    e.notifyAssign(this, moved);
+    e.replaceData(this, { dataId: moved.cell.dataId, shape: this.shape, dtype: this.dtype }, name);
+    moved.dispose();
     this.version++;
   }
 }

@@ -231,6 +231,11 @@ export abstract class Optimizer {
   }
 
   /** Frees every slot. */
+  /** Moves every slot (moments, accumulators) to backend `name`, as `model.toBackend` does with the weights. */
+  async toBackend(name: string): Promise<void> {
+    for (const slots of this.slots.values()) for (const s of slots.values()) await s.moveTo(name);
+  }
+
   dispose(): void {
     for (const byName of this.slots.values()) for (const s of byName.values()) s.dispose();
     this.slots.clear();

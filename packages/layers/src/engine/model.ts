@@ -1,4 +1,4 @@
-import { checkOptions, lookupName, type Tensor, type Variable } from '@soma/core';
+import { checkOptions, listBackends, lookupName, type Tensor, type Variable } from '@soma/core';
 import { adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd, type Optimizer } from '@soma/optimizers';
 import type { LossFn, LossName } from '../losses.js';
 import type { Metric, MetricName } from '../metrics.js';
@@ -116,6 +116,24 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
 
   override get weights(): Variable[] {
     return unique(this.layers.flatMap((l) => l.weights));
+  }
+
+  /**
+   * Moves every weight, and the optimizer's state when compiled, to backend `name` (from any
+   * backend, webgpu included), so the model predicts and trains there without copies per call.
+   * The active backend does not change.
+   *
+   * @example
+   * ```ts
+   * const net = sequential([layers.dense({ units: 1, inputShape: [2] })]);
+   * await net.toBackend('cpu');
+   * console.log(net.weights.every((w) => w.backendName === 'cpu')); // true
+   * ```
+   */
+  async toBackend(name: string): Promise<void> {
+    if (!listBackends().includes(name)) throw new Error(`${this.name}.toBackend: no backend named '${name}' is registered (registered: ${listBackends().join(', ')})`);
+    for (const w of this.weights) await w.moveTo(name);
+    await this.training?.optimizer.toBackend(name);
   }
 
   override get trainableWeights(): Variable[] {
