@@ -43,8 +43,6 @@ const NOT_SUPPORTED: Record<string, RegExp> = {
   test_identity_opt: /is not a tensor \(sequences, maps and optionals are not supported\)/,
   test_maxpool_with_argmax_2d_precomputed_pads: /MaxPool with the Indices output/,
   test_maxpool_with_argmax_2d_precomputed_strides: /MaxPool with the Indices output/,
-  test_edge_pad: /Pad mode 'edge'/,
-  test_reflect_pad: /Pad mode 'reflect'/,
   test_resize_upsample_scales_cubic: /Resize mode 'cubic'/,
   test_resize_upsample_scales_cubic_align_corners: /Resize mode 'cubic'/,
   test_resize_downsample_scales_cubic: /Resize mode 'cubic'/,

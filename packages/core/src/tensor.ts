@@ -322,7 +322,7 @@ export class Tensor {
   /** A contiguous block: `size[i] = -1` means "to the end of axis i". Missing trailing axes are taken whole. */
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
   /** Constant padding: `paddings[i] = [before, after]` for each axis. */
-  pad(paddings: readonly (readonly [number, number])[], value?: number): Tensor { return ops.pad(this, paddings, value); }
+  pad(paddings: readonly (readonly [number, number])[], valueOrOptions?: number | Ops.PadOptions): Tensor { return ops.pad(this, paddings, valueOrOptions); }
   /** Repeats the tensor `reps[i]` times along axis i (ONNX Tile). */
   tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
   /** ONNX Gather: picks slices of `x` along `axis`; the result has shape x[:axis] + indices + x[axis+1:]. Negative indices count from the end. */

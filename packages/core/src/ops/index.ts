@@ -33,6 +33,7 @@ export type { Pool2dOptions, AvgPool2dOptions } from './pool.js';
 export type { Padding, Pair } from './conv_util.js';
 export { outLength } from './conv_util.js';
 export type { BatchNormOptions, DropoutOptions } from './normalization.js';
+export type { PadMode, PadOptions } from './pad_tile.js';
 export type { OneHotOptions } from './creation.js';
 export type { RandomOptions, NormalOptions } from './random.js';
 
@@ -864,11 +865,14 @@ export const stridedSlice = s(sl.stridedSlice);
  */
 export const split = s(sl.split);
 /**
- * Constant padding: `paddings[i] = [before, after]` for each axis.
+ * Pads each axis by `paddings[i] = [before, after]`: with a constant (default 0), or with the
+ * tensor's own values (`{ mode: 'reflect' | 'edge' | 'symmetric' | 'wrap' }`, numpy's names).
  *
  * @example
  * ```ts
- * soma.pad(soma.tensor([[1, 2]]), [[0, 0], [1, 2]]).print(); // [[0, 1, 2, 0, 0]]
+ * soma.pad(soma.tensor([[1, 2]]), [[0, 0], [1, 2]]).print();                      // [[0, 1, 2, 0, 0]]
+ * soma.pad(soma.tensor([1, 2, 3]), [[2, 2]], { mode: 'reflect' }).print();        // [3, 2, 1, 2, 3, 2, 1]
+ * soma.pad(soma.tensor([1, 2, 3]), [[2, 2]], { mode: 'edge' }).print();           // [1, 1, 1, 2, 3, 3, 3]
  * ```
  * @function
  */

@@ -586,15 +586,17 @@ export const OPS: Record<string, OpImpl> = {
   },
   Tile: { run: (ins, c) => soma.tile(T(ins[0], c), hostNumbers(ins[1], c.where, 'repeats')) },
   Pad: {
-    check: (_, a) => (a.string('mode', 'constant') !== 'constant' ? `Pad mode '${a.string('mode', '')}' (constant is supported)` : null),
+    check: (_, a) => (['constant', 'reflect', 'edge', 'wrap'].includes(a.string('mode', 'constant')) ? null : `Pad mode '${a.string('mode', '')}' (constant, reflect, edge and wrap are supported)`),
     run: (ins, c) => {
       const x = T(ins[0], c);
+      const mode = c.a.string('mode', 'constant') as 'constant' | 'reflect' | 'edge' | 'wrap';
       const pads = c.opset >= 11 ? hostNumbers(ins[1], c.where, 'pads') : c.a.ints('pads') ?? [];
       const known = c.opset < 11 ? c.a.float('value', 0) : ins[2] === undefined ? 0 : isHost(ins[2]) || knownValues.has(ins[2]) ? hostScalar(ins[2], c.where, 'constant_value') : null;
       const axes = c.opset >= 18 && ins[3] !== undefined ? hostNumbers(ins[3], c.where, 'axes').map((a) => norm(a, x.rank)) : x.shape.map((_, i) => i);
       const pairs = x.shape.map(() => [0, 0] as [number, number]);
       axes.forEach((a, k) => (pairs[a] = [pads[k], pads[k + axes.length]]));
       if (pairs.some(([b, e]) => b < 0 || e < 0)) c.a.fail('negative pads (cropping) are not supported');
+      if (mode !== 'constant') return soma.pad(x, pairs, { mode });
       if (known !== null) return soma.pad(x, pairs, known);
       // A fill value computed from data: pad with 0, then add it where the padding is.
       const inside = soma.pad(soma.onesLike(x), pairs, 0);

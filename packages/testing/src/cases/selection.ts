@@ -30,4 +30,24 @@ export const selectionCases: ConformanceCase[] = [
     await checkGradients((a) => ops.takeAlongAxis(a, ops.tensor([[0, 3, 3], [2, 1, 0]], undefined, 'int32'), 1), [t]);
     await checkGradients((a) => ops.topK(a, 3)[0], [t]);
   } },
+  { group: g, name: "pad modes reflect, edge, symmetric and wrap copy the tensor's values as numpy.pad does (PyTorch's reflect/replicate/circular)", run: () => {
+    const v = ops.tensor([1, 2, 3]);
+    // numpy.pad([1, 2, 3], (2, 2), mode) for each mode.
+    expectTensor(ops.pad(v, [[2, 2]], { mode: 'reflect' }), { shape: [7], values: [3, 2, 1, 2, 3, 2, 1] });
+    expectTensor(ops.pad(v, [[2, 2]], { mode: 'edge' }), { values: [1, 1, 1, 2, 3, 3, 3] });
+    expectTensor(ops.pad(v, [[2, 2]], { mode: 'symmetric' }), { values: [2, 1, 1, 2, 3, 3, 2] });
+    expectTensor(ops.pad(v, [[2, 2]], { mode: 'wrap' }), { values: [2, 3, 1, 2, 3, 1, 2] });
+    // Padding wider than the axis keeps reflecting: numpy.pad([1, 2, 3], (5, 4), 'reflect').
+    expectTensor(ops.pad(v, [[5, 4]], { mode: 'reflect' }), { values: [2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3] });
+    expectTensor(ops.pad(ops.tensor([[1, 2], [3, 4]]), [[1, 1], [1, 1]], { mode: 'reflect' }), { shape: [4, 4], values: [4, 3, 4, 3, 2, 1, 2, 1, 4, 3, 4, 3, 2, 1, 2, 1] });
+    expectTensor(ops.pad(ops.tensor([[1, 2, 3], [4, 5, 6]], undefined, 'int32'), [[1, 0], [2, 1]], { mode: 'edge' }), { shape: [3, 6], dtype: 'int32', values: [1, 1, 1, 2, 3, 3, 1, 1, 1, 2, 3, 3, 4, 4, 4, 5, 6, 6] });
+    expectTensor(ops.pad(v, [[1, 1]], { value: 9 }), { values: [9, 1, 2, 3, 9] });
+    expectThrows(() => ops.pad(v, [[1, 1]], { mode: 'mirror' as never }), "pad: mode must be one of 'constant', 'reflect', 'edge', 'symmetric', 'wrap', got \"mirror\"");
+    expectThrows(() => ops.pad(ops.zeros([0, 2]), [[1, 0], [0, 0]], { mode: 'edge' }), "pad: mode 'edge' needs values to copy, but axis 0 of [0,2] is empty");
+  } },
+  { group: g, name: 'gradients of reflect and edge padding (NCHW images, as ReflectionPad2d) match central differences', runAsync: async () => {
+    const img = ops.tensor([[[[0.3, -1.2, 2.5], [0.9, 1.7, -0.4]]]]);
+    await checkGradients((a) => ops.pad(a, [[0, 0], [0, 0], [1, 1], [2, 1]], { mode: 'reflect' }).square(), [img]);
+    await checkGradients((a) => ops.pad(a, [[0, 0], [0, 0], [2, 0], [1, 2]], { mode: 'edge' }).square(), [img]);
+  } },
 ];
