@@ -29,7 +29,7 @@ const F = (v: Value | undefined, c: OpContext, i = 0): Tensor => asTensor(T(v, c
 const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 
 /** An elementwise op on the host when every input is a host integer (shape arithmetic), else on tensors. */
-function elementwise(onTensors: (...xs: Tensor[]) => Tensor, onHost?: (...xs: number[]) => number): OpImpl {
+function elementwise(onTensors: (...xs: Tensor[]) => Tensor, onHost?: (...xs: number[]) => number, hostResult?: 'bool'): OpImpl {
   return {
     run(ins, c) {
       const hostShape = onHost && ins.every(isHost) ? soma.broadcastShapes(c.where, ...(ins as HostValue[]).map((h) => h.shape)) : null;
@@ -40,7 +40,7 @@ function elementwise(onTensors: (...xs: Tensor[]) => Tensor, onHost?: (...xs: nu
         const at = (h: HostValue, i: number) => (h.size === 1 ? h.values[0] : h.values[i % h.size]);
         const float = hs.some((h) => h.dtype === 'float');
         const values = Array.from({ length: n }, (_, i) => onHost(...hs.map((h) => at(h, i))));
-        return new HostValue(shape, values, float || values.some((v) => !Number.isInteger(v)) ? 'float' : 'int');
+        return new HostValue(shape, values, hostResult ?? (float || values.some((v) => !Number.isInteger(v)) ? 'float' : 'int'));
       }
       const xs = ins.map((v, i) => T(v, c, i));
       // Mixed dtypes (a float tensor and a host integer): compute in float32, as ONNX would after CastLike.
@@ -275,8 +275,19 @@ function unsqueezeShape(shape: readonly number[], axes: number[]): number[] {
 
 /** Reshape of host or tensor values (host values keep their numbers). */
 function reshapeValue(v: Value, shape: number[], c: OpContext): Value {
-  if (isHost(v)) return new HostValue(shape, v.values, v.dtype);
+  if (isHost(v)) return new HostValue(inferDims(shape, v.values.length, c), v.values, v.dtype);
   return T(v, c).reshape(shape);
+}
+
+/** A reshape target with its -1 resolved for `count` values (what core's reshape does for tensors). */
+function inferDims(shape: readonly number[], count: number, c: OpContext): number[] {
+  if (shape.filter((d) => d === -1).length > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
+    c.a.fail(`cannot reshape to [${shape.join(', ')}]: dimensions are non-negative integers, with at most one -1`);
+  }
+  const known = shape.reduce((a, d) => (d === -1 ? a : a * d), 1);
+  const out = shape.map((d) => (d !== -1 ? d : known === 0 ? 0 : count / known));
+  if (!out.every(Number.isInteger) || out.reduce((a, b) => a * b, 1) !== count) c.a.fail(`cannot reshape ${count} values to [${shape.join(', ')}]`);
+  return out;
 }
 
 function resolveReshape(input: readonly number[], target: number[], allowZero: boolean): number[] {
@@ -297,7 +308,9 @@ export const OPS: Record<string, OpImpl> = {
   Min: elementwise((...xs) => xs.reduce((a, b) => soma.minimum(a, b)), (...xs) => Math.min(...xs)),
   Sum: elementwise((...xs) => xs.reduce((a, b) => a.add(b))),
   Mean: elementwise((...xs) => xs.reduce((a, b) => a.add(b)).div(xs.length)),
-  Equal: elementwise((a, b) => a.equal(b)),
+  // Host folds for comparisons and Where keep shape arithmetic on the host, as torch.onnx writes it
+  // for expand(B, -1, -1): Where(Equal(size, -1), 1, size).
+  Equal: elementwise((a, b) => a.equal(b), (a, b) => (a === b ? 1 : 0), 'bool'),
   Less: elementwise((a, b) => a.less(b)),
   LessOrEqual: elementwise((a, b) => a.lessEqual(b)),
   Greater: elementwise((a, b) => a.greater(b)),
@@ -365,7 +378,21 @@ export const OPS: Record<string, OpImpl> = {
       return ins[2] === undefined ? lo : soma.minimum(lo, F(ins[2], c, 2));
     },
   },
-  Where: { run: (ins, c) => soma.where(asTensor(T(ins[0], c), c.where, 'bool'), T(ins[1], c, 1), T(ins[2], c, 2)) },
+  Where: {
+    run: (ins, c) => {
+      if (ins.every(isHost)) {
+        const [cond, a, b] = ins as HostValue[];
+        const shape = soma.broadcastShapes(c.where, cond.shape, a.shape, b.shape);
+        const n = shape.reduce((p, q) => p * q, 1);
+        if (n <= MAX_HOST_ELEMENTS) {
+          const at = (h: HostValue, i: number) => (h.size === 1 ? h.values[0] : h.values[i % h.size]);
+          const values = Array.from({ length: n }, (_, i) => (at(cond, i) ? at(a, i) : at(b, i)));
+          return new HostValue(shape, values, a.dtype === 'float' || b.dtype === 'float' ? 'float' : a.dtype);
+        }
+      }
+      return soma.where(asTensor(T(ins[0], c), c.where, 'bool'), T(ins[1], c, 1), T(ins[2], c, 2));
+    },
+  },
   Cast: {
     run: (ins, c) => {
       const to = c.a.int('to', 1);
