@@ -18,6 +18,10 @@ import { wasmConv } from './wasm/wasm_conv.js';
 import { wasmElementwise, wasmUnary, type SimdElementwise, type SimdUnary } from './wasm/wasm_elementwise.js';
 import { wasmGemm } from './wasm/wasm_gemm.js';
 
+/**
+ * Options of the cpu backend: WebAssembly or TypeScript kernels, threads and when to use them,
+ * shared memory, and the heap's limit.
+ */
 export interface CpuBackendOptions {
   /**
    * Use the WebAssembly SIMD kernels (default: whenever the engine supports them). false forces

@@ -6,6 +6,9 @@ import type { NativeSession, Ort, OrtTensor } from './ort_binding.js';
 
 const typeOf = (t: string): DType => (t === 'float32' ? 'float32' : t === 'bool' ? 'bool' : 'int32');
 
+/**
+ * Options of the native backend: onnxruntime's threads and the size of the kernel session cache.
+ */
 export interface NativeBackendOptions {
   /** onnxruntime's intra-op threads (default: every core). */
   threads?: number;
@@ -19,12 +22,6 @@ interface NativeData {
 
 const NONE = new Set<number>();
 
-/**
- * The native backend: every kernel runs in onnxruntime's CPU kernels (MLAS), as a small cached
- * session of one kernel (see KernelSessions) — gradient kernels too, composed from ONNX
- * operators. Tensors are typed arrays in the JS heap, handed to onnxruntime without copies on
- * input. Whole traced graphs run as one session (runGraph).
- */
 /** A compiled graph: its session, the variables fed as inputs, and those baked in at a version. */
 interface GraphEntry {
   readonly session: NativeSession;
@@ -34,9 +31,11 @@ interface GraphEntry {
 }
 
 /**
- * The native backend: every kernel as a cached onnxruntime-node session (MLAS, multi-threaded), and
- * whole traced graphs as one session. Made by `createNativeBackend`; registered as 'native' on
- * import.
+ * The native backend: every kernel runs in onnxruntime's CPU kernels (MLAS), as a small cached
+ * session of one kernel (see KernelSessions) — gradient kernels too, composed from ONNX
+ * operators. Tensors are typed arrays in the JS heap, handed to onnxruntime without copies on
+ * input. Whole traced graphs run as one session (runGraph). Made by `createNativeBackend`;
+ * registered as 'native' on import.
  */
 export class NativeBackend implements Backend {
   readonly name: string;

@@ -20,6 +20,7 @@ export interface GpuData {
   readonly dtype: DType;
 }
 
+/** Options of the webgpu backend: how many dispatches go in one submission, and how many bytes of freed buffers are kept for reuse. */
 export interface WebGPUBackendOptions {
   /** Dispatches encoded before a submission is forced (default 64). */
   maxDispatchesPerSubmit?: number;

@@ -4,6 +4,9 @@ export type DType = 'float32' | 'int32' | 'bool';
 /** Every dtype Soma tensors take, from the narrowest promotion rank to the widest. */
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
+/**
+ * The typed array that holds a dtype's values: Float32Array, Int32Array, or Uint8Array for bool.
+ */
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 /** The storage a backend hands out for each dtype. */

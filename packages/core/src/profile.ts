@@ -14,6 +14,10 @@ export interface KernelProfile {
   readonly bytesOut: number;
 }
 
+/**
+ * What `soma.profile(fn)` returns: fn's result, per-kernel calls, time and bytes, and the memory fn
+ * kept.
+ */
 export interface ProfileInfo<T> {
   readonly result: T;
   /** Per kernel, the most time-consuming first. */

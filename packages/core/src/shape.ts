@@ -1,5 +1,6 @@
 import { fail, fmtShape } from './errors.js';
 
+/** A tensor's dimensions, outermost first (`[]` for a scalar). */
 export type Shape = readonly number[];
 
 /** Number of elements of a shape (1 for a scalar). */

@@ -48,6 +48,7 @@ export function lookupName<V>(table: Readonly<Record<string, V>> | ReadonlyMap<s
   throw context ? new SomaError(context, message) : new Error(message);
 }
 
+/** Bounds and integrality a numeric option must satisfy (`checkNumber`). */
 export interface NumberRule {
   /** Require an integer. */
   integer?: boolean;

@@ -29,6 +29,7 @@ function releaseInput(input: unknown, output: unknown): void {
   for (const t of ins) if (!outs.has(t)) t.dispose();
 }
 
+/** Options of `shuffle`: a seed, and whether each epoch gets a new order. */
 export interface ShuffleOptions {
   seed?: number;
   /** Draw a new order every epoch (default true); false repeats the first epoch's order. */

@@ -9,6 +9,7 @@ export interface Constraint {
   apply(w: Tensor): Tensor;
 }
 
+/** A constraint by name ('maxNorm', 'nonNeg', 'unitNorm'), an object, or null for none. */
 export type ConstraintSpec = Constraint | 'maxNorm' | 'nonNeg' | 'unitNorm' | null;
 
 /** Norms over `axis` (default 0: per output unit of a dense kernel [in, out], as Keras). */

@@ -194,6 +194,9 @@ function autoAccuracy(name: string): Metric {
   });
 }
 
+/**
+ * Metrics `compile` accepts by name ('accuracy' picks binary, categorical or sparse from the loss).
+ */
 export type MetricName = 'accuracy' | 'acc' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'precision' | 'recall' | 'auc' | 'mse' | 'mae' | 'topK';
 const METRIC_NAMES: MetricName[] = ['accuracy', 'acc', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'precision', 'recall', 'auc', 'mse', 'mae', 'topK'];
 

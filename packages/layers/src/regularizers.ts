@@ -9,6 +9,7 @@ export interface Regularizer {
   apply(x: Tensor): Tensor;
 }
 
+/** A regularizer by name ('l1', 'l2', 'l1l2'), an object, or null for none. */
 export type RegularizerSpec = Regularizer | 'l1' | 'l2' | 'l1l2' | null;
 
 /** l1·Σ|x| + l2·Σx² (Keras L1L2; Keras's string defaults are 0.01). */

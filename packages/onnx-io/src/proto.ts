@@ -13,6 +13,7 @@ export type Int64 = number | {
   toString(): string;
 };
 
+/** An ONNX tensor: dims, data type and data (typed fields, raw bytes or external data). */
 export interface TensorProto {
   dims?: Int64[];
   data_type?: number;
@@ -27,6 +28,7 @@ export interface TensorProto {
   external_data?: { key?: string; value?: string }[];
 }
 
+/** An ONNX node attribute. */
 export interface AttributeProto {
   name?: string;
   type?: number;
@@ -40,6 +42,7 @@ export interface AttributeProto {
   strings?: Uint8Array[];
 }
 
+/** An ONNX node: operator, inputs, outputs and attributes. */
 export interface NodeProto {
   input?: string[];
   output?: string[];
@@ -49,16 +52,19 @@ export interface NodeProto {
   attribute?: AttributeProto[];
 }
 
+/** One dimension of an ONNX shape: a value or a symbolic name. */
 export interface DimensionProto {
   dim_value?: Int64;
   dim_param?: string;
 }
 
+/** An ONNX graph input or output: name and type (element type and shape). */
 export interface ValueInfoProto {
   name?: string;
   type?: { tensor_type?: { elem_type?: number; shape?: { dim?: DimensionProto[] } } };
 }
 
+/** An ONNX graph: nodes, initializers, inputs and outputs. */
 export interface GraphProto {
   node?: NodeProto[];
   name?: string;
@@ -68,6 +74,7 @@ export interface GraphProto {
   value_info?: ValueInfoProto[];
 }
 
+/** An ONNX model as onnx.proto defines it (snake_case fields, as protobufjs decodes them). */
 export interface ModelProto {
   ir_version?: Int64;
   opset_import?: { domain?: string; version?: Int64 }[];

@@ -1,6 +1,7 @@
 import type { Tensor, Variable } from '@soma/core';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** Options of `adadelta` (torch.optim.Adadelta's): rho and epsilon. */
 export interface AdadeltaOptions extends OptimizerOptions {
   rho?: number;
   epsilon?: number;

@@ -1,6 +1,10 @@
 import type { Tensor, Variable } from '@soma/core';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/**
+ * Options of `adagrad` (torch.optim.Adagrad's): learning-rate decay, initial accumulator value and
+ * epsilon.
+ */
 export interface AdagradOptions extends OptimizerOptions {
   lrDecay?: number;
   initialAccumulatorValue?: number;

@@ -2,6 +2,7 @@ import type { Tensor, Variable } from '@soma/core';
 import * as soma from '@soma/core';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** Options of `adam` and `adamw` (torch.optim's): betas, epsilon, amsgrad and weight decay. */
 export interface AdamOptions extends OptimizerOptions {
   beta1?: number;
   beta2?: number;

@@ -2,6 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** Options of `adamax` (torch.optim.Adamax's): betas and epsilon. */
 export interface AdamaxOptions extends OptimizerOptions {
   beta1?: number;
   beta2?: number;

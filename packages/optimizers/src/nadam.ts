@@ -1,6 +1,7 @@
 import type { Tensor, Variable } from '@soma/core';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** Options of `nadam` (torch.optim.NAdam's): betas, epsilon and momentum decay. */
 export interface NadamOptions extends OptimizerOptions {
   beta1?: number;
   beta2?: number;

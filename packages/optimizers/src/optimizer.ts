@@ -4,6 +4,10 @@ import { variablesNamed } from '@soma/core/internal';
 import { clipByNorm, clipByValue, scaleToGlobalNorm } from './clipping.js';
 import type { LearningRateSchedule } from './schedules.js';
 
+/**
+ * Options every optimizer takes: the learning rate (a number or a schedule) and gradient clipping
+ * by value, norm or global norm.
+ */
 export interface OptimizerOptions {
   /** A number or a schedule of the step count. */
   learningRate?: number | LearningRateSchedule;
@@ -230,12 +234,12 @@ export abstract class Optimizer {
     this.iterations = state.iterations;
   }
 
-  /** Frees every slot. */
   /** Moves every slot (moments, accumulators) to backend `name`, as `model.toBackend` does with the weights. */
   async toBackend(name: string): Promise<void> {
     for (const slots of this.slots.values()) for (const s of slots.values()) await s.moveTo(name);
   }
 
+  /** Frees every slot. */
   dispose(): void {
     for (const byName of this.slots.values()) for (const s of byName.values()) s.dispose();
     this.slots.clear();

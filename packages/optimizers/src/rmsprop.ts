@@ -1,6 +1,7 @@
 import type { Tensor, Variable } from '@soma/core';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** Options of `rmsprop` (torch.optim.RMSprop's): rho, momentum, centered and epsilon. */
 export interface RmspropOptions extends OptimizerOptions {
   /** Decay of the squared-gradient average (PyTorch's alpha, Keras's rho). */
   rho?: number;

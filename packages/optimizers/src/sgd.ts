@@ -2,6 +2,7 @@ import type { Tensor, Variable } from '@soma/core';
 import * as soma from '@soma/core';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** Options of `sgd` (torch.optim.SGD's): momentum, dampening, Nesterov and weight decay. */
 export interface SgdOptions extends OptimizerOptions {
   momentum?: number;
   dampening?: number;

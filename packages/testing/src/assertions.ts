@@ -4,6 +4,7 @@ import { shapesEqual } from '@soma/core/internal';
 import { getEngine } from '@soma/core/internal';
 import { Tensor, type NestedArray } from '@soma/core';
 
+/** Relative and absolute tolerances of a comparison (|a − e| ≤ atol + rtol·|e|). */
 export interface Tolerance {
   rtol?: number;
   atol?: number;

@@ -10,6 +10,10 @@ export interface FixtureTensor {
   data: (number | boolean | string | null)[];
 }
 
+/**
+ * One PyTorch-generated case: the op, its attributes, inputs, expected outputs and gradients, and
+ * its tolerance.
+ */
 export interface FixtureCase {
   name: string;
   op: string;
@@ -27,7 +31,6 @@ export const fixtureGenerator: string = (fixtures as unknown as { generator: str
 /** First uint32 outputs of Soma's PRNG per seed, from an independent Python implementation. */
 export const prngReference: Record<string, number[]> = (fixtures as unknown as { prng: Record<string, number[]> }).prng;
 
-/** Runs one PyTorch fixture op on Soma: its inputs and attributes in, its outputs out. */
 /** A fixture's named input tensors. */
 export type Inputs = Record<string, Tensor>;
 /** A fixture's attributes (ONNX/PyTorch names). */

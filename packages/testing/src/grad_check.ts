@@ -5,6 +5,7 @@ import { randomNormal } from '@soma/core';
 import { tensor } from '@soma/core';
 import type { Tensor } from '@soma/core';
 
+/** Options of `checkGradients`: the finite-difference step, the tolerance and the seed of the random direction. */
 export interface GradCheckOptions {
   /** Central-difference step (default 1e-3, scaled by max(1, |x|)). */
   eps?: number;
@@ -13,6 +14,7 @@ export interface GradCheckOptions {
   seed?: number;
 }
 
+/** What `checkGradients` found: the largest error and how many elements it checked. */
 export interface GradCheckResult {
   maxError: number;
   checked: number;

@@ -4,6 +4,7 @@ import { modelOptions, positiveInt } from './options.js';
 /** An autoencoder with its two halves: fit the autoencoder on (x, x), then encode with `encoder`. */
 export type Autoencoder = Sequential & { readonly encoder: Sequential; readonly decoder: Sequential };
 
+/** Options of `denseAutoencoder`: input size, hidden sizes, latent size and output activation. */
 export interface DenseAutoencoderOptions {
   inputDim: number;
   /** Hidden widths of the encoder, outside in; the decoder mirrors them. */
@@ -30,6 +31,7 @@ export function denseAutoencoder(options?: Partial<DenseAutoencoderOptions>): Au
   return joined(o.name, sequential({ name: `${o.name}_encoder`, layers: encLayers }), sequential({ name: `${o.name}_decoder`, layers: decLayers }));
 }
 
+/** Options of `convAutoencoder`: input shape and the filters of its two stages. */
 export interface ConvAutoencoderOptions {
   /** [channels, height, width]; height and width divisible by 4. */
   inputShape: [number, number, number];

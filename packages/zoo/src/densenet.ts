@@ -34,6 +34,7 @@ function head(x: Sym, numClasses: number): Sym {
   return layers.dense({ units: numClasses }).apply(layers.globalAvgPool2d().apply(relu(torchBatchNorm().apply(x))));
 }
 
+/** Options of `densenet`: depth, classes, input shape, growth rate and dropout (torchvision's DenseNets). */
 export interface DenseNetOptions {
   depth: DenseNetDepth;
   numClasses: number;
@@ -76,6 +77,7 @@ export const densenet169 = (o?: Partial<Omit<DenseNetOptions, 'depth'>>) => dens
 /** DenseNet-201 (torchvision's densenet201): same layers and parameter count. */
 export const densenet201 = (o?: Partial<Omit<DenseNetOptions, 'depth'>>) => densenet({ ...o, depth: 201 });
 
+/** Options of `cifarDensenet`: depth, growth rate, classes, input shape and dropout for CIFAR-size inputs. */
 export interface CifarDenseNetOptions {
   /** Total depth L of DenseNet-BC: 3 blocks of (L − 4) / 6 layers each. */
   depth: number;

@@ -1,6 +1,7 @@
 import { layers, sequential, type Sequential } from '@soma/layers';
 import { modelOptions, positiveInt } from './options.js';
 
+/** Options of `gan`: latent size, data size, hidden units of generator and discriminator, and the generator's output activation. */
 export interface GanOptions {
   /** Size of the noise vector the generator reads. */
   latentDim: number;

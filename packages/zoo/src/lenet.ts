@@ -3,6 +3,7 @@ import { LENET5_MNIST } from './weights/lenet5_mnist.js';
 import { loadShippedWeights } from './weights/shipped.js';
 import { modelOptions, positiveInt } from './options.js';
 
+/** Options of `lenet5`: classes, input shape, activation, pooling, and the bundled trained weights. */
 export interface LeNet5Options {
   numClasses: number;
   /** `[channels, height, width]`: 28×28 digits get 'same' padding in the first convolution, 32×32 the paper's 'valid'. */

@@ -1,6 +1,7 @@
 import { layers, sequential, type ActivationName, type Layer, type Sequential } from '@soma/layers';
 import { modelOptions, positiveInt } from './options.js';
 
+/** Options of `mlp`: input size, hidden layer sizes, outputs, activations, dropout and batch normalization. */
 export interface MlpOptions {
   /** Features per sample. */
   inputDim: number;

@@ -4,6 +4,7 @@ import { modelOptions, positiveInt } from './options.js';
 import { CHAR_LSTM_GETTYSBURG, CHAR_LSTM_VOCABULARY } from './weights/char_lstm_gettysburg.js';
 import { loadShippedWeights } from './weights/shipped.js';
 
+/** The recurrent cell a zoo model uses: 'lstm' or 'gru'. */
 export type RecurrentCell = 'lstm' | 'gru';
 
 interface StackOptions {
@@ -32,6 +33,10 @@ function recurrentStack(fn: string, o: StackOptions, sequences: boolean, inputSh
   return out;
 }
 
+/**
+ * Options of `lstmClassifier`: vocabulary, embedding size, sequence length, classes, and the
+ * recurrent stack (units, layers, cell, bidirectional, dropout).
+ */
 export interface LstmClassifierOptions extends StackOptions {
   vocabSize: number;
   embeddingDim: number;
@@ -63,6 +68,7 @@ export function lstmClassifier(options?: Partial<LstmClassifierOptions>): Sequen
   });
 }
 
+/** Options of `lstmRegressor`: input shape [steps, features], outputs, and the recurrent stack. */
 export interface LstmRegressorOptions extends StackOptions {
   /** [timeSteps, features] of one sequence. */
   inputShape: [number, number];
@@ -85,6 +91,10 @@ export function lstmRegressor(options?: Partial<LstmRegressorOptions>): Sequenti
   });
 }
 
+/**
+ * Options of `lstmLanguageModel`: the vocabulary (its characters), embedding size, pretrained
+ * weights, and the recurrent stack.
+ */
 export interface LanguageModelOptions extends StackOptions {
   /** The characters the model reads and writes, one per id (ids start at 0). */
   vocabulary: string;
@@ -100,6 +110,7 @@ export interface LanguageModelOptions extends StackOptions {
 /** The layout of the shipped character model (lstmLanguageModel({ pretrained: true })). */
 export const CHAR_LSTM_ARCHITECTURE = { embeddingDim: 16, units: 96, layers: 1, cell: 'lstm' } as const;
 
+/** Options of text generation: length, temperature and seed. */
 export interface GenerateOptions {
   /** Characters to add (default 100). */
   length?: number;

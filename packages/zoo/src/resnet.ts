@@ -19,6 +19,7 @@ const DEPTHS = {
 } as const satisfies Record<ResNetDepth, unknown>;
 
 
+/** Options of `resnet`: depth, classes and input shape (torchvision's ImageNet ResNets). */
 export interface ResNetOptions {
   depth: ResNetDepth;
   numClasses: number;
@@ -109,6 +110,9 @@ export class PaddedShortcut extends Layer<'single'> {
 }
 registerLayerClass('PaddedShortcut', PaddedShortcut);
 
+/**
+ * Options of `cifarResnet`: depth (6n + 2), classes and input shape (He et al.'s CIFAR ResNets).
+ */
 export interface CifarResNetOptions {
   /** 6n + 2: 20, 32, 44, 56 (110 and others work too). */
   depth: number;

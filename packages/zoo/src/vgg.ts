@@ -13,6 +13,7 @@ const CONFIGS = {
 } as const satisfies Record<VggDepth, unknown>;
 
 
+/** Options of `vgg`: depth, classes, input shape and batch normalization. */
 export interface VggOptions {
   depth: VggDepth;
   numClasses: number;

@@ -93,6 +93,10 @@ export function variableGrads(
   return { value: r.value, grads, variables };
 }
 
+/**
+ * What the function given to `customGrad` returns: its value and the rule giving the inputs'
+ * gradients.
+ */
 export interface CustomGradResult {
   value: Tensor;
   /** Gradient of the inputs given dy (one tensor, or one per input) and the tensors passed to save(). */

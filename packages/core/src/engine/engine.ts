@@ -25,12 +25,20 @@ interface DataRecord {
   readonly bytes: number;
 }
 
+/**
+ * One backend's share of `soma.memory()`: its tensors and bytes, plus what the backend itself
+ * reports (heap, pools, threads).
+ */
 export interface BackendMemory {
   numTensors: number;
   numBytes: number;
   [counter: string]: number;
 }
 
+/**
+ * What `soma.memory()` reports: live tensors and bytes in total, per backend, and what the
+ * garbage-collection safety net reclaimed.
+ */
 export interface MemoryInfo {
   /** Live tensor handles (views such as reshape results count once each). */
   numTensors: number;
@@ -97,7 +105,6 @@ export type HostCompute = (shape: readonly number[], run: number, sizes: Readonl
 /** Tensor inputs of a kernel, as ops pass them: a Tensor where the kernel takes storage. */
 export type TensorInputs<K extends KernelName> = AsTensors<KernelInputs<K>>;
 /** Maps a tuple of kernel tensors to a tuple of Tensors (homomorphic, so tuples stay tuples). */
-/** A kernel's tensor inputs as ops pass them: Tensors, optional ones possibly undefined. */
 export type AsTensors<T> = { readonly [I in keyof T]: T[I] extends KernelTensor ? Tensor : Tensor | undefined };
 
 /**

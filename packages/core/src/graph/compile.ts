@@ -4,6 +4,10 @@ import type { Graph } from './graph.js';
 import { runGraph } from './run.js';
 import { trace, type TraceOptions } from './trace.js';
 
+/**
+ * A function compiled by `soma.compile`: call it like the original; it traces once per input
+ * signature.
+ */
 export interface CompiledFunction {
   /** Runs the compiled function: traces once per input signature, then runs the graph. */
   (...inputs: Tensor[]): Tensor | Tensor[];

@@ -10,6 +10,9 @@ import type { Variable } from '../variable.js';
 import { kernelEntry } from '../kernels/registry.js';
 import { Graph, type Dim, type GraphNode, type SymbolicAttr, type ValueInfo } from './graph.js';
 
+/**
+ * Options of `trace`: input names and the axes that stay symbolic (`dynamicAxes`, e.g. the batch).
+ */
 export interface TraceOptions {
   /** Names of the graph inputs (default input_0, input_1, ...). */
   inputNames?: readonly string[];

@@ -10,6 +10,10 @@ export interface Conv2dAttrs {
   readonly group: number;
 }
 
+/**
+ * The attributes of the 2-D pooling kernels, ONNX-named (kernel_shape, strides, pads, dilations,
+ * ceil_mode, count_include_pad).
+ */
 export interface Pool2dAttrs {
   readonly kernel_shape: readonly [number, number];
   readonly strides: readonly [number, number];

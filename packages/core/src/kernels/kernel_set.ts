@@ -20,9 +20,12 @@ export type UnaryOp =
 export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'mod' | 'floorDiv' | 'atan2';
 /** Ops whose result is bool. `logicalAnd`/`logicalOr` take bool operands. */
 export type CompareOp = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual' | 'logicalAnd' | 'logicalOr';
+/** The elementwise binary operations of the `binary` kernel. */
 export type BinaryOp = ArithmeticOp | CompareOp;
 
+/** The reductions of the `reduce` kernel. */
 export type ReduceOp = 'sum' | 'mean' | 'prod' | 'max' | 'min' | 'any' | 'all';
+/** The index reductions of the `argReduce` kernel. */
 export type ArgReduceOp = 'argMax' | 'argMin';
 
 /**
@@ -117,13 +120,17 @@ export interface OptionalKernelSignatures {
   fusedElementwise: { inputs: readonly KernelTensor[]; attrs: ElementwiseChain };
 }
 
+/** The kernels every backend implements. */
 export type RequiredKernelName = keyof KernelSignatures;
+/** The kernels a backend may implement (core runs a default body otherwise). */
 export type OptionalKernelName = keyof OptionalKernelSignatures;
 /** Every single-output kernel: the required ones and the optional (fused) ones. */
 export type KernelName = RequiredKernelName | OptionalKernelName;
 /** Every kernel's signature, required and optional: what `runKernel` accepts. */
 export type AllSignatures = KernelSignatures & OptionalKernelSignatures;
+/** The tensor inputs of kernel K, as backends receive them. */
 export type KernelInputs<K extends KernelName> = AllSignatures[K]['inputs'];
+/** The ONNX-named attributes of kernel K. */
 export type KernelAttrs<K extends KernelName> = AllSignatures[K]['attrs'];
 
 /** One kernel: plain arithmetic from input storage to new output storage. */
@@ -164,6 +171,9 @@ export interface FusedSgdAttrs {
   readonly first: boolean;
 }
 
+/**
+ * The attributes of the `fusedUpdate` kernel: which optimizer rule and its numbers for this step.
+ */
 export type FusedUpdateAttrs = FusedAdamAttrs | FusedSgdAttrs;
 
 /** Activations a backend may fuse after conv2d or matmul (core's `fused` ops). */

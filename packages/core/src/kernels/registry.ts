@@ -16,17 +16,23 @@ export type KernelTag =
   | 'elementwise' | 'comparison' | 'reduction' | 'linalg' | 'convolution' | 'pooling'
   | 'gradient' | 'shape' | 'indexing' | 'fused';
 
+/** A tensor's shape and dtype, what a kernel's `meta` rule computes without running it. */
 export interface TensorMeta {
   readonly shape: Shape;
   readonly dtype: DType;
 }
 
+/** An attribute's type and default in the registry. */
 export interface AttrSpec {
   readonly type: 'int' | 'ints' | 'float' | 'bool' | 'string' | 'dtype' | 'shape' | 'chain';
   /** ONNX's default where the operator has one (documentation: kernels always receive every attribute). */
   readonly default?: unknown;
 }
 
+/**
+ * One kernel in the registry: name, inputs, ONNX-named attributes, tags, whether optional, and its
+ * output rule.
+ */
 export interface KernelEntry<K extends KernelName = KernelName> {
   readonly name: K;
   /** Input names in order; a trailing '?' marks an optional input, a leading '...' a list. */

@@ -8,6 +8,10 @@ import { convertToTensor } from './convert.js';
 import { outLength, pair, requireRank, resolvePads, type Pair, type Padding } from './conv_util.js';
 import { record, runKernel } from './op_util.js';
 
+/**
+ * Options of `conv2d`: stride, padding ('same', 'valid' or numbers), dilation, groups and an
+ * optional bias.
+ */
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Padding;
@@ -93,6 +97,7 @@ function runConv(x: Tensor, w: Tensor, attrs: Conv2dAttrs): Tensor {
   return conv2d(x, w, { stride: attrs.strides, padding: attrs.pads, dilation: attrs.dilations, groups: attrs.group });
 }
 
+/** Options of `conv1d`: as conv2d's, along one axis. */
 export interface Conv1dOptions {
   stride?: number;
   padding?: number | readonly [number, number] | 'same' | 'valid';
@@ -116,6 +121,7 @@ export function conv1d(xLike: TensorLike, wLike: TensorLike, options: Conv1dOpti
   return y.squeeze(2);
 }
 
+/** Options of `conv2dTranspose`: conv2d's, plus `outputPadding`. */
 export interface Conv2dTransposeOptions extends Conv2dOptions {
   /** Extra rows/columns added at the end of the output (disambiguates the size when stride > 1). */
   outputPadding?: Pair;

@@ -40,6 +40,10 @@ function depthSlice(x: Tensor, i: number): Tensor {
   return x.slice([0, 0, i, 0, 0], [n, c, 1, h, w]).reshape([n, c, h, w]);
 }
 
+/**
+ * Options of `conv3d`: stride, padding, dilation and groups along depth, height and width, and a
+ * bias.
+ */
 export interface Conv3dOptions {
   stride?: Triple;
   padding?: Padding3d;
@@ -89,6 +93,10 @@ export function conv3d(xLike: TensorLike, wLike: TensorLike, options: Conv3dOpti
   return y;
 }
 
+/**
+ * Options of `maxPool3d` and `avgPool3d`: the window, stride, padding, dilation and ceil mode along
+ * three axes.
+ */
 export interface Pool3dOptions {
   kernelSize: Triple;
   stride?: Triple;

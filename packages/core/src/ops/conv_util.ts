@@ -1,5 +1,6 @@
 import { fail, fmtShape } from '../errors.js';
 
+/** One number for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
 /** number: all sides; [h, w]: symmetric per axis; [top, left, bottom, right]: explicit; or a Keras/PyTorch mode. */
 export type Padding = number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';

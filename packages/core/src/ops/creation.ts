@@ -172,6 +172,7 @@ export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
   return getEngine().upload(data, [n, m], dtype);
 }
 
+/** Options of `oneHot`: the on and off values and the dtype. */
 export interface OneHotOptions {
   onValue?: number;
   offValue?: number;

@@ -9,11 +9,17 @@ import { matmul as plainMatmul } from './matmul.js';
 import { compositeOp, runKernel } from './op_util.js';
 import * as u from './unary.js';
 
+/**
+ * Options of `fused.conv2d`: conv2d's, plus the bias and the activation applied in the same kernel.
+ */
 export interface FusedConv2dOptions extends Conv2dOptions {
   /** Applied to conv + bias in the same kernel where the backend can (default 'linear'). */
   activation?: FusedActivation;
 }
 
+/**
+ * Options of `fused.matmul`: matmul's, plus the bias and the activation applied in the same kernel.
+ */
 export interface FusedMatmulOptions {
   transposeA?: boolean;
   transposeB?: boolean;

@@ -7,6 +7,7 @@ import { convertToTensor } from './convert.js';
 import { record, runKernel, sumToShape } from './op_util.js';
 import { broadcastTo } from './reduce.js';
 
+/** Options of `matmul`: transpose either operand's last two dimensions first. */
 export interface MatmulOptions {
   transposeA?: boolean;
   transposeB?: boolean;

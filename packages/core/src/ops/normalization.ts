@@ -4,6 +4,7 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { convertToTensor } from './convert.js';
 import { bernoulli } from './random.js';
 
+/** Options of `batchNorm`: the per-channel scale and shift, and epsilon. */
 export interface BatchNormOptions {
   /** Per-channel scale γ (PyTorch's weight). */
   weight?: TensorLike;
@@ -33,6 +34,7 @@ export function batchNorm(xLike: TensorLike, meanLike: TensorLike, varianceLike:
   return y;
 }
 
+/** Options of `dropout`: a seed, and whether it is training (off: the identity). */
 export interface DropoutOptions {
   seed?: number;
   /** When false, dropout is the identity (inference). Default true, as torch.nn.functional.dropout. */

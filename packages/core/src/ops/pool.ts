@@ -12,6 +12,10 @@ import { pad } from './pad_tile.js';
 import { argMax } from './reduce.js';
 import { stridedSlice } from './slice.js';
 
+/**
+ * Options of `maxPool2d`: window size, stride (default the window), padding, dilation and ceil
+ * mode.
+ */
 export interface Pool2dOptions {
   kernelSize: Pair;
   /** Defaults to kernelSize, as in PyTorch. */
@@ -21,6 +25,10 @@ export interface Pool2dOptions {
   ceilMode?: boolean;
 }
 
+/**
+ * Options of `avgPool2d`: the window, stride, padding and ceil mode, and whether padding counts in
+ * the divisor.
+ */
 export interface AvgPool2dOptions extends Omit<Pool2dOptions, 'dilation'> {
   /** Whether padded cells count in the divisor (PyTorch's default true; Keras 'same' pooling uses false). */
   countIncludePad?: boolean;

@@ -41,6 +41,7 @@ export function takeAlongAxis(xLike: TensorLike, indicesLike: TensorLike, axis: 
   return gather(x.reshape([total]), flat.reshape([indices.size])).reshape([...indices.shape]);
 }
 
+/** Options of `topK`: the axis, and the largest or smallest values. */
 export interface TopKOptions {
   /** Default -1 (the last axis). */
   axis?: number;

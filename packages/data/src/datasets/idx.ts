@@ -9,6 +9,7 @@ const TYPES: Record<number, { name: string; size: number }> = {
   0x0c: { name: 'int', size: 4 }, 0x0d: { name: 'float', size: 4 }, 0x0e: { name: 'double', size: 8 },
 };
 
+/** Options of `readIdx`: the largest size it will inflate or read. */
 export interface ReadIdxOptions {
   /**
    * The largest tensor, in bytes of its decoded values (4 per element), that the header may

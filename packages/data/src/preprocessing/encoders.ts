@@ -66,6 +66,7 @@ export class OneHotEncoder {
   }
 }
 
+/** Options of `Tokenizer`: characters or words, sequence length with padding and truncation sides, lowercasing and vocabulary size. */
 export interface TokenizerOptions {
   /** Split into characters or whitespace-separated words. */
   level?: 'char' | 'word';
@@ -135,6 +136,7 @@ export class Tokenizer {
   }
 }
 
+/** Options of `slidingWindows`: window length, how far ahead the target is, stride, and whether every step has a target. */
 export interface WindowOptions {
   window: number;
   /** Steps between the window's end and the target (1: the next value). */

@@ -1,8 +1,13 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 
+/**
+ * The scalers: standard (zero mean, unit variance), minMax ([0, 1]) and robust (median and
+ * interquartile range).
+ */
 export type ScalerKind = 'minMax' | 'standard' | 'robust';
 
+/** Options of a scaler: the axis its statistics are taken over (default 0, per column; null for all values). */
 export interface ScalerOptions {
   /**
    * The axis whose entries get their own statistics: 1 is the feature of [samples, features] and

@@ -3,6 +3,10 @@ import { Dataset } from '../dataset.js';
 import type { Element } from '../element.js';
 import { lineTooLong, maxLineLengthOf, textChunks, type TextSource } from './text_lines.js';
 
+/**
+ * Options of `fromCsv`: label columns, header, delimiter, column types, missing values, columns to
+ * keep, line length bound.
+ */
 export interface CsvOptions {
   /** Column(s) that become the label: elements are then { xs, ys }, else plain rows. */
   label?: string | string[];

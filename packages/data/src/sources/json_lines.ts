@@ -3,6 +3,7 @@ import { Dataset } from '../dataset.js';
 import type { Element } from '../element.js';
 import { lineTooLong, maxLineLengthOf, textChunks, type TextSource } from './text_lines.js';
 
+/** Options of `fromJsonLines`: the line length bound. */
 export interface JsonLinesOptions {
   /** The longest line read, in characters (default 2^27): a longer one is an error naming the line. */
   maxLineLength?: number;

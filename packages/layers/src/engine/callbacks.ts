@@ -40,7 +40,6 @@ export class History extends Callback {
   }
 }
 
-/** Plain functions as callbacks: `{ onEpochEnd: (epoch, logs) => ... }`. */
 /** The callback hooks `fit` calls, in Keras's names. */
 export type HookName = 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd';
 /** Plain hook objects, as Keras and TF.js users write them: each hook may be synchronous or async. */

@@ -9,6 +9,10 @@ import { checkLayerNumbers } from './layer_numbers.js';
 import { claimWeight } from './weight_budget.js';
 import { isSymbolic, SymbolicTensor } from './symbolic.js';
 
+/**
+ * Options every layer takes: name, trainable, input shape and batch size (first layer), dtype and
+ * an activity regularizer.
+ */
 export interface LayerArgs {
   name?: string;
   trainable?: boolean;
@@ -43,6 +47,7 @@ export interface KernelLayerArgs extends LayerArgs {
   biasConstraint?: ConstraintSpec;
 }
 
+/** Arguments of a layer call besides its inputs: training mode and the inputs' mask. */
 export interface CallArgs {
   /** Training mode: dropout drops, batch normalization uses batch statistics. */
   training?: boolean;
@@ -60,11 +65,13 @@ export interface CallArgs {
 export type LayerInput = Tensor | Tensor[];
 /** A mask, or one per input of a merge layer. */
 export type LayerMask = Tensor | null | (Tensor | null)[];
+/** What a layer applied in a functional model takes: one symbolic tensor or a list. */
 export type SymbolicInput = SymbolicTensor | SymbolicTensor[];
 
 /** JSON-friendly description of a layer, enough to rebuild it (`getConfig`). */
 export type LayerConfig = Record<string, unknown>;
 
+/** A weight of a layer: its variable, whether it trains, and its constraint. */
 export interface LayerWeight {
   readonly variable: Variable;
   readonly trainable: boolean;

@@ -24,6 +24,10 @@ export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | '
 
 const OPTIMIZERS = { sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam } as const satisfies Record<OptimizerName, unknown>;
 
+/**
+ * Options of `compile`: the optimizer (name or object), loss(es), loss weights and metrics, one per
+ * output or shared, and runEagerly.
+ */
 export interface CompileArgs {
   optimizer: Optimizer | OptimizerName;
   /** One loss for every output, one per output (a list in output order), or a record by output name (an output left out is not trained). */

@@ -48,6 +48,10 @@ function monitored(cb: string, monitor0: string, logs: Logs | undefined): number
   return v;
 }
 
+/**
+ * Options of `earlyStopping`: the monitored quantity, minimum change, patience, mode, baseline and
+ * whether to restore the best weights.
+ */
 export interface EarlyStoppingArgs {
   monitor?: string;
   minDelta?: number;
@@ -140,6 +144,10 @@ export class LearningRateScheduler extends Callback {
   }
 }
 
+/**
+ * Options of `reduceLROnPlateau`: monitored quantity, factor, patience, mode, minimum change,
+ * cooldown and the smallest rate.
+ */
 export interface ReduceLROnPlateauArgs {
   monitor?: string;
   factor?: number;

@@ -22,6 +22,10 @@ export interface DataBatch {
 export type BatchSource = AsyncIterable<DataBatch> | Iterable<DataBatch>;
 type Source = BatchSource;
 
+/**
+ * Options of `fit`, with Keras's names: epochs, batch size, validation, shuffling, weights,
+ * callbacks and verbosity.
+ */
 export interface FitArgs {
   batchSize?: number;
   epochs?: number;
@@ -55,6 +59,7 @@ const FIT_OPTIONS = [
   'batchSize', 'epochs', 'verbose', 'shuffle', 'seed', 'validationSplit', 'validationData', 'initialEpoch', 'sampleWeight', 'classWeight', 'callbacks', 'stopOnNaN', 'yieldEvery',
 ];
 
+/** Options of `evaluate`: batch size and verbosity. */
 export interface EvaluateArgs {
   batchSize?: number;
   verbose?: 0 | 1;

@@ -6,6 +6,10 @@ export const MODEL_FILE = 'model.json';
 /** The weights' name in in-memory artifacts; saves to a folder give each version a name of its own. */
 export const WEIGHTS_FILE = 'weights.safetensors';
 
+/**
+ * The contents of a saved `model.json`: format, the model's config, the weights file's name, and
+ * the compile settings.
+ */
 export interface ModelJson {
   format: typeof FORMAT;
   version: 1;

@@ -9,6 +9,10 @@ import { oneInput, singleShape } from './input_util.js';
 import { checkIntegerIds } from '../integer_ids.js';
 
 
+/**
+ * Options of `dense`: units, activation, bias, and the kernel's and bias's initializers,
+ * regularizers and constraints.
+ */
 export interface DenseArgs extends KernelLayerArgs {
   units: number;
 }

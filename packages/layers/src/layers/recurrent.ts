@@ -6,6 +6,10 @@ import { fmt, type LayerShape } from '../engine/shapes.js';
 import { getInitializer, type Initializer, type InitializerSpec } from '../initializers.js';
 import type { RegularizerSpec } from '../regularizers.js';
 
+/**
+ * Options of the recurrent layers: units, activation, bias, sequences or last output, states,
+ * direction, and initializers, regularizers and constraints.
+ */
 export interface RnnArgs extends LayerArgs {
   units: number;
   activation?: ActivationName;
@@ -41,7 +45,6 @@ function sequenceMask(layer: string, mask: LayerMask | undefined, b: number, t: 
  * The recurrence shared by SimpleRNN, LSTM and GRU: inputs [batch, time, features] are projected
  * for all steps at once (one matmul), then `step` runs once per time step.
  */
-/** The base of SimpleRNN, LSTM and GRU: runs a cell over the time axis (Keras's RNN). */
 export abstract class RNN extends Layer<'multiple'> {
   override supportsMasking = true;
   kernel!: Variable;
@@ -158,6 +161,10 @@ export class SimpleRNN extends RNN {
   }
 }
 
+/**
+ * Options of `lstm`: the recurrent options, plus the recurrent activation, unit forget bias and
+ * peepholes.
+ */
 export interface LstmArgs extends RnnArgs {
   recurrentActivation?: ActivationName;
   /** Initialize the forget-gate bias to 1 (Jozefowicz et al.), as Keras does by default. */
@@ -214,6 +221,10 @@ export class LSTM extends RNN {
   }
 }
 
+/**
+ * Options of `gru`: the recurrent options, plus the recurrent activation and resetAfter (PyTorch's
+ * form, the default).
+ */
 export interface GruArgs extends RnnArgs {
   recurrentActivation?: ActivationName;
   /**

@@ -5,6 +5,10 @@ import { onnxType } from '../tensor_proto.js';
 import { Emitter } from './emitter.js';
 import { NotExportable, translate } from './kernels.js';
 
+/**
+ * Options of `exportOnnx`: opset, input shapes for functions, a symbolic batch, and input and
+ * output names.
+ */
 export interface ExportOptions {
   /** ONNX opset, 13 to 21 (default 17). */
   opset?: number;
@@ -50,6 +54,10 @@ export async function graphToOnnx(graph: Graph, options: GraphExportOptions = {}
   return graphToOnnxWith(graph, options, data);
 }
 
+/**
+ * Options of `graphToOnnx`: variables as inputs or initializers, opset, names, and whether output
+ * shapes are left unknown.
+ */
 export interface GraphExportOptions {
   /**
    * Whole-graph execution (the native backend): variables become graph inputs named after them
