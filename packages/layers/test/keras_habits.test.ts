@@ -39,3 +39,32 @@ describe('a metric object given for several outputs counts each output separatel
     expect(() => net.compile({ optimizer: 'sgd', loss: 'mse', metrics: [mine] })).toThrow(/the metric object 'mine' is given for outputs 'p' and 'q'; a metric accumulates, so give each output its own/);
   });
 });
+
+describe("globalAveragePooling1d follows the layout of the layer before it (Keras's text classifier)", () => {
+  it('embedding → globalAveragePooling1d → dense averages over the steps, as in Keras; conv1d → globalAveragePooling1d over the length', () => {
+    const text = sequential([
+      layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [6] }),
+      layers.globalAveragePooling1d(),
+      layers.dense({ units: 1, activation: 'sigmoid' }),
+    ]);
+    const pool = text.layers[1] as unknown as { dataFormat: string };
+    expect(pool.dataFormat).toBe('channelsLast');
+    expect(text.predict(soma.tensor([[1, 2, 3, 0, 0, 0]], undefined, 'int32')).shape).toEqual([1, 1]);
+    // The pooled vector is the mean of the six embeddings: features survive, steps are averaged.
+    const emb = text.layers[0].getWeights()[0];
+    const ids = [1, 2, 3, 0, 0, 0];
+    const expected = [0, 1, 2, 3].map((f) => ids.reduce((a, id) => a + emb.dataSync()[id * 4 + f], 0) / 6);
+    const pooled = layers.globalAveragePooling1d({ dataFormat: 'channelsLast' }).apply(text.layers[0].apply(soma.tensor([ids], undefined, 'int32')) as soma.Tensor);
+    Array.from(pooled.dataSync()).forEach((v, f) => expect(v).toBeCloseTo(expected[f], 5));
+    const conv = sequential([layers.conv1d({ filters: 3, kernelSize: 2, inputShape: [2, 8] }), layers.globalAveragePooling1d()]);
+    expect((conv.layers[1] as unknown as { dataFormat: string }).dataFormat).toBe('channelsFirst');
+    expect(conv.predict(soma.ones([1, 2, 8])).shape).toEqual([1, 3]);
+  });
+
+  it('a saved model keeps the resolved layout', async () => {
+    const { modelToArtifacts, modelFromArtifacts } = await import('@soma/layers');
+    const text = sequential([layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [6] }), layers.globalAveragePooling1d()]);
+    const back = modelFromArtifacts(modelToArtifacts(text));
+    expect((back.layers[1] as unknown as { dataFormat: string }).dataFormat).toBe('channelsLast');
+  });
+});

@@ -153,7 +153,8 @@ describe('masks elsewhere: pooling, training, and layers that cannot take one', 
     const ids = soma.tensor([[1, 2, 0]], [1, 3], 'int32');
     const flat = sequential([layers.embedding({ inputDim: 4, outputDim: 2, maskZero: true }), layers.flatten({ name: 'flat' })]);
     expect(() => flat.predict(ids)).toThrow(/flat \(Flatten\) does not support masking, but its input carries a mask/);
-    const pooled = sequential([layers.embedding({ inputDim: 4, outputDim: 2, maskZero: true }), layers.globalAveragePooling1d()]);
+    // A channelsFirst pooling cannot use a [batch, steps] mask: a clear error.
+    const pooled = sequential([layers.embedding({ inputDim: 4, outputDim: 2, maskZero: true }), layers.globalAveragePooling1d({ dataFormat: 'channelsFirst' })]);
     expect(() => pooled.predict(ids)).toThrow(/carries a \[batch, steps\] mask.*pass dataFormat: 'channelsLast'/);
     ids.dispose();
   });

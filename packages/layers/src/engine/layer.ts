@@ -246,6 +246,13 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
   private builtInputShapes: (LayerShape | null)[] | null = null;
 
   /**
+   * Called once, before `build`, with the first call's inputs: symbolic inputs name the layer that
+   * produced them (`sourceLayer`), and `args.mask` the mask they carry; a layer may pick a default
+   * that depends on them.
+   */
+  protected beforeBuild(_inputs: readonly (Tensor | SymbolicTensor)[], _args: CallArgs): void {}
+
+  /**
    * Applies the layer: to tensors it computes (building first if needed); to symbolic tensors it
    * records a node of a functional model and returns symbolic outputs.
    */
@@ -261,6 +268,7 @@ export abstract class Layer<Out extends LayerOutputs = LayerOutputs> {
     const shapes = last ? given.map(channelsFirstShape) : given;
     const shapeArg = Array.isArray(inputs) ? shapes : shapes[0];
     if (!this.built) {
+      this.beforeBuild(list, args);
       this.build(shapeArg);
       this.built = true;
       this.builtInputShapes = this.recordBuiltShapes(shapes);

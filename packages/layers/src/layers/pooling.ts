@@ -2,6 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import { Layer, type CallArgs, type ChannelsArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
 import { fmt, type LayerShape } from '../engine/shapes.js';
+import { isSymbolic, type SymbolicTensor } from '../engine/symbolic.js';
 import { checkedWindowShape, convLength } from './convolutional.js';
 import { oneInput, singleShape } from './input_util.js';
 import type { Pair } from './convolutional.js';
@@ -140,6 +141,9 @@ export class GlobalMaxPooling2D extends GlobalPool2D {
   }
 }
 
+/** Layers whose outputs are [batch, steps, features] (channels last), whatever Soma's 1-D default. */
+const STEPS_FIRST_LAYERS = new Set(['Embedding', 'Masking', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional', 'TimeDistributed']);
+
 /** The layout of 1-D inputs: [N, C, L] ('channelsFirst') or [N, L, C]. */
 export type DataFormat1d = 'channelsFirst' | 'channelsLast';
 
@@ -152,12 +156,32 @@ export type DataFormat1d = 'channelsFirst' | 'channelsLast';
 export class GlobalAveragePooling1D extends Layer<'single'> {
   readonly className = 'GlobalAveragePooling1D';
   override supportsMasking = true;
-  readonly dataFormat: DataFormat1d;
+  private format: DataFormat1d;
+  private readonly formatGiven: boolean;
   constructor(args: LayerArgs & { dataFormat?: DataFormat1d } = {}) {
     super(args, 'global_average_pooling1d');
     const f = args.dataFormat ?? 'channelsFirst';
     if (f !== 'channelsFirst' && f !== 'channelsLast') throw new Error(`${this.name}: dataFormat must be 'channelsFirst' or 'channelsLast', got ${JSON.stringify(f)}`);
-    this.dataFormat = f;
+    this.format = f;
+    this.formatGiven = args.dataFormat !== undefined;
+  }
+  /** The layout it averages: [N, C, L] ('channelsFirst') or [N, L, C] ('channelsLast'). */
+  get dataFormat(): DataFormat1d {
+    return this.format;
+  }
+  /**
+   * Without an explicit dataFormat, the layout follows the producing layer: after an embedding, a
+   * recurrent layer or masking (outputs [batch, steps, features], the Keras text-classifier
+   * `embedding → globalAveragePooling1d`), or when the input carries a mask, it is channelsLast,
+   * as in Keras; after conv1d and Soma's other 1-D layers, and for unmasked tensors applied
+   * directly, it stays channelsFirst.
+   */
+  protected override beforeBuild(inputs: readonly (Tensor | SymbolicTensor)[], args: CallArgs): void {
+    if (this.formatGiven) return;
+    const source = inputs[0] && isSymbolic(inputs[0]) ? inputs[0].sourceLayer.className : null;
+    // A [batch, steps] mask (embedding maskZero, masking) also says the steps are axis 1.
+    const masked = args.mask !== undefined && args.mask !== null;
+    if ((source !== null && STEPS_FIRST_LAYERS.has(source)) || masked) this.format = 'channelsLast';
   }
   private get stepAxis(): number {
     return this.dataFormat === 'channelsLast' ? 1 : 2;
