@@ -59,6 +59,16 @@ export async function main(): Promise<number> {
 }
 `;
 
+/** What tsc prints for the consumer project in `dir` (empty when it type-checks). */
+function typeErrors(dir: string): string {
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' });
+    return '';
+  } catch (e) {
+    return `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
+  }
+}
+
 interface Mode {
   name: string;
   type: 'module' | 'commonjs';
@@ -88,13 +98,7 @@ describe('the published type declarations work in a consumer project under every
         compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, types: ['node'], esModuleInterop: true, ...mode.compilerOptions },
         files: [mode.file],
       }));
-      let output = '';
-      try {
-        execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' });
-      } catch (e) {
-        output = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
-      }
-      expect(output).toBe('');
+      expect(typeErrors(dir)).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -135,13 +139,7 @@ describe('the published declarations type-check in a browser-only project (lib E
         compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, skipLibCheck: false, types: [] },
         files: ['main.ts'],
       }));
-      let output = '';
-      try {
-        execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' });
-      } catch (e) {
-        output = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
-      }
-      expect(output).toBe('');
+      expect(typeErrors(dir)).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -94,14 +94,19 @@ export const constant = (o: number | { value?: number } = {}): Initializer => {
   const value = typeof o === 'number' ? soma.checkNumber('initializers.constant', 'value', o) : num('constant', 'value', checked('constant', o, ['value']).value) ?? 0;
   return { name: 'constant', apply: (shape, dtype) => soma.fill(shape, value, dtype) };
 };
-/** Normal samples with `mean` (0) and `stddev` (0.05), as Keras's RandomNormal. */
-export const randomNormal = (o?: { mean?: number; stddev?: number; seed?: number }): Initializer => {
-  const { mean, stddev, seed } = checked('randomNormal', o, ['mean', 'stddev', 'seed']);
-  const m = num('randomNormal', 'mean', mean) ?? 0;
-  const sd = num('randomNormal', 'stddev', stddev, { min: 0 }) ?? 0.05;
-  const s = seedOf('randomNormal', seed);
-  return { name: 'randomNormal', apply: (shape) => soma.randomNormal(shape, { mean: m, std: sd, seed: nextSeed(s) }) };
+// randomNormal and truncatedNormal: Keras's { mean, stddev, seed }, checked when made.
+type NormalSampler = (shape: readonly number[], o: { mean: number; std: number; seed: number }) => Tensor;
+const normalInit = (name: string, draw: NormalSampler) => (o?: { mean?: number; stddev?: number; seed?: number }): Initializer => {
+  const { mean, stddev, seed } = checked(name, o, ['mean', 'stddev', 'seed']);
+  const m = num(name, 'mean', mean) ?? 0;
+  const sd = num(name, 'stddev', stddev, { min: 0 }) ?? 0.05;
+  const s = seedOf(name, seed);
+  return { name, apply: (shape) => draw(shape, { mean: m, std: sd, seed: nextSeed(s) }) };
 };
+/** Normal samples with `mean` (0) and `stddev` (0.05), as Keras's RandomNormal. */
+export const randomNormal = normalInit('randomNormal', (shape, o) => soma.randomNormal(shape, o));
+/** Normal samples redrawn beyond two standard deviations (stddev 0.05 by default). */
+export const truncatedNormal = normalInit('truncatedNormal', (shape, o) => soma.truncatedNormal(shape, o));
 /** Uniform samples in [minval, maxval) (−0.05, 0.05 by default), as Keras's RandomUniform. */
 export const randomUniform = (o?: { minval?: number; maxval?: number; seed?: number }): Initializer => {
   const { minval, maxval, seed } = checked('randomUniform', o, ['minval', 'maxval', 'seed']);
@@ -110,14 +115,6 @@ export const randomUniform = (o?: { minval?: number; maxval?: number; seed?: num
   if (!(hi >= lo)) throw new soma.SomaError('initializers.randomUniform', `maxval (${hi}) must be >= minval (${lo})`);
   const s = seedOf('randomUniform', seed);
   return { name: 'randomUniform', apply: (shape, dtype) => soma.randomUniform(shape, { min: lo, max: hi, seed: nextSeed(s), dtype }) };
-};
-/** Normal samples redrawn beyond two standard deviations (stddev 0.05 by default). */
-export const truncatedNormal = (o?: { mean?: number; stddev?: number; seed?: number }): Initializer => {
-  const { mean, stddev, seed } = checked('truncatedNormal', o, ['mean', 'stddev', 'seed']);
-  const m = num('truncatedNormal', 'mean', mean) ?? 0;
-  const sd = num('truncatedNormal', 'stddev', stddev, { min: 0 }) ?? 0.05;
-  const s = seedOf('truncatedNormal', seed);
-  return { name: 'truncatedNormal', apply: (shape) => soma.truncatedNormal(shape, { mean: m, std: sd, seed: nextSeed(s) }) };
 };
 const fixedScaling = (name: string, scale: number, mode: VarianceScalingMode, distribution: VarianceScalingDistribution) => (o?: { seed?: number }): Initializer =>
   scaled(name, { scale, mode, distribution, seed: checked(name, o, ['seed']).seed });

@@ -6,6 +6,7 @@ import { slice } from './slice.js';
 import { gather } from './gather.js';
 import { tensor } from './creation.js';
 import { checkOptions } from '../validate.js';
+import { checkElementCount } from '../shape.js';
 
 /** How `pad` fills: a constant, or values from the tensor itself (numpy's and ONNX's mode names). */
 export type PadMode = 'constant' | 'reflect' | 'edge' | 'symmetric' | 'wrap';
@@ -52,6 +53,8 @@ export function pad(xLike: TensorLike, paddings: readonly (readonly [number, num
   checkOptions('pad', options, ['mode', 'value']);
   const mode = options.mode ?? 'constant';
   if (!PAD_MODES.includes(mode)) fail('pad', `mode must be one of ${PAD_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`);
+  const padded = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  checkElementCount('pad', padded.reduce((a, b) => a * b, 1), () => `the padded shape ${fmtShape(padded)}`);
   if (mode !== 'constant') {
     if (options.value !== undefined) fail('pad', `a value is only used with mode 'constant', got mode '${mode}'`);
     return padFromValues(x, paddings, mode);
@@ -73,6 +76,7 @@ function padFromValues(x: Tensor, paddings: readonly (readonly [number, number])
     if (before === 0 && after === 0) return;
     const n = x.shape[axis];
     if (n === 0) fail('pad', `mode '${mode}' needs values to copy, but axis ${axis} of ${fmtShape(x.shape)} is empty`);
+    checkElementCount('pad', before + n + after, () => `axis ${axis} padded by [${before}, ${after}]`);
     const indices = Array.from({ length: before + n + after }, (_, k) => sourceIndex(mode, k - before, n));
     const next = gather(y, tensor(indices, [indices.length], 'int32'), axis);
     if (y !== x) y.dispose();

@@ -44,6 +44,9 @@ export const selectionCases: ConformanceCase[] = [
     expectTensor(ops.pad(v, [[1, 1]], { value: 9 }), { values: [9, 1, 2, 3, 9] });
     expectThrows(() => ops.pad(v, [[1, 1]], { mode: 'mirror' as never }), "pad: mode must be one of 'constant', 'reflect', 'edge', 'symmetric', 'wrap', got \"mirror\"");
     expectThrows(() => ops.pad(ops.zeros([0, 2]), [[1, 0], [0, 0]], { mode: 'edge' }), "pad: mode 'edge' needs values to copy, but axis 0 of [0,2] is empty");
+    // A padding from a file is bounded before any index array or tensor is made.
+    expectThrows(() => ops.pad(v, [[2 ** 31, 0]], { mode: 'reflect' }), 'pad: the padded shape [2147483651] has 2,147,483,651 elements; a tensor holds at most 2,147,483,647');
+    expectThrows(() => ops.pad(v, [[2 ** 40, 0]]), 'pad: the padded shape [1099511627779] has 1,099,511,627,779 elements; a tensor holds at most 2,147,483,647');
   } },
   { group: g, name: 'gradients of reflect and edge padding (NCHW images, as ReflectionPad2d) match central differences', runAsync: async () => {
     const img = ops.tensor([[[[0.3, -1.2, 2.5], [0.9, 1.7, -0.4]]]]);
