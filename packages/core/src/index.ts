@@ -36,6 +36,8 @@ export { runGraph } from './graph/run.js';
 export { hostInput } from './graph/host_input.js';
 export { compile } from './graph/compile.js';
 export type { CompiledFunction } from './graph/compile.js';
+export { compiled, compileStats } from './graph/compiled.js';
+export type { Compiled, CompiledOptions, CompileStats } from './graph/compiled.js';
 export {
   TFJS_NAMES, train, layers, losses, metrics, initializers, regularizers, constraints, callbacks, data, io, engine, sequential, model, input, loadLayersModel,
 } from './tfjs_names.js';

@@ -1,8 +1,6 @@
-import { fail } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import type { Graph } from './graph.js';
-import { runGraph } from './run.js';
-import { trace, type TraceOptions } from './trace.js';
+import { compiled } from './compiled.js';
+import type { TraceOptions } from './trace.js';
 
 /**
  * A function compiled by `soma.compile`: call it like the original; it traces once per input
@@ -22,36 +20,25 @@ export interface CompiledFunction {
  * on backends with whole-graph execution (native) as one session, elsewhere node by node. With
  * `dynamicAxes`, one graph serves every size of those axes. Like trace, control flow is fixed
  * when tracing; values made through hostInput (random draws, an optimizer's per-step scalars)
- * are computed again at every call.
+ * are computed again at every call. A function that cannot be traced throws (the trace names
+ * why), as jax.jit does: a fallback would hide the reason.
  */
 export function compile(fn: (...inputs: Tensor[]) => Tensor | Tensor[], options: TraceOptions = {}): CompiledFunction {
-  const graphs = new Map<string, { graph: Graph; single: boolean }>();
-  const signature = (xs: readonly Tensor[]) =>
-    xs.map((x, i) => `${x.dtype}[${x.shape.map((d, k) => (options.dynamicAxes?.[i]?.[k] !== undefined ? '*' : d)).join(',')}]`).join(';');
+  let single = true;
+  const inner = compiled(
+    (...xs) => {
+      const out = fn(...xs);
+      single = !Array.isArray(out);
+      return Array.isArray(out) ? out : [out];
+    },
+    { name: 'compile', dynamicAxes: () => options.dynamicAxes, ...(options.inputNames ? { inputNames: options.inputNames } : {}), onFallback: 'throw' },
+  );
   const call = (...inputs: Tensor[]): Tensor | Tensor[] => {
-    if (!inputs.every((t) => t && typeof t === 'object' && 'shape' in t)) fail('compile', 'the compiled function takes tensors');
-    const key = signature(inputs);
-    let entry = graphs.get(key);
-    if (!entry) {
-      let single = true;
-      const graph = trace((...xs) => {
-        const out = fn(...xs);
-        single = !Array.isArray(out);
-        return out;
-      }, inputs, options);
-      entry = { graph, single };
-      graphs.set(key, entry);
-    }
-    const outs = runGraph(entry.graph, inputs);
-    return entry.single ? outs[0] : outs;
+    const outs = inner.run(inputs);
+    return single ? outs[0] : outs;
   };
   // defineProperty, not Object.assign: assign would copy the getter's value once.
-  Object.defineProperty(call, 'graphs', { get: () => graphs.size });
-  Object.defineProperty(call, 'dispose', {
-    value: () => {
-      for (const { graph } of graphs.values()) graph.dispose();
-      graphs.clear();
-    },
-  });
+  Object.defineProperty(call, 'graphs', { get: () => inner.graphs });
+  Object.defineProperty(call, 'dispose', { value: () => inner.dispose() });
   return call as CompiledFunction;
 }

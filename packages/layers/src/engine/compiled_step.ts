@@ -1,5 +1,5 @@
 import * as soma from '@soma/core';
-import type { Graph, Tensor } from '@soma/core';
+import type { Tensor } from '@soma/core';
 import { checkIntegerIds } from '../integer_ids.js';
 import type { LayersModel, TrainingConfig } from './model.js';
 
@@ -11,8 +11,10 @@ import type { LayersModel, TrainingConfig } from './model.js';
  * learning rate, Adam's bias corrections) are host inputs of the graph, computed afresh each run.
  */
 export interface StepRunner {
-  /** The step's results, after the update; null when this step must run eagerly. */
-  run(xs: Tensor[], ys: Tensor[], weights: Tensor | null): StepResult | null;
+  /** The step's results, after the update (from the step's graph, or eagerly). */
+  run(xs: Tensor[], ys: Tensor[], weights: Tensor | null): StepResult;
+  /** Frees the traced graphs. */
+  dispose(): void;
 }
 
 /** A training step's results: the total loss, the per-output losses it logs, the predictions. */
@@ -24,89 +26,98 @@ export interface StepResult {
 
 type StepFn = (xs: Tensor[], ys: Tensor[], weights: Tensor | null) => StepResult;
 
-const signature = (ts: readonly Tensor[]) => ts.map((t) => `${t.dtype}[*,${t.shape.slice(1).join(',')}]`).join(';');
+/** Every input's first axis stays symbolic: one graph serves every batch size. */
+function batchAxes(ts: readonly Tensor[]): Record<number, Record<number, string>> {
+  const axes: Record<number, Record<number, string>> = {};
+  ts.forEach((t, i) => (axes[i] = t.rank > 0 && t.shape[0] > 0 ? { 0: 'batch' } : {}));
+  return axes;
+}
 
 /**
- * Traces `step` once per input signature (batch size free) and runs the graph. The first step of
- * a configuration runs eagerly: it builds what is built lazily (optimizer slots, a Sequential's
- * weights) and takes first-step branches (SGD momentum's initial buffer) that later steps do not.
- * A step that cannot be traced falls back to eager execution with one warning.
+ * The step through core's one compiled entrance: traced once per input signature (batch size
+ * free) and run as a graph. The first step of a signature runs eagerly: it builds what is built
+ * lazily (optimizer slots, a Sequential's weights) and takes first-step branches (SGD momentum's
+ * initial buffer) that later steps do not. A step that cannot be traced runs eagerly, with one
+ * warning, and counts in `soma.compileStats().graphFallbacks`.
  */
 export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step: StepFn): StepRunner {
-  const graphs = new Map<string, { graph: Graph; parts: number }>();
-  let firstDone = false;
-  let failed = false;
+  let parts = 0;
+  let counts = { xs: 0, ys: 0, weights: false };
+  let iterations = cfg.optimizer.iterations;
+  const entrance = soma.compiled(
+    (...ts: Tensor[]) => {
+      const { xs: nx, ys: ny, weights: w } = counts;
+      const r = step(ts.slice(0, nx), ts.slice(nx, nx + ny), w ? ts[ts.length - 1] : null);
+      parts = r.parts.length;
+      return [r.loss, ...r.parts, ...r.preds];
+    },
+    {
+      name: `${model.name}.fit`,
+      dynamicAxes: batchAxes,
+      eagerCalls: 1,
+      // Tracing ran the step's host side (the optimizer's step count) without training.
+      afterTrace: () => (cfg.optimizer.iterations = iterations),
+      beforeGraphRun: (ts) => checkIdInputs(model, ts.slice(0, counts.xs)),
+    },
+  );
   return {
     run(xs, ys, weights) {
-      if (failed) return null;
-      if (!firstDone) {
-        firstDone = true;
-        return null;
-      }
-      const inputs = weights ? [...xs, ...ys, weights] : [...xs, ...ys];
-      const key = `${signature(xs)}|${signature(ys)}|${weights ? signature([weights]) : '-'}`;
-      let entry = graphs.get(key);
-      if (!entry) {
-        const iterations = cfg.optimizer.iterations;
-        try {
-          let parts = 0;
-          const fn = (...ts: Tensor[]) => {
-            const r = step(ts.slice(0, xs.length), ts.slice(xs.length, xs.length + ys.length), weights ? ts[ts.length - 1] : null);
-            parts = r.parts.length;
-            return [r.loss, ...r.parts, ...r.preds];
-          };
-          const dynamicAxes = Object.fromEntries(inputs.map((_, i) => [i, { 0: 'batch' }]));
-          entry = { graph: soma.trace(fn, inputs, { dynamicAxes }), parts };
-        } catch (err) {
-          failed = true;
-          console.warn(`${model.name}.fit: the training step could not be compiled (${(err as Error).message}); training runs eagerly. Pass runEagerly: true to compile() to choose this yourself.`);
-          return null;
-        } finally {
-          // Tracing ran the step's host side (the optimizer's step count) without training.
-          cfg.optimizer.iterations = iterations;
-        }
-        graphs.set(key, entry);
-      }
-      checkIdInputs(model, xs);
-      const [loss, ...rest] = soma.runGraph(entry.graph, inputs);
-      return { loss, parts: rest.slice(0, entry.parts), preds: rest.slice(entry.parts) };
+      counts = { xs: xs.length, ys: ys.length, weights: weights !== null };
+      iterations = cfg.optimizer.iterations;
+      const [loss, ...rest] = entrance.run(weights ? [...xs, ...ys, weights] : [...xs, ...ys]);
+      return { loss, parts: rest.slice(0, parts), preds: rest.slice(parts) };
     },
+    dispose: () => entrance.dispose(),
   };
 }
 
-const forwardGraphs = new WeakMap<LayersModel, Map<string, Graph | null>>();
+const runners = new WeakMap<TrainingConfig, StepRunner>();
+
+/** The compiled step of a training configuration, made on first use. */
+export function stepRunnerFor(model: LayersModel, cfg: TrainingConfig, step: () => StepFn): StepRunner {
+  let runner = runners.get(cfg);
+  if (!runner) runners.set(cfg, (runner = compiledStepRunner(model, cfg, step())));
+  return runner;
+}
 
 /**
- * The model's inference pass (training: false) for evaluate and predict: on backends with
- * whole-graph execution traced once per input signature (batch size free) and run as one graph,
- * as Keras compiles its predict function; elsewhere, or when compile() said runEagerly, a call.
- * Results are the same either way; a model that cannot be traced runs eagerly.
+ * Frees the model's traced graphs (their constants are tensors): on dispose, on a new compile(),
+ * and on a move to another backend (constants live where they were traced). Later calls trace again.
+ */
+export function releaseCompiled(model: LayersModel): void {
+  forwardEntrances.get(model)?.dispose();
+  forwardEntrances.delete(model);
+  if (model.training) {
+    runners.get(model.training)?.dispose();
+    runners.delete(model.training);
+  }
+}
+
+const forwardEntrances = new WeakMap<LayersModel, soma.Compiled>();
+
+/**
+ * The model's inference pass (training: false) for evaluate and predict, traced once per input
+ * signature (batch size free) and run as one graph, as Keras compiles its predict function; a
+ * call when compile() said runEagerly. Results are the same either way; a model that cannot be
+ * traced runs eagerly (counted in `soma.compileStats()`).
  */
 export function inferenceOutputs(model: LayersModel, xs: Tensor[]): Tensor[] {
-  const eager = () => {
-    const out = model.call(xs.length === 1 ? xs[0] : xs, { training: false });
+  const call = (ts: Tensor[]) => {
+    const out = model.call(ts.length === 1 ? ts[0] : ts, { training: false });
     return Array.isArray(out) ? out : [out];
   };
-  if (!soma.backend().runGraph || model.training?.runEagerly) return eager();
-  let graphs = forwardGraphs.get(model);
-  if (!graphs) forwardGraphs.set(model, (graphs = new Map()));
-  const key = signature(xs);
-  let graph = graphs.get(key);
-  if (graph === undefined) {
-    try {
-      const dynamicAxes = Object.fromEntries(xs.map((_, i) => [i, { 0: 'batch' }]));
-      graph = soma.trace((...ts: Tensor[]) => {
-        const out = model.call(ts.length === 1 ? ts[0] : ts, { training: false });
-        return Array.isArray(out) ? out : [out];
-      }, xs, xs[0].shape[0] > 0 ? { dynamicAxes } : {});
-    } catch {
-      graph = null;
-    }
-    graphs.set(key, graph);
+  if (model.training?.runEagerly) return call(xs);
+  let entrance = forwardEntrances.get(model);
+  if (!entrance) {
+    entrance = soma.compiled((...ts) => call(ts), {
+      name: `${model.name}.predict`,
+      dynamicAxes: batchAxes,
+      onFallback: 'silent',
+      beforeGraphRun: (ts) => checkIdInputs(model, ts),
+    });
+    forwardEntrances.set(model, entrance);
   }
-  if (!graph) return eager();
-  checkIdInputs(model, xs);
-  return soma.runGraph(graph, xs);
+  return entrance.run(xs);
 }
 
 /**

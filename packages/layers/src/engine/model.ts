@@ -7,6 +7,7 @@ import { summaryLines } from '../summary.js';
 import type { History } from './callbacks.js';
 import { runGraph, topologicalNodes, type GraphNode } from './graph.js';
 import { InputLayer } from './input_layer.js';
+import { releaseCompiled } from './compiled_step.js';
 import { Layer, type CallArgs, type LayerConfig, type LayerInput, type LayerOutputs, type TensorOutput } from './layer.js';
 import type { LayerShape } from './shapes.js';
 import type { SymbolicTensor } from './symbolic.js';
@@ -136,6 +137,7 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
    */
   async toBackend(name: string): Promise<void> {
     if (!listBackends().includes(name)) throw new Error(`${this.name}.toBackend: no backend named '${name}' is registered (registered: ${listBackends().join(', ')})`);
+    releaseCompiled(this);
     for (const w of this.weights) await w.moveTo(name);
     await this.training?.optimizer.toBackend(name);
   }
@@ -186,6 +188,7 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
     const names = this.outputs.length ? this.outputs.map((o) => o.sourceLayer.name) : ['output'];
     const widths = names.map((_, i) => this.outputs[i]?.shape[this.outputs[i].shape.length - 1] ?? null);
     const outputs = resolveOutputs(`${this.name}.compile`, names, args.loss, args.lossWeights, args.metrics, widths);
+    releaseCompiled(this);
     this.training = { optimizer, ...outputs, trainableWeights: this.outputs.length ? this.trainableWeights : null, runEagerly: args.runEagerly ?? false };
   }
 
@@ -262,6 +265,7 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
 
   /** Frees every layer's weights and the optimizer's state. */
   override dispose(): void {
+    releaseCompiled(this);
     for (const l of this.layers) l.dispose();
     this.training?.optimizer.dispose();
   }

@@ -2,7 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks.js';
 import type { LayersModel, TrainingConfig } from './model.js';
-import { compiledStepRunner, inferenceOutputs, type StepResult, type StepRunner } from './compiled_step.js';
+import { inferenceOutputs, stepRunnerFor, type StepResult } from './compiled_step.js';
 import { ProgressBar } from './progress.js';
 import { EventLoopYielder, type YieldEvery } from './yield.js';
 import { discardDeferredIdChecks, reportIdChecks, takeDeferredIdChecks } from '../integer_ids.js';
@@ -207,20 +207,16 @@ function stepOf(model: LayersModel, cfg: TrainingConfig) {
   };
 }
 
-const runners = new WeakMap<TrainingConfig, StepRunner>();
-
 /** One optimizer step; returns the batch loss (then the per-output losses) and updates the metrics. */
 async function trainStep(model: LayersModel, cfg: TrainingConfig, xs: Tensor[], ys: Tensor[], weights: Tensor | null): Promise<number[]> {
   discardDeferredIdChecks();
-  let result: StepResult | null = null;
-  if (!cfg.runEagerly && soma.backend().runGraph) {
-    let runner = runners.get(cfg);
-    if (!runner) runners.set(cfg, (runner = compiledStepRunner(model, cfg, stepOf(model, cfg))));
+  let result: StepResult;
+  if (!cfg.runEagerly) {
+    const runner = stepRunnerFor(model, cfg, () => stepOf(model, cfg));
     // Checks inside the loss ran when the step was traced; the graph runs without them.
     ys.forEach((y, i) => cfg.losses[i]?.checkTargets?.(y, [y.shape[0], ...outputShape(model, i)]));
     result = runner.run(xs, ys, weights);
-  }
-  result ??= stepOf(model, cfg)(xs, ys, weights);
+  } else result = stepOf(model, cfg)(xs, ys, weights);
   const { loss, parts, preds } = result;
   try {
     model.applyConstraints();

@@ -194,40 +194,29 @@ export class OnnxModel {
   }
 
   /**
-   * Inference, as onnxruntime's session.run: on a backend with whole-graph execution (native) the
-   * model is traced once per input shape and runs as one graph, which is as fast as the file run
-   * directly; elsewhere, and for inputs given as numbers, it is predict. Not for gradients: use
+   * Inference, as onnxruntime's session.run: the model is traced once per input shape and runs as
+   * one graph (on native one session, as fast as the file run directly; on webgpu with fused
+   * chains); for inputs given as numbers, it is predict. Not for gradients: use
    * predict inside grad. As a Promise, the form GPU backends' readbacks need.
    */
   async run(feeds: Readonly<Record<string, Tensor | HostInput>> | Tensor): Promise<Record<string, Tensor>> {
     const named = soma.isTensor(feeds) ? this.single(feeds) : feeds;
     const xs = this.inputs.map((io) => named[io.name]);
-    if (!soma.backend().runGraph || !xs.every((x): x is Tensor => soma.isTensor(x)) || Object.keys(named).length !== xs.length) return this.predict(feeds);
-    const key = xs.map((x) => `${x.dtype}[${x.shape.join(',')}]`).join(';');
-    let graph = this.graphs.get(key);
-    if (graph === undefined) {
-      try {
-        graph = soma.trace((...ts: Tensor[]) => {
-          const out = this.predict(Object.fromEntries(this.inputs.map((io, i) => [io.name, ts[i]])));
-          return this.outputs.map((o) => out[o.name]);
-        }, xs, { inputNames: this.inputs.map((io) => io.name) });
-      } catch {
-        graph = null; // a model predict can run but trace cannot: it stays node by node
-      }
-      // A few shapes are kept (serving usually sees one or two batch sizes).
-      if (this.graphs.size >= 8) {
-        const [oldest] = this.graphs.keys();
-        this.graphs.get(oldest)?.dispose();
-        this.graphs.delete(oldest);
-      }
-      this.graphs.set(key, graph);
-    }
-    if (!graph) return this.predict(feeds);
-    const outs = soma.runGraph(graph, xs);
+    if (!xs.every((x): x is Tensor => soma.isTensor(x)) || Object.keys(named).length !== xs.length) return this.predict(feeds);
+    // A few shapes are kept (serving usually sees one or two batch sizes); a model predict can
+    // run but trace cannot stays node by node (counted in soma.compileStats()).
+    this.entrance ??= soma.compiled(
+      (...ts: Tensor[]) => {
+        const out = this.predict(Object.fromEntries(this.inputs.map((io, i) => [io.name, ts[i]])));
+        return this.outputs.map((o) => out[o.name]);
+      },
+      { name: `OnnxModel.run`, inputNames: this.inputs.map((io) => io.name), maxGraphs: 8, onFallback: 'silent' },
+    );
+    const outs = this.entrance.run(xs);
     return Object.fromEntries(this.outputs.map((o, i) => [o.name, outs[i]]));
   }
 
-  private readonly graphs = new Map<string, soma.Graph | null>();
+  private entrance: soma.Compiled | undefined;
 
   private single(t: Tensor): Record<string, Tensor> {
     if (this.inputs.length !== 1) throw new Error(`OnnxModel.predict: the model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')}); pass them by name`);
@@ -236,8 +225,8 @@ export class OnnxModel {
 
   /** Frees the initializers, constants and traced graphs. */
   dispose(): void {
-    for (const g of this.graphs.values()) g?.dispose();
-    this.graphs.clear();
+    this.entrance?.dispose();
+    this.entrance = undefined;
     for (const v of this.constants.values()) if (!isHost(v)) v.dispose();
   }
 }
