@@ -1,6 +1,7 @@
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import '@soma/backend-native';
+import '@soma/backend-webgpu';
 import { cifarResnet, lenet5 } from '@soma/zoo';
 import { adam } from '@soma/optimizers';
 const [backend, model = 'lenet', eager = '0', steps = '8', bs = '64'] = process.argv.slice(2);
