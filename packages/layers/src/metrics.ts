@@ -13,8 +13,8 @@ export interface Metric {
   batchStats(yTrue: Tensor, yPred: Tensor): Tensor;
   /** Adds a batch's statistics, as read back from batchStats. */
   accumulate(stats: ArrayLike<number>): void;
-  /** batchStats, read synchronously, then accumulate (for direct use on backends that read synchronously). */
-  update(yTrue: Tensor, yPred: Tensor): void;
+  /** batchStats, read back (awaited, so on every backend), then accumulate: for direct use, as Keras's update_state. */
+  update(yTrue: Tensor, yPred: Tensor): Promise<void>;
   /** The metric over everything accumulated since the last reset. */
   result(): number;
   /** Forgets what was accumulated (fit calls it at the start of each epoch). */
@@ -26,15 +26,17 @@ export interface Metric {
   clone?(): Metric;
 }
 
-/** A metric from its statistics: `update` is batchStats, a synchronous read and accumulate. */
+/** A metric from its statistics: `update` is batchStats, one awaited read and accumulate. */
 export function statisticsMetric(m: Omit<Metric, 'update'>): Metric {
   const metric: Metric = {
     ...m,
-    update(y, p) {
+    async update(y, p) {
       const stats = soma.tidy(() => metric.batchStats(y, p));
-      const v = stats.dataSync();
-      stats.dispose();
-      metric.accumulate(v);
+      try {
+        metric.accumulate(await stats.data());
+      } finally {
+        stats.dispose();
+      }
     },
   };
   return metric;

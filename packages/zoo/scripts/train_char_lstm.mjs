@@ -29,7 +29,7 @@ const y = soma.gather(ids, starts.add(offsets).add(1));
 lm.compile({ optimizer: adam({ learningRate: 5e-3 }), loss: losses.sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
 await lm.fit(x, y, { epochs: 40, batchSize: 32, seed: 1, verbose: 2 });
 const { accuracy } = await lm.evaluate(x, y, { batchSize: 256 });
-const sample = lm.generate('Four score and ', { length: 60, temperature: 0 });
+const sample = await lm.generate('Four score and ', { length: 60, temperature: 0 });
 console.log(`next-character accuracy on the text: ${(accuracy * 100).toFixed(1)}%; greedy continuation: ${JSON.stringify(sample)}`);
 if (accuracy < 0.95) throw new Error(`accuracy ${accuracy} is below 95%; not writing the weights`);
 const tensors = new Map(lm.weights.map((w, i) => [`w${i}`, { dtype: w.dtype, shape: [...w.shape], data: w.dataSync() }]));

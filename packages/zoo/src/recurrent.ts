@@ -124,8 +124,8 @@ export type LanguageModel = Sequential & {
   readonly vocabulary: string;
   /** Text ids [batch, time] for a string (every character must be in the vocabulary). */
   encode(text: string): soma.Tensor;
-  /** `prefix` followed by `length` sampled characters. */
-  generate(prefix: string, options?: GenerateOptions): string;
+  /** `prefix` followed by `length` sampled characters (one awaited readback per character, so it runs on GPU backends). */
+  generate(prefix: string, options?: GenerateOptions): Promise<string>;
 };
 
 /**
@@ -163,25 +163,30 @@ export function lstmLanguageModel(options?: Partial<LanguageModelOptions>): Lang
     });
     return soma.tensor(ids, [1, ids.length], 'int32');
   };
-  const generate = (prefix: string, g: GenerateOptions = {}): string => {
+  // One readback per character, awaited (GPU backends read only asynchronously). The growing
+  // text calls the network directly: predict would compile a graph for every length.
+  const generate = async (prefix: string, g: GenerateOptions = {}): Promise<string> => {
     soma.checkOptions('generate', g, ['length', 'temperature', 'seed']);
     const length = soma.checkNumber('generate', 'length', g.length ?? 100, { integer: true, min: 0 });
     const temperature = soma.checkNumber('generate', 'temperature', g.temperature ?? 1, { min: 0 });
     if (!prefix) throw new Error('generate: the prefix must hold at least one character');
     const rng = new soma.Prng(g.seed ?? soma.nextRandomSeed());
     let text = prefix;
+    encode(text).dispose(); // a character outside the vocabulary fails before any work
     for (let i = 0; i < length; i++) {
-      const probs = soma.tidy(() => {
-        const logits = (net.predict(encode(text)) as soma.Tensor).slice([0, [...text].length - 1, 0], [1, 1, -1]).reshape([-1]);
-        return temperature === 0 ? logits.argMax().dataSync() : logits.div(temperature).softmax().dataSync();
+      const next = soma.tidy(() => {
+        const logits = (net.call(encode(text), { training: false }) as soma.Tensor).slice([0, [...text].length - 1, 0], [1, 1, -1]).reshape([-1]);
+        return soma.keep(temperature === 0 ? logits.argMax() : logits.div(temperature).softmax());
       });
-      let next = 0;
-      if (temperature === 0) next = probs[0];
+      const probs = await next.data();
+      next.dispose();
+      let k = 0;
+      if (temperature === 0) k = probs[0];
       else {
         let u = rng.nextFloat();
-        while (next < probs.length - 1 && u >= probs[next]) u -= probs[next++];
+        while (k < probs.length - 1 && u >= probs[k]) u -= probs[k++];
       }
-      text += chars[next];
+      text += chars[k];
     }
     return text;
   };
