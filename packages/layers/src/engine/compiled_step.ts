@@ -26,6 +26,9 @@ export interface StepResult {
 
 type StepFn = (xs: Tensor[], ys: Tensor[], weights: Tensor | null) => StepResult;
 
+/** Graphs kept per model and entrance: inputs whose other axes vary (text lengths, image sizes) trace one each. */
+const MAX_GRAPHS = 16;
+
 /** Every input's first axis stays symbolic: one graph serves every batch size. */
 function batchAxes(ts: readonly Tensor[]): Record<number, Record<number, string>> {
   const axes: Record<number, Record<number, string>> = {};
@@ -54,6 +57,7 @@ export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step
     {
       name: `${model.name}.fit`,
       dynamicAxes: batchAxes,
+      maxGraphs: MAX_GRAPHS,
       eagerCalls: 1,
       // Tracing ran the step's host side (the optimizer's step count) without training.
       afterTrace: () => (cfg.optimizer.iterations = iterations),
@@ -112,6 +116,7 @@ export function inferenceOutputs(model: LayersModel, xs: Tensor[]): Tensor[] {
     entrance = soma.compiled((...ts) => call(ts), {
       name: `${model.name}.predict`,
       dynamicAxes: batchAxes,
+      maxGraphs: MAX_GRAPHS,
       onFallback: 'silent',
       beforeGraphRun: (ts) => checkIdInputs(model, ts),
     });

@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+
+const delta = (before: soma.CompileStats) => {
+  const now = soma.compileStats();
+  return { traced: now.graphsTraced - before.graphsTraced, runs: now.graphRuns - before.graphRuns, fallbacks: now.graphFallbacks - before.graphFallbacks };
+};
+
+describe('soma.compiled: the one compiled entrance', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('traces once per signature (batch free with dynamicAxes) and gives what the function gives', async () => {
+    const w = soma.variable(soma.tensor([[1, 2], [3, 4]]), false, 'compiled_w');
+    const fn = (x: soma.Tensor) => [soma.relu(x.matmul(w)).sum(1)];
+    const c = soma.compiled(fn, { name: 'test.relu', dynamicAxes: () => ({ 0: { 0: 'batch' } }) });
+    const before = soma.compileStats();
+    for (const n of [3, 5, 3]) {
+      const x = soma.randomNormal([n, 2], { seed: n });
+      const [got] = c.run([x]);
+      const [want] = fn(x);
+      expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+      soma.dispose([x, got, want]);
+    }
+    expect(delta(before)).toEqual({ traced: 1, runs: 3, fallbacks: 0 });
+    expect(c.graphs).toBe(1);
+    c.dispose();
+    expect(c.graphs).toBe(0);
+    w.dispose();
+  });
+
+  it('runs eagerCalls eager calls per signature before tracing', () => {
+    let calls = 0;
+    const c = soma.compiled((x) => (calls++, [x.add(1)]), { name: 'test.warm', eagerCalls: 1 });
+    const before = soma.compileStats();
+    const x = soma.ones([2]);
+    soma.dispose([c.run([x]), c.run([x]), c.run([x])].flat());
+    // call 1 eager, call 2 traces (one run of fn) and runs the graph, call 3 runs the graph.
+    expect(calls).toBe(2);
+    expect(delta(before)).toEqual({ traced: 1, runs: 2, fallbacks: 0 });
+    c.dispose();
+    x.dispose();
+  });
+
+  it('a signature that cannot be traced runs eagerly: counted, its reason kept, one warning', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // The branch follows the batch size, so the two traces (batch 2 and 3) record different kernels.
+    const fn = (x: soma.Tensor) => [x.shape[0] === 2 ? x.mul(2) : x.exp()];
+    const c = soma.compiled(fn, { name: 'test.branchy', dynamicAxes: () => ({ 0: { 0: 'batch' } }) });
+    const before = soma.compileStats();
+    const x = soma.ones([2, 2]);
+    const outs = [c.run([x]), c.run([x])].flat();
+    expect(Array.from(await outs[1].data())).toEqual([2, 2, 2, 2]);
+    expect(delta(before)).toEqual({ traced: 0, runs: 0, fallbacks: 2 });
+    expect(c.fallbacks).toBe(2);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/^test\.branchy: could not be compiled \(.+\); it runs eagerly\.$/);
+    expect(soma.compileStats().fallbackReasons.at(-1)?.name).toBe('test.branchy');
+    soma.dispose([x, ...outs]);
+    c.dispose();
+  });
+
+  it("onFallback 'throw' reports the trace error (soma.compile's choice)", () => {
+    const c = soma.compiled((x) => [x.shape[0] === 2 ? x.mul(2) : x.exp()], { name: 'test.strict', dynamicAxes: () => ({ 0: { 0: 'batch' } }), onFallback: 'throw' });
+    const x = soma.ones([2, 2]);
+    expect(() => c.run([x])).toThrow(/trace/);
+    x.dispose();
+  });
+
+  it('maxGraphs bounds the graphs held (the least recently traced goes first) and frees their constants', () => {
+    const c = soma.compiled((x) => [x.add(soma.scalar(1))], { name: 'test.bounded', maxGraphs: 2 });
+    const tensorsBefore = soma.memory().numTensors;
+    for (const n of [1, 2, 3, 4]) {
+      const x = soma.ones([n]);
+      soma.dispose([x, ...c.run([x])]);
+    }
+    expect(c.graphs).toBe(2);
+    c.dispose();
+    expect(soma.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('names itself when given something other than tensors', () => {
+    const c = soma.compiled((x) => [x], { name: 'test.inputs' });
+    expect(() => c.run([1 as unknown as soma.Tensor])).toThrow(/test\.inputs: a compiled function takes tensors/);
+  });
+});
