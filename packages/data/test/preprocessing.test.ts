@@ -40,6 +40,16 @@ describe(`scalers match NumPy / scikit-learn (${ref.generator})`, () => {
     });
   });
 
+  it.each(['standard', 'minMax', 'robust'] as const)('%s: fitAsync learns what fit learns (an awaited read, for GPU backends), per column and pooled', async (kind) => {
+    const x = soma.tensor(data, shape);
+    for (const axis of [1, null]) {
+      const a = scalers[kind]({ axis }).fit(x).serialize();
+      const b = (await scalers[kind]({ axis }).fitAsync(x)).serialize();
+      expect(b).toEqual(a);
+    }
+    x.dispose();
+  });
+
   it('transforming before fitting is an error', () => {
     expect(() => scalers.minMax().transform(soma.zeros([2, 2]))).toThrow('minMax.transform: call fit() on the training data first');
   });
@@ -58,6 +68,20 @@ describe('encoders', () => {
       expect(t.arraySync()).toEqual([[0, 1, 0], [0, 0, 1]]);
       expect(oh.inverseTransform(t)).toEqual([2, 3]);
     });
+  });
+
+  it('the awaited forms (inverseTransformAsync, decodeAsync) give what the synchronous ones give', async () => {
+    const le = encoders.labelEncoder().fit(['cat', 'dog', 'ant']);
+    const ids = soma.tensor([2, 0, 1], [3], 'int32');
+    expect(await le.inverseTransformAsync(ids)).toEqual(le.inverseTransform(ids));
+    await expect(le.inverseTransformAsync([5])).rejects.toThrow('labelEncoder.inverseTransform: id 5 is outside [0, 3)');
+    const oh = encoders.oneHotEncoder().fit([3, 1, 2]);
+    const t = oh.transform([2, 3, 1]);
+    expect(await oh.inverseTransformAsync(t)).toEqual([2, 3, 1]);
+    const tok = new Tokenizer({ maxLength: 4 }).fit(['the cat sat']);
+    const enc = tok.encode(['the cat', 'sat on the mat']);
+    expect(await tok.decodeAsync(enc)).toEqual(tok.decode(enc));
+    soma.dispose([ids, t, enc]);
   });
 
   it('tokenizer: word and character vocabularies, padding, truncation, out-of-vocabulary', () => {

@@ -31,9 +31,17 @@ export class LabelEncoder {
     return this.fit(labels).transform(labels);
   }
 
-  /** The labels of class indices. */
+  /** The labels of class indices (a tensor is read synchronously; `inverseTransformAsync` awaits it). */
   inverseTransform(ids: Tensor | readonly number[]): Label[] {
-    const v = soma.isTensor(ids) ? Array.from(ids.dataSync()) : ids;
+    return this.labelsOf(soma.isTensor(ids) ? Array.from(ids.dataSync()) : ids);
+  }
+
+  /** `inverseTransform` with an awaited readback: works on every backend. */
+  async inverseTransformAsync(ids: Tensor | readonly number[]): Promise<Label[]> {
+    return this.labelsOf(soma.isTensor(ids) ? Array.from(await ids.data()) : ids);
+  }
+
+  private labelsOf(v: readonly number[]): Label[] {
     return v.map((i) => {
       if (!(i >= 0 && i < this.classes.length)) throw new Error(`labelEncoder.inverseTransform: id ${i} is outside [0, ${this.classes.length})`);
       return this.classes[i];
@@ -60,9 +68,18 @@ export class OneHotEncoder {
   fitTransform(values: readonly Label[]): Tensor {
     return this.fit(values).transform(values);
   }
-  /** The category of each row's largest entry. */
+  /** The category of each row's largest entry (read synchronously; `inverseTransformAsync` awaits). */
   inverseTransform(oneHot: Tensor): Label[] {
     return soma.tidy(() => this.labels.inverseTransform(soma.argMax(oneHot, -1)));
+  }
+  /** `inverseTransform` with an awaited readback: works on every backend. */
+  async inverseTransformAsync(oneHot: Tensor): Promise<Label[]> {
+    const ids = soma.argMax(oneHot, -1);
+    try {
+      return await this.labels.inverseTransformAsync(ids);
+    } finally {
+      ids.dispose();
+    }
   }
 }
 
@@ -127,10 +144,18 @@ export class Tokenizer {
     return soma.tensor(out, [texts.length, L], 'int32');
   }
 
-  /** Back to text (padding dropped; out-of-vocabulary shown as <oov>). */
+  /** Back to text (padding dropped; out-of-vocabulary shown as <oov>); read synchronously, `decodeAsync` awaits. */
   decode(ids: Tensor): string[] {
-    const [n, L] = ids.shape;
-    const v = ids.dataSync();
+    return this.texts(ids.dataSync(), ids.shape);
+  }
+
+  /** `decode` with an awaited readback: works on every backend. */
+  async decodeAsync(ids: Tensor): Promise<string[]> {
+    return this.texts(await ids.data(), ids.shape);
+  }
+
+  private texts(v: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, shape: readonly number[]): string[] {
+    const [n, L] = shape;
     const sep = (this.options.level ?? 'word') === 'char' ? '' : ' ';
     return Array.from({ length: n }, (_, r) => Array.from(v.subarray(r * L, (r + 1) * L)).filter((i) => i !== Tokenizer.PAD).map((i) => this.vocabulary[i] ?? '<oov>').join(sep));
   }

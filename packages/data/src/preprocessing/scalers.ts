@@ -26,17 +26,19 @@ export interface ScalerState {
   scale: number[];
 }
 
-/** Per-`axis` values of x as rows of plain numbers, for computing statistics on the host. */
-function columns(x: Tensor, axis: number | null, op: string): number[][] {
+/** x as [entries of `axis`, rest] (or flat for null), on the device: what fit reads back. */
+function columnTensor(x: Tensor, axis: number | null, op: string): Tensor {
   if (x.size === 0) throw new Error(`${op}: cannot fit on an empty tensor`);
-  if (axis === null) return [Array.from(x.dataSync())];
+  if (axis === null) return x.reshape([1, -1]);
   if (axis >= x.rank || axis < 0) throw new Error(`${op}: axis ${axis} is out of range for data of shape [${x.shape.join(', ')}]`);
   const perm = [axis, ...x.shape.map((_, i) => i).filter((i) => i !== axis)];
-  const t = soma.tidy(() => soma.transpose(x, perm).reshape([x.shape[axis], -1]));
-  const v = t.dataSync();
-  t.dispose();
-  const n = v.length / x.shape[axis];
-  return Array.from({ length: x.shape[axis] }, (_, c) => Array.from(v.subarray(c * n, (c + 1) * n)));
+  return soma.tidy(() => soma.transpose(x, perm).reshape([x.shape[axis], -1]));
+}
+
+/** The rows of a [k, n] read-back as arrays of plain numbers. */
+function rows(v: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, k: number): number[][] {
+  const n = v.length / k;
+  return Array.from({ length: k }, (_, c) => Array.from(v.subarray(c * n, (c + 1) * n)));
 }
 
 /** Linear-interpolated quantile (numpy's default) of sorted values. */
@@ -66,10 +68,31 @@ export class Scaler {
     return this.state !== null;
   }
 
-  /** Learns the statistics of `x` (one set per entry of the scaler's axis). */
+  /**
+   * Learns the statistics of `x` (one set per entry of the scaler's axis), reading it back
+   * synchronously; on a backend that reads only asynchronously (webgpu) use `fitAsync`.
+   */
   fit(x: Tensor): this {
+    const t = columnTensor(x, this.axis, `${this.kind}.fit`);
+    try {
+      return this.fitRows(rows(t.dataSync(), t.shape[0]));
+    } finally {
+      t.dispose();
+    }
+  }
+
+  /** `fit` with an awaited readback: works on every backend. */
+  async fitAsync(x: Tensor): Promise<this> {
+    const t = columnTensor(x, this.axis, `${this.kind}.fit`);
+    try {
+      return this.fitRows(rows(await t.data(), t.shape[0]));
+    } finally {
+      t.dispose();
+    }
+  }
+
+  private fitRows(cols: number[][]): this {
     const op = `${this.kind}.fit`;
-    const cols = columns(x, this.axis, op);
     const offset: number[] = [];
     const scale: number[] = [];
     for (const c of cols) {
