@@ -1,19 +1,19 @@
-export { Layer } from './engine/layer.js';
-export type { LayerArgs, CallArgs, LayerConfig, LayerInput, LayerWeight, LayerMask, ChannelsArgs, DataFormat, LayerOutputs, SymbolicInput, SymbolicOutput, TensorOutput } from './engine/layer.js';
-export { SymbolicTensor } from './engine/symbolic.js';
-export type { LayerShape } from './engine/shapes.js';
-export { input, InputLayer } from './engine/input_layer.js';
-export { LayersModel, model } from './engine/model.js';
-export type { CompileArgs, OptimizerName } from './engine/model.js';
-export type { PerOutput } from './engine/compile_args.js';
-export type { GraphNode } from './engine/graph.js';
-export { Sequential, sequential } from './engine/sequential.js';
-export type { FitArgs, EvaluateArgs, DataBatch, BatchSource } from './engine/training.js';
-export type { YieldEvery } from './engine/yield.js';
-export { Callback, History } from './engine/callbacks.js';
-export type { Logs, CallbackHooks, HookName } from './engine/callbacks.js';
-export { ProgressBar } from './engine/progress.js';
-export type { ProgressSink } from './engine/progress.js';
+export { Layer } from './model/layer.js';
+export type { LayerArgs, CallArgs, LayerConfig, LayerInput, LayerWeight, LayerMask, ChannelsArgs, DataFormat, LayerOutputs, SymbolicInput, SymbolicOutput, TensorOutput } from './model/layer.js';
+export { SymbolicTensor } from './model/symbolic.js';
+export type { LayerShape } from './model/shapes.js';
+export { input, InputLayer } from './model/input_layer.js';
+export { LayersModel, model } from './model/model.js';
+export type { CompileArgs, OptimizerName } from './model/model.js';
+export type { PerOutput } from './model/compile_args.js';
+export type { GraphNode } from './model/layer_graph.js';
+export { Sequential, sequential } from './model/sequential.js';
+export type { FitArgs, EvaluateArgs, DataBatch, BatchSource } from './model/training.js';
+export type { YieldEvery } from './model/yield.js';
+export { Callback, History } from './model/callbacks.js';
+export type { Logs, CallbackHooks, HookName } from './model/callbacks.js';
+export { ProgressBar } from './model/progress.js';
+export type { ProgressSink } from './model/progress.js';
 export * as layers from './layers/index.js';
 export * as losses from './losses.js';
 export type { LossFn, LossName } from './losses.js';
@@ -34,5 +34,5 @@ export type { NamedArray, NamedArrays } from './io/safetensors.js';
 export {
   EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, CSVLogger,
   earlyStopping, modelCheckpoint, learningRateScheduler, reduceLROnPlateau, csvLogger,
-} from './engine/standard_callbacks.js';
-export type { EarlyStoppingArgs, ReduceLROnPlateauArgs, MonitorMode } from './engine/standard_callbacks.js';
+} from './model/standard_callbacks.js';
+export type { EarlyStoppingArgs, ReduceLROnPlateauArgs, MonitorMode } from './model/standard_callbacks.js';

@@ -1,6 +1,6 @@
-import type { Layer } from './engine/layer.js';
-import type { LayersModel } from './engine/model.js';
-import type { LayerShape } from './engine/shapes.js';
+import type { Layer } from './model/layer.js';
+import type { LayersModel } from './model/model.js';
+import type { LayerShape } from './model/shapes.js';
 
 const fmtShape = (s: LayerShape | LayerShape[] | null): string => {
   if (!s) return '?';

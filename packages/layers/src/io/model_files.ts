@@ -1,5 +1,5 @@
 import { importNodeModule } from '@soma/core';
-import type { LayersModel } from '../engine/model.js';
+import type { LayersModel } from '../model/model.js';
 import { parseSafetensorsHeader, safetensorsHeaderLength } from './safetensors.js';
 import { checkModelJson, checkWeightsFileName, MODEL_FILE, type ModelJson } from './model_json.js';
 

@@ -1,10 +1,10 @@
 import * as soma from '@soma/core';
 import { lookupName } from '@soma/core';
-import { input } from '../engine/input_layer.js';
-import type { Layer, LayerConfig } from '../engine/layer.js';
-import { LayersModel, registerModelSaver } from '../engine/model.js';
-import { Sequential } from '../engine/sequential.js';
-import type { SymbolicTensor } from '../engine/symbolic.js';
+import { input } from '../model/input_layer.js';
+import type { Layer, LayerConfig } from '../model/layer.js';
+import { LayersModel, registerModelSaver } from '../model/model.js';
+import { Sequential } from '../model/sequential.js';
+import type { SymbolicTensor } from '../model/symbolic.js';
 import * as L from '../layers/index.js';
 import type { LossName } from '../losses.js';
 import { constraintFromJson } from '../constraints.js';
@@ -14,7 +14,7 @@ import { optimizerFromConfig, type OptimizerState } from '@soma/optimizers';
 import { decodeSafetensors, encodeSafetensors, hasReservedSegment, type NamedArray } from './safetensors.js';
 import { checkModelJson, checkWeightsFileName, FORMAT, MODEL_FILE, WEIGHTS_FILE, type ModelJson } from './model_json.js';
 import { loadModelFromDirectory, saveModelToDirectory } from './model_files.js';
-import { withWeightBudget } from '../engine/weight_budget.js';
+import { withWeightBudget } from '../model/weight_budget.js';
 
 export type { ModelJson } from './model_json.js';
 

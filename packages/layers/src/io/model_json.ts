@@ -1,4 +1,4 @@
-import type { LayerConfig } from '../engine/layer.js';
+import type { LayerConfig } from '../model/layer.js';
 import type { OptimizerConfig } from '@soma/optimizers';
 
 export const FORMAT = 'soma-layers-model';

@@ -1,8 +1,8 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { fusable, getActivation } from '../activations.js';
-import { Layer, type ChannelsArgs, type KernelLayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
-import { fmt, type LayerShape } from '../engine/shapes.js';
+import { Layer, type ChannelsArgs, type KernelLayerArgs, type LayerConfig, type LayerInput } from '../model/layer.js';
+import { fmt, type LayerShape } from '../model/shapes.js';
 import { oneInput, singleShape } from './input_util.js';
 
 /** One number for both spatial axes, or [height, width]. */

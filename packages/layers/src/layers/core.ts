@@ -1,8 +1,8 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { fusable, getActivation, type ActivationName } from '../activations.js';
-import { Layer, type CallArgs, type KernelLayerArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
-import { fmt, productOf, type LayerShape } from '../engine/shapes.js';
+import { Layer, type CallArgs, type KernelLayerArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../model/layer.js';
+import { fmt, productOf, type LayerShape } from '../model/shapes.js';
 import type { InitializerSpec } from '../initializers.js';
 import type { RegularizerSpec } from '../regularizers.js';
 import { oneInput, singleShape } from './input_util.js';

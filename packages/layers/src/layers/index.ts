@@ -1,5 +1,5 @@
 // Factories in Keras's style: layers.dense({ units: 10 }) makes a Dense layer.
-import { declareLayerOptions } from '../engine/layer.js';
+import { declareLayerOptions } from '../model/layer.js';
 import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Masking, Permute, PReLU, RepeatVector, Reshape, RReLU } from './core.js';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';

@@ -1,6 +1,6 @@
 import type { Tensor } from '@soma/core';
-import type { LayerInput } from '../engine/layer.js';
-import type { LayerShape } from '../engine/shapes.js';
+import type { LayerInput } from '../model/layer.js';
+import type { LayerShape } from '../model/shapes.js';
 
 /** The single input tensor of a one-input layer; a list is an error naming the layer. */
 export function oneInput(x: LayerInput, name: string): Tensor {

@@ -1,13 +1,13 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { Layer, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
+import { Layer, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../model/layer.js';
 
 /** Where every masked input is unmasked (Keras merges masks with a logical and); null when none has a mask. */
 function andMasks(mask: LayerMask): Tensor | null {
   const list = (Array.isArray(mask) ? mask : [mask]).filter((m): m is Tensor => !!m);
   return list.length ? list.reduce((a, b) => soma.logicalAnd(a, b)) : null;
 }
-import { fmt, type LayerShape } from '../engine/shapes.js';
+import { fmt, type LayerShape } from '../model/shapes.js';
 
 /** Combines several same-shaped inputs elementwise (residual connections and the like). */
 abstract class ElementwiseMerge extends Layer<'single'> {

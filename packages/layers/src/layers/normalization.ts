@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { Layer, type CallArgs, type ChannelsArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../engine/layer.js';
-import { fmt, type LayerShape } from '../engine/shapes.js';
+import { Layer, type CallArgs, type ChannelsArgs, type LayerArgs, type LayerConfig, type LayerInput } from '../model/layer.js';
+import { fmt, type LayerShape } from '../model/shapes.js';
 import type { InitializerSpec } from '../initializers.js';
 import type { RegularizerSpec } from '../regularizers.js';
 import { oneInput, singleShape } from './input_util.js';

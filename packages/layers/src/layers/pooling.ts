@@ -1,8 +1,8 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { Layer, type CallArgs, type ChannelsArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
-import { fmt, type LayerShape } from '../engine/shapes.js';
-import { isSymbolic, type SymbolicTensor } from '../engine/symbolic.js';
+import { Layer, type CallArgs, type ChannelsArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../model/layer.js';
+import { fmt, type LayerShape } from '../model/shapes.js';
+import { isSymbolic, type SymbolicTensor } from '../model/symbolic.js';
 import { checkedWindowShape, convLength } from './convolutional.js';
 import { oneInput, singleShape } from './input_util.js';
 import type { Pair } from './convolutional.js';

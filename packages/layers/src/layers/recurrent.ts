@@ -1,8 +1,8 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
 import { getActivation, type ActivationName } from '../activations.js';
-import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../engine/layer.js';
-import { fmt, type LayerShape } from '../engine/shapes.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerConfig, type LayerInput, type LayerMask } from '../model/layer.js';
+import { fmt, type LayerShape } from '../model/shapes.js';
 import { getInitializer, type Initializer, type InitializerSpec } from '../initializers.js';
 import type { RegularizerSpec } from '../regularizers.js';
 

@@ -48,7 +48,7 @@ export function topologicalNodes(inputs: readonly SymbolicTensor[], outputs: rea
  * Runs the graph on concrete tensors; intermediates are freed by the caller's tidy. Masks travel
  * beside the tensors: each layer receives its inputs' masks and says its output's (computeMask).
  */
-export function runGraph(nodes: readonly GraphNode[], inputs: readonly SymbolicTensor[], values: readonly Tensor[], outputs: readonly SymbolicTensor[], args: CallArgs): Tensor[] {
+export function runLayerGraph(nodes: readonly GraphNode[], inputs: readonly SymbolicTensor[], values: readonly Tensor[], outputs: readonly SymbolicTensor[], args: CallArgs): Tensor[] {
   const env = new Map<SymbolicTensor, Tensor>();
   const masks = new Map<SymbolicTensor, Tensor | null>();
   inputs.forEach((s, i) => env.set(s, values[i]));

@@ -5,7 +5,7 @@ import type { Metric, MetricName } from '../metrics.js';
 import { resolveOutputs, type PerOutput, type ResolvedOutputs } from './compile_args.js';
 import { summaryLines } from '../summary.js';
 import type { History } from './callbacks.js';
-import { runGraph, topologicalNodes, type GraphNode } from './graph.js';
+import { runLayerGraph, topologicalNodes, type GraphNode } from './layer_graph.js';
 import { InputLayer } from './input_layer.js';
 import { releaseCompiled } from './compiled_step.js';
 import { Layer, type CallArgs, type LayerConfig, type LayerInput, type LayerOutputs, type TensorOutput } from './layer.js';
@@ -168,7 +168,7 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
   call(inputs: LayerInput, args: CallArgs = {}): Tensor | Tensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length !== this.inputs.length) throw new Error(`${this.name}: expects ${this.inputs.length} input tensor(s), got ${list.length}`);
-    const outs = runGraph(this.nodes, this.inputs, list, this.outputs, args);
+    const outs = runLayerGraph(this.nodes, this.inputs, list, this.outputs, args);
     return outs.length === 1 ? outs[0] : outs;
   }
 
