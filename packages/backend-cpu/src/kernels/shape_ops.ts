@@ -162,17 +162,31 @@ export function tile(x: KernelTensor, reps: readonly number[]): KernelTensor {
   const outShape = x.shape.map((d, i) => d * reps[i]);
   const { values: dst, t } = alloc(outShape, x.dtype, true);
   if (dst.length === 0) return t;
-  const inStrides = stridesOf(x.shape);
-  const idx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < dst.length; o++) {
-    let s = 0;
-    for (let d = 0; d < rank; d++) s += (idx[d] % x.shape[d]) * inStrides[d];
-    dst[o] = src[s];
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++idx[d] < outShape[d]) break;
-      idx[d] = 0;
-    }
+  // Trace-safe zeros and ones are one element tiled to a batch-sized shape: a fill.
+  if (src.length === 1 || rank === 0) {
+    dst.fill(src[0] as never);
+    return t;
   }
+  // Axis by axis: write x's entries of an axis once, then copy that block reps[d] − 1 times, so a
+  // broadcast ([1, C, 1, 1] to [B, C, H, W], batch norm's and pooling's gradients) is a few
+  // memcpy-speed copies instead of a loop per element.
+  const inStrides = stridesOf(x.shape);
+  const outStrides = stridesOf(outShape);
+  const fillAxis = (d: number, dstOff: number, srcOff: number): void => {
+    if (d === rank - 1) {
+      const n = x.shape[d];
+      if (n === 1) dst.fill(src[srcOff] as never, dstOff, dstOff + reps[d]);
+      else {
+        dst.set(src.subarray(srcOff, srcOff + n) as never, dstOff);
+        for (let k = 1; k < reps[d]; k++) dst.copyWithin(dstOff + k * n, dstOff, dstOff + n);
+      }
+      return;
+    }
+    for (let i = 0; i < x.shape[d]; i++) fillAxis(d + 1, dstOff + i * outStrides[d], srcOff + i * inStrides[d]);
+    const block = x.shape[d] * outStrides[d];
+    for (let k = 1; k < reps[d]; k++) dst.copyWithin(dstOff + k * block, dstOff, dstOff + block);
+  };
+  fillAxis(0, 0, 0);
   return t;
 }
 
