@@ -70,18 +70,21 @@ export function pad(x: KernelTensor, pads: readonly number[], value: number): Ke
   const outShape = x.shape.map((d, i) => d + pads[i] + pads[i + rank]);
   const { values: dst, t } = alloc(outShape, x.dtype);
   if (value !== 0) dst.fill(value);
-  // Copy the input as a strided block into the padded output.
+  // Copy the input as a strided block into the padded output. Axes after the last padded one are
+  // contiguous in both, so they join the copied run (a channel pad of NCHW copies whole H×W planes).
   const src = valuesOf(x);
   if (src.length === 0) return t;
   const outStrides = stridesOf(outShape);
   let base = 0;
   for (let d = 0; d < rank; d++) base += pads[d] * outStrides[d];
-  const inner = x.shape[rank - 1];
+  let last = rank - 1;
+  while (last > 0 && pads[last] === 0 && pads[last + rank] === 0) last--;
+  const inner = x.shape.slice(last).reduce((a, b) => a * b, 1);
   const idx = new Array<number>(rank).fill(0);
   let o = base;
   for (let i = 0; i < src.length; i += inner) {
     dst.set(src.subarray(i, i + inner), o);
-    for (let d = rank - 2; d >= 0; d--) {
+    for (let d = last - 1; d >= 0; d--) {
       idx[d]++;
       o += outStrides[d];
       if (idx[d] < x.shape[d]) break;

@@ -37,3 +37,35 @@ describe("cpu's tile (block copies per axis) against numpy.tile's element rule",
     soma.dispose([x, y]);
   });
 });
+
+describe("cpu's constant pad (trailing unpadded axes copied as one run) against an element rule", () => {
+  const cases: [number[], [number, number][]][] = [
+    [[2, 3, 4, 5], [[0, 0], [1, 2], [0, 0], [0, 0]]], [[2, 3, 4, 5], [[0, 0], [0, 0], [1, 1], [2, 0]]],
+    [[3, 4], [[2, 1], [0, 0]]], [[3, 4], [[0, 0], [0, 0]]], [[5], [[1, 3]]], [[2, 1, 3], [[1, 0], [0, 0], [0, 0]]],
+  ];
+  it.each(cases)('shape %j, pads %j', async (shape, pads) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = Float32Array.from({ length: size }, (_, i) => i + 1);
+    const x = soma.tensor(values, shape);
+    const y = soma.pad(x, pads, -7);
+    const out = shape.map((d, i) => d + pads[i][0] + pads[i][1]);
+    const want: number[] = [];
+    const total = out.reduce((a, b) => a * b, 1);
+    for (let o = 0; o < total; o++) {
+      let rest = o;
+      let src = 0;
+      let stride = 1;
+      let inside = true;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        const i = (rest % out[d]) - pads[d][0];
+        rest = Math.floor(rest / out[d]);
+        if (i < 0 || i >= shape[d]) inside = false;
+        src += i * stride;
+        stride *= shape[d];
+      }
+      want.push(inside ? values[src] : -7);
+    }
+    expect(Array.from(await y.data())).toEqual(want);
+    soma.dispose([x, y]);
+  });
+});
