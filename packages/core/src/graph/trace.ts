@@ -18,7 +18,7 @@ export interface TraceOptions {
   inputNames?: readonly string[];
   /**
    * Dimensions that may change between runs, per input: `{ 0: { 0: 'batch' } }`. The function is
-   * traced a second time with each such dimension one larger; dimensions and shape attributes that
+   * traced a second time with each such dimension one smaller (one larger below 3); dimensions and shape attributes that
    * follow it become symbolic, and the two traces must agree on everything else.
    */
   dynamicAxes?: Readonly<Record<number, Readonly<Record<number, string>>>>;
@@ -148,11 +148,11 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
 }
 
 /** A one-element whole-number constant that moved by a whole number between the two traces: base + scale·Δsize. */
-function sizeCount(a: ArrayLike<number>, b: ArrayLike<number>): { base: number; scale: number } | null {
+function sizeCount(a: ArrayLike<number>, b: ArrayLike<number>, step: 1 | -1): { base: number; scale: number } | null {
   if (a.length !== 1 || b.length !== 1) return null;
   const x = a[0];
   const y = b[0];
-  return Number.isInteger(x) && Number.isInteger(y) ? { base: x, scale: y - x } : null;
+  return Number.isInteger(x) && Number.isInteger(y) ? { base: x, scale: (y - x) * step } : null;
 }
 
 /** A constant's values: the host copy when it was made from host data, else a (synchronous) read. */
@@ -166,18 +166,38 @@ function sameValues(a: Tensor, b: Tensor, x: ArrayLike<number>, y: ArrayLike<num
   return true;
 }
 
-/** One larger along every dynamic axis (the first slice repeated), as the second trace's inputs. */
-function widened(inputs: readonly Tensor[], dynamicAxes: NonNullable<TraceOptions['dynamicAxes']>): Tensor[] {
+/**
+ * The second trace's inputs: one smaller along every dynamic axis (the last slice dropped), or one
+ * larger (the first slice repeated) where an axis is too short. Smaller, so the second run's
+ * buffers fit the size classes the first run's left behind (one larger needs new, bigger blocks on
+ * cpu's heap, seconds of growth for a ResNet step).
+ */
+function resized(inputs: readonly Tensor[], dynamicAxes: NonNullable<TraceOptions['dynamicAxes']>, step: 1 | -1): Tensor[] {
   return inputs.map((t, i) => {
     const axes = Object.keys(dynamicAxes[i] ?? {}).map(Number);
     if (!axes.length) return t;
     return keep(tidy(() => axes.reduce((x, a) => {
-      if (x.shape[a] === 0) fail('trace', `dynamic axis ${a} of input ${i} has size 0 in the example; give it at least one element`);
       const begin = x.shape.map(() => 0);
-      const size = x.shape.map((d, k) => (k === a ? 1 : d));
-      return concat([x, slice(x, begin, size)], a);
+      if (step === -1) return slice(x, begin, x.shape.map((d, k) => (k === a ? d - 1 : d)));
+      return concat([x, slice(x, begin, x.shape.map((d, k) => (k === a ? 1 : d)))], a);
     }, t)));
   });
+}
+
+/**
+ * −1 when every dynamic axis has at least three entries, else +1 (a size of 1 broadcasts, so a
+ * trace at 1 takes other kernels); fails on an empty dynamic axis.
+ */
+function stepFor(inputs: readonly Tensor[], dynamicAxes: NonNullable<TraceOptions['dynamicAxes']>): 1 | -1 {
+  let smaller = true;
+  for (const [i, axes] of Object.entries(dynamicAxes)) {
+    for (const a of Object.keys(axes).map(Number)) {
+      const size = inputs[Number(i)]?.shape[a];
+      if (size === 0) fail('trace', `dynamic axis ${a} of input ${i} has size 0 in the example; give it at least one element`);
+      if (size !== undefined && size < 3) smaller = false;
+    }
+  }
+  return smaller ? -1 : 1;
 }
 
 /**
@@ -195,13 +215,14 @@ export function trace(fn: TraceableFunction, exampleInputs: readonly Tensor[], o
   if (!dynamic) return new Graph(first.inputs, first.outputs, first.nodes, first.values, first.constants, first.variables, [], first.hostInputs);
   let second: Recording | null = null;
   try {
-    const wide = widened(exampleInputs, dynamic);
+    const step = stepFor(exampleInputs, dynamic);
+    const other = resized(exampleInputs, dynamic, step);
     try {
-      second = record(fn, wide, names);
+      second = record(fn, other, names);
     } finally {
-      wide.forEach((t, i) => t !== exampleInputs[i] && t.dispose());
+      other.forEach((t, i) => t !== exampleInputs[i] && t.dispose());
     }
-    return symbolize(first, second, exampleInputs, dynamic);
+    return symbolize(first, second, exampleInputs, dynamic, step);
   } catch (err) {
     for (const c of first.constants.values()) c.dispose();
     throw err;
@@ -211,11 +232,11 @@ export function trace(fn: TraceableFunction, exampleInputs: readonly Tensor[], o
 }
 
 /**
- * Compares two traces that differ by one along each dynamic axis: a dimension or attribute entry
- * that moved by k follows its axis with scale k. One dynamic dimension name may change per graph
+ * Compares two traces that differ by `step` (±1) along each dynamic axis: a dimension or attribute
+ * entry that moved by k·step follows its axis with scale k. One dynamic dimension name may change per graph
  * (several axes may share it); anything else that differs is an error.
  */
-function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynamic: NonNullable<TraceOptions['dynamicAxes']>): Graph {
+function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynamic: NonNullable<TraceOptions['dynamicAxes']>, step: 1 | -1): Graph {
   const dims = new Map<string, number>();
   for (const [i, axes] of Object.entries(dynamic)) {
     for (const [axis, name] of Object.entries(axes)) {
@@ -232,7 +253,7 @@ function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynami
   const symShape = (va: ValueInfo, vb: ValueInfo | undefined): readonly Dim[] => {
     if (!vb || vb.shape.length !== va.shape.length) return differ(`the rank of value ${va.id}`);
     return va.shape.map((d, k) => {
-      const delta = (vb.shape[k] as number) - (d as number);
+      const delta = ((vb.shape[k] as number) - (d as number)) * step;
       if (delta === 0) return d;
       return delta === 1 && d === example ? dim : `${dim}*${delta}${(d as number) - delta * example ? `+${(d as number) - delta * example}` : ''}`;
     });
@@ -249,7 +270,7 @@ function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynami
     const twin = b.constants.get(id);
     const [x, y] = twin ? [valuesOf(a, id), valuesOf(b, id)] : [[], []];
     if (twin && !sameValues(t, twin, x, y)) {
-      const count = sizeCount(x, y);
+      const count = sizeCount(x, y, step);
       const user = a.nodes.find((n) => n.inputs.includes(id));
       if (!count) fail('trace', `a constant made inside the function (${t.dtype}${fmtShape(t.shape)}${user ? `, an input of ${user.op}` : ''}) has other values when '${dim}' changes: it is computed from the size on the host; compute it with ops on an input so the graph can take any '${dim}'`);
       const { base, scale } = count;
@@ -277,7 +298,7 @@ function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynami
       for (const [index, x, y] of entries) {
         if (JSON.stringify(x) === JSON.stringify(y)) continue;
         if (typeof x !== 'number' || typeof y !== 'number') differ(`attribute ${key} of node ${i} (${na.op})`);
-        symbolicAttrs.push({ node: i, key, index, dim, example, base: x as number, scale: (y as number) - (x as number) });
+        symbolicAttrs.push({ node: i, key, index, dim, example, base: x as number, scale: ((y as number) - (x as number)) * step });
       }
     }
   });
