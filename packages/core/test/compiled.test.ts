@@ -79,6 +79,10 @@ describe('soma.compiled: the one compiled entrance', () => {
     expect(soma.memory().numTensors).toBe(tensorsBefore);
   });
 
+  it('refuses an unknown option, naming it', () => {
+    expect(() => soma.compiled((x) => [x], { name: 'test.options', maxGraph: 2 } as never)).toThrow(/compiled.*maxGraph/);
+  });
+
   it('names itself when given something other than tensors', () => {
     const c = soma.compiled((x) => [x], { name: 'test.inputs' });
     expect(() => c.run([1 as unknown as soma.Tensor])).toThrow(/test\.inputs: a compiled function takes tensors/);

@@ -1,4 +1,5 @@
 import { fail } from '../errors.js';
+import { checkOptions } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import type { Graph } from './graph.js';
 import { runGraph } from './run.js';
@@ -15,7 +16,7 @@ export interface CompileStats {
   graphRuns: number;
   /** Calls that ran eagerly because their signature could not be traced. */
   graphFallbacks: number;
-  /** Why, for the most recent distinct fallbacks (at most 20): the entrance and the trace error. */
+  /** Why, for the most recent signatures that could not be traced (at most 20): the entrance and the trace error. */
   fallbackReasons: { readonly name: string; readonly reason: string }[];
 }
 
@@ -47,6 +48,8 @@ export interface CompiledOptions {
   beforeGraphRun?: (inputs: readonly Tensor[]) => void;
   /** A signature that cannot be traced: 'warn' once per entrance and run eagerly (default), 'silent', or 'throw'. */
   onFallback?: 'warn' | 'silent' | 'throw';
+  /** Appended to the fallback warning: how the caller chooses eager execution itself. */
+  fallbackHint?: string;
 }
 
 /** A compiled function: a graph per input signature, or the function itself where tracing failed. */
@@ -78,6 +81,7 @@ interface Entry {
  * a signature that cannot be traced, counting the fallback and keeping its reason.
  */
 export function compiled(fn: (...inputs: Tensor[]) => Tensor[], options: CompiledOptions): Compiled {
+  checkOptions('compiled', options, ['name', 'dynamicAxes', 'inputNames', 'maxGraphs', 'eagerCalls', 'afterTrace', 'beforeGraphRun', 'onFallback', 'fallbackHint']);
   const entries = new Map<string, Entry>();
   let fallbacks = 0;
   let warned = false;
@@ -94,7 +98,7 @@ export function compiled(fn: (...inputs: Tensor[]) => Tensor[], options: Compile
       if (stats.fallbackReasons.length > 20) stats.fallbackReasons.shift();
       if (options.onFallback !== 'silent' && !warned) {
         warned = true;
-        console.warn(`${options.name}: could not be compiled (${reason}); it runs eagerly.`);
+        console.warn(`${options.name}: could not be compiled (${reason}); it runs eagerly.${options.fallbackHint ? ` ${options.fallbackHint}` : ''}`);
       }
       return null;
     } finally {

@@ -59,6 +59,7 @@ export function compiledStepRunner(model: LayersModel, cfg: TrainingConfig, step
       dynamicAxes: batchAxes,
       maxGraphs: MAX_GRAPHS,
       eagerCalls: 1,
+      fallbackHint: 'Pass runEagerly: true to compile() to choose this yourself.',
       // Tracing ran the step's host side (the optimizer's step count) without training.
       afterTrace: () => (cfg.optimizer.iterations = iterations),
       beforeGraphRun: (ts) => checkIdInputs(model, ts.slice(0, counts.xs)),
