@@ -110,8 +110,14 @@ export class Tensor {
    * (webgpu) throw and name `data()` instead.
    */
   dataSync(): TypedArray {
+    return this.hostValues('dataSync');
+  }
+
+  private hostValues(how: string): TypedArray {
     this.throwIfDisposed();
-    return getEngine().backendByName(this.cell.backendName).readSync(this.cell.dataId);
+    const e = getEngine();
+    e.notifyHostRead(this, how);
+    return e.backendByName(this.cell.backendName).readSync(this.cell.dataId);
   }
 
   /** The values as nested JavaScript arrays, shaped like the tensor. */
@@ -121,7 +127,7 @@ export class Tensor {
 
   /** The values as nested JavaScript arrays, read synchronously (see `dataSync`). */
   arraySync(): NestedArray {
-    return toNested(this.dataSync(), this.shape, this.dtype);
+    return toNested(this.hostValues('arraySync'), this.shape, this.dtype);
   }
 
   /**
@@ -158,7 +164,8 @@ export class Tensor {
     if (getEngine().backendByName(this.cell.backendName).syncReads === false) {
       return `tensor(<on ${this.cell.backendName}: read with await data()>, shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
     }
-    return formatTensor(this.dataSync(), this.shape, this.dtype);
+    // Printing shows values without steering the computation: a trace lets it read.
+    return formatTensor(getEngine().readingForCheck(() => this.dataSync()), this.shape, this.dtype);
   }
 
   /** A copy of this tensor on backend `name`. */

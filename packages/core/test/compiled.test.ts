@@ -88,3 +88,61 @@ describe('soma.compiled: the one compiled entrance', () => {
     expect(() => c.run([1 as unknown as soma.Tensor])).toThrow(/test\.inputs: a compiled function takes tensors/);
   });
 });
+
+describe('trace refuses host reads of values that change from run to run', () => {
+  afterEach(() => vi.restoreAllMocks());
+  // A JavaScript branch on a value: a graph would keep the example's branch for every run.
+  const branchy = (x: soma.Tensor) => (x.sum().dataSync()[0] > 0 ? x.mul(2) : x.neg());
+
+  it('names the read and the way out, for inputs, what follows from them and variables', () => {
+    expect(() => soma.trace(branchy, [soma.tensor([1, 2])])).toThrow(/trace: the function read a tensor's values on the host \(dataSync\) that depend on its inputs or variables \(shape \[\], float32\).*soma\.where/);
+    expect(() => soma.trace((x) => (x.arraySync(), x), [soma.tensor([1, 2])])).toThrow(/\(arraySync\)/);
+    const v = soma.variable(soma.tensor([3]), false, 'host_read_v');
+    expect(() => soma.trace((x) => x.mul(v.dataSync()[0]), [soma.tensor([1, 2])])).toThrow(/\(dataSync\).*shape \[1\]/);
+    v.dispose();
+  });
+
+  it('fails the trace even when the function catches the error', () => {
+    const sneaky = (x: soma.Tensor) => {
+      try {
+        x.dataSync();
+      } catch {
+        // swallowed
+      }
+      return x.add(1);
+    };
+    expect(() => soma.trace(sneaky, [soma.tensor([1, 2])])).toThrow(/trace: the function read/);
+  });
+
+  it('lets through reads of constants, of tensors from outside, and printing', () => {
+    const outside = soma.tensor([5]);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const fn = (x: soma.Tensor) => {
+      const k = soma.tensor([2]).dataSync()[0] + outside.dataSync()[0];
+      x.print();
+      return [x.mul(k)];
+    };
+    const c = soma.compiled(fn, { name: 'test.reads', onFallback: 'throw' });
+    const before = soma.compileStats();
+    const [y] = c.run([soma.tensor([3, 4])]);
+    expect(delta(before)).toEqual({ traced: 1, runs: 1, fallbacks: 0 });
+    expect(log).toHaveBeenCalled();
+    expect(Array.from(y.dataSync())).toEqual([21, 28]);
+    soma.dispose([outside, y]);
+    c.dispose();
+  });
+
+  it('compiled() runs such a function eagerly, so each call takes its own branch', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const c = soma.compiled((x) => [branchy(x)], { name: 'test.branch', dynamicAxes: () => ({ 0: { 0: 'batch' } }) });
+    const before = soma.compileStats();
+    const pos = c.run([soma.tensor([1, 2, 3])])[0];
+    const neg = c.run([soma.tensor([-1, -2])])[0];
+    expect(Array.from(await pos.data())).toEqual([2, 4, 6]);
+    expect(Array.from(await neg.data())).toEqual([1, 2]);
+    expect(delta(before)).toEqual({ traced: 0, runs: 0, fallbacks: 2 });
+    expect(soma.compileStats().fallbackReasons.find((r) => r.name === 'test.branch')?.reason).toMatch(/dataSync/);
+    expect(warn).toHaveBeenCalledTimes(1);
+    c.dispose();
+  });
+});

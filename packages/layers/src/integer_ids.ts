@@ -1,5 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
+import { getEngine } from '@soma/core/internal';
 
 /**
  * Ids (class labels, embedding rows) must be integers in [0, k): a float such as 1.7 or NaN is an
@@ -17,9 +18,11 @@ export function checkIntegerIds(op: string, what: string, ids: Tensor, k: number
     while (deferred.length > MAX_DEFERRED) soma.dispose(Object.values(deferred.shift()!));
     return;
   }
-  const anyBad = bad.dataSync()[0];
+  // A check, not a branch of the computation: traces let it read (compiled steps repeat it before each run).
+  const engine = getEngine();
+  const anyBad = engine.readingForCheck(() => bad.dataSync()[0]);
   bad.dispose();
-  if (anyBad) throw new Error(describeBadIds(op, what, k, ids.shape, ids.dataSync()));
+  if (anyBad) throw new Error(describeBadIds(op, what, k, ids.shape, engine.readingForCheck(() => ids.dataSync())));
 }
 
 function describeBadIds(op: string, what: string, k: number, shape: readonly number[], values: ArrayLike<number>): string {

@@ -92,6 +92,12 @@ export interface KernelObserver {
   onHostInput?(tensor: Tensor, compute: HostCompute): void;
   /** A tensor made from host values (a copy the observer may keep): traces compare constants by them without reading the device. */
   onUpload?(tensor: Tensor, values: TypedArray): void;
+  /**
+   * The host read `tensor`'s values synchronously (`how`: dataSync, arraySync), outside
+   * `readingForCheck`. A tracer refuses reads of values that depend on the traced inputs: the
+   * JavaScript that uses them would run once, at trace time, and its outcome stay in the graph.
+   */
+  onHostRead?(tensor: Tensor, how: string): void;
 }
 
 /**
@@ -123,6 +129,7 @@ export class Engine {
   readonly tapes: Tape[] = [];
   private recordingPaused = 0;
   private readonly observers = new Set<KernelObserver>();
+  private checkReads = 0;
   private readonly finalizer = new FinalizationRegistry<TensorCell>((cell) => this.reclaim(cell));
 
   // ---- backends -------------------------------------------------------------------------------
@@ -238,6 +245,24 @@ export class Engine {
   /** Tells the observers that `variable` takes `value` (called by Variable.assign before it copies). */
   notifyAssign(variable: Tensor, value: Tensor): void {
     for (const o of this.observers) o.onAssign?.(variable, value);
+  }
+
+  /** Tells the observers that the host reads `tensor`'s values synchronously (Tensor.dataSync). */
+  notifyHostRead(tensor: Tensor, how: string): void {
+    if (this.checkReads === 0) for (const o of this.observers) o.onHostRead?.(tensor, how);
+  }
+
+  /**
+   * Runs `fn`, whose synchronous reads only check or show values (an id range check that is
+   * repeated before each graph run, printing) and do not steer the computation: traces let them pass.
+   */
+  readingForCheck<T>(fn: () => T): T {
+    this.checkReads++;
+    try {
+      return fn();
+    } finally {
+      this.checkReads--;
+    }
   }
 
   /** compute(shape, 0), announced to the observers so that traces turn it into a per-run input. */

@@ -1,6 +1,6 @@
 import type { TypedArray } from '../dtype.js';
 import { getEngine, type HostCompute } from '../engine/engine.js';
-import { fail, fmtShape } from '../errors.js';
+import { fail, fmtShape, SomaError } from '../errors.js';
 import { keep, tidy } from '../memory.js';
 import { concat } from '../ops/concat.js';
 import { fill } from '../ops/creation.js';
@@ -52,6 +52,9 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
     rec.values.set(id, v);
     return v;
   };
+  // Values that change from run to run: inputs, variables, host inputs and what is computed from
+  // them. The host must not read them while tracing (see onHostRead).
+  const varying = new Set<number>();
   // A tensor the graph has not seen: a variable (referenced) or a constant (held by the graph).
   const valueOf = (t: Tensor): number => {
     const known = ids.get(t);
@@ -60,6 +63,7 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
     ids.set(t, id);
     if (t.isVariable()) {
       rec.variables.set(id, t as Variable);
+      varying.add(id);
       info(t, id, (t as Variable).name);
     } else {
       rec.constants.set(id, guarded(() => keep(t.clone())));
@@ -77,6 +81,10 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
     info(t, id);
     return id;
   };
+  const derive = (ins: readonly (number | null)[], out: number): void => {
+    if (ins.some((i) => i !== null && varying.has(i))) varying.add(out);
+  };
+  let hostRead: Error | null = null;
   // Tracing runs fn for real: the variables it assigns get their old values back afterwards, so
   // tracing a training step does not train.
   const before = new Map<Variable, Tensor>();
@@ -91,6 +99,7 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
   inputs.forEach((t, i) => {
     const id = next++;
     ids.set(t, id);
+    varying.add(id);
     rec.inputs.push(info(t, id, names[i] ?? `input_${i}`));
   });
   const stop = e.observeKernels({
@@ -105,11 +114,28 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
       // An absent optional input (conv2d's bias) is a null slot, so every node of a kernel has its arity.
       const arity = kernelEntry(call.kernel).inputs;
       if (!arity[0]?.startsWith('...')) while (ins.length < arity.length) ins.push(null);
-      rec.nodes.push({ op: call.kernel, attrs, inputs: ins, outputs: [produced(call.output)] });
+      const out = produced(call.output);
+      derive(ins, out);
+      rec.nodes.push({ op: call.kernel, attrs, inputs: ins, outputs: [out] });
     },
     onView(source, view) {
       if (capturing) return;
-      rec.nodes.push({ op: 'reshape', attrs: { shape: [...view.shape] }, inputs: [valueOf(source)], outputs: [produced(view)] });
+      const src = valueOf(source);
+      const out = produced(view);
+      derive([src], out);
+      rec.nodes.push({ op: 'reshape', attrs: { shape: [...view.shape] }, inputs: [src], outputs: [out] });
+    },
+    onHostRead(t, how) {
+      if (capturing) return;
+      const id = ids.get(t);
+      if (!t.isVariable() && (id === undefined || !varying.has(id))) return;
+      // Thrown here, where the user's code reads, and again after fn returns (fn may catch it).
+      hostRead ??= new SomaError('trace',
+        `the function read a tensor's values on the host (${how}) that depend on its inputs or variables (shape ${fmtShape(t.shape)}, ${t.dtype}); ` +
+          'a graph would keep what the JavaScript did with this example\'s values for every run. ' +
+          'Compute with tensor ops instead (soma.where for a branch), read with await data() outside the function, or run it eagerly',
+      );
+      throw hostRead;
     },
     onUpload(t, values) {
       uploaded.set(t, values);
@@ -118,6 +144,7 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
       if (capturing) return;
       const id = next++;
       ids.set(t, id);
+      varying.add(id);
       rec.inputs.push(info(t, id, `host_${rec.hostInputs.size}`));
       rec.hostInputs.set(id, compute);
     },
@@ -130,6 +157,7 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
   let result: Tensor | Tensor[];
   try {
     result = tidy(fn.bind(null, ...inputs));
+    if (hostRead) throw hostRead;
     const outs = Array.isArray(result) ? result : [result];
     for (const o of outs) rec.outputs.push(rec.values.get(valueOf(o))!);
     // The example run's results are not the caller's: free those the graph computed.
