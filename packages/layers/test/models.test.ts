@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import { input, Layer, layers, model, sequential, type DataBatch, type LayerInput, type LayerShape, type SymbolicTensor } from '@soma/layers';
@@ -66,6 +66,37 @@ describe('models', () => {
     expect(scale.scale.dataSync()[0]).toBeCloseTo(3, 1);
     net.dispose();
     soma.dispose([x, y]);
+  });
+
+  it('a custom layer that branches in JavaScript on a value runs eagerly in fit and predict, each batch taking its own branch', async () => {
+    // Flips the sign of a batch whose sum is negative: the branch must follow each batch, not the traced example.
+    class SignFlip extends Layer {
+      readonly className = 'SignFlip';
+      call(inputs: LayerInput): soma.Tensor {
+        const x = inputs as soma.Tensor;
+        return x.sum().dataSync()[0] < 0 ? x.neg() : x.mul(1);
+      }
+      override computeOutputShape(s: LayerShape | LayerShape[]): LayerShape | LayerShape[] {
+        return s;
+      }
+    }
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const net = sequential([new SignFlip({ inputShape: [2] })], { name: 'branchy' });
+    net.compile({ optimizer: adam({ learningRate: 0.1 }), loss: 'mse' });
+    const before = soma.compileStats();
+    const pos = soma.tensor([[1, 2], [3, 4], [5, 6]]);
+    const neg = soma.tensor([[-1, -2], [-3, -4]]);
+    for (let i = 0; i < 3; i++) await net.fit(i % 2 ? neg : pos, i % 2 ? neg.neg() : pos, { epochs: 1, verbose: 0 });
+    expect(soma.compileStats().graphFallbacks).toBeGreaterThan(before.graphFallbacks);
+    expect(soma.compileStats().fallbackReasons.some((r) => r.name === 'branchy.fit' && /dataSync/.test(r.reason))).toBe(true);
+    expect(warn.mock.calls.some((c) => /branchy\.fit/.test(String(c[0])))).toBe(true);
+    const p1 = net.predict(pos) as soma.Tensor;
+    const p2 = net.predict(neg) as soma.Tensor;
+    expect(await p1.array()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(await p2.array()).toEqual([[1, 2], [3, 4]]);
+    warn.mockRestore();
+    net.dispose();
+    soma.dispose([pos, neg, p1, p2]);
   });
 
   it('a functional model with two inputs, two outputs and a concatenate trains both heads', async () => {
