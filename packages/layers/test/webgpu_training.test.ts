@@ -36,8 +36,9 @@ async function train(backend: string) {
   const h = await m.fit(x, y, { epochs: 6, batchSize: 32, shuffle: false, verbose: 0, validationSplit: 0.25, callbacks: [{ onBatchEnd: async (_b, logs) => { seen.push(logs!.loss as number); } }] });
   const ev = await m.evaluate(x, y, { batchSize: 48 });
   const p = m.predict(x) as soma.Tensor;
-  const predicted = Array.from(await p.argMax(-1).data());
-  soma.dispose([x, y, p]);
+  const ids = p.argMax(-1);
+  const predicted = Array.from(await ids.data());
+  soma.dispose([x, y, p, ids]);
   m.dispose();
   return { history: h.history, seen, ev, predicted };
 }
@@ -67,8 +68,9 @@ describe('layers training on webgpu (no synchronous reads)', () => {
     const x = soma.randomNormal([4, 4], { seed: 1 });
     const y = soma.tensor([0, 1, 5, 2]);
     await expect(m.fit(x, y, { epochs: 1, verbose: 0, shuffle: false })).rejects.toThrow(/class ids must be integers in \[0, 3\), got 5 at position 2/);
-    await expect(m.evaluate(x, soma.tensor([0, 1.5, 1, 2]))).rejects.toThrow(/got 1.5 at position 1/);
-    soma.dispose([x, y]);
+    const fractional = soma.tensor([0, 1.5, 1, 2]);
+    await expect(m.evaluate(x, fractional)).rejects.toThrow(/got 1.5 at position 1/);
+    soma.dispose([x, y, fractional]);
     m.dispose();
   });
 
@@ -95,7 +97,11 @@ describe('layers training on webgpu (no synchronous reads)', () => {
     for (let i = 0; i < 20; i++) await m.trainOnBatch(x, y);
     const bytes = gpuBytes();
     const tensors = soma.memory().numTensors;
+    const reclaimed = soma.memory().numReclaimed;
     for (let i = 0; i < 1000; i++) await m.trainOnBatch(x, y);
+    // A tensor an earlier test forgot would be reclaimed by the garbage collector at some point in
+    // the loop and move both counts: the earlier tests dispose everything they make.
+    expect(soma.memory().numReclaimed).toBe(reclaimed);
     expect(gpuBytes()).toBe(bytes);
     expect(soma.memory().numTensors).toBe(tensors);
     soma.dispose([x, y]);
