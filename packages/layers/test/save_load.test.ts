@@ -58,6 +58,29 @@ describe('save and load', () => {
     back.dispose();
   });
 
+  it('models nested as layers (an encoder and a decoder inside an autoencoder, a Sequential inside a functional model) round-trip, noise layers too', () => {
+    const encoder = sequential({ name: 'enc', layers: [layers.gaussianNoise({ inputShape: [6], stddev: 0.2, seed: 3 }), layers.dense({ units: 3, activation: 'relu' })] });
+    const decoder = sequential({ name: 'dec', layers: [layers.dense({ inputShape: [3], units: 6 }), layers.gaussianDropout({ rate: 0.25 })] });
+    const auto = sequential({ name: 'auto', layers: [encoder, decoder] });
+    const inp = input({ shape: [6] });
+    const functional = model({ inputs: inp, outputs: layers.dense({ units: 2 }).apply(auto.apply(inp) as SymbolicTensor) as SymbolicTensor });
+    const x = soma.randomNormal([4, 6], { seed: 5 });
+    for (const m of [auto, functional]) {
+      const back = modelFromArtifacts(modelToArtifacts(m));
+      const [a, b] = [m.predict(x) as soma.Tensor, back.predict(x) as soma.Tensor];
+      expect(bits(b)).toEqual(bits(a));
+      expect(back.countParams()).toBe(m.countParams());
+      soma.dispose([a, b]);
+      back.dispose();
+    }
+    const config = JSON.stringify(modelToArtifacts(auto).modelJson);
+    expect(config).toContain('"className":"GaussianNoise","config":{"name"');
+    expect(config).toMatch(/"stddev":0\.2,"seed":3/);
+    expect(config).toMatch(/"rate":0\.25/);
+    x.dispose();
+    functional.dispose();
+  });
+
   it('a truncated weights file gives an error naming the file and the problem', async () => {
     const net = sequential([layers.dense({ units: 3, inputShape: [2] })]);
     await net.save(join(dir, 'trunc'));

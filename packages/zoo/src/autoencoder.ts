@@ -31,6 +31,43 @@ export function denseAutoencoder(options?: Partial<DenseAutoencoderOptions>): Au
   return joined(o.name, sequential({ name: `${o.name}_encoder`, layers: encLayers }), sequential({ name: `${o.name}_decoder`, layers: decLayers }));
 }
 
+/** Options of `denoisingAutoencoder`: a dense autoencoder's, and the corruption applied while training. */
+export interface DenoisingAutoencoderOptions extends DenseAutoencoderOptions {
+  /**
+   * 'gaussian': add N(0, noiseLevel²) (Keras's recipe); 'masking': zero each input with
+   * probability noiseLevel (Vincent et al. 2008), as dropout does (the kept inputs scaled by
+   * 1/(1 − noiseLevel), so clean inputs at inference have the same mean).
+   */
+  noise: 'gaussian' | 'masking';
+  /** The Gaussian noise's standard deviation, or the masking probability (in [0, 1)). */
+  noiseLevel: number;
+}
+
+/** A denoising autoencoder: the autoencoder's halves and the noise layer in front of them. */
+export type DenoisingAutoencoder = Autoencoder & { readonly noise: Layer };
+
+/**
+ * Denoising autoencoder (Vincent et al. 2008): a dense autoencoder behind a noise layer that
+ * corrupts the input only while training, so `fit(x, x)` learns to reconstruct clean inputs from
+ * corrupted ones; predict and the encoder see clean inputs.
+ */
+export function denoisingAutoencoder(options?: Partial<DenoisingAutoencoderOptions>): DenoisingAutoencoder {
+  const noiseKind = options?.noise ?? 'gaussian';
+  const o = modelOptions<DenoisingAutoencoderOptions>('denoisingAutoencoder', options, {
+    inputDim: 784, hiddenUnits: [128], latentDim: 32, outputActivation: 'sigmoid', name: 'denoising_autoencoder', noise: noiseKind, noiseLevel: noiseKind === 'masking' ? 0.3 : 0.5,
+  });
+  const { noise: kind, noiseLevel, ...dense } = o;
+  const inputShape = [positiveInt('denoisingAutoencoder', 'inputDim', o.inputDim)];
+  let noise: Layer;
+  if (kind === 'gaussian') noise = layers.gaussianNoise({ inputShape, stddev: noiseLevel });
+  else if (kind === 'masking') {
+    if (!(noiseLevel < 1)) throw new Error(`denoisingAutoencoder: a masking noiseLevel is a probability in [0, 1), got ${noiseLevel}`);
+    noise = layers.dropout({ inputShape, rate: noiseLevel });
+  } else throw new Error(`denoisingAutoencoder: noise must be 'gaussian' or 'masking', got ${JSON.stringify(kind)}`);
+  const { encoder, decoder } = denseAutoencoder(dense);
+  return Object.assign(sequential({ name: o.name, layers: [noise, encoder, decoder] }), { encoder, decoder, noise });
+}
+
 /** Options of `convAutoencoder`: input shape and the filters of its two stages. */
 export interface ConvAutoencoderOptions {
   /** [channels, height, width]; height and width divisible by 4. */

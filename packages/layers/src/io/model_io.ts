@@ -50,6 +50,10 @@ function checkSavable(model: LayersModel, op: string): void {
     throw new Error(`${model.name}.${op}: the model has no weights yet, so it could not be loaded back; give the first layer an inputShape, or call or fit the model once before saving`);
   }
   const check = (className: string, config: LayerConfig): void => {
+    if (NESTED_MODELS.has(className)) {
+      for (const l of (config as { layers: SavedLayer[] }).layers) if (l.className !== 'InputLayer') check(l.className, l.config);
+      return;
+    }
     if (!REGISTRY.has(className)) throw new Error(`${model.name}.${op}: layer class '${className}' is not registered, so the saved model could not be loaded; call registerLayerClass('${className}', ${className}) first`);
     const inner = config.layer as { className?: string; config?: LayerConfig } | undefined;
     if (inner?.className && inner.config) check(inner.className, inner.config);
@@ -155,13 +159,16 @@ function layerFromConfig(className: string, config: LayerConfig): Layer {
   return new cls(args as never);
 }
 
+/** Models used as layers (an encoder inside an autoencoder) save their whole config and rebuild as models. */
+const NESTED_MODELS = new Set(['Sequential', 'Model']);
+
 type SavedLayer = { className: string; config: LayerConfig; inboundNodes?: { inputs: [string, number, number][]; list: boolean; args: Record<string, unknown> }[] };
 
 /** Rebuilds the model's layers and graph; every layer made is listed in `made`, so a failure can free their weights. */
 function modelFromJson(json: ModelJson, made: Layer[]): LayersModel {
   const cfg = json.config as { name: string; layers: SavedLayer[]; inputLayers?: [string, number, number][]; outputLayers?: [string, number, number][] };
   const make = (l: SavedLayer): Layer => {
-    const layer = layerFromConfig(l.className, l.config);
+    const layer = NESTED_MODELS.has(l.className) ? modelFromJson({ className: l.className, config: l.config } as ModelJson, made) : layerFromConfig(l.className, l.config);
     made.push(layer);
     return layer;
   };

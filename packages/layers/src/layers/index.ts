@@ -1,6 +1,7 @@
 // Factories in Keras's style: layers.dense({ units: 10 }) makes a Dense layer.
 import { declareLayerOptions } from '../model/layer.js';
 import { Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Masking, Permute, PReLU, RepeatVector, Reshape, RReLU } from './core.js';
+import { GaussianDropout, GaussianNoise } from './noise.js';
 import { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D } from './convolutional.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization } from './normalization.js';
@@ -17,6 +18,8 @@ declareLayerOptions(LeakyReLU, 'leakyRelu', ['alpha']);
 declareLayerOptions(PReLU, 'prelu', ['alphaInitializer', 'sharedAxes']);
 declareLayerOptions(RReLU, 'rrelu', ['lower', 'upper', 'seed']);
 declareLayerOptions(Dropout, 'dropout', ['rate', 'seed']);
+declareLayerOptions(GaussianNoise, 'gaussianNoise', ['stddev', 'seed']);
+declareLayerOptions(GaussianDropout, 'gaussianDropout', ['rate', 'seed']);
 declareLayerOptions(Flatten, 'flatten', []);
 declareLayerOptions(Reshape, 'reshape', ['targetShape']);
 declareLayerOptions(Permute, 'permute', ['dims']);
@@ -110,6 +113,26 @@ export const rrelu = (a?: Args<typeof RReLU>) => new RReLU(a);
  * ```
  */
 export const dropout = (a: Args<typeof Dropout>) => new Dropout(a);
+/**
+ * GaussianNoise: while training, adds zero-mean normal noise of standard deviation `stddev`; the
+ * identity at inference (the corruption step of a denoising autoencoder).
+ *
+ * @example
+ * ```ts
+ * const dae = sequential([layers.gaussianNoise({ inputShape: [784], stddev: 0.3 }), layers.dense({ units: 32, activation: 'relu' }), layers.dense({ units: 784, activation: 'sigmoid' })]);
+ * ```
+ */
+export const gaussianNoise = (a: Args<typeof GaussianNoise>) => new GaussianNoise(a);
+/**
+ * GaussianDropout: while training, multiplies by normal noise of mean 1 and variance
+ * rate / (1 − rate); the identity at inference.
+ *
+ * @example
+ * ```ts
+ * const net = sequential([layers.dense({ units: 8, inputShape: [4] }), layers.gaussianDropout({ rate: 0.2 }), layers.dense({ units: 1 })]);
+ * ```
+ */
+export const gaussianDropout = (a: Args<typeof GaussianDropout>) => new GaussianDropout(a);
 /**
  * Flattens every dimension but the batch: [N, a, b, …] → [N, a·b·…].
  *
@@ -440,12 +463,13 @@ export const bidirectional = (a: Args<typeof Bidirectional>) => new Bidirectiona
 export const timeDistributed = (a: Args<typeof TimeDistributed>) => new TimeDistributed(a);
 
 export {
-  Activation, Dense, Dropout, Embedding, Flatten, LeakyReLU, Masking, Permute, PReLU, RepeatVector, Reshape, RReLU,
+  Activation, Dense, Dropout, GaussianDropout, GaussianNoise, Embedding, Flatten, LeakyReLU, Masking, Permute, PReLU, RepeatVector, Reshape, RReLU,
   Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
   BatchNormalization, LayerNormalization, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
   MaxPooling1D, MaxPooling2D, UpSampling2D, ZeroPadding2D, RNN, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed,
 };
 export type { DenseArgs } from './core.js';
+export type { GaussianNoiseArgs, GaussianDropoutArgs } from './noise.js';
 export type { ConvArgs, Pair } from './convolutional.js';
 export type { Pool1DArgs, Pool2DArgs, DataFormat1d } from './pooling.js';
 export type { BatchNormalizationArgs } from './normalization.js';

@@ -24,8 +24,11 @@ export class Sequential extends LayersModel<'single'> {
   add(layer: Layer): void {
     if (this.stack.includes(layer)) throw new Error(`${this.name}: layer '${layer.name}' is already in the model`);
     this.stack.push(layer);
-    if (this.stack.length === 1 && layer.batchInputShape) {
-      this.connect(input({ shape: layer.batchInputShape.slice(1), batchSize: layer.batchInputShape[0] ?? undefined, dtype: layer.dtype }));
+    // A model used as the first layer (an encoder inside an autoencoder) brings its input shape.
+    const nested = layer instanceof LayersModel && layer.inputs.length === 1 ? layer.inputs[0] : null;
+    const batchInputShape = layer.batchInputShape ?? nested?.shape ?? null;
+    if (this.stack.length === 1 && batchInputShape) {
+      this.connect(input({ shape: batchInputShape.slice(1), batchSize: batchInputShape[0] ?? undefined, dtype: nested?.dtype ?? layer.dtype }));
     } else if (this.outputs.length) {
       this.connect(this.outputs[0], layer);
     }
