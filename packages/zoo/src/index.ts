@@ -24,3 +24,7 @@ export { variationalAutoencoder, negativeElbo, gaussianKl, Sampling } from './va
 export type { VariationalAutoencoder, VariationalAutoencoderOptions, ReconstructionLoss } from './vae.js';
 export { dcgan } from './dcgan.js';
 export type { DcganOptions } from './dcgan.js';
+export { word2vec, word2vecLoss, TargetScores } from './word2vec.js';
+export type { Word2Vec, Word2VecOptions, Word2VecExamples, SimilarWord } from './word2vec.js';
+export { huffmanPaths } from './huffman.js';
+export type { HuffmanPaths } from './huffman.js';
