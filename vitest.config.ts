@@ -11,6 +11,7 @@ const pkg = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.
  */
 const FULL_TIER_ONLY = [
   'test/browser.test.ts',
+  'test/playground.test.ts',
   'test/examples.test.ts',
   'test/packaging.test.ts',
   'test/packaging_types.test.ts',

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceAliases } from '../scripts/source-aliases.mjs';
+import { chromiumPath, launchChromium, stopChromium } from './browser/chromium';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const chromium = chromiumPath;
 // CI installs Chromium (see .ci/run), so there a missing browser is a failure, never a skip.
 const required = process.env.CI === 'true';
 
@@ -18,7 +19,6 @@ describe.runIf(chromium || required)('the cpu and webgpu backends in a real brow
     expect(chromium, 'Chromium must be installed (apt-get install chromium)').toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'soma-browser-'));
     try {
-      const pkg = (p: string) => join(root, 'packages', p);
       await build({
         entryPoints: [join(root, 'test/browser/run_suite.ts')],
         bundle: true,
@@ -26,16 +26,7 @@ describe.runIf(chromium || required)('the cpu and webgpu backends in a real brow
         platform: 'browser',
         target: 'es2022',
         outfile: join(dir, 'suite.js'),
-        alias: {
-          '@soma/testing': pkg('testing/src/index.ts'),
-          '@soma/core/internal': pkg('core/src/internal.ts'),
-          '@soma/core': pkg('core/src/index.ts'),
-          '@soma/backend-cpu': pkg('backend-cpu/src/index.ts'),
-          '@soma/backend-webgpu': pkg('backend-webgpu/src/index.ts'),
-          '@soma/layers': pkg('layers/src/index.ts'),
-          '@soma/optimizers': pkg('optimizers/src/index.ts'),
-          '@soma/data': pkg('data/src/index.ts'),
-        },
+        alias: sourceAliases(root),
         logLevel: 'warning',
       });
       writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><script type="module" src="suite.js"></script></body></html>');
@@ -61,13 +52,7 @@ describe.runIf(chromium || required)('the cpu and webgpu backends in a real brow
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const { port } = server.address() as AddressInfo;
-      const browser = spawn(chromium!, [
-        // WebGPU on SwiftShader, Chromium's own CPU Vulkan: the same adapter on every machine.
-        '--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
-        '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        `--user-data-dir=${join(dir, 'profile')}`, '--remote-debugging-port=0', `http://127.0.0.1:${port}/index.html`,
-      ], { stdio: 'ignore', detached: true });
+      const browser = launchChromium(dir, `http://127.0.0.1:${port}/index.html`, ['--remote-debugging-port=0']);
       let text: string;
       try {
         text = await Promise.race([
@@ -75,14 +60,7 @@ describe.runIf(chromium || required)('the cpu and webgpu backends in a real brow
           new Promise<string>((_, reject) => setTimeout(() => reject(new Error('the page did not report within 240 s')), 240_000)),
         ]);
       } finally {
-        // Chromium starts helper processes: end the whole process group, then wait for the main one.
-        const exited = new Promise((r) => browser.once('exit', r));
-        try {
-          process.kill(-browser.pid!, 'SIGKILL');
-        } catch {
-          browser.kill('SIGKILL');
-        }
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        await stopChromium(browser);
         server.close();
       }
       const report = JSON.parse(text) as {

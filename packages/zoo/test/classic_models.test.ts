@@ -211,8 +211,7 @@ describe.each(backendsUnderTest(['cpu', 'native']))('the classic models train on
     expect(Number.isFinite(dLoss) && Number.isFinite(gLoss)).toBe(true);
     expect(Array.from(generator.trainableWeights[0].dataSync())).not.toEqual(g0);
     soma.dispose(real);
-    generator.dispose();
-    discriminator.dispose();
+    combined.dispose();
   }, 120_000);
 
   it("alexnet({ classifier: 'cifar' }) takes a training step", async () => {
