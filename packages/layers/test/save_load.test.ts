@@ -160,6 +160,21 @@ describe('recurrent state', () => {
       rnn.dispose();
     });
   });
+
+  it('callWithState gives the final states of a layer built without returnState (a GRU with sequences), continuing a sequence exactly', () => {
+    soma.tidy(() => {
+      const rnn = layers.gru({ units: 3, returnSequences: true });
+      const x = soma.randomNormal([2, 6, 4], { seed: 2 });
+      const whole = rnn.apply(x) as soma.Tensor;
+      expect(whole.shape).toEqual([2, 6, 3]);
+      const [first, h] = rnn.callWithState(x.slice([0, 0, 0], [2, 4, 4]));
+      const [rest] = rnn.callWithState(x.slice([0, 4, 0], [2, 2, 4]), [h]);
+      const joined = soma.concat([first, rest], 1).dataSync();
+      whole.dataSync().forEach((v, i) => expect(joined[i]).toBeCloseTo(v, 6));
+      expect(() => layers.lstm({ units: 2 }).callWithState(x)).toThrow(/callWithState: the layer has no weights yet/);
+      rnn.dispose();
+    });
+  });
 });
 
 describe('resuming training from a checkpoint', () => {

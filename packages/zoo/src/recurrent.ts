@@ -163,8 +163,24 @@ export function lstmLanguageModel(options?: Partial<LanguageModelOptions>): Lang
     });
     return soma.tensor(ids, [1, ids.length], 'int32');
   };
-  // One readback per character, awaited (GPU backends read only asynchronously). The growing
-  // text calls the network directly: predict would compile a graph for every length.
+  // One readback per character, awaited (GPU backends read only asynchronously). The prefix runs
+  // through the layers once; then each character is one step of the recurrent layers from the
+  // states the previous step left, so generating n characters costs n steps, not n² (predict would
+  // also compile a graph for every length).
+  const stepThrough = (ids: soma.Tensor, states: Map<InstanceType<typeof layers.RNN>, soma.Tensor[]>): soma.Tensor => {
+    let h = ids;
+    for (const layer of net.layers) {
+      if (layer instanceof layers.RNN) {
+        const [out, ...next] = layer.callWithState(h, states.get(layer));
+        soma.dispose(states.get(layer) ?? []);
+        states.set(layer, next.map((t) => soma.keep(t)));
+        h = out;
+      } else {
+        h = layer.apply(h, { training: false }) as soma.Tensor;
+      }
+    }
+    return h;
+  };
   const generate = async (prefix: string, g: GenerateOptions = {}): Promise<string> => {
     soma.checkOptions('generate', g, ['length', 'temperature', 'seed']);
     const length = soma.checkNumber('generate', 'length', g.length ?? 100, { integer: true, min: 0 });
@@ -173,20 +189,29 @@ export function lstmLanguageModel(options?: Partial<LanguageModelOptions>): Lang
     const rng = new soma.Prng(g.seed ?? soma.nextRandomSeed());
     let text = prefix;
     encode(text).dispose(); // a character outside the vocabulary fails before any work
-    for (let i = 0; i < length; i++) {
-      const next = soma.tidy(() => {
-        const logits = (net.call(encode(text), { training: false }) as soma.Tensor).slice([0, [...text].length - 1, 0], [1, 1, -1]).reshape([-1]);
-        return soma.keep(temperature === 0 ? logits.argMax() : logits.div(temperature).softmax());
-      });
-      const probs = await next.data();
-      next.dispose();
-      let k = 0;
-      if (temperature === 0) k = probs[0];
-      else {
-        let u = rng.nextFloat();
-        while (k < probs.length - 1 && u >= probs[k]) u -= probs[k++];
+    if (!net.outputs.length) soma.tidy(() => void net.predict(encode(chars[0])));
+    const states = new Map<InstanceType<typeof layers.RNN>, soma.Tensor[]>();
+    let input = text;
+    try {
+      for (let i = 0; i < length; i++) {
+        const fed = input;
+        const next = soma.tidy(() => {
+          const logits = stepThrough(encode(fed), states).slice([0, [...fed].length - 1, 0], [1, 1, -1]).reshape([-1]);
+          return soma.keep(temperature === 0 ? logits.argMax() : logits.div(temperature).softmax());
+        });
+        const probs = await next.data();
+        next.dispose();
+        let k = 0;
+        if (temperature === 0) k = probs[0];
+        else {
+          let u = rng.nextFloat();
+          while (k < probs.length - 1 && u >= probs[k]) u -= probs[k++];
+        }
+        text += chars[k];
+        input = chars[k];
       }
-      text += chars[k];
+    } finally {
+      for (const s of states.values()) soma.dispose(s);
     }
     return text;
   };

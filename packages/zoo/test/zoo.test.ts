@@ -115,6 +115,17 @@ describe('the LSTM language model and the GAN, used as their recipes say', () =>
     expect(await lm.generate('ab', { length: 7, temperature: 0 })).toBe('abcabcabc');
     expect(await lm.generate('c', { length: 10, temperature: 1, seed: 5 })).toBe(await lm.generate('c', { length: 10, temperature: 1, seed: 5 }));
     await expect(lm.generate('abz')).rejects.toThrow(/character "z" at position 2 is not in the vocabulary/);
+    // generate steps the recurrent state one character at a time: the same text as re-reading the
+    // whole prefix for every character (greedy decoding on the full network).
+    let greedy = 'cab';
+    for (let i = 0; i < 8; i++) {
+      const ids = lm.encode(greedy);
+      const logits = lm.predict(ids) as soma.Tensor;
+      const next = logits.slice([0, greedy.length - 1, 0], [1, 1, -1]).argMax(-1);
+      greedy += 'abc'[next.dataSync()[0]];
+      soma.dispose([ids, logits, next]);
+    }
+    expect(await lm.generate('cab', { length: 8, temperature: 0 })).toBe(greedy);
     soma.dispose([ids, x, y]);
   }, 60_000);
 

@@ -43,7 +43,7 @@ export function charLstmDemo(): Demo {
     async render({ canvas, output }) {
       clear(canvas);
       const g = canvas.getContext('2d')!;
-      const text = await lm.generate('Four score and ', { length: 60, temperature: 0.5, seed: 1 });
+      const text = await lm.generate('Four score and ', { length: 100, temperature: 0.5, seed: 1 });
       g.fillStyle = '#222';
       g.font = '14px ui-monospace, monospace';
       const words = text.split(' ');

@@ -100,6 +100,22 @@ export abstract class RNN extends Layer<'multiple'> {
 
   call(inputs: LayerInput, args: RnnCallArgs = {}): Tensor | Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const [out, ...states] = this.run(x, args);
+    return this.args.returnState ? [out, ...states] : out;
+  }
+
+  /**
+   * Runs the layer on concrete inputs from `initialState` (zeros if omitted) and returns its
+   * output and its final states, whatever `returnState` says: the states continue the sequence on
+   * the next call, so text is generated one step at a time instead of re-reading the whole prefix
+   * (what Keras's stateful layers are for). The layer must be built (called once) first.
+   */
+  callWithState(x: Tensor, initialState?: Tensor[]): Tensor[] {
+    if (!this.built) throw new Error(`${this.name}.callWithState: the layer has no weights yet; call it (or its model) once first`);
+    return this.run(x, initialState ? { initialState } : {});
+  }
+
+  private run(x: Tensor, args: RnnCallArgs): Tensor[] {
     if (x.rank !== 3) throw new Error(`${this.name} expects [*, time, features], got [${x.shape.join(', ')}]`);
     const [b, t] = x.shape;
     const u = this.args.units;
@@ -122,8 +138,7 @@ export abstract class RNN extends Layer<'multiple'> {
         states = real ? next.map((s, k) => soma.where(real, s, states[k])) : next;
         if (this.args.returnSequences) outputs.push(states[0]);
       }
-      const out = this.args.returnSequences ? soma.stack(outputs, 1) : states[0];
-      return this.args.returnState ? [out, ...states] : out;
+      return [this.args.returnSequences ? soma.stack(outputs, 1) : states[0], ...states];
     });
   }
 
