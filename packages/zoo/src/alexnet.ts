@@ -4,7 +4,7 @@ import { modelOptions, positiveInt } from './options.js';
 /** Options of `alexnet`: classes, input shape, classifier layout and dropout. */
 export interface AlexNetOptions {
   numClasses: number;
-  /** [channels, height, width]: 224×224 (or any size whose features pool evenly to 6×6) for 'imagenet', 32×32 for 'cifar'. */
+  /** The image shape as [channels, height, width]; 224×224 (or any size whose features pool evenly to 6×6) for 'imagenet', 32×32 for 'cifar'. */
   inputShape: [number, number, number];
   /**
    * 'imagenet': torchvision's single-tower AlexNet (61,100,840 parameters for 1000 classes).

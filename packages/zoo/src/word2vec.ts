@@ -74,7 +74,7 @@ export type Word2Vec = LayersModel & {
   readonly word2vecLoss: LossFn;
   /** Training examples from a text (or its ids): new random windows and negatives for each seed. */
   examples(text: string | readonly string[] | Int32Array, options?: { seed?: number }): Word2VecExamples;
-  /** The input vectors, [vocabulary size, embeddingDim] (row 0 is padding): the word embeddings. */
+  /** A copy of the input vectors, [vocabulary size, embeddingDim] (row 0 is padding): the word embeddings; dispose it when done. */
   embeddings(): Tensor;
   /** The `k` words whose vectors are closest in cosine similarity to `word`'s. */
   mostSimilar(word: string, k?: number): Promise<SimilarWord[]>;

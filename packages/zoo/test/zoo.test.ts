@@ -148,6 +148,7 @@ describe('the LSTM language model and the GAN, used as their recipes say', () =>
     expect(Array.from(generator.trainableWeights[0].dataSync())).not.toEqual(Array.from(g0));
     expect(Array.from(discriminator.weights[0].dataSync())).toEqual(Array.from(dAfter));
     soma.dispose([real, noise, fake]);
+    combined.dispose();
   });
 
   it('bad options are errors that name the model and the option', () => {

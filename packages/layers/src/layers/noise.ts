@@ -7,8 +7,7 @@ import { oneInput } from './input_util.js';
  * A seeded layer draws new, reproducible noise on every call (as Dropout); an unseeded one follows
  * soma.setRandomSeed.
  */
-class NoiseLayer extends Layer<'single'> {
-  readonly className: string = 'NoiseLayer';
+abstract class NoiseLayer extends Layer<'single'> {
   override supportsMasking = true;
   protected readonly seed?: number;
   private calls = 0;
@@ -17,11 +16,9 @@ class NoiseLayer extends Layer<'single'> {
     if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new Error(`${this.name}: seed must be an integer, got ${args.seed}`);
     this.seed = args.seed;
   }
+  /** The seed of this call's noise: the layer's seed plus the calls so far, or undefined (the global generator). */
   protected nextSeed(): number | undefined {
     return this.seed === undefined ? undefined : this.seed + this.calls++;
-  }
-  call(inputs: LayerInput, _args: CallArgs): Tensor {
-    return oneInput(inputs, this.name);
   }
 }
 
@@ -36,14 +33,15 @@ export interface GaussianNoiseArgs extends LayerArgs {
  * GaussianNoise); the identity at inference. The corruption of a denoising autoencoder.
  */
 export class GaussianNoise extends NoiseLayer {
-  override readonly className = 'GaussianNoise';
+  readonly className = 'GaussianNoise';
   readonly stddev: number;
   constructor(args: GaussianNoiseArgs) {
     super(args, 'gaussian_noise');
     if (!(Number.isFinite(args.stddev) && args.stddev >= 0)) throw new Error(`${this.name}: stddev must be a finite number >= 0, got ${args.stddev}`);
     this.stddev = args.stddev;
   }
-  override call(inputs: LayerInput, args: CallArgs): Tensor {
+  /** x + N(0, stddev²) noise while training; x at inference. */
+  call(inputs: LayerInput, args: CallArgs): Tensor {
     const x = oneInput(inputs, this.name);
     if (!args.training || this.stddev === 0) return x.reshape(x.shape);
     return soma.tidy(() => x.add(soma.randomNormal(x.shape, { std: this.stddev, seed: this.nextSeed() })));
@@ -65,14 +63,15 @@ export interface GaussianDropoutArgs extends LayerArgs {
  * identity at inference.
  */
 export class GaussianDropout extends NoiseLayer {
-  override readonly className = 'GaussianDropout';
+  readonly className = 'GaussianDropout';
   readonly rate: number;
   constructor(args: GaussianDropoutArgs) {
     super(args, 'gaussian_dropout');
     if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`${this.name}: rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
   }
-  override call(inputs: LayerInput, args: CallArgs): Tensor {
+  /** x · N(1, rate / (1 − rate)) noise while training; x at inference. */
+  call(inputs: LayerInput, args: CallArgs): Tensor {
     const x = oneInput(inputs, this.name);
     if (!args.training || this.rate === 0) return x.reshape(x.shape);
     const std = Math.sqrt(this.rate / (1 - this.rate));
