@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import '@soma/backend-cpu';
-import { cbowExamples, NegativeSampler, skipgramPairs, wordTokens, WordVocabulary } from '@soma/data';
+import { cbowExamples, NegativeSampler, skipgramPairs, subsampleFrequent, wordTokens, WordVocabulary } from '@soma/data';
 
 describe('the word2vec pipeline', () => {
   it('wordTokens splits on punctuation and lowercases; WordVocabulary counts, orders and drops rare words', () => {
@@ -46,5 +46,22 @@ describe('the word2vec pipeline', () => {
     for (const id of [1, 2, 3]) expect(seen[id] / n).toBeCloseTo(weights[id] / total, 2);
     expect(Array.from(s.sample(200, 3)).filter((id) => id === 3).length).toBe(0);
     expect(() => new NegativeSampler([0, 0])).toThrow(/NegativeSampler: every count is 0/);
+  });
+
+  it("subsampleFrequent keeps a word of frequency f with word2vec.c's probability (√(f/t) + 1)·t/f; rare words always", () => {
+    // Id 1 is 90% of a 100,000-word text, id 2 the rest.
+    const counts = [0, 90_000, 10_000];
+    const ids = Int32Array.from({ length: 100_000 }, (_, i) => (i % 10 === 0 ? 2 : 1));
+    const t = 0.01;
+    const kept = subsampleFrequent(ids, counts, { threshold: t, seed: 4 });
+    const share = (id: number) => kept.filter((v) => v === id).length / counts[id];
+    const expected = (f: number) => Math.min(1, (Math.sqrt(f / t) + 1) * (t / f));
+    // Within four standard deviations of the binomial share.
+    expect(Math.abs(share(1) - expected(0.9))).toBeLessThan(4 * Math.sqrt(0.25 / 90_000));
+    expect(Math.abs(share(2) - expected(0.1))).toBeLessThan(4 * Math.sqrt(0.25 / 10_000));
+    expect(expected(0.9)).toBeLessThan(expected(0.1));
+    expect(Array.from(subsampleFrequent([2, 2], [0, 1, 2], { threshold: 0.9 }))).toEqual([2, 2]);
+    expect(() => subsampleFrequent(ids, counts, { threshold: 0 })).toThrow(/subsampleFrequent: threshold must be a positive number, got 0/);
+    expect(() => subsampleFrequent([0], counts, { threshold: 0.1 })).toThrow(/id 0 at position 0 has no count/);
   });
 });

@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { cbowExamples, NegativeSampler, skipgramPairs, WordVocabulary } from '@soma/data';
+import { cbowExamples, NegativeSampler, skipgramPairs, subsampleFrequent, WordVocabulary } from '@soma/data';
 import {
   initializers, input, layers, model, registerLayerClass, Layer,
   type LayerArgs, type LayerInput, type LayerShape, type LayersModel, type LossFn, type SymbolicTensor,
@@ -52,6 +52,12 @@ export interface Word2VecOptions {
   loss: 'negativeSampling' | 'hierarchicalSoftmax';
   /** Negative samples per example (word2vec: 5). */
   negatives: number;
+  /**
+   * Subsampling threshold of frequent words (word2vec's `sample`: 1e-3, smaller for big texts):
+   * `examples` drops each occurrence of a frequent word with word2vec.c's probability before making
+   * pairs, so "the" stops dominating. 0 (the default) keeps every word.
+   */
+  subsample: number;
   name: string;
 }
 
@@ -89,7 +95,7 @@ export type Word2Vec = LayersModel & {
  */
 export function word2vec(options: Partial<Word2VecOptions> & { vocabulary: WordVocabulary }): Word2Vec {
   const fn = 'word2vec';
-  const o = modelOptions<Word2VecOptions>(fn, options, { vocabulary: options?.vocabulary, embeddingDim: 100, window: 5, mode: 'skipgram', loss: 'negativeSampling', negatives: 5, name: 'word2vec' });
+  const o = modelOptions<Word2VecOptions>(fn, options, { vocabulary: options?.vocabulary, embeddingDim: 100, window: 5, mode: 'skipgram', loss: 'negativeSampling', negatives: 5, subsample: 0, name: 'word2vec' });
   if (!(o.vocabulary instanceof WordVocabulary)) throw new Error(`${fn}: vocabulary must be a WordVocabulary (WordVocabulary.fromTokens(text) of @soma/data)`);
   if (o.mode !== 'skipgram' && o.mode !== 'cbow') throw new Error(`${fn}: mode must be 'skipgram' or 'cbow', got ${JSON.stringify(o.mode)}`);
   if (o.loss !== 'negativeSampling' && o.loss !== 'hierarchicalSoftmax') throw new Error(`${fn}: loss must be 'negativeSampling' or 'hierarchicalSoftmax', got ${JSON.stringify(o.loss)}`);
@@ -115,8 +121,9 @@ export function word2vec(options: Partial<Word2VecOptions> & { vocabulary: WordV
   let calls = 0;
   const examples = (text: string | readonly string[] | Int32Array, exampleOptions: { seed?: number } = {}): Word2VecExamples => {
     soma.checkOptions(`${o.name}.examples`, exampleOptions, ['seed']);
-    const ids = text instanceof Int32Array ? text : vocab.encode(text);
     const seed = exampleOptions.seed ?? soma.nextRandomSeed() + calls++;
+    const encoded = text instanceof Int32Array ? text : vocab.encode(text);
+    const ids = o.subsample > 0 ? subsampleFrequent(encoded, vocab.counts, { threshold: o.subsample, seed: seed + 2 }) : encoded;
     let ins: Int32Array;
     let predicted: Int32Array; // the word each example predicts
     if (cbow) {

@@ -163,6 +163,26 @@ describe('word2vec export and errors', () => {
     w.dispose();
   });
 
+  it("subsample drops frequent words before pairs are made (word2vec's sample)", () => {
+    const plain = word2vec({ vocabulary: vocab, embeddingDim: 4, window: 1 });
+    const thinned = word2vec({ vocabulary: vocab, embeddingDim: 4, window: 1, subsample: 1e-3 });
+    const the = vocab.id('the')!;
+    const centersOf = (w: typeof plain) => {
+      const { xs, ys } = w.examples(text, { seed: 1 });
+      const centers = Array.from(xs[0].dataSync());
+      soma.dispose([...xs, ys]);
+      return centers;
+    };
+    const a = centersOf(plain);
+    const b = centersOf(thinned);
+    expect(b.length).toBeLessThan(a.length * 0.7);
+    // 'the' (the most frequent word) loses a larger share than a rare word such as 'king'.
+    const share = (list: number[], id: number) => list.filter((v) => v === id).length / list.length;
+    expect(share(b, the)).toBeLessThan(share(a, the));
+    plain.dispose();
+    thinned.dispose();
+  });
+
   it('bad options and inputs are errors that name the model and what was expected', () => {
     expect(() => word2vec({ vocabulary: vocab, mode: 'glove' as never })).toThrow(/word2vec: mode must be 'skipgram' or 'cbow', got "glove"/);
     expect(() => word2vec({ vocabulary: ['a', 'b'] as never })).toThrow(/word2vec: vocabulary must be a WordVocabulary/);

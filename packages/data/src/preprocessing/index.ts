@@ -5,4 +5,4 @@ export * as encoders from './encoders.js';
 export { LabelEncoder, OneHotEncoder, Tokenizer, slidingWindows } from './encoders.js';
 export type { TokenizerOptions, WindowOptions, Label } from './encoders.js';
 export * as image from './image.js';
-export { wordTokens, WordVocabulary, skipgramPairs, cbowExamples, NegativeSampler } from './skipgrams.js';
+export { wordTokens, WordVocabulary, skipgramPairs, cbowExamples, NegativeSampler, subsampleFrequent } from './skipgrams.js';

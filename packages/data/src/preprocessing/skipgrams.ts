@@ -62,6 +62,29 @@ export class WordVocabulary {
   }
 }
 
+/**
+ * word2vec's subsampling of frequent words: each occurrence of a word with frequency f (its share
+ * of the text) is kept with probability (√(f/t) + 1)·t/f, as word2vec.c computes it, so words far
+ * above the threshold `t` (word2vec: 1e-3; smaller for large texts) are mostly dropped and rare
+ * words always kept. Ids are indices into `counts`.
+ */
+export function subsampleFrequent(ids: ArrayLike<number>, counts: ArrayLike<number>, options: { threshold: number; seed?: number }): Int32Array {
+  const t = options.threshold;
+  if (!(t > 0 && Number.isFinite(t))) throw new Error(`subsampleFrequent: threshold must be a positive number, got ${t}`);
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i];
+  const prng = new soma.Prng(options.seed ?? soma.nextRandomSeed());
+  const kept: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const c = counts[ids[i]];
+    if (!(c > 0)) throw new Error(`subsampleFrequent: id ${ids[i]} at position ${i} has no count`);
+    const scaled = t * total;
+    const keep = (Math.sqrt(c / scaled) + 1) * (scaled / c);
+    if (keep >= 1 || prng.nextFloat() < keep) kept.push(ids[i]);
+  }
+  return Int32Array.from(kept);
+}
+
 function checkWindow(fn: string, window: number): void {
   if (!Number.isInteger(window) || window < 1) throw new Error(`${fn}: window must be a positive integer, got ${window}`);
 }
