@@ -26,6 +26,8 @@ describe('the word2vec pipeline', () => {
     expect(shrunk.centers.length / all.centers.length).toBeLessThan(0.75);
     expect(Array.from(skipgramPairs(ids, { window: 4, seed: 1 }).contexts)).toEqual(Array.from(shrunk.contexts));
     expect(() => skipgramPairs(ids, { window: 0 })).toThrow(/skipgramPairs: window must be a positive integer, got 0/);
+    expect(() => skipgramPairs(ids, { windowSize: 2 } as never)).toThrow(/skipgramPairs: unknown option 'windowSize'/);
+    expect(() => WordVocabulary.fromTokens('a b', { min_count: 1 } as never)).toThrow(/WordVocabulary\.fromTokens: unknown option 'min_count'/);
   });
 
   it('cbowExamples: 2·window context ids around each word, 0 past the ends', () => {

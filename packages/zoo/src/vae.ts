@@ -161,18 +161,17 @@ export function variationalAutoencoder(options?: Partial<VariationalAutoencoderO
   const encoder = model({ inputs: x, outputs: [mean, logVar], name: `${o.name}_encoder` });
   const vae = model({ inputs: x, outputs: reconstruction, name: o.name });
 
-  const options_ = { reconstructionLoss: o.reconstructionLoss, beta: o.beta };
+  const lossOptions = { reconstructionLoss: o.reconstructionLoss, beta: o.beta };
   // The KL term comes from the encoder's posterior of the targets, which for a VAE are its inputs
   // (fit(x, x)). Recomputing it costs one more encoder pass per step, but holds wherever the loss
   // runs: eagerly, in a traced training step, or after a compiled forward pass in evaluate.
   const elboLoss: LossFn = (yTrue, yPred) => {
-    const shape = [null, ...o.inputShape];
-    if (yTrue.rank !== shape.length || o.inputShape.some((d, i) => yTrue.shape[i + 1] !== d)) {
+    if (yTrue.rank !== o.inputShape.length + 1 || o.inputShape.some((d, i) => yTrue.shape[i + 1] !== d)) {
       throw new Error(`${o.name}.elboLoss: the targets are the VAE's inputs, [batch, ${o.inputShape.join(', ')}], got [${yTrue.shape.join(', ')}] (fit a VAE on (x, x))`);
     }
     return soma.tidy(() => {
       const [mean, logVar] = encoder.apply(yTrue, { training: true }) as Tensor[];
-      return negativeElbo(yTrue, yPred, mean, logVar, options_);
+      return negativeElbo(yTrue, yPred, mean, logVar, lossOptions);
     });
   };
   return Object.assign(vae, {

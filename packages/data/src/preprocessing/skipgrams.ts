@@ -5,6 +5,7 @@ import * as soma from '@soma/core';
 
 /** Lowercased words: runs of letters, digits and apostrophes (punctuation separates words). */
 export function wordTokens(text: string, options: { lowercase?: boolean } = {}): string[] {
+  soma.checkOptions('wordTokens', options, ['lowercase']);
   const t = options.lowercase ?? true ? text.toLowerCase() : text;
   return t.match(/[\p{L}\p{N}']+/gu) ?? [];
 }
@@ -30,6 +31,7 @@ export class WordVocabulary {
 
   /** Counts the words of `tokens` (or of a text, split by `wordTokens`). */
   static fromTokens(tokens: readonly string[] | string, options: { minCount?: number; maxSize?: number } = {}): WordVocabulary {
+    soma.checkOptions('WordVocabulary.fromTokens', options, ['minCount', 'maxSize']);
     const list = typeof tokens === 'string' ? wordTokens(tokens) : tokens;
     const minCount = options.minCount ?? 1;
     const counts = new Map<string, number>();
@@ -69,6 +71,7 @@ export class WordVocabulary {
  * words always kept. Ids are indices into `counts`.
  */
 export function subsampleFrequent(ids: ArrayLike<number>, counts: ArrayLike<number>, options: { threshold: number; seed?: number }): Int32Array {
+  soma.checkOptions('subsampleFrequent', options, ['threshold', 'seed']);
   const t = options.threshold;
   if (!(t > 0 && Number.isFinite(t))) throw new Error(`subsampleFrequent: threshold must be a positive number, got ${t}`);
   let total = 0;
@@ -95,6 +98,7 @@ function checkWindow(fn: string, window: number): void {
  * more); without one the full window is used.
  */
 export function skipgramPairs(ids: ArrayLike<number>, options: { window: number; seed?: number }): { centers: Int32Array; contexts: Int32Array } {
+  soma.checkOptions('skipgramPairs', options, ['window', 'seed']);
   checkWindow('skipgramPairs', options.window);
   const prng = options.seed === undefined ? null : new soma.Prng(options.seed);
   const centers: number[] = [];
@@ -115,6 +119,7 @@ export function skipgramPairs(ids: ArrayLike<number>, options: { window: number;
  * with 0 at the text's ends) and the word in the middle.
  */
 export function cbowExamples(ids: ArrayLike<number>, options: { window: number }): { contexts: Int32Array; centers: Int32Array } {
+  soma.checkOptions('cbowExamples', options, ['window']);
   checkWindow('cbowExamples', options.window);
   const W = options.window;
   const contexts = new Int32Array(ids.length * 2 * W);
@@ -140,6 +145,7 @@ export class NegativeSampler {
   private readonly prng: soma.Prng;
 
   constructor(counts: ArrayLike<number>, options: { power?: number; seed?: number } = {}) {
+    soma.checkOptions('NegativeSampler', options, ['power', 'seed']);
     const power = options.power ?? 0.75;
     this.cumulative = new Float64Array(counts.length);
     let total = 0;
