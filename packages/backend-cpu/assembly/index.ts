@@ -7,3 +7,4 @@ export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows, l
 export { adamUpdate, sgdUpdate } from './optimizer';
 export { avgPool2x2, avgPool2x2Grad, maxPool2x2 } from './pool';
 export { reduceRows, sumAround } from './reduce';
+export { channelMoments, channelSums, channelAffine } from './normalization';

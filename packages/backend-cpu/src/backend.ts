@@ -17,6 +17,7 @@ import { WasmContext } from './wasm/context.js';
 import { wasmConv } from './wasm/wasm_conv.js';
 import { wasmElementwise, wasmUnary, type SimdElementwise, type SimdUnary } from './wasm/wasm_elementwise.js';
 import { wasmGemm } from './wasm/wasm_gemm.js';
+import { wasmNormalization, type WasmNormalization } from './wasm/wasm_normalization.js';
 
 /**
  * Options of the cpu backend: WebAssembly or TypeScript kernels, threads and when to use them,
@@ -66,6 +67,7 @@ export class CpuBackend implements Backend {
   readonly simdUnary: SimdUnary | null;
   private readonly wasm: WasmContext | null;
   private readonly simd: SimdElementwise | null;
+  private readonly norm: WasmNormalization | null;
   /** Resolves when the worker threads are serving (or it is known there will be none). */
   private readonly threadsReady: Promise<void>;
   private fusedUpdates = 0;
@@ -86,6 +88,7 @@ export class CpuBackend implements Backend {
     this.gemmKind = made ? 'wasm-simd' : 'js';
     this.simdUnary = this.wasm ? wasmUnary(this.wasm.ex, this.wasm.heap) : null;
     this.simd = this.wasm && this.simdUnary ? wasmElementwise(this.wasm, this.simdUnary) : null;
+    this.norm = this.wasm ? wasmNormalization(this.wasm) : null;
     // Kernels run on this thread until the workers are up; setBackend awaits them (init).
     const cx = this.wasm;
     const threads = options.threads;
@@ -210,6 +213,18 @@ export class CpuBackend implements Backend {
   /** Softmax or log-softmax in one pass per row (the optional kernel of core's softmax ops). */
   softmax([x]: readonly [KernelTensor], attrs: { readonly axis: number; readonly log: boolean }): KernelTensor {
     return this.run(() => softmax(x, attrs.axis, attrs.log, this.simd));
+  }
+
+  // Batch normalization's passes in WebAssembly, threaded by channel; null (core's default body)
+  // on the TypeScript path or for operands outside the heap.
+  channelMoments([x]: readonly [KernelTensor], { axis }: { readonly axis: number }): KernelTensor | null {
+    return this.norm ? this.run(() => this.norm!.channelMoments(x, axis)) : null;
+  }
+  channelSums([a, b, center]: readonly [KernelTensor, KernelTensor, KernelTensor?], { axis }: { readonly axis: number }): KernelTensor | null {
+    return this.norm ? this.run(() => this.norm!.channelSums(a, b, center, axis)) : null;
+  }
+  channelAffine([x, scale, shift, x2, scale2]: readonly [KernelTensor, KernelTensor, KernelTensor, KernelTensor?, KernelTensor?], { axis }: { readonly axis: number }): KernelTensor | null {
+    return this.norm ? this.run(() => this.norm!.channelAffine(x, scale, shift, x2, scale2, axis)) : null;
   }
 
   // Kernels, in the form of core's kernel table: (inputs, attributes) => output.

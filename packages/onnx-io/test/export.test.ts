@@ -118,6 +118,29 @@ describe('exportOnnx: Soma models run in onnxruntime-node with the same outputs'
     soma.dispose([x, ours]);
   });
 
+  it.each([13, 18])('training-mode batch norm (the cpu backend\'s fused channel kernels) exports and matches at another batch size, opset %i', async (opset) => {
+    const weight = soma.tensor([1.5, -0.5, 0.8]);
+    const bias = soma.tensor([0.1, 0.2, -0.3]);
+    const f = (x: soma.Tensor) => {
+      const [y, mean, variance] = soma.fused.batchNorm(x, { weight, bias, epsilon: 1e-3 });
+      return y.add(mean.add(variance).reshape([1, 3, 1, 1]));
+    };
+    const session = await ort.InferenceSession.create(await exportOnnx(f, { inputShapes: [[4, 3, 5, 5]], opset }));
+    const x = soma.randomNormal([6, 3, 5, 5], { seed: 9, mean: 2 });
+    const r = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x.dataSync(), x.shape) });
+    const ours = f(x);
+    const graph = soma.trace(f, [x]);
+    expect(graph.nodes.map((n) => n.op)).toEqual(expect.arrayContaining(['channelMoments', 'channelAffine']));
+    graph.dispose();
+    const theirs = r[session.outputNames[0]].data as Float32Array;
+    const a = ours.dataSync();
+    let worst = 0;
+    for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - theirs[k]));
+    expect(worst).toBeLessThan(1e-4);
+    soma.dispose([x, ours, weight, bias]);
+    await session.release();
+  });
+
   it('names inputs, outputs and initializers after the layers and weights', async () => {
     const net = sequential([layers.dense({ units: 2, inputShape: [3], name: 'fc' })]);
     const session = await ort.InferenceSession.create(await exportOnnx(net));

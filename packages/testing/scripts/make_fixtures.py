@@ -288,6 +288,34 @@ case('batchNorm', 'batchNorm', {'x': ((2, 3, 4, 4), 'normal'), 'mean': ((3,), 'n
 case('batchNorm 2d input', 'batchNorm', {'x': ((4, 3), 'normal'), 'mean': ((3,), 'normal'), 'variance': ((3,), 'positive')},
      lambda x, mean, variance: bn_eval(x, mean, variance, None, None, 1e-5), {})
 
+# Training-mode batch norm (fused.batchNorm): y with its gradients, and the batch statistics
+# (PyTorch's running-stat update is (1 − momentum)·old + momentum·batch: momentum 1 from zeros and
+# ones gives the batch mean and the unbiased variance; the biased one is ×(n − 1)/n).
+def bn_train(x, weight, bias, eps, channels_last=False):
+    t = x.movedim(-1, 1) if channels_last else x
+    y = F.batch_norm(t, None, None, weight, bias, True, 0.1, eps)
+    return y.movedim(1, -1) if channels_last else y
+
+
+def bn_stats(x, channels_last=False):
+    t = (x.movedim(-1, 1) if channels_last else x).detach()
+    c = t.shape[1]
+    mean, var = torch.zeros(c, dtype=t.dtype), torch.ones(c, dtype=t.dtype)
+    F.batch_norm(t, mean, var, None, None, True, 1.0, 1e-5)
+    n = t.numel() // c
+    return [mean, var * (n - 1) / n]
+
+
+case('fused batchNorm training NCHW', 'fusedBatchNorm', {'x': ((4, 3, 6, 5), 'normal'), 'weight': ((3,), 'normal'), 'bias': ((3,), 'normal')},
+     lambda x, weight, bias: bn_train(x * 3 + 2, weight, bias, 1e-3), {'epsilon': 1e-3, 'scaleInput': 3, 'shiftInput': 2})
+case('fused batchNorm training [batch, features]', 'fusedBatchNorm', {'x': ((6, 4), 'normal')},
+     lambda x: bn_train(x, None, None, 1e-5), {})
+case('fused batchNorm training channels-last', 'fusedBatchNorm', {'x': ((3, 4, 5, 2), 'normal'), 'weight': ((2,), 'normal'), 'bias': ((2,), 'normal')},
+     lambda x, weight, bias: bn_train(x, weight, bias, 1e-5, True), {'axis': -1})
+case('fused batchNorm statistics', 'fusedBatchNormStats', {'x': ((4, 3, 6, 5), 'normal')}, lambda x: bn_stats(x), {}, grad=False)
+case('fused batchNorm statistics channels-last', 'fusedBatchNormStats', {'x': ((3, 4, 5, 2), 'normal')}, lambda x: bn_stats(x, True), {'axis': -1}, grad=False)
+
+
 def xoshiro_reference(seed, count):
     """Soma's PRNG written independently from its TypeScript: splitmix32 seeding, then xoshiro128**."""
     M = 0xFFFFFFFF

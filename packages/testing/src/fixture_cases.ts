@@ -96,15 +96,19 @@ export const FIXTURE_RUNNERS: Record<string, Runner> = {
   globalAvgPool2d: unary(ops.globalAvgPool2d),
   globalMaxPool2d: unary(ops.globalMaxPool2d),
   batchNorm: (i, a) => ops.batchNorm(i.x, i.mean, i.variance, { weight: i.weight, bias: i.bias, epsilon: opt(a, 'epsilon') }),
+  fusedBatchNorm: (i, a) => ops.fused.batchNorm(i.x, { weight: i.weight, bias: i.bias, epsilon: opt(a, 'epsilon'), axis: opt(a, 'axis') })[0],
+  fusedBatchNormStats: (i, a) => ops.fused.batchNorm(i.x, { axis: opt(a, 'axis') }).slice(1),
 };
 
 /** Input transforms some fixtures ask for (applied inside the differentiated function, as in the generator). */
 export function prepareInputs(c: FixtureCase, inputs: Inputs): Inputs {
   const scale = c.attrs.scaleInput as number | undefined;
+  const shift = c.attrs.shiftInput as number | undefined;
   const mask = c.attrs.zeroMask as number[][] | undefined;
-  if (scale === undefined && mask === undefined) return inputs;
+  if (scale === undefined && shift === undefined && mask === undefined) return inputs;
   let x = inputs.x;
   if (scale !== undefined) x = ops.mul(x, scale);
+  if (shift !== undefined) x = ops.add(x, shift);
   if (mask !== undefined) x = ops.mul(x, ops.tensor(mask, undefined, x.dtype));
   return { ...inputs, x };
 }

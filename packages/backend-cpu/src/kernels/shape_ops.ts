@@ -82,8 +82,12 @@ export function pad(x: KernelTensor, pads: readonly number[], value: number): Ke
   const inner = x.shape.slice(last).reduce((a, b) => a * b, 1);
   const idx = new Array<number>(rank).fill(0);
   let o = base;
+  // Short runs (a strided slice's gradient pads [.., H, 1, W, 1] to [.., H, 2, W, 2]: runs of one
+  // element) copy element by element: a subarray per run costs more than the copy.
+  const short = inner < 32;
   for (let i = 0; i < src.length; i += inner) {
-    dst.set(src.subarray(i, i + inner), o);
+    if (short) for (let j = 0; j < inner; j++) dst[o + j] = src[i + j];
+    else dst.set(src.subarray(i, i + inner), o);
     for (let d = last - 1; d >= 0; d--) {
       idx[d]++;
       o += outStrides[d];

@@ -17,7 +17,7 @@ interface WorkerLike {
 /** The exports a worker may be asked to run (the index in this list travels in the mailbox). */
 const CALLABLE: (keyof KernelExports)[] = [
   'gemmBlocks', 'convForward', 'convDirect', 'convBackpropFilter', 'convBackpropInput',
-  'binary', 'unaryBasic', 'exp', 'tanh', 'sigmoid',
+  'binary', 'unaryBasic', 'exp', 'tanh', 'sigmoid', 'channelMoments', 'channelSums', 'channelAffine',
 ];
 
 /**
@@ -94,6 +94,9 @@ export class ThreadPool {
    */
   run(calls: KernelCall[]): void {
     const n = calls.length - 1;
+    // Checked before any worker starts, so a failure never leaves workers running.
+    const missing = calls.find((c) => !CALLABLE.includes(c.fn));
+    if (missing) throw new Error(`backend-cpu: '${missing.fn}' is not callable on worker threads (threads/pool.ts CALLABLE)`);
     for (let w = 0; w < n; w++) {
       const { fn, args } = calls[w + 1];
       const head = this.heads[w];

@@ -32,6 +32,9 @@ export interface KernelExports {
   softmaxRows(src: number, dst: number, rows: number, len: number, log: number): void;
   adamUpdate(...args: number[]): void;
   sgdUpdate(...args: number[]): void;
+  channelMoments(src: number, dst: number, outer: number, mid: number, inner: number, c0: number, c1: number): void;
+  channelSums(a: number, b: number, center: number, dst: number, outer: number, mid: number, inner: number, c0: number, c1: number, hasCenter: number): void;
+  channelAffine(x: number, scale: number, shift: number, x2: number, scale2: number, dst: number, mid: number, inner: number, r0: number, r1: number, hasX2: number): void;
   binaryBroadcast(op: number, full: number, part: number, dst: number, outer: number, mid: number, inner: number, partFirst: number): void;
 }
 

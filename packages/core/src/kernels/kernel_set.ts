@@ -116,6 +116,21 @@ export interface OptionalKernelSignatures {
   conv2dActivated: { inputs: readonly [x: KernelTensor, w: KernelTensor, bias?: KernelTensor]; attrs: Conv2dAttrs & { readonly activation: FusedActivation } };
   /** matmul of [1, m, k]·[1, k, n] (b transposed with transB) + bias [n], then an activation. */
   matmulActivated: { inputs: readonly [a: KernelTensor, b: KernelTensor, bias?: KernelTensor]; attrs: { readonly transA: boolean; readonly transB: boolean; readonly activation: FusedActivation } };
+  /**
+   * Batch statistics over every axis but the channel `axis` of a float32 x: [2, C], the mean and the
+   * biased variance (training-mode batch normalization's forward statistics).
+   */
+  channelMoments: { inputs: readonly [x: KernelTensor]; attrs: { readonly axis: number } };
+  /**
+   * x·scale[c] + shift[c] (+ x2·scale2[c]) with c the index along `axis`; scale, shift, scale2 are
+   * [C]: batch normalization applied (and its input gradient) in one pass.
+   */
+  channelAffine: { inputs: readonly [x: KernelTensor, scale: KernelTensor, shift: KernelTensor, x2?: KernelTensor, scale2?: KernelTensor]; attrs: { readonly axis: number } };
+  /**
+   * Sums over every axis but the channel `axis`: [2, C], Σ a and Σ a·(b − center[c]) (center
+   * absent: 0) — batch normalization's gradient sums in one pass.
+   */
+  channelSums: { inputs: readonly [a: KernelTensor, b: KernelTensor, center?: KernelTensor]; attrs: { readonly axis: number } };
   /** A chain of float32 elementwise kernels as one (graph fusion); the backend may decline (null). */
   fusedElementwise: { inputs: readonly KernelTensor[]; attrs: ElementwiseChain };
 }

@@ -164,6 +164,18 @@ export const KERNELS: KernelRegistry = {
     name: 'matmulActivated', inputs: ['a', 'b', 'bias?'], attrs: { transA: { type: 'bool', default: false }, transB: { type: 'bool', default: false }, activation: { type: 'string', default: 'linear' } },
     tags: ['fused', 'linalg'], optional: true, meta: (i, a) => f32(matmulShape(i[0].shape, i[1].shape, a.transA, a.transB)),
   },
+  channelMoments: {
+    name: 'channelMoments', inputs: ['x'], attrs: { axis: { type: 'int' } }, tags: ['fused', 'reduction'], optional: true,
+    meta: (i, a) => f32([2, i[0].shape[a.axis]]),
+  },
+  channelAffine: {
+    name: 'channelAffine', inputs: ['x', 'scale', 'shift', 'x2?', 'scale2?'], attrs: { axis: { type: 'int' } }, tags: ['fused'], optional: true,
+    meta: (i) => f32(i[0].shape),
+  },
+  channelSums: {
+    name: 'channelSums', inputs: ['a', 'b', 'center?'], attrs: { axis: { type: 'int' } }, tags: ['fused', 'reduction'], optional: true,
+    meta: (i, a) => f32([2, i[0].shape[a.axis]]),
+  },
   fusedElementwise: { name: 'fusedElementwise', inputs: ['...inputs'], attrs: { shape: { type: 'shape' }, steps: { type: 'chain' } }, tags: ['fused', 'elementwise'], optional: true, meta: (_, a) => f32(a.shape) },
 };
 

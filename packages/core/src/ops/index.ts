@@ -18,6 +18,7 @@ import * as cc from './concat.js';
 import * as mm from './matmul.js';
 import * as sm from './softmax.js';
 import * as cv from './conv.js';
+import * as bnt from './batch_norm_training.js';
 import * as fu from './fused.js';
 import * as pl from './pool.js';
 import * as nm from './normalization.js';
@@ -29,6 +30,7 @@ import { transpose as tr } from './transpose.js';
 export type { MatmulOptions } from './matmul.js';
 export type { Conv2dOptions, Conv1dOptions, Conv2dTransposeOptions } from './conv.js';
 export type { FusedConv2dOptions, FusedMatmulOptions } from './fused.js';
+export type { FusedBatchNormOptions } from './batch_norm_training.js';
 export type { Pool2dOptions, AvgPool2dOptions } from './pool.js';
 export type { Padding, Pair } from './conv_util.js';
 export { outLength } from './conv_util.js';
@@ -1052,6 +1054,12 @@ export const fused = {
   conv2d: s(fu.conv2d),
   /** matmul with `bias` and `activation` applied in the same kernel. */
   matmul: s(fu.matmul),
+  /**
+   * Training-mode batch normalization (tf.nn.fused_batch_norm with is_training): [y, batch mean,
+   * batch variance (biased)], the statistics without gradient. One pass for the statistics and one
+   * for y where the backend has the kernels; the gradient in two.
+   */
+  batchNorm: s(bnt.batchNormTraining),
 };
 /**
  * Transposed convolution (PyTorch ConvTranspose2d / ONNX ConvTranspose): x [N, inC, H, W],

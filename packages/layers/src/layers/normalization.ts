@@ -67,23 +67,20 @@ export class BatchNormalization extends Layer<'single'> {
     const bshape = x.shape.map((d, i) => (i === ax ? d : 1));
     const reduce = x.shape.map((_, i) => i).filter((i) => i !== ax);
     return soma.tidy(() => {
-      let mean: Tensor;
-      let variance: Tensor;
       if (args.training) {
-        mean = x.mean(reduce, true);
-        variance = x.sub(mean).square().mean(reduce, true);
+        // The batch's statistics, y and (in backward) the gradient in fused passes.
+        const [y, m, batchVariance] = soma.fused.batchNorm(x, { weight: this.gamma ?? undefined, bias: this.beta ?? undefined, epsilon: this.epsilon, axis: ax });
         const n = reduce.reduce((a, i) => a * x.shape[i], 1);
         soma.tidy(() => {
-          const m = soma.stopGradient(mean).reshape([-1]);
           // n and n − 1 as separate whole numbers: a traced step computes both from the batch size.
-          const v = soma.stopGradient(variance).reshape([-1]).mul(n).div(Math.max(n - 1, 1));
+          const v = batchVariance.mul(n).div(Math.max(n - 1, 1));
           this.movingMean.assign(this.movingMean.mul(this.momentum).add(m.mul(1 - this.momentum)));
           this.movingVariance.assign(this.movingVariance.mul(this.momentum).add(v.mul(1 - this.momentum)));
         });
-      } else {
-        mean = this.movingMean.reshape(bshape);
-        variance = this.movingVariance.reshape(bshape);
+        return y;
       }
+      const mean = this.movingMean.reshape(bshape);
+      const variance = this.movingVariance.reshape(bshape);
       let y = x.sub(mean).mul(variance.add(this.epsilon).rsqrt());
       if (this.gamma) y = y.mul(this.gamma.reshape(bshape));
       if (this.beta) y = y.add(this.beta.reshape(bshape));

@@ -347,7 +347,53 @@ const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
   conv2dActivated: (c) => activated(c, 'conv2d'),
   matmulActivated: (c) => activated(c, 'matmul'),
   fusedElementwise: fusedChain,
+  channelMoments: (c) => {
+    const { axis } = c.attrs as KernelAttrs<'channelMoments'>;
+    const shape = c.inInfo[0].shape;
+    const axes = otherAxes(shape.length, axis);
+    const mean = c.em.tmp('mean');
+    reduceNode(c.em, 'ReduceMean', c.ins[0], axes, mean);
+    const centered = c.em.apply('Sub', [c.ins[0], c.em.apply('Reshape', [mean, c.em.int64s(channelShape(shape.length, axis, -1), 'shape')])]);
+    const variance = c.em.tmp('variance');
+    reduceNode(c.em, 'ReduceMean', c.em.apply('Mul', [centered, centered]), axes, variance);
+    stackRows(c, mean, variance);
+  },
+  channelSums: (c) => {
+    const { axis } = c.attrs as KernelAttrs<'channelSums'>;
+    const rank = c.inInfo[0].shape.length;
+    const [a, b, center] = c.ins;
+    const axes = otherAxes(rank, axis);
+    const centered = center ? c.em.apply('Sub', [b, c.em.apply('Reshape', [center, c.em.int64s(channelShape(rank, axis, -1), 'shape')])]) : b;
+    const [s1, s2] = [c.em.tmp('sum'), c.em.tmp('sum')];
+    reduceNode(c.em, 'ReduceSum', a, axes, s1);
+    reduceNode(c.em, 'ReduceSum', c.em.apply('Mul', [a, centered]), axes, s2);
+    stackRows(c, s1, s2);
+  },
+  channelAffine: (c) => {
+    const { axis } = c.attrs as KernelAttrs<'channelAffine'>;
+    const shape = c.em.int64s(channelShape(c.inInfo[0].shape.length, axis, -1), 'shape');
+    const [x, scale, shift, x2, scale2] = c.ins;
+    const perChannel = (v: string) => c.em.apply('Reshape', [v, shape]);
+    const y = c.em.apply('Add', [c.em.apply('Mul', [x, perChannel(scale)]), perChannel(shift)]);
+    if (x2 && scale2) c.em.node('Add', [y, c.em.apply('Mul', [x2, perChannel(scale2)])], [c.out]);
+    else c.em.node('Identity', [y], [c.out]);
+  },
 };
+
+function otherAxes(rank: number, axis: number): number[] {
+  return Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis);
+}
+
+/** [1, …, C, …, 1] with `c` at `axis` (−1: Reshape infers the channel count). */
+function channelShape(rank: number, axis: number, c: number): number[] {
+  return Array.from({ length: rank }, (_, i) => (i === axis ? c : 1));
+}
+
+/** The [2, C] output of the batch-norm statistics kernels from its two [C] rows. */
+function stackRows(c: NodeContext, first: string, second: string): void {
+  const row = c.em.int64s([1, -1], 'shape');
+  c.em.node('Concat', [c.em.apply('Reshape', [first, row]), c.em.apply('Reshape', [second, row])], [c.out], { axis: { i: 0 } });
+}
 
 const ACTIVATION_OPS: Record<Exclude<FusedActivation, 'linear'>, string> = { relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' };
 

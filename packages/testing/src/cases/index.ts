@@ -1,4 +1,5 @@
 import { autodiffCases } from './autodiff.js';
+import { batchNormCases } from './batch_norm.js';
 import { creationCases } from './creation.js';
 import { dispatchCases } from './dispatch.js';
 import { dtypeCases } from './dtypes.js';
@@ -21,5 +22,5 @@ export interface ConformanceCase {
 }
 
 export const manualCases: ConformanceCase[] = [
-  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases, ...selectionCases, ...volumeCases,
+  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases, ...selectionCases, ...volumeCases, ...batchNormCases,
 ];
