@@ -42,7 +42,8 @@ export function convForward(
       }
       // The patch matrix in blocks of output positions that stay in cache (a whole one for
       // 64 channels at 56×56 is 7 MB). Its rows are runs of input rows (memory.copy), which GEMM
-      // packs with vector copies: measured faster than writing GEMM's panels directly.
+      // packs with vector copies: measured faster than writing GEMM's panels directly (again on
+      // 2026-12-06, panel by panel with sequential stores, for strided convolutions).
       const block = min(p, max(128, (COL_BLOCK_FLOATS / k) & ~7));
       for (let q0 = 0; q0 < p; q0 += block) {
         const q1 = min(p, q0 + block);
@@ -170,35 +171,67 @@ export function convDirect(
   const k = c * kh * kw;
   const p = oh * ow;
   const tmp = pad + <usize>c * planeBytes;
-  for (let img = take(next); img < n; img = take(next)) {
-    // The padded copy of this image.
-    memory.fill(pad, 0, <usize>c * planeBytes);
-    for (let ci = 0; ci < c; ci++) {
-      const src = x + (<usize>((img * c + ci) * h * wd) << 2);
-      const dst = pad + <usize>ci * planeBytes;
-      for (let iy = 0; iy < h; iy++) {
-        const py = iy + pt;
-        if (py < 0 || py >= ph) continue;
-        // Columns of the input that land inside the padded row [0, ow + kw − 1).
-        const x0 = max(0, -pl);
-        const x1 = min(wd, ow + kw - 1 - pl);
-        if (x1 > x0) memory.copy(dst + (<usize>(py * pw + x0 + pl) << 2), src + (<usize>(iy * wd + x0) << 2), <usize>(x1 - x0) << 2);
+  // Each tap's byte offset from a tile's corner in the padded image, and the filter packed in
+  // blocks of 4 output channels as [tap][4]: the inner loop then reads one offset and 16
+  // contiguous bytes of weights per tap, as GEMM's micro-kernel reads its packed panels.
+  const table = tmp + 32;
+  const packed = table + (<usize>k << 2);
+  let t = 0;
+  for (let ci = 0; ci < c; ci++) {
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, t++) store<i32>(table + (<usize>t << 2), <i32>(<usize>ci * planeBytes) + ((ki * pw + kj) << 2));
+    }
+  }
+  for (let oc = 0; oc + 4 <= m; oc += 4) {
+    for (let tap = 0; tap < k; tap++) {
+      for (let r = 0; r < 4; r++) {
+        store<f32>(packed + (<usize>(oc * k + tap * 4 + r) << 2), load<f32>(w + (<usize>((oc + r) * k + tap) << 2)));
       }
     }
+  }
+  for (let img = take(next); img < n; img = take(next)) {
+    padImage(x + (<usize>(img * c * h * wd) << 2), pad, c, h, wd, kh, kw, pt, pl, oh, ow);
     const yImg = y + (<usize>(img * m * p) << 2);
-    let oc = 0;
-    for (; oc + 4 <= m; oc += 4) directBlock4(pad, pw, planeBytes, w + (<usize>(oc * k) << 2), k, c, kh, kw, bias, oc, yImg + (<usize>(oc * p) << 2), p, oh, ow, tmp);
+    // Row by row, every block of output channels: the rows of the padded image one output row
+    // reads stay in L1 while each block's weights stream past.
+    for (let oy = 0; oy < oh; oy++) {
+      for (let oc = 0; oc + 4 <= m; oc += 4) directBlock4(pad, table, k, packed + (<usize>(oc * k) << 2), bias, oc, yImg + (<usize>(oc * p) << 2), p, pw, oy, ow, tmp);
+    }
+    let oc = m & ~3;
     for (; oc < m; oc++) directBlock1(pad, pw, planeBytes, w + (<usize>(oc * k) << 2), c, kh, kw, bias, oc, yImg + (<usize>(oc * p) << 2), oh, ow, tmp);
+  }
+}
+
+/**
+ * One image's zero-padded copy, as the direct kernels read it: c planes of (oh + kh − 1) rows of
+ * ow + kw − 1 + 8 floats (8 of slack, so a vector at a row's last position stays inside).
+ */
+function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32): void {
+  const ph = oh + kh - 1;
+  const pw = ow + kw - 1 + 8;
+  const planeBytes = <usize>(ph * pw) << 2;
+  memory.fill(pad, 0, <usize>c * planeBytes);
+  // Columns of the input that land inside the padded row [0, ow + kw − 1).
+  const x0 = max(0, -pl);
+  const x1 = min(wd, ow + kw - 1 - pl);
+  if (x1 <= x0) return;
+  for (let ci = 0; ci < c; ci++) {
+    const from = src + (<usize>(ci * h * wd) << 2);
+    const dst = pad + <usize>ci * planeBytes;
+    for (let iy = 0; iy < h; iy++) {
+      const py = iy + pt;
+      if (py < 0 || py >= ph) continue;
+      memory.copy(dst + (<usize>(py * pw + x0 + pl) << 2), from + (<usize>(iy * wd + x0) << 2), <usize>(x1 - x0) << 2);
+    }
   }
 }
 
 // @ts-ignore: decorator
 @inline
 function directBlock4(
-  pad: usize, pw: i32, planeBytes: usize, w: usize, k: i32, c: i32, kh: i32, kw: i32,
-  bias: usize, oc: i32, y: usize, p: i32, oh: i32, ow: i32, tmp: usize,
+  pad: usize, table: usize, k: i32, packed: usize,
+  bias: usize, oc: i32, y: usize, p: i32, pw: i32, oy: i32, ow: i32, tmp: usize,
 ): void {
-  const wRow = <usize>k << 2;
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   if (bias) {
     b0 = v128.load32_splat(bias + (<usize>oc << 2));
@@ -207,31 +240,29 @@ function directBlock4(
     b3 = v128.load32_splat(bias + (<usize>(oc + 3) << 2));
   }
   const yRow = <usize>p << 2;
-  for (let oy = 0; oy < oh; oy++) {
+  {
     for (let ox = 0; ox < ow; ox += 8) {
       let a00 = b0, a01 = b0, a10 = b1, a11 = b1, a20 = b2, a21 = b2, a30 = b3, a31 = b3;
-      let tap: usize = 0;
-      for (let ci = 0; ci < c; ci++) {
-        const plane = pad + <usize>ci * planeBytes;
-        for (let ki = 0; ki < kh; ki++) {
-          const row = plane + (<usize>((oy + ki) * pw + ox) << 2);
-          for (let kj = 0; kj < kw; kj++, tap += 4) {
-            const x0 = v128.load(row + (<usize>kj << 2));
-            const x1 = v128.load(row + (<usize>kj << 2), 16);
-            const w0 = v128.load32_splat(w + tap);
-            const w1 = v128.load32_splat(w + tap + wRow);
-            const w2 = v128.load32_splat(w + tap + 2 * wRow);
-            const w3 = v128.load32_splat(w + tap + 3 * wRow);
-            a00 = f32x4.add(a00, f32x4.mul(w0, x0));
-            a01 = f32x4.add(a01, f32x4.mul(w0, x1));
-            a10 = f32x4.add(a10, f32x4.mul(w1, x0));
-            a11 = f32x4.add(a11, f32x4.mul(w1, x1));
-            a20 = f32x4.add(a20, f32x4.mul(w2, x0));
-            a21 = f32x4.add(a21, f32x4.mul(w2, x1));
-            a30 = f32x4.add(a30, f32x4.mul(w3, x0));
-            a31 = f32x4.add(a31, f32x4.mul(w3, x1));
-          }
-        }
+      const tile = pad + (<usize>(oy * pw + ox) << 2);
+      let wq = packed;
+      const tEnd = table + (<usize>k << 2);
+      for (let tp = table; tp < tEnd; tp += 4) {
+        const src = tile + <usize>load<i32>(tp);
+        const x0 = v128.load(src);
+        const x1 = v128.load(src, 16);
+        const w0 = v128.load32_splat(wq);
+        const w1 = v128.load32_splat(wq, 4);
+        const w2 = v128.load32_splat(wq, 8);
+        const w3 = v128.load32_splat(wq, 12);
+        a00 = f32x4.add(a00, f32x4.mul(w0, x0));
+        a01 = f32x4.add(a01, f32x4.mul(w0, x1));
+        a10 = f32x4.add(a10, f32x4.mul(w1, x0));
+        a11 = f32x4.add(a11, f32x4.mul(w1, x1));
+        a20 = f32x4.add(a20, f32x4.mul(w2, x0));
+        a21 = f32x4.add(a21, f32x4.mul(w2, x1));
+        a30 = f32x4.add(a30, f32x4.mul(w3, x0));
+        a31 = f32x4.add(a31, f32x4.mul(w3, x1));
+        wq += 16;
       }
       const out = y + (<usize>(oy * ow + ox) << 2);
       const valid = min(8, ow - ox);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Conv2dAttrs, KernelTensor } from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 
-// The WebAssembly convolutions (direct for few channels, blocked im2col + GEMM, panel-packed filter
+// The WebAssembly convolutions (direct at stride 1, its input gradient as a direct convolution, blocked im2col + GEMM, panel-packed filter
 // gradient, threads sharing images) against the TypeScript reference path, over shapes that hit
 // their edges: output channels not a multiple of 4, rows not a multiple of 8, asymmetric padding,
 // strides and dilations (which leave the direct path), groups and bias.
@@ -24,6 +24,12 @@ const cases: Case[] = [
   { x: [3, 6, 14, 14], w: [16, 6, 5, 5], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: true },
   { x: [2, 8, 10, 10], w: [8, 4, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 2, bias: true },
   { x: [2, 70, 6, 6], w: [9, 70, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
+  // Direct at any channel count, and the input gradient as a direct convolution with the flipped
+  // filter: asymmetric pads, a 1×3 filter, and pads wider than the filter (which fall back).
+  { x: [2, 20, 9, 13], w: [10, 20, 3, 3], strides: [1, 1], pads: [1, 2, 0, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [2, 5, 7, 7], w: [6, 5, 3, 3], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], group: 1, bias: false },
+  { x: [2, 12, 8, 9], w: [5, 12, 1, 3], strides: [1, 1], pads: [0, 1, 0, 1], dilations: [1, 1], group: 1, bias: false },
+  { x: [3, 16, 16, 16], w: [16, 16, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
 ];
 
 describe('WebAssembly convolution paths match the TypeScript reference', () => {
