@@ -11,17 +11,10 @@ import { fileURLToPath } from 'node:url';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import '@soma/backend-native';
-import { cifarDensenet, cifarResnet, lstmLanguageModel, vgg11 } from '@soma/zoo';
-import { losses } from '@soma/layers';
 import { adam } from '@soma/optimizers';
 import { timeIt } from './timing.mjs';
+import { WORKLOADS, batchOf } from './train_workloads.mjs';
 
-const WORKLOADS = {
-  resnet20: { batch: 64, build: () => cifarResnet({ depth: 20, numClasses: 10 }), image: true },
-  densenet40: { batch: 64, build: () => cifarDensenet({ depth: 40, growthRate: 12, numClasses: 10 }), image: true },
-  vgg11: { batch: 64, build: () => vgg11({ numClasses: 10, inputShape: [3, 32, 32], classifier: 'cifar' }), image: true },
-  lstm: { batch: 32, build: () => lstmLanguageModel({ vocabulary: Array.from({ length: 64 }, (_, i) => String.fromCharCode(48 + i)).join(''), embeddingDim: 32, units: 128 }), image: false },
-};
 
 const args = process.argv.slice(2);
 const backendsArg = args.find((a) => a.startsWith('--backends='));
@@ -43,13 +36,8 @@ async function somaFigure(name, backend) {
   await soma.setBackend(backend);
   const w = WORKLOADS[name];
   const m = w.build();
-  m.compile({ optimizer: adam(), loss: w.image ? 'sparseCategoricalCrossentropy' : losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
-  const x = w.image
-    ? soma.randomNormal([w.batch, 3, 32, 32], { seed: 1 })
-    : soma.tensor(Array.from({ length: w.batch * 64 }, (_, i) => (i * 7) % 64), [w.batch, 64], 'int32');
-  const y = w.image
-    ? soma.tensor(Array.from({ length: w.batch }, (_, i) => i % 10), [w.batch], 'int32')
-    : soma.tensor(Array.from({ length: w.batch * 64 }, (_, i) => (i * 5) % 64), [w.batch, 64], 'int32');
+  m.compile({ optimizer: adam(), loss: w.loss() });
+  const [x, y] = batchOf(w);
   const ms = await timeIt(() => m.trainOnBatch(x, y), { warmup: 4, minMs: 6000, minReps: 5 });
   const parameters = m.countParams();
   soma.dispose([x, y]);

@@ -62,12 +62,15 @@ export function convForward(
  * images: threads take whole chunks from the counter, and chunk ch sums its images in order into
  * its own zeroed buffer (dW for chunk 0, else `partials` + (ch − 1)·m·k floats). The caller adds
  * the buffers up in chunk order, so the result does not depend on which thread took what.
+ * `batch` images go into one product (their positions stacked along its depth): with few
+ * positions per image (a 4×4 map) one product per image would read and write all of dW for a
+ * depth of 16. `dyRows` holds those images' dy rows side by side ([mg, batch·p]).
  */
 export function convBackpropFilter(
   x: usize, dy: usize, dW: usize, partials: usize, chunks: i32, next: usize, n: i32,
   c: i32, h: i32, wd: i32, m: i32, groups: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
-  pointwise: bool, col: usize, work: usize,
+  pointwise: bool, col: usize, work: usize, batch: i32, dyRows: usize,
 ): void {
   const cg = c / groups;
   const mg = m / groups;
@@ -75,18 +78,41 @@ export function convBackpropFilter(
   const p = oh * ow;
   for (let ch = take(next); ch < chunks; ch = take(next)) {
     const target = ch == 0 ? dW : partials + (<usize>((ch - 1) * m * k) << 2);
+    const img0 = <i32>((<i64>ch * n) / chunks);
     const img1 = <i32>((<i64>(ch + 1) * n) / chunks);
-    for (let img = <i32>((<i64>ch * n) / chunks); img < img1; img++) for (let grp = 0; grp < groups; grp++) {
-      const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
-      const dyp = dy + <usize>((img * m + grp * mg) * p) * 4;
-      const dWp = target + <usize>(grp * mg * k) * 4;
-      if (pointwise) {
-        gemmLd(mg, k, p, dyp, p, false, xp, p, true, dWp, k, true, work);
-      } else {
+    for (let first = img0; first < img1; first += batch) {
+      const count = min(batch, img1 - first);
+      const depth = count * p;
+      for (let grp = 0; grp < groups; grp++) {
+        const dWp = target + <usize>(grp * mg * k) * 4;
+        if (pointwise) {
+          for (let img = first; img < first + count; img++) {
+            const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
+            const dyp = dy + <usize>((img * m + grp * mg) * p) * 4;
+            gemmLd(mg, k, p, dyp, p, false, xp, p, true, dWp, k, true, work);
+          }
+          continue;
+        }
         // Here B = colᵀ: packing it from im2col's rows would read 8 rows at once, one float each;
         // writing the panels directly halves the time of the filter gradient.
-        im2colPanelsT(xp, col, cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow);
-        gemmPacked(mg, k, p, dyp, p, false, col, dWp, k, true, work);
+        memory.fill(col, 0, <usize>((k + 7) >> 3) * (<usize>depth << 5));
+        for (let i = 0; i < count; i++) {
+          const img = first + i;
+          const xp = x + <usize>((img * c + grp * cg) * h * wd) * 4;
+          im2colPanelsT(xp, col, cg, h, wd, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, depth, i * p);
+        }
+        let a = dy + <usize>((first * m + grp * mg) * p) * 4;
+        let lda = p;
+        if (count > 1) {
+          for (let r = 0; r < mg; r++) {
+            for (let i = 0; i < count; i++) {
+              memory.copy(dyRows + (<usize>(r * depth + i * p) << 2), dy + (<usize>(((first + i) * m + grp * mg + r) * p) << 2), <usize>p << 2);
+            }
+          }
+          a = dyRows;
+          lda = depth;
+        }
+        gemmPacked(mg, k, depth, a, lda, false, col, dWp, k, true, work);
       }
     }
   }
@@ -153,24 +179,26 @@ export function zero(ptr: usize, bytes: usize): void {
 }
 
 /**
- * Direct convolution for few input channels (stride 1, no dilation, one group): the patch matrix
- * would have only c·kh·kw rows, so building and packing it costs more than the arithmetic. Each
- * image is copied once into a zero-padded scratch (`pad`), then every 4 output channels × 8
- * positions of a row keep eight f32x4 sums while the taps stream past — no im2col, no packing.
- * `pad` holds c planes of (oh + kh − 1) × (ow + kw − 1 + 8) floats (the 8: slack for the last
- * vector), then 32 bytes for partial stores.
+ * Direct convolution at stride 1 (no dilation, one group): no patch matrix is built or packed.
+ * Each image is copied once into a zero-padded scratch (`pad`), then every 4 output channels × 8
+ * positions keep eight f32x4 sums while the taps stream past. The 8 positions are 8 of one row,
+ * or, where rows are at most 4 wide, the first 4 of two rows (so a 4×4 map does not leave half
+ * the lanes idle). `pad` holds c planes of (oh + kh) × (ow + kw − 1 + 8) floats (the 8: slack for
+ * the last vector; the extra row: for the second row of an odd last pair), then 32 bytes for
+ * partial stores, the tap table and the packed filter.
  */
 export function convDirect(
   x: usize, w: usize, bias: usize, y: usize, next: usize, n: i32,
   c: i32, h: i32, wd: i32, m: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
   pad: usize,
 ): void {
-  const ph = oh + kh - 1;
+  const ph = oh + kh;
   const pw = ow + kw - 1 + 8;
   const planeBytes = <usize>(ph * pw) << 2;
   const k = c * kh * kw;
   const p = oh * ow;
   const tmp = pad + <usize>c * planeBytes;
+  const twoRows = ow <= 4;
   // Each tap's byte offset from a tile's corner in the padded image, and the filter packed in
   // blocks of 4 output channels as [tap][4]: the inner loop then reads one offset and 16
   // contiguous bytes of weights per tap, as GEMM's micro-kernel reads its packed panels.
@@ -194,8 +222,16 @@ export function convDirect(
     const yImg = y + (<usize>(img * m * p) << 2);
     // Row by row, every block of output channels: the rows of the padded image one output row
     // reads stay in L1 while each block's weights stream past.
-    for (let oy = 0; oy < oh; oy++) {
-      for (let oc = 0; oc + 4 <= m; oc += 4) directBlock4(pad, table, k, packed + (<usize>(oc * k) << 2), bias, oc, yImg + (<usize>(oc * p) << 2), p, pw, oy, ow, tmp);
+    // Many input channels (more than 128) go in chunks of 64, the later ones added to the
+    // output: one row's inputs for all of them would not stay in L1.
+    const chunk = c > 128 ? 64 * kh * kw : k;
+    for (let oy = 0; oy < oh; oy += twoRows ? 2 : 1) {
+      for (let t0 = 0; t0 < k; t0 += chunk) {
+        const taps = min(chunk, k - t0);
+        for (let oc = 0; oc + 4 <= m; oc += 4) {
+          directBlock4(pad, table + (<usize>t0 << 2), taps, packed + (<usize>(oc * k + t0 * 4) << 2), t0 == 0 ? bias : 0, oc, yImg + (<usize>(oc * p) << 2), p, pw, oy, oh, ow, twoRows, t0 > 0, tmp);
+        }
+      }
     }
     let oc = m & ~3;
     for (; oc < m; oc++) directBlock1(pad, pw, planeBytes, w + (<usize>(oc * k) << 2), c, kh, kw, bias, oc, yImg + (<usize>(oc * p) << 2), oh, ow, tmp);
@@ -207,7 +243,8 @@ export function convDirect(
  * ow + kw − 1 + 8 floats (8 of slack, so a vector at a row's last position stays inside).
  */
 function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32): void {
-  const ph = oh + kh - 1;
+  // Rows the output reads (oh + kh − 1) and one more of zeros (convDirect's pairs of rows).
+  const ph = oh + kh;
   const pw = ow + kw - 1 + 8;
   const planeBytes = <usize>(ph * pw) << 2;
   memory.fill(pad, 0, <usize>c * planeBytes);
@@ -220,7 +257,7 @@ function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, kh: i32, kw: 
     const dst = pad + <usize>ci * planeBytes;
     for (let iy = 0; iy < h; iy++) {
       const py = iy + pt;
-      if (py < 0 || py >= ph) continue;
+      if (py < 0 || py >= ph - 1) continue;
       memory.copy(dst + (<usize>(py * pw + x0 + pl) << 2), from + (<usize>(iy * wd + x0) << 2), <usize>(x1 - x0) << 2);
     }
   }
@@ -230,8 +267,10 @@ function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, kh: i32, kw: 
 @inline
 function directBlock4(
   pad: usize, table: usize, k: i32, packed: usize,
-  bias: usize, oc: i32, y: usize, p: i32, pw: i32, oy: i32, ow: i32, tmp: usize,
+  bias: usize, oc: i32, y: usize, p: i32, pw: i32, oy: i32, oh: i32, ow: i32, twoRows: bool, accumulate: bool, tmp: usize,
 ): void {
+  // The second vector's 4 positions: the next 4 of this row, or the next row's first 4.
+  const second: usize = twoRows ? <usize>pw << 2 : 16;
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   if (bias) {
     b0 = v128.load32_splat(bias + (<usize>oc << 2));
@@ -249,7 +288,7 @@ function directBlock4(
       for (let tp = table; tp < tEnd; tp += 4) {
         const src = tile + <usize>load<i32>(tp);
         const x0 = v128.load(src);
-        const x1 = v128.load(src, 16);
+        const x1 = v128.load(src + second);
         const w0 = v128.load32_splat(wq);
         const w1 = v128.load32_splat(wq, 4);
         const w2 = v128.load32_splat(wq, 8);
@@ -265,11 +304,19 @@ function directBlock4(
         wq += 16;
       }
       const out = y + (<usize>(oy * ow + ox) << 2);
+      if (twoRows) {
+        const next = oy + 1 < oh;
+        storePair(out, a00, a01, ow, next, accumulate, tmp);
+        storePair(out + yRow, a10, a11, ow, next, accumulate, tmp);
+        storePair(out + 2 * yRow, a20, a21, ow, next, accumulate, tmp);
+        storePair(out + 3 * yRow, a30, a31, ow, next, accumulate, tmp);
+        continue;
+      }
       const valid = min(8, ow - ox);
-      storeRow8(out, a00, a01, valid, tmp);
-      storeRow8(out + yRow, a10, a11, valid, tmp);
-      storeRow8(out + 2 * yRow, a20, a21, valid, tmp);
-      storeRow8(out + 3 * yRow, a30, a31, valid, tmp);
+      storeRow8(out, a00, a01, valid, accumulate, tmp);
+      storeRow8(out + yRow, a10, a11, valid, accumulate, tmp);
+      storeRow8(out + 2 * yRow, a20, a21, valid, accumulate, tmp);
+      storeRow8(out + 3 * yRow, a30, a31, valid, accumulate, tmp);
     }
   }
 }
@@ -296,19 +343,43 @@ function directBlock1(
           }
         }
       }
-      storeRow8(y + (<usize>(oy * ow + ox) << 2), a0, a1, min(8, ow - ox), tmp);
+      storeRow8(y + (<usize>(oy * ow + ox) << 2), a0, a1, min(8, ow - ox), false, tmp);
     }
   }
 }
 
-/** Stores the first `valid` (≤ 8) lanes of lo:hi at p, through the 32-byte scratch `tmp` when fewer than 8. */
+/**
+ * The first `ow` (≤ 4) lanes of lo at p (one output row) and, with `next`, of hi at the row
+ * after; added to what is there with `accumulate`.
+ */
 // @ts-ignore: decorator
 @inline
-function storeRow8(p: usize, lo: v128, hi: v128, valid: i32, tmp: usize): void {
+function storePair(p: usize, lo: v128, hi: v128, ow: i32, next: bool, accumulate: bool, tmp: usize): void {
+  if (ow == 4 && next) {
+    storeRow8(p, lo, hi, 8, accumulate, tmp);
+    return;
+  }
+  storeRow8(p, lo, lo, ow, accumulate, tmp);
+  if (next) storeRow8(p + (<usize>ow << 2), hi, hi, ow, accumulate, tmp);
+}
+
+/** Stores the first `valid` (≤ 8) lanes of lo:hi at p (added to what is there with `accumulate`), through the 32-byte scratch `tmp` when fewer than 8. */
+// @ts-ignore: decorator
+@inline
+function storeRow8(p: usize, lo: v128, hi: v128, valid: i32, accumulate: bool, tmp: usize): void {
   if (valid == 8) {
+    if (accumulate) {
+      lo = f32x4.add(lo, v128.load(p));
+      hi = f32x4.add(hi, v128.load(p, 16));
+    }
     v128.store(p, lo);
     v128.store(p, hi, 16);
     return;
+  }
+  if (accumulate) {
+    memory.copy(tmp, p, <usize>valid << 2);
+    lo = f32x4.add(lo, v128.load(tmp));
+    hi = f32x4.add(hi, v128.load(tmp, 16));
   }
   v128.store(tmp, lo);
   v128.store(tmp, hi, 16);

@@ -266,16 +266,17 @@ export function col2im(
 
 /**
  * The transposed patch matrix colᵀ[oh·ow][c·kh·kw] in gemmPacked's panel layout: panels of 8
- * filter taps, each oh·ow rows of 8 floats. The filter gradient dW = dy · colᵀ reads it.
+ * filter taps, each `panelRows` rows of 8 floats. The filter gradient dW = dy · colᵀ reads it.
  */
 export function im2colPanelsT(
   x: usize, dst: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  panelRows: i32, rowOffset: i32,
 ): void {
-  const k = c * kh * kw;
-  const p = oh * ow;
-  const panelBytes = <usize>p << 5;
-  memory.fill(dst, 0, <usize>((k + 7) >> 3) * panelBytes);
+  // Panels of `panelRows` rows (several images' positions stacked), this image's from
+  // `rowOffset`; the caller zeroes the panels first.
+  const panelBytes = <usize>panelRows << 5;
+  dst += <usize>rowOffset << 5;
   let row = 0;
   for (let ci = 0; ci < c; ci++) {
     const plane = x + <usize>(ci * h * w) * 4;

@@ -30,6 +30,13 @@ const cases: Case[] = [
   { x: [2, 5, 7, 7], w: [6, 5, 3, 3], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], group: 1, bias: false },
   { x: [2, 12, 8, 9], w: [5, 12, 1, 3], strides: [1, 1], pads: [0, 1, 0, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [3, 16, 16, 16], w: [16, 16, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
+  // Rows of at most 4 positions: two rows per tile (odd row counts leave the last pair half full).
+  { x: [2, 24, 5, 4], w: [8, 24, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [3, 9, 2, 2], w: [12, 9, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
+  { x: [2, 6, 7, 5], w: [5, 6, 3, 3], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: true },
+  // More than 128 input channels: the taps in chunks of 64 channels, added up in the output.
+  { x: [2, 150, 5, 9], w: [6, 150, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [2, 140, 3, 3], w: [4, 140, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
 ];
 
 describe('WebAssembly convolution paths match the TypeScript reference', () => {

@@ -30,14 +30,25 @@ export function wasmConv(cx: WasmContext): ConvKernels {
     return { work: s.n * s.m * k * p, col: s.pointwise ? 0 : Math.ceil(k / 8) * 8 * p };
   };
 
-  /** Runs `fn` on as many threads as pay, each with its own patch matrix; `lead(t)` gives a thread's operand addresses. */
-  function over(fn: 'convForward' | 'convBackpropFilter' | 'convBackpropInput', s: ConvShape, lead: (t: number, threads: number) => number[]): void {
-    const { work, col } = sizes(s);
+  /**
+   * Runs `fn` on as many threads as pay, each with its own patch matrix (`col` floats, the
+   * default from `sizes`) and `extra` floats after it; `lead(t)` gives a thread's operand
+   * addresses, `tail(extraPtr)` any arguments after the workspace.
+   */
+  function over(
+    fn: 'convForward' | 'convBackpropFilter' | 'convBackpropInput', s: ConvShape, lead: (t: number, threads: number) => number[],
+    more: { col?: number; extra?: number; tail?: (extraPtr: number) => number[] } = {},
+  ): void {
+    const { work } = sizes(s);
+    const col = Math.max(more.col ?? sizes(s).col, 1);
+    const extra = more.extra ?? 0;
     const threads = cx.threadsFor(work, s.n);
-    const blocks = Array.from({ length: threads }, () => heap.alloc(Math.max(col, 1) * 4));
+    const blocks = Array.from({ length: threads }, () => heap.alloc((col + extra) * 4));
     try {
       const next = cx.freshCounter();
-      cx.run(blocks.map(([colPtr], t) => ({ fn, args: [...lead(t, threads), next, s.n, ...shapeArgs(s), colPtr, cx.workOf(t)] })));
+      cx.run(blocks.map(([colPtr], t) => ({
+        fn, args: [...lead(t, threads), next, s.n, ...shapeArgs(s), colPtr, cx.workOf(t), ...(more.tail?.(colPtr + col * 4) ?? [])],
+      })));
     } finally {
       for (const [ptr, size] of blocks) heap.release(ptr, size);
     }
@@ -47,7 +58,7 @@ export function wasmConv(cx: WasmContext): ConvKernels {
   function runDirect(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
     const k = s.c * s.kh * s.kw;
     // The padded image, 32 bytes for partial stores, the tap table, the packed filter.
-    const padBytes = s.c * (s.oh + s.kh - 1) * (s.ow + s.kw - 1 + 8) * 4 + 32 + k * 4 + s.m * k * 4;
+    const padBytes = s.c * (s.oh + s.kh) * (s.ow + s.kw - 1 + 8) * 4 + 32 + k * 4 + s.m * k * 4;
     const threads = cx.threadsFor(sizes(s).work, s.n);
     const blocks = Array.from({ length: threads }, () => heap.alloc(padBytes));
     try {
@@ -103,6 +114,12 @@ export function wasmConv(cx: WasmContext): ConvKernels {
       // One zeroed buffer per chunk of images beyond the first (which sums into dw), added in order.
       const len = dw.length;
       const state: { scratch: [number, number] | null; chunks: number } = { scratch: null, chunks: 1 };
+      // Images per product: enough stacked positions for a GEMM depth of 256 (one image when
+      // its map has that many).
+      const p = s.oh * s.ow;
+      const batch = Math.max(1, Math.min(s.n, Math.ceil(256 / p)));
+      const mg = s.m / s.groups;
+      const k = (s.c / s.groups) * s.kh * s.kw;
       over('convBackpropFilter', s, (t, threads) => {
         if (t === 0 && threads > 1) {
           state.chunks = threads;
@@ -110,7 +127,7 @@ export function wasmConv(cx: WasmContext): ConvKernels {
           heap.zero(state.scratch[0], (threads - 1) * len * 4);
         }
         return [xp, dyp, dwp, state.scratch?.[0] ?? 0, state.chunks];
-      });
+      }, { col: s.pointwise ? 0 : Math.ceil(k / 8) * 8 * p * batch, extra: batch > 1 ? mg * p * batch : 0, tail: (extraPtr) => [batch, extraPtr] });
       if (state.scratch) {
         const [ptr, size] = state.scratch;
         for (let c = 1; c < state.chunks; c++) ex.addInto(dwp, ptr + (c - 1) * len * 4, len);
