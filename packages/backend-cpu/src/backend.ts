@@ -217,12 +217,15 @@ export class CpuBackend implements Backend {
 
   // Batch normalization's passes in WebAssembly, threaded by channel; null (core's default body)
   // on the TypeScript path or for operands outside the heap.
+  /** Per-channel mean and biased variance, [2, C]. */
   channelMoments([x]: readonly [KernelTensor], { axis }: { readonly axis: number }): KernelTensor | null {
     return this.norm ? this.run(() => this.norm!.channelMoments(x, axis)) : null;
   }
+  /** Per-channel Σ a and Σ a·(b − center), [2, C]. */
   channelSums([a, b, center]: readonly [KernelTensor, KernelTensor, KernelTensor?], { axis }: { readonly axis: number }): KernelTensor | null {
     return this.norm ? this.run(() => this.norm!.channelSums(a, b, center, axis)) : null;
   }
+  /** x·scale[c] + shift[c] (+ x2·scale2[c]) in one pass. */
   channelAffine([x, scale, shift, x2, scale2]: readonly [KernelTensor, KernelTensor, KernelTensor, KernelTensor?, KernelTensor?], { axis }: { readonly axis: number }): KernelTensor | null {
     return this.norm ? this.run(() => this.norm!.channelAffine(x, scale, shift, x2, scale2, axis)) : null;
   }

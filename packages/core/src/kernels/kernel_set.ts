@@ -122,8 +122,9 @@ export interface OptionalKernelSignatures {
    */
   channelMoments: { inputs: readonly [x: KernelTensor]; attrs: { readonly axis: number } };
   /**
-   * x·scale[c] + shift[c] (+ x2·scale2[c]) with c the index along `axis`; scale, shift, scale2 are
-   * [C]: batch normalization applied (and its input gradient) in one pass.
+   * `x·scale[c] + shift[c] + x2·scale2[c]` (the last term only with x2), c the index along
+   * `axis`; scale, shift and scale2 hold C values: batch normalization applied (and its input
+   * gradient) in one pass.
    */
   channelAffine: { inputs: readonly [x: KernelTensor, scale: KernelTensor, shift: KernelTensor, x2?: KernelTensor, scale2?: KernelTensor]; attrs: { readonly axis: number } };
   /**
