@@ -39,10 +39,10 @@ export function wasmConv(cx: WasmContext): ConvKernels {
     fn: 'convForward' | 'convBackpropFilter' | 'convBackpropInput', s: ConvShape, lead: (t: number, threads: number) => number[],
     more: { col?: number; extra?: number; tail?: (extraPtr: number) => number[] } = {},
   ): void {
-    const { work } = sizes(s);
-    const col = Math.max(more.col ?? sizes(s).col, 1);
+    const sized = sizes(s);
+    const col = Math.max(more.col ?? sized.col, 1);
     const extra = more.extra ?? 0;
-    const threads = cx.threadsFor(work, s.n);
+    const threads = cx.threadsFor(sized.work, s.n);
     const blocks = Array.from({ length: threads }, () => heap.alloc((col + extra) * 4));
     try {
       const next = cx.freshCounter();

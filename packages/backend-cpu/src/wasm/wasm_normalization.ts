@@ -1,4 +1,5 @@
 import type { KernelTensor } from '@soma/core';
+import { sizeOf } from '@soma/core';
 import { allocF32, f32 } from '../kernels/storage.js';
 import type { WasmContext } from './context.js';
 import type { KernelCall } from '../threads/pool.js';
@@ -16,11 +17,7 @@ export interface WasmNormalization {
 
 /** x's shape as [outer, mid, inner] around the channel axis. */
 function around(shape: readonly number[], axis: number): [number, number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i];
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, shape[axis], inner];
+  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
 }
 
 export function wasmNormalization(cx: WasmContext): WasmNormalization {
