@@ -297,6 +297,33 @@ describe('the soma binary', () => {
   }, 60_000);
 });
 
+describe('Ctrl-C on webgpu', () => {
+  it('stops after the current batch, saves a loadable model and the report, and exits 130 (it used to run on for minutes)', async () => {
+    const info = await soma_('info');
+    // The full tier always has SwiftShader (.ci/run installs libvulkan1); a machine without it says why here.
+    expect(info.out.join('\n')).toMatch(/ {2}webgpu {3}loads/);
+    const run = join(dir, 'interrupted-webgpu');
+    const child = spawn(process.execPath, [bin, 'train', 'mlp', '--data', 'circles', '--epochs', '100000', '--backend', 'webgpu', '--out', run], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const exit = new Promise<number | null>((ok) => child.on('exit', ok));
+    await new Promise<void>((ok) => child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Epoch 2/')) ok();
+    }));
+    child.kill('SIGINT');
+    // A hang bound, not a speed target: the interrupted run took 0.3 s here on SwiftShader.
+    const code = await Promise.race([exit, new Promise<string>((ok) => setTimeout(() => ok('still running 30 s after SIGINT'), 30_000))]);
+    if (code !== 130) child.kill('SIGKILL');
+    expect(code).toBe(130);
+    expect(output).toMatch(/interrupted: stopping after this batch and saving the run/);
+    const m = await loadModel(join(run, 'model'));
+    expect(m.weights.length).toBeGreaterThan(0);
+    m.dispose();
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+    expect(report.interrupted).toBe(true);
+  }, 120_000);
+});
+
 describe('soma train owns its run folder', () => {
   /** Starts `soma train` in a child process and resolves once its output matches `ready`. */
   function start(args: string[], ready: RegExp): Promise<{ child: ReturnType<typeof spawn>; output: () => string; exit: Promise<number | null> }> {

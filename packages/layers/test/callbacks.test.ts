@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
-import { csvLogger, earlyStopping, layers, learningRateScheduler, loadModel, modelCheckpoint, reduceLROnPlateau, sequential } from '@soma/layers';
+import { Callback, csvLogger, earlyStopping, layers, learningRateScheduler, loadModel, modelCheckpoint, reduceLROnPlateau, sequential } from '@soma/layers';
 import { sgd } from '@soma/optimizers';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,85 @@ describe('callbacks', () => {
     expect(h.history.loss).toHaveLength(1);
     net.dispose();
     soma.dispose([x, y]);
+  });
+
+  it("evaluate runs the onTest hooks and stops after the batch that sets stopEvaluating (Keras 3's stop_evaluating)", async () => {
+    // y = 2x, batches of 4: the first batch is exact (weight 2), the second is not.
+    const x = soma.tensor([[1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12]]);
+    const y = soma.tensor([[2], [4], [6], [8], [0], [0], [0], [0], [0], [0], [0], [0]]);
+    const net = sequential([layers.dense({ units: 1, inputShape: [1], useBias: false, kernelInitializer: 'ones' })]);
+    net.compile({ optimizer: sgd({ learningRate: 0.01 }), loss: 'mse' });
+    const full = await net.evaluate(x, y, { batchSize: 4 });
+    const seen: string[] = [];
+    class StopAfterFirst extends Callback {
+      override async onTestBegin() { seen.push('begin'); }
+      override async onTestBatchBegin(batch: number) { seen.push(`batch ${batch}`); }
+      override async onTestBatchEnd(batch: number, logs?: Record<string, number>) {
+        seen.push(`end ${batch} ${logs?.loss}`);
+        this.model.stopEvaluating = true;
+      }
+      override async onTestEnd(logs?: Record<string, number>) { seen.push(`done ${logs?.loss}`); }
+    }
+    const first = await net.evaluate(x, y, { batchSize: 4, callbacks: [new StopAfterFirst()] });
+    // weight 1: the first batch's loss is mean((x - 2x)^2) over x = 1..4 = 7.5.
+    expect(first.loss).toBeCloseTo(7.5, 5);
+    expect(full.loss).toBeGreaterThan(7.5);
+    expect(seen).toEqual(['begin', 'batch 0', 'end 0 7.5', 'done 7.5']);
+    // The flag is reset: the next evaluate runs every batch.
+    expect((await net.evaluate(x, y, { batchSize: 4 })).loss).toBeCloseTo(full.loss, 5);
+    net.dispose();
+    soma.dispose([x, y]);
+  });
+
+  it("fit's validation calls its callbacks' onTest hooks once per epoch, as Keras does", async () => {
+    const { x, y } = data();
+    const net = tiny();
+    net.compile({ optimizer: sgd({ learningRate: 0.01 }), loss: 'mse' });
+    const tests: number[] = [];
+    await net.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0, validationData: [x, y], callbacks: { onTestEnd: (logs) => { tests.push(logs?.loss ?? NaN); } } });
+    expect(tests).toHaveLength(3);
+    expect(tests.every(Number.isFinite)).toBe(true);
+    net.dispose();
+    soma.dispose([x, y]);
+  });
+
+  it("predict runs the onPredict hooks with each batch's outputs and returns the batches done when stopPredicting is set", () => {
+    const x = soma.tensor([[1], [2], [3], [4], [5]]);
+    const net = sequential([layers.dense({ units: 1, inputShape: [1], useBias: false, kernelInitializer: 'ones' })]);
+    const sizes: number[] = [];
+    const firstValues: number[] = [];
+    const out = net.predict(x, {
+      batchSize: 2,
+      callbacks: {
+        onPredictBatchEnd(batch, logs) {
+          sizes.push(logs.size);
+          firstValues.push((logs.outputs as soma.Tensor).dataSync()[0]);
+          if (batch === 1) net.stopPredicting = true;
+        },
+      },
+    }) as soma.Tensor;
+    expect(sizes).toEqual([2, 2]);
+    expect(firstValues).toEqual([1, 3]);
+    expect(out.shape).toEqual([4, 1]);
+    expect(Array.from(out.dataSync())).toEqual([1, 2, 3, 4]);
+    const all = net.predict(x, { batchSize: 2 }) as soma.Tensor;
+    expect(all.shape).toEqual([5, 1]);
+    soma.dispose([out, all]);
+    net.dispose();
+    x.dispose();
+  });
+
+  it('predict refuses an async predict hook with an error that says why, and frees what it made', () => {
+    const x = soma.tensor([[1], [2], [3]]);
+    const net = sequential([layers.dense({ units: 1, inputShape: [1] })]);
+    net.predict(x).dispose(); // build first, so the count below is only predict's own tensors
+    const before = soma.memory().numTensors;
+    const hooks = { onPredictBatchEnd: async () => {} };
+    expect(() => net.predict(x, { callbacks: hooks as never })).toThrow(/predict: callback onPredictBatchEnd returned a promise; predict is synchronous/);
+    expect(soma.memory().numTensors).toBe(before);
+    expect(() => net.predict(x, { batchsize: 2 } as never)).toThrow(/batchsize/);
+    net.dispose();
+    x.dispose();
   });
 
   it('learningRateScheduler and reduceLROnPlateau change the optimizer rate', async () => {

@@ -11,7 +11,7 @@ import { releaseCompiled } from './compiled_step.js';
 import { Layer, type CallArgs, type LayerConfig, type LayerInput, type LayerOutputs, type TensorOutput } from './layer.js';
 import type { LayerShape } from './shapes.js';
 import type { SymbolicTensor } from './symbolic.js';
-import { evaluate, fit, predict, trainOnBatch, type BatchSource, type EvaluateArgs, type FitArgs } from './training.js';
+import { evaluate, fit, predict, trainOnBatch, type BatchSource, type EvaluateArgs, type FitArgs, type PredictArgs } from './training.js';
 
 /** Writes a model to a destination; provided by io/model_io (registered there to avoid an import cycle). */
 type ModelSaver = (model: LayersModel, destination: string) => Promise<void>;
@@ -68,8 +68,12 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
   inputs: SymbolicTensor[] = [];
   outputs: SymbolicTensor[] = [];
   protected nodes: GraphNode[] = [];
-  /** Set by callbacks (earlyStopping) to end fit after the current epoch. */
+  /** Set by callbacks (earlyStopping, or any onBatchEnd) to end fit after the current batch. */
   stopTraining = false;
+  /** Set by an evaluate callback (Keras 3's stop_evaluating) to end evaluate after the current batch. */
+  stopEvaluating = false;
+  /** Set by a predict callback (Keras 3's stop_predicting): predict returns the batches done so far. */
+  stopPredicting = false;
   /** True while fit() runs; a second concurrent fit() is refused. */
   isTraining = false;
   /** @internal What compile() set: the resolved losses, metrics and optimizer. */
@@ -207,9 +211,8 @@ export class LayersModel<Out extends LayerOutputs = LayerOutputs> extends Layer<
   }
 
   /** Outputs for x, computed batch by batch in inference mode. */
-  predict(x: Tensor | Tensor[], args: { batchSize?: number } = {}): TensorOutput<Out> {
-    checkOptions('predict', args, ['batchSize']);
-    return predict(this, x, args.batchSize ?? 32) as TensorOutput<Out>;
+  predict(x: Tensor | Tensor[], args: PredictArgs = {}): TensorOutput<Out> {
+    return predict(this, x, args) as TensorOutput<Out>;
   }
 
   /** One optimizer step on one batch; returns the loss and metrics of that batch. */

@@ -1,6 +1,6 @@
 import * as soma from '@soma/core';
 import type { Tensor, Variable } from '@soma/core';
-import { Callback, CallbackList, FunctionCallback, History, type CallbackHooks, type Logs } from './callbacks.js';
+import { Callback, CallbackList, History, callbacksOf, type CallbackArg, type Logs } from './callbacks.js';
 import type { LayersModel, TrainingConfig } from './model.js';
 import { inferenceOutputs, stepRunnerFor, type StepResult } from './compiled_step.js';
 import { ProgressBar } from './progress.js';
@@ -44,7 +44,7 @@ export interface FitArgs {
   /** Loss weight per class id (integer targets, one-hot targets or 0/1 binary targets). */
   classWeight?: Record<number, number>;
   /** Callback objects or plain `{ onEpochEnd() {...} }` hooks; one may be given without an array. */
-  callbacks?: Callback | CallbackHooks | (Callback | CallbackHooks)[];
+  callbacks?: CallbackArg;
   /** Stop with an error naming the epoch and batch when the loss becomes NaN (default true). */
   stopOnNaN?: boolean;
   /**
@@ -59,10 +59,19 @@ const FIT_OPTIONS = [
   'batchSize', 'epochs', 'verbose', 'shuffle', 'seed', 'validationSplit', 'validationData', 'initialEpoch', 'sampleWeight', 'classWeight', 'callbacks', 'stopOnNaN', 'yieldEvery',
 ];
 
-/** Options of `evaluate`: batch size and verbosity. */
+/** Options of `evaluate`: batch size, verbosity and callbacks (their onTest hooks). */
 export interface EvaluateArgs {
   batchSize?: number;
   verbose?: 0 | 1;
+  /** Keras's evaluate(callbacks=…): onTestBegin/onTestBatchBegin/onTestBatchEnd/onTestEnd run; `model.stopEvaluating` ends early. */
+  callbacks?: CallbackArg;
+}
+
+/** Options of `predict`. */
+export interface PredictArgs {
+  batchSize?: number;
+  /** Keras's predict(callbacks=…): the onPredict hooks run, synchronously; `model.stopPredicting` returns the batches done. */
+  callbacks?: CallbackArg;
 }
 
 const asList = (t: Tensor | Tensor[]): Tensor[] => (Array.isArray(t) ? t : [t]);
@@ -354,8 +363,7 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
 
   // User callbacks first, as Keras orders them, so History and the progress bar see what they add to the logs.
   const history = new History();
-  const given = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-  const callbacks: Callback[] = given.map((cb) => (cb instanceof Callback ? cb : new FunctionCallback(cb)));
+  const callbacks: Callback[] = callbacksOf(model, args.callbacks);
   callbacks.push(history);
   if (verbose > 0) callbacks.push(new ProgressBar(undefined, undefined, verbose === 2));
   const list = new CallbackList(callbacks);
@@ -406,7 +414,8 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
       }
       const logs: Logs = { ...means.logs(), ...metricLogs(model, cfg) };
       if (val) {
-        const v = await evaluateOn(model, cfg, val, batchSize);
+        // As Keras: validation runs fit's callbacks' onTest hooks.
+        const v = await evaluateOn(model, cfg, val, batchSize, list);
         for (const [k, x] of Object.entries(v)) logs[`val_${k}`] = x;
       }
       await list.call('onEpochEnd', epoch, logs);
@@ -419,11 +428,14 @@ async function fitUnguarded(model: LayersModel, cfg: TrainingConfig, a: Tensor |
   return history;
 }
 
-async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: Tensor[]; ys: Tensor[] } | Source, batchSize: number): Promise<Record<string, number>> {
+async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: Tensor[]; ys: Tensor[] } | Source, batchSize: number, list: CallbackList): Promise<Record<string, number>> {
   soma.checkBatchSize('evaluate', batchSize);
   const yielder = new EventLoopYielder('evaluate', 'auto');
   cfg.metrics.flat().forEach((m) => m.reset());
   const means = new LossMeans(partNames(cfg));
+  model.stopEvaluating = false;
+  await list.call('onTestBegin');
+  let batchIndex = 0;
   const source = 'xs' in data && Array.isArray(data.xs)
     ? batchesOf(data.xs, data.ys, null, permutation(checkData(model, 'evaluate', data.xs, data.ys), false, undefined, 0), batchSize)
     : iterate(data as Source);
@@ -431,6 +443,7 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
     const xs = asList(batch.xs);
     const ys = asList(batch.ys);
     ensureBuilt(model, xs);
+    await list.call('onTestBatchBegin', batchIndex);
     discardDeferredIdChecks();
     const { preds, total, parts } = soma.tidy(() => {
       const p = inferenceOutputs(model, xs);
@@ -449,37 +462,59 @@ async function evaluateOn(model: LayersModel, cfg: TrainingConfig, data: { xs: T
     }
     if (!('xs' in data && Array.isArray(data.xs))) soma.dispose([batch.xs, batch.ys, batch.sampleWeight ?? null]);
     means.add(losses, xs[0].shape[0]);
+    await list.call('onTestBatchEnd', batchIndex, { size: xs[0].shape[0], ...means.logs(), ...metricLogs(model, cfg) });
+    batchIndex++;
+    // Keras 3's stop_evaluating: the logs cover the batches evaluated so far.
+    if (model.stopEvaluating) break;
     await yielder.afterBatch();
   }
-  return { ...means.logs(), ...metricLogs(model, cfg) };
+  const logs = { ...means.logs(), ...metricLogs(model, cfg) };
+  await list.call('onTestEnd', logs);
+  return logs;
 }
 
 export async function evaluate(model: LayersModel, a: Tensor | Tensor[] | Source, b?: Tensor | Tensor[] | EvaluateArgs, c?: EvaluateArgs): Promise<Record<string, number>> {
   const cfg = compiled(model, 'evaluate');
-  soma.checkOptions('evaluate', isTensorArg(a) ? c : b, ['batchSize', 'verbose']);
+  const args = (isTensorArg(a) ? c : (b as EvaluateArgs | undefined)) ?? {};
+  soma.checkOptions('evaluate', args, ['batchSize', 'verbose', 'callbacks']);
+  const list = new CallbackList(callbacksOf(model, args.callbacks));
   if (isTensorArg(a)) {
     if (!isTensorArg(b)) throw new Error('evaluate: with tensor inputs, y must be a tensor (or one per output)');
-    return evaluateOn(model, cfg, { xs: asList(a), ys: asList(b) }, c?.batchSize ?? 32);
+    return evaluateOn(model, cfg, { xs: asList(a), ys: asList(b) }, args.batchSize ?? 32, list);
   }
-  return evaluateOn(model, cfg, a, (b as EvaluateArgs | undefined)?.batchSize ?? 32);
+  return evaluateOn(model, cfg, a, args.batchSize ?? 32, list);
 }
 
-export function predict(model: LayersModel, x: Tensor | Tensor[], batchSize: number): Tensor | Tensor[] {
+export function predict(model: LayersModel, x: Tensor | Tensor[], args: PredictArgs): Tensor | Tensor[] {
+  soma.checkOptions('predict', args, ['batchSize', 'callbacks']);
+  const batchSize = args.batchSize ?? 32;
   soma.checkBatchSize('predict', batchSize);
   const xs = asList(x);
   ensureBuilt(model, xs);
   const n = checkData(model, 'predict', xs, null);
+  const list = new CallbackList(callbacksOf(model, args.callbacks));
+  model.stopPredicting = false;
   const chunks: Tensor[][] = [];
-  for (let start = 0; start < n; start += batchSize) {
-    const len = Math.min(batchSize, n - start);
-    chunks.push(soma.tidy(() => {
-      const xb = xs.map((t) => soma.slice(t, [start], [len]));
-      return inferenceOutputs(model, xb);
-    }));
+  try {
+    list.callSync('onPredictBegin');
+    for (let start = 0, batchIndex = 0; start < n; start += batchSize, batchIndex++) {
+      const len = Math.min(batchSize, n - start);
+      list.callSync('onPredictBatchBegin', batchIndex);
+      const outputs = soma.tidy(() => {
+        const xb = xs.map((t) => soma.slice(t, [start], [len]));
+        return inferenceOutputs(model, xb);
+      });
+      chunks.push(outputs);
+      list.callSync('onPredictBatchEnd', batchIndex, { size: len, outputs: outputs.length === 1 ? outputs[0] : outputs });
+      // Keras 3's stop_predicting: return the batches predicted so far.
+      if (model.stopPredicting) break;
+    }
+    list.callSync('onPredictEnd');
+    const outs = soma.tidy(() => chunks[0].map((_, i) => (chunks.length === 1 ? chunks[0][i].clone() : soma.concat(chunks.map((ch) => ch[i]), 0))));
+    return outs.length === 1 ? outs[0] : outs;
+  } finally {
+    soma.dispose(chunks);
   }
-  const outs = soma.tidy(() => chunks[0].map((_, i) => (chunks.length === 1 ? chunks[0][i].clone() : soma.concat(chunks.map((ch) => ch[i]), 0))));
-  soma.dispose(chunks);
-  return outs.length === 1 ? outs[0] : outs;
 }
 
 export async function trainOnBatch(model: LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[]): Promise<Record<string, number>> {
