@@ -27,6 +27,7 @@ export * as constraints from './constraints.js';
 export type { Constraint } from './constraints.js';
 export { activationNames } from './activations.js';
 export type { ActivationName } from './activations.js';
+export type { LoadModelOptions } from './io/parameter_limit.js';
 export { loadModel, loadLayersModel, modelToArtifacts, modelToArtifactsAsync, modelFromArtifacts, registerLayerClass } from './io/model_io.js';
 export type { ModelArtifacts, ModelJson, LayerClass } from './io/model_io.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';

@@ -248,6 +248,45 @@ describe('data loss: saving', () => {
   });
 });
 
+describe('loadModel({ maxParameters })', () => {
+  it('refuses a model with more parameters than the limit, from the weights header, before reading its data', async () => {
+    const m = sequential([layers.dense({ units: 3, inputShape: [4], name: 'mp_fc' })], { name: 'mp' });
+    m.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'mse' });
+    await m.fit(soma.ones([2, 4]), soma.ones([2, 3]), { epochs: 1, verbose: 0 });
+    const folder = join(dir, 'max-params');
+    await m.save(folder);
+    m.dispose();
+    // 15 parameters; Adam's slots are in the file too, and do not count.
+    const ok = await loadModel(folder, { maxParameters: 15 });
+    expect(ok.countParams()).toBe(15);
+    ok.dispose();
+    await expect(loadModel(folder, { maxParameters: 14 })).rejects.toThrow(/^loadModel: .*weights\..*\.safetensors holds 15 parameters, more than maxParameters \(14\); pass a larger \{ maxParameters \} to load it$/);
+    const artifacts = { modelJson: JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8')), weights: readFileSync(weightsPathOf(folder)) };
+    await expect(loadModel(artifacts, { maxParameters: 10 })).rejects.toThrow(/holds 15 parameters, more than maxParameters \(10\)/);
+    await expect(loadModel(folder, { maxParameters: 0 })).rejects.toThrow(/loadModel: maxParameters must be .*>= 1/);
+    await expect(loadModel(folder, { maxParams: 10 } as never)).rejects.toThrow(/loadModel.*maxParams.*maxParameters/);
+  });
+
+  it('by default refuses a (sparse) weights file that declares more float32 parameters than this machine has memory', async () => {
+    const m = sequential([layers.dense({ units: 3, inputShape: [4], name: 'sp_fc' })], { name: 'sp' });
+    const folder = join(dir, 'sparse-params');
+    await m.save(folder);
+    m.dispose();
+    const weights = weightsPathOf(folder);
+    // 64 tensors of 2^31 - 1 float32 each: 550 GB declared, a sparse file on disk.
+    const count = 2 ** 31 - 1;
+    const header: Record<string, unknown> = {};
+    for (let i = 0; i < 64; i++) header[`w${i}`] = { dtype: 'F32', shape: [count], data_offsets: [i * count * 4, (i + 1) * count * 4] };
+    writeFileSync(weights, craft(header, new Uint8Array(0)));
+    const json = new TextEncoder().encode(JSON.stringify(header)).length;
+    execFileSync('truncate', ['-s', String(8 + json + 64 * count * 4), weights]);
+    const started = Date.now();
+    await expect(loadModel(folder)).rejects.toThrow(/holds 137,438,953,408 parameters, more than maxParameters \([\d,]+\); pass a larger/);
+    // Refused from the header: nothing near 550 GB was read (the bound is for a hang, not a speed target).
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
 describe('a model config asks for no more memory than its weights file holds', () => {
   async function savedConvNet(name: string): Promise<string> {
     const m = sequential([

@@ -2,6 +2,7 @@ import { importNodeModule } from '@soma/core';
 import type { LayersModel } from '../model/model.js';
 import { parseSafetensorsHeader, safetensorsHeaderLength } from './safetensors.js';
 import { checkModelJson, checkWeightsFileName, MODEL_FILE, type ModelJson } from './model_json.js';
+import { checkParameterCount, parameterLimit, type LoadModelOptions } from './parameter_limit.js';
 
 /**
  * A model folder on disk (Node): model.json names the weights file beside it. Every save writes a
@@ -99,7 +100,7 @@ async function readModelJson(n: Node, jsonPath: string): Promise<ModelJson> {
  * folder, is a regular file, and has exactly the size its own header declares — all before the
  * tensor data is read.
  */
-async function readWeights(n: Node, dir: string, name: string): Promise<Uint8Array> {
+async function readWeights(n: Node, dir: string, name: string, maxParameters: number): Promise<Uint8Array> {
   const file = n.path.join(dir, name);
   let real: string;
   try {
@@ -112,18 +113,20 @@ async function readWeights(n: Node, dir: string, name: string): Promise<Uint8Arr
   const { handle, size } = await openRegularFile(n, real, 'loadModel');
   try {
     const headerLength = safetensorsHeaderLength(await readExactly(handle, Math.min(8, size), 0, file), size, file);
-    parseSafetensorsHeader(await readExactly(handle, headerLength, 8, file), size, file);
+    const layout = parseSafetensorsHeader(await readExactly(handle, headerLength, 8, file), size, file);
+    checkParameterCount(layout.entries, maxParameters, file);
     return await readExactly(handle, size, 0, file);
   } finally {
     await handle.close();
   }
 }
 
-type Build = (artifacts: { modelJson: ModelJson; weights: Uint8Array }, source: string, weightsLabel: string) => LayersModel;
+type Build = (artifacts: { modelJson: ModelJson; weights: Uint8Array }, source: string, weightsLabel: string, maxParameters: number) => LayersModel;
 
 /** Loads model.json and the weights it names from a folder (or from the path of its model.json). */
-export async function loadModelFromDirectory(source: string, build: Build): Promise<LayersModel> {
+export async function loadModelFromDirectory(source: string, options: LoadModelOptions, build: Build): Promise<LayersModel> {
   const n = await node();
+  const maxParameters = parameterLimit(options, n.os.totalmem());
   const p = toPath(n, source);
   const jsonPath = p.endsWith('.json') ? p : n.path.join(p, MODEL_FILE);
   const dir = n.path.dirname(jsonPath);
@@ -133,8 +136,8 @@ export async function loadModelFromDirectory(source: string, build: Build): Prom
   for (let attempt = 0; ; attempt++) {
     const name = checkWeightsFileName(modelJson.weightsFile, jsonPath);
     try {
-      const weights = await readWeights(n, dir, name);
-      return build({ modelJson, weights }, jsonPath, n.path.join(dir, name));
+      const weights = await readWeights(n, dir, name, maxParameters);
+      return build({ modelJson, weights }, jsonPath, n.path.join(dir, name), maxParameters);
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT' || attempt >= 3) throw e;
       const again = await readModelJson(n, jsonPath);

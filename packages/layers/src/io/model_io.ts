@@ -15,6 +15,7 @@ import { decodeSafetensors, encodeSafetensors, hasReservedSegment, type NamedArr
 import { checkModelJson, checkWeightsFileName, FORMAT, MODEL_FILE, WEIGHTS_FILE, type ModelJson } from './model_json.js';
 import { loadModelFromDirectory, saveModelToDirectory } from './model_files.js';
 import { withWeightBudget } from '../model/weight_budget.js';
+import { checkParameterCount, OPTIMIZER_PREFIX, parameterLimit, type LoadModelOptions } from './parameter_limit.js';
 
 export type { ModelJson } from './model_json.js';
 
@@ -25,7 +26,6 @@ export interface ModelArtifacts {
 }
 
 /** Optimizer slots travel in the weights file under this prefix: optimizer/<variable>/<slot>. */
-const OPTIMIZER_PREFIX = 'optimizer/';
 
 /** A Layer subclass `registerLayerClass` accepts: constructed from its config. */
 export type LayerClass = new (args: never) => Layer;
@@ -261,17 +261,17 @@ function restoreTraining(model: LayersModel, training: NonNullable<ModelJson['tr
 }
 
 /** Rebuilds a model from artifacts (topology + weights), e.g. from modelToArtifacts or fetched files. */
-export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
-  return buildModel(artifacts, MODEL_FILE, null);
+export function modelFromArtifacts(artifacts: ModelArtifacts, options: LoadModelOptions = {}): LayersModel {
+  soma.checkOptions('modelFromArtifacts', options, ['maxParameters']);
+  return buildModel(artifacts, MODEL_FILE, null, parameterLimit(options, null));
 }
 
 /** modelFromArtifacts with the names errors should use for the two files. */
-function buildModel(artifacts: ModelArtifacts, source: string, weightsLabel: string | null): LayersModel {
+function buildModel(artifacts: ModelArtifacts, source: string, weightsLabel: string | null, maxParameters: number): LayersModel {
   const json = checkModelJson(artifacts.modelJson, source);
   const weightsFile = weightsLabel ?? json.weightsFile;
   const weights = decodeSafetensors(artifacts.weights, weightsFile);
-  let stored = 0;
-  for (const [name, t] of weights.tensors) if (!name.startsWith(OPTIMIZER_PREFIX)) stored += t.shape.reduce((a, b) => a * b, 1);
+  const stored = checkParameterCount(weights.tensors, maxParameters, weightsFile);
   let model: LayersModel;
   const made: Layer[] = [];
   try {
@@ -296,10 +296,11 @@ function buildModel(artifacts: ModelArtifacts, source: string, weightsLabel: str
  * untrusted: the weights must be a regular file inside the model's folder, and both files are
  * validated before a model is built from them.
  */
-export async function loadModel(source: string | ModelArtifacts): Promise<LayersModel> {
-  if (typeof source !== 'string') return modelFromArtifacts(source);
+export async function loadModel(source: string | ModelArtifacts, options: LoadModelOptions = {}): Promise<LayersModel> {
+  soma.checkOptions('loadModel', options, ['maxParameters']);
+  if (typeof source !== 'string') return modelFromArtifacts(source, options);
   const isUrl = /^https?:\/\//.test(source) || typeof (globalThis as { window?: unknown }).window !== 'undefined';
-  if (!isUrl) return loadModelFromDirectory(source, buildModel);
+  if (!isUrl) return loadModelFromDirectory(source, options, buildModel);
   const jsonUrl = source.endsWith('.json') ? source : `${source.replace(/\/$/, '')}/${MODEL_FILE}`;
   const res = await fetch(jsonUrl);
   if (!res.ok) throw new Error(`loadModel: ${jsonUrl}: HTTP ${res.status}`);
@@ -314,7 +315,7 @@ export async function loadModel(source: string | ModelArtifacts): Promise<Layers
   const wUrl = new URL(checkWeightsFileName(modelJson.weightsFile, jsonUrl), new URL(jsonUrl, (globalThis as { location?: { href: string } }).location?.href)).href;
   const wres = await fetch(wUrl);
   if (!wres.ok) throw new Error(`loadModel: ${wUrl}: HTTP ${wres.status}`);
-  return buildModel({ modelJson, weights: new Uint8Array(await wres.arrayBuffer()) }, jsonUrl, wUrl);
+  return buildModel({ modelJson, weights: new Uint8Array(await wres.arrayBuffer()) }, jsonUrl, wUrl, parameterLimit(options, null));
 }
 
 /** TF.js's name for {@link loadModel}: `loadLayersModel('file://./m/model.json')` or a URL. */
