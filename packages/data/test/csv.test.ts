@@ -34,6 +34,59 @@ describe('CSV', () => {
     await expect(fromCsv(broken()).toArray()).rejects.toThrow("fromCsv: csv line 3: column 'b' is empty");
   });
 
+  it('quotes, escaped quotes, CRLF and line breaks in fields parse the same wherever the chunks split (seeded, against a whole-text parse)', async () => {
+    // A reference parser over the whole text (RFC 4180), independent of the streaming one.
+    const reference = (text: string): string[][] => {
+      const rows: string[][] = [];
+      let row: string[] = [];
+      let field = '';
+      let quoted = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quoted) {
+          if (c === '"' && text[i + 1] === '"') {
+            field += '"';
+            i++;
+          } else if (c === '"') quoted = false;
+          else field += c;
+        } else if (c === '"' && field === '') quoted = true;
+        else if (c === ',') {
+          row.push(field);
+          field = '';
+        } else if (c === '\r' || c === '\n') {
+          if (c === '\r' && text[i + 1] === '\n') i++;
+          row.push(field);
+          rows.push(row);
+          row = [];
+          field = '';
+        } else field += c;
+      }
+      return rows;
+    };
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const cell = () => {
+      const r = rand();
+      if (r < 0.3) return `"${['a""b', 'x,y', 'two\nlines', '""', 'p\r\nq', ''][Math.floor(rand() * 6)]}"`;
+      return ['w', 'hello', '12', 'z z', 'é'][Math.floor(rand() * 5)];
+    };
+    for (let trial = 0; trial < 30; trial++) {
+      const eol = rand() < 0.5 ? '\n' : '\r\n';
+      const lines = Array.from({ length: 4 }, () => Array.from({ length: 3 }, cell).join(','));
+      const text = `a,b,c${eol}${lines.join(eol)}${eol}`;
+      const expected = reference(text).slice(1).map(([a, b, c]) => ({ a, b, c }));
+      const options = { header: true, columnTypes: { a: 'string', b: 'string', c: 'string' } as const, missing: 'skip' as const };
+      for (let cut = 1; cut < text.length; cut += 1 + Math.floor(rand() * 3)) {
+        async function* chunks() {
+          for (let i = 0; i < text.length; i += cut) yield text.slice(i, i + cut);
+        }
+        const rows = await fromCsv(chunks(), options).toArray();
+        // Rows with an empty cell are skipped (missing: 'skip'); the rest must match the reference exactly.
+        expect(rows, `cut ${cut} of ${JSON.stringify(text)}`).toEqual(expected.filter((r) => r.a.trim() && r.b.trim() && r.c.trim()).map((r) => ({ a: r.a.trim(), b: r.b.trim(), c: r.c.trim() })));
+      }
+    }
+  });
+
   it('label columns make { xs, ys } elements that batch into tensors', async () => {
     const ds = fromCsv({ text: 'x1,x2,label\n0.5,1,0\n1.5,2,1\n2.5,3,1\n' }, { label: 'label' });
     const [b] = await ds.batch(3).toArray();
