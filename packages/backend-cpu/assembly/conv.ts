@@ -385,3 +385,136 @@ function storeRow8(p: usize, lo: v128, hi: v128, valid: i32, accumulate: bool, t
   v128.store(tmp, hi, 16);
   memory.copy(p, tmp, <usize>valid << 2);
 }
+
+/** Positions of one image taken per pass of the filter-gradient kernel: an 8 KiB panel of dy. */
+const FILTER_BLOCK: i32 = 256;
+
+/**
+ * The filter gradient of a stride-1, one-group convolution with no patch matrix. With x padded
+ * to rows of pw = ow + kw − 1 and dy laid out on the same row width (zeros in the pw − ow extra
+ * columns), every tap's row of the patch matrix is the padded image itself, read from the tap's
+ * offset: dWᵀ[tap][oc] = Σ_q xPad[offset(tap) + q] · dyPad[oc][q]. A 4-tap × 8-channel tile of
+ * eight accumulators (GEMM's 4×8 micro-kernel shape) splats four taps' values and multiplies two
+ * vectors of dy per position. `work` holds, per thread: the padded image (c planes of
+ * (oh + kh − 1) × pw floats, then kw of slack), dy transposed into 8-channel panels
+ * ([panel][position][8]), the tile sums dWᵀ [taps rounded to 4][channels rounded to 8] and the
+ * tap table. Chunks of images as convBackpropFilter takes them: chunk 0 adds into dW, chunk i
+ * into partials + (i − 1)·m·k.
+ */
+export function convFilterDirect(
+  x: usize, dy: usize, dW: usize, partials: usize, chunks: i32, next: usize, n: i32,
+  c: i32, h: i32, wd: i32, m: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  work: usize,
+): void {
+  const pw = ow + kw - 1;
+  const ph = oh + kh - 1;
+  const plane = ph * pw;
+  const q = oh * pw;
+  const k = c * kh * kw;
+  const kp = (k + 3) & ~3;
+  const panels = (m + 7) >> 3;
+  const mp = panels << 3;
+  const xFloats = (c * plane + kw + 3) & ~3;
+  const xPad = work;
+  const dyT = xPad + (<usize>xFloats << 2);
+  const sums = dyT + (<usize>(panels * q) << 5);
+  const table = sums + (<usize>(kp * mp) << 2);
+  let t = 0;
+  for (let ci = 0; ci < c; ci++) {
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, t++) store<i32>(table + (<usize>t << 2), (ci * plane + ki * pw + kj) << 2);
+    }
+  }
+  // Taps past k (k not a multiple of 4) read tap 0's row; their sums are never written out.
+  for (; t < kp; t++) store<i32>(table + (<usize>t << 2), 0);
+  const x0 = max(0, -pl);
+  const x1 = min(wd, pw - pl);
+  for (let ch = take(next); ch < chunks; ch = take(next)) {
+    const target = ch == 0 ? dW : partials + (<usize>((ch - 1) * m * k) << 2);
+    memory.fill(sums, 0, <usize>(kp * mp) << 2);
+    const img0 = <i32>((<i64>ch * n) / chunks);
+    const img1 = <i32>((<i64>(ch + 1) * n) / chunks);
+    for (let img = img0; img < img1; img++) {
+      memory.fill(xPad, 0, <usize>xFloats << 2);
+      if (x1 > x0) {
+        for (let ci = 0; ci < c; ci++) {
+          const from = x + (<usize>((img * c + ci) * h * wd) << 2);
+          const dst = xPad + (<usize>(ci * plane) << 2);
+          for (let iy = 0; iy < h; iy++) {
+            const py = iy + pt;
+            if (py < 0 || py >= ph) continue;
+            memory.copy(dst + (<usize>(py * pw + x0 + pl) << 2), from + (<usize>(iy * wd + x0) << 2), <usize>(x1 - x0) << 2);
+          }
+        }
+      }
+      memory.fill(dyT, 0, <usize>(panels * q) << 5);
+      for (let oc = 0; oc < m; oc++) {
+        const src = dy + (<usize>((img * m + oc) * oh * ow) << 2);
+        const lane = dyT + (<usize>((oc >> 3) * q) << 5) + (<usize>(oc & 7) << 2);
+        for (let oy = 0; oy < oh; oy++) {
+          const row = src + (<usize>(oy * ow) << 2);
+          const out = lane + (<usize>(oy * pw) << 5);
+          for (let ox = 0; ox < ow; ox++) store<f32>(out + (<usize>ox << 5), load<f32>(row + (<usize>ox << 2)));
+        }
+      }
+      for (let q0 = 0; q0 < q; q0 += FILTER_BLOCK) {
+        const qb = min(FILTER_BLOCK, q - q0);
+        for (let j = 0; j < panels; j++) {
+          const b = dyT + (<usize>(j * q + q0) << 5);
+          for (let g = 0; g < kp; g += 4) {
+            const a = xPad + (<usize>q0 << 2);
+            filterTile(
+              a + <usize>load<i32>(table + (<usize>g << 2)), a + <usize>load<i32>(table + (<usize>(g + 1) << 2)),
+              a + <usize>load<i32>(table + (<usize>(g + 2) << 2)), a + <usize>load<i32>(table + (<usize>(g + 3) << 2)),
+              b, qb, sums + (<usize>(g * mp + (j << 3)) << 2), <usize>mp << 2,
+            );
+          }
+        }
+      }
+    }
+    for (let oc = 0; oc < m; oc++) {
+      const out = target + (<usize>(oc * k) << 2);
+      for (let tap = 0; tap < k; tap++) {
+        const p = out + (<usize>tap << 2);
+        store<f32>(p, load<f32>(p) + load<f32>(sums + (<usize>(tap * mp + oc) << 2)));
+      }
+    }
+  }
+}
+
+/** sums[4 taps][8 channels] += Σ_i tap rows a0…a3 [i] × dy panel b[i][8], for i < count. */
+// @ts-ignore: decorator
+@inline
+function filterTile(a0: usize, a1: usize, a2: usize, a3: usize, b: usize, count: i32, sums: usize, rowBytes: usize): void {
+  let c00 = v128.load(sums), c01 = v128.load(sums, 16);
+  let c10 = v128.load(sums + rowBytes), c11 = v128.load(sums + rowBytes, 16);
+  let c20 = v128.load(sums + 2 * rowBytes), c21 = v128.load(sums + 2 * rowBytes, 16);
+  let c30 = v128.load(sums + 3 * rowBytes), c31 = v128.load(sums + 3 * rowBytes, 16);
+  const end = <usize>count << 2;
+  for (let off: usize = 0; off < end; off += 4) {
+    const bp = b + (off << 3);
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    const s0 = v128.load32_splat(a0 + off);
+    const s1 = v128.load32_splat(a1 + off);
+    const s2 = v128.load32_splat(a2 + off);
+    const s3 = v128.load32_splat(a3 + off);
+    c00 = f32x4.add(c00, f32x4.mul(s0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(s0, b1));
+    c10 = f32x4.add(c10, f32x4.mul(s1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(s1, b1));
+    c20 = f32x4.add(c20, f32x4.mul(s2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(s2, b1));
+    c30 = f32x4.add(c30, f32x4.mul(s3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(s3, b1));
+  }
+  v128.store(sums, c00);
+  v128.store(sums, c01, 16);
+  v128.store(sums + rowBytes, c10);
+  v128.store(sums + rowBytes, c11, 16);
+  v128.store(sums + 2 * rowBytes, c20);
+  v128.store(sums + 2 * rowBytes, c21, 16);
+  v128.store(sums + 3 * rowBytes, c30);
+  v128.store(sums + 3 * rowBytes, c31, 16);
+}
+

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Conv2dAttrs, KernelTensor } from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 
-// The WebAssembly convolutions (direct at stride 1, its input gradient as a direct convolution, blocked im2col + GEMM, panel-packed filter
+// The WebAssembly convolutions (direct at stride 1, its input gradient as a direct convolution, its filter gradient read straight
+// from the padded image, blocked im2col + GEMM, panel-packed filter
 // gradient, threads sharing images) against the TypeScript reference path, over shapes that hit
 // their edges: output channels not a multiple of 4, rows not a multiple of 8, asymmetric padding,
 // strides and dilations (which leave the direct path), groups and bias.
@@ -30,6 +31,10 @@ const cases: Case[] = [
   { x: [2, 5, 7, 7], w: [6, 5, 3, 3], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], group: 1, bias: false },
   { x: [2, 12, 8, 9], w: [5, 12, 1, 3], strides: [1, 1], pads: [0, 1, 0, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [3, 16, 16, 16], w: [16, 16, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
+  // The stride-1 filter gradient from the padded image (rows of 12 or more): taps not a multiple
+  // of 4, channels not a multiple of 8, asymmetric pads, pads wider than the filter.
+  { x: [2, 3, 13, 14], w: [5, 3, 3, 3], strides: [1, 1], pads: [2, 0, 1, 1], dilations: [1, 1], group: 1, bias: false },
+  { x: [2, 5, 10, 10], w: [11, 5, 3, 3], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], group: 1, bias: true },
   // Rows of at most 4 positions: two rows per tile (odd row counts leave the last pair half full).
   { x: [2, 24, 5, 4], w: [8, 24, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [3, 9, 2, 2], w: [12, 9, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },

@@ -12,6 +12,7 @@ export interface KernelExports {
   convForward(...args: number[]): void;
   /** (x, w, bias, y, next, n, c, h, w, m, kh, kw, pt, pl, oh, ow, pad) */
   convDirect(...args: number[]): void;
+  convFilterDirect(...args: number[]): void;
   convBackpropFilter(...args: number[]): void;
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;
