@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { Conv2dAttrs, KernelTensor } from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 
-// The WebAssembly convolutions (direct at stride 1, its input gradient as a direct convolution, its filter gradient read straight
+// The WebAssembly convolutions (Winograd F(2×2, 3×3) and direct at stride 1, its input gradient as a direct convolution, its filter gradient read straight
 // from the padded image, blocked im2col + GEMM, panel-packed filter
 // gradient, threads sharing images) against the TypeScript reference path, over shapes that hit
 // their edges: output channels not a multiple of 4, rows not a multiple of 8, asymmetric padding,
 // strides and dilations (which leave the direct path), groups and bias.
 const wasm = new CpuBackend('wasm-conv', { threads: 3, minParallelWork: 0 });
+// The same shapes with Winograd off: the direct kernel stays covered where Winograd takes over.
+const noWinograd = new CpuBackend('wasm-conv-direct', { threads: 3, minParallelWork: 0, winograd: false });
 const plain = new CpuBackend('plain-conv', { wasm: false });
 
 function rand(n: number, seed: number): Float32Array {
@@ -35,6 +37,16 @@ const cases: Case[] = [
   // of 4, channels not a multiple of 8, asymmetric pads, pads wider than the filter.
   { x: [2, 3, 13, 14], w: [5, 3, 3, 3], strides: [1, 1], pads: [2, 0, 1, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [2, 5, 10, 10], w: [11, 5, 3, 3], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], group: 1, bias: true },
+  // Winograd F(2×2, 3×3) (3×3 at stride 1, rows of 8 or more, 16 or more channels each way): odd
+  // output sizes (half-used tiles), rows that are not a multiple of 4 tiles, output channels not a
+  // multiple of 4, asymmetric and no padding; its input gradient runs the same kernel.
+  { x: [3, 16, 9, 11], w: [18, 16, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [2, 17, 12, 10], w: [16, 17, 3, 3], strides: [1, 1], pads: [0, 2, 1, 0], dilations: [1, 1], group: 1, bias: false },
+  { x: [2, 16, 10, 20], w: [20, 16, 3, 3], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: true },
+  // Its filter gradient (64 to 128 channels each way): output channels not a multiple of 8, input
+  // channels not a multiple of 4, asymmetric pads.
+  { x: [2, 64, 9, 10], w: [66, 64, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
+  { x: [3, 65, 8, 11], w: [64, 65, 3, 3], strides: [1, 1], pads: [1, 0, 1, 2], dilations: [1, 1], group: 1, bias: true },
   // Rows of at most 4 positions: two rows per tile (odd row counts leave the last pair half full).
   { x: [2, 24, 5, 4], w: [8, 24, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [3, 9, 2, 2], w: [12, 9, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
@@ -60,10 +72,13 @@ describe('WebAssembly convolution paths match the TypeScript reference', () => {
         const dw = b.conv2dBackpropFilter([x, dy], { ...attrs, filterShape: c.w });
         return [y, dx, dw].map((t) => Array.from(b.readSync(t.dataId)));
       };
-      const [got, want] = [run(wasm), run(plain)];
-      for (let i = 0; i < 3; i++) {
-        expect(got[i].length).toBe(want[i].length);
-        got[i].forEach((v, j) => expect(Math.abs(v - want[i][j]), `${['y', 'dx', 'dw'][i]}[${j}]`).toBeLessThan(1e-4 * (1 + Math.abs(want[i][j]))));
+      await noWinograd.init();
+      const want = run(plain);
+      for (const [path, got] of [['wasm', run(wasm)], ['wasm without Winograd', run(noWinograd)]] as const) {
+        for (let i = 0; i < 3; i++) {
+          expect(got[i].length).toBe(want[i].length);
+          got[i].forEach((v, j) => expect(Math.abs(v - want[i][j]), `${path}: ${['y', 'dx', 'dw'][i]}[${j}]`).toBeLessThan(1e-4 * (1 + Math.abs(want[i][j]))));
+        }
       }
     });
   }

@@ -13,6 +13,10 @@ export interface KernelExports {
   /** (x, w, bias, y, next, n, c, h, w, m, kh, kw, pt, pl, oh, ow, pad) */
   convDirect(...args: number[]): void;
   convFilterDirect(...args: number[]): void;
+  convWinograd(...args: number[]): void;
+  convFilterWinograd(...args: number[]): void;
+  winogradFilterWorkFloats(c: number, m: number, oh: number, ow: number): number;
+  winogradWorkFloats(c: number, m: number, oh: number, ow: number): number;
   convBackpropFilter(...args: number[]): void;
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;

@@ -17,7 +17,7 @@ function direct(s: ConvShape): boolean {
   return s.groups === 1 && s.sh === 1 && s.sw === 1 && s.dh === 1 && s.dw === 1 && !s.pointwise;
 }
 
-export function wasmConv(cx: WasmContext): ConvKernels {
+export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvKernels {
   const { ex, heap } = cx;
   const shapeArgs = (s: ConvShape): number[] => [
     s.c, s.h, s.w, s.m, s.groups, s.kh, s.kw, s.sh, s.sw, s.dh, s.dw, s.pt, s.pl, s.oh, s.ow, +s.pointwise,
@@ -71,26 +71,48 @@ export function wasmConv(cx: WasmContext): ConvKernels {
   }
 
   /**
-   * convFilterDirect over every image: one fixed range of images per thread, each summed into its
-   * own zeroed buffer (the first into dw) and added up in order, so the result does not depend on
-   * which thread took which range.
+   * Winograd F(2×2, 3×3) (assembly/winograd.ts) where it pays: 3×3 filters at stride 1 with rows
+   * of 8 or more outputs and enough channels that the transforms are a small part of the work.
    */
-  function runFilterDirect(xp: number, dyp: number, dwp: number, len: number, s: ConvShape): void {
-    const pw = s.ow + s.kw - 1;
-    const q = s.oh * pw;
-    const kp = Math.ceil((s.c * s.kh * s.kw) / 4) * 4;
-    const mp = Math.ceil(s.m / 8) * 8;
-    // The padded image, dy's 8-channel panels, the tile sums and the tap table (convFilterDirect's layout).
-    const xFloats = (s.c * (s.oh + s.kh - 1) * pw + s.kw + 3) & ~3;
-    const bytes = (xFloats + mp * q + kp * mp + kp) * 4;
+  function winograd(s: ConvShape): boolean {
+    return direct(s) && s.kh === 3 && s.kw === 3 && s.ow >= 8 && s.c >= 16 && s.m >= 16 && options.winograd;
+  }
+
+  /** convWinograd over every image: its workspace per thread. */
+  function runWinograd(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
+    const bytes = ex.winogradWorkFloats(s.c, s.m, s.oh, s.ow) * 4;
     const threads = cx.threadsFor(sizes(s).work, s.n);
     const blocks = Array.from({ length: threads }, () => heap.alloc(bytes));
+    try {
+      const next = cx.freshCounter();
+      const args = [xp, wp, bp, yp, next, s.n, s.c, s.h, s.w, s.m, s.pt, s.pl, s.oh, s.ow];
+      cx.run(blocks.map(([work]) => ({ fn: 'convWinograd' as const, args: [...args, work] })));
+    } finally {
+      for (const [ptr, size] of blocks) heap.release(ptr, size);
+    }
+  }
+
+  /** A stride-1 convolution: Winograd where it pays, else the direct kernel. */
+  function runStride1(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
+    if (winograd(s)) runWinograd(xp, wp, bp, yp, s);
+    else runDirect(xp, wp, bp, yp, s);
+  }
+
+  /**
+   * A stride-1 filter gradient kernel (convFilterDirect, convFilterWinograd) over every image: one
+   * fixed range of images per thread, each summed into its own zeroed buffer (the first into dw)
+   * and added up in order, so the result does not depend on which thread took which range.
+   */
+  function runFilterChunks(fn: 'convFilterDirect' | 'convFilterWinograd', workBytes: number, xp: number, dyp: number, dwp: number, len: number, s: ConvShape): void {
+    const threads = cx.threadsFor(sizes(s).work, s.n);
+    const blocks = Array.from({ length: threads }, () => heap.alloc(workBytes));
     const scratch = threads > 1 ? heap.alloc((threads - 1) * len * 4) : null;
     try {
       if (scratch) heap.zero(scratch[0], scratch[1]);
       const next = cx.freshCounter();
-      const args = [xp, dyp, dwp, scratch?.[0] ?? 0, threads, next, s.n, s.c, s.h, s.w, s.m, s.kh, s.kw, s.pt, s.pl, s.oh, s.ow];
-      cx.run(blocks.map(([work]) => ({ fn: 'convFilterDirect' as const, args: [...args, work] })));
+      const shape = fn === 'convFilterDirect' ? [s.c, s.h, s.w, s.m, s.kh, s.kw] : [s.c, s.h, s.w, s.m];
+      const args = [xp, dyp, dwp, scratch?.[0] ?? 0, threads, next, s.n, ...shape, s.pt, s.pl, s.oh, s.ow];
+      cx.run(blocks.map(([work]) => ({ fn, args: [...args, work] })));
       for (let c = 1; c < threads; c++) ex.addInto(dwp, scratch![0] + (c - 1) * len * 4, len);
     } finally {
       for (const [ptr, size] of blocks) heap.release(ptr, size);
@@ -98,12 +120,22 @@ export function wasmConv(cx: WasmContext): ConvKernels {
     }
   }
 
+  /** convFilterDirect's workspace: the padded image, dy's 8-channel panels, the tile sums and the tap table. */
+  function filterDirectBytes(s: ConvShape): number {
+    const pw = s.ow + s.kw - 1;
+    const q = s.oh * pw;
+    const kp = Math.ceil((s.c * s.kh * s.kw) / 4) * 4;
+    const mp = Math.ceil(s.m / 8) * 8;
+    const xFloats = (s.c * (s.oh + s.kh - 1) * pw + s.kw + 3) & ~3;
+    return (xFloats + mp * q + kp * mp + kp) * 4;
+  }
+
   return {
     forward(x, w, bias, y, s) {
       const [xp, wp, yp] = [cx.addressOf(x), cx.addressOf(w), cx.addressOf(y)];
       const bp = bias ? cx.addressOf(bias) : 0;
       if (xp < 0 || wp < 0 || yp < 0 || bp < 0 || s.n === 0) return false;
-      if (direct(s)) runDirect(xp, wp, bp, yp, s);
+      if (direct(s)) runStride1(xp, wp, bp, yp, s);
       else over('convForward', s, () => [xp, wp, bp, yp]);
       return true;
     },
@@ -130,7 +162,7 @@ export function wasmConv(cx: WasmContext): ConvKernels {
             for (let t = 0; t < taps; t++) dst[to - t] = src[from + t];
           }
         }
-        runDirect(dyp, flipped, 0, dxp, { ...s, c: s.m, h: s.oh, w: s.ow, m: s.c, pt, pl, oh: s.h, ow: s.w });
+        runStride1(dyp, flipped, 0, dxp, { ...s, c: s.m, h: s.oh, w: s.ow, m: s.c, pt, pl, oh: s.h, ow: s.w });
       } finally {
         heap.release(flipped, bytes);
       }
@@ -142,8 +174,15 @@ export function wasmConv(cx: WasmContext): ConvKernels {
       // Read straight from the padded image where rows are wide enough that the pw − ow padding
       // columns it also multiplies cost little (1.3–1.8× the patch-matrix path at 16–32 channels,
       // 16×16 and 32×32 maps; even at 8×8, slower below).
+      // The filter gradient's transforms (a scalar one for dy) and its 16 × c × m sums pay only in
+      // between: from 64 channels each way up to 128 × 128 (measured 1.1–1.4×; 0.4–0.8× at 16–32
+      // channels, 0.9× at 256 × 256 whose sums leave the cache).
+      if (winograd(s) && Math.min(s.c, s.m) >= 64 && s.c * s.m <= 128 * 128) {
+        runFilterChunks('convFilterWinograd', ex.winogradFilterWorkFloats(s.c, s.m, s.oh, s.ow) * 4, xp, dyp, dwp, dw.length, s);
+        return true;
+      }
       if (direct(s) && s.ow >= 12) {
-        runFilterDirect(xp, dyp, dwp, dw.length, s);
+        runFilterChunks('convFilterDirect', filterDirectBytes(s), xp, dyp, dwp, dw.length, s);
         return true;
       }
       // One zeroed buffer per chunk of images beyond the first (which sums into dw), added in order.
