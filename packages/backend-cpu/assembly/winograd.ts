@@ -17,10 +17,9 @@ function take(next: usize): i32 {
   return atomic.add<i32>(next, 1);
 }
 
-/**
- * The sizes one image needs, in floats: tiles th × twp (twp a multiple of 4), tp = th·twp rounded
- * up to 8 (the products take 8 tiles at a time), the padded image ph × pw.
- */
+// An image is th × twp tiles (twp rounded up to a multiple of 4: four tiles per vector), stored
+// tp = th·twp rounded up to 8 apart (the products take 8 tiles at a time); its padded copy is
+// (2·th + 2) × (2·twp + 2).
 // @ts-ignore: decorator
 @inline
 function tilesHigh(oh: i32): i32 {
