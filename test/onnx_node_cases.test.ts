@@ -43,17 +43,7 @@ const NOT_SUPPORTED: Record<string, RegExp> = {
   test_identity_opt: /is not a tensor \(sequences, maps and optionals are not supported\)/,
   test_maxpool_with_argmax_2d_precomputed_pads: /MaxPool with the Indices output/,
   test_maxpool_with_argmax_2d_precomputed_strides: /MaxPool with the Indices output/,
-  test_resize_upsample_scales_cubic: /Resize mode 'cubic'/,
-  test_resize_upsample_scales_cubic_align_corners: /Resize mode 'cubic'/,
-  test_resize_downsample_scales_cubic: /Resize mode 'cubic'/,
-  test_resize_downsample_scales_cubic_align_corners: /Resize mode 'cubic'/,
-  test_resize_upsample_sizes_cubic: /Resize mode 'cubic'/,
-  test_resize_downsample_sizes_cubic: /Resize mode 'cubic'/,
-  test_resize_upsample_scales_cubic_A_n0p5_exclude_outside: /Resize mode 'cubic'/,
-  test_resize_downsample_scales_cubic_A_n0p5_exclude_outside: /Resize mode 'cubic'/,
-  test_resize_upsample_scales_cubic_asymmetric: /Resize mode 'cubic'/,
   test_resize_tf_crop_and_resize: /coordinate_transformation_mode 'tf_crop_and_resize'/,
-  test_einsum_batch_diagonal: /ellipses in '...ii ->...i' are not supported|ellipses in .* are not supported/,
   test_nonzero_example: /NonZero of data computed at run time has a data-dependent shape/,
 };
 

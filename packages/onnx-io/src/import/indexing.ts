@@ -19,21 +19,55 @@ function flatPositions(shape: readonly number[], indices: Tensor, axis: number):
   return flat.reshape([indices.size]);
 }
 
-/** Einsum for equations without repeated letters in one operand: align, multiply, sum out, order. */
+/**
+ * An operand's repeated letters as its diagonal ('ii' → 'i'), by a mask of the identity summed
+ * over the second axis, so it differentiates.
+ */
+function diagonal(x: Tensor, term: string, c: OpContext): { x: Tensor; term: string } {
+  for (;;) {
+    const k = [...term].findIndex((ch, i) => term.indexOf(ch) !== i);
+    if (k < 0) return { x, term };
+    const j = term.indexOf(term[k]);
+    if (x.shape[j] !== x.shape[k]) c.a.fail(`index '${term[k]}' spans axes of ${x.shape[j]} and ${x.shape[k]} in one operand`);
+    const eye = soma.eye(x.shape[j]).reshape(x.shape.map((d, i) => (i === j || i === k ? d : 1)));
+    x = x.mul(eye).sum(k);
+    term = term.slice(0, k) + term.slice(k + 1);
+  }
+}
+
+/**
+ * Einsum as numpy and ONNX define it: each operand's diagonals taken, then aligned, multiplied and
+ * summed out; an ellipsis stands for the same broadcast axes (right-aligned) in every operand and,
+ * with no explicit output, leads the output.
+ */
 function einsum(equation: string, operands: Tensor[], c: OpContext): Tensor {
   const [lhs, rhs0] = equation.replace(/\s/g, '').split('->');
-  const terms = lhs.split(',');
-  if (terms.length !== operands.length) c.a.fail(`equation '${equation}' names ${terms.length} operands, got ${operands.length}`);
-  if (terms.some((t) => t.includes('.'))) c.a.fail(`ellipses in '${equation}' are not supported`);
-  if (terms.some((t) => new Set(t).size !== t.length)) c.a.fail(`a repeated index within one operand ('${equation}': traces and diagonals) is not supported`);
+  const rawTerms = lhs.split(',');
+  if (rawTerms.length !== operands.length) c.a.fail(`equation '${equation}' names ${rawTerms.length} operands, got ${operands.length}`);
+  // The ellipsis' axes get letters the equation does not use.
+  const unused = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].filter((ch) => !equation.includes(ch));
+  const ellipsisRank = Math.max(0, ...rawTerms.map((t, i) => (t.includes('...') ? operands[i].rank - (t.length - 3) : 0)));
+  if (ellipsisRank > unused.length) c.a.fail(`equation '${equation}': too many axes under the ellipsis`);
+  const ellipsis = unused.slice(0, ellipsisRank).join('');
+  const terms = rawTerms.map((t, i) => {
+    if (!t.includes('...')) return t;
+    const covered = operands[i].rank - (t.length - 3);
+    if (covered < 0) c.a.fail(`operand ${i} of '${equation}' has rank ${operands[i].rank}, fewer than its ${t.length - 3} letters`);
+    return t.replace('...', ellipsis.slice(ellipsisRank - covered));
+  });
+  terms.forEach((t, i) => {
+    if (/[^A-Za-z]/.test(t)) c.a.fail(`equation '${equation}': operand terms are letters and at most one '...'`);
+    if (t.length !== operands[i].rank) c.a.fail(`operand ${i} of '${equation}' has rank ${operands[i].rank}, but its term '${rawTerms[i]}' names ${t.length} axes`);
+  });
+  const diag = operands.map((x, i) => diagonal(x, terms[i], c));
+  // An implicit output keeps the letters written once in the whole equation ('ii' is a trace).
   const counts = new Map<string, number>();
-  for (const t of terms) for (const ch of t) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  const rhs = rhs0 ?? [...counts.keys()].filter((ch) => counts.get(ch) === 1).sort().join('');
-  const letters = [...new Set([...rhs, ...terms.join('')])];
-  const sizes = new Map<string, number>();
-  const aligned = operands.map((x, i) => {
-    const term = terms[i];
-    term.split('').forEach((ch, k) => sizes.set(ch, Math.max(sizes.get(ch) ?? 1, x.shape[k])));
+  for (const term of terms) for (const ch of term) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const rhs = rhs0 !== undefined
+    ? rhs0.replace('...', ellipsis)
+    : ellipsis + [...counts.keys()].filter((ch) => counts.get(ch) === 1 && !ellipsis.includes(ch)).sort().join('');
+  const letters = [...new Set([...rhs, ...diag.map((d) => d.term).join('')])];
+  const aligned = diag.map(({ x, term }) => {
     const present = letters.filter((ch) => term.includes(ch));
     const perm = present.map((ch) => term.indexOf(ch));
     const t = perm.some((p, k) => p !== k) ? x.transpose(perm) : x;

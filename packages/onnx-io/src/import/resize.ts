@@ -5,9 +5,9 @@ import type { OpContext, OpImpl } from './op_table.js';
 import { asTensor, hostNumbers, type Attributes, type Value } from './values.js';
 
 /**
- * ONNX Resize (opsets 10 to 19) and Upsample (7 to 9): nearest and linear modes, separable, one
- * axis at a time, as gathers of host-computed source indices (and a blend for linear), so the
- * result differentiates with respect to the input.
+ * ONNX Resize (opsets 10 to 19) and Upsample (7 to 9): nearest, linear and cubic modes, separable,
+ * one axis at a time, as gathers of host-computed source indices (and a weighted sum for linear
+ * and cubic), so the result differentiates with respect to the input.
  */
 
 type Transform = 'half_pixel' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric';
@@ -41,6 +41,7 @@ function resizeAxis(x: Tensor, axis: number, outLen: number, scale: number, c: R
   if (c.mode === 'nearest') {
     return soma.gather(x, soma.tensor(Int32Array.from(coords, (v) => clampIdx(nearestIndex(v, c.nearest))), [outLen], 'int32'), axis);
   }
+  if (c.mode === 'cubic') return cubicAxis(x, axis, coords, c);
   const lo = coords.map((v) => clampIdx(Math.floor(Math.min(Math.max(v, 0), inLen - 1))));
   const hi = lo.map((i) => clampIdx(i + 1));
   const w = coords.map((v, k) => Math.min(Math.max(v, 0), inLen - 1) - lo[k]);
@@ -51,16 +52,63 @@ function resizeAxis(x: Tensor, axis: number, outLen: number, scale: number, c: R
   return a.add(b.sub(a).mul(weight));
 }
 
+/**
+ * Keys' cubic convolution weights for a point `ratio` ∈ (0, 1] past the second of four
+ * neighbours (distances 1 + ratio, ratio, 1 − ratio, 2 − ratio), with ONNX's cubic_coeff_a.
+ */
+function cubicWeights(ratio: number, a: number): number[] {
+  const near = (d: number) => ((a + 2) * d - (a + 3)) * d * d + 1;
+  const far = (d: number) => ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+  return [far(1 + ratio), near(ratio), near(1 - ratio), far(2 - ratio)];
+}
+
+/**
+ * Cubic resizing of one axis, as ONNX's reference computes it: the four nearest of the positions
+ * [−2, inLen + 2) (the input edge-padded by two; ties go to the smaller index), so an exact source
+ * position x uses x − 2 … x + 1 with ratio 1; with exclude_outside, weights of positions outside
+ * the input are zeroed and the rest renormalized.
+ */
+function cubicAxis(x: Tensor, axis: number, coords: number[], c: ResizeSettings): Tensor {
+  const inLen = x.shape[axis];
+  const outLen = coords.length;
+  const idx = Array.from({ length: 4 }, () => new Int32Array(outLen));
+  const wts = Array.from({ length: 4 }, () => new Float32Array(outLen));
+  coords.forEach((v, o) => {
+    const whole = Number.isInteger(v);
+    const ratio = whole ? 1 : v - Math.floor(v);
+    const first = Math.min(Math.max(whole ? v - 2 : Math.floor(v) - 1, -2), inLen - 2);
+    const w = cubicWeights(ratio, c.cubicA);
+    if (c.excludeOutside) {
+      for (let k = 0; k < 4; k++) if (first + k < 0 || first + k >= inLen) w[k] = 0;
+      const total = w.reduce((p, q) => p + q, 0);
+      for (let k = 0; k < 4; k++) w[k] /= total;
+    }
+    for (let k = 0; k < 4; k++) {
+      idx[k][o] = Math.min(inLen - 1, Math.max(0, first + k));
+      wts[k][o] = w[k];
+    }
+  });
+  const shape = x.shape.map((_, k) => (k === axis ? outLen : 1));
+  let y: Tensor | null = null;
+  for (let k = 0; k < 4; k++) {
+    const term = soma.gather(x, soma.tensor(idx[k], [outLen], 'int32'), axis).mul(soma.tensor(wts[k], shape));
+    y = y ? y.add(term) : term;
+  }
+  return y!;
+}
+
 interface ResizeSettings {
   fromScales?: boolean;
-  mode: 'nearest' | 'linear';
+  mode: 'nearest' | 'linear' | 'cubic';
   transform: Transform;
   nearest: string;
+  cubicA: number;
+  excludeOutside: boolean;
 }
 
 function check(node: NodeProto, a: Attributes): string | null {
   const mode = a.string('mode', 'nearest');
-  if (mode !== 'nearest' && mode !== 'linear') return `${node.op_type} mode '${mode}' (nearest and linear are supported)`;
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') return `${node.op_type} mode '${mode}' (nearest, linear and cubic are supported)`;
   const t = a.string('coordinate_transformation_mode', 'half_pixel');
   if (!['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'].includes(t)) return `${node.op_type} coordinate_transformation_mode '${t}'`;
   if (a.int('antialias', 0)) return `${node.op_type} with antialias`;
@@ -96,9 +144,11 @@ export const RESIZE_OPS: Record<string, OpImpl> = {
       const x = asTensor(ins[0]!, c.where, 'float32');
       // Opset 10: (X, scales), asymmetric coordinates; from 11: (X, roi, scales, sizes).
       const settings: ResizeSettings = {
-        mode: c.a.string('mode', 'nearest') as 'nearest' | 'linear',
+        mode: c.a.string('mode', 'nearest') as ResizeSettings['mode'],
         transform: (c.opset >= 11 ? c.a.string('coordinate_transformation_mode', 'half_pixel') : 'asymmetric') as Transform,
         nearest: c.opset >= 11 ? c.a.string('nearest_mode', 'round_prefer_floor') : 'floor',
+        cubicA: c.a.float('cubic_coeff_a', -0.75),
+        excludeOutside: c.a.int('exclude_outside', 0) === 1,
       };
       const scales = present(c.opset >= 11 ? ins[2] : ins[1], c, 'scales');
       const sizes = c.opset >= 11 ? present(ins[3], c, 'sizes') : null;
@@ -112,7 +162,7 @@ export const RESIZE_OPS: Record<string, OpImpl> = {
       const x = asTensor(ins[0]!, c.where, 'float32');
       const scales = c.opset >= 9 ? present(ins[1], c, 'scales') : c.a.floats('scales') ?? null;
       if (!scales) c.a.fail('needs scales');
-      return resize(x, scales, null, null, { mode: c.a.string('mode', 'nearest') as 'nearest' | 'linear', transform: 'asymmetric', nearest: 'floor' }, c);
+      return resize(x, scales, null, null, { mode: c.a.string('mode', 'nearest') as ResizeSettings['mode'], transform: 'asymmetric', nearest: 'floor', cubicA: -0.75, excludeOutside: false }, c);
     },
   },
 };
