@@ -27,9 +27,6 @@ const file = fileURLToPath(new URL('./fixtures/onnx/node_cases.json', import.met
 const { cases, generator } = JSON.parse(readFileSync(file, 'utf8')) as { cases: NodeCase[]; generator: string };
 
 const NOT_SUPPORTED: Record<string, RegExp> = {
-  test_averagepool_2d_pads: /padding \[2,2,2,2\] must be at most half the \(dilated\) kernel size/,
-  test_averagepool_2d_pads_count_include_pad: /padding \[2,2,2,2\] must be at most half the \(dilated\) kernel size/,
-  test_maxpool_2d_pads: /padding \[2,2,2,2\] must be at most half the \(dilated\) kernel size/,
   test_batchnorm_example_training_mode: /BatchNormalization in training mode/,
   test_batchnorm_epsilon_training_mode: /BatchNormalization in training mode/,
   test_convtranspose_3d: /expects 1-D or 2-D convolution inputs/,
@@ -41,8 +38,6 @@ const NOT_SUPPORTED: Record<string, RegExp> = {
   test_training_dropout_zero_ratio_mask: /Dropout with a training_mode input/,
   test_identity_sequence: /is not a tensor \(sequences, maps and optionals are not supported\)/,
   test_identity_opt: /is not a tensor \(sequences, maps and optionals are not supported\)/,
-  test_maxpool_with_argmax_2d_precomputed_pads: /MaxPool with the Indices output/,
-  test_maxpool_with_argmax_2d_precomputed_strides: /MaxPool with the Indices output/,
   test_resize_tf_crop_and_resize: /coordinate_transformation_mode 'tf_crop_and_resize'/,
   test_nonzero_example: /NonZero of data computed at run time has a data-dependent shape/,
 };

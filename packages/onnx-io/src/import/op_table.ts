@@ -130,11 +130,68 @@ function pads3d(c: OpContext, x: Tensor, kernel: number[], strides: number[], di
 
 const triple = (v: number[] | undefined): [number, number, number] => [v?.[0] ?? 1, v?.[1] ?? 1, v?.[2] ?? 1];
 
+/** Whether a pad is wider than half the (dilated) window, which Soma's pooling refuses. */
+function widePads(pads: readonly number[], kernel: readonly number[], dilation: readonly number[]): boolean {
+  return [0, 1].some((i) => Math.max(pads[i], pads[i + 2]) > Math.floor(((kernel[i] - 1) * dilation[i] + 1) / 2));
+}
+
+/**
+ * MaxPool's Indices output: for each output, the flat position (row-major, or column-major within
+ * each image's plane for storage_order 1, as ONNX defines it) of the window element that holds
+ * the maximum — the first such in window order. Windows are gathered from each plane with the
+ * padding as −∞, then argMax picks the element.
+ */
+function maxPoolIndices(x: Tensor, y: Tensor, kernel: [number, number], stride: [number, number], pads: readonly number[], dilation: [number, number], columnMajor: boolean): Tensor {
+  const [n, ch, h, w] = x.shape;
+  const [oh, ow] = [y.shape[2], y.shape[3]];
+  const k = kernel[0] * kernel[1];
+  const plane = h * w;
+  // Per output position and window element: where to read (plane index, or `plane` for padding)
+  // and what to report.
+  const read = new Int32Array(oh * ow * k);
+  const report = new Int32Array(oh * ow * k);
+  let at = 0;
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      for (let ki = 0; ki < kernel[0]; ki++) {
+        for (let kj = 0; kj < kernel[1]; kj++, at++) {
+          const r = i * stride[0] - pads[0] + ki * dilation[0];
+          const q = j * stride[1] - pads[1] + kj * dilation[1];
+          const inside = r >= 0 && r < h && q >= 0 && q < w;
+          read[at] = inside ? r * w + q : plane;
+          report[at] = inside ? (columnMajor ? q * h + r : r * w + q) : 0;
+        }
+      }
+    }
+  }
+  const planes = soma.concat([x.reshape([n * ch, plane]), soma.fill([n * ch, 1], -Infinity)], 1);
+  const windows = soma.gather(planes, soma.tensor(read, [read.length], 'int32'), 1).reshape([n * ch, oh * ow, k]);
+  const picked = windows.argMax(-1).add(soma.arange(0, oh * ow * k, k, 'int32'));
+  const within = soma.gather(soma.tensor(report, [report.length], 'int32'), picked.reshape([n * ch * oh * ow]), 0).reshape([n * ch, oh * ow]);
+  return within.add(soma.arange(0, n * ch * plane, plane, 'int32').reshape([n * ch, 1])).reshape([n, ch, oh, ow]);
+}
+
 function pool(kind: 'max' | 'avg'): OpImpl {
-  return {
-    check: (node, a) => spatialCheck(node, a) ?? ((node.output ?? []).filter(Boolean).length > 1 ? 'MaxPool with the Indices output' : null),
+  const impl: OpImpl = {
+    check: (node, a) => {
+      const spatial = spatialCheck(node, a);
+      if (spatial) return spatial;
+      const withIndices = (node.output ?? []).filter(Boolean).length > 1;
+      return withIndices && (a.ints('kernel_shape') ?? []).length !== 2 ? 'MaxPool with the Indices output of 1-D or 3-D data (2-D is supported)' : null;
+    },
     run(ins, c) {
       const x5 = F(ins[0], c);
+      if (kind === 'max' && (c.node.output ?? []).filter(Boolean).length > 1) {
+        if (x5.rank !== 4) c.a.fail(`the Indices output needs 4-D input (N, C, H, W), got [${x5.shape.join(', ')}]`);
+        const k = c.a.ints('kernel_shape') ?? c.a.fail('kernel_shape is required');
+        const kernelSize: [number, number] = [k[0], k[1]];
+        const pairOf = (v: number[] | undefined): [number, number] => [v?.[0] ?? 1, v?.[1] ?? 1];
+        const stride = pairOf(c.a.ints('strides'));
+        const dilation = pairOf(c.a.ints('dilations'));
+        const pads = padding(c, x5, kernelSize, stride, dilation, false);
+        const y = impl.run([x5], { ...c, node: { ...c.node, output: [c.node.output![0]] } }) as Tensor;
+        return [y, maxPoolIndices(x5, y, kernelSize, stride, pads, dilation, c.a.int('storage_order', 0) === 1)];
+      }
       if (x5.rank === 5) {
         const k = triple(c.a.ints('kernel_shape'));
         const stride = triple(c.a.ints('strides'));
@@ -148,13 +205,26 @@ function pool(kind: 'max' | 'avg'): OpImpl {
         const kernelSize = pair(k, 1);
         const stride = pair(c.a.ints('strides'), 1);
         const dilation = pair(c.a.ints('dilations'), 1);
-        const options = { kernelSize, stride, padding: padding(c, x, kernelSize, stride, dilation, oneD), ceilMode: c.a.int('ceil_mode', 0) === 1 };
-        return kind === 'max'
-          ? soma.maxPool2d(x, { ...options, dilation })
-          : soma.avgPool2d(x, { ...options, countIncludePad: c.a.int('count_include_pad', 0) === 1 });
+        const pads = padding(c, x, kernelSize, stride, dilation, oneD);
+        const options = { kernelSize, stride, padding: pads, ceilMode: c.a.int('ceil_mode', 0) === 1 };
+        const countIncludePad = c.a.int('count_include_pad', 0) === 1;
+        if (!widePads(pads, kernelSize, dilation)) {
+          return kind === 'max' ? soma.maxPool2d(x, { ...options, dilation }) : soma.avgPool2d(x, { ...options, countIncludePad });
+        }
+        // ONNX allows pads past half the window (Soma's pooling, like PyTorch's, does not): pad
+        // first — with −∞ for max, zeros for average — and pool the padded input.
+        const [top, left, bottom, right] = pads;
+        const around = (t: Tensor, value: number) => soma.pad(t, [[0, 0], [0, 0], [top, bottom], [left, right]], value);
+        const unpadded = { ...options, padding: 0 as const };
+        if (kind === 'max') return soma.maxPool2d(around(x, -Infinity), { ...unpadded, dilation });
+        const sums = soma.avgPool2d(around(x, 0), unpadded);
+        if (countIncludePad) return sums;
+        // Excluding the pads: divide by the share of each window that is input.
+        return sums.div(soma.avgPool2d(around(soma.ones([1, 1, x.shape[2], x.shape[3]]), 0), unpadded));
       });
     },
   };
+  return impl;
 }
 
 function conv(transpose: boolean): OpImpl {

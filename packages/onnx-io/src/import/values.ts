@@ -59,6 +59,9 @@ export function asTensor(v: Value, where: string, dtype?: DType): Tensor {
 export function hostNumbers(v: Value | undefined, where: string, what: string): number[] {
   if (v === undefined) throw new Error(`${where}: ${what} is missing`);
   if (isHost(v)) return [...v.values];
+  // Float Constant nodes (Resize's scales as torch.onnx writes them) are known too.
+  const known = knownValues.get(v);
+  if (known) return Array.from(known);
   throw new Error(`${where}: ${what} must be known when the model is imported (a constant or a shape computation), but it is computed from the data`);
 }
 
