@@ -478,8 +478,18 @@ export const OPS: Record<string, OpImpl> = {
   CastLike: { run: (ins, c) => (isHost(ins[1]) && isHost(ins[0]) ? ins[0]! : T(ins[0], c).cast(T(ins[1], c, 1).dtype)) },
   Identity: { run: (ins) => ins[0]! },
   Dropout: {
-    check: (node) => ((node.input ?? [])[2] ? 'Dropout with a training_mode input (random masks cannot be reproduced; imported models run in inference form)' : null),
-    run: (ins, c) => [ins[0]!, soma.onesLike(T(ins[0], c)).cast('bool')],
+    run: (ins, c) => {
+      const training = ins[2] !== undefined && hostScalar(ins[2], c.where, 'training_mode') !== 0;
+      if (!training) return [ins[0]!, soma.onesLike(T(ins[0], c)).cast('bool')];
+      // Training mode (opset 12+): keep each element with probability 1 − ratio and scale it by
+      // 1 / (1 − ratio); the mask says which were kept. A `seed` attribute fixes the mask.
+      const x = F(ins[0], c);
+      const ratio = ins[1] === undefined ? 0.5 : hostScalar(ins[1], c.where, 'ratio');
+      if (!(ratio >= 0 && ratio < 1)) c.a.fail(`ratio must be in [0, 1) in training mode, got ${ratio}`);
+      const seed = c.a.has('seed') ? c.a.int('seed', 0) : undefined;
+      const mask = soma.randomUniform(x.shape, { seed }).greaterEqual(ratio);
+      return [x.mul(mask.cast('float32')).div(1 - ratio), mask];
+    },
   },
 
   // ---- linear algebra and networks
@@ -500,8 +510,19 @@ export const OPS: Record<string, OpImpl> = {
   GlobalAveragePool: { run: (ins, c) => { const x = F(ins[0], c); return x.mean(x.shape.map((_, i) => i).slice(2), true); } },
   GlobalMaxPool: { run: (ins, c) => { const x = F(ins[0], c); return x.max(x.shape.map((_, i) => i).slice(2), true); } },
   BatchNormalization: {
-    check: (_, a) => (a.int('training_mode', 0) === 1 ? 'BatchNormalization in training mode (exported models use the inference form)' : null),
-    run: (ins, c) => soma.batchNorm(F(ins[0], c), F(ins[3], c, 3), F(ins[4], c, 4), { weight: F(ins[1], c, 1), bias: F(ins[2], c, 2), epsilon: c.a.float('epsilon', 1e-5) }),
+    check: (_, a, opset) => (a.int('training_mode', 0) === 1 && opset < 14 ? 'BatchNormalization training_mode before opset 14' : null),
+    run: (ins, c) => {
+      const x = F(ins[0], c);
+      const [weight, bias, mean, variance] = [F(ins[1], c, 1), F(ins[2], c, 2), F(ins[3], c, 3), F(ins[4], c, 4)];
+      const epsilon = c.a.float('epsilon', 1e-5);
+      if (c.a.int('training_mode', 0) !== 1) return soma.batchNorm(x, mean, variance, { weight, bias, epsilon });
+      // Training mode (opset 14+): normalize by the batch's statistics (biased variance, as ONNX's
+      // reference) and return the running statistics updated with `momentum`.
+      const [y, batchMean, batchVariance] = soma.fused.batchNorm(x, { weight, bias, epsilon });
+      const momentum = c.a.float('momentum', 0.9);
+      const blend = (running: Tensor, batch: Tensor) => running.mul(momentum).add(batch.mul(1 - momentum));
+      return [y, blend(mean, batchMean), blend(variance, batchVariance)];
+    },
   },
   InstanceNormalization: {
     run: (ins, c) => {
