@@ -30,7 +30,6 @@ const NOT_SUPPORTED: Record<string, RegExp> = {
   test_convtranspose_3d: /expects 1-D or 2-D convolution inputs/,
   test_identity_sequence: /is not a tensor \(sequences, maps and optionals are not supported\)/,
   test_identity_opt: /is not a tensor \(sequences, maps and optionals are not supported\)/,
-  test_resize_tf_crop_and_resize: /coordinate_transformation_mode 'tf_crop_and_resize'/,
   test_nonzero_example: /NonZero of data computed at run time has a data-dependent shape/,
 };
 

@@ -77,4 +77,15 @@ describe('pooling and resizing, as onnxruntime computes them', () => {
       await compare(model('Resize', [...attrs], [{ name: 'y', type: 1 }], scales.map((s) => ({ ...s, values: [...s.values] }))), 1e-4);
     }
   });
+
+  it('Resize, tf_crop_and_resize: a crop reaching outside the input takes extrapolation_value there (linear, cubic)', async () => {
+    const roi = { name: 'roi', values: [0, 0, -0.2, 0.1, 1, 1, 0.9, 1.3] };
+    const scales = { name: 'scales', values: [1, 1, 8 / 7, 1.5] };
+    // (nearest is left out: onnxruntime 1.x rounds the cropped coordinates its own way, and ONNX's
+    // node test for this transform is linear.)
+    for (const mode of ['linear', 'cubic']) {
+      const attrs = [str('mode', mode), str('coordinate_transformation_mode', 'tf_crop_and_resize'), flt('extrapolation_value', 7)];
+      await compare(model('Resize', attrs, [{ name: 'y', type: 1 }], [roi, scales]), 1e-4);
+    }
+  });
 });

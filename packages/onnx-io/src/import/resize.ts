@@ -10,11 +10,18 @@ import { asTensor, hostNumbers, type Attributes, type Value } from './values.js'
  * and cubic), so the result differentiates with respect to the input.
  */
 
-type Transform = 'half_pixel' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric';
+type Transform = 'half_pixel' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric' | 'tf_crop_and_resize';
 
-/** ONNX's coordinate transforms; `outLen` is the resized length before flooring (inLen · scale) when scales were given. */
-function sourceCoordinate(o: number, inLen: number, outLen: number, scale: number, mode: Transform): number {
+/**
+ * ONNX's coordinate transforms; `outLen` is the resized length before flooring (inLen · scale)
+ * when scales were given; `roi` is the axis' [start, end] for tf_crop_and_resize.
+ */
+function sourceCoordinate(o: number, inLen: number, outLen: number, scale: number, mode: Transform, roi: [number, number]): number {
   switch (mode) {
+    case 'tf_crop_and_resize': {
+      const [start, end] = roi;
+      return outLen > 1 ? start * (inLen - 1) + (o * (end - start) * (inLen - 1)) / (outLen - 1) : 0.5 * (start + end) * (inLen - 1);
+    }
     case 'half_pixel': return (o + 0.5) / scale - 0.5;
     case 'pytorch_half_pixel': return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
     case 'align_corners': return outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
@@ -32,11 +39,22 @@ function nearestIndex(x: number, rule: string): number {
 }
 
 /** Resizes one axis from inLen to outLen. */
-function resizeAxis(x: Tensor, axis: number, outLen: number, scale: number, c: ResizeSettings): Tensor {
+function resizeAxis(x: Tensor, axis: number, outLen: number, scale: number, c: ResizeSettings, roi: [number, number]): Tensor {
   const inLen = x.shape[axis];
-  if (outLen === inLen && scale === 1) return x;
+  const crop = c.transform === 'tf_crop_and_resize';
+  if (outLen === inLen && scale === 1 && !crop) return x;
   const resizedLen = c.fromScales ? inLen * scale : outLen;
-  const coords = Array.from({ length: outLen }, (_, o) => sourceCoordinate(o, inLen, resizedLen, scale, c.transform));
+  const coords = Array.from({ length: outLen }, (_, o) => sourceCoordinate(o, inLen, resizedLen, scale, c.transform, roi));
+  const y = interpolate(x, axis, coords, c);
+  if (!crop || coords.every((v) => v >= 0 && v <= inLen - 1)) return y;
+  // Crops reaching outside the input take extrapolation_value there.
+  const outside = soma.tensor(coords.map((v) => (v < 0 || v > inLen - 1 ? 1 : 0)), x.shape.map((_, k) => (k === axis ? outLen : 1)), 'bool');
+  return soma.where(outside, soma.fill([], c.extrapolation), y);
+}
+
+function interpolate(x: Tensor, axis: number, coords: number[], c: ResizeSettings): Tensor {
+  const inLen = x.shape[axis];
+  const outLen = coords.length;
   const clampIdx = (i: number) => Math.min(inLen - 1, Math.max(0, i));
   if (c.mode === 'nearest') {
     return soma.gather(x, soma.tensor(Int32Array.from(coords, (v) => clampIdx(nearestIndex(v, c.nearest))), [outLen], 'int32'), axis);
@@ -104,29 +122,31 @@ interface ResizeSettings {
   nearest: string;
   cubicA: number;
   excludeOutside: boolean;
+  extrapolation: number;
 }
 
 function check(node: NodeProto, a: Attributes): string | null {
   const mode = a.string('mode', 'nearest');
   if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') return `${node.op_type} mode '${mode}' (nearest, linear and cubic are supported)`;
   const t = a.string('coordinate_transformation_mode', 'half_pixel');
-  if (!['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'].includes(t)) return `${node.op_type} coordinate_transformation_mode '${t}'`;
+  if (!['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize'].includes(t)) return `${node.op_type} coordinate_transformation_mode '${t}'`;
   if (a.int('antialias', 0)) return `${node.op_type} with antialias`;
   if (a.string('keep_aspect_ratio_policy', 'stretch') !== 'stretch') return `${node.op_type} keep_aspect_ratio_policy '${a.string('keep_aspect_ratio_policy', '')}'`;
   return null;
 }
 
-function resize(x: Tensor, scales: number[] | null, sizes: number[] | null, axes: number[] | null, settings: ResizeSettings, c: OpContext): Tensor {
+function resize(x: Tensor, scales: number[] | null, sizes: number[] | null, axes: number[] | null, settings: ResizeSettings, c: OpContext, roi: number[] | null = null): Tensor {
   const rank = x.rank;
   const ax = axes ?? x.shape.map((_, i) => i);
   if ((scales ?? sizes)!.length !== ax.length) c.a.fail(`expects ${ax.length} scales or sizes, got ${(scales ?? sizes)!.length}`);
+  if (settings.transform === 'tf_crop_and_resize' && roi?.length !== 2 * ax.length) c.a.fail(`tf_crop_and_resize needs roi with ${2 * ax.length} values (starts, then ends), got ${roi?.length ?? 0}`);
   let y = x;
   ax.forEach((a0, k) => {
     const a = a0 < 0 ? a0 + rank : a0;
     const inLen = x.shape[a];
     const outLen = sizes ? sizes[k] : Math.floor(inLen * scales![k]);
     const scale = sizes ? outLen / inLen : scales![k];
-    y = resizeAxis(y, a, outLen, scale, { ...settings, fromScales: !sizes });
+    y = resizeAxis(y, a, outLen, scale, { ...settings, fromScales: !sizes }, roi ? [roi[k], roi[k + ax.length]] : [0, 1]);
   });
   return y;
 }
@@ -149,11 +169,13 @@ export const RESIZE_OPS: Record<string, OpImpl> = {
         nearest: c.opset >= 11 ? c.a.string('nearest_mode', 'round_prefer_floor') : 'floor',
         cubicA: c.a.float('cubic_coeff_a', -0.75),
         excludeOutside: c.a.int('exclude_outside', 0) === 1,
+        extrapolation: c.a.float('extrapolation_value', 0),
       };
       const scales = present(c.opset >= 11 ? ins[2] : ins[1], c, 'scales');
       const sizes = c.opset >= 11 ? present(ins[3], c, 'sizes') : null;
       if (!scales && !sizes) c.a.fail('needs scales or sizes');
-      return resize(x, sizes ? null : scales, sizes, c.a.ints('axes') ?? null, settings, c);
+      const roi = c.opset >= 11 && settings.transform === 'tf_crop_and_resize' ? present(ins[1], c, 'roi') : null;
+      return resize(x, sizes ? null : scales, sizes, c.a.ints('axes') ?? null, settings, c, roi);
     },
   },
   Upsample: {
@@ -162,7 +184,7 @@ export const RESIZE_OPS: Record<string, OpImpl> = {
       const x = asTensor(ins[0]!, c.where, 'float32');
       const scales = c.opset >= 9 ? present(ins[1], c, 'scales') : c.a.floats('scales') ?? null;
       if (!scales) c.a.fail('needs scales');
-      return resize(x, scales, null, null, { mode: c.a.string('mode', 'nearest') as ResizeSettings['mode'], transform: 'asymmetric', nearest: 'floor', cubicA: -0.75, excludeOutside: false }, c);
+      return resize(x, scales, null, null, { mode: c.a.string('mode', 'nearest') as ResizeSettings['mode'], transform: 'asymmetric', nearest: 'floor', cubicA: -0.75, excludeOutside: false, extrapolation: 0 }, c);
     },
   },
 };
