@@ -4,8 +4,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { cast } from './cast.js';
 import { stack } from './concat.js';
 import { convertToTensor } from './convert.js';
-import { onesLike } from './creation.js';
-import { conv2d } from './conv.js';
+import { onesLike, zeros } from './creation.js';
+import { conv2d, conv2dTranspose } from './conv.js';
 import { outLength, requireRank } from './conv_util.js';
 import { pad } from './pad_tile.js';
 import { avgPool2d, maxPool2d } from './pool.js';
@@ -89,6 +89,63 @@ export function conv3d(xLike: TensorLike, wLike: TensorLike, options: Conv3dOpti
     const b = convertToTensor(options.bias, op, 'bias', 'float32');
     if (b.rank !== 1 || b.shape[0] !== w.shape[0]) fail(op, `bias must be [${w.shape[0]}], got ${fmtShape(b.shape)}`);
     y = y.add(b.reshape([1, w.shape[0], 1, 1, 1]));
+  }
+  return y;
+}
+
+/** Options of `conv3dTranspose`: those of conv3d, and output padding along depth, height and width. */
+export interface Conv3dTransposeOptions extends Conv3dOptions {
+  /** Extra slices/rows/columns at the end of the output (disambiguates the size when stride > 1). */
+  outputPadding?: number | readonly [number, number, number];
+}
+
+/**
+ * Transposed 3-D convolution (PyTorch ConvTranspose3d / ONNX ConvTranspose on NCDHW):
+ * x [N, inC, D, H, W], w [inC, outC/groups, kD, kH, kW]. Each input slice and kernel depth is a
+ * 2-D transposed convolution, added into the output slice it lands on.
+ */
+export function conv3dTranspose(xLike: TensorLike, wLike: TensorLike, options: Conv3dTransposeOptions = {}): Tensor {
+  checkOptions('conv3dTranspose', options, ['stride', 'padding', 'dilation', 'groups', 'bias', 'outputPadding']);
+  const op = 'conv3dTranspose';
+  const x0 = convertToTensor(xLike, op, 'x', 'float32');
+  const w0 = convertToTensor(wLike, op, 'w', 'float32');
+  const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');
+  const w = w0.dtype === 'float32' ? w0 : cast(w0, 'float32');
+  requireRank(op, 'x', x.shape, 5, 'NCDHW');
+  requireRank(op, 'w', w.shape, 5, '[inChannels, outChannels/groups, kD, kH, kW]');
+  const [sd, sh, sw] = triple(op, 'stride', options.stride ?? 1);
+  const [dd, dh, dw] = triple(op, 'dilation', options.dilation ?? 1);
+  const [pd0, ph0, pw0, pd1, ph1, pw1] = pads6(op, options.padding);
+  const op3 = options.outputPadding ?? 0;
+  const [od, oh, ow] = typeof op3 === 'number' ? [op3, op3, op3] : [op3[0], op3[1], op3[2]];
+  [od, oh, ow].forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 0 || v >= Math.max([sd, sh, sw][i], [dd, dh, dw][i])) fail(op, `outputPadding must be non-negative integers smaller than the stride or the dilation, got ${JSON.stringify(op3)}`);
+  });
+  const [n, c, depth, h, wd] = x.shape;
+  const [ci, og, kd, kh, kw] = w.shape;
+  if (ci !== c) fail(op, `w ${fmtShape(w.shape)} expects ${ci} input channels, x ${fmtShape(x.shape)} has ${c}`);
+  const groups = options.groups ?? 1;
+  const outD = (depth - 1) * sd - pd0 - pd1 + dd * (kd - 1) + od + 1;
+  const outH = (h - 1) * sh - ph0 - ph1 + dh * (kh - 1) + oh + 1;
+  const outW = (wd - 1) * sw - pw0 - pw1 + dw * (kw - 1) + ow + 1;
+  if (outD <= 0 || outH <= 0 || outW <= 0) fail(op, `padding ${JSON.stringify(options.padding)} leaves no output for x ${fmtShape(x.shape)} and w ${fmtShape(w.shape)}`);
+  const wSlice = (k: number) => w.slice([0, 0, k, 0, 0], [ci, og, 1, kh, kw]).reshape([ci, og, kh, kw]);
+  const conv2 = { stride: [sh, sw] as [number, number], dilation: [dh, dw] as [number, number], padding: [ph0, pw0, ph1, pw1] as [number, number, number, number], outputPadding: [oh, ow] as [number, number], groups };
+  const sums: (Tensor | null)[] = new Array<Tensor | null>(outD).fill(null);
+  for (let i = 0; i < depth; i++) {
+    const xi = depthSlice(x, i);
+    for (let k = 0; k < kd; k++) {
+      const o = i * sd + k * dd - pd0;
+      if (o < 0 || o >= outD) continue;
+      const y = conv2dTranspose(xi, wSlice(k), conv2);
+      sums[o] = sums[o] ? sums[o]!.add(y) : y;
+    }
+  }
+  let y = stack(sums.map((t) => t ?? zeros([n, og * groups, outH, outW])), 2);
+  if (options.bias !== undefined) {
+    const b = convertToTensor(options.bias, op, 'bias', 'float32');
+    if (b.rank !== 1 || b.shape[0] !== og * groups) fail(op, `bias must be [${og * groups}], got ${fmtShape(b.shape)}`);
+    y = y.add(b.reshape([1, og * groups, 1, 1, 1]));
   }
   return y;
 }

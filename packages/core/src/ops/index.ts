@@ -948,6 +948,18 @@ export const topK = s(tk.topK);
  */
 export const conv3d = s(c3.conv3d);
 /**
+ * Transposed 3-D convolution (PyTorch ConvTranspose3d, ONNX ConvTranspose on NCDHW):
+ * x [N, inC, D, H, W], w [inC, outC/groups, kD, kH, kW].
+ *
+ * @example
+ * ```ts
+ * const x = soma.ones([1, 2, 2, 2, 2]);
+ * console.log(soma.conv3dTranspose(x, soma.ones([2, 3, 2, 2, 2]), { stride: 2 }).shape); // [1, 3, 4, 4, 4]
+ * ```
+ * @function
+ */
+export const conv3dTranspose = s(c3.conv3dTranspose);
+/**
  * Max pooling over NCDHW windows (ONNX MaxPool with a 3-D kernel).
  *
  * @example
@@ -967,7 +979,7 @@ export const maxPool3d = s(c3.maxPool3d);
  * @function
  */
 export const avgPool3d = s(c3.avgPool3d);
-export type { Conv3dOptions, Pool3dOptions, Padding3d, Triple } from './conv3d.js';
+export type { Conv3dOptions, Conv3dTransposeOptions, Pool3dOptions, Padding3d, Triple } from './conv3d.js';
 export type { TopKOptions } from './take.js';
 /**
  * Joins tensors along an existing axis; every other dimension must agree. dtypes are promoted.

@@ -229,11 +229,34 @@ function pool(kind: 'max' | 'avg'): OpImpl {
 
 function conv(transpose: boolean): OpImpl {
   return {
-    check: (node, a) => spatialCheck(node, a, transpose ? 2 : 3),
+    check: (node, a) => spatialCheck(node, a),
     run(ins, c) {
       const x0 = F(ins[0], c);
       const w0 = F(ins[1], c, 1);
       const bias = ins[2] === undefined ? undefined : F(ins[2], c, 2);
+      if (transpose && x0.rank === 5 && w0.rank === 5) {
+        const k = [w0.shape[2], w0.shape[3], w0.shape[4]];
+        const stride = triple(c.a.ints('strides'));
+        const dilation = triple(c.a.ints('dilations'));
+        const given = c.a.ints('output_padding');
+        const outputPadding: [number, number, number] = [given?.[0] ?? 0, given?.[1] ?? 0, given?.[2] ?? 0];
+        const auto = c.a.string('auto_pad', 'NOTSET');
+        let target = c.a.ints('output_shape');
+        if (!target && (auto === 'SAME_UPPER' || auto === 'SAME_LOWER')) target = [0, 1, 2].map((i) => x0.shape[2 + i] * stride[i]);
+        let padding: [number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0];
+        if (target) {
+          // ONNX's rule, as for 2-D: the total padding that gives output_shape, split as auto_pad says.
+          const out = target.slice(-3);
+          const totals = [0, 1, 2].map((i) => stride[i] * (x0.shape[2 + i] - 1) + outputPadding[i] + (k[i] - 1) * dilation[i] + 1 - out[i]);
+          if (totals.some((t) => t < 0)) c.a.fail(`output_shape [${out.join(', ')}] is larger than the transposed convolution makes`);
+          const first = totals.map((t) => (auto === 'SAME_UPPER' ? Math.floor(t / 2) : t - Math.floor(t / 2)));
+          padding = [...first, ...totals.map((t, i) => t - first[i])] as typeof padding;
+        } else {
+          const p = c.a.ints('pads');
+          if (p) padding = [p[0], p[1], p[2], p[3], p[4], p[5]];
+        }
+        return soma.conv3dTranspose(x0, w0, { stride, dilation, padding, outputPadding, groups: c.a.int('group', 1), bias });
+      }
       if (!transpose && x0.rank === 5 && w0.rank === 5) {
         const k = [w0.shape[2], w0.shape[3], w0.shape[4]];
         const stride = triple(c.a.ints('strides'));
