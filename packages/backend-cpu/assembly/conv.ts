@@ -2,6 +2,7 @@
 // for a pointwise filter) feeding the GEMM, image by image so each patch matrix stays in cache.
 // Threads each take a range of images (src/wasm/wasm_conv.ts).
 import { col2im, gemmLd, gemmPacked, im2colCols, im2colPanelsT } from './gemm';
+import { sumTile4x8 } from './sum_tile';
 
 /**
  * Floats of patch matrix built at a time by the forward pass (256 KB: half an L2), but at least
@@ -463,7 +464,7 @@ export function convFilterDirect(
           const b = dyT + (<usize>(j * q + q0) << 5);
           for (let g = 0; g < kp; g += 4) {
             const a = xPad + (<usize>q0 << 2);
-            filterTile(
+            sumTile4x8(
               a + <usize>load<i32>(table + (<usize>g << 2)), a + <usize>load<i32>(table + (<usize>(g + 1) << 2)),
               a + <usize>load<i32>(table + (<usize>(g + 2) << 2)), a + <usize>load<i32>(table + (<usize>(g + 3) << 2)),
               b, qb, sums + (<usize>(g * mp + (j << 3)) << 2), <usize>mp << 2,
@@ -481,40 +482,3 @@ export function convFilterDirect(
     }
   }
 }
-
-/** sums[4 taps][8 channels] += Σ_i tap rows a0…a3 [i] × dy panel b[i][8], for i < count. */
-// @ts-ignore: decorator
-@inline
-function filterTile(a0: usize, a1: usize, a2: usize, a3: usize, b: usize, count: i32, sums: usize, rowBytes: usize): void {
-  let c00 = v128.load(sums), c01 = v128.load(sums, 16);
-  let c10 = v128.load(sums + rowBytes), c11 = v128.load(sums + rowBytes, 16);
-  let c20 = v128.load(sums + 2 * rowBytes), c21 = v128.load(sums + 2 * rowBytes, 16);
-  let c30 = v128.load(sums + 3 * rowBytes), c31 = v128.load(sums + 3 * rowBytes, 16);
-  const end = <usize>count << 2;
-  for (let off: usize = 0; off < end; off += 4) {
-    const bp = b + (off << 3);
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    const s0 = v128.load32_splat(a0 + off);
-    const s1 = v128.load32_splat(a1 + off);
-    const s2 = v128.load32_splat(a2 + off);
-    const s3 = v128.load32_splat(a3 + off);
-    c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s3, b1));
-  }
-  v128.store(sums, c00);
-  v128.store(sums, c01, 16);
-  v128.store(sums + rowBytes, c10);
-  v128.store(sums + rowBytes, c11, 16);
-  v128.store(sums + 2 * rowBytes, c20);
-  v128.store(sums + 2 * rowBytes, c21, 16);
-  v128.store(sums + 3 * rowBytes, c30);
-  v128.store(sums + 3 * rowBytes, c31, 16);
-}
-

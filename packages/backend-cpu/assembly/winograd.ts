@@ -10,6 +10,8 @@
 //        | 0 -1  1  0 |       | ½   -½    ½  |
 //        | 0  1  0 -1 |       | 0    0    1  |
 
+import { sumTile4x8 } from './sum_tile';
+
 /** Takes the next image from the shared i32 counter at `next` (see conv.ts). */
 // @ts-ignore: decorator
 @inline
@@ -396,42 +398,6 @@ function storeGradientRow(dst: usize, planeBytes: usize, xi: i32, p: f32, q: f32
   store<f32>(dst + <usize>(xi + 1) * planeBytes, p + q);
   store<f32>(dst + <usize>(xi + 2) * planeBytes, p - q);
   store<f32>(dst + <usize>(xi + 3) * planeBytes, -q);
-}
-
-/** sums[4 rows][8 channels] += Σ_i rows a0…a3 [i] × panel b[i][8], for i < count. */
-// @ts-ignore: decorator
-@inline
-function sumTile4x8(a0: usize, a1: usize, a2: usize, a3: usize, b: usize, count: i32, sums: usize, rowBytes: usize): void {
-  let c00 = v128.load(sums), c01 = v128.load(sums, 16);
-  let c10 = v128.load(sums + rowBytes), c11 = v128.load(sums + rowBytes, 16);
-  let c20 = v128.load(sums + 2 * rowBytes), c21 = v128.load(sums + 2 * rowBytes, 16);
-  let c30 = v128.load(sums + 3 * rowBytes), c31 = v128.load(sums + 3 * rowBytes, 16);
-  const end = <usize>count << 2;
-  for (let off: usize = 0; off < end; off += 4) {
-    const bp = b + (off << 3);
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    const s0 = v128.load32_splat(a0 + off);
-    const s1 = v128.load32_splat(a1 + off);
-    const s2 = v128.load32_splat(a2 + off);
-    const s3 = v128.load32_splat(a3 + off);
-    c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s3, b1));
-  }
-  v128.store(sums, c00);
-  v128.store(sums, c01, 16);
-  v128.store(sums + rowBytes, c10);
-  v128.store(sums + rowBytes, c11, 16);
-  v128.store(sums + 2 * rowBytes, c20);
-  v128.store(sums + 2 * rowBytes, c21, 16);
-  v128.store(sums + 3 * rowBytes, c30);
-  v128.store(sums + 3 * rowBytes, c31, 16);
 }
 
 /** dW[3×3] += Gᵀ P G for the 16 sums P[ξ] found `planeBytes` apart from `p`. */

@@ -40,6 +40,17 @@ function depthSlice(x: Tensor, i: number): Tensor {
   return x.slice([0, 0, i, 0, 0], [n, c, 1, h, w]).reshape([n, c, h, w]);
 }
 
+/** The float inputs (x NCDHW, w of `wLayout`) and the per-axis settings conv3d and conv3dTranspose share, checked. */
+function convSettings(op: string, xLike: TensorLike, wLike: TensorLike, options: Conv3dOptions, wLayout: string) {
+  const x0 = convertToTensor(xLike, op, 'x', 'float32');
+  const w0 = convertToTensor(wLike, op, 'w', 'float32');
+  const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');
+  const w = w0.dtype === 'float32' ? w0 : cast(w0, 'float32');
+  requireRank(op, 'x', x.shape, 5, 'NCDHW');
+  requireRank(op, 'w', w.shape, 5, wLayout);
+  return { x, w, stride: triple(op, 'stride', options.stride ?? 1), dilation: triple(op, 'dilation', options.dilation ?? 1), pads: pads6(op, options.padding) };
+}
+
 /**
  * Options of `conv3d`: stride, padding, dilation and groups along depth, height and width, and a
  * bias.
@@ -56,15 +67,7 @@ export interface Conv3dOptions {
 export function conv3d(xLike: TensorLike, wLike: TensorLike, options: Conv3dOptions = {}): Tensor {
   checkOptions('conv3d', options, ['stride', 'padding', 'dilation', 'groups', 'bias']);
   const op = 'conv3d';
-  const x0 = convertToTensor(xLike, op, 'x', 'float32');
-  const w0 = convertToTensor(wLike, op, 'w', 'float32');
-  const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');
-  const w = w0.dtype === 'float32' ? w0 : cast(w0, 'float32');
-  requireRank(op, 'x', x.shape, 5, 'NCDHW');
-  requireRank(op, 'w', w.shape, 5, '[outChannels, inChannels/groups, kD, kH, kW]');
-  const [sd, sh, sw] = triple(op, 'stride', options.stride ?? 1);
-  const [dd, dh, dw] = triple(op, 'dilation', options.dilation ?? 1);
-  const [pd0, ph0, pw0, pd1, ph1, pw1] = pads6(op, options.padding);
+  const { x, w, stride: [sd, sh, sw], dilation: [dd, dh, dw], pads: [pd0, ph0, pw0, pd1, ph1, pw1] } = convSettings(op, xLike, wLike, options, '[outChannels, inChannels/groups, kD, kH, kW]');
   const kd = w.shape[2];
   const depth = x.shape[2];
   const outD = outLength(depth, pd0, pd1, kd, sd, dd);
@@ -107,15 +110,7 @@ export interface Conv3dTransposeOptions extends Conv3dOptions {
 export function conv3dTranspose(xLike: TensorLike, wLike: TensorLike, options: Conv3dTransposeOptions = {}): Tensor {
   checkOptions('conv3dTranspose', options, ['stride', 'padding', 'dilation', 'groups', 'bias', 'outputPadding']);
   const op = 'conv3dTranspose';
-  const x0 = convertToTensor(xLike, op, 'x', 'float32');
-  const w0 = convertToTensor(wLike, op, 'w', 'float32');
-  const x = x0.dtype === 'float32' ? x0 : cast(x0, 'float32');
-  const w = w0.dtype === 'float32' ? w0 : cast(w0, 'float32');
-  requireRank(op, 'x', x.shape, 5, 'NCDHW');
-  requireRank(op, 'w', w.shape, 5, '[inChannels, outChannels/groups, kD, kH, kW]');
-  const [sd, sh, sw] = triple(op, 'stride', options.stride ?? 1);
-  const [dd, dh, dw] = triple(op, 'dilation', options.dilation ?? 1);
-  const [pd0, ph0, pw0, pd1, ph1, pw1] = pads6(op, options.padding);
+  const { x, w, stride: [sd, sh, sw], dilation: [dd, dh, dw], pads: [pd0, ph0, pw0, pd1, ph1, pw1] } = convSettings(op, xLike, wLike, options, '[inChannels, outChannels/groups, kD, kH, kW]');
   const op3 = options.outputPadding ?? 0;
   const [od, oh, ow] = typeof op3 === 'number' ? [op3, op3, op3] : [op3[0], op3[1], op3[2]];
   [od, oh, ow].forEach((v, i) => {
