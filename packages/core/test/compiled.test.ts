@@ -42,6 +42,38 @@ describe('soma.compiled: the one compiled entrance', () => {
     x.dispose();
   });
 
+  it('remembers at most 256 signatures without a graph, so calls with ever new shapes do not accumulate records', () => {
+    const c = soma.compiled((x) => [x.add(1)], { name: 'test.shapes', eagerCalls: 1 });
+    // Each shape is seen once: every call is an eager warm-up call, no graph is traced.
+    for (let n = 1; n <= 600; n++) {
+      const x = soma.ones([n]);
+      soma.dispose([...c.run([x]), x]);
+    }
+    expect(c.graphs).toBe(0);
+    expect(c.signatures).toBe(256);
+    // A shape seen again soon after is still remembered: its second call traces a graph.
+    const x = soma.ones([600]);
+    soma.dispose(c.run([x]));
+    expect(c.graphs).toBe(1);
+    expect(c.signatures).toBe(256);
+    c.dispose();
+    x.dispose();
+  });
+
+  it('maxGraphs frees the least recently used graph', () => {
+    const c = soma.compiled((x) => [x.mul(2)], { name: 'test.lru', maxGraphs: 2 });
+    const [a, b, d] = [soma.ones([1]), soma.ones([2]), soma.ones([3])];
+    const before = soma.compileStats();
+    for (const x of [a, b, a, d, a]) soma.dispose(c.run([x]));
+    // a, b traced; a reused; d traced and b (least recently used) freed; a still held.
+    expect(delta(before)).toEqual({ traced: 3, runs: 5, fallbacks: 0 });
+    expect(c.graphs).toBe(2);
+    soma.dispose(c.run([b]));
+    expect(soma.compileStats().graphsTraced - before.graphsTraced).toBe(4);
+    c.dispose();
+    soma.dispose([a, b, d]);
+  });
+
   it('a signature that cannot be traced runs eagerly: counted, its reason kept, one warning', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     // The branch follows the batch size, so the two traces (batch 2 and 3) record different kernels.

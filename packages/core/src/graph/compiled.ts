@@ -35,7 +35,7 @@ export interface CompiledOptions {
   dynamicAxes?: (inputs: readonly Tensor[]) => TraceOptions['dynamicAxes'];
   /** Graph input names. */
   inputNames?: readonly string[];
-  /** Graphs kept; the least recently traced is freed beyond this (default: unbounded). */
+  /** Graphs kept; the least recently used is freed beyond this (default: unbounded). */
   maxGraphs?: number;
   /**
    * Eager calls per signature before it is traced. fit's first step runs eagerly: it builds what
@@ -60,6 +60,12 @@ export interface Compiled {
   readonly graphs: number;
   /** Calls of this entrance that fell back to eager execution. */
   readonly fallbacks: number;
+  /**
+   * Signatures remembered: those with graphs, and at most 256 more (warm-up counts, fallbacks),
+   * the least recently used forgotten first — a function called with ever new shapes does not
+   * accumulate records.
+   */
+  readonly signatures: number;
   /** Frees the traced graphs' constants; later calls trace again. */
   dispose(): void;
 }
@@ -73,6 +79,9 @@ interface Entry {
   graph: Graph | null;
   eager: number;
 }
+
+/** Signatures without a graph (still warming up, or fallen back) remembered at most. */
+const MAX_GRAPHLESS = 256;
 
 /**
  * The one compiled entrance: traces `fn` once per input signature (after `eagerCalls` eager
@@ -111,7 +120,21 @@ export function compiled(fn: (...inputs: Tensor[]) => Tensor[], options: Compile
       const axes = options.dynamicAxes?.(inputs);
       const key = signatureOf(inputs, axes);
       let entry = entries.get(key);
-      if (!entry) entries.set(key, (entry = { graph: null, eager: 0 }));
+      if (entry) {
+        // Most recently used last (Map order), so forgetting starts with the longest unused.
+        entries.delete(key);
+        entries.set(key, entry);
+      } else {
+        entries.set(key, (entry = { graph: null, eager: 0 }));
+        let graphless = 0;
+        for (const e of entries.values()) if (!e.graph) graphless++;
+        for (const [k, e] of entries) {
+          if (graphless <= MAX_GRAPHLESS) break;
+          if (e.graph || e === entry) continue;
+          entries.delete(k);
+          graphless--;
+        }
+      }
       if (!entry.graph && entry.eager < (options.eagerCalls ?? 0)) {
         entry.eager++;
         return fn(...inputs);
@@ -120,9 +143,7 @@ export function compiled(fn: (...inputs: Tensor[]) => Tensor[], options: Compile
         entry.graph = traceEntry(inputs, axes);
         if (!entry.graph) entry.eager = Infinity;
         else if (options.maxGraphs !== undefined) {
-          // Least recently traced first: Map keeps insertion order, so re-insert the new graph last.
-          entries.delete(key);
-          entries.set(key, entry);
+          // Least recently used first (the entry was just moved last).
           let held = [...entries.values()].filter((e) => e.graph).length;
           for (const [k, e] of entries) {
             if (held <= options.maxGraphs) break;
@@ -147,6 +168,9 @@ export function compiled(fn: (...inputs: Tensor[]) => Tensor[], options: Compile
     },
     get fallbacks() {
       return fallbacks;
+    },
+    get signatures() {
+      return entries.size;
     },
     dispose() {
       for (const e of entries.values()) free(e);
