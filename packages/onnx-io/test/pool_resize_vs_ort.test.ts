@@ -15,7 +15,8 @@ const ints = (name: string, v: number[]): AttributeProto => ({ name, type: 7, in
 const str = (name: string, v: string): AttributeProto => ({ name, type: 3, s: new TextEncoder().encode(v) });
 const flt = (name: string, f: number): AttributeProto => ({ name, type: 1, f });
 
-function model(op: string, attrs: AttributeProto[], outputs: { name: string; type: number }[], extra: { name: string; values: number[] }[] = [], opset = 13): Uint8Array {
+function model(op: string, attrs: AttributeProto[], outputs: { name: string; type: number }[], extra: { name: string; values: number[] }[] = [], opset = 13, extraAs: 'constant' | 'initializer' = 'constant'): Uint8Array {
+  const asConstants = extraAs === 'constant' ? extra : [];
   const m: ModelProto = {
     ir_version: 7,
     opset_import: [{ domain: '', version: opset }],
@@ -23,9 +24,10 @@ function model(op: string, attrs: AttributeProto[], outputs: { name: string; typ
       name: op,
       // Extra inputs as Constant nodes, as torch.onnx writes Resize's roi and scales.
       node: [
-        ...extra.map((e) => ({ name: `/${e.name}`, op_type: 'Constant', input: [], output: [e.name], attribute: [{ name: 'value', type: 4, t: { dims: [e.values.length], data_type: 1, float_data: e.values } }] })),
+        ...asConstants.map((e) => ({ name: `/${e.name}`, op_type: 'Constant', input: [], output: [e.name], attribute: [{ name: 'value', type: 4, t: { dims: [e.values.length], data_type: 1, float_data: e.values } }] })),
         { name: `/${op}`, op_type: op, input: ['x', ...extra.map((e) => e.name)], output: outputs.map((o) => o.name), attribute: attrs },
       ],
+      initializer: extraAs === 'initializer' ? extra.map((e) => ({ name: e.name, dims: [e.values.length], data_type: 1, float_data: e.values })) : [],
       input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_value: 2 }, { dim_value: 3 }, { dim_value: 7 }, { dim_value: 6 }] } } } }],
       output: outputs.map((o) => ({ name: o.name, type: { tensor_type: { elem_type: o.type } } })),
     },
@@ -87,5 +89,13 @@ describe('pooling and resizing, as onnxruntime computes them', () => {
       const attrs = [str('mode', mode), str('coordinate_transformation_mode', 'tf_crop_and_resize'), flt('extrapolation_value', 7)];
       await compare(model('Resize', attrs, [{ name: 'y', type: 1 }], [roi, scales]), 1e-4);
     }
+  });
+
+  it('Resize with roi and scales as float initializers (not Constant nodes) imports them as known parameters, not weights', async () => {
+    const m = model('Resize', [str('mode', 'cubic')], [{ name: 'y', type: 1 }], [{ name: 'roi', values: [] }, { name: 'scales', values: [1, 1, 2, 0.5] }], 13, 'initializer');
+    await compare(m, 1e-4);
+    const imported = await importOnnx(m);
+    expect(imported.trainableVariables.length).toBe(0);
+    imported.dispose();
   });
 });

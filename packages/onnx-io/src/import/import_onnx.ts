@@ -4,7 +4,7 @@ import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto
 import { somaType, storedBytes } from '../tensor_proto.js';
 import { checkParseBounds, type ParseLimits } from './bounds.js';
 import { OPS, type OpContext } from './op_table.js';
-import { asTensor, Attributes, HostValue, isHost, protoValue, type Value } from './values.js';
+import { asTensor, Attributes, HostValue, isHost, knownValues, protoValue, type Value } from './values.js';
 
 /** Integer input values given on the host ({ shape, values }): used where the model needs them known (a Reshape's shape, Slice bounds). */
 export interface HostInput {
@@ -355,6 +355,9 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
   const trainable = options.trainable ?? true;
   // Batch-norm statistics are state, not parameters: imported, but not trained by gradients.
   const statistics = new Set((graph.node ?? []).filter((n) => n.op_type === 'BatchNormalization').flatMap((n) => (n.input ?? []).slice(3, 5)));
+  // Resize's roi and scales (Upsample's scales) are parameters read at import, not weights: float
+  // initializers there stay constants with their values known.
+  const parameters = new Set((graph.node ?? []).flatMap((n) => (n.op_type === 'Resize' ? (n.input ?? []).slice(1, 3) : n.op_type === 'Upsample' ? (n.input ?? []).slice(1, 2) : [])));
   try {
     for (const t of graph.initializer ?? []) {
       const what = `importOnnx: ${name}: initializer '${t.name}'`;
@@ -364,8 +367,11 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
       else {
         const d = v.data;
         const init = soma.tensor(d.values, d.shape, d.dtype);
-        constants.set(t.name ?? '', d.dtype === 'float32' ? soma.variable(init, trainable && !statistics.has(t.name ?? ''), t.name) : soma.keep(init));
-        if (d.dtype === 'float32') init.dispose();
+        const parameter = parameters.has(t.name ?? '') && d.values.length <= 64;
+        if (parameter) knownValues.set(init, d.values);
+        const weight = d.dtype === 'float32' && !parameter;
+        constants.set(t.name ?? '', weight ? soma.variable(init, trainable && !statistics.has(t.name ?? ''), t.name) : soma.keep(init));
+        if (weight) init.dispose();
       }
     }
     const declared = new Set([...constants.keys(), ...(graph.input ?? []).map((i) => i.name ?? '')]);
