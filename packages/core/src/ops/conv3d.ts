@@ -4,7 +4,7 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { cast } from './cast.js';
 import { stack } from './concat.js';
 import { convertToTensor } from './convert.js';
-import { onesLike, zeros } from './creation.js';
+import { onesLike, zeros, zerosLike } from './creation.js';
 import { conv2d, conv2dTranspose } from './conv.js';
 import { outLength, requireRank } from './conv_util.js';
 import { pad } from './pad_tile.js';
@@ -136,7 +136,10 @@ export function conv3dTranspose(xLike: TensorLike, wLike: TensorLike, options: C
       sums[o] = sums[o] ? sums[o]!.add(y) : y;
     }
   }
-  let y = stack(sums.map((t) => t ?? zeros([n, og * groups, outH, outW])), 2);
+  // Slices no tap lands on (output padding, wide strides) are zeros shaped like one that is, so
+  // the batch size comes from the input (a symbolic batch in a compiled graph), not a constant.
+  const some = sums.find((t): t is Tensor => t !== null);
+  let y = stack(sums.map((t) => t ?? (some ? zerosLike(some) : zeros([n, og * groups, outH, outW]))), 2);
   if (options.bias !== undefined) {
     const b = convertToTensor(options.bias, op, 'bias', 'float32');
     if (b.rank !== 1 || b.shape[0] !== og * groups) fail(op, `bias must be [${og * groups}], got ${fmtShape(b.shape)}`);
