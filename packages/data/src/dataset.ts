@@ -5,6 +5,8 @@ import { createWorkerPool } from './worker_pool.js';
 import type { CsvLabeledRow, CsvOptions } from './sources/csv.js';
 import type { JsonLinesOptions } from './sources/json_lines.js';
 import type { TextSource } from './sources/text_lines.js';
+import { checkShard } from './sources/file_list.js';
+import type { ParquetOptions, ParquetSource } from './sources/parquet.js';
 
 /** A value, or a promise of one. */
 export type Awaitable<T> = T | Promise<T>;
@@ -73,11 +75,16 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** Streams a CSV file, URL or text (see CsvOptions); installed by sources/csv. */
   static fromCsv: {
-    (source: TextSource, options: CsvOptions & { label: string | string[] }): Dataset<CsvLabeledRow>;
-    (source: TextSource, options?: CsvOptions): Dataset<Element>;
+    (source: TextSource | readonly (string | URL)[], options: CsvOptions & { label: string | string[] }): Dataset<CsvLabeledRow>;
+    (source: TextSource | readonly (string | URL)[], options?: CsvOptions): Dataset<Element>;
   };
   /** Streams JSON Lines; installed by sources/json_lines. */
-  static fromJsonLines: (source: TextSource, options?: JsonLinesOptions) => Dataset<Element>;
+  static fromJsonLines: (source: TextSource | readonly (string | URL)[], options?: JsonLinesOptions) => Dataset<Element>;
+  /** Streams Parquet files row group by row group (see ParquetOptions); installed by sources/parquet. */
+  static fromParquet: {
+    (source: ParquetSource, options: ParquetOptions & { label: string | string[] }): Dataset<{ xs: number[]; ys: number | number[] }>;
+    (source: ParquetSource, options?: ParquetOptions): Dataset<Element>;
+  };
 
   /** One element per item. Items are used as they are (not copied). */
   static fromArrays<E>(items: readonly E[]): Dataset<E> {
@@ -342,6 +349,25 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
         if (++i >= count) return;
       }
     }, this.size === null ? null : Math.min(this.size, Math.max(0, count)), this.access);
+  }
+
+  /**
+   * Every `count`-th element starting at `index` (tf.data's `shard(num_shards, index)`): `count`
+   * readers with indexes 0 … count−1 see disjoint parts that together are the whole dataset. For
+   * files, the readers' own `shard` option skips the others' parts without reading them.
+   */
+  shard(count: number, index: number): Dataset<T> {
+    const { count: n, index: k } = checkShard('Dataset.shard', { count, index })!;
+    const up = this;
+    const access = this.access;
+    const size = this.size === null ? null : Math.max(0, Math.ceil((this.size - k) / n));
+    return new Dataset<T>(async function* () {
+      let i = 0;
+      for await (const e of up) {
+        if (i++ % n === k) yield e;
+        else disposeElement(e as Element);
+      }
+    }, size, access ? (i) => access(i * n + k) : null);
   }
 
   /** Every element after the first `count`. */

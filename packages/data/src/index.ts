@@ -1,9 +1,11 @@
 import { Dataset } from './dataset.js';
 import { fromCsv } from './sources/csv.js';
 import { fromJsonLines } from './sources/json_lines.js';
+import { fromParquet } from './sources/parquet.js';
 
 Dataset.fromCsv = fromCsv;
 Dataset.fromJsonLines = fromJsonLines;
+Dataset.fromParquet = fromParquet;
 
 export { Dataset };
 
@@ -19,9 +21,11 @@ export const zip = Dataset.zip.bind(Dataset) as typeof Dataset.zip;
 export type { ShuffleOptions, Awaitable, CachedDataset } from './dataset.js';
 export { stackElements, unstackElement } from './element.js';
 export type { Element, Batched } from './element.js';
-export { fromCsv, fromJsonLines };
+export { fromCsv, fromJsonLines, fromParquet };
 export type { CsvOptions, CsvLabeledRow } from './sources/csv.js';
 export type { JsonLinesOptions } from './sources/json_lines.js';
+export type { ParquetOptions, ParquetSource } from './sources/parquet.js';
+export type { ShardOptions } from './sources/file_list.js';
 export type { TextSource } from './sources/text_lines.js';
 export * from './preprocessing/index.js';
 export * as datasets from './datasets/index.js';

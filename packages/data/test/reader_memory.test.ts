@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileWriter, ParquetWriter, type ColumnSource } from 'hyparquet-writer';
 
 // A child process with a capped heap imports the built @soma/data (full tier: it needs dist/).
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -37,4 +38,38 @@ describe('readers cost what their input is worth (in a capped heap)', () => {
     expect(out.trim()).toBe(`3 ${3 * (1999999 + 9)}`);
   });
 
+
+  it('a 512 MiB Parquet file streams row group by row group: peak RSS stays under 400 MiB (README bound)', () => {
+    // 2 million rows of 32 random float64 features and an int32 label, row groups of 65,536 rows (16 MiB).
+    const file = join(dir, 'big.parquet');
+    const features = 32;
+    const group = 65536;
+    const rows = 32 * group;
+    const writer = new ParquetWriter({
+      writer: fileWriter(file),
+      codec: 'UNCOMPRESSED',
+      schema: [
+        { name: 'root', num_children: features + 1 },
+        ...Array.from({ length: features }, (_, k) => ({ name: `f${k}`, type: 'DOUBLE' as const, repetition_type: 'REQUIRED' as const })),
+        { name: 'label', type: 'INT32', repetition_type: 'REQUIRED' },
+      ],
+    });
+    for (let start = 0; start < rows; start += group) {
+      const columnData: ColumnSource[] = Array.from({ length: features }, (_, k) => ({ name: `f${k}`, data: Float64Array.from({ length: group }, (_, i) => (start + i + k) % 1000), type: 'DOUBLE' }));
+      columnData.push({ name: 'label', data: Int32Array.from({ length: group }, (_, i) => (start + i) % 10), type: 'INT32' });
+      writer.write({ columnData, rowGroupSize: group });
+    }
+    writer.finish();
+    const script = `const { fromParquet } = await import('@soma/data');
+      let n = 0, sum = 0; for await (const { xs, ys } of fromParquet(${JSON.stringify(file)}, { label: 'label' })) { n++; sum += xs[31] + ys; }
+      console.log(n, sum, process.resourceUsage().maxRSS / 1024);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+    const [n, sum, peak] = out.trim().split(' ').map(Number);
+    expect(n).toBe(rows);
+    // xs[31] = (i + 31) % 1000, ys = i % 10, summed over every row.
+    let expected = 0;
+    for (let i = 0; i < rows; i++) expected += ((i + 31) % 1000) + (i % 10);
+    expect(sum).toBe(expected);
+    expect(peak).toBeLessThan(400);
+  }, 180_000);
 });

@@ -1,6 +1,7 @@
 import { checkOptions } from '@soma/core';
 import { Dataset } from '../dataset.js';
 import type { Element } from '../element.js';
+import { checkShard, filesToRead, inShard, type ShardOptions } from './file_list.js';
 import { lineTooLong, maxLineLengthOf, textChunks, type TextSource } from './text_lines.js';
 
 /**
@@ -25,6 +26,8 @@ export interface CsvOptions {
   columns?: string[];
   /** The longest record read, in characters (default 2^27): a longer one (or an unterminated quote) is an error naming the line. */
   maxLineLength?: number;
+  /** Read only this reader's share of the rows (whole files when there are at least `count` files): see ShardOptions. */
+  shard?: ShardOptions;
 }
 
 /**
@@ -260,18 +263,20 @@ export interface CsvLabeledRow {
  * { xs: number[] (feature columns in file order), ys: number | number[] } ready for batching;
  * without, a row is an object keyed by column name.
  */
-export function fromCsv(source: TextSource, options: CsvOptions & { label: string | string[] }): Dataset<CsvLabeledRow>;
-export function fromCsv(source: TextSource, options?: CsvOptions): Dataset<Element>;
-export function fromCsv(source: TextSource, options: CsvOptions = {}): Dataset<Element> | Dataset<CsvLabeledRow> {
-  checkOptions('fromCsv', options, ['label', 'header', 'delimiter', 'columnTypes', 'missing', 'columns', 'maxLineLength']);
+export function fromCsv(source: TextSource | readonly (string | URL)[], options: CsvOptions & { label: string | string[] }): Dataset<CsvLabeledRow>;
+export function fromCsv(source: TextSource | readonly (string | URL)[], options?: CsvOptions): Dataset<Element>;
+export function fromCsv(source: TextSource | readonly (string | URL)[], options: CsvOptions = {}): Dataset<Element> | Dataset<CsvLabeledRow> {
+  checkOptions('fromCsv', options, ['label', 'header', 'delimiter', 'columnTypes', 'missing', 'columns', 'maxLineLength', 'shard']);
   const limit = maxLineLengthOf('fromCsv', options.maxLineLength);
-  const name = typeof source === 'string' ? source : 'csv';
+  const shard = checkShard('fromCsv', options.shard);
   const delimiter = options.delimiter ?? ',';
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new Error(`fromCsv: delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`);
   }
   const labels = options.label === undefined ? [] : Array.isArray(options.label) ? options.label : [options.label];
-  return Dataset.fromGenerator(async function* () {
+  // One file: its own header, column types and width.
+  const readOne = async function* (source: TextSource): AsyncGenerator<Element> {
+    const name = typeof source === 'string' ? source : source instanceof URL ? source.href : 'csv';
     let names: ColumnNames | null = null;
     // Per column: 0 number, 1 string (decided from the first data row).
     let types: Uint8Array | null = null;
@@ -360,6 +365,13 @@ export function fromCsv(source: TextSource, options: CsvOptions = {}): Dataset<E
       const isHeader = looksLikeHeader(pending, null);
       setNames(isHeader ? headerNames(pending) : null);
       if (!isHeader) yield* rowOf(pending);
+    }
+  };
+  return Dataset.fromGenerator(async function* () {
+    const { files, rowShard } = await filesToRead(source, ['.csv', '.tsv', '.txt'], 'fromCsv', shard);
+    let row = 0;
+    for (const file of files) {
+      for await (const r of readOne(file)) if (inShard(rowShard, row++)) yield r;
     }
   });
 }

@@ -1,23 +1,27 @@
 import { checkOptions } from '@soma/core';
 import { Dataset } from '../dataset.js';
 import type { Element } from '../element.js';
+import { checkShard, filesToRead, inShard, type ShardOptions } from './file_list.js';
 import { lineTooLong, maxLineLengthOf, textChunks, type TextSource } from './text_lines.js';
 
 /** Options of `fromJsonLines`: the line length bound. */
 export interface JsonLinesOptions {
   /** The longest line read, in characters (default 2^27): a longer one is an error naming the line. */
   maxLineLength?: number;
+  /** Read only this reader's share of the rows (whole files when there are at least `count` files): see ShardOptions. */
+  shard?: ShardOptions;
 }
 
 /**
  * Streams JSON Lines (one JSON value per line; blank lines ignored) into a Dataset. A line that
  * spans many chunks is collected as pieces and joined once, so reading is linear in its length.
  */
-export function fromJsonLines(source: TextSource, options: JsonLinesOptions = {}): Dataset<Element> {
-  checkOptions('fromJsonLines', options, ['maxLineLength']);
-  const name = typeof source === 'string' ? source : 'jsonl';
+export function fromJsonLines(source: TextSource | readonly (string | URL)[], options: JsonLinesOptions = {}): Dataset<Element> {
+  checkOptions('fromJsonLines', options, ['maxLineLength', 'shard']);
   const limit = maxLineLengthOf('fromJsonLines', options.maxLineLength);
-  return Dataset.fromGenerator(async function* () {
+  const shard = checkShard('fromJsonLines', options.shard);
+  const readOne = async function* (source: TextSource): AsyncGenerator<Element> {
+    const name = typeof source === 'string' ? source : source instanceof URL ? source.href : 'jsonl';
     let pieces: string[] = [];
     let pending = 0;
     let line = 0;
@@ -49,5 +53,12 @@ export function fromJsonLines(source: TextSource, options: JsonLinesOptions = {}
     line++;
     const rest = pieces.join('');
     if (rest.trim()) yield parse(rest);
+  };
+  return Dataset.fromGenerator(async function* () {
+    const { files, rowShard } = await filesToRead(source, ['.jsonl', '.ndjson', '.json'], 'fromJsonLines', shard);
+    let row = 0;
+    for (const file of files) {
+      for await (const r of readOne(file)) if (inShard(rowShard, row++)) yield r;
+    }
   });
 }
