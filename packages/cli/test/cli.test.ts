@@ -55,6 +55,14 @@ describe('soma train → eval → export → summary → plot, end to end', () =
     expect(s2.out.join('\n')).toMatch(/ONNX opset 13[\s\S]*input {2}\S+: float32\[batch, 2\][\s\S]*trainable parameters: 4,482/);
     const svg = join(dir, 'curves.svg');
     expect((await soma_('plot', run, '--out', svg)).out[0]).toBe(`wrote ${svg} (25 epochs)`);
+    // The same model into a Triton repository: config.pbtxt beside a version directory.
+    const repo = join(dir, 'model_repository');
+    const tr = await soma_('export', join(run, 'model'), '--triton', repo, '--name', 'circles', '--max-batch-size', '8');
+    expect(tr.code).toBe(0);
+    expect(tr.out[0]).toBe(`wrote ${join(repo, 'circles', 'config.pbtxt')}`);
+    expect(readFileSync(join(repo, 'circles', 'config.pbtxt'), 'utf8')).toMatch(/^name: "circles"\nbackend: "onnxruntime"\nmax_batch_size: 8\ninput \[\n {2}\{\n {4}name: "\S+"\n {4}data_type: TYPE_FP32\n {4}dims: \[ 2 \]/);
+    expect(existsSync(join(repo, 'circles', '1', 'model.onnx'))).toBe(true);
+    expect((await soma_('export', join(run, 'model'), '--triton', repo, '--onnx', onnx)).code).toBe(2);
   }, 60_000);
 
   it('a CSV file trains with its last column as the label', async () => {

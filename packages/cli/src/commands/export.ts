@@ -2,23 +2,26 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as soma from '@soma/core';
 import { type LayersModel } from '@soma/layers';
-import { exportOnnx } from '@soma/onnx-io';
+import { exportOnnx, exportTriton } from '@soma/onnx-io';
 import { numberOption, UsageError, type CommandSpec, type Parsed } from '../args.js';
 import { useBackend } from '../backends.js';
 import { loadAnyModel } from '../imported.js';
 
 export const exportSpec: CommandSpec = {
   name: 'export',
-  usage: 'soma export <model-dir> --onnx <file> [--opset N]',
-  title: 'write a saved model as ONNX',
-  summary: 'Writes a saved Soma model as an ONNX file (inference form: dropout off, batch norm with its moving statistics, batch size free).',
+  usage: 'soma export <model-dir> (--onnx <file> | --triton <repo>) [--opset N] [--name NAME] [--max-batch-size N]',
+  title: 'write a saved model as ONNX, or into a Triton/KServe model repository',
+  summary: 'Writes a saved Soma model as an ONNX file (inference form: dropout off, batch norm with its moving statistics, batch size free), or with --triton as REPO/<name>/config.pbtxt and REPO/<name>/1/model.onnx for Triton or KServe.',
   positionals: [{ name: 'model-dir', help: 'a saved model (model.json + weights)' }],
   options: {
     onnx: { type: 'string', help: 'the ONNX file to write' },
+    triton: { type: 'string', help: 'a Triton/KServe model repository to write the model into' },
+    name: { type: 'string', help: "the model's name in the repository (default: the model's own)" },
+    'max-batch-size': { type: 'string', help: 'the largest batch Triton may form (0: no batching)', default: '64' },
     opset: { type: 'string', help: 'ONNX opset, 13 to 21', default: '17' },
     backend: { type: 'string', help: 'auto | cpu | native', default: 'cpu' },
   },
-  examples: ['soma export runs/lenet5/model --onnx lenet5.onnx', 'soma export runs/resnet20/model --onnx r20.onnx --opset 13'],
+  examples: ['soma export runs/lenet5/model --onnx lenet5.onnx', 'soma export runs/resnet20/model --onnx r20.onnx --opset 13', 'soma export runs/lenet5/model --triton model_repository --name lenet5'],
 };
 
 /** The part of onnxruntime-node's API the check uses. */
@@ -63,10 +66,20 @@ export async function exportAndCheck(model: LayersModel, file: string, x: soma.T
 
 export async function exportCommand(p: Parsed, print: (line: string) => void): Promise<number> {
   const [dir] = p.positionals;
-  if (!p.values.onnx) throw new UsageError('--onnx <file> is required');
+  if (!p.values.onnx && !p.values.triton) throw new UsageError('one of --onnx <file> or --triton <repo> is required');
+  if (p.values.onnx && p.values.triton) throw new UsageError('--onnx and --triton write different things: give one');
   const opset = numberOption(p.values, 'opset', { integer: true, min: 13, max: 21 })!;
   await useBackend(String(p.values.backend));
   const model = await loadAnyModel(dir);
+  if (p.values.triton) {
+    const maxBatchSize = numberOption(p.values, 'max-batch-size', { integer: true, min: 0 })!;
+    const name = p.values.name === undefined ? undefined : String(p.values.name);
+    const out = await exportTriton(model, resolve(String(p.values.triton)), { opset, name, maxBatchSize });
+    print(`wrote ${out.configFile}`);
+    print(`wrote ${out.modelFile} (opset ${opset})`);
+    print(`serve with: tritonserver --model-repository ${resolve(String(p.values.triton))}  (model '${out.config.name}', max_batch_size ${out.config.max_batch_size})`);
+    return 0;
+  }
   const file = resolve(String(p.values.onnx));
   await writeFile(file, await exportOnnx(model, { opset }));
   print(`wrote ${file} (opset ${opset})`);
