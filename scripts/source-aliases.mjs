@@ -2,7 +2,7 @@
 // (the playground, the browser test) builds without building the packages first.
 import { join } from 'node:path';
 
-const PACKAGES = ['core', 'backend-cpu', 'backend-webgpu', 'layers', 'optimizers', 'data', 'zoo', 'testing'];
+const PACKAGES = ['core', 'backend-cpu', 'backend-webgpu', 'layers', 'optimizers', 'data', 'zoo', 'testing', 'torch-bridge'];
 
 /** The alias map for the repository at `root`. */
 export function sourceAliases(root) {

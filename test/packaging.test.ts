@@ -9,7 +9,7 @@ const run = (code: string, type: 'module' | 'commonjs'): string =>
 
 // `pnpm test:all` builds every package before vitest starts; these check what users would install.
 describe('built packages', () => {
-  for (const name of ['core', 'backend-cpu', 'layers', 'optimizers', 'data', 'onnx-io', 'zoo', 'backend-webgpu', 'backend-native', 'testing']) {
+  for (const name of ['core', 'backend-cpu', 'layers', 'optimizers', 'data', 'onnx-io', 'zoo', 'backend-webgpu', 'backend-native', 'testing', 'torch-bridge']) {
     it(`@soma/${name}: every exports-map target exists`, () => {
       type Target = string | { [condition: string]: Target };
       const pkg = JSON.parse(readFileSync(`${root}/packages/${name}/package.json`, 'utf8')) as { exports: Record<string, Target> };
