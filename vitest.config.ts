@@ -27,6 +27,7 @@ const FULL_TIER_ONLY = [
   'packages/backend-cpu/test/conformance_threads.test.ts',
   'packages/backend-cpu/test/conformance_unshared.test.ts',
   'packages/layers/test/webgpu_training.test.ts',
+  'packages/torch-bridge/test/torch_ddp.test.ts',
 ];
 
 // Tests run against each package's TypeScript source, so a failing test points at src/ lines.

@@ -65,6 +65,36 @@ describe('soma train → eval → export → summary → plot, end to end', () =
     expect((await soma_('export', join(run, 'model'), '--triton', repo, '--onnx', onnx)).code).toBe(2);
   }, 60_000);
 
+  it('export --torch writes a PyTorch project with the data converted; import --torch brings weights back', async () => {
+    const { x, y } = datasets.makeCircles({ nSamples: 200, noise: 0.1, factor: 0.4, seed: 3 });
+    const xs = await x.data();
+    const ys = await y.data();
+    const csv = join(dir, 'circles.csv');
+    writeFileSync(csv, ['x0,x1,label', ...Array.from(ys, (v, i) => `${xs[2 * i]},${xs[2 * i + 1]},${v}`)].join('\n'));
+    const project = join(dir, 'circles-torch');
+    const ex = await soma_('export', join(run, 'model'), '--torch', project, '--data', csv, '--label', 'label');
+    expect(ex.code).toBe(0);
+    expect(ex.out[0]).toBe(`wrote ${project}: model.py, weights.safetensors, train.py, training.json, data/x.npy, data/y.npy, README.md (200 rows)`);
+    expect((await soma_('export', join(run, 'model'), '--onnx', join(dir, 'x.onnx'), '--data', csv)).code).toBe(2);
+    // The exported (untrained) weights come back unchanged: same predictions as the model they left.
+    const back = join(dir, 'circles-back');
+    const im = await soma_('import', join(project, 'weights.safetensors'), '--torch', '--model', join(run, 'model'), '--out', back);
+    expect(im.code).toBe(0);
+    expect(im.out[1]).toBe(`wrote ${back}`);
+    const [a, b] = [await loadModel(join(run, 'model')), await loadModel(back)];
+    expect(Array.from(await (b.predict(x) as soma.Tensor).data())).toEqual(Array.from(await (a.predict(x) as soma.Tensor).data()));
+    expect((await soma_('import', join(project, 'weights.safetensors'), '--torch', '--out', back)).code).toBe(2);
+    // With PyTorch here, train.py trains it (CI installs python3-torch) and the result evaluates in soma.
+    if (!existsSync('/usr/bin/torchrun')) return;
+    const { execFileSync } = await import('node:child_process');
+    const log = execFileSync('/usr/bin/python3', [join(project, 'train.py'), '--data', join(project, 'data'), '--epochs', '3', '--batch-size', '20'], { encoding: 'utf8' });
+    expect(log).toMatch(/epoch 3\/3: loss \d/);
+    const trained = join(dir, 'circles-torch-trained');
+    expect((await soma_('import', join(project, 'checkpoints', 'weights.safetensors'), '--torch', '--model', join(run, 'model'), '--out', trained)).code).toBe(0);
+    const ev = await soma_('eval', trained, '--data', 'circles', '--backend', 'cpu');
+    expect(ev.out[0]).toMatch(/^accuracy \d\.\d{4} on 200 held-out samples of circles/);
+  }, 120_000);
+
   it('a CSV file trains with its last column as the label', async () => {
     const rows = ['a,b,kind', ...Array.from({ length: 120 }, (_, i) => `${(i % 7) / 7},${i % 2},${i % 2 ? 'odd' : 'even'}`)];
     writeFileSync(join(dir, 'rows.csv'), rows.join('\n'));

@@ -16,7 +16,7 @@ export { ProgressBar } from './model/progress.js';
 export type { ProgressSink } from './model/progress.js';
 export * as layers from './layers/index.js';
 export * as losses from './losses.js';
-export type { LossFn, LossName } from './losses.js';
+export type { LossConfig, LossFn, LossName } from './losses.js';
 export * as metrics from './metrics.js';
 export type { Metric, MetricName } from './metrics.js';
 export * as initializers from './initializers.js';

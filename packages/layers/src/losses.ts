@@ -10,7 +10,21 @@ import { checkIntegerIds } from './integer_ids.js';
 export type LossFn = ((yTrue: Tensor, yPred: Tensor) => Tensor) & {
   /** Checks the targets against the prediction's shape before training starts (a clear error instead of a silent broadcast). */
   checkTargets?: (yTrue: Tensor, yPredShape: readonly number[]) => void;
+  /** The factory and options that made this loss (set by the configurable losses), so models compiled with it can be saved and exported. */
+  config?: LossConfig;
 };
+
+/** A named loss with its options (Keras's serialized loss): what `save` writes for `sparseCategoricalCrossentropy({ fromLogits: true })`. */
+export interface LossConfig {
+  name: LossName;
+  options: Record<string, number | boolean>;
+}
+
+/** Records on `fn` the factory call that made it. */
+function configured(fn: LossFn, name: LossName, options: object): LossFn {
+  fn.config = { name, options: { ...(options as Record<string, number | boolean>) } };
+  return fn;
+}
 
 /** Keras's fuzz factor: probabilities are clipped to [EPSILON, 1 − EPSILON] before log. */
 export const EPSILON = 1e-7;
@@ -44,6 +58,10 @@ export const meanAbsoluteError: LossFn = (y0, p) => {
 
 /** 0.5·e² for |e| ≤ δ, δ(|e| − 0.5δ) beyond (Keras Huber, δ = 1). */
 export function huber(delta = 1): LossFn {
+  return configured(huberLoss(delta), 'huber', delta === 1 ? {} : { delta });
+}
+
+function huberLoss(delta: number): LossFn {
   return (y0, p) => {
     const y = alignTargets('huber', y0, p);
     const e = p.sub(y).abs();
@@ -64,6 +82,10 @@ export const logCosh: LossFn = (y0, p) => {
  * form max(z, 0) − z·y + log(1 + e^−|z|) is used.
  */
 export function binaryCrossentropy(o: { fromLogits?: boolean; labelSmoothing?: number } = {}): LossFn {
+  return configured(binaryCrossentropyLoss(o), 'binaryCrossentropy', o);
+}
+
+function binaryCrossentropyLoss(o: { fromLogits?: boolean; labelSmoothing?: number }): LossFn {
   return (y0, p) => {
     const t = alignTargets('binaryCrossentropy', y0, p);
     const y = o.labelSmoothing ? t.mul(1 - o.labelSmoothing).add(0.5 * o.labelSmoothing) : t;
@@ -75,6 +97,10 @@ export function binaryCrossentropy(o: { fromLogits?: boolean; labelSmoothing?: n
 
 /** Categorical cross-entropy over the last axis (one-hot targets); probabilities are renormalized and clipped, logits go through logSoftmax. */
 export function categoricalCrossentropy(o: { fromLogits?: boolean; labelSmoothing?: number } = {}): LossFn {
+  return configured(categoricalCrossentropyLoss(o), 'categoricalCrossentropy', o);
+}
+
+function categoricalCrossentropyLoss(o: { fromLogits?: boolean; labelSmoothing?: number }): LossFn {
   return (y0, p) => {
     const t = alignTargets('categoricalCrossentropy', y0, p);
     const k = p.shape[p.rank - 1];
@@ -108,7 +134,7 @@ export function sparseCategoricalCrossentropy(o: { fromLogits?: boolean } = {}):
     return soma.where(isLabel, logp, 0).sum(-1).neg();
   };
   loss.checkTargets = (yTrue, predShape) => soma.tidy(() => void classIds(yTrue, predShape));
-  return loss;
+  return configured(loss, 'sparseCategoricalCrossentropy', o);
 }
 
 /** Σ y·log(y/p) over the last axis, both clipped to [ε, 1]. */
@@ -166,4 +192,26 @@ export const LOSSES = {
 export function getLoss(spec: LossName | LossFn): LossFn {
   if (typeof spec === 'function') return spec;
   return soma.lookupName<() => LossFn>(LOSSES, spec, 'loss')();
+}
+
+/**
+ * @internal The loss a saved config names, its options checked (they come from a file): the
+ * configurable losses take theirs, the others none.
+ */
+export function lossFromConfig(c: LossConfig, file: string): LossFn {
+  const options = c.options ?? {};
+  const allowed: Record<string, string[]> = { huber: ['delta'], binaryCrossentropy: ['fromLogits', 'labelSmoothing'], categoricalCrossentropy: ['fromLogits', 'labelSmoothing'], sparseCategoricalCrossentropy: ['fromLogits'] };
+  if (!Object.prototype.hasOwnProperty.call(LOSSES, c.name)) throw new Error(`${file}: unknown loss '${String(c.name)}'`);
+  for (const [k, v] of Object.entries(options)) {
+    const want = k === 'fromLogits' ? 'boolean' : 'number';
+    if (!(allowed[c.name] ?? []).includes(k) || typeof v !== want || (want === 'number' && !Number.isFinite(v as number))) throw new Error(`${file}: loss '${c.name}' has no option ${k} = ${JSON.stringify(v)}`);
+  }
+  const o = options as { fromLogits?: boolean; labelSmoothing?: number; delta?: number };
+  switch (c.name) {
+    case 'huber': return huber(o.delta);
+    case 'binaryCrossentropy': return binaryCrossentropy(o);
+    case 'categoricalCrossentropy': return categoricalCrossentropy(o);
+    case 'sparseCategoricalCrossentropy': return sparseCategoricalCrossentropy(o);
+    default: return LOSSES[c.name as keyof typeof LOSSES]();
+  }
 }

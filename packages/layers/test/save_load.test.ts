@@ -203,6 +203,34 @@ describe('resuming training from a checkpoint', () => {
     resumed.dispose();
   });
 
+  it('a configured loss (fromLogits, labelSmoothing, delta) saves with its options, and training resumes as if never stopped', async () => {
+    const { losses } = await import('@soma/layers');
+    const x = soma.randomNormal([24, 3], { seed: 8 });
+    const y = soma.tensor(Array.from({ length: 24 }, (_, i) => i % 3), [24], 'int32');
+    const make = () => sequential([layers.dense({ units: 3, inputShape: [3] })]);
+    const straight = make();
+    straight.compile({ optimizer: 'adam', loss: losses.sparseCategoricalCrossentropy({ fromLogits: true }) });
+    await straight.fit(x, y, { epochs: 1, batchSize: 8, seed: 1, verbose: 0 });
+    const artifacts = modelToArtifacts(straight);
+    expect(artifacts.modelJson.training?.loss).toEqual([{ name: 'sparseCategoricalCrossentropy', options: { fromLogits: true } }]);
+    const back = modelFromArtifacts(artifacts);
+    expect(back.training?.lossConfigs).toEqual([{ name: 'sparseCategoricalCrossentropy', options: { fromLogits: true } }]);
+    await straight.fit(x, y, { epochs: 1, batchSize: 8, seed: 2, verbose: 0 });
+    await back.fit(x, y, { epochs: 1, batchSize: 8, seed: 2, verbose: 0 });
+    expect(back.weights.map((w) => bits(w))).toEqual(straight.weights.map((w) => bits(w)));
+    // A saved option a loss does not have is an error naming the file, not silently dropped.
+    const bad = JSON.parse(JSON.stringify(artifacts.modelJson));
+    bad.training.loss = [{ name: 'sparseCategoricalCrossentropy', options: { labelSmoothing: 0.1 } }];
+    expect(() => modelFromArtifacts({ ...artifacts, modelJson: bad })).toThrow(/loss 'sparseCategoricalCrossentropy' has no option labelSmoothing = 0\.1/);
+    const h = make();
+    h.compile({ optimizer: 'sgd', loss: losses.huber(0.5) });
+    expect(modelToArtifacts(h).modelJson.training?.loss).toEqual([{ name: 'huber', options: { delta: 0.5 } }]);
+    soma.dispose([x, y]);
+    straight.dispose();
+    back.dispose();
+    h.dispose();
+  });
+
   it('a model compiled with a custom loss function saves without training settings', async () => {
     const m = sequential([layers.dense({ units: 1, inputShape: [2] })]);
     m.compile({ optimizer: 'sgd', loss: (a, b) => soma.tidy(() => a.sub(b).square().mean(-1)) });

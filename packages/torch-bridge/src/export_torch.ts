@@ -44,10 +44,10 @@ function trainingConfig(model: LayersModel, inputs: string[], outputs: string[],
   const json: Record<string, unknown> = { model: model.name, inputs, outputs, batchSize };
   if (!t) return { json, note: `'${model.name}' is not compiled: train.py needs its loss and optimizer (compile it before exporting)` };
   json.optimizer = t.optimizer.getConfig();
-  const losses = t.lossNames;
+  const losses = t.lossConfigs;
   json.loss = losses.length === 1 ? losses[0] : losses;
   if (losses.length !== 1) return { json, note: `'${model.name}' has ${losses.length} outputs; train.py trains one-output models` };
-  if (losses[0] === null) return { json, note: `'${model.name}' was compiled with a loss function rather than a loss name; train.py needs a named loss` };
+  if (losses[0] === null) return { json, note: `'${model.name}' was compiled with a custom loss function; train.py needs one of Soma's losses (a name or a configured one such as sparseCategoricalCrossentropy({ fromLogits: true }))` };
   return { json };
 }
 
@@ -112,7 +112,9 @@ torchrun --nnodes=2 --node_rank=0 --nproc_per_node=8 --rdzv_backend=c10d --rdzv_
 \`\`\`
 
 \`--batch-size\` is the global batch; DistributedDataParallel uses nccl on GPUs and gloo on CPUs.
-Checkpoints go to \`checkpoints/\` as safetensors.
+Checkpoints go to \`checkpoints/\` as safetensors. With PyTorch 1.13 under Python 3.11 (Debian 12),
+torchrun fails at start with \`'NoneType' object has no attribute 'get'\` unless given
+\`--redirects 2 --tee 2\`.
 
 ## Back to Soma
 

@@ -3,7 +3,7 @@
  * schedule and clipping the Soma model was compiled with (read from training.json), on one
  * process or under torchrun with DistributedDataParallel (nccl on GPUs, gloo on CPUs) and a
  * DistributedSampler; checkpoints as safetensors. The losses are Soma's (probabilities clipped to
- * [1e-7, 1 − 1e-7], as Keras does), not PyTorch's logits-based ones.
+ * [1e-7, 1 − 1e-7], as Keras does; fromLogits and labelSmoothing as configured).
  */
 export const TRAIN_SCRIPT = String.raw`"""Trains the exported model with PyTorch: one process, or many with torchrun.
 
@@ -98,30 +98,52 @@ def _clipped(p):
     return p.clamp(EPSILON, 1 - EPSILON)
 
 
-def sparse_categorical_crossentropy(p, y):
-    ids = y.long().reshape(*p.shape[:-1], 1)
-    return -torch.log(_clipped(p).gather(-1, ids)).mean()
+def make_loss(spec):
+    """Soma's loss named in training.json, with its options (fromLogits, labelSmoothing, delta)."""
+    name, o = (spec, {}) if isinstance(spec, str) else (spec["name"], spec.get("options", {}))
+    logits, smoothing = o.get("fromLogits", False), o.get("labelSmoothing", 0.0)
 
+    def sparse_categorical_crossentropy(p, y):
+        ids = y.long().reshape(*p.shape[:-1], 1)
+        logp = torch.log_softmax(p, -1) if logits else torch.log(_clipped(p))
+        return -logp.gather(-1, ids).mean()
 
-def categorical_crossentropy(p, y):
-    return -(y.reshape(p.shape) * torch.log(_clipped(p / p.sum(-1, keepdim=True)))).sum(-1).mean()
+    def categorical_crossentropy(p, y):
+        y = y.reshape(p.shape)
+        if smoothing:
+            y = y * (1 - smoothing) + smoothing / p.shape[-1]
+        logp = torch.log_softmax(p, -1) if logits else torch.log(_clipped(p / p.sum(-1, keepdim=True)))
+        return -(y * logp).sum(-1).mean()
 
+    def binary_crossentropy(p, y):
+        y = y.reshape(p.shape)
+        if smoothing:
+            y = y * (1 - smoothing) + 0.5 * smoothing
+        if logits:
+            return (p.clamp(min=0) - p * y + torch.log1p(torch.exp(-p.abs()))).mean()
+        q = _clipped(p)
+        return -(y * torch.log(q) + (1 - y) * torch.log(1 - q)).mean()
 
-def binary_crossentropy(p, y):
-    q = _clipped(p)
-    y = y.reshape(p.shape)
-    return -(y * torch.log(q) + (1 - y) * torch.log(1 - q)).mean()
+    def huber(p, y):
+        d = o.get("delta", 1.0)
+        e = (p - y.reshape(p.shape)).abs()
+        return torch.where(e <= d, 0.5 * e * e, d * e - 0.5 * d * d).mean()
 
-
-LOSSES = {
-    "sparseCategoricalCrossentropy": sparse_categorical_crossentropy,
-    "categoricalCrossentropy": categorical_crossentropy,
-    "binaryCrossentropy": binary_crossentropy,
-    "meanSquaredError": lambda p, y: ((p - y.reshape(p.shape)) ** 2).mean(),
-    "mse": lambda p, y: ((p - y.reshape(p.shape)) ** 2).mean(),
-    "meanAbsoluteError": lambda p, y: (p - y.reshape(p.shape)).abs().mean(),
-    "mae": lambda p, y: (p - y.reshape(p.shape)).abs().mean(),
-}
+    mse = lambda p, y: ((p - y.reshape(p.shape)) ** 2).mean()  # noqa: E731
+    mae = lambda p, y: (p - y.reshape(p.shape)).abs().mean()  # noqa: E731
+    table = {
+        "sparseCategoricalCrossentropy": sparse_categorical_crossentropy,
+        "categoricalCrossentropy": categorical_crossentropy,
+        "binaryCrossentropy": binary_crossentropy,
+        "huber": huber,
+        "meanSquaredError": mse,
+        "mse": mse,
+        "meanAbsoluteError": mae,
+        "mae": mae,
+    }
+    if name not in table:
+        raise SystemExit(f"the model was compiled with loss {name!r}, which train.py does not implement (it knows {', '.join(table)})")
+    return table[name]
 
 
 def make_optimizer(params, config):
@@ -205,10 +227,9 @@ def main():
 
     if len(TRAINING["inputs"]) != 1 or len(TRAINING["outputs"]) != 1:
         raise SystemExit("train.py trains models of one input and one output; train others from model.py with your own loop")
-    loss_name = TRAINING.get("loss")
-    if loss_name not in LOSSES:
-        raise SystemExit(f"the model was compiled with loss {loss_name!r}, which train.py does not implement (it knows {', '.join(LOSSES)})")
-    loss_fn = LOSSES[loss_name]
+    if not TRAINING.get("loss"):
+        raise SystemExit("training.json names no loss: compile the Soma model with one of Soma's losses before exporting it")
+    loss_fn = make_loss(TRAINING["loss"])
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     distributed = world > 1

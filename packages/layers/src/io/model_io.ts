@@ -6,7 +6,7 @@ import { LayersModel, registerModelSaver } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import type { SymbolicTensor } from '../model/symbolic.js';
 import * as L from '../layers/index.js';
-import type { LossName } from '../losses.js';
+import { lossFromConfig, type LossConfig, type LossFn, type LossName } from '../losses.js';
 import { constraintFromJson } from '../constraints.js';
 import { regularizerFromJson } from '../regularizers.js';
 import type { MetricName } from '../metrics.js';
@@ -105,12 +105,12 @@ function savePlan(model: LayersModel): SavePlan {
     entries.push({ name: v.name, tensor: v });
   }
   const t = model.training;
-  if (!t || !t.lossNames.every((l) => l !== null) || !t.metricNames.every((ms) => ms.every((m) => m !== null))) {
+  if (!t || !t.lossConfigs.every((l) => l !== null) || !t.metricNames.every((ms) => ms.every((m) => m !== null))) {
     return { entries, training: null, iterations: null, release: () => undefined };
   }
   const perOutput = t.metricNames as string[][];
   const shared = perOutput.every((ms) => ms.join() === perOutput[0].join());
-  const training: NonNullable<ModelJson['training']> = { optimizer: t.optimizer.getConfig(), loss: t.lossNames as string[], metrics: shared ? perOutput[0] : perOutput };
+  const training: NonNullable<ModelJson['training']> = { optimizer: t.optimizer.getConfig(), loss: (t.lossConfigs as LossConfig[]).map((c) => (Object.keys(c.options).length ? c : c.name)), metrics: shared ? perOutput[0] : perOutput };
   if (t.lossWeights.some((w) => w !== 1)) training.lossWeights = [...t.lossWeights];
   const state = t.optimizer.getState();
   const copies: soma.Tensor[] = [];
@@ -232,12 +232,17 @@ function savedIterations(metadata: Map<string, string>, file: string): number {
 }
 
 /** Compiles the loaded model as it was saved and puts back the optimizer's step count and slots. */
+/** A saved loss: a name, or a name with options (a configured loss such as `sparseCategoricalCrossentropy({ fromLogits: true })`). */
+function savedLoss(entry: string | LossConfig, file: string): LossName | LossFn {
+  return typeof entry === 'string' ? (entry as LossName) : lossFromConfig(entry, file);
+}
+
 function restoreTraining(model: LayersModel, training: NonNullable<ModelJson['training']>, tensors: Map<string, NamedArray>, metadata: Map<string, string>, file: string): void {
   const iterations = savedIterations(metadata, file);
   const optimizer = optimizerFromConfig(training.optimizer);
   model.compile({
     optimizer,
-    loss: training.loss.length === 1 ? (training.loss[0] as LossName) : (training.loss as LossName[]),
+    loss: training.loss.length === 1 ? savedLoss(training.loss[0], file) : training.loss.map((l) => savedLoss(l, file)),
     metrics: training.metrics as MetricName[] | MetricName[][],
     ...(training.lossWeights ? { lossWeights: training.lossWeights } : {}),
   });

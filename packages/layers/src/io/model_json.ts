@@ -1,5 +1,6 @@
 import type { LayerConfig } from '../model/layer.js';
 import type { OptimizerConfig } from '@soma/optimizers';
+import type { LossName } from '../losses.js';
 
 export const FORMAT = 'soma-layers-model';
 export const MODEL_FILE = 'model.json';
@@ -20,8 +21,8 @@ export interface ModelJson {
   /** compile() settings, saved when they were given by name (custom loss functions cannot be). */
   training?: {
     optimizer: OptimizerConfig;
-    /** A loss per output, in output order. */
-    loss: string[];
+    /** A loss per output, in output order: a name, or a name with options (`{ name: 'sparseCategoricalCrossentropy', options: { fromLogits: true } }`). */
+    loss: (string | { name: LossName; options: Record<string, number | boolean> })[];
     /** Metrics for every output, or a list per output. */
     metrics: string[] | string[][];
     /** A weight per output's loss (absent: all 1). */
@@ -50,7 +51,7 @@ export function checkModelJson(json: unknown, source: string): ModelJson {
     const t = (isObject(j.training) ? j.training : {}) as Record<string, unknown>;
     const metricsOk = isStringArray(t.metrics) || (Array.isArray(t.metrics) && t.metrics.every(isStringArray));
     const weightsOk = t.lossWeights === undefined || (Array.isArray(t.lossWeights) && t.lossWeights.every((w: unknown) => typeof w === 'number' && w >= 0 && Number.isFinite(w)));
-    if (!isObject(j.training) || !isObject(t.optimizer) || !isStringArray(t.loss) || !metricsOk || !weightsOk) bad('training must be { optimizer, loss: string[], metrics: string[] or string[][], lossWeights?: number[] }');
+    if (!isObject(j.training) || !isObject(t.optimizer) || !isLossList(t.loss) || !metricsOk || !weightsOk) bad('training must be { optimizer, loss: (string | { name, options })[], metrics: string[] or string[][], lossWeights?: number[] }');
   }
   return { ...(j as unknown as ModelJson), weightsFile: (j.weightsFile as string | undefined) ?? WEIGHTS_FILE };
 }
@@ -64,4 +65,9 @@ export function checkWeightsFileName(name: unknown, source: string): string {
     throw new Error(`loadModel: ${source}: weightsFile must be a plain file name in the model's folder (letters, digits, '.', '_', '-'), got ${JSON.stringify(name)}`);
   }
   return name;
+}
+
+/** Saved losses: names, or { name, options } with an options object. */
+function isLossList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((l) => typeof l === 'string' || (isObject(l) && typeof (l as { name?: unknown }).name === 'string' && isObject((l as { options?: unknown }).options)));
 }

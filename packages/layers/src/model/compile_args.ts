@@ -1,5 +1,5 @@
 import { checkNumber, lookupName } from '@soma/core';
-import { getLoss, type LossFn, type LossName } from '../losses.js';
+import { getLoss, type LossConfig, type LossFn, type LossName } from '../losses.js';
 import { getMetric, type Metric, type MetricName } from '../metrics.js';
 
 type LossSpec = LossName | LossFn;
@@ -15,6 +15,8 @@ export interface ResolvedOutputs {
   /** A loss per output; null where a record left the output out (Keras: it is not trained). */
   losses: (LossFn | null)[];
   lossNames: (string | null)[];
+  /** Each output's loss as a name and options (null: a custom function, which cannot be saved). */
+  lossConfigs: (LossConfig | null)[];
   lossWeights: number[];
   metrics: Metric[][];
   /** Metric names per output as given (null for metric objects), for saving. */
@@ -69,6 +71,7 @@ export function resolveOutputs(where: string, names: readonly string[], loss: Pe
   if (specs.every((s) => s === undefined)) throw new Error(`${where}: loss names no output; the outputs are ${names.join(', ')}`);
   const losses = specs.map((s) => (s === undefined ? null : getLoss(s)));
   const lossNames = specs.map((s) => (typeof s === 'string' ? s : null));
+  const lossConfigs = specs.map((s): LossConfig | null => (typeof s === 'string' ? { name: s as LossName, options: {} } : s?.config ? { name: s.config.name, options: { ...s.config.options } } : null));
   const weights = perOutput<number>(where, 'lossWeights', lossWeights, names, (v) => typeof v === 'number').map((w, i) =>
     w === undefined ? 1 : checkNumber(where, `lossWeights for '${names[i]}'`, w, { min: 0 }));
   // A flat list of metrics applies to every output (Keras); a list of lists or a record is per output.
@@ -80,6 +83,7 @@ export function resolveOutputs(where: string, names: readonly string[], loss: Pe
     outputNames: [...names],
     losses,
     lossNames,
+    lossConfigs,
     lossWeights: weights,
     metrics: metricObjectsPerOutput(where, names, metricSpecs, lossNames, widths),
     metricNames: metricSpecs.map((ms) => ms.map((m) => (typeof m === 'string' ? m : null))),
