@@ -46,7 +46,7 @@ describe('the packed tarballs, installed with plain npm into an empty project', 
 
   it('every published package is packed, with its licence', () => {
     const names = packs.map((p) => p.replace(/.*\/soma-(.*)-\d+\.\d+\.\d+\.tgz$/, '$1')).sort();
-    expect(names).toEqual(['backend-cpu', 'backend-native', 'backend-webgpu', 'cli', 'core', 'data', 'layers', 'onnx-io', 'optimizers', 'testing', 'zoo']);
+    expect(names).toEqual(['backend-cpu', 'backend-native', 'backend-webgpu', 'cli', 'core', 'data', 'layers', 'onnx-io', 'optimizers', 'testing', 'torch-bridge', 'zoo']);
     for (const p of packs) {
       const files = execFileSync('tar', ['tzf', p], { encoding: 'utf8' }).split('\n');
       expect(files, p).toContain('package/LICENSE');
