@@ -152,6 +152,23 @@ describe('silent corruption: safetensors offsets are validated as the format spe
     expect(() => decodeSafetensors(craft(header, data), 'w.safetensors')).toThrow(message);
   });
 
+  it("PyTorch's element types read as Soma's: F64, F16, BF16 as float32, I64 as int32 within range (beyond it, an error naming the tensor)", () => {
+    const bytes = new Uint8Array(8 + 4 + 4 + 16);
+    const v = new DataView(bytes.buffer);
+    v.setFloat64(0, 1.5, true);
+    v.setUint16(8, 0x3c00, true); // half 1.0
+    v.setUint16(10, 0xc000, true); // half -2.0
+    v.setUint16(12, 0x3f80, true); // bfloat16 1.0
+    v.setUint16(14, 0x4049, true); // bfloat16 3.140625
+    v.setBigInt64(16, 7n, true);
+    v.setBigInt64(24, -3n, true);
+    const header = { d: { dtype: 'F64', shape: [1], data_offsets: [0, 8] }, h: { dtype: 'F16', shape: [2], data_offsets: [8, 12] }, b: { dtype: 'BF16', shape: [2], data_offsets: [12, 16] }, i: { dtype: 'I64', shape: [2], data_offsets: [16, 32] } };
+    const { tensors } = decodeSafetensors(craft(header, bytes));
+    expect([...tensors].map(([k, t]) => [k, t.dtype, Array.from(t.data)])).toEqual([['d', 'float32', [1.5]], ['h', 'float32', [1, -2]], ['b', 'float32', [1, 3.140625]], ['i', 'int32', [7, -3]]]);
+    v.setBigInt64(24, 2n ** 40n, true);
+    expect(() => decodeSafetensors(craft(header, bytes), 'big.safetensors')).toThrow(/big\.safetensors: tensor 'i' \(I64\) holds 1099511627776, outside the int32 Soma reads it as/);
+  });
+
   it('out-of-order offsets are fine when the tensors still tile the data, as in the format', () => {
     const { tensors } = decodeSafetensors(craft({ b: { ...bias, data_offsets: [8, 16] }, a: { ...bias, data_offsets: [0, 8] } }, f32(1, 2, 3, 4)));
     expect(Array.from(tensors.get('a')!.data)).toEqual([1, 2]);

@@ -70,10 +70,15 @@ export async function writeNpyRows(rows: AsyncIterable<LabeledRow>, xPath: strin
     if (n === 0) throw new Error('exportTorch: the data has no rows');
     await xf.write(header([n, width]), 0, HEADER_BYTES, 0);
     await yf.write(header(labelWidth ? [n, labelWidth] : [n]), 0, HEADER_BYTES, 0);
-  } finally {
+  } catch (e) {
+    // No half-written arrays left behind.
     await xf.close();
     await yf.close();
+    await Promise.all([fs.rm(`${xPath}.tmp`, { force: true }), fs.rm(`${yPath}.tmp`, { force: true })]);
+    throw e;
   }
+  await xf.close();
+  await yf.close();
   await fs.rename(`${xPath}.tmp`, xPath);
   await fs.rename(`${yPath}.tmp`, yPath);
   return n;

@@ -90,6 +90,30 @@ describe.skipIf(!hasTorch)('exportTorch: the generated nn.Module computes what t
     await expectSameOutputs(m, join(dir, 'every_conv'), [soma.randomNormal([2, 3, 11, 11], { seed: 3 })]);
   });
 
+  it("loadTorchWeights reads PyTorch's own state_dict files: int64 step counters, float64 and float16 weights", async () => {
+    const m = sequential({ name: 'bn_net', layers: [layers.conv2d({ inputShape: [2, 6, 6], filters: 3, kernelSize: 3 }), layers.batchNormalization(), layers.flatten(), layers.dense({ units: 2 })] });
+    randomizeWeights(m, 40);
+    const project = join(dir, 'bn_net');
+    await exportTorch(m, project);
+    const script = `import sys, torch; sys.path.insert(0, sys.argv[1]); from model import build_model, write_safetensors
+m = build_model(); s = m.state_dict()
+assert any(k.endswith('num_batches_tracked') and v.dtype == torch.int64 for k, v in s.items())
+write_safetensors(s, sys.argv[1] + '/state_i64.safetensors')
+write_safetensors({k: v.double() if v.is_floating_point() else v for k, v in s.items()}, sys.argv[1] + '/state_f64.safetensors')
+write_safetensors({k: v.half() if v.is_floating_point() else v for k, v in s.items()}, sys.argv[1] + '/state_f16.safetensors')`;
+    execFileSync(PYTHON, ['-c', script, project]);
+    const x = soma.randomNormal([2, 2, 6, 6], { seed: 6 });
+    const want = await (m.predict(x) as soma.Tensor).data();
+    for (const [file, tol] of [['state_i64', 0], ['state_f64', 0], ['state_f16', 0.05]] as const) {
+      const copy = sequential({ name: 'bn_net', layers: m.layers.map((l) => (l.className === 'Conv2D' ? layers.conv2d({ name: l.name, inputShape: [2, 6, 6], filters: 3, kernelSize: 3 }) : l.className === 'BatchNormalization' ? layers.batchNormalization({ name: l.name }) : l.className === 'Flatten' ? layers.flatten({ name: l.name }) : layers.dense({ name: l.name, units: 2 }))) });
+      await loadTorchWeights(copy, join(project, `${file}.safetensors`));
+      const got = await (copy.predict(x) as soma.Tensor).data();
+      let worst = 0;
+      got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]))));
+      expect(worst, file).toBeLessThanOrEqual(tol);
+    }
+  });
+
   it('the zoo LSTM classifier (masked padding) and a bidirectional GRU one', async () => {
     // Token 0 is padding, masked by the embedding: pre-padded and post-padded rows.
     const ids = soma.tensor([[0, 0, 0, 4, 9, 2, 7, 1], [3, 8, 8, 1, 5, 0, 0, 0], [5, 4, 3, 2, 1, 9, 8, 7]]);

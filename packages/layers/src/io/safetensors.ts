@@ -18,6 +18,8 @@ export interface NamedArray {
 /** One tensor's place in the data section, as the header declares it (already validated). */
 export interface SafetensorsEntry {
   dtype: DType;
+  /** The element type in the file: Soma's own, or one of PyTorch's that reads into it (F64/F16/BF16 → float32, I64 → int32). */
+  fileType: string;
   shape: number[];
   begin: number;
   end: number;
@@ -34,8 +36,10 @@ export interface SafetensorsLayout {
 export const MAX_HEADER_BYTES = 100_000_000;
 
 const TO_FILE: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
-const FROM_FILE = new Map<string, DType>([['F32', 'float32'], ['I32', 'int32'], ['BOOL', 'bool']]);
-const WIDTH: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
+// PyTorch checkpoints also hold float64, half, bfloat16 and int64 tensors (batch norm's step
+// counter is int64): they read as float32, and int64 as int32 when every value fits.
+const FROM_FILE = new Map<string, DType>([['F32', 'float32'], ['I32', 'int32'], ['BOOL', 'bool'], ['F64', 'float32'], ['F16', 'float32'], ['BF16', 'float32'], ['I64', 'int32']]);
+const FILE_WIDTH: Record<string, number> = { F32: 4, I32: 4, BOOL: 1, F64: 8, F16: 2, BF16: 2, I64: 8 };
 
 /** Named arrays to write as safetensors: a record or a Map, in the order to write. */
 export type NamedArrays = Readonly<Record<string, NamedArray>> | ReadonlyMap<string, NamedArray>;
@@ -125,7 +129,8 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
     if (typeof e !== 'object' || e === null) throw new Error(`${file}: tensor '${name}' must be described by { dtype, shape, data_offsets }`);
     const dtype = typeof e.dtype === 'string' ? FROM_FILE.get(e.dtype) : undefined;
-    if (!dtype) throw new Error(`${file}: tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; Soma reads F32, I32 and BOOL`);
+    if (!dtype) throw new Error(`${file}: tensor '${name}' has dtype ${JSON.stringify(e.dtype)}; Soma reads F32, I32 and BOOL (and F64, F16, BF16, I64 as float32 and int32)`);
+    const fileType = e.dtype as string;
     if (!Array.isArray(e.shape) || !e.shape.every(isIndex)) throw new Error(`${file}: tensor '${name}' has shape ${JSON.stringify(e.shape)}; expected an array of non-negative integers`);
     const offsets = e.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex) || offsets[0] > offsets[1]) {
@@ -134,8 +139,9 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
     const shape = e.shape as number[];
     const count = shape.reduce((a, b) => a * b, 1);
     const [begin, end] = offsets as [number, number];
-    if (end - begin !== count * WIDTH[dtype]) throw new Error(`${file}: tensor '${name}' has shape [${shape.join(',')}] (${count * WIDTH[dtype]} bytes) but spans ${end - begin} bytes`);
-    entries.set(name, { dtype, shape, begin, end });
+    const width = FILE_WIDTH[fileType];
+    if (end - begin !== count * width) throw new Error(`${file}: tensor '${name}' has shape [${shape.join(',')}] (${count * width} bytes) but spans ${end - begin} bytes`);
+    entries.set(name, { dtype, fileType, shape, begin, end });
   }
   // Sorted by begin, each tensor must start where the previous one ended: no overlaps (which would
   // let one tensor's bytes be read as another's), no gaps, nothing after the last.
@@ -151,18 +157,48 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   return { dataStart, entries, metadata };
 }
 
+/** float16 bits → number (IEEE 754 half: subnormals, infinities and NaN included). */
+function half(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+const READERS: Record<string, (v: DataView, i: number) => number> = {
+  F32: (v, i) => v.getFloat32(i * 4, true),
+  I32: (v, i) => v.getInt32(i * 4, true),
+  F64: (v, i) => v.getFloat64(i * 8, true),
+  F16: (v, i) => half(v.getUint16(i * 2, true)),
+  BF16: (v, i) => {
+    const bits = new DataView(new ArrayBuffer(4));
+    bits.setUint32(0, v.getUint16(i * 2, true) << 16);
+    return bits.getFloat32(0);
+  },
+  I64: (v, i) => Number(v.getBigInt64(i * 8, true)),
+};
+
 /** The tensors of a layout, read from the whole file's bytes. */
-export function readSafetensorsData(bytes: Uint8Array, layout: SafetensorsLayout): Map<string, NamedArray> {
+export function readSafetensorsData(bytes: Uint8Array, layout: SafetensorsLayout, file = 'weights.safetensors'): Map<string, NamedArray> {
   const tensors = new Map<string, NamedArray>();
   for (const [name, e] of layout.entries) {
     const slice = bytes.slice(layout.dataStart + e.begin, layout.dataStart + e.end);
-    const count = (e.end - e.begin) / WIDTH[e.dtype];
+    const count = (e.end - e.begin) / FILE_WIDTH[e.fileType];
     let data: TypedArray;
     if (e.dtype === 'bool') data = slice;
     else {
       const view = new DataView(slice.buffer);
       data = e.dtype === 'float32' ? new Float32Array(count) : new Int32Array(count);
-      for (let i = 0; i < count; i++) data[i] = e.dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+      const read = READERS[e.fileType];
+      for (let i = 0; i < count; i++) data[i] = read(view, i);
+      if (e.fileType === 'I64') {
+        for (let i = 0; i < count; i++) {
+          const v = view.getBigInt64(i * 8, true);
+          if (v > 2147483647n || v < -2147483648n) throw new Error(`${file}: tensor '${name}' (I64) holds ${v}, outside the int32 Soma reads it as`);
+        }
+      }
     }
     tensors.set(name, { dtype: e.dtype, shape: e.shape, data });
   }
@@ -173,7 +209,7 @@ export function readSafetensorsData(bytes: Uint8Array, layout: SafetensorsLayout
 export function decodeSafetensors(bytes: Uint8Array, file = 'weights.safetensors'): { tensors: Map<string, NamedArray>; metadata: Map<string, string> } {
   const n = safetensorsHeaderLength(bytes.subarray(0, 8), bytes.length, file);
   const layout = parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.length, file);
-  return { tensors: readSafetensorsData(bytes, layout), metadata: layout.metadata };
+  return { tensors: readSafetensorsData(bytes, layout, file), metadata: layout.metadata };
 }
 
 /** Names from a file that would be unsafe as object keys anywhere downstream ('a/__proto__/b'). */
