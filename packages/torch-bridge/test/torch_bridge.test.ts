@@ -114,6 +114,32 @@ write_safetensors({k: v.half() if v.is_floating_point() else v for k, v in s.ite
     }
   });
 
+  it('a PyTorch model written by hand loads by module order or by a name map, and computes what PyTorch computed', async () => {
+    const project = join(dir, 'hand');
+    // The helpers of any exported model.py write safetensors; the network itself is plain PyTorch.
+    await exportTorch(sequential({ layers: [layers.dense({ inputShape: [1], units: 1 })] }), project);
+    const script = `import sys, json, torch; from torch import nn; sys.path.insert(0, sys.argv[1]); from model import write_safetensors
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(48, 4), nn.Tanh(), nn.Linear(4, 2)).eval()
+x = torch.randn(2, 2, 6, 6)
+write_safetensors(net.state_dict(), sys.argv[1] + '/hand.safetensors')
+print(json.dumps({'x': x.reshape(-1).tolist(), 'y': net(x).reshape(-1).tolist()}))`;
+    const { x, y } = JSON.parse(execFileSync(PYTHON, ['-c', script, project], { encoding: 'utf8' })) as { x: number[]; y: number[] };
+    const make = () => sequential({ layers: [
+      layers.conv2d({ name: 'conv', inputShape: [2, 6, 6], filters: 3, kernelSize: 3, activation: 'relu' }), layers.flatten({ name: 'flat' }),
+      layers.dense({ name: 'hidden', units: 4, activation: 'tanh' }), layers.dense({ name: 'out', units: 2 }),
+    ] });
+    const input = soma.tensor(x, [2, 2, 6, 6]);
+    for (const options of [{ match: 'order' as const }, { modules: { conv: '0', hidden: '3', out: '5' } }]) {
+      const m = make();
+      await loadTorchWeights(m, join(project, 'hand.safetensors'), options);
+      const got = await (m.predict(input) as soma.Tensor).data();
+      y.forEach((v, i) => expect(Math.abs(v - got[i])).toBeLessThan(1e-5));
+    }
+    const extra = sequential({ layers: [layers.dense({ inputShape: [48], units: 4 })] });
+    await expect(loadTorchWeights(extra, join(project, 'hand.safetensors'), { match: 'order' })).rejects.toThrow(/has 3 modules with weights \(0, 3, 5\) but .* has 1 layers with weights/);
+  });
+
   it('the zoo LSTM classifier (masked padding) and a bidirectional GRU one', async () => {
     // Token 0 is padding, masked by the embedding: pre-padded and post-padded rows.
     const ids = soma.tensor([[0, 0, 0, 4, 9, 2, 7, 1], [3, 8, 8, 1, 5, 0, 0, 0], [5, 4, 3, 2, 1, 9, 8, 7]]);
