@@ -99,6 +99,25 @@ describe('soma.compiled: the one compiled entrance', () => {
     x.dispose();
   });
 
+  it('passThrough errors leave the entrance as they are, not as a fallback, and the signature is traced again', () => {
+    class Ask extends Error {}
+    let ask = true;
+    const c = soma.compiled((x) => {
+      if (ask) throw new Ask('needs a value');
+      return [x.mul(2)];
+    }, { name: 'test.passThrough', passThrough: (e) => e instanceof Ask });
+    const before = soma.compileStats();
+    const x = soma.ones([2]);
+    expect(() => c.run([x])).toThrow(Ask);
+    expect(delta(before)).toEqual({ traced: 0, runs: 0, fallbacks: 0 });
+    expect(c.fallbacks).toBe(0);
+    ask = false;
+    const [y] = c.run([x]);
+    expect(delta(before)).toEqual({ traced: 1, runs: 1, fallbacks: 0 });
+    soma.dispose([x, y]);
+    c.dispose();
+  });
+
   it('maxGraphs bounds the graphs held (the least recently traced goes first) and frees their constants', () => {
     const c = soma.compiled((x) => [x.add(soma.scalar(1))], { name: 'test.bounded', maxGraphs: 2 });
     const tensorsBefore = soma.memory().numTensors;

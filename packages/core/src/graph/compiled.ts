@@ -50,6 +50,12 @@ export interface CompiledOptions {
   onFallback?: 'warn' | 'silent' | 'throw';
   /** Appended to the fallback warning: how the caller chooses eager execution itself. */
   fallbackHint?: string;
+  /**
+   * Errors that are the caller's to handle, not reasons to run eagerly: thrown out of `run` as they
+   * are, from a trace or an eager call, and the signature is traced again next time (OnnxModel.run
+   * learns this way which inputs it must read on the host).
+   */
+  passThrough?: (err: unknown) => boolean;
 }
 
 /** A compiled function: a graph per input signature, or the function itself where tracing failed. */
@@ -90,7 +96,7 @@ const MAX_GRAPHLESS = 256;
  * a signature that cannot be traced, counting the fallback and keeping its reason.
  */
 export function compiled(fn: (...inputs: Tensor[]) => Tensor[], options: CompiledOptions): Compiled {
-  checkOptions('compiled', options, ['name', 'dynamicAxes', 'inputNames', 'maxGraphs', 'eagerCalls', 'afterTrace', 'beforeGraphRun', 'onFallback', 'fallbackHint']);
+  checkOptions('compiled', options, ['name', 'dynamicAxes', 'inputNames', 'maxGraphs', 'eagerCalls', 'afterTrace', 'beforeGraphRun', 'onFallback', 'fallbackHint', 'passThrough']);
   const entries = new Map<string, Entry>();
   let fallbacks = 0;
   let warned = false;
@@ -102,7 +108,7 @@ export function compiled(fn: (...inputs: Tensor[]) => Tensor[], options: Compile
       return graph;
     } catch (err) {
       const reason = (err as Error).message;
-      if (options.onFallback === 'throw') throw err;
+      if (options.onFallback === 'throw' || options.passThrough?.(err)) throw err;
       stats.fallbackReasons.push({ name: options.name, reason });
       if (stats.fallbackReasons.length > 20) stats.fallbackReasons.shift();
       if (options.onFallback !== 'silent' && !warned) {

@@ -1,23 +1,10 @@
 import * as soma from '@soma/core';
-import type { DType, Dim, Tensor, Variable } from '@soma/core';
 import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../proto.js';
 import { somaType, storedBytes } from '../tensor_proto.js';
 import { checkParseBounds, type ParseLimits } from './bounds.js';
+import { OnnxModel, type OnnxIO, type Step } from './onnx_model.js';
 import { OPS, type OpContext } from './op_table.js';
-import { asTensor, Attributes, HostValue, isHost, knownValues, protoValue, type Value } from './values.js';
-
-/** Integer input values given on the host ({ shape, values }): used where the model needs them known (a Reshape's shape, Slice bounds). */
-export interface HostInput {
-  readonly shape: readonly number[];
-  readonly values: ArrayLike<number>;
-}
-
-/** A graph input or output as the file declares it. */
-export interface OnnxIO {
-  readonly name: string;
-  readonly shape: readonly Dim[];
-  readonly dtype: DType;
-}
+import { Attributes, isHost, knownValues, protoValue, type Value } from './values.js';
 
 export interface ImportOptions extends ParseLimits {
   /** Folder of external-data files (Node); default: the model file's folder. */
@@ -29,11 +16,6 @@ export interface ImportOptions extends ParseLimits {
 // Operators whose definitions are older than opset 7 (Not, Softplus, GlobalAveragePool, ...) read the same.
 const MIN_OPSET = 1;
 const MAX_OPSET = 21;
-
-interface Step {
-  readonly node: NodeProto;
-  readonly ctx: OpContext;
-}
 
 const where = (n: NodeProto, i: number) => `node ${n.name ? `'${n.name}'` : `#${i}`} (${n.op_type})`;
 
@@ -119,116 +101,6 @@ function ioOf(v: { name?: string; type?: { tensor_type?: { elem_type?: number; s
     dtype: somaType(tt?.elem_type ?? 1, `input '${v.name}'`),
     shape: dims.map((d) => (d.dim_param ? d.dim_param : d.dim_value !== undefined ? toNumber(d.dim_value as number) : '?')),
   };
-}
-
-/**
- * An ONNX model imported into Soma: it runs node by node with Soma's ops on whatever backend is
- * active, so it is differentiable, and its float initializers are Variables that optimizers can
- * train (`trainableVariables`). Shape computations (Shape → Gather → Concat → Reshape) are folded
- * on the host.
- */
-export class OnnxModel {
-  readonly inputs: readonly OnnxIO[];
-  readonly outputs: readonly OnnxIO[];
-  readonly trainableVariables: readonly Variable[];
-
-  /** @internal Made by `importOnnx`. */
-  constructor(
-    readonly opset: number,
-    readonly producer: string,
-    private readonly steps: readonly Step[],
-    private readonly constants: ReadonlyMap<string, Value>,
-    inputs: OnnxIO[],
-    outputs: OnnxIO[],
-  ) {
-    this.inputs = inputs;
-    this.outputs = outputs;
-    this.trainableVariables = [...constants.values()].filter((v): v is Variable => !isHost(v) && v.isVariable() && (v as Variable).trainable);
-  }
-
-  /**
-   * Runs the model on named inputs (one tensor may stand for a single-input model) and returns its
-   * outputs by name. Synchronous and recorded for autodiff, so it works inside grad and tidy.
-   */
-  predict(feeds: Readonly<Record<string, Tensor | HostInput>> | Tensor): Record<string, Tensor> {
-    const named = soma.isTensor(feeds) ? this.single(feeds) : feeds;
-    for (const k of Object.keys(named)) {
-      if (!this.inputs.some((i) => i.name === k)) throw new Error(`OnnxModel.predict: unknown input '${k}'; the model's inputs: ${this.inputs.map((i) => i.name).join(', ')}`);
-    }
-    return soma.tidy(() => {
-      const env = new Map<string, Value>(this.constants);
-      for (const io of this.inputs) {
-        const given = named[io.name];
-        if (!given) throw new Error(`OnnxModel.predict: input '${io.name}' is missing`);
-        if (!soma.isTensor(given)) {
-          // Inputs given as numbers (shapes, axes, indices, scalars) stay on the host, as constants would.
-          env.set(io.name, new HostValue([...given.shape], Array.from(given.values), io.dtype === 'int32' ? 'int' : io.dtype === 'bool' ? 'bool' : 'float'));
-          continue;
-        }
-        const t = given;
-        const ok = t.rank === io.shape.length && io.shape.every((d, k) => typeof d !== 'number' || d === t.shape[k]);
-        if (!ok) throw new Error(`OnnxModel.predict: input '${io.name}' must be [${io.shape.join(', ')}], got [${t.shape.join(', ')}]`);
-        env.set(io.name, io.dtype === t.dtype ? t : t.cast(io.dtype));
-      }
-      for (const { node, ctx } of this.steps) {
-        const ins = (node.input ?? []).map((n) => (n ? env.get(n) : undefined));
-        let out: Value | readonly Value[];
-        try {
-          out = OPS[node.op_type!].run(ins, ctx);
-        } catch (e) {
-          const msg = (e as Error).message;
-          throw new Error(msg.startsWith('node ') ? `OnnxModel: ${msg}` : `OnnxModel: ${ctx.where}: ${msg}`);
-        }
-        const list = Array.isArray(out) ? (out as Value[]) : [out as Value];
-        (node.output ?? []).forEach((name, k) => name && list[k] !== undefined && env.set(name, list[k]));
-      }
-      const result: Record<string, Tensor> = {};
-      for (const o of this.outputs) {
-        const v = env.get(o.name);
-        if (v === undefined) throw new Error(`OnnxModel.predict: output '${o.name}' was not computed`);
-        const t = asTensor(v, `output '${o.name}'`);
-        result[o.name] = t.reshape([...t.shape]);
-      }
-      return result;
-    });
-  }
-
-  /**
-   * Inference, as onnxruntime's session.run: the model is traced once per input shape and runs as
-   * one graph (on native one session, as fast as the file run directly; on webgpu with fused
-   * chains); for inputs given as numbers, it is predict. Not for gradients: use
-   * predict inside grad. As a Promise, the form GPU backends' readbacks need.
-   */
-  async run(feeds: Readonly<Record<string, Tensor | HostInput>> | Tensor): Promise<Record<string, Tensor>> {
-    const named = soma.isTensor(feeds) ? this.single(feeds) : feeds;
-    const xs = this.inputs.map((io) => named[io.name]);
-    if (!xs.every((x): x is Tensor => soma.isTensor(x)) || Object.keys(named).length !== xs.length) return this.predict(feeds);
-    // A few shapes are kept (serving usually sees one or two batch sizes); a model predict can
-    // run but trace cannot stays node by node (counted in soma.compileStats()).
-    this.entrance ??= soma.compiled(
-      (...ts: Tensor[]) => {
-        const out = this.predict(Object.fromEntries(this.inputs.map((io, i) => [io.name, ts[i]])));
-        return this.outputs.map((o) => out[o.name]);
-      },
-      { name: `OnnxModel.run`, inputNames: this.inputs.map((io) => io.name), maxGraphs: 8, onFallback: 'silent' },
-    );
-    const outs = this.entrance.run(xs);
-    return Object.fromEntries(this.outputs.map((o, i) => [o.name, outs[i]]));
-  }
-
-  private entrance: soma.Compiled | undefined;
-
-  private single(t: Tensor): Record<string, Tensor> {
-    if (this.inputs.length !== 1) throw new Error(`OnnxModel.predict: the model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')}); pass them by name`);
-    return { [this.inputs[0].name]: t };
-  }
-
-  /** Frees the initializers, constants and traced graphs. */
-  dispose(): void {
-    this.entrance?.dispose();
-    this.entrance = undefined;
-    for (const v of this.constants.values()) if (!isHost(v)) v.dispose();
-  }
 }
 
 async function readSource(source: Uint8Array | ArrayBuffer | string): Promise<{ bytes: Uint8Array; name: string; dir: string | null }> {

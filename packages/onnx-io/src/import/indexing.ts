@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import type { OpContext, OpImpl } from './op_table.js';
-import { asTensor, hostNumbers, hostScalar, isHost, type HostValue, type Value } from './values.js';
+import { asTensor, hostNumbers, hostScalar, isHost, HostValue, type Value } from './values.js';
 
 /** ONNX operators that index and accumulate, composed from Soma's ops so they differentiate. */
 
@@ -138,9 +138,9 @@ export const INDEXING_OPS: Record<string, OpImpl> = {
   },
   NonZero: {
     run: (ins, c) => {
+      // The output's shape depends on the values: they are read on the host (OnnxModel.run reads run-time ones).
       const v = ins[0];
-      if (!isHost(v)) c.a.fail('NonZero of data computed at run time has a data-dependent shape; only constant inputs are supported');
-      const h = v as HostValue;
+      const h = isHost(v) ? v : new HostValue(v?.shape ?? [], hostNumbers(v, c.where, "the input (NonZero's output shape depends on its values)"));
       const strides = h.shape.map((_, k) => h.shape.slice(k + 1).reduce((a, b) => a * b, 1));
       const hits = h.values.flatMap((x, i) => (x ? [i] : []));
       return soma.tensor(Int32Array.from(h.shape.flatMap((_, k) => hits.map((i) => Math.floor(i / strides[k]) % h.shape[k]))), [h.shape.length, hits.length], 'int32');

@@ -2,7 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import type { NodeProto } from '../proto.js';
 import type { OpContext, OpImpl } from './op_table.js';
-import { asTensor, hostNumbers, isHost, type Attributes, type Value } from './values.js';
+import { asTensor, hostNumbers, type Attributes, type Value } from './values.js';
 
 /**
  * ONNX's RNN, GRU and LSTM operators, unrolled over time with Soma's ops (so imported recurrent
@@ -118,7 +118,7 @@ function recurrent(kind: Kind): OpImpl {
       const direction = c.a.string('direction', 'forward');
       if ((direction === 'bidirectional') !== (dirs === 2)) c.a.fail(`direction '${direction}' does not match ${dirs} weight direction(s)`);
       if (ins[4] !== undefined) {
-        const lens = isHost(ins[4]) ? hostNumbers(ins[4], c.where, 'sequence_lens') : null;
+        const lens = ins[4] ? hostNumbers(ins[4], c.where, 'sequence_lens') : null;
         if (!lens || lens.some((l) => l !== seq)) c.a.fail('sequence_lens shorter than the sequence are not supported (pad-free batches are)');
       }
       const clip = c.a.has('clip') ? c.a.float('clip', 0) : null;

@@ -29,6 +29,19 @@ export class HostValue {
 export type Value = Tensor | HostValue;
 
 /**
+ * A value an operator needs as numbers on the host (a shape, axes, a count) arrived as a tensor.
+ * `OnnxModel.run` catches it, reads the value when it runs and runs again; `predict`, which is
+ * synchronous, turns it into an error saying so. `names` are the graph values holding the tensor.
+ */
+export class NeedsHostValue extends Error {
+  names: readonly string[] = [];
+
+  constructor(readonly value: Tensor, readonly where: string, readonly what: string) {
+    super(`${where}: ${what} must be known on the host (a constant, a shape computation, or an input read by OnnxModel.run), but it is a tensor computed from the data`);
+  }
+}
+
+/**
  * The most numbers one host value holds. Shapes, axes and indices are small; a file asking for
  * more (ConstantOfShape of 3·10^8, Range to 4·10^8) gets a tensor instead, whose size core bounds,
  * not a JavaScript array that would exhaust the heap.
@@ -38,13 +51,13 @@ export const MAX_HOST_ELEMENTS = 1 << 20;
 /** Values of float constants known at import (Constant nodes), so scalars such as Clip's bounds are read without a device readback. */
 export const knownValues = new WeakMap<Tensor, ArrayLike<number>>();
 
-/** A scalar that must be known at import: a host integer or a constant. */
+/** A scalar that must be known on the host: a host integer, a constant, or (through NeedsHostValue) a tensor `run` reads. */
 export function hostScalar(v: Value | undefined, where: string, what: string): number {
   if (v === undefined) throw new Error(`${where}: ${what} is missing`);
   if (isHost(v)) return v.values[0];
   const known = knownValues.get(v);
   if (known) return known[0];
-  throw new Error(`${where}: ${what} must be a constant known when the model is imported, but it is computed from the data`);
+  throw new NeedsHostValue(v, where, what);
 }
 
 export const isHost = (v: Value | undefined): v is HostValue => v instanceof HostValue;
@@ -55,14 +68,14 @@ export function asTensor(v: Value, where: string, dtype?: DType): Tensor {
   return dtype && t.dtype !== dtype ? t.cast(dtype) : t;
 }
 
-/** The value's numbers, which must be known at import: a constant, an initializer or a folded shape. */
+/** The value's numbers, which must be known on the host: a constant, an initializer, a folded shape, or (through NeedsHostValue) a tensor `run` reads. */
 export function hostNumbers(v: Value | undefined, where: string, what: string): number[] {
   if (v === undefined) throw new Error(`${where}: ${what} is missing`);
   if (isHost(v)) return [...v.values];
   // Float Constant nodes (Resize's scales as torch.onnx writes them) are known too.
   const known = knownValues.get(v);
   if (known) return Array.from(known);
-  throw new Error(`${where}: ${what} must be known when the model is imported (a constant or a shape computation), but it is computed from the data`);
+  throw new NeedsHostValue(v, where, what);
 }
 
 /** Integer TensorProtos become HostValues (int64 kept exact up to 2^53); others decode as tensors' data. */
