@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-webgpu';
 import '@soma/backend-cpu';
-import { importOnnx, type HostInput } from '@soma/onnx-io';
+import { importOnnx, type HostInput, type OnnxValue } from '@soma/onnx-io';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { backendsUnderTest } from '@soma/testing';
-import { decode, INTEGER, mismatch, ortMismatch, type NodeCase } from './helpers/onnx_node_case.js';
+import { decode, INTEGER, mismatch, ortMismatch, type Encoded, type NodeCase } from './helpers/onnx_node_case.js';
 
 /**
  * ONNX's own backend node tests (the operators' public specification), generated from Debian's
@@ -24,13 +24,8 @@ const { cases, generator } = JSON.parse(readFileSync(file, 'utf8')) as { cases: 
 type Feeding = 'tensors' | 'numbers';
 
 const NOT_SUPPORTED: Record<Feeding, Record<string, RegExp>> = {
-  tensors: {
-    test_identity_sequence: /is not a tensor \(sequences, maps and optionals are not supported\)/,
-    test_identity_opt: /is not a tensor \(sequences, maps and optionals are not supported\)/,
-  },
+  tensors: {},
   numbers: {
-    test_identity_sequence: /is not a tensor \(sequences, maps and optionals are not supported\)/,
-    test_identity_opt: /is not a tensor \(sequences, maps and optionals are not supported\)/,
     // predict is synchronous: a shape that depends on the values needs run.
     test_nonzero_example: /OnnxModel\.predict: node .* \(NonZero\): .* is input 'condition', given as a tensor: .*call await model\.run\(feeds\)/,
   },
@@ -57,35 +52,60 @@ function checkDropout(c: NodeCase, [y, mask]: ArrayLike<number>[]): void {
   expect(kept / x.length).toBeLessThan(Math.min(1, (1 - ratio) * 2));
 }
 
+/** A case's input as Soma takes it: a tensor, host numbers, an array of tensors (a sequence) or null (an empty optional). */
+function feed(t: Encoded, parameter: boolean): soma.Tensor | HostInput | soma.Tensor[] | null {
+  if (t.dtype === 'none') return null;
+  if (t.dtype === 'sequence') return t.items!.map((item) => feed(item, false) as soma.Tensor);
+  const values = t.values.map(decode);
+  const dtype = INTEGER.has(t.dtype) ? 'int32' : t.dtype === 'bool' ? 'bool' : 'float32';
+  return parameter ? { shape: t.shape, values } : soma.tensor(dtype === 'bool' ? values.map(Boolean) : values, t.shape, dtype);
+}
+
+async function expectValue(got: OnnxValue, expected: Encoded, what: string): Promise<void> {
+  if (expected.dtype === 'none') return expect(got, what).toBeNull();
+  if (expected.dtype === 'sequence') {
+    expect(Array.isArray(got), `${what} is a sequence`).toBe(true);
+    const items = got as soma.Tensor[];
+    expect(items.length, `${what} length`).toBe(expected.items!.length);
+    for (const [k, item] of expected.items!.entries()) await expectValue(items[k], item, `${what}[${k}]`);
+    return;
+  }
+  const t = got as soma.Tensor;
+  expect(soma.isTensor(t), `${what} is a tensor`).toBe(true);
+  expect(t.shape, `${what} shape`).toEqual(expected.shape);
+  const bad = mismatch(await t.data(), expected);
+  if (bad) expect.fail(`${what}${bad}`);
+}
+
 async function runCase(c: NodeCase, feeding: Feeding): Promise<void> {
   const m = await importOnnx(Uint8Array.from(Buffer.from(c.model, 'base64')));
-  const feeds: Record<string, soma.Tensor | HostInput> = {};
+  const feeds: Record<string, soma.Tensor | HostInput | soma.Tensor[] | null> = {};
+  const made = () => Object.values(feeds).flatMap((f) => (Array.isArray(f) ? f : soma.isTensor(f) ? [f] : []));
   try {
     m.inputs.forEach((io, i) => {
       const t = c.inputs[i];
-      const values = t.values.map(decode);
-      const dtype = INTEGER.has(t.dtype) ? 'int32' : t.dtype === 'bool' ? 'bool' : 'float32';
       // Resize's roi, scales and sizes are parameters, known when a real model is imported.
-      const parameter = INTEGER.has(t.dtype) || t.shape.length === 0 || (i > 0 && /^test_(resize|upsample)/.test(c.name));
-      feeds[io.name] = feeding === 'numbers' && parameter ? { shape: t.shape, values } : soma.tensor(dtype === 'bool' ? values.map(Boolean) : values, t.shape, dtype);
+      const parameter = INTEGER.has(t.dtype) || t.shape?.length === 0 || (i > 0 && /^test_(resize|upsample)/.test(c.name));
+      feeds[io.name] = feed(t, feeding === 'numbers' && parameter);
     });
-    const out = feeding === 'tensors' ? await m.run(feeds) : m.predict(feeds);
+    // Sequences and optionals at the graph's edges go through runValues.
+    const values = [...m.inputs, ...m.outputs].some((io) => io.kind !== 'tensor');
+    const out: Record<string, OnnxValue> = values
+      ? await m.runValues(feeds)
+      : feeding === 'tensors'
+        ? await m.run(feeds as Record<string, soma.Tensor>)
+        : m.predict(feeds as Record<string, soma.Tensor | HostInput>);
     try {
       if (RANDOM_DROPOUT.has(c.name)) {
-        checkDropout(c, await Promise.all(m.outputs.map((o) => out[o.name].data())));
+        checkDropout(c, await Promise.all(m.outputs.map((o) => (out[o.name] as soma.Tensor).data())));
         return;
       }
-      for (const [i, io] of m.outputs.entries()) {
-        const got = out[io.name];
-        expect(got.shape, `${io.name} shape`).toEqual(c.outputs[i].shape);
-        const bad = mismatch(await got.data(), c.outputs[i]);
-        if (bad) expect.fail(`${io.name}${bad}`);
-      }
+      for (const [i, io] of m.outputs.entries()) await expectValue(out[io.name], c.outputs[i], io.name);
     } finally {
       soma.dispose(out);
     }
   } finally {
-    soma.dispose(Object.values(feeds).filter((f): f is soma.Tensor => soma.isTensor(f)));
+    soma.dispose(made());
     m.dispose();
   }
 }

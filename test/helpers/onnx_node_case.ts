@@ -1,7 +1,10 @@
 import * as ort from 'onnxruntime-node';
 
-/** A tensor of ONNX's node tests as test/fixtures/make_onnx_node_fixtures.py encodes it. */
-export type Encoded = { dtype: string; shape: number[]; values: (number | boolean | string | null)[] };
+/**
+ * A value of ONNX's node tests as test/fixtures/make_onnx_node_fixtures.py encodes it: a tensor,
+ * a sequence (dtype 'sequence', its items) or an empty optional (dtype 'none').
+ */
+export type Encoded = { dtype: string; shape: number[]; values: (number | boolean | string | null)[]; items?: Encoded[] };
 
 export interface NodeCase {
   name: string;

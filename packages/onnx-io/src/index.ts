@@ -3,10 +3,10 @@ export type { ExportOptions, ExportableModel, GraphExportOptions } from './expor
 export { externalDataFiles, importOnnx } from './import/import_onnx.js';
 export type { ImportOptions } from './import/import_onnx.js';
 export { OnnxModel } from './import/onnx_model.js';
-export type { OnnxIO, HostInput } from './import/onnx_model.js';
+export type { OnnxIO, OnnxValue, HostInput } from './import/onnx_model.js';
 export type { ParseLimits } from './import/bounds.js';
 export { decodeOnnx, encodeModel as encodeOnnx } from './proto.js';
-export type { ModelProto, GraphProto, NodeProto, TensorProto, AttributeProto, ValueInfoProto, DimensionProto, Int64 } from './proto.js';
+export type { ModelProto, GraphProto, NodeProto, TensorProto, AttributeProto, ValueInfoProto, TypeProto, DimensionProto, Int64 } from './proto.js';
 export { kernelToOnnx } from './export/kernel_model.js';
 export type { KernelValue } from './export/kernel_model.js';
 export { tritonConfig, tritonConfigText } from './serving/triton_config.js';

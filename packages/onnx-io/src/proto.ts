@@ -37,6 +37,7 @@ export interface AttributeProto {
   s?: Uint8Array;
   t?: TensorProto;
   g?: GraphProto;
+  graphs?: GraphProto[];
   floats?: number[];
   ints?: Int64[];
   strings?: Uint8Array[];
@@ -61,7 +62,15 @@ export interface DimensionProto {
 /** An ONNX graph input or output: name and type (element type and shape). */
 export interface ValueInfoProto {
   name?: string;
-  type?: { tensor_type?: { elem_type?: number; shape?: { dim?: DimensionProto[] } } };
+  type?: TypeProto;
+}
+
+/** The type of a graph value: a tensor, a sequence or an optional (maps are not read). */
+export interface TypeProto {
+  tensor_type?: { elem_type?: number; shape?: { dim?: DimensionProto[] } };
+  sequence_type?: { elem_type?: TypeProto };
+  optional_type?: { elem_type?: TypeProto };
+  map_type?: { key_type?: number; value_type?: TypeProto };
 }
 
 /** An ONNX graph: nodes, initializers, inputs and outputs. */

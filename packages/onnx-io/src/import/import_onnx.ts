@@ -1,10 +1,13 @@
 import * as soma from '@soma/core';
-import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from '../proto.js';
+import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto.js';
 import { somaType, storedBytes } from '../tensor_proto.js';
 import { checkParseBounds, type ParseLimits } from './bounds.js';
-import { OnnxModel, type OnnxIO, type Step } from './onnx_model.js';
+import { CONTROL_OPS } from './control_flow.js';
+import { tensorsOf, type Body, type Step } from './interpreter.js';
+import { OnnxModel, type OnnxIO } from './onnx_model.js';
 import { OPS, type OpContext } from './op_table.js';
-import { Attributes, isHost, knownValues, protoValue, type Value } from './values.js';
+import { SEQUENCE_OPS } from './sequences.js';
+import { Attributes, knownValues, protoValue, type AnyValue, type Value } from './values.js';
 
 export interface ImportOptions extends ParseLimits {
   /** Folder of external-data files (Node); default: the model file's folder. */
@@ -49,7 +52,8 @@ function executionOrder(graph: GraphProto, defined: Set<string>, file: string): 
   if (dangling.length) throw new Error(`importOnnx: ${dangling.length} dangling edge(s):\n  ${listSome(dangling)}`);
   const order: NodeProto[] = [];
   const state = new Uint8Array(nodes.length); // 0 new, 1 on the stack, 2 done
-  const producers = (i: number): number[] => (nodes[i].input ?? []).flatMap((x) => {
+  // A node with bodies also reads, through them, the values of this graph its bodies name.
+  const producers = (i: number): number[] => [...(nodes[i].input ?? []), ...bodyReads(nodes[i])].flatMap((x) => {
     const p = x && !defined.has(x) ? producer.get(x) : undefined;
     return p === undefined ? [] : [p];
   });
@@ -81,6 +85,11 @@ function executionOrder(graph: GraphProto, defined: Set<string>, file: string): 
   return order;
 }
 
+/** Every name the nodes of a node's bodies read (values of the enclosing graphs among them). */
+function bodyReads(n: NodeProto): string[] {
+  return graphsOf(n).flatMap(([, g]) => (g.node ?? []).flatMap((m) => [...(m.input ?? []), ...bodyReads(m)]));
+}
+
 /** The first few items of a long list and how many more: an error about a million nodes stays readable. */
 function listSome(items: readonly string[], sep = '\n  ', first = 5): string {
   if (items.length <= first) return items.join(sep);
@@ -92,13 +101,25 @@ function opsetOf(model: ModelProto): number {
   return entry ? toNumber(entry.version) : MIN_OPSET;
 }
 
-function ioOf(v: { name?: string; type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: unknown; dim_param?: string }[] } } } }): OnnxIO {
-  const tt = v.type?.tensor_type;
-  if (!tt) throw new Error(`importOnnx: input or output '${v.name}' is not a tensor (sequences, maps and optionals are not supported)`);
+/** A graph input or output as declared: a tensor, a sequence of tensors or an optional. */
+function ioOf(v: ValueInfoProto, output = false): OnnxIO {
+  const name = v.name ?? '';
+  let type = v.type;
+  let kind: OnnxIO['kind'] = 'tensor';
+  if (type?.sequence_type) [kind, type] = ['sequence', type.sequence_type.elem_type];
+  else if (type?.optional_type) {
+    kind = 'optional';
+    type = type.optional_type.elem_type;
+    if (type?.sequence_type) type = type.sequence_type.elem_type;
+  }
+  const tt = type?.tensor_type;
+  // Outputs may leave their type to inference; inputs must say it.
+  if (!tt && !output) throw new Error(`importOnnx: input '${name}' is not a tensor, a sequence of tensors or an optional (maps are not supported)`);
   const dims = tt?.shape?.dim ?? [];
   return {
-    name: v.name ?? '',
-    dtype: somaType(tt?.elem_type ?? 1, `input '${v.name}'`),
+    name,
+    kind,
+    dtype: somaType(tt?.elem_type ?? 1, `${output ? 'output' : 'input'} '${name}'`),
     shape: dims.map((d) => (d.dim_param ? d.dim_param : d.dim_value !== undefined ? toNumber(d.dim_value as number) : '?')),
   };
 }
@@ -209,21 +230,12 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
   const opset = opsetOf(model);
   if (opset < MIN_OPSET || opset > MAX_OPSET) throw new Error(`importOnnx: ${name} uses opset ${opset}; Soma imports opsets ${MIN_OPSET} to ${MAX_OPSET}`);
 
-  // Every unsupported node, at once.
+  // Every unsupported node, at once (those of If/Loop/Scan bodies too).
   const problems: string[] = [];
-  (graph.node ?? []).forEach((n, i) => {
-    const domain = n.domain ?? '';
-    const impl = OPS[n.op_type ?? ''];
-    if ((domain && domain !== 'ai.onnx') || !impl || !Object.prototype.hasOwnProperty.call(OPS, n.op_type ?? '')) {
-      problems.push(`${where(n, i)}, domain '${domain || 'ai.onnx'}', opset ${opset}: operator not supported`);
-      return;
-    }
-    const reason = impl.check?.(n, new Attributes(n.attribute, where(n, i)), opset);
-    if (reason) problems.push(`${where(n, i)}, opset ${opset}: ${reason} is not supported`);
-  });
+  checkNodes(graph, opset, '', problems);
   if (problems.length) throw new Error(`importOnnx: ${name}: ${problems.length} node(s) cannot run in Soma:\n  ${listSome(problems, '\n  ', 50)}`);
 
-  const constants = new Map<string, Value>();
+  const constants = new Map<string, AnyValue>();
   const trainable = options.trainable ?? true;
   // Batch-norm statistics are state, not parameters: imported, but not trained by gradients.
   const statistics = new Set((graph.node ?? []).filter((n) => n.op_type === 'BatchNormalization').flatMap((n) => (n.input ?? []).slice(3, 5)));
@@ -246,29 +258,75 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
         if (weight) init.dispose();
       }
     }
-    const declared = new Set([...constants.keys(), ...(graph.input ?? []).map((i) => i.name ?? '')]);
-    const order = executionOrder(graph, declared, name);
-    const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name ?? '')).map(ioOf);
-    const outputs = (graph.output ?? []).map((o) => {
-      try {
-        return ioOf(o);
-      } catch {
-        return { name: o.name ?? '', shape: [], dtype: 'float32' as const };
-      }
-    });
-    const steps: Step[] = [];
-    order.forEach((node, i) => {
-      const ctx: OpContext = { a: new Attributes(node.attribute, where(node, i)), opset, where: where(node, i), node };
-      // Constants are made once, here, and held by the model.
-      if (node.op_type === 'Constant') {
-        const v = soma.tidy(() => OPS.Constant.run([], ctx) as Value);
-        constants.set(node.output?.[0] ?? '', v);
-      } else steps.push({ node, ctx });
-    });
-    return new OnnxModel(opset, model.producer_name ?? '', steps, constants, inputs, outputs);
+    const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name ?? '')).map((v) => ioOf(v));
+    const outputs = (graph.output ?? []).map((o) => ioOf(o, true));
+    const main = prepareBody(graph, new Set(), constants, { opset, file: name, prefix: '' });
+    return new OnnxModel(opset, model.producer_name ?? '', main, inputs, outputs);
   } catch (e) {
-    for (const v of constants.values()) if (!isHost(v)) v.dispose();
+    for (const v of constants.values()) for (const t of tensorsOf(v)) t.dispose();
     throw e;
   }
+}
+
+/** The graphs a node holds as attributes (If's branches, Loop's and Scan's bodies), by attribute name. */
+function graphsOf(n: NodeProto): [string, GraphProto][] {
+  return (n.attribute ?? []).flatMap((a): [string, GraphProto][] => (a.g ? [[a.name ?? '', a.g]] : (a.graphs ?? []).map((g, k) => [`${a.name}[${k}]`, g])));
+}
+
+const supported = (op: string) => [OPS, SEQUENCE_OPS, CONTROL_OPS].some((table) => Object.prototype.hasOwnProperty.call(table, op));
+
+function checkNodes(graph: GraphProto, opset: number, prefix: string, problems: string[]): void {
+  (graph.node ?? []).forEach((n, i) => {
+    const at = `${prefix}${where(n, i)}`;
+    const domain = n.domain ?? '';
+    if ((domain && domain !== 'ai.onnx') || !supported(n.op_type ?? '')) {
+      problems.push(`${at}, domain '${domain || 'ai.onnx'}', opset ${opset}: operator not supported`);
+      return;
+    }
+    const reason = OPS[n.op_type ?? '']?.check?.(n, new Attributes(n.attribute, at), opset);
+    if (reason) problems.push(`${at}, opset ${opset}: ${reason} is not supported`);
+    for (const [attr, g] of graphsOf(n)) checkNodes(g, opset, `${at} ${attr}: `, problems);
+  });
+}
+
+interface BodyContext {
+  readonly opset: number;
+  readonly file: string;
+  /** Where the graph sits ('' for the main graph; "node 'loop' (Loop) body: " for a body), for errors. */
+  readonly prefix: string;
+}
+
+/**
+ * A graph ready to run: its nodes in order (the values of the graphs around it, `outer`, count
+ * as defined), Constant nodes made once into `constants`, and the bodies of its If/Loop/Scan
+ * nodes prepared the same way. Body initializers are constants, never trained.
+ */
+function prepareBody(graph: GraphProto, outer: ReadonlySet<string>, constants: Map<string, AnyValue>, at: BodyContext): Body {
+  for (const t of at.prefix ? graph.initializer ?? [] : []) {
+    const v = protoValue(t, `importOnnx: ${at.file}: ${at.prefix}initializer '${t.name}'`);
+    constants.set(t.name ?? '', 'host' in v ? v.host : soma.keep(soma.tensor(v.data.values, v.data.shape, v.data.dtype)));
+  }
+  const declared = new Set([...outer, ...constants.keys(), ...(graph.input ?? []).map((i) => i.name ?? '')]);
+  const order = executionOrder(graph, declared, at.prefix ? `${at.file}: ${at.prefix.replace(/: $/, '')}` : at.file);
+  // Everything this graph defines is visible to the bodies inside it.
+  const visible = new Set([...declared, ...(graph.node ?? []).flatMap((n) => n.output ?? [])]);
+  const steps: Step[] = [];
+  order.forEach((node, i) => {
+    const w = `${at.prefix}${where(node, i)}`;
+    const ctx: OpContext = { a: new Attributes(node.attribute, w), opset: at.opset, where: w, node };
+    // Constants are made once, here, and held by the model.
+    if (node.op_type === 'Constant') {
+      constants.set(node.output?.[0] ?? '', soma.tidy(() => OPS.Constant.run([], ctx) as Value));
+      return;
+    }
+    const bodies = Object.fromEntries(graphsOf(node).map(([attr, g]) => [attr, prepareBody(g, visible, new Map(), { ...at, prefix: `${w} ${attr}: ` })]));
+    steps.push({ node, ctx, bodies });
+  });
+  return {
+    steps,
+    constants,
+    inputs: (graph.input ?? []).map((i) => i.name ?? '').filter((n) => !(at.prefix === '' && constants.has(n))),
+    outputs: (graph.output ?? []).map((o) => o.name ?? ''),
+  };
 }
 

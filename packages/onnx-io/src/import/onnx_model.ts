@@ -1,8 +1,7 @@
 import * as soma from '@soma/core';
 import type { DType, Dim, Tensor, Variable } from '@soma/core';
-import type { NodeProto } from '../proto.js';
-import { OPS, type OpContext } from './op_table.js';
-import { asTensor, HostValue, isHost, NeedsHostValue, type Value } from './values.js';
+import { execute, runAsync, runSync, tensorsOf, type Body, type Owned, type Step } from './interpreter.js';
+import { asTensor, HostValue, isTensorLike, NeedsHostValue, OptionalValue, SequenceValue, type AnyValue } from './values.js';
 
 /** Integer input values given on the host ({ shape, values }): used where the model needs them known (a Reshape's shape, Slice bounds). */
 export interface HostInput {
@@ -13,19 +12,20 @@ export interface HostInput {
 /** A graph input or output as the file declares it. */
 export interface OnnxIO {
   readonly name: string;
+  /** A tensor, a sequence of tensors, or an optional (a tensor, a sequence, or nothing). */
+  readonly kind: 'tensor' | 'sequence' | 'optional';
+  /** The element shape for sequences and optionals. */
   readonly shape: readonly Dim[];
   readonly dtype: DType;
 }
 
-/** @internal A node with what it runs with. */
-export interface Step {
-  readonly node: NodeProto;
-  readonly ctx: OpContext;
-}
+/** What `runValues` takes and gives for a graph value: a tensor, a sequence as an array, an empty optional as null. */
+export type OnnxValue = Tensor | Tensor[] | null;
 
 type Feeds = Readonly<Record<string, Tensor | HostInput>>;
+type ValueFeeds = Readonly<Record<string, Tensor | HostInput | readonly Tensor[] | null>>;
 
-/** Graph inputs bigger than this are data, never read to the host to fold a shape. */
+/** Inputs bigger than this are data: never traced per value (an operator needing their numbers, as NonZero does, makes the model run node by node). */
 const MAX_HOST_INPUT = 4096;
 
 /** Graphs kept per distinct set of host-read values (serving sees a few shapes and a few values). */
@@ -33,11 +33,19 @@ const MAX_ENTRANCES = 8;
 
 const hostKind = (dtype: DType): HostValue['dtype'] => (dtype === 'int32' ? 'int' : dtype === 'bool' ? 'bool' : 'float');
 
+const tensorsGiven = (given: Tensor | HostInput | readonly Tensor[] | null): Tensor[] => (given === null ? [] : Array.isArray(given) ? [...given] : soma.isTensor(given) ? [given as Tensor] : []);
+
+function* bodies(body: Body): Generator<Body> {
+  yield body;
+  for (const step of body.steps) for (const b of Object.values(step.bodies)) yield* bodies(b);
+}
+
 /**
  * An ONNX model imported into Soma: it runs node by node with Soma's ops on whatever backend is
  * active, so it is differentiable, and its float initializers are Variables that optimizers can
  * train (`trainableVariables`). Shape computations (Shape → Gather → Concat → Reshape) are folded
- * on the host.
+ * on the host. If, Loop and Scan run their bodies; sequences and optionals flow between nodes
+ * (`runValues` takes and gives them at the graph's edges).
  */
 export class OnnxModel {
   readonly inputs: readonly OnnxIO[];
@@ -46,12 +54,10 @@ export class OnnxModel {
 
   /** The step that writes each value, for tracing a host-read value back to the inputs it comes from. */
   private readonly producers = new Map<string, Step>();
-  /**
-   * Values `run` reads on the host before it runs, learned as operators ask for them (in the order
-   * they were asked): inputs fed as tensors (Reshape's shape, TopK's k), and values computed from
-   * the data (NonZero's input), which make the model run node by node.
-   */
+  /** Inputs fed as tensors that `run` reads on the host before it runs (Reshape's shape, TopK's k), learned as operators ask for them. */
   private readonly hostReads: string[] = [];
+  /** Set once an operator needs numbers computed from the data (NonZero's input, a Loop's condition): `run` then goes node by node, reading them as they come. */
+  private nodeByNode = false;
   /** Compiled entrances by the host-read values they were traced with, least recently used first. */
   private readonly entrances = new Map<string, soma.Compiled>();
 
@@ -59,15 +65,14 @@ export class OnnxModel {
   constructor(
     readonly opset: number,
     readonly producer: string,
-    private readonly steps: readonly Step[],
-    private readonly constants: ReadonlyMap<string, Value>,
+    private readonly main: Body,
     inputs: OnnxIO[],
     outputs: OnnxIO[],
   ) {
     this.inputs = inputs;
     this.outputs = outputs;
-    this.trainableVariables = [...constants.values()].filter((v): v is Variable => !isHost(v) && v.isVariable() && (v as Variable).trainable);
-    for (const step of steps) for (const o of step.node.output ?? []) if (o) this.producers.set(o, step);
+    this.trainableVariables = [...main.constants.values()].filter((v): v is Variable => soma.isTensor(v) && v.isVariable() && (v as Variable).trainable);
+    for (const step of main.steps) for (const o of step.node.output ?? []) if (o) this.producers.set(o, step);
   }
 
   /**
@@ -79,7 +84,7 @@ export class OnnxModel {
   predict(feeds: Feeds | Tensor): Record<string, Tensor> {
     const named = this.checked(feeds, 'predict');
     try {
-      return soma.tidy(() => this.results(this.evaluate(named, this.givenAsNumbers(named))));
+      return soma.tidy(() => this.results(runSync(this.evaluate(named, this.givenAsNumbers(named), null)), 'predict'));
     } catch (e) {
       if (!(e instanceof NeedsHostValue)) throw e;
       const input = e.names.find((n) => this.inputs.some((io) => io.name === n));
@@ -98,48 +103,86 @@ export class OnnxModel {
    * one graph (on native one session, as fast as the file run directly; on webgpu with fused
    * chains). Not for gradients: use predict inside grad. Integer inputs that operators need as
    * numbers (shapes, axes, counts, bounds) may be tensors, as onnxruntime takes them: they are read
-   * on the host when `run` executes and the graph is traced per distinct value (a few are kept);
-   * values computed from the data (NonZero's input) are read too, and such a model runs node by
-   * node.
+   * on the host when `run` executes and the graph is traced per distinct value (a few are kept).
+   * Where an operator needs numbers computed from the data (NonZero's input, a Loop's condition),
+   * the model runs node by node, reading them as they come.
    */
   async run(feeds: Feeds | Tensor): Promise<Record<string, Tensor>> {
     const named = this.checked(feeds, 'run');
     const known = this.givenAsNumbers(named);
     for (;;) {
-      for (const name of this.hostReads) if (!known.has(name)) known.set(name, await this.readHost(name, named, known));
+      for (const name of this.hostReads) if (!known.has(name)) known.set(name, await this.readInput(name, named));
+      if (this.nodeByNode) return this.evaluateAsync(named, known, (env) => this.results(env, 'run'));
       try {
-        return this.runKnown(named, known);
+        return this.runTraced(named, known);
       } catch (e) {
         if (!(e instanceof NeedsHostValue)) throw e;
-        const fresh = this.hostSources(e.names, known);
-        if (!fresh.length) throw e;
-        this.hostReads.push(...fresh);
+        const fresh = this.hostSources(e.names, named, known);
+        if (fresh.length) this.hostReads.push(...fresh);
+        else this.nodeByNode = true;
         this.disposeEntrances();
       }
+    }
+  }
+
+  /**
+   * Runs the model node by node on inputs of any kind — tensors, sequences as arrays of tensors,
+   * optionals as a tensor, an array or null — and returns its outputs the same way. For models
+   * whose inputs or outputs are sequences or optionals; numbers operators need are read as they
+   * are reached, as in `run`.
+   */
+  async runValues(feeds: ValueFeeds): Promise<Record<string, OnnxValue>> {
+    const named = this.checked(feeds, 'runValues');
+    const owned = new Set<Tensor>();
+    try {
+      const start = new Map<string, AnyValue>();
+      for (const io of this.inputs) {
+        const v = this.inputValue(io, named[io.name]!);
+        // Casts made here are the run's to free.
+        for (const t of tensorsOf(v)) if (!tensorsGiven(named[io.name]!).includes(t)) owned.add(t);
+        start.set(io.name, v);
+      }
+      const env = await runAsync(execute(this.main, start, owned));
+      const out: Record<string, OnnxValue> = {};
+      for (const o of this.outputs) out[o.name] = this.outputValue(o, env.get(o.name));
+      return out;
+    } finally {
+      for (const t of owned) t.dispose();
     }
   }
 
   /** Frees the initializers, constants and traced graphs. */
   dispose(): void {
     this.disposeEntrances();
-    for (const v of this.constants.values()) if (!isHost(v)) v.dispose();
+    for (const b of bodies(this.main)) for (const v of b.constants.values()) for (const t of tensorsOf(v)) t.dispose();
   }
 
-  private checked(feeds: Feeds | Tensor, method: string): Feeds {
+  private checked<F extends ValueFeeds>(feeds: F | Tensor, method: string): F {
+    let named: ValueFeeds;
     if (soma.isTensor(feeds)) {
       if (this.inputs.length !== 1) throw new Error(`OnnxModel.${method}: the model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')}); pass them by name`);
-      feeds = { [this.inputs[0].name]: feeds };
-    }
-    for (const k of Object.keys(feeds)) {
+      named = { [this.inputs[0].name]: feeds };
+    } else named = feeds;
+    for (const k of Object.keys(named)) {
       if (!this.inputs.some((i) => i.name === k)) throw new Error(`OnnxModel.${method}: unknown input '${k}'; the model's inputs: ${this.inputs.map((i) => i.name).join(', ')}`);
     }
+    const anyKind = method === 'runValues';
     for (const io of this.inputs) {
-      const t = feeds[io.name];
-      if (!t) throw new Error(`OnnxModel.${method}: input '${io.name}' is missing`);
-      const ok = !soma.isTensor(t) || (t.rank === io.shape.length && io.shape.every((d, k) => typeof d !== 'number' || d === t.shape[k]));
-      if (!ok) throw new Error(`OnnxModel.${method}: input '${io.name}' must be [${io.shape.join(', ')}], got [${(t as Tensor).shape.join(', ')}]`);
+      const t = named[io.name];
+      if (io.kind !== 'tensor' && !anyKind) throw new Error(`OnnxModel.${method}: input '${io.name}' is ${io.kind === 'sequence' ? 'a sequence' : 'an optional'}; call await model.runValues(feeds), which takes sequences as arrays of tensors and empty optionals as null`);
+      if (t === undefined || (t === null && io.kind !== 'optional')) throw new Error(`OnnxModel.${method}: input '${io.name}' is missing`);
+      const tensors = Array.isArray(t) ? t : t !== null && soma.isTensor(t) ? [t] : [];
+      // A sequence's or optional's element shape is often left undeclared.
+      for (const x of io.kind === 'tensor' || io.shape.length ? tensors : []) {
+        const ok = x.rank === io.shape.length && io.shape.every((d, k) => typeof d !== 'number' || d === x.shape[k]);
+        if (!ok) throw new Error(`OnnxModel.${method}: input '${io.name}' must be [${io.shape.join(', ')}], got [${x.shape.join(', ')}]`);
+      }
     }
-    return feeds;
+    if (!anyKind) {
+      const other = this.outputs.find((o) => o.kind !== 'tensor');
+      if (other) throw new Error(`OnnxModel.${method}: output '${other.name}' is ${other.kind === 'sequence' ? 'a sequence' : 'an optional'}; call await model.runValues(feeds), which returns sequences as arrays of tensors and empty optionals as null`);
+    }
+    return named as F;
   }
 
   /** Inputs given as numbers, which stay on the host as constants would. */
@@ -152,71 +195,67 @@ export class OnnxModel {
     return known;
   }
 
-  /**
-   * Runs the steps on the inputs, with `known` values standing in for what would compute them;
-   * stops once `until` is computed. Returns every value by name.
-   */
-  private evaluate(named: Feeds, known: ReadonlyMap<string, HostValue>, until?: string): Map<string, Value> {
-    const env = new Map<string, Value>(this.constants);
-    for (const io of this.inputs) {
-      const host = known.get(io.name);
-      if (host) {
-        env.set(io.name, host);
-        continue;
-      }
-      const t = named[io.name] as Tensor;
-      env.set(io.name, io.dtype === t.dtype ? t : t.cast(io.dtype));
-    }
-    for (const { node, ctx } of this.steps) {
-      if (until !== undefined && env.has(until)) break;
-      const outs = (node.output ?? []).filter((o) => o);
-      if (outs.length && outs.every((o) => known.has(o))) {
-        for (const o of outs) env.set(o, known.get(o)!);
-        continue;
-      }
-      const ins = (node.input ?? []).map((n) => (n ? env.get(n) : undefined));
-      let out: Value | readonly Value[];
-      try {
-        out = OPS[node.op_type!].run(ins, ctx);
-      } catch (e) {
-        if (e instanceof NeedsHostValue) {
-          e.names = [...env].filter(([, v]) => v === e.value).map(([n]) => n);
-          throw e;
-        }
-        const msg = (e as Error).message;
-        throw new Error(msg.startsWith('node ') ? `OnnxModel: ${msg}` : `OnnxModel: ${ctx.where}: ${msg}`);
-      }
-      const list = Array.isArray(out) ? (out as Value[]) : [out as Value];
-      (node.output ?? []).forEach((name, k) => name && list[k] !== undefined && env.set(name, known.get(name) ?? list[k]));
-    }
-    return env;
+  private inputValue(io: OnnxIO, given: Tensor | HostInput | readonly Tensor[] | null): AnyValue {
+    const one = (x: Tensor | HostInput) => (soma.isTensor(x) ? (x.dtype === io.dtype ? x : x.cast(io.dtype)) : new HostValue([...x.shape], Array.from(x.values), hostKind(io.dtype)));
+    const value = given === null ? null : Array.isArray(given) ? new SequenceValue(given.map(one), io.dtype) : one(given as Tensor | HostInput);
+    if (io.kind === 'optional') return new OptionalValue(value);
+    if (io.kind === 'sequence' && !(value instanceof SequenceValue)) throw new Error(`OnnxModel.runValues: input '${io.name}' is a sequence: pass an array of tensors`);
+    if (io.kind === 'tensor' && !isTensorLike(value ?? undefined)) throw new Error(`OnnxModel.runValues: input '${io.name}' is a tensor, got an array`);
+    return value!;
   }
 
-  private results(env: ReadonlyMap<string, Value>): Record<string, Tensor> {
+  /** An output as the caller keeps it: tensors of its own (the run's are freed), sequences as arrays, an empty optional as null. */
+  private outputValue(o: { name: string }, v: AnyValue | undefined): OnnxValue {
+    if (v === undefined) throw new Error(`OnnxModel: output '${o.name}' was not computed`);
+    const tensor = (x: AnyValue) => (x instanceof HostValue ? x.toTensor(`output '${o.name}'`) : asTensor(x as Tensor, `output '${o.name}'`).reshape([...(x as Tensor).shape]));
+    if (v instanceof OptionalValue) return v.value === null ? null : this.outputValue(o, v.value);
+    if (v instanceof SequenceValue) return v.items.map(tensor);
+    return tensor(v);
+  }
+
+  /** The steps' run on the inputs (with `known` values in place of what would compute them); every value by name. */
+  private *evaluate(named: Feeds, known: ReadonlyMap<string, HostValue>, owned: Owned) {
+    const env = new Map<string, AnyValue>();
+    for (const io of this.inputs) {
+      const t = named[io.name] as Tensor;
+      env.set(io.name, known.get(io.name) ?? (io.dtype === t.dtype ? t : t.cast(io.dtype)));
+    }
+    return yield* execute(this.main, env, owned, known);
+  }
+
+  /** Node by node, reading numbers operators need as they are reached; what `finish` makes of the values is kept, everything made on the way freed. */
+  private async evaluateAsync<R>(named: Feeds, known: ReadonlyMap<string, HostValue>, finish: (env: Map<string, AnyValue>) => R): Promise<R> {
+    const owned = new Set<Tensor>();
+    try {
+      return finish(await runAsync(this.evaluate(named, known, owned)));
+    } finally {
+      for (const t of owned) t.dispose();
+    }
+  }
+
+  private results(env: ReadonlyMap<string, AnyValue>, method: string): Record<string, Tensor> {
     const result: Record<string, Tensor> = {};
     for (const o of this.outputs) {
       const v = env.get(o.name);
-      if (v === undefined) throw new Error(`OnnxModel: output '${o.name}' was not computed`);
+      if (v === undefined) throw new Error(`OnnxModel.${method}: output '${o.name}' was not computed`);
+      if (!isTensorLike(v)) throw new Error(`OnnxModel.${method}: output '${o.name}' holds ${v instanceof SequenceValue ? 'a sequence' : 'an optional'}; call await model.runValues(feeds)`);
       const t = asTensor(v, `output '${o.name}'`);
+      // An output that is also an input, or a constant, is returned as a tensor of its own.
       result[o.name] = t.reshape([...t.shape]);
     }
     return result;
   }
 
   /**
-   * The values to read on the host so that an operator asking for `names` gets numbers: the small
-   * inputs fed as tensors it is computed from (host folding carries them through Cast, Concat, …),
-   * else the value itself. Empty when everything is read already (the caller reports the error).
+   * The inputs to read on the host so that an operator asking for `names` gets numbers: the small
+   * inputs fed as tensors it is computed from (host folding carries them through Cast, Concat, …).
+   * Empty when there are none left: the numbers come from the data.
    */
-  private hostSources(names: readonly string[], known: ReadonlyMap<string, HostValue>): string[] {
+  private hostSources(names: readonly string[], named: Feeds, known: ReadonlyMap<string, HostValue>): string[] {
     const inputs = new Set(this.inputs.map((io) => io.name));
-    const direct = names.find((n) => inputs.has(n));
-    if (direct !== undefined) return known.has(direct) ? [] : [direct];
-    const name = names[0];
-    if (name === undefined || known.has(name) || this.hostReads.includes(name)) return [];
     const sources = new Set<string>();
     const seen = new Set<string>();
-    const stack = [name];
+    const stack = [...names];
     while (stack.length) {
       const n = stack.pop()!;
       if (seen.has(n)) continue;
@@ -224,36 +263,23 @@ export class OnnxModel {
       if (inputs.has(n)) sources.add(n);
       for (const i of this.producers.get(n)?.node.input ?? []) if (i) stack.push(i);
     }
-    const readable = this.inputs.filter((io) => sources.has(io.name) && !known.has(io.name) && !this.hostReads.includes(io.name));
-    const small = readable.filter((io) => io.shape.every((d) => typeof d === 'number') && io.shape.reduce<number>((a, d) => a * (d as number), 1) <= MAX_HOST_INPUT);
-    return small.length ? small.map((io) => io.name) : [name];
+    return this.inputs
+      .filter((io) => sources.has(io.name) && !known.has(io.name) && !this.hostReads.includes(io.name))
+      .filter((io) => (named[io.name] as Tensor).size <= MAX_HOST_INPUT)
+      .map((io) => io.name);
   }
 
-  /** The value of `name` as numbers: an input's data, or a value computed from the data, read after running up to it. */
-  private async readHost(name: string, named: Feeds, known: ReadonlyMap<string, HostValue>): Promise<HostValue> {
-    const io = this.inputs.find((i) => i.name === name);
-    if (io) {
-      const t = named[name] as Tensor;
-      if (t.size > MAX_HOST_INPUT) throw new Error(`OnnxModel.run: input '${name}' is read as numbers (a shape, axes or a count), but holds ${t.size} values`);
-      return new HostValue([...t.shape], Array.from(await t.data(), Number), hostKind(io.dtype));
-    }
-    const t = soma.tidy(() => {
-      const v = this.evaluate(named, known, name).get(name);
-      return v === undefined || isHost(v) ? null : soma.keep(v);
-    });
-    if (!t) throw new Error(`OnnxModel.run: value '${name}' was not computed`);
-    try {
-      return new HostValue([...t.shape], Array.from(await t.data(), Number), t.dtype === 'int32' ? 'int' : hostKind(t.dtype));
-    } finally {
-      t.dispose();
-    }
+  /** An input's numbers, read when `run` executes. */
+  private async readInput(name: string, named: Feeds): Promise<HostValue> {
+    const io = this.inputs.find((i) => i.name === name)!;
+    const t = named[name] as Tensor;
+    return new HostValue([...t.shape], Array.from(await t.data(), Number), hostKind(io.dtype));
   }
 
-  /** The outputs with `known` values in place: traced per distinct set of them, or node by node where values come from the data. */
-  private runKnown(named: Feeds, known: ReadonlyMap<string, HostValue>): Record<string, Tensor> {
-    const inputNames = new Set(this.inputs.map((io) => io.name));
+  /** The outputs from a graph traced per distinct set of `known` values. */
+  private runTraced(named: Feeds, known: ReadonlyMap<string, HostValue>): Record<string, Tensor> {
     const tensorInputs = this.inputs.filter((io) => !known.has(io.name));
-    if (!tensorInputs.length || this.hostReads.some((n) => !inputNames.has(n))) return soma.tidy(() => this.results(this.evaluate(named, known)));
+    if (!tensorInputs.length) return soma.tidy(() => this.results(runSync(this.evaluate(named, known, null)), 'run'));
     const key = JSON.stringify([...known].map(([n, v]) => [n, v.shape, v.values, v.dtype]));
     let entrance = this.entrances.get(key);
     if (entrance) this.entrances.delete(key);
@@ -261,8 +287,8 @@ export class OnnxModel {
       const fixed = new Map(known);
       entrance = soma.compiled(
         (...ts: Tensor[]) => {
-          const env = this.evaluate(Object.fromEntries(tensorInputs.map((io, i) => [io.name, ts[i]])), fixed);
-          const out = this.results(env);
+          const env = runSync(this.evaluate(Object.fromEntries(tensorInputs.map((io, i) => [io.name, ts[i]])), fixed, null));
+          const out = this.results(env, 'run');
           return this.outputs.map((o) => out[o.name]);
         },
         // A model predict can run but trace cannot stays node by node (counted in soma.compileStats()).

@@ -50,7 +50,14 @@ function elementwise(onTensors: (...xs: Tensor[]) => Tensor, onHost?: (...xs: nu
   };
 }
 
-const unary = (f: (x: Tensor) => Tensor): OpImpl => ({ run: (ins, c) => f(F(ins[0], c)) });
+/** A float op on tensors; with `onHost`, folded on the host for host values (shape arithmetic, Range's count as its expanded form computes it). */
+const unary = (f: (x: Tensor) => Tensor, onHost?: (x: number) => number): OpImpl => ({
+  run: (ins, c) => {
+    const v = ins[0];
+    if (onHost && isHost(v) && v.dtype !== 'bool') return new HostValue(v.shape, v.values.map(onHost), v.dtype);
+    return f(F(v, c));
+  },
+});
 
 /** Reduction axes: an attribute before `inputFrom`, the second input from then on. */
 function reduceAxes(ins: readonly (Value | undefined)[], c: OpContext, inputFrom: number): number[] | undefined {
@@ -404,14 +411,14 @@ export const OPS: Record<string, OpImpl> = {
   // Host folds for comparisons and Where keep shape arithmetic on the host, as torch.onnx writes it
   // for expand(B, -1, -1): Where(Equal(size, -1), 1, size).
   Equal: elementwise((a, b) => a.equal(b), (a, b) => (a === b ? 1 : 0), 'bool'),
-  Less: elementwise((a, b) => a.less(b)),
-  LessOrEqual: elementwise((a, b) => a.lessEqual(b)),
-  Greater: elementwise((a, b) => a.greater(b)),
-  GreaterOrEqual: elementwise((a, b) => a.greaterEqual(b)),
-  And: elementwise((a, b) => soma.logicalAnd(a, b)),
-  Or: elementwise((a, b) => soma.logicalOr(a, b)),
-  Xor: elementwise((a, b) => a.notEqual(b)),
-  Not: { run: (ins, c) => soma.logicalNot(T(ins[0], c)) },
+  Less: elementwise((a, b) => a.less(b), (a, b) => (a < b ? 1 : 0), 'bool'),
+  LessOrEqual: elementwise((a, b) => a.lessEqual(b), (a, b) => (a <= b ? 1 : 0), 'bool'),
+  Greater: elementwise((a, b) => a.greater(b), (a, b) => (a > b ? 1 : 0), 'bool'),
+  GreaterOrEqual: elementwise((a, b) => a.greaterEqual(b), (a, b) => (a >= b ? 1 : 0), 'bool'),
+  And: elementwise((a, b) => soma.logicalAnd(a, b), (a, b) => (a && b ? 1 : 0), 'bool'),
+  Or: elementwise((a, b) => soma.logicalOr(a, b), (a, b) => (a || b ? 1 : 0), 'bool'),
+  Xor: elementwise((a, b) => a.notEqual(b), (a, b) => (Boolean(a) !== Boolean(b) ? 1 : 0), 'bool'),
+  Not: { run: (ins, c) => (isHost(ins[0]) ? new HostValue(ins[0].shape, ins[0].values.map((v) => (v ? 0 : 1)), 'bool') : soma.logicalNot(T(ins[0], c))) },
   // NaN is the one value unequal to itself (Soma's exporter writes IsNaN for NaN-propagating max/min).
   IsNaN: { run: (ins, c) => T(ins[0], c).notEqual(T(ins[0], c)) },
   IsInf: { run: (ins, c) => {
@@ -422,14 +429,14 @@ export const OPS: Record<string, OpImpl> = {
     return hits.length === 0 ? soma.zerosLike(x).cast('bool') : hits.length === 1 ? hits[0] : soma.logicalOr(hits[0], hits[1]);
   } },
   Neg: elementwise((x) => x.neg(), (x) => -x),
-  Abs: unary((x) => x.abs()),
+  Abs: unary((x) => x.abs(), Math.abs),
   Sqrt: unary((x) => x.sqrt()),
   Reciprocal: unary((x) => x.reciprocal()),
   Exp: unary((x) => x.exp()),
   Log: unary((x) => x.log()),
   Erf: unary((x) => x.erf()),
-  Floor: unary((x) => x.floor()),
-  Ceil: unary((x) => x.ceil()),
+  Floor: unary((x) => x.floor(), Math.floor),
+  Ceil: unary((x) => x.ceil(), Math.ceil),
   Round: unary((x) => x.round()),
   Sign: unary((x) => x.sign()),
   Sin: unary((x) => x.sin()),
@@ -437,7 +444,7 @@ export const OPS: Record<string, OpImpl> = {
   Tan: unary((x) => x.tan()),
   Tanh: unary((x) => x.tanh()),
   Sigmoid: unary((x) => x.sigmoid()),
-  Relu: unary((x) => x.relu()),
+  Relu: unary((x) => x.relu(), (x) => Math.max(x, 0)),
   Softplus: unary((x) => x.softplus()),
   Softsign: unary((x) => x.div(x.abs().add(1))),
   Mish: unary((x) => x.mul(x.softplus().tanh())),
@@ -493,6 +500,7 @@ export const OPS: Record<string, OpImpl> = {
       const intLike = [2, 3, 4, 5, 6, 7, 12, 13].includes(to);
       if (isHost(v) && intLike) return v.dtype === 'int' ? v : new HostValue(v.shape, v.values.map(Math.trunc));
       if (isHost(v) && (to === 1 || to === 10 || to === 11)) return new HostValue(v.shape, v.values, 'float');
+      if (isHost(v) && to === 9) return new HostValue(v.shape, v.values.map((x) => (x ? 1 : 0)), 'bool');
       const dtype = to === 9 ? 'bool' : intLike ? 'int32' : 'float32';
       const t = T(v, c);
       return dtype === 'int32' && t.dtype === 'float32' ? t.cast('int32') : t.cast(dtype);

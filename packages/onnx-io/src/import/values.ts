@@ -28,6 +28,25 @@ export class HostValue {
 
 export type Value = Tensor | HostValue;
 
+/** An ONNX sequence: tensors (or host values) in order, as SequenceConstruct, Loop and SplitToSequence make them. */
+export class SequenceValue {
+  constructor(readonly items: readonly Value[], readonly dtype: DType = items[0] ? asTensorType(items[0]) : 'float32') {}
+}
+
+/** An ONNX optional: a tensor, a sequence, or nothing. */
+export class OptionalValue {
+  constructor(readonly value: Value | SequenceValue | null) {}
+}
+
+/** What a graph value may hold: tensors and host values for most operators, sequences and optionals for a few. */
+export type AnyValue = Value | SequenceValue | OptionalValue;
+
+export const isTensorLike = (v: AnyValue | undefined): v is Value => v !== undefined && !(v instanceof SequenceValue) && !(v instanceof OptionalValue);
+
+function asTensorType(v: Value): DType {
+  return v instanceof HostValue ? (v.dtype === 'int' ? 'int32' : v.dtype === 'bool' ? 'bool' : 'float32') : v.dtype;
+}
+
 /**
  * A value an operator needs as numbers on the host (a shape, axes, a count) arrived as a tensor.
  * `OnnxModel.run` catches it, reads the value when it runs and runs again; `predict`, which is
@@ -64,6 +83,7 @@ export const isHost = (v: Value | undefined): v is HostValue => v instanceof Hos
 
 /** The value as a tensor (host integers uploaded as int32); `dtype` casts when given. */
 export function asTensor(v: Value, where: string, dtype?: DType): Tensor {
+  if (!isTensorLike(v)) throw new Error(`${where}: expected a tensor, got ${(v as unknown) instanceof SequenceValue ? 'a sequence' : 'an optional'}`);
   const t = isHost(v) ? v.toTensor(where) : v;
   return dtype && t.dtype !== dtype ? t.cast(dtype) : t;
 }
