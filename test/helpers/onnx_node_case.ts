@@ -72,7 +72,7 @@ export function ortTensor(t: Encoded): ort.Tensor {
 /** Runs a case in onnxruntime-node; the first difference from the expected outputs, or null. */
 export async function ortMismatch(c: NodeCase, check?: (outputs: ArrayLike<number>[]) => void): Promise<string | null> {
   try {
-    const session = await ort.InferenceSession.create(Uint8Array.from(Buffer.from(c.model, 'base64')), { logSeverityLevel: 3 });
+    const session = await ort.InferenceSession.create(Uint8Array.from(Buffer.from(c.model, 'base64')), { logSeverityLevel: 4 });
     try {
       const feeds = Object.fromEntries(session.inputNames.map((n, i) => [n, ortTensor(c.inputs[i])]));
       const out = await session.run(feeds);
