@@ -164,6 +164,33 @@ describe('exportOnnx: Soma models run in onnxruntime-node with the same outputs'
     net.dispose();
   });
 
+  it('batch normalization exports as BatchNormalization with its statistics as initializers that a re-import does not train', async () => {
+    const x0 = input({ shape: [2, 8, 8] });
+    const conv = one(layers.conv2d({ filters: 3, kernelSize: 3 }).apply(x0));
+    const bn = one(layers.batchNormalization({}).apply(conv));
+    const flat = one(layers.flatten({}).apply(one(layers.activation({ activation: 'relu' }).apply(bn))));
+    const noScale = one(layers.batchNormalization({ scale: false, center: false }).apply(one(layers.dense({ units: 4 }).apply(flat))));
+    const net = model({ inputs: x0, outputs: noScale });
+    // Statistics that are not zeros and ones, so a wrong input order shows.
+    net.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = image(6);
+    const y = soma.randomNormal([6, 4], { seed: 4 });
+    await net.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0 });
+    const bytes = await exportOnnx(net);
+    const nodes = decodeOnnx(bytes).graph?.node ?? [];
+    expect(nodes.filter((n) => n.op_type === 'BatchNormalization')).toHaveLength(2);
+    expect(nodes.some((n) => n.op_type === 'Sqrt' || n.op_type === 'Reciprocal')).toBe(false);
+    const back = await importOnnx(bytes);
+    expect(back.trainableVariables.map((v) => v.name).sort()).toEqual(net.trainableWeights.map((w) => w.name).sort());
+    await expectOrtMatches(net, [image(5)]);
+    const theirs = back.predict(image(5));
+    const ours = net.predict(image(5)) as soma.Tensor;
+    expect(Array.from(await theirs[back.outputs[0].name].data()).map((v, i) => Math.abs(v - ours.dataSync()[i])).every((d) => d < 1e-5)).toBe(true);
+    soma.dispose([x, y, ours, theirs]);
+    back.dispose();
+    net.dispose();
+  });
+
   it('a training step is refused with every reason listed at once (and gradient kernels before opset 16)', async () => {
     const w = soma.variable(soma.ones([2, 2]), true, 'w');
     const step = (x: soma.Tensor) => {

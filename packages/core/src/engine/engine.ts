@@ -80,6 +80,11 @@ export interface KernelObserver {
    */
   readonly records?: boolean;
   /**
+   * Sees an optional kernel the backend lacks as one call, not the kernels of its default body
+   * (an exporter's trace: the ONNX emitter writes BatchNormalization, Softmax, … as one node).
+   */
+  readonly wholeOptionalKernels?: boolean;
+  /**
    * Called once per kernel run, after it ran, with its name, inputs, attributes and (if timed) its
    * duration.
    */
@@ -439,6 +444,9 @@ export class Engine {
   private runDefault<K extends OptionalKernelName>(kernel: K, inputs: TensorInputs<K>, attrs: KernelAttrs<K>): Tensor {
     const body = defaultBody(kernel);
     const given = (inputs as unknown as readonly (Tensor | undefined)[]).filter((t): t is Tensor => t !== undefined);
+    // Observers that see the kernel whole stand aside while its body runs.
+    const whole = [...this.observers].filter((o) => o.wholeOptionalKernels);
+    for (const o of whole) this.observers.delete(o);
     this.startScope();
     let out: Tensor;
     try {
@@ -446,8 +454,14 @@ export class Engine {
     } catch (err) {
       this.endScope(new Set());
       throw err;
+    } finally {
+      for (const o of whole) this.observers.add(o);
     }
     this.endScope(new Set([out]));
+    if (whole.length) {
+      const call: KernelCall = { kernel, inputs: given, attrs, output: out, outputs: [out], backend: this.backendName, ms: 0 };
+      for (const o of whole) o.onKernel(call);
+    }
     return out;
   }
 

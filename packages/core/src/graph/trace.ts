@@ -22,6 +22,12 @@ export interface TraceOptions {
    * follow it become symbolic, and the two traces must agree on everything else.
    */
   dynamicAxes?: Readonly<Record<number, Readonly<Record<number, string>>>>;
+  /**
+   * Record an optional kernel the backend lacks (batchNormInference, softmax, …) as one node
+   * rather than the kernels of its default body: what an exporter wants, which writes each as
+   * one ONNX operator. The graph runs either way (the body runs in place of the node).
+   */
+  wholeOptionalKernels?: boolean;
 }
 
 /** A function `trace` and `compile` accept: tensors in, one tensor or a list out. */
@@ -40,7 +46,7 @@ interface Recording {
 }
 
 /** Runs `fn` once on `inputs`, recording every kernel call, view and assignment it makes. */
-function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonly string[]): Recording {
+function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonly string[], whole = false): Recording {
   const e = getEngine();
   const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map(), hostInputs: new Map(), constantValues: new Map() };
   const uploaded = new WeakMap<Tensor, TypedArray>();
@@ -105,6 +111,7 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
   const stop = e.observeKernels({
     timed: false,
     records: true,
+    wholeOptionalKernels: whole,
     onKernel(call) {
       if (capturing) return;
       // Multi-output kernels (the fused optimizer update) stand aside while a tracer records.
@@ -238,7 +245,7 @@ function stepFor(inputs: readonly Tensor[], dynamicAxes: NonNullable<TraceOption
  */
 export function trace(fn: TraceableFunction, exampleInputs: readonly Tensor[], options: TraceOptions = {}): Graph {
   const names = options.inputNames ?? [];
-  const first = record(fn, exampleInputs, names);
+  const first = record(fn, exampleInputs, names, options.wholeOptionalKernels);
   const dynamic = options.dynamicAxes && Object.keys(options.dynamicAxes).length ? options.dynamicAxes : null;
   if (!dynamic) return new Graph(first.inputs, first.outputs, first.nodes, first.values, first.constants, first.variables, [], first.hostInputs);
   let second: Recording | null = null;
@@ -246,7 +253,7 @@ export function trace(fn: TraceableFunction, exampleInputs: readonly Tensor[], o
     const step = stepFor(exampleInputs, dynamic);
     const other = resized(exampleInputs, dynamic, step);
     try {
-      second = record(fn, other, names);
+      second = record(fn, other, names, options.wholeOptionalKernels);
     } finally {
       other.forEach((t, i) => t !== exampleInputs[i] && t.dispose());
     }

@@ -126,6 +126,8 @@ export interface OptionalKernelSignatures {
    * `axis`; scale, shift and scale2 hold C values: batch normalization applied (and its input
    * gradient) in one pass.
    */
+  /** Inference-form batch normalization with moving statistics: (x − mean[c]) / √(variance[c] + ε) · scale[c] + shift[c]. */
+  batchNormInference: { inputs: readonly [x: KernelTensor, mean: KernelTensor, variance: KernelTensor, scale?: KernelTensor, shift?: KernelTensor]; attrs: { readonly axis: number; readonly epsilon: number } };
   channelAffine: { inputs: readonly [x: KernelTensor, scale: KernelTensor, shift: KernelTensor, x2?: KernelTensor, scale2?: KernelTensor]; attrs: { readonly axis: number } };
   /**
    * Sums over every axis but the channel `axis`: [2, C], Σ a and Σ a·(b − center[c]) (center

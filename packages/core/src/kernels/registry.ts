@@ -172,6 +172,10 @@ export const KERNELS: KernelRegistry = {
     name: 'channelAffine', inputs: ['x', 'scale', 'shift', 'x2?', 'scale2?'], attrs: { axis: { type: 'int' } }, tags: ['fused'], optional: true,
     meta: (i) => f32(i[0].shape),
   },
+  batchNormInference: {
+    name: 'batchNormInference', inputs: ['x', 'mean', 'variance', 'scale?', 'shift?'], attrs: { axis: { type: 'int' }, epsilon: { type: 'float' } }, tags: ['fused'], onnx: 'BatchNormalization', optional: true,
+    meta: (i) => f32(i[0].shape),
+  },
   channelSums: {
     name: 'channelSums', inputs: ['a', 'b', 'center?'], attrs: { axis: { type: 'int' } }, tags: ['fused', 'reduction'], optional: true,
     meta: (i, a) => f32([2, i[0].shape[a.axis]]),

@@ -64,7 +64,6 @@ export class BatchNormalization extends Layer<'single'> {
   call(inputs: LayerInput, args: CallArgs): Tensor {
     const x = oneInput(inputs, this.name);
     const ax = this.axis < 0 ? this.axis + x.rank : this.axis;
-    const bshape = x.shape.map((d, i) => (i === ax ? d : 1));
     const reduce = x.shape.map((_, i) => i).filter((i) => i !== ax);
     return soma.tidy(() => {
       if (args.training) {
@@ -79,12 +78,8 @@ export class BatchNormalization extends Layer<'single'> {
         });
         return y;
       }
-      const mean = this.movingMean.reshape(bshape);
-      const variance = this.movingVariance.reshape(bshape);
-      let y = x.sub(mean).mul(variance.add(this.epsilon).rsqrt());
-      if (this.gamma) y = y.mul(this.gamma.reshape(bshape));
-      if (this.beta) y = y.add(this.beta.reshape(bshape));
-      return y;
+      // One kernel, which exports as ONNX BatchNormalization with the statistics as initializers.
+      return soma.batchNorm(x, this.movingMean, this.movingVariance, { weight: this.gamma ?? undefined, bias: this.beta ?? undefined, epsilon: this.epsilon, axis: ax });
     });
   }
 

@@ -200,7 +200,7 @@ export async function exportOnnx(source: ExportableModel | ((...xs: Tensor[]) =>
   const dynamic = options.dynamicBatch ?? true;
   let graph: Graph;
   try {
-    graph = soma.trace(fn, examples, { dynamicAxes: dynamic ? Object.fromEntries(examples.map((_, i) => [i, { 0: 'batch' }])) : undefined });
+    graph = soma.trace(fn, examples, { dynamicAxes: dynamic ? Object.fromEntries(examples.map((_, i) => [i, { 0: 'batch' }])) : undefined, wholeOptionalKernels: true });
   } finally {
     soma.dispose(examples);
   }

@@ -394,6 +394,29 @@ const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
     reduceNode(c.em, 'ReduceSum', c.em.apply('Mul', [a, centered]), axes, s2);
     stackRows(c, s1, s2);
   },
+  batchNormInference: (c) => {
+    const { axis, epsilon } = c.attrs as KernelAttrs<'batchNormInference'>;
+    const [x, mean, variance, scale, shift] = c.ins;
+    const channels = c.inInfo[0].shape[axis];
+    const filled = (v: string | undefined, value: number, hint: string) => {
+      if (v) return v;
+      const name = c.em.tmp(hint);
+      c.em.constant(name, [channels as number], 'float32', new Float32Array(channels as number).fill(value));
+      return name;
+    };
+    if (axis === 1 && typeof channels === 'number') {
+      // What PyTorch writes: statistics and affine parameters as inputs of one node.
+      c.em.node('BatchNormalization', [x, filled(scale, 1, 'scale'), filled(shift, 0, 'shift'), mean, variance], [c.out], { epsilon: { f: epsilon } });
+      return;
+    }
+    const shape = c.em.int64s(channelShape(c.inInfo[0].shape.length, axis, -1), 'shape');
+    const perChannel = (v: string) => c.em.apply('Reshape', [v, shape]);
+    const inv = c.em.apply('Reciprocal', [c.em.apply('Sqrt', [c.em.apply('Add', [variance, c.em.scalar(epsilon)])])]);
+    let y = c.em.apply('Mul', [c.em.apply('Sub', [x, perChannel(mean)]), perChannel(inv)]);
+    if (scale) y = c.em.apply('Mul', [y, perChannel(scale)]);
+    if (shift) y = c.em.apply('Add', [y, perChannel(shift)]);
+    c.em.node('Identity', [y], [c.out]);
+  },
   channelAffine: (c) => {
     const { axis } = c.attrs as KernelAttrs<'channelAffine'>;
     const shape = c.em.int64s(channelShape(c.inInfo[0].shape.length, axis, -1), 'shape');

@@ -85,6 +85,13 @@ function executionOrder(graph: GraphProto, defined: Set<string>, file: string): 
   return order;
 }
 
+/** The value `name` comes from through Reshape, Identity and Cast nodes (an exporter may view a weight before a node reads it). */
+function throughViews(graph: GraphProto, name: string): string {
+  const producer = new Map((graph.node ?? []).flatMap((n) => (n.output ?? []).map((o) => [o, n] as const)));
+  for (let n = producer.get(name), hops = 0; n && ['Reshape', 'Identity', 'Cast'].includes(n.op_type ?? '') && hops < 8; n = producer.get(name), hops++) name = n.input?.[0] ?? name;
+  return name;
+}
+
 /** Every name the nodes of a node's bodies read (values of the enclosing graphs among them). */
 function bodyReads(n: NodeProto): string[] {
   return graphsOf(n).flatMap(([, g]) => (g.node ?? []).flatMap((m) => [...(m.input ?? []), ...bodyReads(m)]));
@@ -238,7 +245,7 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
   const constants = new Map<string, AnyValue>();
   const trainable = options.trainable ?? true;
   // Batch-norm statistics are state, not parameters: imported, but not trained by gradients.
-  const statistics = new Set((graph.node ?? []).filter((n) => n.op_type === 'BatchNormalization').flatMap((n) => (n.input ?? []).slice(3, 5)));
+  const statistics = new Set((graph.node ?? []).filter((n) => n.op_type === 'BatchNormalization').flatMap((n) => (n.input ?? []).slice(3, 5)).map((name) => throughViews(graph, name)));
   // Resize's roi and scales (Upsample's scales) are parameters read at import, not weights: float
   // initializers there stay constants with their values known.
   const parameters = new Set((graph.node ?? []).flatMap((n) => (n.op_type === 'Resize' ? (n.input ?? []).slice(1, 3) : n.op_type === 'Upsample' ? (n.input ?? []).slice(1, 2) : [])));

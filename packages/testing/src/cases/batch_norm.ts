@@ -89,6 +89,22 @@ export const batchNormCases: ConformanceCase[] = [
     await checkGradients((p) => grad((q: Tensor) => ops.fused.batchNorm(q, { axis: -1 })[0].pow(3).sum())(p), [xl]);
     dispose([x, gamma, beta, xl]);
   } },
+  { group: g, name: 'batchNorm (inference, one kernel): gradients in x, mean, variance, weight and bias match central differences; channels last agrees with channels first', runAsync: async () => {
+    const x = ops.randomNormal([4, 3, 2], { seed: 14 });
+    const mean = ops.tensor([0.2, -0.1, 0.4]);
+    const variance = ops.tensor([0.5, 1.5, 0.9]);
+    const gamma = ops.tensor([1.5, -0.5, 0.8]);
+    const beta = ops.tensor([0.1, 0.2, -0.3]);
+    await checkGradients((p, m, v, w, b) => ops.batchNorm(p, m, v, { weight: w, bias: b, epsilon: 1e-3 }).pow(2), [x, mean, variance, gamma, beta]);
+    await checkGradients((p, m, v) => ops.batchNorm(p, m, v).pow(2), [x, mean, variance]);
+    await checkGradients((p) => grad((q: Tensor) => ops.batchNorm(q, mean, variance, { weight: gamma }).pow(3).sum())(p), [x]);
+    const first = ops.batchNorm(x, mean, variance, { weight: gamma, bias: beta });
+    const last = ops.batchNorm(x.transpose([0, 2, 1]), mean, variance, { weight: gamma, bias: beta, axis: -1 });
+    expectValuesClose(await last.transpose([0, 2, 1]).data(), await first.data(), { atol: 1e-6 }, 'axis −1 on the transposed input');
+    expectThrows(() => ops.batchNorm(x, mean, variance, { axis: 0 }), /batchNorm: axis 0 is the batch axis/);
+    expectThrows(() => ops.batchNorm(x, mean, ops.ones([4])), /batchNorm: variance must be \[3\] for x \[4,3,2\] \(channel axis 1\), got \[4\]/);
+    dispose([x, mean, variance, gamma, beta, first, last]);
+  } },
   { group: g, name: 'fused.batchNorm refuses bad input with errors that name it', run: () => {
     const x = ops.ones([4, 3, 2, 2]);
     expectThrows(() => ops.fused.batchNorm(x, { weight: ops.ones([4]) }), /fused\.batchNorm: weight must be \[3\].*got \[4\]/);

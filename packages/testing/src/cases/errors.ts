@@ -36,7 +36,7 @@ export const errorCases: ConformanceCase[] = [
   e('clip with min > max', () => ops.clip(ops.zeros([2]), 1, 0), 'clip: needs min <= max, got min=1, max=0'),
   e('unknown cast dtype', () => ops.cast(ops.zeros([2]), 'float64' as 'float32'), "cast: unknown dtype 'float64'"),
   e('squeeze of a non-1 axis', () => ops.squeeze(ops.zeros([2, 3]), 0), 'squeeze: axis 0 has size 2, not 1'),
-  e('batchNorm statistics of the wrong size', () => ops.batchNorm(ops.zeros([2, 3]), ops.zeros([2]), ops.ones([3])), 'batchNorm: mean must be [3] for x [2,3], got [2]'),
+  e('batchNorm statistics of the wrong size', () => ops.batchNorm(ops.zeros([2, 3]), ops.zeros([2]), ops.ones([3])), 'batchNorm: mean must be [3] for x [2,3] (channel axis 1), got [2]'),
   e('using a disposed tensor', () => {
     const t = ops.ones([2]);
     t.dispose();
