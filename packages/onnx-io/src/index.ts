@@ -3,7 +3,7 @@ export type { ExportOptions, ExportableModel, GraphExportOptions } from './expor
 export { externalDataFiles, importOnnx } from './import/import_onnx.js';
 export type { ImportOptions } from './import/import_onnx.js';
 export { OnnxModel } from './import/onnx_model.js';
-export type { OnnxIO, OnnxValue, HostInput } from './import/onnx_model.js';
+export type { OnnxIO, OnnxValue, HostInput, ValueFeeds } from './import/onnx_model.js';
 export type { ParseLimits } from './import/bounds.js';
 export { decodeOnnx, encodeModel as encodeOnnx } from './proto.js';
 export type { ModelProto, GraphProto, NodeProto, TensorProto, AttributeProto, ValueInfoProto, TypeProto, DimensionProto, Int64 } from './proto.js';

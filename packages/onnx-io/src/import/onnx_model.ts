@@ -23,7 +23,8 @@ export interface OnnxIO {
 export type OnnxValue = Tensor | Tensor[] | null;
 
 type Feeds = Readonly<Record<string, Tensor | HostInput>>;
-type ValueFeeds = Readonly<Record<string, Tensor | HostInput | readonly Tensor[] | null>>;
+/** Inputs of {@link OnnxModel.runValues}: tensors, host numbers, sequences (arrays of tensors) or `null` for an empty optional. */
+export type ValueFeeds = Readonly<Record<string, Tensor | HostInput | readonly Tensor[] | null>>;
 
 /** Inputs bigger than this are data: never traced per value (an operator needing their numbers, as NonZero does, makes the model run node by node). */
 const MAX_HOST_INPUT = 4096;
