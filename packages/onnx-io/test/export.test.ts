@@ -16,9 +16,11 @@ async function expectOrtMatches(net: LayersModel, inputs: soma.Tensor[], opset?:
   const bytes = await exportOnnx(net, { opset });
   const session = await ort.InferenceSession.create(bytes);
   const feeds: Record<string, ort.Tensor> = {};
+  const declared = decodeOnnx(bytes).graph?.input ?? [];
   inputs.forEach((x, i) => {
-    // The model's inputs are float32 (ids too, as Keras's); Soma's predict takes either.
-    feeds[session.inputNames[i]] = new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape);
+    // Ids are declared int64, as PyTorch writes them (the model's Keras-style float32 input feeds an embedding).
+    const int64 = declared[i]?.type?.tensor_type?.elem_type === 7;
+    feeds[session.inputNames[i]] = int64 ? new ort.Tensor('int64', BigInt64Array.from(x.dataSync(), (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape);
   });
   const result = await session.run(feeds);
   const ours = net.predict(inputs.length === 1 ? inputs[0] : inputs);

@@ -17,9 +17,10 @@ export interface TraceOptions {
   /** Names of the graph inputs (default input_0, input_1, ...). */
   inputNames?: readonly string[];
   /**
-   * Dimensions that may change between runs, per input: `{ 0: { 0: 'batch' } }`. The function is
-   * traced a second time with each such dimension one smaller (one larger below 3); dimensions and shape attributes that
-   * follow it become symbolic, and the two traces must agree on everything else.
+   * Dimensions that may change between runs, per input: `{ 0: { 0: 'batch' } }`, or several names
+   * (`{ 0: { 0: 'batch', 1: 'sequence' } }`). The function is traced once more per name, with that
+   * name's axes one smaller (one larger below 3); dimensions and shape attributes that follow a
+   * name become symbolic, and the traces must agree on everything else.
    */
   dynamicAxes?: Readonly<Record<number, Readonly<Record<number, string>>>>;
   /**
@@ -248,70 +249,106 @@ export function trace(fn: TraceableFunction, exampleInputs: readonly Tensor[], o
   const first = record(fn, exampleInputs, names, options.wholeOptionalKernels);
   const dynamic = options.dynamicAxes && Object.keys(options.dynamicAxes).length ? options.dynamicAxes : null;
   if (!dynamic) return new Graph(first.inputs, first.outputs, first.nodes, first.values, first.constants, first.variables, [], first.hostInputs);
-  let second: Recording | null = null;
+  // One more trace per symbolic dimension, with only that dimension's axes resized, so each
+  // dimension or attribute that moves is attributed to exactly one name.
+  const others: Resized[] = [];
   try {
-    const step = stepFor(exampleInputs, dynamic);
-    const other = resized(exampleInputs, dynamic, step);
-    try {
-      second = record(fn, other, names, options.wholeOptionalKernels);
-    } finally {
-      other.forEach((t, i) => t !== exampleInputs[i] && t.dispose());
+    for (const [dim, { axes, size }] of dimensionsOf(exampleInputs, dynamic)) {
+      const step = stepFor(exampleInputs, axes);
+      const other = resized(exampleInputs, axes, step);
+      try {
+        others.push({ dim, example: size, step, rec: record(fn, other, names, options.wholeOptionalKernels) });
+      } finally {
+        other.forEach((t, i) => t !== exampleInputs[i] && t.dispose());
+      }
     }
-    return symbolize(first, second, exampleInputs, dynamic, step);
+    return symbolize(first, others);
   } catch (err) {
     for (const c of first.constants.values()) c.dispose();
     throw err;
   } finally {
-    for (const c of second?.constants.values() ?? []) c.dispose();
+    for (const o of others) for (const c of o.rec.constants.values()) c.dispose();
   }
 }
 
-/**
- * Compares two traces that differ by `step` (±1) along each dynamic axis: a dimension or attribute
- * entry that moved by k·step follows its axis with scale k. One dynamic dimension name may change per graph
- * (several axes may share it); anything else that differs is an error.
- */
-function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynamic: NonNullable<TraceOptions['dynamicAxes']>, step: 1 | -1): Graph {
-  const dims = new Map<string, number>();
+/** A trace taken with one symbolic dimension's axes resized by `step`. */
+interface Resized {
+  readonly dim: string;
+  /** The dimension's size in the example inputs. */
+  readonly example: number;
+  readonly step: 1 | -1;
+  readonly rec: Recording;
+}
+
+type DynamicAxes = NonNullable<TraceOptions['dynamicAxes']>;
+
+/** The axes of each symbolic dimension name, checked: the name's axes agree in size in the examples. */
+function dimensionsOf(inputs: readonly Tensor[], dynamic: DynamicAxes): Map<string, { axes: Record<number, Record<number, string>>; size: number }> {
+  const dims = new Map<string, { axes: Record<number, Record<number, string>>; size: number }>();
   for (const [i, axes] of Object.entries(dynamic)) {
     for (const [axis, name] of Object.entries(axes)) {
       const size = inputs[Number(i)]?.shape[Number(axis)];
       if (size === undefined) fail('trace', `dynamicAxes names axis ${axis} of input ${i}, which ${inputs[Number(i)] ? `has shape ${fmtShape(inputs[Number(i)].shape)}` : 'does not exist'}`);
-      if (dims.has(name) && dims.get(name) !== size) fail('trace', `dynamic dimension '${name}' has sizes ${dims.get(name)} and ${size} in the example inputs`);
-      dims.set(name, size);
+      const entry = dims.get(name) ?? dims.set(name, { axes: {}, size }).get(name)!;
+      if (entry.size !== size) fail('trace', `dynamic dimension '${name}' has sizes ${entry.size} and ${size} in the example inputs`);
+      (entry.axes[Number(i)] ??= {})[Number(axis)] = name;
     }
   }
-  if (dims.size !== 1) fail('trace', `dynamicAxes may name one symbolic dimension, got ${[...dims.keys()].join(', ')}`);
-  const [[dim, example]] = [...dims];
-  const differ = (what: string): never => fail('trace', `the two traces taken for dynamicAxes differ in ${what}: the function's structure depends on the '${dim}' size`);
-  if (a.nodes.length !== b.nodes.length) differ(`their number of kernel calls (${a.nodes.length} vs ${b.nodes.length})`);
-  const symShape = (va: ValueInfo, vb: ValueInfo | undefined): readonly Dim[] => {
-    if (!vb || vb.shape.length !== va.shape.length) return differ(`the rank of value ${va.id}`);
+  return dims;
+}
+
+/**
+ * Compares the first trace with one trace per symbolic dimension (each differing by ±1 along that
+ * dimension's axes): a dimension or attribute entry that moved by k·step follows that dimension
+ * with scale k. An entry that follows two dimensions (their product) cannot be expressed, nor can
+ * anything else that differs: both are errors naming what differed.
+ */
+function symbolize(a: Recording, others: readonly Resized[]): Graph {
+  const differ = (o: Resized, what: string): never => fail('trace', `the traces taken for dynamicAxes differ in ${what}: the function's structure depends on the '${o.dim}' size`);
+  for (const o of others) if (a.nodes.length !== o.rec.nodes.length) differ(o, `their number of kernel calls (${a.nodes.length} vs ${o.rec.nodes.length})`);
+  /** The one resized trace in which a number moved, with its move, or null; fails where several moved it. */
+  const mover = (what: () => string, moved: (o: Resized) => number): { o: Resized; delta: number } | null => {
+    const found = others.map((o) => ({ o, delta: moved(o) })).filter((m) => m.delta !== 0);
+    if (found.length > 1) fail('trace', `${what()} follows several symbolic dimensions (${found.map((m) => `'${m.o.dim}'`).join(' and ')}): a product of sizes cannot be a graph's dimension; keep them apart (reshape to [batch, time, …], not [batch·time, …])`);
+    return found[0] ?? null;
+  };
+  const symShape = (va: ValueInfo): readonly Dim[] => {
     return va.shape.map((d, k) => {
-      const delta = ((vb.shape[k] as number) - (d as number)) * step;
-      if (delta === 0) return d;
+      const m = mover(() => `dimension ${k} of value ${va.id} ${fmtShape(va.shape as number[])}`, (o) => {
+        const vb = o.rec.values.get(va.id);
+        if (!vb || vb.shape.length !== va.shape.length) return differ(o, `the rank of value ${va.id}`);
+        return ((vb.shape[k] as number) - (d as number)) * o.step;
+      });
+      if (!m) return d;
+      const { o: { dim, example }, delta } = m;
       return delta === 1 && d === example ? dim : `${dim}*${delta}${(d as number) - delta * example ? `+${(d as number) - delta * example}` : ''}`;
     });
   };
   const counts = new Map<number, HostCompute>();
   for (const [id, t] of a.constants) {
-    const other = b.values.get(id);
-    if (other && other.shape.join() !== t.shape.join()) {
-      fail('trace', `a tensor made inside the function has shape ${fmtShape(t.shape)} in one trace and ${fmtShape(other.shape as number[])} in the other: it follows '${dim}' but is a constant; compute it from an input (x.mul(0), not zeros(x.shape)) so the graph can take any '${dim}'`);
+    for (const o of others) {
+      const other = o.rec.values.get(id);
+      if (other && other.shape.join() !== t.shape.join()) {
+        fail('trace', `a tensor made inside the function has shape ${fmtShape(t.shape)} in one trace and ${fmtShape(other.shape as number[])} in the other: it follows '${o.dim}' but is a constant; compute it from an input (x.mul(0), not zeros(x.shape)) so the graph can take any '${o.dim}'`);
+      }
     }
     // Same shape, other values: a count taken from the size on the host (the mean's gradient
     // divides by n). A whole-number scalar that moves by a whole number is that count, and becomes
     // a host input computed from the size at each run; anything else would be wrong at other sizes.
-    const twin = b.constants.get(id);
-    const [x, y] = twin ? [valuesOf(a, id), valuesOf(b, id)] : [[], []];
-    if (twin && !sameValues(t, twin, x, y)) {
-      const count = sizeCount(x, y, step);
-      const user = a.nodes.find((n) => n.inputs.includes(id));
-      if (!count) fail('trace', `a constant made inside the function (${t.dtype}${fmtShape(t.shape)}${user ? `, an input of ${user.op}` : ''}) has other values when '${dim}' changes: it is computed from the size on the host; compute it with ops on an input so the graph can take any '${dim}'`);
-      const { base, scale } = count;
-      const dtype = t.dtype;
-      counts.set(id, (shape, _run, sizes) => fill(shape, base + scale * ((sizes.get(dim) ?? example) - example), dtype));
-    }
+    const x = valuesOf(a, id);
+    const moved = others.filter((o) => {
+      const twin = o.rec.constants.get(id);
+      return twin && !sameValues(t, twin, x, valuesOf(o.rec, id));
+    });
+    if (!moved.length) continue;
+    const user = a.nodes.find((n) => n.inputs.includes(id));
+    const o = moved[0];
+    const count = moved.length === 1 ? sizeCount(x, valuesOf(o.rec, id), o.step) : null;
+    if (!count) fail('trace', `a constant made inside the function (${t.dtype}${fmtShape(t.shape)}${user ? `, an input of ${user.op}` : ''}) has other values when ${moved.map((m) => `'${m.dim}'`).join(' or ')} changes: it is computed from the size on the host; compute it with ops on an input so the graph can take any size`);
+    const { base, scale } = count;
+    const { dim, example } = o;
+    const dtype = t.dtype;
+    counts.set(id, (shape, _run, sizes) => fill(shape, base + scale * ((sizes.get(dim) ?? example) - example), dtype));
   }
   for (const [id, compute] of counts) {
     a.constants.get(id)!.dispose();
@@ -322,18 +359,21 @@ function symbolize(a: Recording, b: Recording, inputs: readonly Tensor[], dynami
   }
   const values = new Map<number, ValueInfo>();
   for (const v of a.inputs) a.values.set(v.id, v);
-  for (const [id, va] of a.values) values.set(id, { ...va, shape: symShape(va, b.values.get(id)) });
+  for (const [id, va] of a.values) values.set(id, { ...va, shape: symShape(va) });
   const symbolicAttrs: SymbolicAttr[] = [];
   a.nodes.forEach((na, i) => {
-    const nb = b.nodes[i];
-    if (na.op !== nb.op) differ(`node ${i} (${na.op} vs ${nb.op})`);
+    for (const o of others) if (na.op !== o.rec.nodes[i].op) differ(o, `node ${i} (${na.op} vs ${o.rec.nodes[i].op})`);
     for (const [key, va] of Object.entries(na.attrs)) {
-      const vb = nb.attrs[key];
-      const entries: [number | null, unknown, unknown][] = Array.isArray(va) && Array.isArray(vb) && va.length === vb.length ? va.map((x, k) => [k, x, vb[k]]) : [[null, va, vb]];
-      for (const [index, x, y] of entries) {
-        if (JSON.stringify(x) === JSON.stringify(y)) continue;
-        if (typeof x !== 'number' || typeof y !== 'number') differ(`attribute ${key} of node ${i} (${na.op})`);
-        symbolicAttrs.push({ node: i, key, index, dim, example, base: x as number, scale: ((y as number) - (x as number)) * step });
+      const entries: [number | null, unknown][] = Array.isArray(va) ? va.map((x, k) => [k, x]) : [[null, va]];
+      for (const [index, x] of entries) {
+        const m = mover(() => `attribute ${key} of node ${i} (${na.op})`, (o) => {
+          const vb = o.rec.nodes[i].attrs[key];
+          const y = index === null ? vb : Array.isArray(vb) && vb.length === (va as unknown[]).length ? vb[index] : undefined;
+          if (JSON.stringify(x) === JSON.stringify(y)) return 0;
+          if (typeof x !== 'number' || typeof y !== 'number') return differ(o, `attribute ${key} of node ${i} (${na.op})`);
+          return (y - x) * o.step || differ(o, `attribute ${key} of node ${i} (${na.op})`);
+        });
+        if (m) symbolicAttrs.push({ node: i, key, index, dim: m.o.dim, example: m.o.example, base: x as number, scale: m.delta });
       }
     }
   });

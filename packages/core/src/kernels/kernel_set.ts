@@ -121,13 +121,21 @@ export interface OptionalKernelSignatures {
    * biased variance (training-mode batch normalization's forward statistics).
    */
   channelMoments: { inputs: readonly [x: KernelTensor]; attrs: { readonly axis: number } };
+  /** Inference-form batch normalization with moving statistics: (x − mean[c]) / √(variance[c] + ε) · scale[c] + shift[c]. */
+  batchNormInference: { inputs: readonly [x: KernelTensor, mean: KernelTensor, variance: KernelTensor, scale?: KernelTensor, shift?: KernelTensor]; attrs: { readonly axis: number; readonly epsilon: number } };
+  /**
+   * A recurrent layer over a whole float32 sequence x [batch, time, features] (ONNX's RNN, LSTM and
+   * GRU, batch first, gates in Keras's order): kernel [features, gates·units], recurrentKernel
+   * [units, gates·units], bias [2, gates·units] (input bias, recurrent bias), initial states
+   * [batch, units] and LSTM's peepholes [3, units] (input, forget, output). Gives the hidden state
+   * after every step, [batch, time, units], in the order the steps ran (last first with goBackwards).
+   */
+  recurrentSequence: { inputs: readonly [x: KernelTensor, kernel: KernelTensor, recurrentKernel: KernelTensor, bias: KernelTensor, h0: KernelTensor, c0?: KernelTensor, peephole?: KernelTensor]; attrs: RecurrentAttrs };
   /**
    * `x·scale[c] + shift[c] + x2·scale2[c]` (the last term only with x2), c the index along
    * `axis`; scale, shift and scale2 hold C values: batch normalization applied (and its input
    * gradient) in one pass.
    */
-  /** Inference-form batch normalization with moving statistics: (x − mean[c]) / √(variance[c] + ε) · scale[c] + shift[c]. */
-  batchNormInference: { inputs: readonly [x: KernelTensor, mean: KernelTensor, variance: KernelTensor, scale?: KernelTensor, shift?: KernelTensor]; attrs: { readonly axis: number; readonly epsilon: number } };
   channelAffine: { inputs: readonly [x: KernelTensor, scale: KernelTensor, shift: KernelTensor, x2?: KernelTensor, scale2?: KernelTensor]; attrs: { readonly axis: number } };
   /**
    * Sums over every axis but the channel `axis`: [2, C], Σ a and Σ a·(b − center[c]) (center
@@ -193,6 +201,25 @@ export interface FusedSgdAttrs {
  * The attributes of the `fusedUpdate` kernel: which optimizer rule and its numbers for this step.
  */
 export type FusedUpdateAttrs = FusedAdamAttrs | FusedSgdAttrs;
+
+/** The cell of a `recurrentSequence` kernel: Elman RNN, LSTM or GRU. */
+export type RecurrentCell = 'rnn' | 'lstm' | 'gru';
+
+/** Activations of a recurrent cell: those ONNX's RNN, LSTM and GRU operators take. */
+export type RecurrentActivation = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'hardSigmoid';
+
+/** The attributes of the `recurrentSequence` kernel. */
+export interface RecurrentAttrs {
+  readonly cell: RecurrentCell;
+  /** The candidate's and output's activation (tanh by default in every framework). */
+  readonly activation: RecurrentActivation;
+  /** The gates' activation (sigmoid by default; unused by 'rnn'). */
+  readonly recurrentActivation: RecurrentActivation;
+  /** Run the steps last first. */
+  readonly goBackwards: boolean;
+  /** GRU: the reset gate multiplies h·U + recurrent bias (PyTorch's form, ONNX linear_before_reset = 1) rather than h. */
+  readonly resetAfter: boolean;
+}
 
 /** Activations a backend may fuse after conv2d or matmul (core's `fused` ops). */
 export type FusedActivation = 'linear' | 'relu' | 'tanh' | 'sigmoid';

@@ -176,6 +176,12 @@ export const KERNELS: KernelRegistry = {
     name: 'batchNormInference', inputs: ['x', 'mean', 'variance', 'scale?', 'shift?'], attrs: { axis: { type: 'int' }, epsilon: { type: 'float' } }, tags: ['fused'], onnx: 'BatchNormalization', optional: true,
     meta: (i) => f32(i[0].shape),
   },
+  recurrentSequence: {
+    name: 'recurrentSequence', inputs: ['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'c0?', 'peephole?'],
+    attrs: { cell: { type: 'string' }, activation: { type: 'string', default: 'tanh' }, recurrentActivation: { type: 'string', default: 'sigmoid' }, goBackwards: { type: 'bool', default: false }, resetAfter: { type: 'bool', default: true } },
+    tags: ['fused', 'linalg'], optional: true,
+    meta: (i) => f32([i[0].shape[0], i[0].shape[1], i[2].shape[0]]),
+  },
   channelSums: {
     name: 'channelSums', inputs: ['a', 'b', 'center?'], attrs: { axis: { type: 'int' } }, tags: ['fused', 'reduction'], optional: true,
     meta: (i, a) => f32([2, i[0].shape[a.axis]]),

@@ -22,6 +22,7 @@ import * as bnt from './batch_norm_training.js';
 import * as fu from './fused.js';
 import * as pl from './pool.js';
 import * as nm from './normalization.js';
+import * as rc from './recurrent.js';
 import * as mv from './move.js';
 import { cast as castOp } from './cast.js';
 import { stopGradient as stopGradientOp } from './stop_gradient.js';
@@ -35,6 +36,7 @@ export type { Pool2dOptions, AvgPool2dOptions } from './pool.js';
 export type { Padding, Pair } from './conv_util.js';
 export { outLength } from './conv_util.js';
 export type { BatchNormOptions, DropoutOptions } from './normalization.js';
+export type { RecurrentSequenceOptions } from './recurrent.js';
 export type { PadMode, PadOptions } from './pad_tile.js';
 export type { OneHotOptions } from './creation.js';
 export type { RandomOptions, NormalOptions } from './random.js';
@@ -1140,6 +1142,20 @@ export const globalMaxPool2d = s(pl.globalMaxPool2d);
   * @function
  */
 export const batchNorm = s(nm.batchNorm);
+/**
+ * A recurrent layer over a whole sequence (ONNX's RNN/LSTM/GRU, batch first, Keras's gate order):
+ * x [batch, time, features] → the hidden state after every step, [batch, time, units]. One kernel
+ * where the backend has it; an exporter writes it as one ONNX LSTM, GRU or RNN node.
+ *
+ * @example
+ * ```ts
+ * const x = soma.ones([2, 5, 3]);
+ * const y = soma.recurrentSequence(x, soma.zeros([3, 16]), soma.zeros([4, 16]), { cell: 'lstm' });
+ * console.log(y.shape); // [2, 5, 4]
+ * ```
+ * @function
+ */
+export const recurrentSequence = s(rc.recurrentSequence);
 /**
  * Zeroes each element with probability `rate` and scales the rest by 1/(1−rate) (inverted dropout).
  *

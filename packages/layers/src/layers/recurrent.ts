@@ -100,7 +100,7 @@ export abstract class RNN extends Layer<'multiple'> {
 
   call(inputs: LayerInput, args: RnnCallArgs = {}): Tensor | Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const [out, ...states] = this.run(x, args);
+    const [out, ...states] = this.run(x, args, !!this.args.returnState);
     return this.args.returnState ? [out, ...states] : out;
   }
 
@@ -112,13 +112,42 @@ export abstract class RNN extends Layer<'multiple'> {
    */
   callWithState(x: Tensor, initialState?: Tensor[]): Tensor[] {
     if (!this.built) throw new Error(`${this.name}.callWithState: the layer has no weights yet; call it (or its model) once first`);
-    return this.run(x, initialState ? { initialState } : {});
+    return this.run(x, initialState ? { initialState } : {}, true);
   }
 
-  private run(x: Tensor, args: RnnCallArgs): Tensor[] {
+  /**
+   * The layer as one `recurrentSequence` call (one kernel, one ONNX node), or null where the
+   * kernel does not cover it: a mask, an activation ONNX's recurrent operators lack, or an LSTM
+   * whose final cell state is wanted.
+   */
+  protected sequenceOptions(needStates: boolean): soma.RecurrentSequenceOptions | null {
+    const kernelActivations: readonly string[] = ['linear', 'relu', 'tanh', 'sigmoid', 'hardSigmoid'];
+    const activation = this.args.activation ?? 'tanh';
+    if (!kernelActivations.includes(activation)) return null;
+    const options = this.cellOptions(needStates);
+    if (!options || !kernelActivations.includes(options.recurrentActivation ?? 'sigmoid')) return null;
+    return { ...options, activation: activation as soma.RecurrentActivation, goBackwards: this.args.goBackwards ?? false, ...(this.bias ? { bias: this.bias } : {}) };
+  }
+
+  /** The cell's own options of `recurrentSequence`, or null where the kernel does not cover it. */
+  protected abstract cellOptions(needStates: boolean): soma.RecurrentSequenceOptions | null;
+
+  private run(x: Tensor, args: RnnCallArgs, needStates: boolean): Tensor[] {
     if (x.rank !== 3) throw new Error(`${this.name} expects [*, time, features], got [${x.shape.join(', ')}]`);
     const [b, t] = x.shape;
     const u = this.args.units;
+    const whole = args.mask ? null : this.sequenceOptions(needStates);
+    if (whole) {
+      return soma.tidy(() => {
+        if (args.initialState && (args.initialState.length !== this.stateCount || args.initialState.some((s) => s.shape.join() !== `${b},${u}`))) {
+          throw new Error(`${this.name}: initialState must be ${this.stateCount} tensor(s) of shape [${b}, ${u}]`);
+        }
+        const y = soma.recurrentSequence(x, this.kernel, this.recurrentKernel, { ...whole, ...(args.initialState ? { initialState: args.initialState } : {}) });
+        const last = y.slice([0, t - 1, 0], [b, 1, u]).reshape([b, u]);
+        // The last output is the final hidden state; an LSTM here was not asked for its cell state.
+        return [this.args.returnSequences ? y : last, ...(this.stateCount === 1 ? [last] : [])];
+      });
+    }
     return soma.tidy(() => {
       // Zero states computed from the input rather than created from its shape, so a traced (and
       // exported) graph keeps the batch size free, as Keras's get_initial_state does.
@@ -174,6 +203,9 @@ export class SimpleRNN extends RNN {
   protected step(xw: Tensor, [h]: Tensor[]): Tensor[] {
     return [getActivation(this.args.activation ?? 'tanh')(xw.add(h.matmul(this.recurrentKernel)))];
   }
+  protected cellOptions(): soma.RecurrentSequenceOptions {
+    return { cell: 'rnn' };
+  }
 }
 
 /**
@@ -214,6 +246,11 @@ export class LSTM extends RNN {
   override build(inputShape: LayerShape | LayerShape[]): void {
     super.build(inputShape);
     if (this.lstmArgs.peephole) this.peepholes = this.addWeight('peephole', [3, this.args.units], 'zeros');
+  }
+  protected cellOptions(needStates: boolean): soma.RecurrentSequenceOptions | null {
+    if (needStates) return null;
+    const recurrentActivation = (this.lstmArgs.recurrentActivation ?? 'sigmoid') as soma.RecurrentActivation;
+    return { cell: 'lstm', recurrentActivation, ...(this.peepholes ? { peephole: this.peepholes } : {}) };
   }
   protected step(xw: Tensor, [h, c]: Tensor[]): Tensor[] {
     const u = this.args.units;
@@ -267,6 +304,9 @@ export class GRU extends RNN {
   }
   protected override biasShape(): number[] {
     return this.resetAfter ? [2, 3 * this.args.units] : [3 * this.args.units];
+  }
+  protected cellOptions(): soma.RecurrentSequenceOptions {
+    return { cell: 'gru', recurrentActivation: (this.gruArgs.recurrentActivation ?? 'sigmoid') as soma.RecurrentActivation, resetAfter: this.resetAfter };
   }
   protected step(xw: Tensor, [h]: Tensor[]): Tensor[] {
     const u = this.args.units;

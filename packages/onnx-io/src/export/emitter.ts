@@ -3,7 +3,7 @@ import { AttributeType, type AttributeProto, type NodeProto, type TensorProto } 
 import { encodeTensor } from '../tensor_proto.js';
 
 /** An attribute value as Soma writes them: numbers are floats unless listed as ints. */
-export type Attr = { f: number } | { i: number } | { ints: readonly number[] } | { floats: readonly number[] } | { s: string } | { t: TensorProto };
+export type Attr = { f: number } | { i: number } | { ints: readonly number[] } | { floats: readonly number[] } | { s: string } | { strings: readonly string[] } | { t: TensorProto };
 
 /** Collects the nodes and initializers of an ONNX graph, naming what it creates. */
 export class Emitter {
@@ -26,6 +26,7 @@ export class Emitter {
       if ('ints' in a) return { name, type: AttributeType.INTS, ints: [...a.ints] };
       if ('floats' in a) return { name, type: AttributeType.FLOATS, floats: [...a.floats] };
       if ('t' in a) return { name, type: AttributeType.TENSOR, t: a.t };
+      if ('strings' in a) return { name, type: AttributeType.STRINGS, strings: a.strings.map((v) => new TextEncoder().encode(v)) };
       return { name, type: AttributeType.STRING, s: new TextEncoder().encode(a.s) };
     });
     this.nodes.push({ op_type: op, input: [...inputs], output: [...outputs], name: `${op}_${this.nodes.length}`, attribute });

@@ -12,10 +12,16 @@ import { NotExportable, translate } from './kernels.js';
 export interface ExportOptions {
   /** ONNX opset, 13 to 21 (default 17). */
   opset?: number;
-  /** Example input shapes: required for functions; for models, the model's own input shapes with this batch. */
+  /** Example input shapes: required for functions; for models, fixed sizes for their unknown dimensions (the batch stays symbolic with dynamicBatch). */
   inputShapes?: readonly (readonly number[])[];
   /** Let the first dimension of every input vary (default true): it becomes the symbolic 'batch'. */
   dynamicBatch?: boolean;
+  /**
+   * Other dimensions that vary, per input index, as torch.onnx.export's dynamic_axes:
+   * `{ 0: { 1: 'sequence' } }`. For a model, every unknown (null) dimension of its inputs varies
+   * already: axis 1 is 'sequence' (`<input>_sequence` with several inputs), others `<input>_dim<k>`.
+   */
+  dynamicAxes?: Readonly<Record<number, Readonly<Record<number, string>>>>;
   /** Names of the graph's inputs and outputs (models: their input and output layers' names). */
   inputNames?: readonly string[];
   outputNames?: readonly string[];
@@ -30,16 +36,20 @@ export interface ExportableModel {
   call(inputs: Tensor | Tensor[], args: { training?: boolean }): Tensor | Tensor[];
 }
 
+/** ONNX's TensorProto type of int64 (Soma has no int64 dtype; ids are declared so, as PyTorch writes them). */
+const INT64 = 7;
+
 const IR_VERSION: Record<number, number> = { 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
 function isModel(x: unknown): x is ExportableModel {
   return typeof x === 'object' && x !== null && 'call' in x && 'inputs' in x && 'outputs' in x;
 }
 
-function valueInfo(name: string, v: ValueInfo): ValueInfoProto {
+/** A graph input's or output's declaration; `elemType` overrides the dtype's ONNX type. */
+function valueInfo(name: string, v: ValueInfo, elemType = onnxType(v.dtype)): ValueInfoProto {
   return {
     name,
-    type: { tensor_type: { elem_type: onnxType(v.dtype), shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+    type: { tensor_type: { elem_type: elemType, shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
   };
 }
 
@@ -71,6 +81,11 @@ export interface GraphExportOptions {
    * norm into convolution). Default: every variable.
    */
   variableInputs?: ReadonlySet<number>;
+  /**
+   * Inputs holding indices (int32, or float32 read only through a cast to int32, as a Keras
+   * Input feeding an Embedding) are declared int64, as PyTorch writes token ids, and cast inside.
+   */
+  int64Indices?: boolean;
   /** Write the outputs without shapes (rank unknown), as a one-kernel model whose output rank the caller does not compute. */
   unknownOutputShapes?: boolean;
   opset?: number;
@@ -123,9 +138,32 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
     return parts.length === 1 ? parts[0] : em.apply('Concat', parts, { axis: { i: 0 } });
   };
   const assigned: { name: string; dtype: soma.DType }[] = [];
+  // Only what the outputs (and assignments) need: a trace also records checks whose results
+  // nothing reads (an embedding's id range), which would only weigh on the file and on readers.
+  const live = new Set(graph.outputs.map((v) => v.id));
+  const needed = new Set<number>();
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const n = graph.nodes[i];
+    if (n.op !== 'assign' && !n.outputs.some((id) => live.has(id))) continue;
+    needed.add(i);
+    for (const id of n.inputs) if (id !== null) live.add(id);
+  }
+  // Index inputs: declared int64 under their own name; the graph reads a cast of them.
+  const declared = new Map<number, string>();
+  if (options.int64Indices) {
+    for (const v of graph.inputs) {
+      const users = graph.nodes.filter((n, i) => needed.has(i) && n.inputs.includes(v.id));
+      const castToInt = users.length > 0 && users.every((n) => n.op === 'cast' && (n.attrs as { to?: unknown }).to === 'int32');
+      if (v.dtype !== 'int32' && !(v.dtype === 'float32' && castToInt) || graph.outputs.some((o) => o.id === v.id)) continue;
+      const name = nameOf(v.id);
+      names.set(v.id, em.apply('Cast', [name], { to: { i: onnxType(v.dtype) } }, `${name}~${v.dtype}`));
+      declared.set(v.id, name);
+    }
+  }
   // Constants first, as Constant nodes, so every node after them can read them.
-  for (const [id, t] of graph.constants) em.constant(nameOf(id), t.shape, t.dtype, data.get(id)!);
+  for (const [id, t] of graph.constants) if (live.has(id)) em.constant(nameOf(id), t.shape, t.dtype, data.get(id)!);
   graph.nodes.forEach((node, index) => {
+    if (!needed.has(index)) return;
     if (node.op === 'assign' && options.variablesAsInputs) {
       const value = nameOf(node.inputs[1]!);
       const out = `assign_${assigned.length}`;
@@ -166,7 +204,7 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
       node: em.nodes,
       initializer: em.initializers,
       input: [
-        ...graph.inputs.map((v) => valueInfo(nameOf(v.id), v)),
+        ...graph.inputs.map((v) => (declared.has(v.id) ? valueInfo(declared.get(v.id)!, v, INT64) : valueInfo(nameOf(v.id), v))),
         ...[...graph.variables].filter(([id]) => isInput(id)).map(([id, v]) => valueInfo(v.name, graph.values.get(id) ?? { id, shape: v.shape, dtype: v.dtype })),
       ],
       output: [
@@ -185,22 +223,45 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
  */
 export async function exportOnnx(source: ExportableModel | ((...xs: Tensor[]) => Tensor | Tensor[]), options: ExportOptions = {}): Promise<Uint8Array> {
   const model = isModel(source) ? source : null;
+  const dynamic = options.dynamicBatch ?? true;
+  // Symbolic dimensions per input: the batch, a model's unknown dimensions, and those asked for.
+  const axes: Record<number, Record<number, string>> = {};
+  const name = (i: number, k: number) => {
+    if (k === 0) return 'batch';
+    const prefix = model && model.inputs.length > 1 ? `${model.inputs[i].sourceLayer.name}_` : '';
+    return k === 1 ? `${prefix}sequence` : `${prefix || `input${i}_`}dim${k}`;
+  };
   let shapes = options.inputShapes;
-  if (!shapes) {
-    if (!model) throw new Error('exportOnnx: a function needs inputShapes (one example shape per input)');
-    shapes = model.inputs.map((i) => i.shape.map((d, k) => (d === null ? (k === 0 ? 2 : NaN) : d)));
-    const bad = shapes.findIndex((s) => s.some((d) => Number.isNaN(d)));
-    if (bad >= 0) throw new Error(`exportOnnx: input ${bad} of '${model.name}' has unknown dimensions besides the batch; pass inputShapes`);
+  if (model) {
+    // Unknown dimensions stay symbolic (as tf2onnx keeps Keras's None), unless shapes are given.
+    model.inputs.forEach((input, i) => input.shape.forEach((d, k) => {
+      if (d === null && (k === 0 ? dynamic : !shapes)) (axes[i] ??= {})[k] = name(i, k);
+    }));
+    // Example sizes: 2 for the batch, 4 for other unknown dimensions (a sequence's length).
+    shapes ??= model.inputs.map((i) => i.shape.map((d, k) => d ?? (k === 0 ? 2 : 4)));
+  } else if (!shapes) {
+    throw new Error('exportOnnx: a function needs inputShapes (one example shape per input)');
+  } else if (dynamic) {
+    shapes.forEach((_, i) => ((axes[i] ??= {})[0] = 'batch'));
+  }
+  for (const [i, given] of Object.entries(options.dynamicAxes ?? {})) {
+    for (const [k, dim] of Object.entries(given)) {
+      if (!shapes[Number(i)] || Number(k) >= shapes[Number(i)].length) throw new Error(`exportOnnx: dynamicAxes names axis ${k} of input ${i}, which ${shapes[Number(i)] ? `has rank ${shapes[Number(i)].length}` : 'does not exist'}`);
+      (axes[Number(i)] ??= {})[Number(k)] = dim;
+    }
   }
   if (!model && typeof source !== 'function') throw new Error('exportOnnx: expected a @soma/layers model or a function of tensors');
   const dtypes = model ? model.inputs.map((i) => i.dtype) : shapes.map(() => 'float32' as const);
   // Zeros: valid everywhere (class ids, embeddings); only shapes and kernel calls are recorded.
   const examples = shapes.map((s, i) => soma.zeros(s, dtypes[i]));
   const fn = model ? (...xs: Tensor[]) => model.call(xs.length === 1 ? xs[0] : xs, { training: false }) : (source as (...xs: Tensor[]) => Tensor | Tensor[]);
-  const dynamic = options.dynamicBatch ?? true;
   let graph: Graph;
   try {
-    graph = soma.trace(fn, examples, { dynamicAxes: dynamic ? Object.fromEntries(examples.map((_, i) => [i, { 0: 'batch' }])) : undefined, wholeOptionalKernels: true });
+    graph = soma.trace(fn, examples, { dynamicAxes: Object.keys(axes).length ? axes : undefined, wholeOptionalKernels: true });
+  } catch (err) {
+    const dims = [...new Set(Object.values(axes).flatMap((a) => Object.values(a)))].filter((d) => d !== 'batch');
+    if (!dims.length || !(err instanceof Error)) throw err;
+    throw new Error(`exportOnnx: ${model ? `'${model.name}'` : 'the function'} cannot keep ${dims.map((d) => `'${d}'`).join(', ')} symbolic (${err.message}); pass inputShapes to export fixed sizes`);
   } finally {
     soma.dispose(examples);
   }
@@ -210,6 +271,7 @@ export async function exportOnnx(source: ExportableModel | ((...xs: Tensor[]) =>
       inputNames: options.inputNames ?? model?.inputs.map((i) => i.sourceLayer.name),
       outputNames: options.outputNames ?? model?.outputs.map((o) => o.sourceLayer.name),
       name: model?.name,
+      int64Indices: true,
     });
   } finally {
     graph.dispose();

@@ -2,6 +2,7 @@ import { outLength } from '@soma/core';
 import type { BinaryOp, Conv2dAttrs, DType, ElementwiseChain, FusedActivation, GraphNode, KernelAttrs, KernelName, Pool2dAttrs, ReduceOp, UnaryOp, ValueInfo } from '@soma/core';
 import { encodeTensor, onnxType } from '../tensor_proto.js';
 import type { Attr, Emitter } from './emitter.js';
+import { recurrentSequence } from './recurrent.js';
 
 /** What a kernel's translation sees: the node, its input and output names, their value infos. */
 export interface NodeContext {
@@ -331,7 +332,7 @@ function noSymbolic(c: NodeContext, what: string): void {
 }
 
 const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
-  unary, binary, reduce, argReduce, matmul, conv2d, reshape, stridedSlice,
+  unary, binary, reduce, argReduce, matmul, conv2d, reshape, stridedSlice, recurrentSequence,
   conv2dBackpropInput: convTranspose,
   conv2dBackpropFilter: convFilterGrad,
   maxPool2dGrad: maxPoolGrad,

@@ -84,6 +84,35 @@ export const graphCases: ConformanceCase[] = [
     graph.dispose();
     dispose([params, copies]);
   } },
+  { group: g, name: 'two symbolic dimensions (batch and time) through a whole recurrent kernel: one graph runs every batch and sequence length; a product of the two is refused', runAsync: async () => {
+    const k = ops.randomNormal([3, 12], { seed: 21 }).mul(0.5);
+    const rk = ops.randomNormal([4, 12], { seed: 22 }).mul(0.5);
+    const bias = ops.randomNormal([2, 12], { seed: 23 });
+    const f = (x: Tensor) => {
+      const [b, t] = x.shape;
+      const y = ops.recurrentSequence(x, k, rk, { cell: 'gru', bias });
+      return y.slice([0, t - 1, 0], [b, 1, 4]).reshape([b, 4]).add(y.sum(1));
+    };
+    const graph = trace(f, [ops.randomNormal([3, 5, 3], { seed: 24 })], { dynamicAxes: { 0: { 0: 'batch', 1: 'time' } }, wholeOptionalKernels: true });
+    check(graph.inputs[0].shape.join() === 'batch,time,3', () => `input shape ${graph.inputs[0].shape.join()}`);
+    check(graph.outputs[0].shape.join() === 'batch,4', () => `output shape ${graph.outputs[0].shape.join()}`);
+    check(graph.nodes.filter((n) => n.op === 'recurrentSequence').length === 1, () => `expected one recurrentSequence node:\n${graph.toString()}`);
+    for (const [n, t] of [[1, 1], [2, 7], [6, 3]]) {
+      const x = ops.randomNormal([n, t, 3], { seed: 30 + n + t });
+      const [y] = runGraph(graph, [x]);
+      check(y.shape.join() === `${n},4`, () => `batch ${n}, time ${t}: output shape ${y.shape.join()}`);
+      expectValuesClose((await y.data()), (await f(x).data()), { rtol: 1e-5, atol: 1e-6 });
+    }
+    graph.dispose();
+    let message = '';
+    try {
+      trace((x: Tensor) => x.reshape([x.shape[0] * x.shape[1], 3]).sum(1), [ops.ones([3, 4, 3])], { dynamicAxes: { 0: { 0: 'batch', 1: 'time' } } });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    check(/follows several symbolic dimensions \('batch' and 'time'\)/.test(message), () => `a [batch·time] dimension must be refused, naming both; got: ${message}`);
+    dispose([k, rk, bias]);
+  } },
   { group: g, name: 'a constant built from the batch size is refused under dynamicAxes, naming the fix', run: () => {
     let message = '';
     try {

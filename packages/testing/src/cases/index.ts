@@ -4,6 +4,7 @@ import { creationCases } from './creation.js';
 import { dispatchCases } from './dispatch.js';
 import { dtypeCases } from './dtypes.js';
 import { graphCases } from './graph.js';
+import { recurrentCases } from './recurrent.js';
 import { edgeShapeCases } from './edge_shapes.js';
 import { errorCases } from './errors.js';
 import { memoryCases } from './memory.js';
@@ -22,5 +23,5 @@ export interface ConformanceCase {
 }
 
 export const manualCases: ConformanceCase[] = [
-  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases, ...selectionCases, ...volumeCases, ...batchNormCases,
+  ...creationCases, ...randomCases, ...dtypeCases, ...edgeShapeCases, ...errorCases, ...autodiffCases, ...memoryCases, ...dispatchCases, ...graphCases, ...selectionCases, ...volumeCases, ...batchNormCases, ...recurrentCases,
 ];

@@ -1,0 +1,51 @@
+import * as ops from '@soma/core';
+import { dispose, valueAndGrads } from '@soma/core';
+import type { Tensor } from '@soma/core';
+import { expectThrows, expectValuesClose } from '../assertions.js';
+import { checkGradients } from '../grad_check.js';
+import type { ConformanceCase } from './index.js';
+
+const g = 'recurrent sequence';
+
+const small = (shape: number[], seed: number) => ops.randomNormal(shape, { seed }).mul(0.5);
+
+export const recurrentCases: ConformanceCase[] = [
+  { group: g, name: 'recurrentSequence as one kernel (the backend\'s or the default) equals its steps as recorded ops, for lstm (peepholes, backwards, initial state), gru (both reset forms) and rnn', runAsync: async () => {
+    const x = small([2, 4, 3], 1);
+    const h0 = small([2, 5], 2);
+    const c0 = small([2, 5], 3);
+    const cases: [string, ops.RecurrentSequenceOptions, number][] = [
+      ['lstm', { cell: 'lstm', peephole: small([3, 5], 4), goBackwards: true, initialState: [h0, c0], bias: small([2, 20], 5) }, 4],
+      ['gru resetAfter', { cell: 'gru', bias: small([2, 15], 6), initialState: [h0] }, 3],
+      ['gru reset before', { cell: 'gru', resetAfter: false, bias: small([15], 7), recurrentActivation: 'hardSigmoid' }, 3],
+      ['rnn relu', { cell: 'rnn', activation: 'relu', goBackwards: true }, 1],
+    ];
+    for (const [what, options, gates] of cases) {
+      const k = small([3, gates * 5], 10 + gates);
+      const rk = small([5, gates * 5], 20 + gates);
+      const whole = ops.recurrentSequence(x, k, rk, options);
+      // Under a tape the op runs its steps op by op (what its gradient differentiates).
+      const { value: steps, grads } = valueAndGrads((a: Tensor) => ops.recurrentSequence(a, k, rk, options))([x]);
+      expectValuesClose(await whole.data(), await steps.data(), { rtol: 1e-5, atol: 1e-6 }, what);
+      dispose([k, rk, whole, steps, ...grads]);
+    }
+    dispose([x, h0, c0]);
+  } },
+  { group: g, name: 'recurrentSequence: gradients in x, the kernels, bias, initial states and peepholes match central differences', runAsync: async () => {
+    const x = small([2, 3, 2], 31);
+    await checkGradients((a, k, rk, b, h, c, p) => ops.recurrentSequence(a, k, rk, { cell: 'lstm', bias: b, initialState: [h, c], peephole: p }).pow(2), [x, small([2, 12], 32), small([3, 12], 33), small([2, 12], 34), small([2, 3], 35), small([2, 3], 36), small([3, 3], 37)]);
+    await checkGradients((a, k, rk, b) => ops.recurrentSequence(a, k, rk, { cell: 'gru', bias: b, goBackwards: true }).pow(2), [x, small([2, 9], 38), small([3, 9], 39), small([2, 9], 40)]);
+    await checkGradients((a, k, rk, b) => ops.recurrentSequence(a, k, rk, { cell: 'gru', bias: b, resetAfter: false }).pow(2), [x, small([2, 9], 41), small([3, 9], 42), small([9], 43)]);
+    dispose(x);
+  } },
+  { group: g, name: 'recurrentSequence refuses bad input with errors that name it and what it expected', run: () => {
+    const x = ops.ones([2, 4, 3]);
+    expectThrows(() => ops.recurrentSequence(x, ops.ones([3, 8]), ops.ones([2, 6]), { cell: 'lstm' }), /recurrentSequence: recurrentKernel must be \[units, 4·units\] for a lstm, got \[2,6\]/);
+    expectThrows(() => ops.recurrentSequence(x, ops.ones([2, 12]), ops.ones([3, 9]), { cell: 'gru' }), /recurrentSequence: kernel must be \[3, 9\] for x \[2,4,3\] and 3 units, got \[2,12\]/);
+    expectThrows(() => ops.recurrentSequence(x, ops.ones([3, 9]), ops.ones([3, 9]), { cell: 'gru', peephole: ops.ones([3, 3]) }), /recurrentSequence: peephole weights belong to an lstm, not a gru/);
+    expectThrows(() => ops.recurrentSequence(x, ops.ones([3, 3]), ops.ones([3, 3]), { cell: 'rnn', activation: 'gelu' as 'tanh' }), /recurrentSequence: activation must be one of linear, relu, tanh, sigmoid, hardSigmoid, got 'gelu'/);
+    expectThrows(() => ops.recurrentSequence(x, ops.ones([3, 3]), ops.ones([3, 3]), { cell: 'rnn', initialState: [ops.ones([4, 3])] }), /recurrentSequence: initialState\[0\] must be \[2, 3\], got \[4,3\]/);
+    expectThrows(() => ops.recurrentSequence(ops.ones([2, 3]), ops.ones([3, 3]), ops.ones([3, 3]), { cell: 'rnn' }), /recurrentSequence: x must be \[batch, time, features\], got \[2,3\]/);
+    dispose(x);
+  } },
+];
