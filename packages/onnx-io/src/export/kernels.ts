@@ -303,27 +303,36 @@ function pool(c: NodeContext, kind: 'MaxPool' | 'AveragePool'): void {
 function stridedSlice(c: NodeContext): void {
   const { begin, steps, outShape } = c.attrs as KernelAttrs<'stridedSlice'>;
   const sym = c.symbolic.get('outShape');
+  const symBegin = c.symbolic.get('begin');
+  if (sym?.has(null) || symBegin?.has(null)) throw new NotExportable('a slice whose attributes are not lists');
   const inShape = c.inInfo[0].shape;
-  const ends = begin.map((b, k) => {
+  // Each end as an offset from its start (so a start computed at run time carries its end along).
+  const extents = begin.map((b, k) => {
     if (sym?.has(k)) {
-      // A symbolic (batch) extent: only a whole-axis slice can be written without knowing the size.
-      if (b !== 0 || steps[k] !== 1 || inShape[k] !== c.outInfo.shape[k]) throw new NotExportable('a slice along the dynamic batch axis that does not take it whole');
-      return 2 ** 31 - 1;
+      // An extent that follows a dynamic dimension: only the whole axis, forwards or reversed.
+      if (inShape[k] !== c.outInfo.shape[k] || Math.abs(steps[k]) !== 1 || (steps[k] === 1 && b !== 0)) throw new NotExportable('a slice along a dynamic axis that does not take it whole');
+      return steps[k] === 1 ? 2 ** 31 - 1 : -(2 ** 53);
     }
+    if (symBegin?.has(k) && steps[k] < 0) throw new NotExportable('a reversed slice whose start follows a dynamic dimension');
     const e = b + steps[k] * outShape[k];
-    return e < 0 ? -(2 ** 31) : e;
+    return (e < 0 ? -(2 ** 31) : e) - b;
   });
-  const axes = begin.map((_, k) => k);
-  c.em.node('Slice', [c.ins[0], c.em.int64s(begin, 'starts'), c.em.int64s(ends, 'ends'), c.em.int64s(axes, 'axes'), c.em.int64s(steps, 'steps')], [c.out]);
+  const axes = c.em.int64s(begin.map((_, k) => k), 'axes');
+  if (symBegin?.size) {
+    // A start that follows a dimension (a sequence's last step): computed when the graph runs.
+    const starts = c.runtimeInts('begin');
+    c.em.node('Slice', [c.ins[0], starts, c.em.apply('Add', [starts, c.em.int64s(extents, 'extents')]), axes, c.em.int64s(steps, 'steps')], [c.out]);
+    return;
+  }
+  c.em.node('Slice', [c.ins[0], c.em.int64s(begin, 'starts'), c.em.int64s(begin.map((b, k) => b + extents[k]), 'ends'), axes, c.em.int64s(steps, 'steps')], [c.out]);
 }
 
 function reshape(c: NodeContext): void {
   const shape = [...(c.attrs.shape as number[])];
   const sym = c.symbolic.get('shape');
-  if (sym?.size) {
-    if (sym.size > 1) throw new NotExportable('a reshape whose target has several dimensions that follow the batch');
-    shape[[...sym][0] as number] = -1;
-  }
+  // One symbolic entry becomes −1; several (batch and sequence) are computed when the graph runs.
+  if (sym && sym.size > 1) return void c.em.node('Reshape', [c.ins[0], c.runtimeInts('shape')], [c.out]);
+  if (sym?.size) shape[[...sym][0] as number] = -1;
   c.em.node('Reshape', [c.ins[0], c.em.int64s(shape, 'shape')], [c.out]);
 }
 
