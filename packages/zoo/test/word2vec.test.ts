@@ -154,7 +154,8 @@ describe('word2vec export and errors', () => {
     const { xs } = w.examples(text.slice(0, 200), { seed: 1 });
     const expected = w.predict(xs) as soma.Tensor;
     const session = await ort.InferenceSession.create(await exportOnnx(w));
-    const feeds = Object.fromEntries(session.inputNames.map((name, i) => [name, new ort.Tensor('int32', Int32Array.from(xs[i].dataSync()), xs[i].shape)]));
+    // Word ids are declared int64 in the export, as PyTorch writes them.
+    const feeds = Object.fromEntries(session.inputNames.map((name, i) => [name, new ort.Tensor('int64', BigInt64Array.from(xs[i].dataSync(), (v) => BigInt(v)), xs[i].shape)]));
     const got = (await session.run(feeds))[session.outputNames[0]].data as Float32Array;
     const want = expected.dataSync();
     expect(got.length).toBe(want.length);
