@@ -3,6 +3,8 @@ export type { ExportOptions, ExportableModel, GraphExportOptions } from './expor
 export { externalDataFiles, importOnnx } from './import/import_onnx.js';
 export type { ImportOptions } from './import/import_onnx.js';
 export { OnnxModel } from './import/onnx_model.js';
+export { OnnxGraph } from './import/onnx_graph_layer.js';
+export type { OnnxGraphArgs } from './import/onnx_graph_layer.js';
 export type { OnnxIO, OnnxValue, HostInput, ValueFeeds } from './import/onnx_model.js';
 export type { ParseLimits } from './import/bounds.js';
 export { decodeOnnx, encodeModel as encodeOnnx } from './proto.js';

@@ -1,5 +1,5 @@
 import * as soma from '@soma/core';
-import type { Graph, Tensor, ValueInfo } from '@soma/core';
+import type { Graph, GraphNode, Tensor, ValueInfo } from '@soma/core';
 import { encodeModel, type ModelProto, type ValueInfoProto } from '../proto.js';
 import { onnxType } from '../tensor_proto.js';
 import { Emitter } from './emitter.js';
@@ -51,6 +51,46 @@ function valueInfo(name: string, v: ValueInfo, elemType = onnxType(v.dtype)): Va
     name,
     type: { tensor_type: { elem_type: elemType, shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
   };
+}
+
+/**
+ * The graph's nodes with each 2-D matmul written as one: core runs a [m, k]·[k, n] product as
+ * reshapes to [1, m, k] and [1, k, n], a batched matmul and a reshape back; PyTorch (and every
+ * reader) expects the plain MatMul of the two matrices, as dense layers are. Indices stay those of
+ * `graph.nodes` (symbolic attributes refer to them); the reshapes left unread drop out later.
+ */
+function twoDimensionalMatmuls(graph: Graph): GraphNode[] {
+  const nodes = [...graph.nodes];
+  const producer = new Map<number, number>();
+  const readers = new Map<number, number[]>();
+  nodes.forEach((n, i) => {
+    for (const o of n.outputs) producer.set(o, i);
+    for (const id of n.inputs) if (id !== null) (readers.get(id) ?? readers.set(id, []).get(id)!).push(i);
+  });
+  const outputs = new Set(graph.outputs.map((v) => v.id));
+  const shape = (id: number) => graph.values.get(id)?.shape ?? [];
+  // The rank-2 value a [1, …] view was made from.
+  const matrixOf = (id: number): number | null => {
+    const p = producer.get(id);
+    const n = p === undefined ? null : nodes[p];
+    if (!n || n.op !== 'reshape' || n.inputs[0] === null) return null;
+    const src = shape(n.inputs[0]);
+    const out = shape(id);
+    return src.length === 2 && out.length === 3 && out[0] === 1 && out[1] === src[0] && out[2] === src[1] ? n.inputs[0] : null;
+  };
+  nodes.forEach((n, i) => {
+    if (n.op !== 'matmul') return;
+    const [a, b] = n.inputs.map((id) => (id === null ? null : matrixOf(id)));
+    const users = readers.get(n.outputs[0]) ?? [];
+    if (a === null || b === null || users.length !== 1 || outputs.has(n.outputs[0])) return;
+    const back = nodes[users[0]];
+    const out = shape(n.outputs[0]);
+    const target = shape(back.outputs[0]);
+    if (back.op !== 'reshape' || target.length !== 2 || target[0] !== out[1] || target[1] !== out[2]) return;
+    nodes[i] = { ...n, inputs: [a, b], outputs: back.outputs };
+    nodes[users[0]] = { op: 'reshape', attrs: {}, inputs: [], outputs: [] };
+  });
+  return nodes;
 }
 
 /**
@@ -138,12 +178,13 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
     return parts.length === 1 ? parts[0] : em.apply('Concat', parts, { axis: { i: 0 } });
   };
   const assigned: { name: string; dtype: soma.DType }[] = [];
+  const nodes = twoDimensionalMatmuls(graph);
   // Only what the outputs (and assignments) need: a trace also records checks whose results
   // nothing reads (an embedding's id range), which would only weigh on the file and on readers.
   const live = new Set(graph.outputs.map((v) => v.id));
   const needed = new Set<number>();
-  for (let i = graph.nodes.length - 1; i >= 0; i--) {
-    const n = graph.nodes[i];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i];
     if (n.op !== 'assign' && !n.outputs.some((id) => live.has(id))) continue;
     needed.add(i);
     for (const id of n.inputs) if (id !== null) live.add(id);
@@ -152,7 +193,7 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   const declared = new Map<number, string>();
   if (options.int64Indices) {
     for (const v of graph.inputs) {
-      const users = graph.nodes.filter((n, i) => needed.has(i) && n.inputs.includes(v.id));
+      const users = nodes.filter((n, i) => needed.has(i) && n.inputs.includes(v.id));
       const castToInt = users.length > 0 && users.every((n) => n.op === 'cast' && (n.attrs as { to?: unknown }).to === 'int32');
       if (v.dtype !== 'int32' && !(v.dtype === 'float32' && castToInt) || graph.outputs.some((o) => o.id === v.id)) continue;
       const name = nameOf(v.id);
@@ -162,8 +203,17 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   }
   // Constants first, as Constant nodes, so every node after them can read them.
   for (const [id, t] of graph.constants) if (live.has(id)) em.constant(nameOf(id), t.shape, t.dtype, data.get(id)!);
-  graph.nodes.forEach((node, index) => {
+  nodes.forEach((node, index) => {
     if (!needed.has(index)) return;
+    // A view that changes nothing (a dense layer's reshape back to the shape it had) is its input.
+    if (node.op === 'reshape' && node.inputs[0] !== null && !outNames.has(node.outputs[0])) {
+      const from = graph.values.get(node.inputs[0])?.shape;
+      const to = graph.values.get(node.outputs[0])?.shape;
+      if (from && to && from.length === to.length && from.every((d, k) => d === to[k])) {
+        names.set(node.outputs[0], nameOf(node.inputs[0]));
+        return;
+      }
+    }
     if (node.op === 'assign' && options.variablesAsInputs) {
       const value = nameOf(node.inputs[1]!);
       const out = `assign_${assigned.length}`;
@@ -189,7 +239,7 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   });
   if (problems.length) throw new Error(`exportOnnx: ${problems.length} node(s) cannot be written as ONNX:\n  ${problems.join('\n  ')}`);
   graph.outputs.forEach((v) => {
-    const produced = graph.nodes.some((n) => n.outputs.includes(v.id));
+    const produced = nodes.some((n, i) => needed.has(i) && n.outputs.includes(v.id));
     if (!produced) em.node('Identity', [names.get(v.id)!], [outNames.get(v.id)!]);
   });
   const isInput = (id: number) => !!options.variablesAsInputs && (!options.variableInputs || options.variableInputs.has(id));

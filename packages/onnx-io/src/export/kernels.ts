@@ -149,7 +149,7 @@ function argReduce(c: NodeContext): void {
 
 function matmul(c: NodeContext): void {
   const { transA, transB } = c.attrs as KernelAttrs<'matmul'>;
-  const t = (x: string) => c.em.apply('Transpose', [x], { perm: { ints: [0, 2, 1] } });
+  const t = (x: string) => c.em.apply('Transpose', [x], { perm: { ints: c.inInfo[0].shape.length === 2 ? [1, 0] : [0, 2, 1] } });
   c.em.node('MatMul', [transA ? t(c.ins[0]) : c.ins[0], transB ? t(c.ins[1]) : c.ins[1]], [c.out]);
 }
 

@@ -1,4 +1,6 @@
 import * as soma from '@soma/core';
+import type { LayersModel } from '@soma/layers';
+import { importOnnxLayers } from './as_layers.js';
 import { decodeModel, toNumber, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../proto.js';
 import { somaType, storedBytes } from '../tensor_proto.js';
 import { checkParseBounds, type ParseLimits } from './bounds.js';
@@ -226,12 +228,38 @@ export function externalDataFiles(model: ModelProto): string[] {
  * Imports an ONNX model from bytes, a file path (Node) or a URL (browsers). Every node is checked
  * before anything runs: a model with operators Soma lacks fails with one error listing each of
  * them; a file that is not ONNX, is truncated, has dangling edges or cycles, or declares absurd
- * sizes is rejected with a clear message.
+ * sizes is rejected with a clear message. With `{ as: 'layers' }` the model comes back as a
+ * @soma/layers functional model (nodes that are layers become them; the rest run as `OnnxGraph`
+ * layers), with compile, fit, evaluate, summary and save.
  */
-export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options: ImportOptions = {}): Promise<OnnxModel> {
+export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options: ImportOptions & { as: 'layers' }): Promise<LayersModel>;
+export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options?: ImportOptions & { as?: 'model' }): Promise<OnnxModel>;
+export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options: ImportOptions & { as?: 'model' | 'layers' } = {}): Promise<OnnxModel | LayersModel> {
+  const { as = 'model', ...rest } = options;
+  if (as === 'layers') return importOnnxLayers(source, rest);
+  if (as !== 'model') throw new Error(`importOnnx: as must be 'model' (an OnnxModel) or 'layers' (a @soma/layers model), got ${JSON.stringify(as)}`);
+  const { model, name, external } = await readModel(source, rest);
+  return modelFromProto(model, name, rest, external);
+}
+
+/** The decoded model of an ONNX source with its external-data initializers read (Node), checked against the parse bounds. */
+export async function readModel(source: Uint8Array | ArrayBuffer | string, options: ImportOptions = {}): Promise<{ model: ModelProto; name: string; external: Map<string, Uint8Array> }> {
   const { bytes, name, dir } = await readSource(source);
   checkParseBounds(bytes, name, options);
   const model = decodeModel(bytes, name);
+  const external = new Map<string, Uint8Array>();
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.data_location === 1) external.set(t.name ?? '', await externalData(t, options.baseDir ?? dir, `importOnnx: ${name}: initializer '${t.name}'`));
+  }
+  return { model, name, external };
+}
+
+/**
+ * A decoded model ready to run (synchronous: external data already read into `external`, by
+ * initializer name). What importOnnx does once the file is read. Variables are named after their
+ * initializers, with `variablePrefix` before (a graph-wrapping layer's name).
+ */
+export function modelFromProto(model: ModelProto, name: string, options: ImportOptions = {}, external: ReadonlyMap<string, Uint8Array> = new Map(), variablePrefix = ''): OnnxModel {
   const graph = model.graph;
   if (!graph || !(graph.node ?? []).length) throw new Error(`importOnnx: ${name} has no graph (is it an ONNX model?)`);
   const opset = opsetOf(model);
@@ -252,8 +280,7 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
   try {
     for (const t of graph.initializer ?? []) {
       const what = `importOnnx: ${name}: initializer '${t.name}'`;
-      const ext = t.data_location === 1 ? await externalData(t, options.baseDir ?? dir, what) : undefined;
-      const v = protoValue(t, what, ext);
+      const v = protoValue(t, what, t.data_location === 1 ? external.get(t.name ?? '') : undefined);
       if ('host' in v) constants.set(t.name ?? '', v.host);
       else {
         const d = v.data;
@@ -261,7 +288,7 @@ export async function importOnnx(source: Uint8Array | ArrayBuffer | string, opti
         const parameter = parameters.has(t.name ?? '') && d.values.length <= 64;
         if (parameter) knownValues.set(init, d.values);
         const weight = d.dtype === 'float32' && !parameter;
-        constants.set(t.name ?? '', weight ? soma.variable(init, trainable && !statistics.has(t.name ?? ''), t.name) : soma.keep(init));
+        constants.set(t.name ?? '', weight ? soma.variable(init, trainable && !statistics.has(t.name ?? ''), `${variablePrefix}${t.name ?? ''}`) : soma.keep(init));
         if (weight) init.dispose();
       }
     }

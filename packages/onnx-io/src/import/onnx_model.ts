@@ -152,6 +152,30 @@ export class OnnxModel {
     }
   }
 
+  /** @internal Every variable the model holds (trainable weights and batch-norm statistics), in initializer order. */
+  get variables(): Variable[] {
+    return [...this.main.constants.values()].filter((v): v is Variable => soma.isTensor(v) && v.isVariable());
+  }
+
+  /** @internal The main graph's steps and constants (what importOnnx({ as: 'layers' }) maps to layers). */
+  get graphBody(): Body {
+    return this.main;
+  }
+
+  /** @internal The shape and dtype of every tensor value in one node-by-node run on `feeds`. */
+  async valueInfos(feeds: Feeds): Promise<Map<string, { shape: number[]; dtype: DType }>> {
+    const named = this.checked(feeds, 'run');
+    return this.evaluateAsync(named, this.givenAsNumbers(named), (env) => {
+      const infos = new Map<string, { shape: number[]; dtype: DType }>();
+      for (const [name, v] of env) {
+        if (!isTensorLike(v)) continue;
+        const dtype: DType = v instanceof HostValue ? (v.dtype === 'float' ? 'float32' : v.dtype === 'bool' ? 'bool' : 'int32') : v.dtype;
+        infos.set(name, { shape: [...v.shape], dtype });
+      }
+      return infos;
+    });
+  }
+
   /** Frees the initializers, constants and traced graphs. */
   dispose(): void {
     this.disposeEntrances();
