@@ -316,9 +316,15 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
   };
 
   const steps = body.steps;
+const asTensor = (v: AnyValue | undefined): Tensor | undefined => (v === undefined || v instanceof HostValue || !soma.isTensor(v) ? undefined : (v as Tensor));
   const held = new Set<unknown>(body.constants.values());
-  const asTensor = (v: AnyValue | undefined): Tensor | undefined => (v === undefined || v instanceof HostValue || !soma.isTensor(v) ? undefined : (v as Tensor));
-  for (let i = 0; i < steps.length; i++) {
+  // The numbers of small constant tensors (Dropout's ratio), read once here: mappers are synchronous.
+  const small = new Map<string, number[]>();
+  for (const [n, v] of body.constants) {
+    const t = asTensor(v);
+    if (t && t.size <= 16) small.set(n, Array.from(await t.data()));
+  }
+    for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     const mapper = MAPPERS[step.node.op_type ?? ''];
     const c: MapContext = {
@@ -326,9 +332,7 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
       constant: (n) => asTensor(constantValue(n)),
       numbers: (n) => {
         const v = constantValue(n);
-        if (v instanceof HostValue) return [...v.values];
-        const t = asTensor(v);
-        return t ? Array.from(t.dataSync()) : undefined;
+        return v instanceof HostValue ? [...v.values] : n ? small.get(n) : undefined;
       },
       shape: (n) => shapeOf(n),
       readers: (n) => readers.get(n) ?? 0,
