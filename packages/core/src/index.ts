@@ -29,7 +29,7 @@ export type { KernelCall, KernelObserver, TensorInputs, HostCompute, DispatchedK
 export { delegateKernel, delegatedKernels } from './engine/delegation.js';
 export type { DelegationCounts } from './engine/delegation.js';
 export { Graph } from './graph/graph.js';
-export type { Dim, ValueInfo, GraphNode, SymbolicAttr } from './graph/graph.js';
+export type { Dim, ValueInfo, GraphNode, SymbolicAttr, DerivedInput } from './graph/graph.js';
 export { trace } from './graph/trace.js';
 export type { TraceOptions, TraceableFunction } from './graph/trace.js';
 export { runGraph } from './graph/run.js';

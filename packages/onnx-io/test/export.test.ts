@@ -193,6 +193,33 @@ describe('exportOnnx: Soma models run in onnxruntime-node with the same outputs'
     net.dispose();
   });
 
+  it('an imported PyTorch LSTM/GRU model (initial states shaped from the batch) re-exports with a symbolic batch; a batch mean\'s count is computed in the graph', async () => {
+    const imported = await importOnnx('test/fixtures/onnx/lstm_gru.onnx');
+    const fn = (x: soma.Tensor) => imported.predict({ [imported.inputs[0].name]: x })[imported.outputs[0].name];
+    const bytes = await exportOnnx(fn, { inputShapes: [[2, 7]] });
+    const graph = decodeOnnx(bytes).graph!;
+    expect(graph.input!.map((i) => i.name), 'the zero states are computed, not inputs').toHaveLength(1);
+    expect(graph.node!.some((n) => n.op_type === 'ConstantOfShape')).toBe(true);
+    const session = await ort.InferenceSession.create(bytes);
+    const ids = soma.tensor(Array.from({ length: 35 }, (_, i) => (i * 5) % 16), [5, 7], 'int32');
+    const got = await session.run({ [session.inputNames[0]]: new ort.Tensor('int64', BigInt64Array.from(ids.dataSync(), (v) => BigInt(v)), [5, 7]) });
+    const want = fn(ids).dataSync();
+    const theirs = got[session.outputNames[0]].data as Float32Array;
+    expect(theirs.length).toBe(want.length);
+    want.forEach((v, i) => expect(Math.abs(v - theirs[i])).toBeLessThan(1e-5));
+    await session.release();
+    imported.dispose();
+    // x − mean over the batch: the mean's 1/n follows the batch size.
+    const centered = await ort.InferenceSession.create(await exportOnnx((x: soma.Tensor) => x.sub(x.mean(0)).mul(soma.fill([x.shape[0], 3], 2)), { inputShapes: [[4, 3]] }));
+    const x = soma.randomNormal([6, 3], { seed: 5 });
+    const out = (await centered.run({ [centered.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [6, 3]) }))[centered.outputNames[0]].data as Float32Array;
+    const expected = x.sub(x.mean(0)).mul(2).dataSync();
+    expected.forEach((v, i) => expect(Math.abs(v - out[i])).toBeLessThan(1e-5));
+    expect(centered.inputNames).toHaveLength(1);
+    await centered.release();
+    soma.dispose([ids, x]);
+  });
+
   it('a training step is refused with every reason listed at once (and gradient kernels before opset 16)', async () => {
     const w = soma.variable(soma.ones([2, 2]), true, 'w');
     const step = (x: soma.Tensor) => {

@@ -44,6 +44,15 @@ export interface SymbolicAttr {
 }
 
 /**
+ * A host input computed from the symbolic sizes alone, described so that an exporter can compute
+ * it inside the graph: a count (base + scale · (size − example), a mean's n) or a tensor filled
+ * with one value whose shape follows the sizes (a recurrent layer's zero initial state).
+ */
+export type DerivedInput =
+  | { readonly kind: 'count'; readonly dim: string; readonly example: number; readonly base: number; readonly scale: number }
+  | { readonly kind: 'fill'; readonly value: number };
+
+/**
  * The IR: a straight-line program of kernel calls, small enough to print and to translate (ONNX
  * export, whole-graph execution in a backend). Constants are tensors the graph holds; variables
  * are referenced, so running a traced training step updates the real weights.
@@ -63,6 +72,8 @@ export class Graph {
      * by value id. They come after the caller's inputs in `inputs`.
      */
     readonly hostInputs: ReadonlyMap<number, HostCompute> = new Map(),
+    /** The host inputs that follow from the sizes alone, by value id, described. */
+    readonly derivedInputs: ReadonlyMap<number, DerivedInput> = new Map(),
   ) {}
 
   /** How many runs computed the host inputs (the `run` number passed to them). */

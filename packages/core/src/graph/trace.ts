@@ -8,7 +8,7 @@ import { slice } from '../ops/slice.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { kernelEntry } from '../kernels/registry.js';
-import { Graph, type Dim, type GraphNode, type SymbolicAttr, type ValueInfo } from './graph.js';
+import { Graph, type DerivedInput, type Dim, type GraphNode, type SymbolicAttr, type ValueInfo } from './graph.js';
 
 /**
  * Options of `trace`: input names and the axes that stay symbolic (`dynamicAxes`, e.g. the batch).
@@ -191,6 +191,14 @@ function sizeCount(a: ArrayLike<number>, b: ArrayLike<number>, step: 1 | -1): { 
   return Number.isInteger(x) && Number.isInteger(y) ? { base: x, scale: (y - x) * step } : null;
 }
 
+/** The one value every element holds (NaN included), or null. */
+function uniformValue(values: ArrayLike<number>): number | null {
+  if (!values.length) return null;
+  const v = values[0];
+  for (let i = 1; i < values.length; i++) if (values[i] !== v && !(Number.isNaN(v) && Number.isNaN(values[i]))) return null;
+  return v;
+}
+
 /** A constant's values: the host copy when it was made from host data, else a (synchronous) read. */
 function valuesOf(rec: Recording, id: number): TypedArray {
   return rec.constantValues.get(id) ?? rec.constants.get(id)!.dataSync();
@@ -325,12 +333,25 @@ function symbolize(a: Recording, others: readonly Resized[]): Graph {
     });
   };
   const counts = new Map<number, HostCompute>();
+  const derived = new Map<number, DerivedInput>();
   for (const [id, t] of a.constants) {
-    for (const o of others) {
+    const resized = others.filter((o) => {
       const other = o.rec.values.get(id);
-      if (other && other.shape.join() !== t.shape.join()) {
-        fail('trace', `a tensor made inside the function has shape ${fmtShape(t.shape)} in one trace and ${fmtShape(other.shape as number[])} in the other: it follows '${o.dim}' but is a constant; compute it from an input (x.mul(0), not zeros(x.shape)) so the graph can take any '${o.dim}'`);
+      return other && other.shape.join() !== t.shape.join();
+    });
+    if (resized.length) {
+      // A tensor of one value whose shape follows the sizes (zeros(x.shape), an imported
+      // ConstantOfShape): made again at each run in the shape of that run.
+      const value = uniformValue(valuesOf(a, id));
+      const o = resized.find((r) => !r.rec.constants.has(id) || uniformValue(valuesOf(r.rec, id)) !== value);
+      if (value === null || o) {
+        const r = o ?? resized[0];
+        fail('trace', `a tensor made inside the function has shape ${fmtShape(t.shape)} in one trace and ${fmtShape(r.rec.values.get(id)!.shape as number[])} in the other: it follows '${r.dim}' but is a constant; compute it from an input (x.mul(0), not zeros(x.shape)) so the graph can take any '${r.dim}'`);
       }
+      const dtype = t.dtype;
+      counts.set(id, (shape) => fill(shape, value!, dtype));
+      derived.set(id, { kind: 'fill', value: value! });
+      continue;
     }
     // Same shape, other values: a count taken from the size on the host (the mean's gradient
     // divides by n). A whole-number scalar that moves by a whole number is that count, and becomes
@@ -349,13 +370,14 @@ function symbolize(a: Recording, others: readonly Resized[]): Graph {
     const { dim, example } = o;
     const dtype = t.dtype;
     counts.set(id, (shape, _run, sizes) => fill(shape, base + scale * ((sizes.get(dim) ?? example) - example), dtype));
+    derived.set(id, { kind: 'count', dim, example, base, scale });
   }
   for (const [id, compute] of counts) {
     a.constants.get(id)!.dispose();
     a.constants.delete(id);
     a.hostInputs.set(id, compute);
     const v = a.values.get(id)!;
-    a.inputs.push({ ...v, name: `count_${id}` });
+    a.inputs.push({ ...v, name: `${derived.get(id)!.kind}_${id}` });
   }
   const values = new Map<number, ValueInfo>();
   for (const v of a.inputs) a.values.set(v.id, v);
@@ -378,5 +400,5 @@ function symbolize(a: Recording, others: readonly Resized[]): Graph {
     }
   });
   const pick = (list: ValueInfo[]) => list.map((v) => values.get(v.id)!);
-  return new Graph(pick(a.inputs), pick(a.outputs), a.nodes, values, a.constants, a.variables, symbolicAttrs, a.hostInputs);
+  return new Graph(pick(a.inputs), pick(a.outputs), a.nodes, values, a.constants, a.variables, symbolicAttrs, a.hostInputs, derived);
 }

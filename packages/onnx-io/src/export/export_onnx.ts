@@ -1,7 +1,7 @@
 import * as soma from '@soma/core';
-import type { Graph, GraphNode, Tensor, ValueInfo } from '@soma/core';
+import type { DerivedInput, Dim, Graph, GraphNode, Tensor, ValueInfo } from '@soma/core';
 import { encodeModel, type ModelProto, type ValueInfoProto } from '../proto.js';
-import { onnxType } from '../tensor_proto.js';
+import { encodeTensor, onnxType } from '../tensor_proto.js';
 import { Emitter } from './emitter.js';
 import { NotExportable, translate } from './kernels.js';
 
@@ -155,10 +155,10 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   const dimSize = (dim: string): string => {
     let name = dimSizes.get(dim);
     if (name) return name;
-    const i = graph.inputs.findIndex((v) => v.shape.includes(dim));
-    if (i < 0) throw new NotExportable(`no graph input has the dimension '${dim}'`);
-    const shape = em.apply('Shape', [nameOf(graph.inputs[i].id)]);
-    name = em.apply('Gather', [shape, em.int64s([graph.inputs[i].shape.indexOf(dim)], 'axis')], { axis: { i: 0 } });
+    const input = graph.inputs.find((v) => v.shape.includes(dim) && !graph.hostInputs.has(v.id));
+    if (!input) throw new NotExportable(`no graph input has the dimension '${dim}'`);
+    const shape = em.apply('Shape', [nameOf(input.id)]);
+    name = em.apply('Gather', [shape, em.int64s([input.shape.indexOf(dim)], 'axis')], { axis: { i: 0 } });
     dimSizes.set(dim, name);
     return name;
   };
@@ -176,6 +176,31 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
       return offset ? em.apply('Add', [scaled, em.int64s([offset], 'offset')]) : scaled;
     });
     return parts.length === 1 ? parts[0] : em.apply('Concat', parts, { axis: { i: 0 } });
+  };
+  // A symbolic dimension expression ('batch', 'batch*2+1') as an int64 [1] computed from the inputs.
+  const dimValue = (d: Dim): string => {
+    if (typeof d === 'number') return em.int64s([d], 'dim');
+    const m = /^([A-Za-z_]\w*)(?:\*(-?\d+))?(?:\+(-?\d+))?$/.exec(d);
+    if (!m) throw new NotExportable(`cannot compute the dimension '${d}'`);
+    let v = dimSize(m[1]);
+    if (m[2] && Number(m[2]) !== 1) v = em.apply('Mul', [v, em.int64s([Number(m[2])], 'scale')]);
+    if (m[3] && Number(m[3])) v = em.apply('Add', [v, em.int64s([Number(m[3])], 'offset')]);
+    return v;
+  };
+  // Host inputs that follow from the sizes (a count, a tensor of zeros shaped like the batch) are computed in the graph.
+  const emitDerived = (v: ValueInfo, d: DerivedInput): void => {
+    const out = nameOf(v.id);
+    if (d.kind === 'fill') {
+      const shape = v.shape.length ? em.apply('Concat', v.shape.map(dimValue), { axis: { i: 0 } }) : em.int64s([], 'shape');
+      em.node('ConstantOfShape', [shape], [out], { value: { t: encodeTensor('value', [1], v.dtype, [d.value]) } });
+      return;
+    }
+    // base + scale · (size − example), in the value's dtype and shape.
+    const size = em.apply('Cast', [dimSize(d.dim)], { to: { i: onnxType(v.dtype) } });
+    const scaled = d.scale === 1 ? size : em.apply('Mul', [size, em.scalar(d.scale, v.dtype)]);
+    const offset = d.base - d.scale * d.example;
+    const value = offset ? em.apply('Add', [scaled, em.scalar(offset, v.dtype)]) : scaled;
+    em.node('Reshape', [value, em.int64s(v.shape as number[], 'shape')], [out]);
   };
   const assigned: { name: string; dtype: soma.DType }[] = [];
   const nodes = twoDimensionalMatmuls(graph);
@@ -203,6 +228,16 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   }
   // Constants first, as Constant nodes, so every node after them can read them.
   for (const [id, t] of graph.constants) if (live.has(id)) em.constant(nameOf(id), t.shape, t.dtype, data.get(id)!);
+  for (const v of graph.inputs) {
+    const d = graph.derivedInputs.get(v.id);
+    if (!d || !live.has(v.id)) continue;
+    try {
+      emitDerived(v, d);
+    } catch (e) {
+      if (!(e instanceof NotExportable)) throw e;
+      problems.push(`input ${v.name ?? v.id}: ${e.message}`);
+    }
+  }
   nodes.forEach((node, index) => {
     if (!needed.has(index)) return;
     // A view that changes nothing (a dense layer's reshape back to the shape it had) is its input.
@@ -254,7 +289,7 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
       node: em.nodes,
       initializer: em.initializers,
       input: [
-        ...graph.inputs.map((v) => (declared.has(v.id) ? valueInfo(declared.get(v.id)!, v, INT64) : valueInfo(nameOf(v.id), v))),
+        ...graph.inputs.filter((v) => !graph.derivedInputs.has(v.id)).map((v) => (declared.has(v.id) ? valueInfo(declared.get(v.id)!, v, INT64) : valueInfo(nameOf(v.id), v))),
         ...[...graph.variables].filter(([id]) => isInput(id)).map(([id, v]) => valueInfo(v.name, graph.values.get(id) ?? { id, shape: v.shape, dtype: v.dtype })),
       ],
       output: [
