@@ -111,14 +111,26 @@ describe('exportOnnx: recurrent layers as ONNX LSTM, GRU and RNN nodes', () => {
     imported.dispose();
   });
 
-  it('a masked LSTM cannot keep the sequence symbolic (its steps are unrolled) and says to pass inputShapes; with them it exports and runs', async () => {
-    const net = sequential([
-      layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [null], maskZero: true }),
-      layers.lstm({ units: 3 }),
+  it('masked recurrent layers (embedding maskZero) export with sequence_lens and a symbolic length; padding before, after or inside a row, and a row of padding only, match', async () => {
+    const x = input({ shape: [null] });
+    const e = one(layers.embedding({ inputDim: 12, outputDim: 4, maskZero: true }).apply(x));
+    const seq = one(layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences: true }) }).apply(e));
+    const back = one(layers.lstm({ units: 4, returnSequences: true, goBackwards: true }).apply(seq));
+    const last = one(layers.lstm({ units: 5 }).apply(back));
+    const net = model({ inputs: x, outputs: [last, one(layers.simpleRnn({ units: 2 }).apply(e))] });
+    const bytes = await exportOnnx(net);
+    const nodes = decodeOnnx(bytes).graph!.node!;
+    const recurrent = nodes.filter((n) => ['LSTM', 'GRU', 'RNN'].includes(n.op_type ?? ''));
+    expect(recurrent).toHaveLength(5);
+    expect(recurrent.filter((n) => !n.input?.[4]).map((n) => n.op_type), 'every node has sequence_lens').toEqual([]);
+    const rows = soma.tensor([
+      [3, 4, 5, 0, 0, 0, 0], // padding after
+      [0, 0, 0, 1, 2, 3, 4], // padding before (Keras's pad_sequences default)
+      [6, 0, 7, 0, 0, 8, 9], // holes
+      [0, 0, 0, 0, 0, 0, 0], // nothing
+      [1, 2, 3, 4, 5, 6, 7],
     ]);
-    await expect(exportOnnx(net)).rejects.toThrow(/exportOnnx: 'sequential\w*' cannot keep 'sequence' symbolic \(.*\); pass inputShapes to export fixed sizes/);
-    const bytes = await exportOnnx(net, { inputShapes: [[2, 6]] });
-    const padded = soma.tensor([[3, 4, 5, 0, 0, 0], [1, 2, 3, 4, 5, 6], [7, 0, 0, 0, 0, 0]]);
-    await expectOrtMatches(net, bytes, [padded]);
+    await expectOrtMatches(net, bytes, [rows]);
+    await expectOrtMatches(net, bytes, [soma.tensor([[0, 5, 6], [7, 0, 0]])]);
   });
 });

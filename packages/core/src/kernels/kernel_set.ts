@@ -127,10 +127,12 @@ export interface OptionalKernelSignatures {
    * A recurrent layer over a whole float32 sequence x [batch, time, features] (ONNX's RNN, LSTM and
    * GRU, batch first, gates in Keras's order): kernel [features, gates·units], recurrentKernel
    * [units, gates·units], bias [2, gates·units] (input bias, recurrent bias), initial states
-   * [batch, units] and LSTM's peepholes [3, units] (input, forget, output). Gives the hidden state
-   * after every step, [batch, time, units], in the order the steps ran (last first with goBackwards).
+   * [batch, units], LSTM's peepholes [3, units] (input, forget, output) and, with `masked`, a bool
+   * mask [batch, time] (last): a masked step leaves the states as they were (Keras). Gives the
+   * hidden state after every step, [batch, time, units], in the order the steps ran (last first
+   * with goBackwards). Absent optional inputs are left out of the list: c0 is there for an lstm.
    */
-  recurrentSequence: { inputs: readonly [x: KernelTensor, kernel: KernelTensor, recurrentKernel: KernelTensor, bias: KernelTensor, h0: KernelTensor, c0?: KernelTensor, peephole?: KernelTensor]; attrs: RecurrentAttrs };
+  recurrentSequence: { inputs: readonly [x: KernelTensor, kernel: KernelTensor, recurrentKernel: KernelTensor, bias: KernelTensor, h0: KernelTensor, c0?: KernelTensor, peephole?: KernelTensor, mask?: KernelTensor]; attrs: RecurrentAttrs };
   /**
    * `x·scale[c] + shift[c] + x2·scale2[c]` (the last term only with x2), c the index along
    * `axis`; scale, shift and scale2 hold C values: batch normalization applied (and its input
@@ -219,6 +221,8 @@ export interface RecurrentAttrs {
   readonly goBackwards: boolean;
   /** GRU: the reset gate multiplies h·U + recurrent bias (PyTorch's form, ONNX linear_before_reset = 1) rather than h. */
   readonly resetAfter: boolean;
+  /** The last input is a [batch, time] bool mask. */
+  readonly masked: boolean;
 }
 
 /** Activations a backend may fuse after conv2d or matmul (core's `fused` ops). */

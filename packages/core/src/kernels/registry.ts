@@ -177,8 +177,11 @@ export const KERNELS: KernelRegistry = {
     meta: (i) => f32(i[0].shape),
   },
   recurrentSequence: {
-    name: 'recurrentSequence', inputs: ['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'c0?', 'peephole?'],
-    attrs: { cell: { type: 'string' }, activation: { type: 'string', default: 'tanh' }, recurrentActivation: { type: 'string', default: 'sigmoid' }, goBackwards: { type: 'bool', default: false }, resetAfter: { type: 'bool', default: true } },
+    name: 'recurrentSequence', inputs: ['x', 'kernel', 'recurrentKernel', 'bias', 'h0', 'c0?', 'peephole?', 'mask?'],
+    attrs: {
+      cell: { type: 'string' }, activation: { type: 'string', default: 'tanh' }, recurrentActivation: { type: 'string', default: 'sigmoid' },
+      goBackwards: { type: 'bool', default: false }, resetAfter: { type: 'bool', default: true }, masked: { type: 'bool', default: false },
+    },
     tags: ['fused', 'linalg'], optional: true,
     meta: (i) => f32([i[0].shape[0], i[0].shape[1], i[2].shape[0]]),
   },

@@ -7,6 +7,7 @@ import { checkOptions } from '../validate.js';
 import { stack } from './concat.js';
 import { convertToTensor } from './convert.js';
 import { runKernel } from './op_util.js';
+import { where } from './select.js';
 import { split } from './slice.js';
 import * as u from './unary.js';
 
@@ -31,6 +32,8 @@ export interface RecurrentSequenceOptions {
   goBackwards?: boolean;
   /** GRU: reset gate applied after the recurrent matmul (default true, PyTorch's form). */
   resetAfter?: boolean;
+  /** [batch, time]: where false, the step is skipped and the states (and output) stay as they were (Keras's masking). */
+  mask?: TensorLike;
 }
 
 const GATES: Record<RecurrentCell, number> = { rnn: 1, lstm: 4, gru: 3 };
@@ -75,19 +78,33 @@ function cellStep(xw: Tensor, h: Tensor, c: Tensor | undefined, rk: Tensor, b1: 
   return [z.mul(h).add(z.neg().add(1).mul(candidate)), undefined];
 }
 
+/** The kernel's inputs by name: absent optional ones are left out of the list, so the attributes say which are there. */
+export function recurrentInputs(inputs: readonly (Tensor | undefined)[], a: RecurrentAttrs): { x: Tensor; kernel: Tensor; rk: Tensor; bias: Tensor; h0: Tensor; c0?: Tensor; peephole?: Tensor; mask?: Tensor } {
+  const given = inputs.filter((t): t is Tensor => t !== undefined);
+  const [x, kernel, rk, bias, h0, ...rest] = given;
+  const c0 = a.cell === 'lstm' ? rest.shift() : undefined;
+  const mask = a.masked ? rest.pop() : undefined;
+  return { x, kernel, rk, bias, h0, c0, peephole: rest[0], mask };
+}
+
 /** The kernel's arithmetic, step by step: its default body, and what runs (recorded op by op) when gradients are taken. */
-function unrolled([x, kernel, rk, bias, h0, c0, peephole]: readonly (Tensor | undefined)[], a: RecurrentAttrs): Tensor {
-  const [b, t, f] = x!.shape;
+function unrolled(inputs: readonly (Tensor | undefined)[], a: RecurrentAttrs): Tensor {
+  const { x, kernel, rk, bias, h0, c0, peephole, mask } = recurrentInputs(inputs, a);
+  const [b, t, f] = x.shape;
   const [b0, b1] = split(bias!, 2, 0).map((row) => row.reshape([-1]));
   // Every recurrent bias but GRU's reset-after one is a plain sum: it joins the input projection.
   const separate = a.cell === 'gru' && a.resetAfter;
-  const xw = x!.reshape([b * t, f]).matmul(kernel!).add(separate ? b0 : b0.add(b1)).reshape([b, t, -1]);
-  let h = h0!;
-  let c = a.cell === 'lstm' ? c0 : undefined;
+  const xw = x.reshape([b * t, f]).matmul(kernel).add(separate ? b0 : b0.add(b1)).reshape([b, t, -1]);
+  let h = h0;
+  let c = c0;
   const outputs: Tensor[] = [];
   for (let i = 0; i < t; i++) {
     const step = a.goBackwards ? t - 1 - i : i;
-    [h, c] = cellStep(xw.slice([0, step, 0], [b, 1, -1]).reshape([b, -1]), h, c, rk!, b1, a.cell === 'lstm' ? peephole : undefined, a);
+    const [h2, c2] = cellStep(xw.slice([0, step, 0], [b, 1, -1]).reshape([b, -1]), h, c, rk, b1, peephole, a);
+    // A masked (padded) step leaves the states, and so the output, as they were.
+    const real = mask?.slice([0, step], [b, 1]);
+    h = real ? where(real, h2, h) : h2;
+    c = real && c2 ? where(real, c2, c!) : c2;
     outputs.push(h);
   }
   return stack(outputs, 1);
@@ -104,7 +121,7 @@ registerDefaultBody('recurrentSequence', (inputs, attrs) => unrolled(inputs, att
  */
 export function recurrentSequence(xLike: TensorLike, kernelLike: TensorLike, recurrentKernelLike: TensorLike, options: RecurrentSequenceOptions): Tensor {
   const op = 'recurrentSequence';
-  checkOptions(op, options, ['cell', 'bias', 'initialState', 'peephole', 'activation', 'recurrentActivation', 'goBackwards', 'resetAfter']);
+  checkOptions(op, options, ['cell', 'bias', 'initialState', 'peephole', 'activation', 'recurrentActivation', 'goBackwards', 'resetAfter', 'mask']);
   const cell = options.cell;
   if (!(cell in GATES)) fail(op, `cell must be 'rnn', 'lstm' or 'gru', got '${String(cell)}'`);
   const float = (v: TensorLike, name: string) => {
@@ -149,8 +166,14 @@ export function recurrentSequence(xLike: TensorLike, kernelLike: TensorLike, rec
   for (const [name, value] of [['activation', activation], ['recurrentActivation', recurrentActivation]] as const) {
     if (!(value in ACTIVATIONS)) fail(op, `${name} must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got '${String(value)}'`);
   }
-  const attrs: RecurrentAttrs = { cell, activation, recurrentActivation, goBackwards: options.goBackwards ?? false, resetAfter: options.resetAfter ?? true };
-  const inputs = [x, kernel, rk, bias, h0, c0, peephole] as const;
+  let mask: Tensor | undefined;
+  if (options.mask !== undefined) {
+    const m = convertToTensor(options.mask, op, 'mask');
+    if (m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== x.shape[1]) fail(op, `mask must be [batch, time] = [${batch}, ${x.shape[1]}], got ${fmtShape(m.shape)}`);
+    mask = m.dtype === 'bool' ? m : m.cast('bool');
+  }
+  const attrs: RecurrentAttrs = { cell, activation, recurrentActivation, goBackwards: options.goBackwards ?? false, resetAfter: options.resetAfter ?? true, masked: mask !== undefined };
+  const inputs = [x, kernel, rk, bias, h0, c0, peephole, mask] as const;
   // Gradients flow through the steps' own ops (recorded one by one): the step-by-step form is the
   // kernel's definition, and what its gradient differentiates.
   if (getEngine().isRecording) return unrolled(inputs, attrs);

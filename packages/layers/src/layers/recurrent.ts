@@ -117,8 +117,8 @@ export abstract class RNN extends Layer<'multiple'> {
 
   /**
    * The layer as one `recurrentSequence` call (one kernel, one ONNX node), or null where the
-   * kernel does not cover it: a mask, an activation ONNX's recurrent operators lack, or an LSTM
-   * whose final cell state is wanted.
+   * kernel does not cover it: an activation ONNX's recurrent operators lack, or an LSTM whose
+   * final cell state is wanted.
    */
   protected sequenceOptions(needStates: boolean): soma.RecurrentSequenceOptions | null {
     const kernelActivations: readonly string[] = ['linear', 'relu', 'tanh', 'sigmoid', 'hardSigmoid'];
@@ -136,13 +136,14 @@ export abstract class RNN extends Layer<'multiple'> {
     if (x.rank !== 3) throw new Error(`${this.name} expects [*, time, features], got [${x.shape.join(', ')}]`);
     const [b, t] = x.shape;
     const u = this.args.units;
-    const whole = args.mask ? null : this.sequenceOptions(needStates);
+    const whole = this.sequenceOptions(needStates);
     if (whole) {
       return soma.tidy(() => {
         if (args.initialState && (args.initialState.length !== this.stateCount || args.initialState.some((s) => s.shape.join() !== `${b},${u}`))) {
           throw new Error(`${this.name}: initialState must be ${this.stateCount} tensor(s) of shape [${b}, ${u}]`);
         }
-        const y = soma.recurrentSequence(x, this.kernel, this.recurrentKernel, { ...whole, ...(args.initialState ? { initialState: args.initialState } : {}) });
+        const mask = sequenceMask(this.name, args.mask, b, t);
+        const y = soma.recurrentSequence(x, this.kernel, this.recurrentKernel, { ...whole, ...(args.initialState ? { initialState: args.initialState } : {}), ...(mask ? { mask } : {}) });
         const last = y.slice([0, t - 1, 0], [b, 1, u]).reshape([b, u]);
         // The last output is the final hidden state; an LSTM here was not asked for its cell state.
         return [this.args.returnSequences ? y : last, ...(this.stateCount === 1 ? [last] : [])];

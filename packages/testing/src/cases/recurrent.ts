@@ -31,6 +31,34 @@ export const recurrentCases: ConformanceCase[] = [
     }
     dispose([x, h0, c0]);
   } },
+  { group: g, name: 'recurrentSequence with a mask skips the masked steps: each row equals the unmasked run over its valid steps alone (padding before, after, inside), forwards and backwards', runAsync: async () => {
+    const x = small([3, 5, 2], 51);
+    const valid = [[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 0, 1, 0, 1]];
+    const mask = ops.tensor(valid.flat().map(Boolean), [3, 5], 'bool');
+    for (const [cell, gates] of [['lstm', 4], ['gru', 3], ['rnn', 1]] as const) {
+      for (const goBackwards of [false, true]) {
+        const k = small([2, gates * 3], 52 + gates);
+        const rk = small([3, gates * 3], 62 + gates);
+        const options: ops.RecurrentSequenceOptions = { cell, goBackwards, bias: small([2, gates * 3], 72 + gates) };
+        const y = ops.recurrentSequence(x, k, rk, { ...options, mask });
+        const got = await y.data();
+        for (let b = 0; b < 3; b++) {
+          const steps = valid[b].flatMap((v, t) => (v ? [t] : []));
+          const row = ops.stack(steps.map((t) => x.slice([b, t, 0], [1, 1, 2]).reshape([2])), 0).reshape([1, steps.length, 2]);
+          const alone = await ops.recurrentSequence(row, k, rk, options).data();
+          // The output after the last step that ran is the state after every valid step.
+          const lastRan = Array.from(got).slice((b * 5 + 4) * 3, (b * 5 + 5) * 3);
+          expectValuesClose(lastRan, Array.from(alone).slice((steps.length - 1) * 3, steps.length * 3), { rtol: 1e-5, atol: 1e-6 }, `${cell}${goBackwards ? ' backwards' : ''} row ${b}`);
+          row.dispose();
+        }
+        const { value, grads } = valueAndGrads((a: Tensor) => ops.recurrentSequence(a, k, rk, { ...options, mask }))([x]);
+        expectValuesClose(got, await value.data(), { rtol: 1e-5, atol: 1e-6 }, `${cell}: the kernel equals its steps`);
+        dispose([k, rk, options.bias as Tensor, y, value, ...grads]);
+      }
+    }
+    await checkGradients((a, k, rk) => ops.recurrentSequence(a, k, rk, { cell: 'lstm', mask, goBackwards: true }).pow(2), [x, small([2, 12], 81), small([3, 12], 82)]);
+    dispose([x, mask]);
+  } },
   { group: g, name: 'recurrentSequence: gradients in x, the kernels, bias, initial states and peepholes match central differences', runAsync: async () => {
     const x = small([2, 3, 2], 31);
     await checkGradients((a, k, rk, b, h, c, p) => ops.recurrentSequence(a, k, rk, { cell: 'lstm', bias: b, initialState: [h, c], peephole: p }).pow(2), [x, small([2, 12], 32), small([3, 12], 33), small([2, 12], 34), small([2, 3], 35), small([2, 3], 36), small([3, 3], 37)]);
