@@ -2,7 +2,7 @@ import * as soma from '@soma/core';
 import type { Tensor } from '@soma/core';
 import type { NodeProto } from '../proto.js';
 import type { OpContext, OpImpl } from './op_table.js';
-import { asTensor, hostNumbers, type Attributes, type Value } from './values.js';
+import { asTensor, type Attributes, type Value } from './values.js';
 
 /**
  * ONNX's RNN, GRU and LSTM operators, unrolled over time with Soma's ops (so imported recurrent
@@ -61,7 +61,7 @@ function checkRecurrent(kind: Kind) {
 }
 
 /** Runs one direction over the sequence; returns the outputs per step and the final states. */
-function runDirection(kind: Kind, xw: Tensor[], r: Tensor, rb: Tensor, states: Tensor[], acts: Act[], c: OpContext, peep: Tensor | null, clip: number | null, reverse: boolean): { ys: Tensor[]; states: Tensor[] } {
+function runDirection(kind: Kind, xw: Tensor[], r: Tensor, rb: Tensor, states: Tensor[], acts: Act[], c: OpContext, peep: Tensor | null, clip: number | null, reverse: boolean, valid: ((t: number) => Tensor) | null): { ys: Tensor[]; states: Tensor[] } {
   const hidden = r.shape[1];
   const lbr = c.a.int('linear_before_reset', 0) !== 0;
   const clamp = (t: Tensor) => (clip === null ? t : soma.clip(t, -clip, clip));
@@ -73,6 +73,7 @@ function runDirection(kind: Kind, xw: Tensor[], r: Tensor, rb: Tensor, states: T
   const xGate = (x: Tensor, k: number) => x.slice([0, k * hidden], [x.shape[0], hidden]);
   for (const t of order) {
     const x = xw[t];
+    const [hBefore, cellBefore] = [h, cell];
     if (kind === 'RNN') {
       h = acts[0](clamp(x.add(h.matmul(r, { transposeB: true })).add(rb)));
     } else if (kind === 'GRU') {
@@ -96,7 +97,13 @@ function runDirection(kind: Kind, xw: Tensor[], r: Tensor, rb: Tensor, states: T
       const o = f(clamp(peep ? gate(1).add(cell.mul(peep.slice([hidden], [hidden]))) : gate(1)));
       h = o.mul(hAct(cell));
     }
-    ys[t] = h;
+    if (valid) {
+      // Past a sequence's length: the states stay, and Y is zero (ONNX's sequence_lens).
+      const v = valid(t);
+      ys[t] = soma.where(v, h, soma.zerosLike(h));
+      h = soma.where(v, h, hBefore);
+      if (cell) cell = soma.where(v, cell, cellBefore);
+    } else ys[t] = h;
   }
   return { ys, states: kind === 'LSTM' ? [h, cell] : [h] };
 }
@@ -117,10 +124,9 @@ function recurrent(kind: Kind): OpImpl {
       const gates = GATES[kind];
       const direction = c.a.string('direction', 'forward');
       if ((direction === 'bidirectional') !== (dirs === 2)) c.a.fail(`direction '${direction}' does not match ${dirs} weight direction(s)`);
-      if (ins[4] !== undefined) {
-        const lens = ins[4] ? hostNumbers(ins[4], c.where, 'sequence_lens') : null;
-        if (!lens || lens.some((l) => l !== seq)) c.a.fail('sequence_lens shorter than the sequence are not supported (pad-free batches are)');
-      }
+      // sequence_lens (PyTorch's packed sequences): steps at or past a row's length are skipped.
+      const lens = ins[4] !== undefined ? asTensor(ins[4], c.where, 'int32').reshape([batch, 1]) : null;
+      const valid = lens ? (t: number) => lens.greater(t) : null;
       const clip = c.a.has('clip') ? c.a.float('clip', 0) : null;
       const acts = activations(kind, c.a, dirs);
       const bias = ins[3] === undefined ? soma.zeros([dirs, 2 * gates * hidden]) : F(3);
@@ -140,7 +146,7 @@ function recurrent(kind: Kind): OpImpl {
         const states = kind === 'LSTM' ? [initial(5, d), initial(6, d)] : [initial(5, d)];
         const peep = kind === 'LSTM' && ins[7] !== undefined ? F(7).slice([d, 0], [1, 3 * hidden]).reshape([3 * hidden]) : null;
         const reverse = direction === 'reverse' || d === 1;
-        const out = runDirection(kind, xw, rd, kind === 'GRU' ? rb : soma.zerosLike(rb), states, acts[d], c, peep, clip, reverse);
+        const out = runDirection(kind, xw, rd, kind === 'GRU' ? rb : soma.zerosLike(rb), states, acts[d], c, peep, clip, reverse, valid);
         ys.push(out.ys);
         finals.push(out.states);
       }
