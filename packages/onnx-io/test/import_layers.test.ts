@@ -76,6 +76,19 @@ describe("importOnnx(…, { as: 'layers' })", () => {
     }
   });
 
+  it('the PyTorch model suite (ViTs, a reflection-padded generator, a packed LSTM, a 3-D UNet) imports as layers with PyTorch\'s outputs', async () => {
+    for (const [name, mapped] of [['vit_torchvision', 'Dense'], ['vit_block', 'Dense'], ['reflect_generator', 'Conv2D'], ['lstm_packed', 'Dense'], ['unet3d', 'Concatenate']] as const) {
+      const net = await importOnnx(`test/fixtures/onnx/${name}.onnx`, { as: 'layers' });
+      expect(classes(net), name).toContain(mapped);
+      const ref = JSON.parse(readFileSync(`test/fixtures/onnx/${name}.json`, 'utf8')) as { inputs: Record<string, { shape: number[]; values: number[]; dtype: string }>; outputs: Record<string, { values: number[] }> };
+      const xs = Object.values(ref.inputs).map((v) => soma.tensor(v.values, v.shape, v.dtype as soma.DType));
+      const y = net.predict(xs.length === 1 ? xs[0] : xs) as soma.Tensor;
+      expectClose(y, ref.outputs.output.values, 1e-4, name);
+      soma.dispose([...xs, y]);
+      net.dispose();
+    }
+  });
+
   it('trains with fit (through mapped and OnnxGraph layers alike), summarizes, saves and loads back with the same outputs', async () => {
     const { net, x } = await imported('mlp');
     const graphLayer = net.layers.find((l): l is OnnxGraph => l instanceof OnnxGraph)!;

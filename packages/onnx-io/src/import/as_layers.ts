@@ -239,11 +239,13 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
   for (const io of onnx.inputs) if (!io.shape.length) throw new Error(`${where}: input '${io.name}' is a scalar; a layers model's inputs have a batch axis`);
   // Two runs at different sizes tell each value's shape and which dimensions vary (null).
   const sizes = [[2, 3], [3, 5]];
-  const runs: Map<string, { shape: number[]; dtype: DType }>[] = [];
+  const runs: Map<string, { shape: number[]; dtype: DType; host: boolean }>[] = [];
   for (const [batch, other] of sizes) {
     const feeds = Object.fromEntries(onnx.inputs.map((io) => [io.name, soma.zeros(io.shape.map((d, k) => (typeof d === 'number' ? d : k === 0 ? batch : other)), io.dtype)]));
     try {
       runs.push(await onnx.valueInfos(feeds));
+    } catch (e) {
+      throw new Error(`${where}: the graph must run at batch sizes 2 and 3 to tell its shapes, and at batch ${batch} it fails (${(e as Error).message}); import it without { as: 'layers' } to run it at the sizes it takes`);
     } finally {
       soma.dispose(Object.values(feeds));
     }
@@ -254,6 +256,11 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
     return a.shape.map((d, k) => (d === b.shape[k] ? d : null));
   };
   const dtypeOf = (n: string) => runs[0].get(n)?.dtype ?? 'float32';
+  // Numbers computed on the host (shapes, pads, slice bounds) must stay numbers: a layer boundary
+  // would make them tensors, which operators needing numbers cannot read synchronously. Each
+  // graph layer computes again the host values it reads.
+  const onHost = (n: string) => runs.every((r) => r.get(n)?.host === true);
+  const producer = new Map<string, Step>();
 
   const body = onnx.graphBody;
   const constantValue = (n: string | undefined): AnyValue | undefined => (n ? body.constants.get(n) : undefined);
@@ -274,7 +281,16 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
   let pending: Step[] = [];
   const flush = (upTo: number) => {
     if (!pending.length) return;
-    const run = pending;
+    const run = [...pending];
+    pending = [];
+    // The host values the run reads, with the steps that compute them (back to runtime tensors).
+    for (let k = 0; k < run.length; k++) {
+      for (const n of readsOf(run[k].node)) {
+        const p = producer.get(n);
+        if (p && onHost(n) && !run.includes(p)) run.push(p);
+      }
+    }
+    run.sort((p, q) => steps.indexOf(p) - steps.indexOf(q));
     const produced = new Set(run.flatMap((s) => (s.node.output ?? []).filter((o) => o)));
     const reads = [...new Set(run.flatMap((s) => readsOf(s.node)))].filter((n) => !produced.has(n));
     const subInputs: ValueInfoProto[] = [];
@@ -296,10 +312,11 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
     }
     // Values of the run that later steps or the graph's outputs read.
     const later = new Set([...body.steps.slice(upTo).flatMap((s) => readsOf(s.node)), ...(graph.output ?? []).map((o) => o.name ?? '')]);
-    const outs = [...produced].filter((o) => later.has(o));
-    if (!symbolic.length || !outs.length) {
-      throw new Error(`${where}: nodes ${run.map((s) => `'${s.node.name || s.node.op_type}'`).join(', ')} read no input of the model; Soma cannot make them a layer`);
-    }
+    const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
+    const outs = [...produced].filter((o) => later.has(o) && (!onHost(o) || graphOutputs.has(o)));
+    // A run of host arithmetic alone: its readers compute it again.
+    if (!outs.length) return;
+    if (!symbolic.length) throw new Error(`${where}: nodes ${run.map((s) => `'${s.node.name || s.node.op_type}'`).join(', ')} read no input of the model; Soma cannot make them a layer`);
     const sub: ModelProto = {
       ir_version: proto.ir_version, opset_import: proto.opset_import, producer_name: 'soma', producer_version: '0.1',
       graph: {
@@ -312,10 +329,10 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
     const applied = layer.apply(symbolic.length === 1 ? symbolic[0] : symbolic);
     const list = Array.isArray(applied) ? applied : [applied];
     outs.forEach((o, i) => env.set(o, list[i]));
-    pending = [];
   };
 
   const steps = body.steps;
+  for (const st of steps) for (const o of st.node.output ?? []) if (o) producer.set(o, st);
 const asTensor = (v: AnyValue | undefined): Tensor | undefined => (v === undefined || v instanceof HostValue || !soma.isTensor(v) ? undefined : (v as Tensor));
   const held = new Set<unknown>(body.constants.values());
   // The numbers of small constant tensors (Dropout's ratio), read once here: mappers are synchronous.

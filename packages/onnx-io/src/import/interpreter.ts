@@ -48,12 +48,13 @@ const where = (c: OpContext, e: unknown) => {
   return new Error(msg.startsWith('OnnxModel') ? msg : msg.startsWith('node ') ? `OnnxModel: ${msg}` : `OnnxModel: ${c.where}: ${msg}`);
 };
 
-function track(v: AnyValue | undefined, owned: Owned): void {
+/** Marks a step's output as the run's to free, unless it is a value the run did not make (an Identity of a weight or input). */
+function track(v: AnyValue | undefined, owned: Owned, given: ReadonlySet<Tensor>): void {
   if (!owned || v === undefined) return;
   if (isTensorLike(v)) {
-    if (!(v instanceof HostValue)) owned.add(v);
-  } else if ('items' in v) v.items.forEach((i) => track(i, owned));
-  else if (v.value) track(v.value, owned);
+    if (!(v instanceof HostValue) && !given.has(v)) owned.add(v);
+  } else if ('items' in v) v.items.forEach((i) => track(i, owned, given));
+  else if (v.value) track(v.value, owned, given);
 }
 
 /**
@@ -63,6 +64,7 @@ function track(v: AnyValue | undefined, owned: Owned): void {
  */
 export function* execute(body: Body, env: Map<string, AnyValue>, owned: Owned, known: ReadonlyMap<string, HostValue> = new Map(), until?: string): Execution<Map<string, AnyValue>> {
   for (const [k, v] of body.constants) env.set(k, v);
+  const given = new Set([...env.values()].flatMap(tensorsOf));
   for (const step of body.steps) {
     if (until !== undefined && env.has(until)) break;
     const { node, ctx } = step;
@@ -99,7 +101,7 @@ export function* execute(body: Body, env: Map<string, AnyValue>, owned: Owned, k
     (node.output ?? []).forEach((name, k) => {
       if (!name || list[k] === undefined) return;
       const v = known.get(name) ?? list[k];
-      track(v, owned);
+      track(v, owned, given);
       env.set(name, v);
     });
   }

@@ -162,15 +162,16 @@ export class OnnxModel {
     return this.main;
   }
 
-  /** @internal The shape and dtype of every tensor value in one node-by-node run on `feeds`. */
-  async valueInfos(feeds: Feeds): Promise<Map<string, { shape: number[]; dtype: DType }>> {
+  /** @internal The shape and dtype of every tensor value in one node-by-node run on `feeds`, and whether it was computed on the host (shape arithmetic). */
+  async valueInfos(feeds: Feeds): Promise<Map<string, { shape: number[]; dtype: DType; host: boolean }>> {
     const named = this.checked(feeds, 'run');
     return this.evaluateAsync(named, this.givenAsNumbers(named), (env) => {
-      const infos = new Map<string, { shape: number[]; dtype: DType }>();
+      const infos = new Map<string, { shape: number[]; dtype: DType; host: boolean }>();
       for (const [name, v] of env) {
         if (!isTensorLike(v)) continue;
-        const dtype: DType = v instanceof HostValue ? (v.dtype === 'float' ? 'float32' : v.dtype === 'bool' ? 'bool' : 'int32') : v.dtype;
-        infos.set(name, { shape: [...v.shape], dtype });
+        const host = v instanceof HostValue;
+        const dtype: DType = host ? (v.dtype === 'float' ? 'float32' : v.dtype === 'bool' ? 'bool' : 'int32') : v.dtype;
+        infos.set(name, { shape: [...v.shape], dtype, host });
       }
       return infos;
     });

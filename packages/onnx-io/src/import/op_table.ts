@@ -68,6 +68,14 @@ function reduceAxes(ins: readonly (Value | undefined)[], c: OpContext, inputFrom
 function reduce(kind: 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'l2' | 'logSumExp', inputFrom: number): OpImpl {
   return {
     run(ins, c) {
+      // A whole 1-D host vector (numel = ReduceProd(Shape(x))) stays a host number.
+      const v = ins[0];
+      const whole = (axes: number[] | undefined) => !axes?.length || axes.every((a) => norm(a, 1) === 0);
+      if (isHost(v) && v.shape.length === 1 && v.size > 0 && ['sum', 'prod', 'max', 'min'].includes(kind) && whole(reduceAxes(ins, c, inputFrom)) && !c.a.int('noop_with_empty_axes', 0)) {
+        const vals = [...v.values];
+        const r = kind === 'sum' ? vals.reduce((p, q) => p + q, 0) : kind === 'prod' ? vals.reduce((p, q) => p * q, 1) : kind === 'max' ? Math.max(...vals) : Math.min(...vals);
+        return new HostValue(c.a.int('keepdims', 1) === 1 ? [1] : [], [r], v.dtype);
+      }
       const x = F(ins[0], c);
       let axes = reduceAxes(ins, c, inputFrom);
       const keep = c.a.int('keepdims', 1) === 1;
@@ -349,6 +357,41 @@ function softmax(log: boolean): OpImpl {
 const shapeOf = (v: Value): readonly number[] => (isHost(v) ? v.shape : v.shape);
 
 /** Gathers host integers along an axis (Shape → Gather as PyTorch exports). */
+/** ONNX Slice on host numbers, every axis: the positions each axis keeps, clamped as the operator says. */
+function hostSlice(x: HostValue, begin: readonly number[], end: readonly number[], stride: readonly number[]): HostValue {
+  const kept = x.shape.map((d, a) => {
+    const clampIdx = (v: number, s: number) => (v < 0 ? Math.max(v + d, s > 0 ? 0 : -1) : Math.min(v, s > 0 ? d : d - 1));
+    const out: number[] = [];
+    for (let i = clampIdx(begin[a], stride[a]); stride[a] > 0 ? i < clampIdx(end[a], stride[a]) : i > clampIdx(end[a], stride[a]); i += stride[a]) out.push(i);
+    return out;
+  });
+  return new HostValue(kept.map((k) => k.length), gatherPositions(x, kept), x.dtype);
+}
+
+/** Host numbers with their axes permuted. */
+function hostTranspose(x: HostValue, perm: readonly number[]): HostValue {
+  const shape = perm.map((p) => x.shape[p]);
+  const strides = x.shape.map((_, a) => x.shape.slice(a + 1).reduce((m, d) => m * d, 1));
+  const values: number[] = [];
+  const index = shape.map(() => 0);
+  const total = shape.reduce((m, d) => m * d, 1);
+  for (let n = 0; n < total; n++) {
+    values.push(x.values[index.reduce((off, i, k) => off + i * strides[perm[k]], 0)]);
+    for (let k = shape.length - 1; k >= 0 && ++index[k] === shape[k]; k--) index[k] = 0;
+  }
+  return new HostValue(shape, values, x.dtype);
+}
+
+/** The values at every combination of the kept positions per axis, in row-major order. */
+function gatherPositions(x: HostValue, kept: readonly (readonly number[])[]): number[] {
+  const strides = x.shape.map((_, a) => x.shape.slice(a + 1).reduce((m, d) => m * d, 1));
+  let offsets = [0];
+  kept.forEach((positions, a) => {
+    offsets = offsets.flatMap((o) => positions.map((p) => o + p * strides[a]));
+  });
+  return offsets.map((o) => x.values[o]);
+}
+
 function hostGather(x: HostValue, idx: HostValue, axis: number): HostValue {
   if (x.shape.length !== 1 || axis !== 0) throw new Error('Gather on host values handles 1-D data along axis 0');
   const d = x.shape[0];
@@ -627,8 +670,12 @@ export const OPS: Record<string, OpImpl> = {
   Unsqueeze: { run: (ins, c) => reshapeValue(ins[0]!, unsqueezeShape(shapeOf(ins[0]!), axesInput(ins, c)), c) },
   Transpose: {
     run: (ins, c) => {
-      const x = T(ins[0], c);
-      return x.transpose(c.a.ints('perm') ?? x.shape.map((_, i) => x.rank - 1 - i));
+      const v = ins[0]!;
+      const rank = shapeOf(v).length;
+      const perm = c.a.ints('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+      // Numbers stay numbers (PyTorch's pads: ConstantOfShape → Concat → Reshape → Slice → Transpose → Cast → Pad).
+      if (isHost(v)) return hostTranspose(v, perm);
+      return T(v, c).transpose(perm);
     },
   },
   Concat: {
@@ -671,13 +718,7 @@ export const OPS: Record<string, OpImpl> = {
         end[a] = Math.max(-big - 1, Math.min(big, ends[k]));
         stride[a] = steps[k];
       });
-      if (isHost(x) && shape.length === 1) {
-        const out: number[] = [];
-        const d = shape[0];
-        const clampIdx = (v: number, s: number) => (v < 0 ? Math.max(v + d, s > 0 ? 0 : -1) : Math.min(v, s > 0 ? d : d - 1));
-        for (let i = clampIdx(begin[0], stride[0]); stride[0] > 0 ? i < clampIdx(end[0], stride[0]) : i > clampIdx(end[0], stride[0]); i += stride[0]) out.push(x.values[i]);
-        return new HostValue([out.length], out);
-      }
+      if (isHost(x)) return hostSlice(x, begin, end, stride);
       return soma.stridedSlice(T(x, c), begin, end, stride);
     },
   },
