@@ -3,7 +3,7 @@ import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import '@soma/backend-native';
 import { losses, type LayersModel } from '@soma/layers';
-import { exportOnnx } from '@soma/onnx-io';
+import { decodeOnnx, exportOnnx, importOnnx } from '@soma/onnx-io';
 import { datasets } from '@soma/data';
 import ort from 'onnxruntime-node';
 import { backendsUnderTest } from '@soma/testing';
@@ -88,8 +88,11 @@ describe('exports to ONNX: onnxruntime-node gives the same outputs', () => {
     const expected = model.predict(x) as soma.Tensor;
     const bytes = await exportOnnx(model);
     const session = await ort.InferenceSession.create(bytes);
-    // Token ids go in as the model's declared input type (float32, as Keras's Embedding input).
-    const feed = { [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape) };
+    const graph = decodeOnnx(bytes).graph!;
+    // Token ids are declared int64, as PyTorch writes them.
+    const int64 = graph.input![0].type?.tensor_type?.elem_type === 7;
+    expect(int64, 'ids are int64').toBe(x.dtype === 'int32');
+    const feed = { [session.inputNames[0]]: int64 ? new ort.Tensor('int64', BigInt64Array.from(x.dataSync(), (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape) };
     const out = (await session.run(feed))[session.outputNames[0]];
     const got = out.data as Float32Array;
     const want = expected.dataSync();
@@ -97,6 +100,14 @@ describe('exports to ONNX: onnxruntime-node gives the same outputs', () => {
     let worst = 0;
     for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
     expect(worst).toBeLessThan(1e-4);
+    // Each recurrent layer (and direction) is one ONNX node, not a MatMul per step.
+    const recurrent = graph.node!.filter((n) => ['LSTM', 'GRU', 'RNN'].includes(n.op_type ?? '')).length;
+    const directions = model.layers.reduce((n, l) => n + (l.className === 'Bidirectional' ? 2 : ['LSTM', 'GRU', 'SimpleRNN'].includes(l.className) ? 1 : 0), 0);
+    expect(recurrent).toBe(directions);
+    // A re-import trains exactly the model's trainable weights (batch-norm statistics stay state).
+    const back = await importOnnx(bytes);
+    expect(back.trainableVariables.map((v) => v.name).sort()).toEqual(model.trainableWeights.map((w) => w.name).sort());
+    back.dispose();
     soma.dispose([x, y, expected]);
     model.dispose();
   }, 60_000);

@@ -219,8 +219,11 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   if (options.int64Indices) {
     for (const v of graph.inputs) {
       const users = nodes.filter((n, i) => needed.has(i) && n.inputs.includes(v.id));
-      const castToInt = users.length > 0 && users.every((n) => n.op === 'cast' && (n.attrs as { to?: unknown }).to === 'int32');
-      if (v.dtype !== 'int32' && !(v.dtype === 'float32' && castToInt) || graph.outputs.some((o) => o.id === v.id)) continue;
+      // Keras-style float ids: read as an embedding's int32 ids, and otherwise only compared (a padding mask).
+      const castToInt = (n: GraphNode) => n.op === 'cast' && (n.attrs as { to?: unknown }).to === 'int32';
+      const compared = (n: GraphNode) => n.op === 'binary' && soma.COMPARISON_OPS.has((n.attrs as { op: soma.BinaryOp }).op);
+      const ids = users.some(castToInt) && users.every((n) => castToInt(n) || compared(n));
+      if ((v.dtype !== 'int32' && !(v.dtype === 'float32' && ids)) || graph.outputs.some((o) => o.id === v.id)) continue;
       const name = nameOf(v.id);
       names.set(v.id, em.apply('Cast', [name], { to: { i: onnxType(v.dtype) } }, `${name}~${v.dtype}`));
       declared.set(v.id, name);
