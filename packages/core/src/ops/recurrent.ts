@@ -32,7 +32,7 @@ export interface RecurrentSequenceOptions {
   goBackwards?: boolean;
   /** GRU: reset gate applied after the recurrent matmul (default true, PyTorch's form). */
   resetAfter?: boolean;
-  /** [batch, time]: where false, the step is skipped and the states (and output) stay as they were (Keras's masking). */
+  /** A bool mask, `[batch, time]`: where false, the step is skipped and the states (and output) stay as they were (Keras's masking). */
   mask?: TensorLike;
 }
 
