@@ -4,6 +4,7 @@ import '@soma/backend-cpu';
 import { input, layers, model, sequential, type LayersModel, type SymbolicTensor } from '@soma/layers';
 import { decodeOnnx, exportOnnx, importOnnx } from '@soma/onnx-io';
 import ort from 'onnxruntime-node';
+import { expectOrtMatchesExport } from './helpers/ort.js';
 
 /**
  * Every exportable layer, exported and run in onnxruntime-node on a batch size other than the one
@@ -13,30 +14,7 @@ import ort from 'onnxruntime-node';
 const one = (t: SymbolicTensor | SymbolicTensor[]): SymbolicTensor => t as SymbolicTensor;
 
 async function expectOrtMatches(net: LayersModel, inputs: soma.Tensor[], opset?: number): Promise<void> {
-  const bytes = await exportOnnx(net, { opset });
-  const session = await ort.InferenceSession.create(bytes);
-  const feeds: Record<string, ort.Tensor> = {};
-  const declared = decodeOnnx(bytes).graph?.input ?? [];
-  inputs.forEach((x, i) => {
-    // Ids are declared int64, as PyTorch writes them (the model's Keras-style float32 input feeds an embedding).
-    const int64 = declared[i]?.type?.tensor_type?.elem_type === 7;
-    feeds[session.inputNames[i]] = int64 ? new ort.Tensor('int64', BigInt64Array.from(x.dataSync(), (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape);
-  });
-  const result = await session.run(feeds);
-  const ours = net.predict(inputs.length === 1 ? inputs[0] : inputs);
-  const list = Array.isArray(ours) ? ours : [ours];
-  expect(session.outputNames).toHaveLength(list.length);
-  list.forEach((t, i) => {
-    const theirs = result[session.outputNames[i]];
-    expect(theirs.dims).toEqual(t.shape);
-    const a = t.dataSync();
-    const b = theirs.data as Float32Array;
-    let worst = 0;
-    for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]) / Math.max(1, Math.abs(a[k])));
-    expect(worst, `output ${i} (${session.outputNames[i]})`).toBeLessThan(1e-4);
-  });
-  soma.dispose(list);
-  await session.release();
+  await expectOrtMatchesExport(net, await exportOnnx(net, { opset }), inputs);
 }
 
 const image = (n: number, c = 2, h = 8, w = 8) => soma.randomNormal([n, c, h, w], { seed: 3 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
-import { input, layers, model, sequential, type LayersModel, type SymbolicTensor } from '@soma/layers';
+import { input, layers, model, sequential, type SymbolicTensor } from '@soma/layers';
 import { decodeOnnx, exportOnnx, importOnnx } from '@soma/onnx-io';
-import ort from 'onnxruntime-node';
+import { expectOrtMatchesExport } from './helpers/ort.js';
 
 /**
  * Recurrent layers export as the ONNX operators PyTorch writes for nn.LSTM/GRU/RNN — one node per
@@ -19,29 +19,7 @@ function opTypes(bytes: Uint8Array): string[] {
   return (decodeOnnx(bytes).graph?.node ?? []).map((n) => n.op_type ?? '');
 }
 
-async function expectOrtMatches(net: LayersModel, bytes: Uint8Array, inputs: soma.Tensor[], tolerance = 1e-4): Promise<void> {
-  const session = await ort.InferenceSession.create(bytes);
-  const declared = decodeOnnx(bytes).graph?.input ?? [];
-  const feeds: Record<string, ort.Tensor> = {};
-  inputs.forEach((x, i) => {
-    const int64 = declared[i]?.type?.tensor_type?.elem_type === 7;
-    feeds[session.inputNames[i]] = int64 ? new ort.Tensor('int64', BigInt64Array.from(x.dataSync(), (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape);
-  });
-  const result = await session.run(feeds);
-  const ours = net.predict(inputs.length === 1 ? inputs[0] : inputs);
-  const list = Array.isArray(ours) ? ours : [ours];
-  list.forEach((t, i) => {
-    const theirs = result[session.outputNames[i]];
-    expect(theirs.dims, `output ${i} shape`).toEqual(t.shape);
-    const a = t.dataSync();
-    const b = theirs.data as Float32Array;
-    let worst = 0;
-    for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]) / Math.max(1, Math.abs(a[k])));
-    expect(worst, `output ${i} (${session.outputNames[i]}) at input shape [${inputs[0].shape.join(', ')}]`).toBeLessThan(tolerance);
-  });
-  soma.dispose(list);
-  await session.release();
-}
+const expectOrtMatches = expectOrtMatchesExport;
 
 describe('exportOnnx: recurrent layers as ONNX LSTM, GRU and RNN nodes', () => {
   it('an LSTM text classifier (Keras-style float input of ids, any length) exports as one LSTM node with int64 [batch, sequence] ids; onnxruntime matches at other batches and lengths', async () => {
