@@ -68,6 +68,20 @@ describe('exportOnnx: recurrent layers as ONNX LSTM, GRU and RNN nodes', () => {
     for (const [n, t] of [[1, 1], [3, 6], [2, 11]]) await expectOrtMatches(net, bytes, [soma.randomNormal([n, t, 3], { seed: n * t })]);
   });
 
+  it('a seq2seq encoder (an LSTM returning its states, masked) exports as one LSTM node whose Y_h and Y_c are the states', async () => {
+    const x = input({ shape: [null] });
+    const e = one(layers.embedding({ inputDim: 15, outputDim: 4, maskZero: true }).apply(x));
+    const [out, h, c] = layers.lstm({ units: 3, returnState: true }).apply(e) as SymbolicTensor[];
+    const back = layers.lstm({ units: 2, returnState: true, goBackwards: true, returnSequences: true }).apply(e) as SymbolicTensor[];
+    const net = model({ inputs: x, outputs: [out, h, c, ...back] });
+    const bytes = await exportOnnx(net);
+    const lstms = decodeOnnx(bytes).graph!.node!.filter((n) => n.op_type === 'LSTM');
+    expect(lstms).toHaveLength(2);
+    expect(lstms.every((n) => n.output?.[2]), 'the cell state is the node\'s Y_c').toBe(true);
+    await expectOrtMatches(net, bytes, [soma.tensor([[0, 0, 3, 4], [5, 6, 7, 8], [0, 0, 0, 0], [9, 0, 10, 0]])]);
+    await expectOrtMatches(net, bytes, [soma.tensor([[1, 2, 3, 4, 5, 6, 7, 8, 9]])]);
+  });
+
   it('a re-imported export trains the same weights as the model and predicts the same', async () => {
     const net = sequential([
       layers.embedding({ inputDim: 20, outputDim: 4, inputShape: [null] }),

@@ -130,7 +130,8 @@ export interface OptionalKernelSignatures {
    * [batch, units], LSTM's peepholes [3, units] (input, forget, output) and, with `masked`, a bool
    * mask [batch, time] (last): a masked step leaves the states as they were (Keras). Gives the
    * hidden state after every step, [batch, time, units], in the order the steps ran (last first
-   * with goBackwards). Absent optional inputs are left out of the list: c0 is there for an lstm.
+   * with goBackwards); with `cellState` (lstm) one more step along time holds the final cell state,
+   * [batch, time + 1, units]. Absent optional inputs are left out of the list: c0 is there for an lstm.
    */
   recurrentSequence: { inputs: readonly [x: KernelTensor, kernel: KernelTensor, recurrentKernel: KernelTensor, bias: KernelTensor, h0: KernelTensor, c0?: KernelTensor, peephole?: KernelTensor, mask?: KernelTensor]; attrs: RecurrentAttrs };
   /**
@@ -223,6 +224,8 @@ export interface RecurrentAttrs {
   readonly resetAfter: boolean;
   /** The last input is a [batch, time] bool mask. */
   readonly masked: boolean;
+  /** LSTM: the output ends with the final cell state (one more step along time). */
+  readonly cellState: boolean;
 }
 
 /** Activations a backend may fuse after conv2d or matmul (core's `fused` ops). */

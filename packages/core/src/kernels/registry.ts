@@ -181,9 +181,10 @@ export const KERNELS: KernelRegistry = {
     attrs: {
       cell: { type: 'string' }, activation: { type: 'string', default: 'tanh' }, recurrentActivation: { type: 'string', default: 'sigmoid' },
       goBackwards: { type: 'bool', default: false }, resetAfter: { type: 'bool', default: true }, masked: { type: 'bool', default: false },
+      cellState: { type: 'bool', default: false },
     },
     tags: ['fused', 'linalg'], optional: true,
-    meta: (i) => f32([i[0].shape[0], i[0].shape[1], i[2].shape[0]]),
+    meta: (i, a) => f32([i[0].shape[0], i[0].shape[1] + (a.cellState ? 1 : 0), i[2].shape[0]]),
   },
   channelSums: {
     name: 'channelSums', inputs: ['a', 'b', 'center?'], attrs: { axis: { type: 'int' } }, tags: ['fused', 'reduction'], optional: true,

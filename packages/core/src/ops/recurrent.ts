@@ -34,6 +34,8 @@ export interface RecurrentSequenceOptions {
   resetAfter?: boolean;
   /** A bool mask, `[batch, time]`: where false, the step is skipped and the states (and output) stay as they were (Keras's masking). */
   mask?: TensorLike;
+  /** LSTM: append the final cell state as one more step, [batch, time + 1, units] (what returnState needs). */
+  cellState?: boolean;
 }
 
 const GATES: Record<RecurrentCell, number> = { rnn: 1, lstm: 4, gru: 3 };
@@ -107,6 +109,7 @@ function unrolled(inputs: readonly (Tensor | undefined)[], a: RecurrentAttrs): T
     c = real && c2 ? where(real, c2, c!) : c2;
     outputs.push(h);
   }
+  if (a.cellState) outputs.push(c!);
   return stack(outputs, 1);
 }
 
@@ -121,7 +124,7 @@ registerDefaultBody('recurrentSequence', (inputs, attrs) => unrolled(inputs, att
  */
 export function recurrentSequence(xLike: TensorLike, kernelLike: TensorLike, recurrentKernelLike: TensorLike, options: RecurrentSequenceOptions): Tensor {
   const op = 'recurrentSequence';
-  checkOptions(op, options, ['cell', 'bias', 'initialState', 'peephole', 'activation', 'recurrentActivation', 'goBackwards', 'resetAfter', 'mask']);
+  checkOptions(op, options, ['cell', 'bias', 'initialState', 'peephole', 'activation', 'recurrentActivation', 'goBackwards', 'resetAfter', 'mask', 'cellState']);
   const cell = options.cell;
   if (!(cell in GATES)) fail(op, `cell must be 'rnn', 'lstm' or 'gru', got '${String(cell)}'`);
   const float = (v: TensorLike, name: string) => {
@@ -172,7 +175,11 @@ export function recurrentSequence(xLike: TensorLike, kernelLike: TensorLike, rec
     if (m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== x.shape[1]) fail(op, `mask must be [batch, time] = [${batch}, ${x.shape[1]}], got ${fmtShape(m.shape)}`);
     mask = m.dtype === 'bool' ? m : m.cast('bool');
   }
-  const attrs: RecurrentAttrs = { cell, activation, recurrentActivation, goBackwards: options.goBackwards ?? false, resetAfter: options.resetAfter ?? true, masked: mask !== undefined };
+  if (options.cellState && cell !== 'lstm') fail(op, `cellState is an lstm's, not a ${cell}'s`);
+  const attrs: RecurrentAttrs = {
+    cell, activation, recurrentActivation, goBackwards: options.goBackwards ?? false, resetAfter: options.resetAfter ?? true,
+    masked: mask !== undefined, cellState: options.cellState ?? false,
+  };
   const inputs = [x, kernel, rk, bias, h0, c0, peephole, mask] as const;
   // Gradients flow through the steps' own ops (recorded one by one): the step-by-step form is the
   // kernel's definition, and what its gradient differentiates.

@@ -117,36 +117,38 @@ export abstract class RNN extends Layer<'multiple'> {
 
   /**
    * The layer as one `recurrentSequence` call (one kernel, one ONNX node), or null where the
-   * kernel does not cover it: an activation ONNX's recurrent operators lack, or an LSTM whose
-   * final cell state is wanted.
+   * kernel does not cover it: an activation ONNX's recurrent operators lack.
    */
-  protected sequenceOptions(needStates: boolean): soma.RecurrentSequenceOptions | null {
+  protected sequenceOptions(): soma.RecurrentSequenceOptions | null {
     const kernelActivations: readonly string[] = ['linear', 'relu', 'tanh', 'sigmoid', 'hardSigmoid'];
     const activation = this.args.activation ?? 'tanh';
     if (!kernelActivations.includes(activation)) return null;
-    const options = this.cellOptions(needStates);
+    const options = this.cellOptions();
     if (!options || !kernelActivations.includes(options.recurrentActivation ?? 'sigmoid')) return null;
     return { ...options, activation: activation as soma.RecurrentActivation, goBackwards: this.args.goBackwards ?? false, ...(this.bias ? { bias: this.bias } : {}) };
   }
 
-  /** The cell's own options of `recurrentSequence`, or null where the kernel does not cover it. */
-  protected abstract cellOptions(needStates: boolean): soma.RecurrentSequenceOptions | null;
+  /** The cell's own options of `recurrentSequence`. */
+  protected abstract cellOptions(): soma.RecurrentSequenceOptions;
 
   private run(x: Tensor, args: RnnCallArgs, needStates: boolean): Tensor[] {
     if (x.rank !== 3) throw new Error(`${this.name} expects [*, time, features], got [${x.shape.join(', ')}]`);
     const [b, t] = x.shape;
     const u = this.args.units;
-    const whole = this.sequenceOptions(needStates);
+    const whole = this.sequenceOptions();
     if (whole) {
       return soma.tidy(() => {
         if (args.initialState && (args.initialState.length !== this.stateCount || args.initialState.some((s) => s.shape.join() !== `${b},${u}`))) {
           throw new Error(`${this.name}: initialState must be ${this.stateCount} tensor(s) of shape [${b}, ${u}]`);
         }
         const mask = sequenceMask(this.name, args.mask, b, t);
-        const y = soma.recurrentSequence(x, this.kernel, this.recurrentKernel, { ...whole, ...(args.initialState ? { initialState: args.initialState } : {}), ...(mask ? { mask } : {}) });
+        // An LSTM's final cell state comes as one more step along time.
+        const cellState = this.stateCount === 2 && needStates;
+        const all = soma.recurrentSequence(x, this.kernel, this.recurrentKernel, { ...whole, ...(args.initialState ? { initialState: args.initialState } : {}), ...(mask ? { mask } : {}), ...(cellState ? { cellState } : {}) });
+        const y = cellState ? all.slice([0, 0, 0], [b, t, u]) : all;
         const last = y.slice([0, t - 1, 0], [b, 1, u]).reshape([b, u]);
-        // The last output is the final hidden state; an LSTM here was not asked for its cell state.
-        return [this.args.returnSequences ? y : last, ...(this.stateCount === 1 ? [last] : [])];
+        const states = cellState ? [last, all.slice([0, t, 0], [b, 1, u]).reshape([b, u])] : this.stateCount === 1 ? [last] : [];
+        return [this.args.returnSequences ? y : last, ...states];
       });
     }
     return soma.tidy(() => {
@@ -248,8 +250,7 @@ export class LSTM extends RNN {
     super.build(inputShape);
     if (this.lstmArgs.peephole) this.peepholes = this.addWeight('peephole', [3, this.args.units], 'zeros');
   }
-  protected cellOptions(needStates: boolean): soma.RecurrentSequenceOptions | null {
-    if (needStates) return null;
+  protected cellOptions(): soma.RecurrentSequenceOptions {
     const recurrentActivation = (this.lstmArgs.recurrentActivation ?? 'sigmoid') as soma.RecurrentActivation;
     return { cell: 'lstm', recurrentActivation, ...(this.peepholes ? { peephole: this.peepholes } : {}) };
   }

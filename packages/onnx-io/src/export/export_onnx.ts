@@ -304,6 +304,17 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   return encodeModel(model);
 }
 
+/** Names made distinct as Keras does for a layer's several outputs: `lstm`, `lstm_1`, `lstm_2`. */
+function unique(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((n) => {
+    let name = n;
+    for (let k = 1; seen.has(name); k++) name = `${n}_${k}`;
+    seen.add(name);
+    return name;
+  });
+}
+
 /**
  * Exports a @soma/layers model (inference form: dropout off, batch norm with its moving
  * statistics) or a function of tensors to ONNX bytes that onnxruntime runs. The model is traced
@@ -357,7 +368,7 @@ export async function exportOnnx(source: ExportableModel | ((...xs: Tensor[]) =>
     return await graphToOnnx(graph, {
       opset: options.opset,
       inputNames: options.inputNames ?? model?.inputs.map((i) => i.sourceLayer.name),
-      outputNames: options.outputNames ?? model?.outputs.map((o) => o.sourceLayer.name),
+      outputNames: options.outputNames ?? (model ? unique(model.outputs.map((o) => o.sourceLayer.name)) : undefined),
       name: model?.name,
       int64Indices: true,
     });

@@ -302,29 +302,23 @@ function pool(c: NodeContext, kind: 'MaxPool' | 'AveragePool'): void {
 
 function stridedSlice(c: NodeContext): void {
   const { begin, steps, outShape } = c.attrs as KernelAttrs<'stridedSlice'>;
-  const sym = c.symbolic.get('outShape');
-  const symBegin = c.symbolic.get('begin');
-  if (sym?.has(null) || symBegin?.has(null)) throw new NotExportable('a slice whose attributes are not lists');
-  const inShape = c.inInfo[0].shape;
-  // Each end as an offset from its start (so a start computed at run time carries its end along).
-  const extents = begin.map((b, k) => {
-    if (sym?.has(k)) {
-      // An extent that follows a dynamic dimension: only the whole axis, forwards or reversed.
-      if (inShape[k] !== c.outInfo.shape[k] || Math.abs(steps[k]) !== 1 || (steps[k] === 1 && b !== 0)) throw new NotExportable('a slice along a dynamic axis that does not take it whole');
-      return steps[k] === 1 ? 2 ** 31 - 1 : -(2 ** 53);
-    }
-    if (symBegin?.has(k) && steps[k] < 0) throw new NotExportable('a reversed slice whose start follows a dynamic dimension');
-    const e = b + steps[k] * outShape[k];
-    return (e < 0 ? -(2 ** 31) : e) - b;
-  });
   const axes = c.em.int64s(begin.map((_, k) => k), 'axes');
-  if (symBegin?.size) {
-    // A start that follows a dimension (a sequence's last step): computed when the graph runs.
+  const stepList = c.em.int64s(steps, 'steps');
+  if (c.symbolic.get('outShape')?.size || c.symbolic.get('begin')?.size) {
+    // Starts and extents that follow dynamic dimensions (a sequence's last step, all but the last):
+    // computed when the graph runs. An end below 0 means "before the first" (a reversed slice to
+    // the start), which ONNX spells as a very negative number.
     const starts = c.runtimeInts('begin');
-    c.em.node('Slice', [c.ins[0], starts, c.em.apply('Add', [starts, c.em.int64s(extents, 'extents')]), axes, c.em.int64s(steps, 'steps')], [c.out]);
+    const end = c.em.apply('Add', [starts, c.em.apply('Mul', [stepList, c.runtimeInts('outShape')])]);
+    const ends = c.em.apply('Where', [c.em.apply('Less', [end, c.em.int64s([0], 'zero')]), c.em.int64s([-(2 ** 53)], 'before'), end]);
+    c.em.node('Slice', [c.ins[0], starts, ends, axes, stepList], [c.out]);
     return;
   }
-  c.em.node('Slice', [c.ins[0], c.em.int64s(begin, 'starts'), c.em.int64s(begin.map((b, k) => b + extents[k]), 'ends'), axes, c.em.int64s(steps, 'steps')], [c.out]);
+  const ends = begin.map((b, k) => {
+    const e = b + steps[k] * outShape[k];
+    return e < 0 ? -(2 ** 31) : e;
+  });
+  c.em.node('Slice', [c.ins[0], c.em.int64s(begin, 'starts'), c.em.int64s(ends, 'ends'), axes, stepList], [c.out]);
 }
 
 function reshape(c: NodeContext): void {

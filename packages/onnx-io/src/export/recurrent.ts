@@ -72,11 +72,18 @@ export function recurrentSequence(c: NodeContext): void {
   }
   if (a.cell === 'gru') attrs.linear_before_reset = { i: a.resetAfter ? 1 : 0 };
   const y = em.tmp('y');
-  em.node(OPERATOR[a.cell], inputs, [y], attrs);
+  const yc = a.cellState ? em.tmp('y_c') : null;
+  em.node(OPERATOR[a.cell], inputs, yc ? [y, '', yc] : [y], attrs);
   // Y is [time, 1, batch, units], in time order even for a reverse layer.
   let out = em.apply('Transpose', [em.apply('Squeeze', [y, em.int64s([1], 'axes')])], { perm: { ints: [1, 0, 2] } });
   if (m) out = m.spread(out, h0, a.goBackwards, units);
   if (a.goBackwards) out = em.apply('Slice', [out, em.int64s([-1], 'starts'), em.int64s([Number.MIN_SAFE_INTEGER], 'ends'), em.int64s([1], 'axes'), em.int64s([-1], 'steps')]);
+  if (yc) {
+    // The final cell state as one more step; a row with no valid step keeps its initial state.
+    let cell = em.apply('Squeeze', [yc, em.int64s([0], 'axes')]);
+    if (m) cell = em.apply('Where', [em.apply('Unsqueeze', [em.apply('Greater', [m.count, em.int64s([0], 'zero')]), em.int64s([1], 'axes')]), cell, c0]);
+    out = em.apply('Concat', [out, em.apply('Unsqueeze', [cell, em.int64s([1], 'axes')])], { axis: { i: 1 } });
+  }
   em.node('Identity', [out], [c.out]);
 }
 
@@ -112,5 +119,5 @@ function maskedSteps(em: Emitter, x: string, mask: string, features: number) {
     const any = em.apply('Unsqueeze', [em.apply('Greater', [taken, em.int64s([0], 'zero')]), em.int64s([2], 'axes')]);
     return em.apply('Where', [any, gathered, em.apply('Unsqueeze', [h0, em.int64s([1], 'axes')])]);
   };
-  return { compacted, lengths, spread };
+  return { compacted, lengths, spread, count };
 }

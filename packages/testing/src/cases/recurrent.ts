@@ -1,7 +1,7 @@
 import * as ops from '@soma/core';
 import { dispose, valueAndGrads } from '@soma/core';
 import type { Tensor } from '@soma/core';
-import { expectThrows, expectValuesClose } from '../assertions.js';
+import { check, expectThrows, expectValuesClose } from '../assertions.js';
 import { checkGradients } from '../grad_check.js';
 import type { ConformanceCase } from './index.js';
 
@@ -65,6 +65,21 @@ export const recurrentCases: ConformanceCase[] = [
     await checkGradients((a, k, rk, b) => ops.recurrentSequence(a, k, rk, { cell: 'gru', bias: b, goBackwards: true }).pow(2), [x, small([2, 9], 38), small([3, 9], 39), small([2, 9], 40)]);
     await checkGradients((a, k, rk, b) => ops.recurrentSequence(a, k, rk, { cell: 'gru', bias: b, resetAfter: false }).pow(2), [x, small([2, 9], 41), small([3, 9], 42), small([9], 43)]);
     dispose(x);
+  } },
+  { group: g, name: 'recurrentSequence with cellState ends with the LSTM\'s final cell state: c = i ⊙ tanh(z_c) after one step from zero states', runAsync: async () => {
+    const x = small([2, 1, 3], 91);
+    const k = small([3, 8], 92);
+    const rk = small([2, 8], 93);
+    const y = ops.recurrentSequence(x, k, rk, { cell: 'lstm', cellState: true });
+    check(y.shape.join() === '2,2,2', () => `cellState's output must be [2, 2, 2], got [${y.shape.join(', ')}]`);
+    // Gates i, f, c, o of x·k (h0 = c0 = 0): c = σ(z_i) · tanh(z_c).
+    const z = x.reshape([2, 3]).matmul(k);
+    const expected = z.slice([0, 0], [2, 2]).sigmoid().mul(z.slice([0, 4], [2, 2]).tanh());
+    expectValuesClose(Array.from(await y.slice([0, 1, 0], [2, 1, 2]).data()), Array.from(await expected.data()), { rtol: 1e-5, atol: 1e-6 }, 'the cell state');
+    const plain = ops.recurrentSequence(x, k, rk, { cell: 'lstm' });
+    expectValuesClose(Array.from(await y.slice([0, 0, 0], [2, 1, 2]).data()), Array.from(await plain.data()), { atol: 0 }, 'the hidden states');
+    expectThrows(() => ops.recurrentSequence(x, small([3, 6], 94), small([2, 6], 95), { cell: 'gru', cellState: true }), /recurrentSequence: cellState is an lstm's, not a gru's/);
+    dispose([x, k, rk, y, z, expected, plain]);
   } },
   { group: g, name: 'recurrentSequence refuses bad input with errors that name it and what it expected', run: () => {
     const x = ops.ones([2, 4, 3]);
