@@ -233,7 +233,13 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   for (const [id, t] of graph.constants) if (live.has(id)) em.constant(nameOf(id), t.shape, t.dtype, data.get(id)!);
   for (const v of graph.inputs) {
     const d = graph.derivedInputs.get(v.id);
-    if (!d || !live.has(v.id)) continue;
+    if (!live.has(v.id)) continue;
+    if (!d && graph.hostInputs.has(v.id)) {
+      // A random draw or another value computed afresh at every run: no input the file's user could feed.
+      problems.push(`input ${v.name ?? v.id}: a value drawn again at every run (a random op inside the function) has no ONNX form; draw it outside and pass it as an input`);
+      continue;
+    }
+    if (!d) continue;
     try {
       emitDerived(v, d);
     } catch (e) {
