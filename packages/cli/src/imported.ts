@@ -1,70 +1,37 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Tensor, Variable } from '@soma/core';
-import { input, Layer, loadModel, model as functional, type LayerConfig, type LayerInput, type LayerShape, type LayersModel } from '@soma/layers';
+import { loadModel, type LayersModel } from '@soma/layers';
 import { decodeOnnx, exportOnnx, externalDataFiles, importOnnx, type OnnxModel } from '@soma/onnx-io';
 
 /** The marker file of a directory `soma import` wrote: the model lives in model.onnx beside it. */
 const MARKER = 'imported.json';
 
-/**
- * An imported ONNX model as a layer, so fit, evaluate and predict train and run it like any
- * model: its float initializers are the layer's trainable weights.
- */
-export class OnnxLayer extends Layer<'single'> {
-  readonly className = 'OnnxLayer';
-  constructor(readonly onnx: OnnxModel) {
-    super({}, 'onnx');
-    this.built = true;
-  }
-  override get weights(): Variable[] {
-    return [...this.onnx.trainableVariables];
-  }
-  override get trainableWeights(): Variable[] {
-    return this.trainable ? [...this.onnx.trainableVariables] : [];
-  }
-  override get nonTrainableWeights(): Variable[] {
-    return this.trainable ? [] : [...this.onnx.trainableVariables];
-  }
-  call(inputs: LayerInput): Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    return this.onnx.predict({ [this.onnx.inputs[0].name]: x })[this.onnx.outputs[0].name];
-  }
-  override computeOutputShape(): LayerShape {
-    return this.onnx.outputs[0].shape.map((d) => (typeof d === 'number' ? d : null));
-  }
-  override getConfig(): LayerConfig {
-    return { ...super.getConfig(), onnx: 'model.onnx' };
-  }
-}
+/** Models loaded from an imported directory, saved back as ONNX (the format they came in). */
+const fromOnnx = new WeakSet<LayersModel>();
 
 /** Whether `dir` is a model directory soma import wrote. */
 export async function isImported(dir: string): Promise<boolean> {
   return readFile(join(dir, MARKER), 'utf8').then(() => true, () => false);
 }
 
-/** A saved model directory of either kind (soma's own, or an imported ONNX file) as a layers model. */
+/**
+ * A saved model directory of either kind (soma's own, or an imported ONNX file) as a layers model:
+ * an imported one's nodes become layers where they are layers, graph layers elsewhere.
+ */
 export async function loadAnyModel(dir: string): Promise<LayersModel> {
   if (!(await isImported(dir))) return loadModel(dir);
-  const onnx = await importOnnx(join(dir, 'model.onnx'));
-  if (onnx.inputs.length !== 1 || onnx.outputs.length !== 1) throw new Error(`${dir}: soma trains imported models with one input and one output; this one has ${onnx.inputs.length} and ${onnx.outputs.length}`);
-  const shape = onnx.inputs[0].shape.slice(1);
-  if (shape.some((d) => typeof d !== 'number')) throw new Error(`${dir}: the model's input [${onnx.inputs[0].shape.join(', ')}] needs fixed sizes after the batch axis`);
-  const inp = input({ shape: shape as number[], name: onnx.inputs[0].name });
-  const m = functional({ inputs: inp, outputs: new OnnxLayer(onnx).apply(inp), name: 'imported' });
-  return m;
+  const model = await importOnnx(join(dir, 'model.onnx'), { as: 'layers' });
+  fromOnnx.add(model);
+  return model;
 }
 
 /** Saves a model into `dir` the way it was loaded: soma's format, or (imported) a fine-tuned model.onnx. */
 export async function saveAnyModel(model: LayersModel, dir: string): Promise<void> {
-  const layer = model.layers.find((l): l is OnnxLayer => l instanceof OnnxLayer);
-  if (!layer) return model.save(dir);
+  if (!fromOnnx.has(model)) return model.save(dir);
   await mkdir(dir, { recursive: true });
-  const shape = [1, ...(model.inputs[0].shape.slice(1) as number[])];
-  const io = layer.onnx;
-  const bytes = await exportOnnx((x: Tensor) => layer.call(x), { inputShapes: [shape], inputNames: [io.inputs[0].name], outputNames: [io.outputs[0].name] });
-  await writeFile(join(dir, 'model.onnx'), bytes);
-  await writeFile(join(dir, MARKER), `${JSON.stringify({ format: 'soma-imported-onnx', input: io.inputs[0], output: io.outputs[0] }, null, 2)}\n`);
+  const io = (list: readonly { sourceLayer: { name: string } }[]) => list.map((t) => t.sourceLayer.name);
+  await writeFile(join(dir, 'model.onnx'), await exportOnnx(model));
+  await writeFile(join(dir, MARKER), `${JSON.stringify({ format: 'soma-imported-onnx', inputs: io(model.inputs), outputs: io(model.outputs) }, null, 2)}\n`);
 }
 
 /** soma import: the ONNX file checked (it must import), copied into `dir` with the marker. */

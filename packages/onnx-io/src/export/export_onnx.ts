@@ -54,7 +54,7 @@ function valueInfo(name: string, v: ValueInfo, elemType = onnxType(v.dtype)): Va
 }
 
 /**
- * The graph's nodes with each 2-D matmul written as one: core runs a [m, k]·[k, n] product as
+ * The graph's nodes with each 2-D matmul (fused with bias and activation too) written as one: core runs a [m, k]·[k, n] product as
  * reshapes to [1, m, k] and [1, k, n], a batched matmul and a reshape back; PyTorch (and every
  * reader) expects the plain MatMul of the two matrices, as dense layers are. Indices stay those of
  * `graph.nodes` (symbolic attributes refer to them); the reshapes left unread drop out later.
@@ -79,15 +79,15 @@ function twoDimensionalMatmuls(graph: Graph): GraphNode[] {
     return src.length === 2 && out.length === 3 && out[0] === 1 && out[1] === src[0] && out[2] === src[1] ? n.inputs[0] : null;
   };
   nodes.forEach((n, i) => {
-    if (n.op !== 'matmul') return;
-    const [a, b] = n.inputs.map((id) => (id === null ? null : matrixOf(id)));
+    if (n.op !== 'matmul' && n.op !== 'matmulActivated') return;
+    const [a, b] = n.inputs.slice(0, 2).map((id) => (id === null ? null : matrixOf(id)));
     const users = readers.get(n.outputs[0]) ?? [];
     if (a === null || b === null || users.length !== 1 || outputs.has(n.outputs[0])) return;
     const back = nodes[users[0]];
     const out = shape(n.outputs[0]);
     const target = shape(back.outputs[0]);
     if (back.op !== 'reshape' || target.length !== 2 || target[0] !== out[1] || target[1] !== out[2]) return;
-    nodes[i] = { ...n, inputs: [a, b], outputs: back.outputs };
+    nodes[i] = { ...n, inputs: [a, b, ...n.inputs.slice(2)], outputs: back.outputs };
     nodes[users[0]] = { op: 'reshape', attrs: {}, inputs: [], outputs: [] };
   });
   return nodes;
