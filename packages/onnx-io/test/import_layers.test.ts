@@ -56,6 +56,10 @@ describe("importOnnx(…, { as: 'layers' })", () => {
       x.dispose();
       net.dispose();
     }
+    // Layers are named after the PyTorch modules they come from.
+    const resnet = await importOnnx('test/fixtures/onnx/resnet18_torchvision.onnx', { as: 'layers' });
+    for (const name of ['conv1', 'layer1.0.conv1', 'layer2.0.downsample.0', 'fc']) expect(resnet.layers.map((l) => l.name)).toContain(name);
+    resnet.dispose();
     // conv_bn's statistics are the layer's moving statistics, untrained.
     const { net } = await imported('conv_bn');
     const bn = net.layers.find((l) => l.className === 'BatchNormalization')!;

@@ -32,9 +32,29 @@ interface MapContext {
   shape(name: string): readonly (number | null)[] | undefined;
   /** How many steps (and graph outputs) read a value. */
   readers(name: string): number;
+  /** A layer's options with the name the layer takes (its PyTorch module path, where the node has one). */
+  named<T extends object>(args: T): T & { name?: string };
 }
 
 type Mapper = (c: MapContext) => Mapped | null;
+
+
+/**
+ * A PyTorch module's full dotted name from a node name as torch.onnx writes it: one scope per
+ * module, then the operator. A child of a container is written with its parent's name
+ * ('/layer2/layer2.0/downsample/downsample.0/Conv' → 'layer2.0.downsample.0').
+ */
+function modulePath(nodeName: string | undefined): string | undefined {
+  if (!nodeName?.startsWith('/')) return undefined;
+  const scopes = nodeName.split('/').filter((p) => p).slice(0, -1);
+  if (!scopes.length) return undefined;
+  let path = scopes[0];
+  for (let k = 1; k < scopes.length; k++) {
+    const prev = scopes[k - 1];
+    path += scopes[k].startsWith(`${prev}.`) ? scopes[k].slice(prev.length) : `.${scopes[k]}`;
+  }
+  return path;
+}
 
 const isAlias = (m: Mapped): m is { readonly alias: string } => 'alias' in m;
 
@@ -48,10 +68,10 @@ const conv: Mapper = (c) => {
   if (!w || w.rank !== 4 || (bName && !b) || ctx.a.string('auto_pad', 'NOTSET') !== 'NOTSET') return null;
   const pads = ctx.a.ints('pads') ?? [0, 0, 0, 0];
   if (pads[0] !== pads[2] || pads[1] !== pads[3]) return null;
-  const layer = layers.conv2d({
+  const layer = layers.conv2d(c.named({
     filters: w.shape[0], kernelSize: [w.shape[2], w.shape[3]], strides: (ctx.a.ints('strides') ?? [1, 1]) as [number, number],
     padding: [pads[0], pads[1]], dilationRate: (ctx.a.ints('dilations') ?? [1, 1]) as [number, number], groups: ctx.a.int('group', 1), useBias: !!b,
-  });
+  }));
   return { layer, inputs: [x], weights: b ? [w, b] : [w] };
 };
 
@@ -64,11 +84,11 @@ const convTranspose: Mapper = (c) => {
   const pads = ctx.a.ints('pads') ?? [0, 0, 0, 0];
   if (pads[0] !== pads[2] || pads[1] !== pads[3]) return null;
   const group = ctx.a.int('group', 1);
-  const layer = layers.conv2dTranspose({
+  const layer = layers.conv2dTranspose(c.named({
     filters: w.shape[1] * group, kernelSize: [w.shape[2], w.shape[3]], strides: (ctx.a.ints('strides') ?? [1, 1]) as [number, number],
     padding: [pads[0], pads[1]], dilationRate: (ctx.a.ints('dilations') ?? [1, 1]) as [number, number], groups: group, useBias: !!b,
     outputPadding: (ctx.a.ints('output_padding') ?? [0, 0]) as [number, number],
-  });
+  }));
   return { layer, inputs: [x], weights: b ? [w, b] : [w] };
 };
 
@@ -81,7 +101,7 @@ const gemm: Mapper = (c) => {
   const kernel = ctx.a.int('transB', 0) ? w.transpose() : w;
   const units = kernel.shape[1];
   if (b && b.size !== units) return null;
-  return { layer: layers.dense({ units, useBias: !!b }), inputs: [x], weights: b ? [kernel, b.reshape([units])] : [kernel] };
+  return { layer: layers.dense(c.named({ units, useBias: !!b })), inputs: [x], weights: b ? [kernel, b.reshape([units])] : [kernel] };
 };
 
 /** MatMul by a constant [in, units] (and a bias Add right after it) as a dense layer. */
@@ -95,10 +115,10 @@ const matmul: Mapper = (c) => {
     const [p, q] = next.input ?? [];
     const bias = p === out ? c.constant(q) : q === out ? c.constant(p) : undefined;
     if (bias && bias.size === w.shape[1] && bias.shape[bias.rank - 1] === w.shape[1]) {
-      return { layer: layers.dense({ units: w.shape[1] }), inputs: [x], weights: [w, bias.reshape([w.shape[1]])], covers: 1 };
+      return { layer: layers.dense(c.named({ units: w.shape[1] })), inputs: [x], weights: [w, bias.reshape([w.shape[1]])], covers: 1 };
     }
   }
-  return { layer: layers.dense({ units: w.shape[1], useBias: false }), inputs: [x], weights: [w] };
+  return { layer: layers.dense(c.named({ units: w.shape[1], useBias: false })), inputs: [x], weights: [w] };
 };
 
 const batchNorm: Mapper = (c) => {
@@ -107,7 +127,7 @@ const batchNorm: Mapper = (c) => {
   const params = rest.map((n) => c.constant(n));
   if (params.length !== 4 || params.some((p) => !p) || (node.output ?? []).filter((o) => o).length > 1 || ctx.a.int('training_mode', 0)) return null;
   const [scale, bias, mean, variance] = params as Tensor[];
-  const layer = layers.batchNormalization({ axis: 1, epsilon: ctx.a.float('epsilon', 1e-5), momentum: ctx.a.float('momentum', 0.9) });
+  const layer = layers.batchNormalization(c.named({ axis: 1, epsilon: ctx.a.float('epsilon', 1e-5), momentum: ctx.a.float('momentum', 0.9) }));
   return { layer, inputs: [x], weights: [scale, bias, mean, variance] };
 };
 
@@ -117,18 +137,18 @@ const pool = (kind: 'max' | 'avg'): Mapper => (c) => {
   if (!k || k.length !== 2 || !same(ctx.a.ints('pads'), 0) || !same(ctx.a.ints('dilations'), 1) || ctx.a.int('ceil_mode', 0) || ctx.a.string('auto_pad', 'NOTSET') !== 'NOTSET') return null;
   if ((node.output ?? []).filter((o) => o).length > 1) return null;
   const args = { poolSize: k as [number, number], strides: (ctx.a.ints('strides') ?? [1, 1]) as [number, number], padding: 'valid' as const };
-  return { layer: kind === 'max' ? layers.maxPool2d(args) : layers.avgPool2d(args), inputs: [node.input![0]], weights: [] };
+  return { layer: kind === 'max' ? layers.maxPool2d(c.named(args)) : layers.avgPool2d(c.named(args)), inputs: [node.input![0]], weights: [] };
 };
 
 const globalPool = (kind: 'max' | 'avg'): Mapper => (c) => {
   const x = c.step.node.input![0];
   if (c.shape(x)?.length !== 4) return null;
-  return { layer: kind === 'max' ? layers.globalMaxPool2d({ keepDims: true }) : layers.globalAvgPool2d({ keepDims: true }), inputs: [x], weights: [] };
+  return { layer: kind === 'max' ? layers.globalMaxPool2d(c.named({ keepDims: true })) : layers.globalAvgPool2d(c.named({ keepDims: true })), inputs: [x], weights: [] };
 };
 
 const activation = (name: 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'softsign' | 'elu' | 'selu'): Mapper => (c) => {
   if (name === 'elu' && c.step.ctx.a.float('alpha', 1) !== 1) return null;
-  return { layer: layers.activation({ activation: name }), inputs: [c.step.node.input![0]], weights: [] };
+  return { layer: layers.activation(c.named({ activation: name })), inputs: [c.step.node.input![0]], weights: [] };
 };
 
 const softmax = (log: boolean): Mapper => (c) => {
@@ -138,7 +158,7 @@ const softmax = (log: boolean): Mapper => (c) => {
   // Before opset 13 Softmax flattens from `axis` on: the same as the last axis only for 2-D input.
   const last = axis === -1 || axis === rank - 1;
   if (!last || (c.step.ctx.opset < 13 && rank !== 2)) return null;
-  return { layer: layers.activation({ activation: log ? 'logSoftmax' : 'softmax' }), inputs: [x], weights: [] };
+  return { layer: layers.activation(c.named({ activation: log ? 'logSoftmax' : 'softmax' })), inputs: [x], weights: [] };
 };
 
 /** Add, Sub, Mul of two runtime values of one shape: merge layers. */
@@ -147,7 +167,7 @@ const merge = (kind: 'add' | 'subtract' | 'multiply'): Mapper => (c) => {
   if (ins.length !== 2 || ins.some((n) => c.constant(n))) return null;
   const [a, b] = ins.map((n) => c.shape(n));
   if (!a || !b || a.length !== b.length || a.some((d, k) => d !== b[k])) return null;
-  return { layer: layers[kind](), inputs: ins, weights: [] };
+  return { layer: layers[kind](c.named({})), inputs: ins, weights: [] };
 };
 
 const concat: Mapper = (c) => {
@@ -155,12 +175,12 @@ const concat: Mapper = (c) => {
   const rank = c.shape(ins[0])?.length ?? 0;
   const axis = c.step.ctx.a.int('axis', 0);
   if (ins.length < 2 || ins.some((n) => c.constant(n)) || axis === 0 || axis === -rank) return null;
-  return { layer: layers.concatenate({ axis: axis < 0 ? axis + rank : axis }), inputs: ins, weights: [] };
+  return { layer: layers.concatenate(c.named({ axis: axis < 0 ? axis + rank : axis })), inputs: ins, weights: [] };
 };
 
 const flatten: Mapper = (c) => {
   if (c.step.ctx.a.int('axis', 1) !== 1) return null;
-  return { layer: layers.flatten(), inputs: [c.step.node.input![0]], weights: [] };
+  return { layer: layers.flatten(c.named({})), inputs: [c.step.node.input![0]], weights: [] };
 };
 
 const dropout: Mapper = (c) => {
@@ -168,7 +188,7 @@ const dropout: Mapper = (c) => {
   if ((node.output ?? []).filter((o) => o).length > 1 || (node.input?.[2] && c.numbers(node.input[2])?.[0])) return null;
   const ratio = node.input?.[1] ? c.numbers(node.input[1])?.[0] : ctx.a.float('ratio', 0.5);
   if (ratio === undefined) return null;
-  return { layer: layers.dropout({ rate: ratio }), inputs: [node.input![0]], weights: [] };
+  return { layer: layers.dropout(c.named({ rate: ratio })), inputs: [node.input![0]], weights: [] };
 };
 
 /** Zero padding of the two spatial axes of a 4-D tensor (PyTorch writes AvgPool2d's padding so). */
@@ -179,7 +199,7 @@ const pad: Mapper = (c) => {
   const value = valueName ? c.numbers(valueName)?.[0] : ctx.a.float('value', 0);
   if (ctx.a.string('mode', 'constant') !== 'constant' || value !== 0 || !pads || pads.length !== 8 || node.input?.[3]) return null;
   if (pads[0] || pads[1] || pads[4] || pads[5] || pads.some((p) => p < 0)) return null;
-  return { layer: layers.zeroPadding2d({ padding: [[pads[2], pads[6]], [pads[3], pads[7]]] }), inputs: [x], weights: [] };
+  return { layer: layers.zeroPadding2d(c.named({ padding: [[pads[2], pads[6]], [pads[3], pads[7]]] as [[number, number], [number, number]] })), inputs: [x], weights: [] };
 };
 
 /** A reshape that keeps the batch: flatten (to [batch, n]) or a reshape layer; one that changes nothing is its input. */
@@ -189,11 +209,11 @@ const reshape: Mapper = (c) => {
   const to = c.shape(c.step.node.output?.[0] ?? '');
   if (!from || !to || c.constant(x) || from[0] !== null || to[0] !== null || to.slice(1).some((d) => d === null)) return null;
   if (from.length === to.length && from.every((d, k) => d === to[k])) return { alias: x };
-  if (to.length === 2 && from.slice(1).every((d) => d !== null)) return { layer: layers.flatten(), inputs: [x], weights: [] };
-  return { layer: layers.reshape({ targetShape: to.slice(1) as number[] }), inputs: [x], weights: [] };
+  if (to.length === 2 && from.slice(1).every((d) => d !== null)) return { layer: layers.flatten(c.named({})), inputs: [x], weights: [] };
+  return { layer: layers.reshape(c.named({ targetShape: to.slice(1) as number[] })), inputs: [x], weights: [] };
 };
 
-const leakyRelu: Mapper = (c) => ({ layer: layers.leakyRelu({ alpha: c.step.ctx.a.float('alpha', 0.01) }), inputs: [c.step.node.input![0]], weights: [] });
+const leakyRelu: Mapper = (c) => ({ layer: layers.leakyRelu(c.named({ alpha: c.step.ctx.a.float('alpha', 0.01) })), inputs: [c.step.node.input![0]], weights: [] });
 
 const MAPPERS: Readonly<Record<string, Mapper>> = {
   Conv: conv, ConvTranspose: convTranspose, Gemm: gemm, MatMul: matmul, BatchNormalization: batchNorm,
@@ -332,6 +352,7 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
   };
 
   const steps = body.steps;
+  const usedNames = new Set<string>();
   for (const st of steps) for (const o of st.node.output ?? []) if (o) producer.set(o, st);
 const asTensor = (v: AnyValue | undefined): Tensor | undefined => (v === undefined || v instanceof HostValue || !soma.isTensor(v) ? undefined : (v as Tensor));
   const held = new Set<unknown>(body.constants.values());
@@ -353,8 +374,15 @@ const asTensor = (v: AnyValue | undefined): Tensor | undefined => (v === undefin
       },
       shape: (n) => shapeOf(n),
       readers: (n) => readers.get(n) ?? 0,
+      // Layers are named after the module they come from (unique: a module's second operator adds its op).
+      named: (args) => {
+        const path = modulePath(step.node.name);
+        const name = path && !usedNames.has(path) ? path : path ? `${path}.${(step.node.op_type ?? '').toLowerCase()}` : undefined;
+        return name && !usedNames.has(name) ? { ...args, name } : args;
+      },
     };
     const found = mapper?.(c) ?? null;
+    if (found && !isAlias(found)) usedNames.add(found.layer.name);
     if (found && isAlias(found)) {
       // The same value under another name: a layer where it is a layer's output, else the node runs as a graph.
       const t = env.get(found.alias);
