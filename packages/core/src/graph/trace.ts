@@ -44,12 +44,14 @@ interface Recording {
   hostInputs: Map<number, HostCompute>;
   /** Host values of constants made from host data, so comparing two traces reads nothing back. */
   constantValues: Map<number, TypedArray>;
+  /** The tensor each constant was copied from: the same tensor in two traces holds the same values (tensors are immutable), with nothing read. */
+  constantSources: Map<number, Tensor>;
 }
 
 /** Runs `fn` once on `inputs`, recording every kernel call, view and assignment it makes. */
 function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonly string[], whole = false): Recording {
   const e = getEngine();
-  const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map(), hostInputs: new Map(), constantValues: new Map() };
+  const rec: Recording = { inputs: [], outputs: [], nodes: [], values: new Map(), constants: new Map(), variables: new Map(), hostInputs: new Map(), constantValues: new Map(), constantSources: new Map() };
   const uploaded = new WeakMap<Tensor, TypedArray>();
   const ids = new Map<Tensor, number>();
   let next = 0;
@@ -74,6 +76,7 @@ function record(fn: TraceableFunction, inputs: readonly Tensor[], names: readonl
       info(t, id, (t as Variable).name);
     } else {
       rec.constants.set(id, guarded(() => keep(t.clone())));
+      rec.constantSources.set(id, t);
       const host = uploaded.get(t);
       if (host) rec.constantValues.set(id, host);
       info(t, id);
@@ -356,11 +359,12 @@ function symbolize(a: Recording, others: readonly Resized[]): Graph {
     // Same shape, other values: a count taken from the size on the host (the mean's gradient
     // divides by n). A whole-number scalar that moves by a whole number is that count, and becomes
     // a host input computed from the size at each run; anything else would be wrong at other sizes.
-    const x = valuesOf(a, id);
-    const moved = others.filter((o) => {
-      const twin = o.rec.constants.get(id);
-      return twin && !sameValues(t, twin, x, valuesOf(o.rec, id));
-    });
+    // A tensor the function captured (a weight made outside it) is the same in every trace: its
+    // values are not read (a GPU's could not be, synchronously).
+    const captured = (o: Resized) => o.rec.constantSources.get(id) === a.constantSources.get(id);
+    const compared = others.filter((o) => o.rec.constants.has(id) && !captured(o));
+    const x = compared.length ? valuesOf(a, id) : [];
+    const moved = compared.filter((o) => !sameValues(t, o.rec.constants.get(id)!, x, valuesOf(o.rec, id)));
     if (!moved.length) continue;
     const user = a.nodes.find((n) => n.inputs.includes(id));
     const o = moved[0];
