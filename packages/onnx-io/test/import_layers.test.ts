@@ -146,6 +146,13 @@ describe("importOnnx(…, { as: 'layers' })", () => {
     original.dispose();
   });
 
+  it('{ trainable: false } freezes every layer, graph layers too', async () => {
+    const net = await importOnnx('test/fixtures/onnx/mlp.onnx', { as: 'layers', trainable: false });
+    expect(net.trainableWeights).toHaveLength(0);
+    expect(net.nonTrainableWeights.length).toBeGreaterThan(0);
+    net.dispose();
+  });
+
   it('refuses what a layers model cannot be, naming it', async () => {
     await expect(importOnnx('test/fixtures/onnx/mlp.onnx', { as: 'graph' as 'model' })).rejects.toThrow(/importOnnx: as must be 'model' \(an OnnxModel\) or 'layers'/);
   });

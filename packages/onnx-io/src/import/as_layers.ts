@@ -244,13 +244,13 @@ export async function importOnnxLayers(source: Uint8Array | ArrayBuffer | string
   const { model: proto, name, external } = await readModel(source, options);
   const onnx = modelFromProto(proto, name, options, external);
   try {
-    return await toLayers(proto, onnx, name, external);
+    return await toLayers(proto, onnx, name, external, options.trainable);
   } finally {
     onnx.dispose();
   }
 }
 
-async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, external: ReadonlyMap<string, Uint8Array>): Promise<LayersModel> {
+async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, external: ReadonlyMap<string, Uint8Array>, trainable: boolean | undefined): Promise<LayersModel> {
   const graph = proto.graph!;
   const where = `importOnnx(${file}, { as: 'layers' })`;
   for (const io of [...onnx.inputs, ...onnx.outputs]) {
@@ -428,5 +428,8 @@ const asTensor = (v: AnyValue | undefined): Tensor | undefined => (v === undefin
     if (!t) throw new Error(`${where}: output '${o.name}' is a constant or an input of the model; a layers model computes its outputs`);
     return t;
   });
-  return functional({ inputs: inputs.length === 1 ? inputs[0] : inputs, outputs: outputs.length === 1 ? outputs[0] : outputs, name: layerName(graph.name || 'imported') });
+  const net = functional({ inputs: inputs.length === 1 ? inputs[0] : inputs, outputs: outputs.length === 1 ? outputs[0] : outputs, name: layerName(graph.name || 'imported') });
+  // { trainable: false }, as for an OnnxModel: every weight frozen (a feature extractor).
+  if (trainable === false) for (const l of net.layers) l.trainable = false;
+  return net;
 }
