@@ -233,13 +233,7 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   for (const [id, t] of graph.constants) if (live.has(id)) em.constant(nameOf(id), t.shape, t.dtype, data.get(id)!);
   for (const v of graph.inputs) {
     const d = graph.derivedInputs.get(v.id);
-    if (!live.has(v.id)) continue;
-    if (!d && graph.hostInputs.has(v.id)) {
-      // A random draw or another value computed afresh at every run: no input the file's user could feed.
-      problems.push(`input ${v.name ?? v.id}: a value drawn again at every run (a random op inside the function) has no ONNX form; draw it outside and pass it as an input`);
-      continue;
-    }
-    if (!d) continue;
+    if (!d || !live.has(v.id)) continue;
     try {
       emitDerived(v, d);
     } catch (e) {
@@ -369,6 +363,13 @@ export async function exportOnnx(source: ExportableModel | ((...xs: Tensor[]) =>
     throw new Error(`exportOnnx: ${model ? `'${model.name}'` : 'the function'} cannot keep ${dims.map((d) => `'${d}'`).join(', ')} symbolic (${err.message}); pass inputShapes to export fixed sizes`);
   } finally {
     soma.dispose(examples);
+  }
+  // A random draw or another value computed afresh at every run would be an input the file's
+  // user could not feed (whole-graph backends feed it; an exported file has no one to).
+  const drawn = graph.inputs.filter((v) => graph.hostInputs.has(v.id) && !graph.derivedInputs.has(v.id));
+  if (drawn.length) {
+    graph.dispose();
+    throw new Error(`exportOnnx: ${drawn.length} value(s) drawn again at every run (a random op inside the function) have no ONNX form; draw them outside and pass them as inputs`);
   }
   try {
     return await graphToOnnx(graph, {
