@@ -60,35 +60,23 @@ const isAlias = (m: Mapped): m is { readonly alias: string } => 'alias' in m;
 
 const same = <T>(a: readonly T[] | undefined, value: T) => !a || a.every((v) => v === value);
 
-const conv: Mapper = (c) => {
+/** Conv and ConvTranspose (2-D, symmetric explicit pads) as conv2d / conv2dTranspose: both take ONNX's weight layout as it is. */
+const convolution = (transposed: boolean): Mapper => (c) => {
   const { node, ctx } = c.step;
   const [x, wName, bName] = node.input ?? [];
   const w = c.constant(wName);
   const b = bName ? c.constant(bName) : undefined;
-  if (!w || w.rank !== 4 || (bName && !b) || ctx.a.string('auto_pad', 'NOTSET') !== 'NOTSET') return null;
-  const pads = ctx.a.ints('pads') ?? [0, 0, 0, 0];
-  if (pads[0] !== pads[2] || pads[1] !== pads[3]) return null;
-  const layer = layers.conv2d(c.named({
-    filters: w.shape[0], kernelSize: [w.shape[2], w.shape[3]], strides: (ctx.a.ints('strides') ?? [1, 1]) as [number, number],
-    padding: [pads[0], pads[1]], dilationRate: (ctx.a.ints('dilations') ?? [1, 1]) as [number, number], groups: ctx.a.int('group', 1), useBias: !!b,
-  }));
-  return { layer, inputs: [x], weights: b ? [w, b] : [w] };
-};
-
-const convTranspose: Mapper = (c) => {
-  const { node, ctx } = c.step;
-  const [x, wName, bName] = node.input ?? [];
-  const w = c.constant(wName);
-  const b = bName ? c.constant(bName) : undefined;
-  if (!w || w.rank !== 4 || (bName && !b) || ctx.a.string('auto_pad', 'NOTSET') !== 'NOTSET' || ctx.a.has('output_shape')) return null;
+  if (!w || w.rank !== 4 || (bName && !b) || ctx.a.string('auto_pad', 'NOTSET') !== 'NOTSET' || (transposed && ctx.a.has('output_shape'))) return null;
   const pads = ctx.a.ints('pads') ?? [0, 0, 0, 0];
   if (pads[0] !== pads[2] || pads[1] !== pads[3]) return null;
   const group = ctx.a.int('group', 1);
-  const layer = layers.conv2dTranspose(c.named({
-    filters: w.shape[1] * group, kernelSize: [w.shape[2], w.shape[3]], strides: (ctx.a.ints('strides') ?? [1, 1]) as [number, number],
-    padding: [pads[0], pads[1]], dilationRate: (ctx.a.ints('dilations') ?? [1, 1]) as [number, number], groups: group, useBias: !!b,
-    outputPadding: (ctx.a.ints('output_padding') ?? [0, 0]) as [number, number],
-  }));
+  const args = {
+    kernelSize: [w.shape[2], w.shape[3]] as [number, number], strides: (ctx.a.ints('strides') ?? [1, 1]) as [number, number],
+    padding: [pads[0], pads[1]] as [number, number], dilationRate: (ctx.a.ints('dilations') ?? [1, 1]) as [number, number], groups: group, useBias: !!b,
+  };
+  const layer = transposed
+    ? layers.conv2dTranspose(c.named({ ...args, filters: w.shape[1] * group, outputPadding: (ctx.a.ints('output_padding') ?? [0, 0]) as [number, number] }))
+    : layers.conv2d(c.named({ ...args, filters: w.shape[0] }));
   return { layer, inputs: [x], weights: b ? [w, b] : [w] };
 };
 
@@ -216,7 +204,7 @@ const reshape: Mapper = (c) => {
 const leakyRelu: Mapper = (c) => ({ layer: layers.leakyRelu(c.named({ alpha: c.step.ctx.a.float('alpha', 0.01) })), inputs: [c.step.node.input![0]], weights: [] });
 
 const MAPPERS: Readonly<Record<string, Mapper>> = {
-  Conv: conv, ConvTranspose: convTranspose, Gemm: gemm, MatMul: matmul, BatchNormalization: batchNorm,
+  Conv: convolution(false), ConvTranspose: convolution(true), Gemm: gemm, MatMul: matmul, BatchNormalization: batchNorm,
   MaxPool: pool('max'), AveragePool: pool('avg'), GlobalMaxPool: globalPool('max'), GlobalAveragePool: globalPool('avg'),
   Relu: activation('relu'), Sigmoid: activation('sigmoid'), Tanh: activation('tanh'), Softplus: activation('softplus'),
   Softsign: activation('softsign'), Elu: activation('elu'), Selu: activation('selu'), LeakyRelu: leakyRelu,
