@@ -28,7 +28,7 @@ export type { ProfileInfo, KernelProfile } from './profile.js';
 export type { KernelCall, KernelObserver, TensorInputs, HostCompute, DispatchedKernel, AsTensors } from './engine/engine.js';
 export { delegateKernel, delegatedKernels } from './engine/delegation.js';
 export type { DelegationCounts } from './engine/delegation.js';
-export { Graph } from './graph/graph.js';
+export { Graph, parseDim } from './graph/graph.js';
 export type { Dim, ValueInfo, GraphNode, SymbolicAttr, DerivedInput } from './graph/graph.js';
 export { trace } from './graph/trace.js';
 export type { TraceOptions, TraceableFunction } from './graph/trace.js';

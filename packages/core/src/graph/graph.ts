@@ -7,6 +7,15 @@ import type { Variable } from '../variable.js';
 /** A dimension: a size, or the name of a symbolic size (such as 'batch') fixed when the graph runs. */
 export type Dim = number | string;
 
+/**
+ * A symbolic dimension as trace writes it — a name ('batch') or 'name*scale+offset' ('batch*2+1')
+ * — as its parts, or null if it is not one.
+ */
+export function parseDim(d: string): { readonly name: string; readonly scale: number; readonly offset: number } | null {
+  const m = /^([A-Za-z_]\w*)(?:\*(-?\d+))?(?:\+(-?\d+))?$/.exec(d);
+  return m ? { name: m[1], scale: Number(m[2] ?? 1), offset: Number(m[3] ?? 0) } : null;
+}
+
 /** A value of the graph: a graph input, a node's output, a constant or a variable. */
 export interface ValueInfo {
   readonly id: number;

@@ -6,7 +6,7 @@ import { registerDefaultBody } from '../kernels/registry.js';
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { chainAt, useCounts, type FusedChain } from './fusion.js';
-import type { Graph } from './graph.js';
+import { parseDim, type Graph } from './graph.js';
 
 // The optional 'fusedElementwise' kernel's default body: the chain's steps, one kernel each.
 registerDefaultBody('fusedElementwise', (inputs, chain) => {
@@ -88,10 +88,10 @@ function hostInputs(graph: Graph, dims: Map<string, number>): Tensor[] {
 
 /** A symbolic dimension's size: a bound name, or an expression 'batch*k+c' that trace wrote. */
 function resolveDim(d: string, dims: Map<string, number>): number {
-  const m = /^([A-Za-z_]\w*)(?:\*(-?\d+))?(?:\+(-?\d+))?$/.exec(d);
-  const size = m ? dims.get(m[1]) : undefined;
-  if (!m || size === undefined) return fail('runGraph', `cannot resolve the symbolic dimension '${d}'`);
-  return size * Number(m[2] ?? 1) + Number(m[3] ?? 0);
+  const p = parseDim(d);
+  const size = p ? dims.get(p.name) : undefined;
+  if (!p || size === undefined) return fail('runGraph', `cannot resolve the symbolic dimension '${d}'`);
+  return size * p.scale + p.offset;
 }
 
 /** Chains found per graph and input-shape signature, by first node: planning runs once per shape. */

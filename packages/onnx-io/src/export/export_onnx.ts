@@ -180,11 +180,11 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
   // A symbolic dimension expression ('batch', 'batch*2+1') as an int64 [1] computed from the inputs.
   const dimValue = (d: Dim): string => {
     if (typeof d === 'number') return em.int64s([d], 'dim');
-    const m = /^([A-Za-z_]\w*)(?:\*(-?\d+))?(?:\+(-?\d+))?$/.exec(d);
-    if (!m) throw new NotExportable(`cannot compute the dimension '${d}'`);
-    let v = dimSize(m[1]);
-    if (m[2] && Number(m[2]) !== 1) v = em.apply('Mul', [v, em.int64s([Number(m[2])], 'scale')]);
-    if (m[3] && Number(m[3])) v = em.apply('Add', [v, em.int64s([Number(m[3])], 'offset')]);
+    const p = soma.parseDim(d);
+    if (!p) throw new NotExportable(`cannot compute the dimension '${d}'`);
+    let v = dimSize(p.name);
+    if (p.scale !== 1) v = em.apply('Mul', [v, em.int64s([p.scale], 'scale')]);
+    if (p.offset) v = em.apply('Add', [v, em.int64s([p.offset], 'offset')]);
     return v;
   };
   // Host inputs that follow from the sizes (a count, a tensor of zeros shaped like the batch) are computed in the graph.
