@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import { input, layers, loadModel, model, type LayersModel, type SymbolicTensor } from '@soma/layers';
-import { exportOnnx, importOnnx, OnnxGraph } from '@soma/onnx-io';
+import { decodeOnnx, encodeOnnx, exportOnnx, importOnnx, OnnxGraph } from '@soma/onnx-io';
 
 /**
  * importOnnx(…, { as: 'layers' }): PyTorch exports (test/fixtures/onnx, written by
@@ -150,6 +150,17 @@ describe("importOnnx(…, { as: 'layers' })", () => {
     const net = await importOnnx('test/fixtures/onnx/mlp.onnx', { as: 'layers', trainable: false });
     expect(net.trainableWeights).toHaveLength(0);
     expect(net.nonTrainableWeights.length).toBeGreaterThan(0);
+    net.dispose();
+  });
+
+  it('an OnnxGraph config from a file declaring absurd weight sizes is refused before anything is allocated', async () => {
+    const net = await importOnnx('test/fixtures/onnx/mlp.onnx', { as: 'layers' });
+    const layer = net.layers.find((l): l is OnnxGraph => l instanceof OnnxGraph && l.weights.length > 0)!;
+    const config = layer.getConfig() as { onnx: string; outputShapes: (number | null)[][] };
+    const proto = decodeOnnx(Uint8Array.from(atob(config.onnx), (c) => c.charCodeAt(0)));
+    proto.graph!.initializer![0].dims = [1 << 20, 1 << 20];
+    const onnx = Buffer.from(encodeOnnx(proto)).toString('base64');
+    expect(() => new OnnxGraph({ onnx, outputShapes: config.outputShapes })).toThrow(/OnnxGraph 'onnx_graph\w*': initializer '.*': declares \d+ elements .* more than Soma reads/);
     net.dispose();
   });
 

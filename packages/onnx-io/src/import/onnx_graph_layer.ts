@@ -1,10 +1,14 @@
 import type { Tensor, Variable } from '@soma/core';
 import { Layer, registerLayerClass, type LayerArgs, type LayerConfig, type LayerInput, type LayerShape } from '@soma/layers';
 import { decodeModel, encodeModel, type ModelProto, type TensorProto } from '../proto.js';
+import { checkedDims } from '../tensor_proto.js';
+import { checkParseBounds } from './bounds.js';
 import { modelFromProto } from './import_onnx.js';
 import type { OnnxModel } from './onnx_model.js';
 
 const FLOAT = 1;
+/** Weight values one graph layer may declare (2^30, as a tensor Soma reads from ONNX): a config asking for more is refused, not allocated. */
+const MAX_WEIGHTS = 2 ** 30;
 
 /** Options of `OnnxGraph`: the ONNX graph it runs (base64) and its output shapes. */
 export interface OnnxGraphArgs extends LayerArgs {
@@ -32,7 +36,6 @@ function fromBase64(text: string, where: string): Uint8Array {
   }
 }
 
-const elementsOf = (t: TensorProto) => (t.dims ?? []).reduce<number>((n, d) => n * Number(d), 1);
 const stored = (t: TensorProto) => (t.raw_data?.length ?? 0) > 0 || (t.float_data?.length ?? 0) > 0;
 
 /**
@@ -49,9 +52,15 @@ export class OnnxGraph extends Layer<'multiple'> {
     super(graphArgs, 'onnx_graph');
     const where = `OnnxGraph '${this.name}'`;
     if (typeof graphArgs.onnx !== 'string') throw new Error(`${where}: the onnx option must be an ONNX model in base64, got ${typeof graphArgs.onnx}`);
-    const proto = decodeModel(fromBase64(graphArgs.onnx, where), where);
+    // The config comes from a saved file: its structure and declared sizes are bounded before anything is allocated.
+    const bytes = fromBase64(graphArgs.onnx, where);
+    checkParseBounds(bytes, where);
+    const proto = decodeModel(bytes, where);
+    const empty = (proto.graph?.initializer ?? []).filter((t) => t.data_type === FLOAT && !stored(t) && t.data_location !== 1);
+    const total = empty.reduce((n, t) => n + checkedDims(t, `${where}: initializer '${t.name}'`).count, 0);
+    if (total > MAX_WEIGHTS) throw new Error(`${where}: its graph declares ${total} weight values, more than a layer holds (${MAX_WEIGHTS})`);
     // Weights stored without values (a saved config) start as zeros; setWeights fills them.
-    for (const t of proto.graph?.initializer ?? []) if (t.data_type === FLOAT && !stored(t) && t.data_location !== 1) t.raw_data = new Uint8Array(elementsOf(t) * 4);
+    for (const t of empty) t.raw_data = new Uint8Array(checkedDims(t, where).count * 4);
     this.onnx = modelFromProto(proto, where, {}, new Map(), `${this.name}/`);
     if (!Array.isArray(graphArgs.outputShapes) || graphArgs.outputShapes.length !== this.onnx.outputs.length) {
       throw new Error(`${where}: outputShapes must list ${this.onnx.outputs.length} shape(s), one per output of the graph`);
