@@ -298,7 +298,7 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
         if (p && onHost(n) && !run.includes(p)) run.push(p);
       }
     }
-    run.sort((p, q) => steps.indexOf(p) - steps.indexOf(q));
+    run.sort((p, q) => stepIndex.get(p)! - stepIndex.get(q)!);
     const produced = new Set(run.flatMap((s) => (s.node.output ?? []).filter((o) => o)));
     const reads = [...new Set(run.flatMap((s) => readsOf(s.node)))].filter((n) => !produced.has(n));
     const subInputs: ValueInfoProto[] = [];
@@ -319,9 +319,7 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
       // Else a name of a body's own graph (read inside If/Loop/Scan), defined there.
     }
     // Values of the run that later steps or the graph's outputs read.
-    const later = new Set([...body.steps.slice(upTo).flatMap((s) => readsOf(s.node)), ...(graph.output ?? []).map((o) => o.name ?? '')]);
-    const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
-    const outs = [...produced].filter((o) => later.has(o) && (!onHost(o) || graphOutputs.has(o)));
+    const outs = [...produced].filter((o) => (graphOutputs.has(o) || (lastRead.get(o) ?? -1) >= upTo) && (!onHost(o) || graphOutputs.has(o)));
     // A run of host arithmetic alone: its readers compute it again.
     if (!outs.length) return;
     if (!symbolic.length) throw new Error(`${where}: nodes ${run.map((s) => `'${s.node.name || s.node.op_type}'`).join(', ')} read no input of the model; Soma cannot make them a layer`);
@@ -342,7 +340,12 @@ async function toLayers(proto: ModelProto, onnx: OnnxModel, file: string, extern
   const steps = body.steps;
   const usedNames = new Set<string>();
   for (const st of steps) for (const o of st.node.output ?? []) if (o) producer.set(o, st);
-const asTensor = (v: AnyValue | undefined): Tensor | undefined => (v === undefined || v instanceof HostValue || !soma.isTensor(v) ? undefined : (v as Tensor));
+  const stepIndex = new Map(steps.map((st, i) => [st, i]));
+  // The last step reading each value: a graph layer outputs what a step at or after its end reads.
+  const lastRead = new Map<string, number>();
+  steps.forEach((st, i) => readsOf(st.node).forEach((n) => lastRead.set(n, i)));
+  const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
+  const asTensor = (v: AnyValue | undefined): Tensor | undefined => (v === undefined || v instanceof HostValue || !soma.isTensor(v) ? undefined : (v as Tensor));
   const held = new Set<unknown>(body.constants.values());
   // The numbers of small constant tensors (Dropout's ratio), read once here: mappers are synchronous.
   const small = new Map<string, number[]>();
