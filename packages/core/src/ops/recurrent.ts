@@ -48,6 +48,9 @@ const ACTIVATIONS: Record<RecurrentActivation, (x: Tensor) => Tensor> = {
   hardSigmoid: (x) => u.relu6(x.add(3)).div(6),
 };
 
+/** The activations a `recurrentSequence` cell takes (those ONNX's RNN, LSTM and GRU have); layers with others run step by step. */
+export const RECURRENT_ACTIVATIONS = Object.keys(ACTIVATIONS) as readonly RecurrentActivation[];
+
 /** One step of the cell: the projected input xw [batch, gates·units] (input and, but for GRU's reset-after form, recurrent bias added) and the states → new states. */
 function cellStep(xw: Tensor, h: Tensor, c: Tensor | undefined, rk: Tensor, b1: Tensor, peephole: Tensor | undefined, a: RecurrentAttrs): [Tensor, Tensor | undefined] {
   const act = ACTIVATIONS[a.activation];

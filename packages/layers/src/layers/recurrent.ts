@@ -120,11 +120,10 @@ export abstract class RNN extends Layer<'multiple'> {
    * kernel does not cover it: an activation ONNX's recurrent operators lack.
    */
   protected sequenceOptions(): soma.RecurrentSequenceOptions | null {
-    const kernelActivations: readonly string[] = ['linear', 'relu', 'tanh', 'sigmoid', 'hardSigmoid'];
+    const kernel: readonly string[] = soma.RECURRENT_ACTIVATIONS;
     const activation = this.args.activation ?? 'tanh';
-    if (!kernelActivations.includes(activation)) return null;
     const options = this.cellOptions();
-    if (!options || !kernelActivations.includes(options.recurrentActivation ?? 'sigmoid')) return null;
+    if (!kernel.includes(activation) || !kernel.includes(options.recurrentActivation ?? 'sigmoid')) return null;
     return { ...options, activation: activation as soma.RecurrentActivation, goBackwards: this.args.goBackwards ?? false, ...(this.bias ? { bias: this.bias } : {}) };
   }
 
