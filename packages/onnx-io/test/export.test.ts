@@ -198,6 +198,14 @@ describe('exportOnnx: Soma models run in onnxruntime-node with the same outputs'
     soma.dispose([ids, x]);
   });
 
+  it('options as PyTorch users type them are refused with the Soma name (exportOnnx, importOnnx)', async () => {
+    const net = sequential([layers.dense({ units: 2, inputShape: [3] })]);
+    await expect(exportOnnx(net, { dynamic_axes: { 0: { 1: 'sequence' } } } as never)).rejects.toThrow(/exportOnnx: unknown option 'dynamic_axes'; valid options: .*dynamicAxes/);
+    await expect(exportOnnx(net, { opsetVersion: 13 } as never)).rejects.toThrow(/exportOnnx: unknown option 'opsetVersion'/);
+    await expect(importOnnx(await exportOnnx(net), { asLayers: true } as never)).rejects.toThrow(/importOnnx: unknown option 'asLayers'/);
+    net.dispose();
+  });
+
   it('a random draw inside an exported function is refused, saying to pass it as an input', async () => {
     await expect(exportOnnx((x: soma.Tensor) => x.add(soma.randomNormal(x.shape)), { inputShapes: [[2, 3]] })).rejects.toThrow(/exportOnnx: 1 value\(s\) drawn again at every run \(a random op inside the function\) have no ONNX form; draw them outside and pass them as inputs/);
   });

@@ -321,6 +321,7 @@ function unique(names: readonly string[]): string[] {
  * once on example inputs; with dynamicBatch (default) the first axis of each input is symbolic.
  */
 export async function exportOnnx(source: ExportableModel | ((...xs: Tensor[]) => Tensor | Tensor[]), options: ExportOptions = {}): Promise<Uint8Array> {
+  soma.checkOptions('exportOnnx', options, ['opset', 'inputShapes', 'dynamicBatch', 'dynamicAxes', 'inputNames', 'outputNames']);
   const model = isModel(source) ? source : null;
   const dynamic = options.dynamicBatch ?? true;
   // Symbolic dimensions per input: the batch, a model's unknown dimensions, and those asked for.

@@ -235,6 +235,7 @@ export function externalDataFiles(model: ModelProto): string[] {
 export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options: ImportOptions & { as: 'layers' }): Promise<LayersModel>;
 export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options?: ImportOptions & { as?: 'model' }): Promise<OnnxModel>;
 export async function importOnnx(source: Uint8Array | ArrayBuffer | string, options: ImportOptions & { as?: 'model' | 'layers' } = {}): Promise<OnnxModel | LayersModel> {
+  soma.checkOptions('importOnnx', options, ['as', 'baseDir', 'trainable', 'maxNodes']);
   const { as = 'model', ...rest } = options;
   if (as === 'layers') return importOnnxLayers(source, rest);
   if (as !== 'model') throw new Error(`importOnnx: as must be 'model' (an OnnxModel) or 'layers' (a @soma/layers model), got ${JSON.stringify(as)}`);
