@@ -4,6 +4,7 @@ import { installTensorOps } from './tensor.js';
 installTensorOps(ops);
 
 export * from './ops/index.js';
+export { RECURRENT_ACTIVATIONS } from './ops/recurrent.js';
 export { Tensor, isTensor } from './tensor.js';
 export type { NestedArray, TensorLike, Axis } from './tensor.js';
 export { Variable, variable } from './variable.js';

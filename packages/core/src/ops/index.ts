@@ -37,7 +37,6 @@ export type { Padding, Pair } from './conv_util.js';
 export { outLength } from './conv_util.js';
 export type { BatchNormOptions, DropoutOptions } from './normalization.js';
 export type { RecurrentSequenceOptions } from './recurrent.js';
-export { RECURRENT_ACTIVATIONS } from './recurrent.js';
 export type { PadMode, PadOptions } from './pad_tile.js';
 export type { OneHotOptions } from './creation.js';
 export type { RandomOptions, NormalOptions } from './random.js';
