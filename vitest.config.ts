@@ -26,9 +26,17 @@ const FULL_TIER_ONLY = [
   'packages/backend-cpu/test/conformance_one_thread.test.ts',
   'packages/backend-cpu/test/conformance_threads.test.ts',
   'packages/backend-cpu/test/conformance_unshared.test.ts',
+  'packages/backend-cpu/test/conformance_plain_simd.test.ts',
   'packages/layers/test/webgpu_training.test.ts',
   'packages/torch-bridge/test/torch_ddp.test.ts',
 ];
+
+/**
+ * Node 20 compiles relaxed SIMD only behind this V8 flag (Node 22 by default); with it the cpu
+ * backend's default build is the fused multiply-add one, as users of newer engines get, and
+ * conformance_plain_simd.test.ts covers the plain build.
+ */
+const RELAXED_SIMD_FLAG = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
 
 // Tests run against each package's TypeScript source, so a failing test points at src/ lines.
 export default defineConfig(({ mode }) => {
@@ -48,7 +56,7 @@ export default defineConfig(({ mode }) => {
       testTimeout: 60_000,
       pool: 'forks',
       // --expose-gc lets the memory tests exercise the FinalizationRegistry safety net.
-      poolOptions: { forks: { execArgv: ['--expose-gc'] } },
+      poolOptions: { forks: { execArgv: ['--expose-gc', ...RELAXED_SIMD_FLAG] } },
       reporters: ['default', './scripts/summary-reporter.ts'],
       setupFiles: ['./scripts/test-setup.ts'],
     },

@@ -2,6 +2,7 @@
 // for a pointwise filter) feeding the GEMM, image by image so each patch matrix stays in cache.
 // Threads each take a range of images (src/wasm/wasm_conv.ts).
 import { col2im, gemmLd, gemmPacked, im2colCols, im2colPanelsT } from './gemm';
+import { madd } from './madd';
 import { sumTile4x8 } from './sum_tile';
 
 /**
@@ -294,14 +295,14 @@ function directBlock4(
         const w1 = v128.load32_splat(wq, 4);
         const w2 = v128.load32_splat(wq, 8);
         const w3 = v128.load32_splat(wq, 12);
-        a00 = f32x4.add(a00, f32x4.mul(w0, x0));
-        a01 = f32x4.add(a01, f32x4.mul(w0, x1));
-        a10 = f32x4.add(a10, f32x4.mul(w1, x0));
-        a11 = f32x4.add(a11, f32x4.mul(w1, x1));
-        a20 = f32x4.add(a20, f32x4.mul(w2, x0));
-        a21 = f32x4.add(a21, f32x4.mul(w2, x1));
-        a30 = f32x4.add(a30, f32x4.mul(w3, x0));
-        a31 = f32x4.add(a31, f32x4.mul(w3, x1));
+        a00 = madd(w0, x0, a00);
+        a01 = madd(w0, x1, a01);
+        a10 = madd(w1, x0, a10);
+        a11 = madd(w1, x1, a11);
+        a20 = madd(w2, x0, a20);
+        a21 = madd(w2, x1, a21);
+        a30 = madd(w3, x0, a30);
+        a31 = madd(w3, x1, a31);
         wq += 16;
       }
       const out = y + (<usize>(oy * ow + ox) << 2);
@@ -339,8 +340,8 @@ function directBlock1(
           const row = plane + (<usize>((oy + ki) * pw + ox) << 2);
           for (let kj = 0; kj < kw; kj++, tap += 4) {
             const wv = v128.load32_splat(w + tap);
-            a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(row + (<usize>kj << 2))));
-            a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(row + (<usize>kj << 2), 16)));
+            a0 = madd(wv, v128.load(row + (<usize>kj << 2)), a0);
+            a1 = madd(wv, v128.load(row + (<usize>kj << 2), 16), a1);
           }
         }
       }

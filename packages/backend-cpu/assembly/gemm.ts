@@ -7,6 +7,8 @@
 // accumulators while it streams both panels. 4×8 uses 8 accumulators + 2 B vectors + 1 A splat =
 // 11 of the 16 SIMD registers on x86-64/ARM, so nothing spills.
 
+import { madd } from './madd';
+
 const MR: i32 = 4;
 const NR: i32 = 8;
 // KC·NR·4 bytes of B panel (8 KiB) stay in L1 while an A panel streams past; MC·KC·4 (64 KiB) of
@@ -188,14 +190,14 @@ function kernel4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, accumulate
     const a1 = v128.load32_splat(pa, 4);
     const a2 = v128.load32_splat(pa, 8);
     const a3 = v128.load32_splat(pa, 12);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
     pa += MR * 4;
     pb += NR * 4;
   }

@@ -1,3 +1,5 @@
+import { madd } from './madd';
+
 // The tile both filter gradients (conv.ts's direct one, winograd.ts's) accumulate with.
 
 /**
@@ -21,14 +23,14 @@ export function sumTile4x8(a0: usize, a1: usize, a2: usize, a3: usize, b: usize,
     const s1 = v128.load32_splat(a1 + off);
     const s2 = v128.load32_splat(a2 + off);
     const s3 = v128.load32_splat(a3 + off);
-    c00 = f32x4.add(c00, f32x4.mul(s0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(s1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(s2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(s3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s3, b1));
+    c00 = madd(s0, b0, c00);
+    c01 = madd(s0, b1, c01);
+    c10 = madd(s1, b0, c10);
+    c11 = madd(s1, b1, c11);
+    c20 = madd(s2, b0, c20);
+    c21 = madd(s2, b1, c21);
+    c30 = madd(s3, b0, c30);
+    c31 = madd(s3, b1, c31);
   }
   v128.store(sums, c00);
   v128.store(sums, c01, 16);

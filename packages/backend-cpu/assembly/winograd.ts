@@ -10,6 +10,7 @@
 //        | 0 -1  1  0 |       | ½   -½    ½  |
 //        | 0  1  0 -1 |       | 0    0    1  |
 
+import { madd } from './madd';
 import { sumTile4x8 } from './sum_tile';
 
 /** Takes the next image from the shared i32 counter at `next` (see conv.ts). */
@@ -214,14 +215,14 @@ function product4x8(u: usize, v: usize, vRow: usize, c: i32, out: usize, outRow:
     const w1 = v128.load32_splat(u, 4);
     const w2 = v128.load32_splat(u, 8);
     const w3 = v128.load32_splat(u, 12);
-    a00 = f32x4.add(a00, f32x4.mul(w0, x0));
-    a01 = f32x4.add(a01, f32x4.mul(w0, x1));
-    a10 = f32x4.add(a10, f32x4.mul(w1, x0));
-    a11 = f32x4.add(a11, f32x4.mul(w1, x1));
-    a20 = f32x4.add(a20, f32x4.mul(w2, x0));
-    a21 = f32x4.add(a21, f32x4.mul(w2, x1));
-    a30 = f32x4.add(a30, f32x4.mul(w3, x0));
-    a31 = f32x4.add(a31, f32x4.mul(w3, x1));
+    a00 = madd(w0, x0, a00);
+    a01 = madd(w0, x1, a01);
+    a10 = madd(w1, x0, a10);
+    a11 = madd(w1, x1, a11);
+    a20 = madd(w2, x0, a20);
+    a21 = madd(w2, x1, a21);
+    a30 = madd(w3, x0, a30);
+    a31 = madd(w3, x1, a31);
     u += 16;
     v += vRow;
   }

@@ -11,7 +11,7 @@ import * as red from './kernels/reduce.js';
 import * as shp from './kernels/shape_ops.js';
 import { copyOut, f32, out, useHeap, type CpuData } from './kernels/storage.js';
 import { Heap } from './heap/heap.js';
-import { instantiateKernels, kernelModule, type KernelExports } from './wasm/module.js';
+import { instantiateKernels, kernelModule, type KernelBuild, type KernelExports } from './wasm/module.js';
 import { ThreadPool } from './threads/pool.js';
 import { WasmContext } from './wasm/context.js';
 import { wasmConv } from './wasm/wasm_conv.js';
@@ -55,6 +55,14 @@ export interface CpuBackendOptions {
    * direct kernel everywhere (its sums are ordered differently, so results differ in the last bits).
    */
   winograd?: boolean;
+  /**
+   * Relaxed SIMD's fused multiply-add in the GEMM, convolution and Winograd micro-kernels, where
+   * the engine compiles it (default true: Chrome 114+, Node 22+, and Node 20 started with
+   * `--experimental-wasm-relaxed-simd`); elsewhere the plain SIMD build runs. A fused multiply-add
+   * rounds once, so sums differ from the plain build's in the last bits, and between machines with
+   * and without FMA hardware. `kernelBuild` says which runs.
+   */
+  relaxedSimd?: boolean;
 }
 
 /**
@@ -67,6 +75,8 @@ export class CpuBackend implements Backend {
   readonly gemm: Gemm;
   /** Which GEMM runs: 'wasm-simd' or 'js'. */
   readonly gemmKind: 'wasm-simd' | 'js';
+  /** Which WebAssembly build runs: 'relaxed-simd' (fused multiply-add), 'simd', or null on the TypeScript path. */
+  readonly kernelBuild: KernelBuild | null;
   /** The heap every tensor lives in, or null on the plain TypeScript path. */
   readonly heap: Heap | null;
   /** SIMD exp/tanh/sigmoid, or null on the TypeScript path. */
@@ -81,8 +91,8 @@ export class CpuBackend implements Backend {
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
     this.name = name;
-    checkOptions('CpuBackend', options, ['wasm', 'threads', 'minParallelWork', 'sharedMemory', 'maxHeapBytes', 'winograd']);
-    const made = options.wasm === false ? null : createHeap(options.sharedMemory !== false, options.maxHeapBytes);
+    checkOptions('CpuBackend', options, ['wasm', 'threads', 'minParallelWork', 'sharedMemory', 'maxHeapBytes', 'winograd', 'relaxedSimd']);
+    const made = options.wasm === false ? null : createHeap(options.sharedMemory !== false, options.relaxedSimd === false ? 'simd' : 'relaxed-simd', options.maxHeapBytes);
     if (options.wasm === true && !made) throw new Error(`backend '${name}': WebAssembly SIMD was requested but this engine cannot run it`);
     if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
       throw new Error(`backend '${name}': threads must be a whole number ≥ 1, got ${options.threads}`);
@@ -92,6 +102,7 @@ export class CpuBackend implements Backend {
     this.gemm = this.wasm ? wasmGemm(this.wasm) : jsGemm;
     if (this.wasm) this.gemm.conv = wasmConv(this.wasm, { winograd: options.winograd !== false });
     this.gemmKind = made ? 'wasm-simd' : 'js';
+    this.kernelBuild = made?.build ?? null;
     this.simdUnary = this.wasm ? wasmUnary(this.wasm.ex, this.wasm.heap) : null;
     this.simd = this.wasm && this.simdUnary ? wasmElementwise(this.wasm, this.simdUnary) : null;
     this.norm = this.wasm ? wasmNormalization(this.wasm) : null;
@@ -181,6 +192,7 @@ export class CpuBackend implements Backend {
     const heap = this.heap?.stats();
     return {
       wasmSimd: this.gemmKind === 'wasm-simd' ? 1 : 0,
+      relaxedSimd: this.kernelBuild === 'relaxed-simd' ? 1 : 0,
       threads: this.threads,
       simdElementwise: this.simd?.calls ?? 0,
       fusedUpdates: this.fusedUpdates,
@@ -272,7 +284,7 @@ export class CpuBackend implements Backend {
 
 
 /** A heap and the kernel module instantiated over it, or null where WebAssembly SIMD is missing. */
-function createHeap(shared: boolean, maxBytes?: number): { heap: Heap; kernels: KernelExports; module: WebAssembly.Module } | null {
+function createHeap(shared: boolean, build: KernelBuild, maxBytes?: number): { heap: Heap; kernels: KernelExports; module: WebAssembly.Module; build: KernelBuild } | null {
   if (typeof WebAssembly !== 'object') return null;
   let heap: Heap;
   try {
@@ -280,9 +292,9 @@ function createHeap(shared: boolean, maxBytes?: number): { heap: Heap; kernels: 
   } catch {
     return null;
   }
-  const module = kernelModule(heap.shared);
-  if (!module) return null;
-  const kernels = instantiateKernels(module, heap.memory);
+  const compiled = kernelModule(heap.shared, build);
+  if (!compiled) return null;
+  const kernels = instantiateKernels(compiled.module, heap.memory);
   heap.zero = (ptr, bytes) => kernels.zero(ptr, bytes);
-  return { heap, kernels, module };
+  return { heap, kernels, ...compiled };
 }

@@ -11,6 +11,17 @@ const wasm = new CpuBackend('wasm-conv', { threads: 3, minParallelWork: 0 });
 // The same shapes with Winograd off: the direct kernel stays covered where Winograd takes over.
 const noWinograd = new CpuBackend('wasm-conv-direct', { threads: 3, minParallelWork: 0, winograd: false });
 const plain = new CpuBackend('plain-conv', { wasm: false });
+// The build without relaxed SIMD's fused multiply-add (the default build is the fused one where the
+// engine compiles it, as vitest.config.ts arranges on Node 20).
+const plainSimd = new CpuBackend('wasm-conv-plain-simd', { threads: 3, minParallelWork: 0, relaxedSimd: false });
+
+it('the default build is the fused multiply-add one where the engine has relaxed SIMD; relaxedSimd: false picks the plain one', () => {
+  const relaxed = Number(process.versions.node.split('.')[0]) >= 22 || process.execArgv.includes('--experimental-wasm-relaxed-simd');
+  expect(wasm.kernelBuild).toBe(relaxed ? 'relaxed-simd' : 'simd');
+  expect(plainSimd.kernelBuild).toBe('simd');
+  expect(plain.kernelBuild).toBe(null);
+  expect(wasm.memoryInfo().relaxedSimd).toBe(relaxed ? 1 : 0);
+});
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
@@ -73,8 +84,9 @@ describe('WebAssembly convolution paths match the TypeScript reference', () => {
         return [y, dx, dw].map((t) => Array.from(b.readSync(t.dataId)));
       };
       await noWinograd.init();
+      await plainSimd.init();
       const want = run(plain);
-      for (const [path, got] of [['wasm', run(wasm)], ['wasm without Winograd', run(noWinograd)]] as const) {
+      for (const [path, got] of [['wasm', run(wasm)], ['wasm without Winograd', run(noWinograd)], ['wasm without relaxed SIMD', run(plainSimd)]] as const) {
         for (let i = 0; i < 3; i++) {
           expect(got[i].length).toBe(want[i].length);
           got[i].forEach((v, j) => expect(Math.abs(v - want[i][j]), `${path}: ${['y', 'dx', 'dw'][i]}[${j}]`).toBeLessThan(1e-4 * (1 + Math.abs(want[i][j]))));

@@ -1,5 +1,5 @@
 import type { Heap } from '../heap/heap.js';
-import { KERNELS_WASM_BASE64, MEMORY_FLAG_OFFSET } from './generated/kernels_wasm.js';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64, MEMORY_FLAG_OFFSET, RELAXED_MEMORY_FLAG_OFFSET } from './generated/kernels_wasm.js';
 
 /** The exports of assembly/index.ts: every kernel takes addresses in the heap. */
 export interface KernelExports {
@@ -43,31 +43,41 @@ export interface KernelExports {
   binaryBroadcast(op: number, full: number, part: number, dst: number, outer: number, mid: number, inner: number, partFirst: number): void;
 }
 
-const compiled = new Map<boolean, WebAssembly.Module | null>();
+const compiled = new Map<string, WebAssembly.Module | null>();
+
+/** Which build of the kernels a module is: relaxed SIMD's fused multiply-add, or plain SIMD. */
+export type KernelBuild = 'relaxed-simd' | 'simd';
+
+function compile(base64: string, flagOffset: number, shared: boolean): WebAssembly.Module | null {
+  if (typeof WebAssembly !== 'object') return null;
+  try {
+    const bin = atob(base64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    // The same module over an unshared memory: the import's limits flag says so (see build-wasm.mjs).
+    if (!shared) bytes[flagOffset] = 1;
+    return new WebAssembly.Module(bytes);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The compiled kernel module for a shared or an unshared heap (compiled once per process; the
- * module is a few KB, so synchronous compilation is allowed on a browser's main thread). null where
- * WebAssembly or its SIMD proposal is missing.
+ * module is a few KB, so synchronous compilation is allowed on a browser's main thread): the
+ * relaxed-SIMD build where `build` asks for it and the engine compiles it, else the plain SIMD
+ * build. null where WebAssembly or its SIMD proposal is missing.
  */
-export function kernelModule(shared: boolean): WebAssembly.Module | null {
-  if (!compiled.has(shared)) {
-    let module: WebAssembly.Module | null = null;
-    if (typeof WebAssembly === 'object') {
-      try {
-        const bin = atob(KERNELS_WASM_BASE64);
-        const bytes = new Uint8Array(bin.length);
-        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-        // The same module over an unshared memory: the import's limits flag says so (see build-wasm.mjs).
-        if (!shared) bytes[MEMORY_FLAG_OFFSET] = 1;
-        module = new WebAssembly.Module(bytes);
-      } catch {
-        module = null;
-      }
-    }
-    compiled.set(shared, module);
+export function kernelModule(shared: boolean, build: KernelBuild = 'simd'): { module: WebAssembly.Module; build: KernelBuild } | null {
+  const key = `${shared}/${build}`;
+  if (!compiled.has(key)) {
+    compiled.set(key, build === 'relaxed-simd'
+      ? compile(KERNELS_RELAXED_WASM_BASE64, RELAXED_MEMORY_FLAG_OFFSET, shared)
+      : compile(KERNELS_WASM_BASE64, MEMORY_FLAG_OFFSET, shared));
   }
-  return compiled.get(shared)!;
+  const module = compiled.get(key)!;
+  if (module) return { module, build };
+  return build === 'relaxed-simd' ? kernelModule(shared, 'simd') : null;
 }
 
 /** Instantiates the kernels over `heap`'s memory (on this thread). */
