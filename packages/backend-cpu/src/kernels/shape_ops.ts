@@ -30,20 +30,32 @@ export function transpose(x: KernelTensor, perm: readonly number[]): KernelTenso
 }
 
 /** dst (contiguous, `shape`) ← src read at `base + Σ idx[d]·step[d]`. The workhorse of transpose and slicing. */
-export function stridedCopy(src: TypedArray, dst: TypedArray, shape: Shape, step: readonly number[], base: number): void {
-  const rank = shape.length;
+export function stridedCopy(src: TypedArray, dst: TypedArray, fullShape: Shape, fullStep: readonly number[], base: number): void {
   const n = dst.length;
   if (n === 0) return;
-  if (rank === 0) {
+  if (fullShape.length === 0) {
     dst[0] = src[base];
     return;
   }
+  // Axes the source reads contiguously from one to the next merge (a channel slice of NCHW reads
+  // whole H×W planes), so runs are long enough to copy as blocks.
+  const shape = [fullShape[fullShape.length - 1]];
+  const step = [fullStep[fullStep.length - 1]];
+  for (let d = fullShape.length - 2; d >= 0; d--) {
+    if (fullStep[d] === step[0] * shape[0]) shape[0] *= fullShape[d];
+    else {
+      shape.unshift(fullShape[d]);
+      step.unshift(fullStep[d]);
+    }
+  }
+  const rank = shape.length;
   const inner = shape[rank - 1];
   const si = step[rank - 1];
   const idx = new Array<number>(rank).fill(0);
   let off = base;
   for (let o = 0; o < n; o += inner) {
-    if (si === 1) for (let j = 0; j < inner; j++) dst[o + j] = src[off + j];
+    if (si === 1 && inner >= 32) dst.set(src.subarray(off, off + inner), o);
+    else if (si === 1) for (let j = 0; j < inner; j++) dst[o + j] = src[off + j];
     else for (let j = 0; j < inner; j++) dst[o + j] = src[off + j * si];
     for (let d = rank - 2; d >= 0; d--) {
       idx[d]++;
@@ -82,11 +94,28 @@ export function pad(x: KernelTensor, pads: readonly number[], value: number): Ke
   const inner = x.shape.slice(last).reduce((a, b) => a * b, 1);
   const idx = new Array<number>(rank).fill(0);
   let o = base;
-  // Short runs (a strided slice's gradient pads [.., H, 1, W, 1] to [.., H, 2, W, 2]: runs of one
-  // element) copy element by element: a subarray per run costs more than the copy.
-  const short = inner < 32;
+  // Short runs (a strided slice's gradient pads [.., W, 1] to [.., W, 2]: runs of one element) copy
+  // element by element, a whole row of runs per step of the index: a subarray per run costs more
+  // than the copy, and so does carrying the index per run.
+  if (inner < 32 && last > 0) {
+    const rows = x.shape[last - 1];
+    const rowStride = outStrides[last - 1];
+    for (let i = 0; i < src.length;) {
+      for (let r = 0, ro = o; r < rows; r++, ro += rowStride) {
+        for (let j = 0; j < inner; j++) dst[ro + j] = src[i++];
+      }
+      for (let d = last - 2; d >= 0; d--) {
+        idx[d]++;
+        o += outStrides[d];
+        if (idx[d] < x.shape[d]) break;
+        o -= outStrides[d] * x.shape[d];
+        idx[d] = 0;
+      }
+    }
+    return t;
+  }
   for (let i = 0; i < src.length; i += inner) {
-    if (short) for (let j = 0; j < inner; j++) dst[o + j] = src[i + j];
+    if (inner < 32) for (let j = 0; j < inner; j++) dst[o + j] = src[i + j];
     else dst.set(src.subarray(i, i + inner), o);
     for (let d = last - 1; d >= 0; d--) {
       idx[d]++;

@@ -92,8 +92,10 @@ function sliceGrad(dy: Tensor, inShape: readonly number[], starts: number[], ste
     const expanded = g.reshape([...shape.slice(0, a), n, 1, ...shape.slice(a + 1)]);
     const spread = pad(expanded, expanded.shape.map((_, k) => (k === a + 1 ? [0, s - 1] : [0, 0]) as [number, number]));
     const folded = spread.reshape([...shape.slice(0, a), n * s, ...shape.slice(a + 1)]);
-    shape[a] = (n - 1) * s + 1;
-    g = slice(folded, shape.map(() => 0), shape);
+    // The trailing zeros stay where the input has room for them (x[::2] of an even axis: all of
+    // them), so the final pad does not put back what a crop took.
+    shape[a] = Math.min(n * s, inShape[a] - begin[a]);
+    g = shape[a] === n * s ? folded : slice(folded, shape.map(() => 0), shape);
   });
   return pad(g, inShape.map((d, a) => [begin[a], d - begin[a] - shape[a]] as [number, number]));
 }

@@ -1,0 +1,16 @@
+import * as soma from '@soma/core';
+import '@soma/backend-cpu';
+import { adam } from '@soma/optimizers';
+import { WORKLOADS, batchOf } from '/work/main/bench/src/train_workloads.mjs';
+const [name='resnet20', filter='stridedSlice'] = process.argv.slice(2);
+await soma.setBackend('cpu');
+const w = WORKLOADS[name]; const m = w.build();
+m.compile({ optimizer: adam(), loss: w.loss() });
+const [x, y] = batchOf(w);
+for (let i = 0; i < 4; i++) await m.trainOnBatch(x, y);
+const { getEngine } = await import('@soma/core/internal'); const e = getEngine();
+const counts = new Map();
+const obs = { timed: true, onKernel(c) { if (!c.kernel.startsWith(filter)) return; const k = c.kernel + ' ' + c.inputs.map(t => '[' + t.shape + ']').join(' ') + ' ' + JSON.stringify(c.attrs).slice(0,120); const v = counts.get(k) ?? [0,0]; v[0]++; v[1]+=c.ms; counts.set(k, v); } };
+e.observeKernels(obs);
+await m.trainOnBatch(x, y);
+for (const [k, v] of [...counts].sort((a,b)=>b[1][1]-a[1][1]).slice(0,25)) console.log(v[0], v[1].toFixed(2), k);
