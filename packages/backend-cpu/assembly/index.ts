@@ -4,6 +4,7 @@
 export { workspaceBytes, gemmLd, gemmBlocks } from './gemm';
 export { convForward, convDirect, convFilterDirect, convBackpropFilter, convBackpropInput, addInto, zero } from './conv';
 export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows, leakyRelu, clip, compare } from './elementwise';
+export { chainRun, chainScratchBytes } from './chain';
 export { adamUpdate, sgdUpdate } from './optimizer';
 export { avgPool2x2, avgPool2x2Grad, maxPool2x2 } from './pool';
 export { reduceRows, sumAround } from './reduce';

@@ -1,5 +1,5 @@
 import { checkOptions } from '@soma/core';
-import type { Backend, Conv2dAttrs, DataId, DType, FusedActivation, FusedUpdateAttrs, KernelFn, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
+import type { Backend, Conv2dAttrs, DataId, DType, ElementwiseChain, FusedActivation, FusedUpdateAttrs, KernelFn, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
 import * as conv from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
 import { fusedUpdate } from './kernels/fused_update.js';
@@ -9,11 +9,12 @@ import { matmul } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
 import * as red from './kernels/reduce.js';
 import * as shp from './kernels/shape_ops.js';
-import { copyOut, f32, out, useHeap, type CpuData } from './kernels/storage.js';
+import { allocF32, copyOut, f32, out, useHeap, type CpuData } from './kernels/storage.js';
 import { Heap } from './heap/heap.js';
 import { instantiateKernels, kernelModule, type KernelBuild, type KernelExports } from './wasm/module.js';
 import { ThreadPool } from './threads/pool.js';
 import { WasmContext } from './wasm/context.js';
+import { wasmChain } from './wasm/wasm_chain.js';
 import { wasmConv } from './wasm/wasm_conv.js';
 import { wasmElementwise, wasmUnary, type SimdElementwise, type SimdUnary } from './wasm/wasm_elementwise.js';
 import { wasmGemm } from './wasm/wasm_gemm.js';
@@ -84,9 +85,11 @@ export class CpuBackend implements Backend {
   private readonly wasm: WasmContext | null;
   private readonly simd: SimdElementwise | null;
   private readonly norm: WasmNormalization | null;
+  private readonly chain: ReturnType<typeof wasmChain> | null;
   /** Resolves when the worker threads are serving (or it is known there will be none). */
   private readonly threadsReady: Promise<void>;
   private fusedUpdates = 0;
+  private fusedChains = 0;
   private destroyed = false;
 
   constructor(name = 'cpu', options: CpuBackendOptions = {}) {
@@ -106,6 +109,7 @@ export class CpuBackend implements Backend {
     this.simdUnary = this.wasm ? wasmUnary(this.wasm.ex, this.wasm.heap) : null;
     this.simd = this.wasm && this.simdUnary ? wasmElementwise(this.wasm, this.simdUnary) : null;
     this.norm = this.wasm ? wasmNormalization(this.wasm) : null;
+    this.chain = this.wasm ? wasmChain(this.wasm) : null;
     // Kernels run on this thread until the workers are up; setBackend awaits them (init).
     const cx = this.wasm;
     const threads = options.threads;
@@ -196,6 +200,7 @@ export class CpuBackend implements Backend {
       threads: this.threads,
       simdElementwise: this.simd?.calls ?? 0,
       fusedUpdates: this.fusedUpdates,
+      fusedChains: this.fusedChains,
       ...(heap ?? {}),
     };
   }
@@ -225,6 +230,26 @@ export class CpuBackend implements Backend {
       if (bias) ew.addRowVector(yv, f32(bias), this.simd);
       if (attrs.activation !== 'linear') ew.unaryInto(attrs.activation, yv, yv, this.simd);
       return y;
+    });
+  }
+
+  /**
+   * A compiled graph's chain of float32 elementwise kernels in one pass (core's optional
+   * fusedElementwise; assembly/chain.ts), with the bits of the kernels run one by one. null (the
+   * kernels one by one) on the TypeScript path, or where a step or an input's broadcast has no
+   * kernel in the chain.
+   */
+  fusedElementwise(inputs: readonly KernelTensor[], chain: ElementwiseChain): KernelTensor | null {
+    const run = this.chain;
+    if (!run || inputs.some((t) => t.dtype !== 'float32')) return null;
+    return this.run(() => {
+      const { values, t } = allocF32(chain.shape, true);
+      if (run(inputs.map(f32), inputs.map((x) => x.shape), chain, values)) {
+        this.fusedChains++;
+        return t;
+      }
+      (t.dataId as CpuData).release();
+      return null;
     });
   }
 

@@ -196,7 +196,7 @@ function simdBinary(simd: SimdElementwise, op: ArithmeticOp, a: KernelTensor, b:
  * [outer, mid, inner] when `part` (broadcast to `out`) is 1 everywhere but one contiguous run of
  * axes where it equals `out`; null otherwise.
  */
-function runOf(part: readonly number[], out: readonly number[]): [number, number, number] | null {
+export function runOf(part: readonly number[], out: readonly number[]): [number, number, number] | null {
   const lead = out.length - part.length;
   const dims = out.map((_, i) => (i < lead ? 1 : part[i - lead]));
   const first = dims.findIndex((d) => d !== 1);

@@ -17,7 +17,7 @@ interface WorkerLike {
 /** The exports a worker may be asked to run (the index in this list travels in the mailbox). */
 const CALLABLE: (keyof KernelExports)[] = [
   'gemmBlocks', 'convForward', 'convDirect', 'convFilterDirect', 'convWinograd', 'convFilterWinograd', 'convBackpropFilter', 'convBackpropInput',
-  'binary', 'unaryBasic', 'exp', 'tanh', 'sigmoid', 'channelMoments', 'channelSums', 'channelAffine',
+  'binary', 'unaryBasic', 'exp', 'tanh', 'sigmoid', 'channelMoments', 'channelSums', 'channelAffine', 'chainRun',
 ];
 
 /**

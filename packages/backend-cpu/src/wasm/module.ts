@@ -35,6 +35,8 @@ export interface KernelExports {
   reduceRows(op: number, src: number, dst: number, rows: number, len: number): void;
   sumAround(src: number, dst: number, outer: number, mid: number, inner: number, mean: number): void;
   softmaxRows(src: number, dst: number, rows: number, len: number, log: number): void;
+  chainRun(prog: number, steps: number, inputs: number, out: number, lo: number, hi: number, scratch: number): void;
+  chainScratchBytes(steps: number): number;
   adamUpdate(...args: number[]): void;
   sgdUpdate(...args: number[]): void;
   channelMoments(src: number, dst: number, outer: number, mid: number, inner: number, c0: number, c1: number): void;

@@ -10,7 +10,7 @@ export type SimdUnaryOp = 'exp' | 'tanh' | 'sigmoid';
 export type SimdUnary = Record<SimdUnaryOp, (src: Float32Array, dst: Float32Array) => void>;
 
 /** Scalar versions for the last n mod 4 elements (and the reference the SIMD versions are tested against). */
-const SCALAR: Record<SimdUnaryOp, (x: number) => number> = {
+export const SCALAR: Record<SimdUnaryOp, (x: number) => number> = {
   exp: Math.exp,
   tanh: Math.tanh,
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
@@ -33,8 +33,8 @@ export function wasmUnary(ex: KernelExports, heap: Heap): SimdUnary {
 }
 
 /** Codes of assembly/elementwise.ts's `unaryBasic` and `binary`. */
-const BASIC_UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, square: 2, sqrt: 3, relu: 4, reciprocal: 5, step: 6 };
-const ARITH: Partial<Record<ArithmeticOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+export const BASIC_UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, square: 2, sqrt: 3, relu: 4, reciprocal: 5, step: 6 };
+export const ARITH: Partial<Record<ArithmeticOp, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
 const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 const COMPARE: Partial<Record<CompareOp, number>> = { equal: 0, notEqual: 1, less: 2, lessEqual: 3, greater: 4, greaterEqual: 5 };
 

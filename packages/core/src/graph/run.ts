@@ -94,6 +94,29 @@ function resolveDim(d: string, dims: Map<string, number>): number {
   return size * p.scale + p.offset;
 }
 
+/**
+ * Per graph, the values whose last reader each node is (or, read by nothing, whose producer), graph
+ * outputs excepted: the node-by-node run frees them as soon as that node ran, so intermediates go
+ * back to the backend's pool while the step runs — the next kernel's output takes the block just
+ * freed, still in cache — instead of all living until the end of the graph.
+ */
+const lastReaders = new WeakMap<Graph, number[][]>();
+
+function freeLists(graph: Graph): number[][] {
+  let lists = lastReaders.get(graph);
+  if (lists) return lists;
+  const last = new Map<number, number>();
+  graph.nodes.forEach((n, i) => {
+    for (const id of n.outputs) last.set(id, i);
+    for (const id of n.inputs) if (id !== null && last.has(id)) last.set(id, i);
+  });
+  for (const v of graph.outputs) last.delete(v.id);
+  lists = graph.nodes.map(() => []);
+  for (const [id, i] of last) lists[i].push(id);
+  lastReaders.set(graph, lists);
+  return lists;
+}
+
 /** Chains found per graph and input-shape signature, by first node: planning runs once per shape. */
 const fusionPlans = new WeakMap<Graph, Map<string, Map<number, FusedChain | null>>>();
 const useCache = new WeakMap<Graph, Map<number, number>>();
@@ -141,6 +164,19 @@ function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, num
     let planned = byGraph.get(signature);
     if (!planned) byGraph.set(signature, (planned = new Map()));
     const lookup = (id: number) => env.get(id) ?? graph.constants.get(id) ?? graph.variables.get(id);
+    const frees = freeLists(graph);
+    const given = new Set(inputs);
+    const free = (from: number, to: number) => {
+      for (let k = from; k <= to; k++) {
+        for (const id of frees[k]) {
+          const t = env.get(id);
+          if (t && !given.has(t)) {
+            t.dispose();
+            env.delete(id);
+          }
+        }
+      }
+    };
     for (let i = 0; i < graph.nodes.length; i++) {
       const node = graph.nodes[i];
       let fused = uses ? planned.get(i) : null;
@@ -148,6 +184,7 @@ function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, num
       if (fused) {
         // Through the dispatch point: the backend's one kernel, or (declined) the steps one by one.
         env.set(graph.nodes[i + fused.length - 1].outputs[0], e.runKernel('fusedElementwise', fused.inputIds.map((id) => lookup(id)!), fused.chain));
+        free(i, i + fused.length - 1);
         i += fused.length - 1;
         continue;
       }
@@ -156,6 +193,7 @@ function runBound(graph: Graph, inputs: readonly Tensor[], dims: Map<string, num
       if (node.op === 'assign') (ins[0] as Variable).assign(ins[1]!);
       else if (node.op === 'reshape') env.set(node.outputs[0], ins[0]!.reshape(attrs.shape as number[]));
       else env.set(node.outputs[0], e.runKernel(node.op as KernelName, ins as never, attrs as never));
+      free(i, i);
     }
     return graph.outputs.map((v) => get(v.id)!.reshape(get(v.id)!.shape));
   });
