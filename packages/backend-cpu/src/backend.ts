@@ -1,11 +1,12 @@
 import { checkOptions } from '@soma/core';
-import type { Backend, Conv2dAttrs, DataId, DType, ElementwiseChain, FusedActivation, FusedUpdateAttrs, KernelFn, KernelName, KernelTensor, Shape, TypedArray } from '@soma/core';
+import type { Backend, Conv2dAttrs, DataId, DType, ElementwiseChain, FusedActivation, FusedUpdateAttrs, KernelFn, KernelName, KernelTensor, RecurrentAttrs, Shape, TypedArray } from '@soma/core';
 import * as conv from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
 import { fusedUpdate } from './kernels/fused_update.js';
 import { softmax } from './kernels/softmax.js';
 import { jsGemm, type Gemm } from './kernels/gemm.js';
 import { matmul } from './kernels/matmul.js';
+import { recurrentSequence } from './kernels/recurrent.js';
 import * as pool from './kernels/pool.js';
 import * as red from './kernels/reduce.js';
 import * as shp from './kernels/shape_ops.js';
@@ -251,6 +252,15 @@ export class CpuBackend implements Backend {
       (t.dataId as CpuData).release();
       return null;
     });
+  }
+
+  /**
+   * A whole RNN/LSTM/GRU layer over a sequence (core's optional recurrentSequence kernel): one GEMM
+   * for the input projection, then a GEMM and the gate loops per step, with the bits of core's
+   * step-by-step body and none of its per-op dispatches.
+   */
+  recurrentSequence(inputs: readonly (KernelTensor | undefined)[], attrs: RecurrentAttrs): KernelTensor {
+    return this.run(() => recurrentSequence(this.gemm, this.simd, inputs, attrs));
   }
 
   /** Softmax or log-softmax in one pass per row (the optional kernel of core's softmax ops). */

@@ -141,6 +141,24 @@ export const graphCases: ConformanceCase[] = [
     compiled.dispose();
     w.dispose();
   } },
+  { group: g, name: 'chains of elementwise kernels in a graph (fused where the backend fuses) equal the kernels run eagerly: per-channel, row and scalar broadcasts, transcendentals, clip, leakyRelu, a tail', runAsync: async () => {
+    const fns: [number[][], (...t: Tensor[]) => Tensor][] = [
+      [[[3, 4, 5, 6], [4, 1, 1], [4, 1, 1]], (x, s, b) => x.mul(s).add(b).relu().mul(x.step())],
+      [[[6, 13], [13]], (x, b) => ops.clip(ops.leakyRelu(x.add(b), 0.1), -0.6, 0.8).exp()],
+      [[[5, 24], [5, 24], [5, 24], []], (i, f, c, k) => ops.sigmoid(f).mul(c).add(ops.sigmoid(i).mul(ops.tanh(c.div(k)))).square().sqrt()],
+      [[[1031], [1031]], (x, y) => x.abs().add(1).reciprocal().sub(y.neg()).mul(y)],
+    ];
+    for (const [shapes, fn] of fns) {
+      const inputs = shapes.map((s, k) => ops.randomNormal(s, { seed: 40 + k }).add(k === shapes.length - 1 && !s.length ? 2 : 0));
+      const compiled = compile(fn);
+      const y = compiled(...inputs) as Tensor;
+      const want = fn(...inputs);
+      check(y.shape.join() === want.shape.join(), () => `compiled shape [${y.shape}] differs from eager [${want.shape}]`);
+      expectValuesClose((await y.data()), (await want.data()), { rtol: 1e-6, atol: 1e-6 });
+      compiled.dispose();
+      dispose([...inputs, y, want]);
+    }
+  } },
   { group: g, name: 'a training step with a mean over the batch compiles once and trains as eager steps at every batch size (the count n is computed per run)', runAsync: async () => {
     const params = mlpParams();
     const copies = params.map((p) => variable(p, true, `${p.name}_eager_n`));
