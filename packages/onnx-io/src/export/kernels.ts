@@ -192,32 +192,38 @@ function convFilterGrad(c: NodeContext): void {
   const [pt, pl, pb, pr] = a.pads;
   const [sh, sw] = a.strides;
   const [dh, dw] = a.dilations;
-  const parts: string[] = [];
-  for (let i = 0; i < g; i++) {
-    const channels = (t: string, from: number, count: number) => (g === 1 ? t : em.apply('Slice', [t, em.int64s([from]), em.int64s([from + count]), em.int64s([1])]));
-    // The patch matrix as one tensor [taps·C, N·OH·OW] (each tap a strided slice of the padded,
-    // channel-major input), then dW = dy [M, N·OH·OW] · patchesᵀ in one Gemm. Written as a Conv
-    // of the transposed input by dy instead ([C, N, H, W] ⋆ [M, N, OH, OW]), onnxruntime ran C
-    // convolutions with OH×OW kernels: 4× slower on a CIFAR ResNet's training step.
-    let xt = em.apply('Transpose', [channels(x, i * cg, cg)], { perm: { ints: [1, 0, 2, 3] } });
-    if (pt || pl || pb || pr) xt = em.apply('Pad', [xt, em.int64s([0, 0, pt, pl, 0, 0, pb, pr], 'pads')]);
-    const taps: string[] = [];
-    for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++) {
-        const begin = [ki * dh, kj * dw];
-        const end = spans ? em.apply('Add', [spans, em.int64s(begin)]) : em.int64s([begin[0] + ((oh as number) - 1) * sh + 1, begin[1] + ((ow as number) - 1) * sw + 1]);
-        taps.push(em.apply('Slice', [xt, em.int64s(begin), end, em.int64s([2, 3]), em.int64s([sh, sw])]));
-      }
+  // The patch matrix as one tensor (each tap a strided slice of the padded, channel-major input),
+  // then dW = dy · patchesᵀ as one product. Written as a Conv of the transposed input by dy
+  // instead ([C, N, H, W] ⋆ [M, N, OH, OW]), onnxruntime ran C convolutions with OH×OW kernels:
+  // 4× slower on a CIFAR ResNet's training step.
+  let xt = em.apply('Transpose', [x], { perm: { ints: [1, 0, 2, 3] } });
+  if (pt || pl || pb || pr) xt = em.apply('Pad', [xt, em.int64s([0, 0, pt, pl, 0, 0, pb, pr], 'pads')]);
+  const taps: string[] = [];
+  for (let ki = 0; ki < kh; ki++) {
+    for (let kj = 0; kj < kw; kj++) {
+      const begin = [ki * dh, kj * dw];
+      const end = spans ? em.apply('Add', [spans, em.int64s(begin)]) : em.int64s([begin[0] + ((oh as number) - 1) * sh + 1, begin[1] + ((ow as number) - 1) * sw + 1]);
+      taps.push(em.apply('Slice', [xt, em.int64s(begin), end, em.int64s([2, 3]), em.int64s([sh, sw])]));
     }
-    const patches = em.apply('Reshape', [taps.length === 1 ? taps[0] : em.apply('Concat', taps, { axis: { i: 0 } }), em.int64s([kh * kw * cg, -1])]);
-    const dyt = em.apply('Reshape', [em.apply('Transpose', [channels(dy, i * mg, mg)], { perm: { ints: [1, 0, 2, 3] } }), em.int64s([mg, -1])]);
-    // One Gemm for every tap (measured faster than a Gemm per tap without the Concat).
-    const product = em.apply('Gemm', [dyt, patches], { transB: { i: 1 } });
-    // [M, (kh, kw, C)] → [M, C, kh, kw].
-    parts.push(em.apply('Transpose', [em.apply('Reshape', [product, em.int64s([mg, kh, kw, cg])])], { perm: { ints: [0, 3, 1, 2] } }));
   }
-  if (parts.length === 1) em.node('Identity', parts, [c.out]);
-  else em.node('Concat', parts, [c.out], { axis: { i: 0 } });
+  // [taps·C, N, OH, OW], taps outermost.
+  const stacked = taps.length === 1 ? taps[0] : em.apply('Concat', taps, { axis: { i: 0 } });
+  const dyt = em.apply('Transpose', [dy], { perm: { ints: [1, 0, 2, 3] } });
+  if (g === 1) {
+    // One Gemm for every tap (measured faster than a Gemm per tap without the Concat).
+    const product = em.apply('Gemm', [em.apply('Reshape', [dyt, em.int64s([m, -1])]), em.apply('Reshape', [stacked, em.int64s([kh * kw * cg, -1])])], { transB: { i: 1 } });
+    // [M, (kh, kw, C)] → [M, C, kh, kw].
+    em.node('Transpose', [em.apply('Reshape', [product, em.int64s([m, kh, kw, cg])])], [c.out], { perm: { ints: [0, 3, 1, 2] } });
+    return;
+  }
+  // Groups (a depthwise convolution has one per channel) as one batched product, not one Gemm and
+  // its slices per group: [taps, G, Cg, P] → [G, Cg·taps, P]; dy [G, Mg, P]; dW = dy · patchesᵀ.
+  const patches = em.apply('Reshape', [
+    em.apply('Transpose', [em.apply('Reshape', [stacked, em.int64s([kh * kw, g, cg, -1])])], { perm: { ints: [1, 2, 0, 3] } }),
+    em.int64s([g, cg * kh * kw, -1]),
+  ]);
+  const product = em.apply('MatMul', [em.apply('Reshape', [dyt, em.int64s([g, mg, -1])]), em.apply('Transpose', [patches], { perm: { ints: [0, 2, 1] } })]);
+  em.node('Reshape', [product, em.int64s([m, cg, kh, kw])], [c.out]);
 }
 
 /** Max pooling's gradient: MaxPool's Indices output (flat positions in x) scatters dy into zeros. */
