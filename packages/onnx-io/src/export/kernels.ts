@@ -192,6 +192,27 @@ function convFilterGrad(c: NodeContext): void {
   const [pt, pl, pb, pr] = a.pads;
   const [sh, sw] = a.strides;
   const [dh, dw] = a.dilations;
+  const tapEnd = (begin: number[]) => (spans ? em.apply('Add', [spans, em.int64s(begin)]) : em.int64s([begin[0] + ((oh as number) - 1) * sh + 1, begin[1] + ((ow as number) - 1) * sw + 1]));
+  if (cg === 1 && g > 1) {
+    // Depthwise (one input channel per group): per tap, Σ over images and positions of dy times
+    // the tap's strided slice of the padded input, [N, C, mg, P] products summed to [C, mg] — no
+    // patch matrix, no transposes (as one batched product, onnxruntime took 190 ms for a 576-channel
+    // 5×5 layer at 7×7).
+    const xp = pt || pl || pb || pr ? em.apply('Pad', [x, em.int64s([0, 0, pt, pl, 0, 0, pb, pr], 'pads')]) : x;
+    const dy4 = em.apply('Reshape', [dy, em.int64s([0, g, mg, -1])]);
+    const sums: string[] = [];
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const begin = [ki * dh, kj * dw];
+        const tap = em.apply('Slice', [xp, em.int64s(begin), tapEnd(begin), em.int64s([2, 3]), em.int64s([sh, sw])]);
+        const sum = em.tmp('tap_sum');
+        reduceNode(em, 'ReduceSum', em.apply('Mul', [em.apply('Reshape', [tap, em.int64s([0, g, 1, -1])]), dy4]), [0, 3], sum);
+        sums.push(em.apply('Reshape', [sum, em.int64s([m, 1])]));
+      }
+    }
+    em.node('Reshape', [sums.length === 1 ? sums[0] : em.apply('Concat', sums, { axis: { i: 1 } }), em.int64s([m, 1, kh, kw])], [c.out]);
+    return;
+  }
   // The patch matrix as one tensor (each tap a strided slice of the padded, channel-major input),
   // then dW = dy · patchesᵀ as one product. Written as a Conv of the transposed input by dy
   // instead ([C, N, H, W] ⋆ [M, N, OH, OW]), onnxruntime ran C convolutions with OH×OW kernels:
@@ -202,8 +223,7 @@ function convFilterGrad(c: NodeContext): void {
   for (let ki = 0; ki < kh; ki++) {
     for (let kj = 0; kj < kw; kj++) {
       const begin = [ki * dh, kj * dw];
-      const end = spans ? em.apply('Add', [spans, em.int64s(begin)]) : em.int64s([begin[0] + ((oh as number) - 1) * sh + 1, begin[1] + ((ow as number) - 1) * sw + 1]);
-      taps.push(em.apply('Slice', [xt, em.int64s(begin), end, em.int64s([2, 3]), em.int64s([sh, sw])]));
+      taps.push(em.apply('Slice', [xt, em.int64s(begin), tapEnd(begin), em.int64s([2, 3]), em.int64s([sh, sw])]));
     }
   }
   // [taps·C, N, OH, OW], taps outermost.
