@@ -241,6 +241,9 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
       problems.push(`input ${v.name ?? v.id}: ${e.message}`);
     }
   }
+  const isInput = (id: number) => !!options.variablesAsInputs && (!options.variableInputs || options.variableInputs.has(id));
+  const views = new Map<number, number | null>();
+  for (const n of nodes) if (n.op === 'reshape' && n.outputs.length) views.set(n.outputs[0], n.inputs[0]);
   nodes.forEach((node, index) => {
     if (!needed.has(index)) return;
     // A view that changes nothing (a dense layer's reshape back to the shape it had) is its input.
@@ -266,6 +269,12 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
     try {
       translate({
         em, node, attrs: node.attrs as Record<string, unknown>, symbolic, out, runtimeInts: runtimeInts(index),
+        constant: (k) => {
+          // Through views: a layer's weight reaches its kernel as a reshape of the variable.
+          let id: number | null = node.inputs[k] ?? null;
+          while (id !== null && views.has(id)) id = views.get(id) ?? null;
+          return id !== null && (graph.constants.has(id) || (graph.variables.has(id) && !isInput(id)));
+        },
         ins: node.inputs.map((id) => (id === null ? '' : nameOf(id))),
         inInfo: node.inputs.filter((id): id is number => id !== null).map((id) => graph.values.get(id)!),
         outInfo: node.outputs.length ? graph.values.get(node.outputs[0])! : graph.values.get(node.inputs[0]!)!,
@@ -280,7 +289,6 @@ export function graphToOnnxWith(graph: Graph, options: GraphExportOptions, data:
     const produced = nodes.some((n, i) => needed.has(i) && n.outputs.includes(v.id));
     if (!produced) em.node('Identity', [names.get(v.id)!], [outNames.get(v.id)!]);
   });
-  const isInput = (id: number) => !!options.variablesAsInputs && (!options.variableInputs || options.variableInputs.has(id));
   for (const [id, v] of graph.variables) if (!isInput(id)) em.initializer(nameOf(id), v.shape, v.dtype, data.get(id)!);
   const model: ModelProto = {
     ir_version: IR_VERSION[opset],

@@ -20,6 +20,8 @@ export interface NodeContext {
    * from the batch size at run time (read off an input's shape); a constant when none follows it.
    */
   readonly runtimeInts: (key: string) => string;
+  /** Whether input k is written into the model as a value (a constant, or a variable the graph does not take as an input). */
+  readonly constant: (k: number) => boolean;
 }
 
 type Translate = (c: NodeContext) => void;
@@ -168,9 +170,38 @@ function convTranspose(c: NodeContext): void {
   const a = c.attrs as unknown as KernelAttrs<'conv2dBackpropInput'>;
   const dy = c.inInfo[0].shape as number[];
   const w = c.inInfo[1].shape as number[];
+  if (!c.constant(1) && a.strides.every((s) => s === 1) && flippedConv(c, a, dy, w)) return;
   const outputPadding = [0, 1].map((i) => a.inputShape[2 + i] - ((dy[2 + i] - 1) * a.strides[i] + (w[2 + i] - 1) * a.dilations[i] + 1 - a.pads[i] - a.pads[i + 2]));
   if (outputPadding.some((p) => p < 0)) throw new NotExportable('conv2dBackpropInput with an input shape smaller than ConvTranspose produces');
   c.em.node('ConvTranspose', c.ins, [c.out], { ...convAttrs(a, w.slice(2)), output_padding: { ints: outputPadding } });
+}
+
+/**
+ * A stride-1 input gradient whose filter changes from run to run (a training step's weights) as a
+ * Conv of dy with the filter turned 180° and its channel axes swapped: onnxruntime's ConvTranspose
+ * took twice its Conv's time on a CIFAR ResNet's step. False (nothing written) where the padding
+ * asks for more than the filter's reach; a file's constant filter keeps ConvTranspose.
+ */
+function flippedConv(c: NodeContext, a: KernelAttrs<'conv2dBackpropInput'>, dy: readonly number[], w: readonly number[]): boolean {
+  const [m, cg, kh, kw] = w;
+  const g = a.group;
+  const [dh, dw] = a.dilations;
+  const [h, wd] = [a.inputShape[2], a.inputShape[3]];
+  const [oh, ow] = [dy[2], dy[3]];
+  if (typeof oh !== 'number' || typeof ow !== 'number') return false;
+  const top = dh * (kh - 1) - a.pads[0];
+  const left = dw * (kw - 1) - a.pads[1];
+  const bottom = h - oh - top + dh * (kh - 1);
+  const right = wd - ow - left + dw * (kw - 1);
+  if ([top, left, bottom, right].some((p) => p < 0)) return false;
+  const { em } = c;
+  const flipped = em.apply('Slice', [c.ins[1], em.int64s([-1, -1]), em.int64s([-kh - 1, -kw - 1]), em.int64s([2, 3]), em.int64s([-1, -1])]);
+  // [G·Mg, Cg, kh, kw] → [G·Cg, Mg, kh, kw]: each group's filter with its two channel axes swapped.
+  const swapped = g === 1
+    ? em.apply('Transpose', [flipped], { perm: { ints: [1, 0, 2, 3] } })
+    : em.apply('Reshape', [em.apply('Transpose', [em.apply('Reshape', [flipped, em.int64s([g, m / g, cg, kh, kw])])], { perm: { ints: [0, 2, 1, 3, 4] } }), em.int64s([g * cg, m / g, kh, kw])]);
+  em.node('Conv', [c.ins[0], swapped], [c.out], { kernel_shape: { ints: [kh, kw] }, strides: { ints: [1, 1] }, pads: { ints: [top, left, bottom, right] }, dilations: { ints: a.dilations }, group: { i: g } });
+  return true;
 }
 
 const ones = (em: Emitter, shape: readonly number[]): string => em.apply('ConstantOfShape', [em.int64s(shape, 'shape')], { value: { t: encodeTensor('one', [1], 'float32', [1]) } });
