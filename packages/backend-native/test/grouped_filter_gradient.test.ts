@@ -3,8 +3,9 @@ import * as soma from '@soma/core';
 import '@soma/backend-cpu';
 import '@soma/backend-native';
 
-// The filter gradient of grouped convolutions on native (its onnxruntime translation: per-tap sums
-// for depthwise filters, channel multipliers included; one batched product for other groups)
+// The filter gradient on native (its onnxruntime translation: per-tap sums for depthwise filters,
+// channel multipliers included; one batched product for other groups; windows of the flattened
+// padded image for one group at stride 1 where sizes are fixed)
 // against cpu's kernels, with strides, dilations and asymmetric padding, in one kernel session
 // (eager, symbolic sizes) and in a compiled graph.
 const cases: { x: number[]; w: number[]; groups: number; stride: number; dilation: number; padding: 'same' | 'valid' | [number, number, number, number] }[] = [
@@ -13,9 +14,14 @@ const cases: { x: number[]; w: number[]; groups: number; stride: number; dilatio
   { x: [2, 3, 12, 12], w: [6, 1, 3, 3], groups: 3, stride: 1, dilation: 2, padding: 'valid' },
   { x: [2, 6, 8, 7], w: [4, 3, 3, 3], groups: 2, stride: 2, dilation: 1, padding: 'same' },
   { x: [1, 8, 7, 7], w: [8, 2, 1, 1], groups: 4, stride: 1, dilation: 1, padding: 'valid' },
+  // One group at stride 1: compiled, the patch rows are windows of the flattened padded image.
+  { x: [2, 3, 9, 8], w: [5, 3, 3, 3], groups: 1, stride: 1, dilation: 1, padding: 'same' },
+  { x: [2, 4, 10, 9], w: [3, 4, 3, 2], groups: 1, stride: 1, dilation: 2, padding: [1, 2, 0, 1] },
+  { x: [1, 5, 6, 6], w: [4, 5, 1, 3], groups: 1, stride: 1, dilation: 1, padding: 'valid' },
+  { x: [2, 2, 5, 3], w: [3, 2, 5, 3], groups: 1, stride: 1, dilation: 1, padding: 'same' },
 ];
 
-describe('grouped and depthwise filter gradients on native equal cpu', () => {
+describe('filter gradients (grouped, depthwise, stride 1) on native equal cpu', () => {
   for (const c of cases) {
     it(`x [${c.x}] w [${c.w}] groups ${c.groups} stride ${c.stride} dilation ${c.dilation} padding ${JSON.stringify(c.padding)}`, async () => {
       const grads = async (backend: string, compiled: boolean) => {
@@ -24,7 +30,11 @@ describe('grouped and depthwise filter gradients on native equal cpu', () => {
         const w = soma.randomNormal(c.w, { seed: 2 });
         const g = soma.grads((xx: soma.Tensor, ww: soma.Tensor) => soma.conv2d(xx, ww, { groups: c.groups, stride: c.stride, dilation: c.dilation, padding: c.padding }).square().sum());
         const step = (xx: soma.Tensor, ww: soma.Tensor) => g([xx, ww]);
+        const native = () => soma.memory().backends.native ?? {};
+        const before = { ...native() };
         const out = compiled ? (soma.compile(step)(x, w) as soma.Tensor[]) : step(x, w);
+        // Compiled, the step is one onnxruntime session (a translation that failed would run it node by node).
+        if (compiled && backend === 'native') expect([native().graphRuns - before.graphRuns, native().graphFallbacks - before.graphFallbacks]).toEqual([1, 0]);
         return Promise.all(out.map(async (t) => Array.from(await t.data())));
       };
       const want = await grads('cpu', false);
