@@ -4,8 +4,8 @@ import '@soma/backend-cpu';
 import '@soma/backend-native';
 
 // The filter gradient on native (its onnxruntime translation: per-tap sums for depthwise filters,
-// channel multipliers included; one batched product for other groups; windows of the flattened
-// padded image for one group at stride 1 where sizes are fixed)
+// channel multipliers included; one batched product for other groups; the patch matrix and one
+// Gemm for one group)
 // against cpu's kernels, with strides, dilations and asymmetric padding, in one kernel session
 // (eager, symbolic sizes) and in a compiled graph.
 const cases: { x: number[]; w: number[]; groups: number; stride: number; dilation: number; padding: 'same' | 'valid' | [number, number, number, number] }[] = [
@@ -14,7 +14,7 @@ const cases: { x: number[]; w: number[]; groups: number; stride: number; dilatio
   { x: [2, 3, 12, 12], w: [6, 1, 3, 3], groups: 3, stride: 1, dilation: 2, padding: 'valid' },
   { x: [2, 6, 8, 7], w: [4, 3, 3, 3], groups: 2, stride: 2, dilation: 1, padding: 'same' },
   { x: [1, 8, 7, 7], w: [8, 2, 1, 1], groups: 4, stride: 1, dilation: 1, padding: 'valid' },
-  // One group at stride 1: compiled, the patch rows are windows of the flattened padded image.
+  // One group at stride 1, dilated, asymmetric, 1×3 and 5×3 filters.
   { x: [2, 3, 9, 8], w: [5, 3, 3, 3], groups: 1, stride: 1, dilation: 1, padding: 'same' },
   { x: [2, 4, 10, 9], w: [3, 4, 3, 2], groups: 1, stride: 1, dilation: 2, padding: [1, 2, 0, 1] },
   { x: [1, 5, 6, 6], w: [4, 5, 1, 3], groups: 1, stride: 1, dilation: 1, padding: 'valid' },

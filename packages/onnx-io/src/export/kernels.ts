@@ -244,11 +244,6 @@ function convFilterGrad(c: NodeContext): void {
     em.node('Reshape', [sums.length === 1 ? sums[0] : em.apply('Concat', sums, { axis: { i: 1 } }), em.int64s([m, 1, kh, kw])], [c.out]);
     return;
   }
-  const [h, w] = c.inInfo[0].shape.slice(2);
-  if (g === 1 && sh === 1 && sw === 1 && !spans && typeof h === 'number' && typeof w === 'number') {
-    rowWindowFilterGrad(c, x, dy, a, h, w, oh as number, ow as number);
-    return;
-  }
   // The patch matrix as one tensor (each tap a strided slice of the padded, channel-major input),
   // then dW = dy · patchesᵀ as one product. Written as a Conv of the transposed input by dy
   // instead ([C, N, H, W] ⋆ [M, N, OH, OW]), onnxruntime ran C convolutions with OH×OW kernels:
@@ -280,42 +275,6 @@ function convFilterGrad(c: NodeContext): void {
   ]);
   const product = em.apply('MatMul', [em.apply('Reshape', [dyt, em.int64s([g, mg, -1])]), em.apply('Transpose', [patches], { perm: { ints: [0, 2, 1] } })]);
   em.node('Reshape', [product, em.int64s([m, cg, kh, kw])], [c.out]);
-}
-
-/**
- * A stride-1 filter gradient whose patch rows are windows of the flattened padded image: with dy
- * padded on the right to the padded image's row width Wp (zeros in the extra columns), tap
- * (ki, kj)'s row of the patch matrix is the image read from offset ki·d·Wp + kj·d onwards — one
- * contiguous window per channel and image, where the strided two-axis slice copied runs of OW
- * values (the taps' slices were a quarter of a CIFAR ResNet step in onnxruntime). The wrapped
- * values a window reads past each row meet dy's zero columns.
- */
-function rowWindowFilterGrad(c: NodeContext, x: string, dy: string, a: KernelAttrs<'conv2dBackpropFilter'>, h: number, w: number, oh: number, ow: number): void {
-  const { em } = c;
-  const [m, cg, kh, kw] = a.filterShape;
-  const [pt, pl, pb, pr] = a.pads;
-  const [dh, dw] = a.dilations;
-  const wp = w + pl + pr;
-  const hp = h + pt + pb;
-  // Rows past the bottom so the last tap's window stays inside: it ends dw·(kw − 1) values late.
-  const extra = Math.ceil((dw * (kw - 1)) / wp);
-  let xt = em.apply('Transpose', [x], { perm: { ints: [1, 0, 2, 3] } });
-  if (pt || pl || pb + extra || pr) xt = em.apply('Pad', [xt, em.int64s([0, 0, pt, pl, 0, 0, pb + extra, pr], 'pads')]);
-  const flat = em.apply('Reshape', [xt, em.int64s([cg, -1, (hp + extra) * wp])]);
-  const length = oh * wp;
-  const windows: string[] = [];
-  for (let ki = 0; ki < kh; ki++) {
-    for (let kj = 0; kj < kw; kj++) {
-      const start = ki * dh * wp + kj * dw;
-      windows.push(em.apply('Slice', [flat, em.int64s([start]), em.int64s([start + length]), em.int64s([2])]));
-    }
-  }
-  const patches = em.apply('Reshape', [windows.length === 1 ? windows[0] : em.apply('Concat', windows, { axis: { i: 0 } }), em.int64s([kh * kw * cg, -1])]);
-  let dyt = em.apply('Transpose', [dy], { perm: { ints: [1, 0, 2, 3] } });
-  if (wp > ow) dyt = em.apply('Pad', [dyt, em.int64s([0, 0, 0, 0, 0, 0, 0, wp - ow], 'pads')]);
-  const product = em.apply('Gemm', [em.apply('Reshape', [dyt, em.int64s([m, -1])]), patches], { transB: { i: 1 } });
-  // [M, (kh, kw, C)] → [M, C, kh, kw].
-  em.node('Transpose', [em.apply('Reshape', [product, em.int64s([m, kh, kw, cg])])], [c.out], { perm: { ints: [0, 3, 1, 2] } });
 }
 
 /** Max pooling's gradient: MaxPool's Indices output (flat positions in x) scatters dy into zeros. */
