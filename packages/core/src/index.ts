@@ -40,5 +40,5 @@ export type { CompiledFunction } from './graph/compile.js';
 export { compiled, compileStats } from './graph/compiled.js';
 export type { Compiled, CompiledOptions, CompileStats } from './graph/compiled.js';
 export {
-  TFJS_NAMES, train, layers, losses, metrics, initializers, regularizers, constraints, callbacks, data, io, engine, sequential, model, input, loadLayersModel,
+  TFJS_NAMES, train, layers, losses, metrics, initializers, regularizers, constraints, callbacks, data, io, engine, sequential, model, input, loadLayersModel, clipByValue, range,
 } from './tfjs_names.js';

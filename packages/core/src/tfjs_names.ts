@@ -21,6 +21,8 @@ export const TFJS_NAMES: Readonly<Record<string, string>> = {
   data: "import * as data from '@soma/data' (Dataset, fromCsv, …)",
   io: "model.save(dir) and loadModel(dir or URL) from '@soma/layers'",
   engine: 'soma.memory(), soma.profile(fn) and soma.backend()',
+  clipByValue: 'soma.clip(x, min, max) (or x.clip(min, max))',
+  range: 'soma.arange(start, stop, step) (numpy\'s and PyTorch\'s name)',
 };
 
 function hint(name: string): string {
@@ -132,3 +134,15 @@ export const input = functionStub('input');
  * @deprecated In Soma, `import { loadModel } from '@soma/layers'`.
  */
 export const loadLayersModel = functionStub('loadLayersModel');
+/**
+ * TF.js's `tf.clipByValue`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `soma.clip(x, min, max)`.
+ */
+export const clipByValue = functionStub('clipByValue');
+/**
+ * TF.js's `tf.range`: using it throws an error that says how to write it in Soma.
+ *
+ * @deprecated In Soma, `soma.arange(start, stop, step)`.
+ */
+export const range = functionStub('range');

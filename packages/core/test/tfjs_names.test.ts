@@ -36,6 +36,8 @@ describe('TF.js names Soma keeps elsewhere say how to write them in Soma', () =>
     expect(() => t.sequential({ layers: [] })).toThrow(/soma\.sequential: .*import \{ sequential \} from '@soma\/layers'/);
     expect(() => t.loadLayersModel('file://./m/model.json')).toThrow(/import \{ loadModel \} from '@soma\/layers'/);
     expect(() => t.engine()).toThrow(/soma\.memory\(\)/);
+    expect(() => t.clipByValue(1, 0, 1)).toThrow(/soma\.clipByValue: is TF\.js's name; in Soma, soma\.clip\(x, min, max\)/);
+    expect(() => t.range(0, 5)).toThrow(/soma\.range: .*soma\.arange\(start, stop, step\)/);
   });
 
   it('every name in the table has a stub that throws its hint, and the stubs are harmless to inspect', async () => {
