@@ -40,6 +40,14 @@ describe('TF.js names Soma keeps elsewhere say how to write them in Soma', () =>
     expect(() => t.range(0, 5)).toThrow(/soma\.range: .*soma\.arange\(start, stop, step\)/);
   });
 
+  it("TF.js's positional random draws (randomUniform(shape, minval, maxval), randomNormal(shape, mean, stdDev, dtype, seed)) name the options object that says the same", () => {
+    const r = soma as unknown as Record<string, (...a: unknown[]) => unknown>;
+    expect(() => r.randomUniform([2, 2], -1, 1)).toThrow(/randomUniform: takes an options object, not TF\.js's positional arguments: write randomUniform\(shape, \{ min: -1, max: 1 \}\)/);
+    expect(() => r.randomNormal([3], 0, 2, 'float32', 7)).toThrow(/write randomNormal\(shape, \{ mean: 0, std: 2, dtype: "float32", seed: 7 \}\)/);
+    expect(() => r.truncatedNormal([3], 0.5)).toThrow(/write truncatedNormal\(shape, \{ mean: 0\.5 \}\)/);
+    expect(soma.randomUniform([2], { min: -1, max: 1, seed: 3 }).shape).toEqual([2]);
+  });
+
   it('every name in the table has a stub that throws its hint, and the stubs are harmless to inspect', async () => {
     for (const name of Object.keys(soma.TFJS_NAMES)) {
       const stub = (soma as unknown as Record<string, unknown>)[name];

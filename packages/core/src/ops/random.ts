@@ -28,6 +28,7 @@ export interface RandomOptions {
  * ```
  */
 export function randomUniform(shape: Shape, options: RandomOptions & { min?: number; max?: number } = {}): Tensor {
+  refusePositional('randomUniform', options, Array.prototype.slice.call(arguments, 2), ['min', 'max', 'dtype', 'seed']);
   checkOptions('randomUniform', options, ['seed', 'dtype', 'min', 'max']);
   checkShape('randomUniform', shape);
   const { min = 0, max = 1, seed, dtype = 'float32' } = options;
@@ -59,6 +60,17 @@ function seedForRun(seed: number, run: number): number {
 /** Options of `randomNormal` and `truncatedNormal`: the distribution's mean and standard deviation. */
 export type NormalOptions = RandomOptions & { mean?: number; std?: number };
 
+/**
+ * TF.js's positional form — randomUniform(shape, minval, maxval, dtype, seed), randomNormal(shape,
+ * mean, stdDev, dtype, seed) — refused with the options object that says the same.
+ */
+function refusePositional(op: string, first: unknown, rest: readonly unknown[], names: readonly string[]): void {
+  if (typeof first !== 'number') return;
+  const values = [first, ...rest];
+  const fields = names.flatMap((n, i) => (values[i] === undefined ? [] : [`${n}: ${JSON.stringify(values[i])}`]));
+  fail(op, `takes an options object, not TF.js's positional arguments: write ${op}(shape, { ${fields.join(', ')} })`);
+}
+
 function normalSamples(op: string, shape: Shape, options: NormalOptions, draw: (rng: Prng) => number): Tensor {
   checkShape(op, shape);
   const { mean = 0, std = 1, seed } = options;
@@ -79,6 +91,7 @@ function normalSamples(op: string, shape: Shape, options: NormalOptions, draw: (
  * ```
  */
 export function randomNormal(shape: Shape, options: NormalOptions = {}): Tensor {
+  refusePositional('randomNormal', options, Array.prototype.slice.call(arguments, 2), ['mean', 'std', 'dtype', 'seed']);
   checkOptions('randomNormal', options, ['seed', 'dtype', 'mean', 'std']);
   return normalSamples('randomNormal', shape, options, (rng) => rng.nextNormal());
 }
@@ -92,6 +105,7 @@ export function randomNormal(shape: Shape, options: NormalOptions = {}): Tensor 
  * ```
  */
 export function truncatedNormal(shape: Shape, options: NormalOptions = {}): Tensor {
+  refusePositional('truncatedNormal', options, Array.prototype.slice.call(arguments, 2), ['mean', 'std', 'dtype', 'seed']);
   checkOptions('truncatedNormal', options, ['seed', 'dtype', 'mean', 'std']);
   return normalSamples('truncatedNormal', shape, options, (rng) => {
     let z = rng.nextNormal();
