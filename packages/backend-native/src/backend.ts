@@ -14,6 +14,13 @@ export interface NativeBackendOptions {
   threads?: number;
   /** How many kernel sessions to keep (least recently used are released; default 512). */
   sessionCacheSize?: number;
+  /**
+   * A file path prefix: onnxruntime's own profiler records every node of the compiled graphs'
+   * sessions (a training step traced by `fit` is one session, which `soma.profile` sees as one
+   * kernel), and `backend.endProfiling()` writes the JSON files (Chrome trace format) and returns
+   * their paths. One-kernel sessions (eager execution) are not profiled: `soma.profile` sees them.
+   */
+  profile?: string;
 }
 
 interface NativeData {
@@ -47,6 +54,10 @@ export class NativeBackend implements Backend {
   private graphFallbacks = 0;
   /** Why the last graph that could not become one session runs node by node. */
   lastGraphFallback: string | null = null;
+  private readonly profilePrefix: string | null;
+  /** Graph sessions recording onnxruntime's profile, and the files of those already ended. */
+  private readonly profiled = new Set<NativeSession>();
+  private profileFiles: string[] = [];
 
   /** @internal Made by `createNativeBackend` (or registered as 'native' on import). */
   constructor(private readonly ort: Ort, name = 'native', options: NativeBackendOptions & { defaultThreads: number }) {
@@ -54,6 +65,25 @@ export class NativeBackend implements Backend {
     const threads = options.threads ?? options.defaultThreads;
     this.sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     this.sessions = new KernelSessions(ort, this.sessionOptions, options.sessionCacheSize ?? 512);
+    this.profilePrefix = options.profile ?? null;
+  }
+
+  /**
+   * Ends onnxruntime's profiling of the compiled graphs' sessions (the `profile` option) and returns
+   * the files it wrote, one per session, each a Chrome trace of every node's run time. Sessions
+   * built later record again.
+   */
+  endProfiling(): string[] {
+    const files = [...this.profileFiles];
+    for (const session of this.profiled) files.push(session.endProfiling());
+    this.profiled.clear();
+    this.profileFiles = [];
+    return files;
+  }
+
+  private release(session: NativeSession): void {
+    if (this.profiled.delete(session)) this.profileFiles.push(session.endProfiling());
+    session.dispose();
   }
 
   // storage
@@ -91,7 +121,7 @@ export class NativeBackend implements Backend {
     if (entry && entry.baked.some(([v, version]) => v.version !== version)) {
       const fed = new Set(entry.fed);
       for (const [v, version] of entry.baked) if (v.version !== version) fed.add(v);
-      entry.session.dispose();
+      this.release(entry.session);
       entry = this.compileGraph(graph, fed);
       this.graphs.set(graph, entry);
     } else if (entry === undefined) {
@@ -132,7 +162,9 @@ export class NativeBackend implements Backend {
         inputNames: graph.inputs.map((_, i) => `input_${i}`), outputNames: graph.outputs.map((_, i) => `output_${i}`),
       }, data);
       const session = this.ort.newSession();
-      session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, this.sessionOptions);
+      const profile = this.profilePrefix ? { enableProfiling: true, profileFilePrefix: this.profilePrefix } : {};
+      session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, { ...this.sessionOptions, ...profile });
+      if (this.profilePrefix) this.profiled.add(session);
       this.graphsCompiled++;
       return { session, fed: [...fed], baked, outputs: [...graph.outputs.map((_, i) => `output_${i}`), ...graph.nodes.filter((n) => n.op === 'assign').map((_, k) => `assign_${k}`)] };
     } catch (err) {

@@ -14,6 +14,8 @@ export interface OrtTensor {
 export interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: Record<string, unknown>): void;
   run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: Record<string, unknown>): Record<string, OrtTensor>;
+  /** Ends onnxruntime's profiling (enableProfiling) and returns the file it wrote. */
+  endProfiling(): string;
   dispose(): void;
 }
 
