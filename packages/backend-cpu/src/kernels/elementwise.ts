@@ -8,7 +8,8 @@ const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 
 /** Scalar definitions of the unary kernels; the loop below applies them. */
-const UNARY_FNS: Record<UnaryOp, (x: number) => number> = {
+/** Each unary op on one value: the TypeScript kernels' definitions, which the SIMD kernels' bits match. */
+export const UNARY_FNS: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
   abs: Math.abs,
   sign: Math.sign,
@@ -102,7 +103,8 @@ const mod = (a: number, b: number): number => {
   return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
 };
 
-const ARITH_FNS: Record<ArithmeticOp, (a: number, b: number) => number> = {
+/** Each arithmetic op on two values (the TypeScript kernels' definitions). */
+export const ARITH_FNS: Record<ArithmeticOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,

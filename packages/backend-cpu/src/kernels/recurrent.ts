@@ -15,19 +15,17 @@ interface Arith {
   rows(op: ArithmeticOp, full: Float32Array, row: Float32Array, dst: Float32Array): void;
 }
 
-const SCALAR: Record<'add' | 'sub' | 'mul', (x: number, y: number) => number> = { add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y };
-
 function arith(simd: SimdElementwise | null): Arith {
   return {
     op(op, x, y, dst) {
       if (simd?.binary(op, x, y, dst)) return;
-      const f = SCALAR[op as 'add'];
+      const f = ew.ARITH_FNS[op];
       for (let i = 0; i < dst.length; i++) dst[i] = f(x[i], y[i]);
     },
     rows(op, full, row, dst) {
       const m = row.length;
       if (simd?.broadcast(op, full, row, dst, full.length / m, m, 1, false)) return;
-      const f = SCALAR[op as 'add'];
+      const f = ew.ARITH_FNS[op];
       for (let i = 0; i < dst.length; i++) dst[i] = f(full[i], row[i % m]);
     },
   };

@@ -96,28 +96,21 @@ export function pad(x: KernelTensor, pads: readonly number[], value: number): Ke
   let o = base;
   // Short runs (a strided slice's gradient pads [.., W, 1] to [.., W, 2]: runs of one element) copy
   // element by element, a whole row of runs per step of the index: a subarray per run costs more
-  // than the copy, and so does carrying the index per run.
-  if (inner < 32 && last > 0) {
-    const rows = x.shape[last - 1];
-    const rowStride = outStrides[last - 1];
-    for (let i = 0; i < src.length;) {
-      for (let r = 0, ro = o; r < rows; r++, ro += rowStride) {
-        for (let j = 0; j < inner; j++) dst[ro + j] = src[i++];
-      }
-      for (let d = last - 2; d >= 0; d--) {
-        idx[d]++;
-        o += outStrides[d];
-        if (idx[d] < x.shape[d]) break;
-        o -= outStrides[d] * x.shape[d];
-        idx[d] = 0;
+  // than the copy, and so does carrying the index per run. Long runs copy as blocks, one per step.
+  const short = inner < 32;
+  const byRows = short && last > 0;
+  const rows = byRows ? x.shape[last - 1] : 1;
+  const rowStride = byRows ? outStrides[last - 1] : 0;
+  const carryFrom = byRows ? last - 2 : last - 1;
+  for (let i = 0; i < src.length;) {
+    for (let r = 0, ro = o; r < rows; r++, ro += rowStride) {
+      if (short) for (let j = 0; j < inner; j++) dst[ro + j] = src[i++];
+      else {
+        dst.set(src.subarray(i, i + inner), ro);
+        i += inner;
       }
     }
-    return t;
-  }
-  for (let i = 0; i < src.length; i += inner) {
-    if (inner < 32) for (let j = 0; j < inner; j++) dst[o + j] = src[i + j];
-    else dst.set(src.subarray(i, i + inner), o);
-    for (let d = last - 1; d >= 0; d--) {
+    for (let d = carryFrom; d >= 0; d--) {
       idx[d]++;
       o += outStrides[d];
       if (idx[d] < x.shape[d]) break;

@@ -1,9 +1,12 @@
 import type { ArithmeticOp, ElementwiseChain, UnaryOp } from '@soma/core';
-import { runOf } from '../kernels/elementwise.js';
+import { ARITH_FNS, runOf, UNARY_FNS } from '../kernels/elementwise.js';
 import type { WasmContext } from './context.js';
-import { ARITH, BASIC_UNARY, SCALAR, type SimdUnaryOp } from './wasm_elementwise.js';
+import { ARITH, BASIC_UNARY } from './wasm_elementwise.js';
 
-/** One chain step as assembly/chain.ts reads it, and its scalar definition for the last n mod 4 elements. */
+/**
+ * One chain step as assembly/chain.ts reads it, and its scalar definition for the last n mod 4
+ * elements (the TypeScript kernels' own, whose bits the SIMD kernels match).
+ */
 interface Step {
   kind: number;
   op: number;
@@ -12,19 +15,6 @@ interface Step {
   scalar: (x: number, y: number) => number;
 }
 
-/** The scalar ops the SIMD kernels agree with bit for bit (float32 rounding applied by the caller). */
-const BASIC_SCALAR: Record<string, (x: number) => number> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  square: (x) => x * x,
-  sqrt: Math.sqrt,
-  relu: (x) => (x < 0 ? 0 : x),
-  reciprocal: (x) => 1 / x,
-  step: (x) => (x > 0 ? 1 : 0),
-};
-const ARITH_SCALAR: Record<string, (x: number, y: number) => number> = {
-  add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y,
-};
 const TRANSCENDENTAL: Record<string, number> = { exp: 1, tanh: 2, sigmoid: 3 };
 
 /** The chain's steps in assembly/chain.ts's terms, or null when a step has no SIMD kernel there. */
@@ -35,13 +25,12 @@ function stepsOf(chain: ElementwiseChain): Step[] | null {
     if (s.kernel === 'unary') {
       const basic = BASIC_UNARY[op as UnaryOp];
       const t = TRANSCENDENTAL[op];
-      if (basic !== undefined) steps.push({ kind: 0, op: basic, args: s.args, params: [], scalar: BASIC_SCALAR[op] });
-      else if (t !== undefined) steps.push({ kind: t, op: 0, args: s.args, params: [], scalar: SCALAR[op as SimdUnaryOp] });
-      else return null;
+      if (basic === undefined && t === undefined) return null;
+      steps.push({ kind: basic === undefined ? t : 0, op: basic ?? 0, args: s.args, params: [], scalar: UNARY_FNS[op as UnaryOp] });
     } else if (s.kernel === 'binary') {
       const code = ARITH[op as ArithmeticOp];
       if (code === undefined) return null;
-      steps.push({ kind: 4, op: code, args: s.args, params: [], scalar: ARITH_SCALAR[op] });
+      steps.push({ kind: 4, op: code, args: s.args, params: [], scalar: ARITH_FNS[op as ArithmeticOp] });
     } else if (s.kernel === 'leakyRelu') {
       const alpha = s.attrs.alpha as number;
       steps.push({ kind: 5, op: 0, args: s.args, params: [alpha], scalar: (x) => (x > 0 ? x : alpha * x) });

@@ -10,7 +10,7 @@ export type SimdUnaryOp = 'exp' | 'tanh' | 'sigmoid';
 export type SimdUnary = Record<SimdUnaryOp, (src: Float32Array, dst: Float32Array) => void>;
 
 /** Scalar versions for the last n mod 4 elements (and the reference the SIMD versions are tested against). */
-export const SCALAR: Record<SimdUnaryOp, (x: number) => number> = {
+const SCALAR: Record<SimdUnaryOp, (x: number) => number> = {
   exp: Math.exp,
   tanh: Math.tanh,
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
