@@ -18,7 +18,8 @@ export interface NativeBackendOptions {
    * A file path prefix: onnxruntime's own profiler records every node of the compiled graphs'
    * sessions (a training step traced by `fit` is one session, which `soma.profile` sees as one
    * kernel), and `backend.endProfiling()` writes the JSON files (Chrome trace format) and returns
-   * their paths. One-kernel sessions (eager execution) are not profiled: `soma.profile` sees them.
+   * their paths. Profiled sessions stay alive until then. One-kernel sessions (eager execution)
+   * are not profiled: `soma.profile` sees them.
    */
   profile?: string;
 }

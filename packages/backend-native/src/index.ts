@@ -1,4 +1,4 @@
-import { importNodeModule, listBackends, registerBackend } from '@soma/core';
+import { checkOptions, importNodeModule, listBackends, registerBackend } from '@soma/core';
 import { NativeBackend, type NativeBackendOptions } from './backend.js';
 import { loadOrt } from './ort_binding.js';
 
@@ -7,6 +7,10 @@ export type { NativeBackendOptions } from './backend.js';
 
 /** Makes a native backend (registered as 'native' on import; register another name with other options). */
 export async function createNativeBackend(name = 'native', options: NativeBackendOptions = {}): Promise<NativeBackend> {
+  checkOptions('createNativeBackend', options, ['threads', 'sessionCacheSize', 'profile']);
+  if (options.profile !== undefined && (typeof options.profile !== 'string' || !options.profile)) {
+    throw new Error(`createNativeBackend: profile must be a file path prefix (a non-empty string), got ${JSON.stringify(options.profile)}`);
+  }
   let ort;
   try {
     ort = await loadOrt();

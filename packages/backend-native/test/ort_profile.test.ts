@@ -35,3 +35,8 @@ it("a compiled function's nodes are in onnxruntime's profile, written by endProf
   expect(backend!.endProfiling()).toEqual([]);
   soma.dispose([w, x]);
 });
+
+it('createNativeBackend refuses unknown options with the closest name, and a profile that is no path prefix', async () => {
+  await expect(createNativeBackend('typo', { profiling: '/tmp/x' } as never)).rejects.toThrow(/createNativeBackend: unknown option 'profiling'.*Did you mean 'profile'/);
+  await expect(createNativeBackend('bad', { profile: true } as never)).rejects.toThrow(/createNativeBackend: profile must be a file path prefix \(a non-empty string\), got true/);
+});
