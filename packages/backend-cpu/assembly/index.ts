@@ -10,3 +10,4 @@ export { avgPool2x2, avgPool2x2Grad, maxPool2x2 } from './pool';
 export { reduceRows, sumAround } from './reduce';
 export { channelMoments, channelSums, channelAffine } from './normalization';
 export { convWinograd, winogradWorkFloats, convFilterWinograd, winogradFilterWorkFloats } from './winograd';
+export { convWinograd4, winograd4WorkFloats } from './winograd4';

@@ -16,7 +16,7 @@ import { sumTile4x8 } from './sum_tile';
 /** Takes the next image from the shared i32 counter at `next` (see conv.ts). */
 // @ts-ignore: decorator
 @inline
-function take(next: usize): i32 {
+export function take(next: usize): i32 {
   return atomic.add<i32>(next, 1);
 }
 
@@ -138,7 +138,7 @@ function transformFilter(w: usize, u: usize, c: i32, m: i32, m4: i32, r: usize):
 }
 
 /** The zero-padded image: c planes of ph × pw, the input at (pt, pl). */
-function padInput(src: usize, pad: usize, c: i32, h: i32, wd: i32, pt: i32, pl: i32, ph: i32, pw: i32): void {
+export function padInput(src: usize, pad: usize, c: i32, h: i32, wd: i32, pt: i32, pl: i32, ph: i32, pw: i32): void {
   memory.fill(pad, 0, <usize>(c * ph * pw) << 2);
   const x0 = max(0, -pl);
   const x1 = min(wd, pw - pl);
@@ -205,7 +205,7 @@ function storeRowB(dst: usize, planeBytes: usize, xi: i32, r0: v128, r1: v128, r
  */
 // @ts-ignore: decorator
 @inline
-function product4x8(u: usize, v: usize, vRow: usize, c: i32, out: usize, outRow: usize): void {
+export function product4x8(u: usize, v: usize, vRow: usize, c: i32, out: usize, outRow: usize): void {
   let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
   let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
   for (let ci = 0; ci < c; ci++) {

@@ -52,9 +52,10 @@ export interface CpuBackendOptions {
   /** The most the heap may grow to, in bytes (default 4 GiB, wasm32's limit). */
   maxHeapBytes?: number;
   /**
-   * Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions and their input gradients where it pays
-   * (16 or more channels each way, rows of 8 or more): 1.3–2× the direct kernel. false runs the
-   * direct kernel everywhere (its sums are ordered differently, so results differ in the last bits).
+   * Winograd for 3×3 stride-1 convolutions and their input gradients where it pays (16 or more
+   * channels each way): F(2×2, 3×3) on rows of 8 to 15, F(4×4, 3×3) on rows of 16 or more;
+   * 1.3–2.6× the direct kernel. false runs the direct kernel everywhere (its sums are ordered
+   * differently: results differ in the last bits, F(4×4)'s by a few parts in a million).
    */
   winograd?: boolean;
   /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Conv2dAttrs, KernelTensor } from '@soma/core';
 import { CpuBackend } from '@soma/backend-cpu';
 
-// The WebAssembly convolutions (Winograd F(2×2, 3×3) and direct at stride 1, its input gradient as a direct convolution, its filter gradient read straight
+// The WebAssembly convolutions (Winograd F(2×2, 3×3) and F(4×4, 3×3), direct at stride 1, its input gradient as a direct convolution, its filter gradient read straight
 // from the padded image, blocked im2col + GEMM, panel-packed filter
 // gradient, threads sharing images) against the TypeScript reference path, over shapes that hit
 // their edges: output channels not a multiple of 4, rows not a multiple of 8, asymmetric padding,
@@ -54,6 +54,10 @@ const cases: Case[] = [
   { x: [3, 16, 9, 11], w: [18, 16, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [2, 17, 12, 10], w: [16, 17, 3, 3], strides: [1, 1], pads: [0, 2, 1, 0], dilations: [1, 1], group: 1, bias: false },
   { x: [2, 16, 10, 20], w: [20, 16, 3, 3], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: true },
+  // F(4×4, 3×3) where rows are 16 or more wide: heights not a multiple of 4 (part-used tiles),
+  // rows not a multiple of 16 (a group of four tiles partly past the edge), asymmetric pads.
+  { x: [2, 32, 13, 37], w: [18, 32, 3, 3], strides: [1, 1], pads: [2, 1, 0, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [2, 16, 22, 17], w: [16, 16, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
   // Its filter gradient (64 to 128 channels each way): output channels not a multiple of 8, input
   // channels not a multiple of 4, asymmetric pads.
   { x: [2, 64, 9, 10], w: [66, 64, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },

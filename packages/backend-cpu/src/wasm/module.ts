@@ -14,6 +14,9 @@ export interface KernelExports {
   convDirect(...args: number[]): void;
   convFilterDirect(...args: number[]): void;
   convWinograd(...args: number[]): void;
+  /** (x, w, bias, y, next, n, c, h, w, m, pt, pl, oh, ow, work): Winograd F(4×4, 3×3). */
+  convWinograd4(...args: number[]): void;
+  winograd4WorkFloats(c: number, m: number, oh: number, ow: number): number;
   convFilterWinograd(...args: number[]): void;
   winogradFilterWorkFloats(c: number, m: number, oh: number, ow: number): number;
   winogradWorkFloats(c: number, m: number, oh: number, ow: number): number;

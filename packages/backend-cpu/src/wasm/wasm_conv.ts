@@ -17,6 +17,13 @@ function direct(s: ConvShape): boolean {
   return s.groups === 1 && s.sh === 1 && s.sw === 1 && s.dh === 1 && s.dw === 1 && !s.pointwise;
 }
 
+/**
+ * Output rows at least this wide take F(4×4, 3×3): four of its tiles fill a vector. Narrower
+ * (8×8 maps) leave lanes idle and F(2×2)'s 4 multiplies per output beat its 4.5 (measured 1.25–1.45×
+ * at 16–128 channels on 16×16 and 32×32 maps, 2026-12-07).
+ */
+const WINOGRAD4_MIN_WIDTH = 16;
+
 export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvKernels {
   const { ex, heap } = cx;
   const shapeArgs = (s: ConvShape): number[] => [
@@ -71,22 +78,32 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
   }
 
   /**
-   * Winograd F(2×2, 3×3) (assembly/winograd.ts) where it pays: 3×3 filters at stride 1 with rows
+   * Winograd (F(2×2, 3×3) in assembly/winograd.ts, F(4×4, 3×3) in winograd4.ts) where it pays: 3×3 filters at stride 1 with rows
    * of 8 or more outputs and enough channels that the transforms are a small part of the work.
    */
   function winograd(s: ConvShape): boolean {
     return direct(s) && s.kh === 3 && s.kw === 3 && s.ow >= 8 && s.c >= 16 && s.m >= 16 && options.winograd;
   }
 
-  /** convWinograd over every image: its workspace per thread. */
+  /**
+   * F(4×4, 3×3) (assembly/winograd4.ts) where rows hold at least four of its 4-wide tiles, one
+   * per vector lane: 36 multiplies per 16 outputs against F(2×2)'s 64.
+   */
+  function winograd4(s: ConvShape): boolean {
+    return winograd(s) && s.ow >= WINOGRAD4_MIN_WIDTH;
+  }
+
+  /** convWinograd or convWinograd4 over every image: its workspace per thread. */
   function runWinograd(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
-    const bytes = ex.winogradWorkFloats(s.c, s.m, s.oh, s.ow) * 4;
+    const four = winograd4(s);
+    const bytes = (four ? ex.winograd4WorkFloats(s.c, s.m, s.oh, s.ow) : ex.winogradWorkFloats(s.c, s.m, s.oh, s.ow)) * 4;
     const threads = cx.threadsFor(sizes(s).work, s.n);
     const blocks = Array.from({ length: threads }, () => heap.alloc(bytes));
     try {
       const next = cx.freshCounter();
       const args = [xp, wp, bp, yp, next, s.n, s.c, s.h, s.w, s.m, s.pt, s.pl, s.oh, s.ow];
-      cx.run(blocks.map(([work]) => ({ fn: 'convWinograd' as const, args: [...args, work] })));
+      const fn = four ? 'convWinograd4' as const : 'convWinograd' as const;
+      cx.run(blocks.map(([work]) => ({ fn, args: [...args, work] })));
     } finally {
       for (const [ptr, size] of blocks) heap.release(ptr, size);
     }
