@@ -10,4 +10,5 @@ export { avgPool2x2, avgPool2x2Grad, maxPool2x2 } from './pool';
 export { reduceRows, sumAround } from './reduce';
 export { channelMoments, channelSums, channelAffine } from './normalization';
 export { convWinograd, winogradWorkFloats, convFilterWinograd, winogradFilterWorkFloats } from './winograd';
-export { convWinograd4, winograd4WorkFloats } from './winograd4';
+export { convWinograd4, winograd4WorkFloats, convFilterWinograd4, winograd4FilterWorkFloats } from './winograd4';
+export { wb4Filter, wb4Input, wb4Product, wb4Output } from './winograd4_batch';

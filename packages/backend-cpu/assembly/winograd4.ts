@@ -13,6 +13,7 @@
 //        | 0  4  0 -5  0  1 |       |  0     0     1  |
 
 import { take, padInput, product4x8 } from './winograd';
+import { sumTile4x8 } from './sum_tile';
 
 // An image is th × twp tiles (twp a multiple of 4: four tiles per vector), stored tp = th·twp
 // rounded up to 8 apart; its padded copy is (4·th + 2) × (4·twp + 4): two columns of slack for
@@ -298,4 +299,193 @@ function rowA(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, bias: 
   v128.store(tmp, t2, 32);
   v128.store(tmp, t3, 48);
   memory.copy(p, tmp, <usize>valid << 2);
+}
+
+/**
+ * Floats of workspace one thread needs for the filter gradient: the padded image, V, dy in
+ * 8-channel panels, its transform (8-channel panels), the transformed sums P.
+ */
+export function winograd4FilterWorkFloats(c: i32, m: i32, oh: i32, ow: i32): i32 {
+  const th = tilesHigh(oh);
+  const twp = tilesWide(ow);
+  const tp = (th * twp + 7) & ~7;
+  const mp = (m + 7) & ~7;
+  const c4 = (c + 3) & ~3;
+  return c * (4 * th + 2) * (4 * twp + 4) + 36 * c * tp + mp * 16 * th * twp + 36 * mp * tp + 36 * c4 * mp;
+}
+
+/**
+ * The filter gradient through F(4×4, 3×3), transposed as winograd.ts's convFilterWinograd:
+ * dg = Gᵀ[Σ_tiles (A dY Aᵀ) ⊙ (Bᵀ d B)]G — 36 products summed over tiles per channel pair, one
+ * per 16 outputs (the direct kernel: 144). dY is first laid out in 8-channel panels (as the
+ * direct filter gradient's), so A dY Aᵀ runs on vectors of four channels and lands in the panels
+ * the sums read. Images are split into `chunks` as convFilterDirect's (chunk 0 adds into dW,
+ * chunk i into partials + (i − 1)·m·c·9).
+ */
+export function convFilterWinograd4(
+  x: usize, dy: usize, dW: usize, partials: usize, chunks: i32, next: usize, n: i32,
+  c: i32, h: i32, wd: i32, m: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  work: usize,
+): void {
+  const th = tilesHigh(oh);
+  const twp = tilesWide(ow);
+  const t = th * twp;
+  const tp = (t + 7) & ~7;
+  const mp = (m + 7) & ~7;
+  const panels = mp >> 3;
+  const c4 = (c + 3) & ~3;
+  const ph = 4 * th + 2;
+  const pw = 4 * twp + 4;
+  // dy's panels cover every tile: 4·th rows of 4·twp positions, zero past oh × ow.
+  const dh = 4 * th;
+  const dwid = 4 * twp;
+  const pad = work;
+  const v = pad + (<usize>(c * ph * pw) << 2);
+  const dyT = v + (<usize>(36 * c * tp) << 2);
+  const g = dyT + (<usize>(panels * dh * dwid) << 5);
+  const sums = g + (<usize>(36 * mp * tp) << 2);
+  const vPlane = <usize>(c * tp) << 2;
+  const gPlane = <usize>(mp * tp) << 2;
+  const sPlane = <usize>(c4 * mp) << 2;
+  const dyRow = <usize>dwid << 5;
+  // Tiles past t (the rounding to 8) stay zero; so do lanes of channels past m and dy past oh × ow.
+  memory.fill(g, 0, <usize>(36 * mp * tp) << 2);
+  memory.fill(dyT, 0, <usize>(panels * dh * dwid) << 5);
+  for (let ch = take(next); ch < chunks; ch = take(next)) {
+    const target = ch == 0 ? dW : partials + (<usize>((ch - 1) * m * c * 9) << 2);
+    memory.fill(sums, 0, <usize>(36 * c4 * mp) << 2);
+    const img0 = <i32>((<i64>ch * n) / chunks);
+    const img1 = <i32>((<i64>(ch + 1) * n) / chunks);
+    for (let img = img0; img < img1; img++) {
+      padInput(x + (<usize>(img * c * h * wd) << 2), pad, c, h, wd, pt, pl, ph, pw);
+      for (let ci = 0; ci < c; ci++) {
+        const plane = pad + (<usize>(ci * ph * pw) << 2);
+        for (let ty = 0; ty < th; ty++) {
+          for (let tx = 0; tx < twp; tx += 4) {
+            transformInput4(plane + (<usize>(4 * ty * pw + 4 * tx) << 2), <usize>pw << 2, v + (<usize>(ci * tp + ty * twp + tx) << 2), vPlane);
+          }
+        }
+      }
+      for (let oc = 0; oc < m; oc++) {
+        const src = dy + (<usize>((img * m + oc) * oh * ow) << 2);
+        const lane = dyT + (<usize>((oc >> 3) * dh * dwid) << 5) + (<usize>(oc & 7) << 2);
+        for (let oy = 0; oy < oh; oy++) {
+          const row = src + (<usize>(oy * ow) << 2);
+          const out = lane + <usize>oy * dyRow;
+          for (let ox = 0; ox < ow; ox++) store<f32>(out + (<usize>ox << 5), load<f32>(row + (<usize>ox << 2)));
+        }
+      }
+      for (let j = 0; j < panels; j++) {
+        const panel = dyT + (<usize>(j * dh * dwid) << 5);
+        for (let ty = 0; ty < th; ty++) {
+          for (let tx = 0; tx < twp; tx++) {
+            const src = panel + <usize>(4 * ty) * dyRow + (<usize>(4 * tx) << 5);
+            const dst = g + (<usize>(j * tp + ty * twp + tx) << 5);
+            transformGradient4(src, dyRow, dst, gPlane);
+            transformGradient4(src + 16, dyRow, dst + 16, gPlane);
+          }
+        }
+      }
+      for (let xi = 0; xi < 36; xi++) {
+        const vx = v + <usize>xi * vPlane;
+        for (let j = 0; j < panels; j++) {
+          const b = g + <usize>xi * gPlane + (<usize>(j * tp) << 5);
+          for (let ci = 0; ci < c4; ci += 4) {
+            // Rows past c (c not a multiple of 4) read row 0 again; their sums are never used.
+            const r1: i32 = ci + 1 < c ? ci + 1 : 0;
+            const r2: i32 = ci + 2 < c ? ci + 2 : 0;
+            const r3: i32 = ci + 3 < c ? ci + 3 : 0;
+            sumTile4x8(
+              vx + (<usize>(ci * tp) << 2), vx + (<usize>(r1 * tp) << 2), vx + (<usize>(r2 * tp) << 2), vx + (<usize>(r3 * tp) << 2),
+              b, t, sums + <usize>xi * sPlane + (<usize>(ci * mp + (j << 3)) << 2), <usize>mp << 2,
+            );
+          }
+        }
+      }
+    }
+    for (let oc = 0; oc < m; oc++) {
+      for (let ci = 0; ci < c; ci++) {
+        transformFilterGradient(sums + (<usize>(ci * mp + oc) << 2), sPlane, target + (<usize>((oc * c + ci) * 9) << 2));
+      }
+    }
+  }
+}
+
+/**
+ * A dY Aᵀ for one 4×4 tile of four channels (one per lane): positions 32 bytes apart (the
+ * panels' 8 channels), rows `rowBytes` apart; the 36 results stored `planeBytes` apart.
+ */
+// @ts-ignore: decorator
+@inline
+function transformGradient4(src: usize, rowBytes: usize, dst: usize, planeBytes: usize): void {
+  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
+  const p0 = src, p1 = src + rowBytes, p2 = src + 2 * rowBytes, p3 = src + 3 * rowBytes;
+  const y00 = v128.load(p0, 0), y01 = v128.load(p0, 32), y02 = v128.load(p0, 64), y03 = v128.load(p0, 96);
+  const y10 = v128.load(p1, 0), y11 = v128.load(p1, 32), y12 = v128.load(p1, 64), y13 = v128.load(p1, 96);
+  const y20 = v128.load(p2, 0), y21 = v128.load(p2, 32), y22 = v128.load(p2, 64), y23 = v128.load(p2, 96);
+  const y30 = v128.load(p3, 0), y31 = v128.load(p3, 32), y32 = v128.load(p3, 64), y33 = v128.load(p3, 96);
+  // A on the rows (4 → 6) of each column x: z{i}{x}.
+  const e0 = f32x4.add(y00, y20), o0 = f32x4.add(y10, y30);
+  const f0 = f32x4.add(y00, f32x4.mul(four, y20)), g0 = f32x4.add(f32x4.mul(two, y10), f32x4.mul(eight, y30));
+  const z00 = y00, z10 = f32x4.add(e0, o0), z20 = f32x4.sub(e0, o0), z30 = f32x4.add(f0, g0), z40 = f32x4.sub(f0, g0), z50 = y30;
+  const e1 = f32x4.add(y01, y21), o1 = f32x4.add(y11, y31);
+  const f1 = f32x4.add(y01, f32x4.mul(four, y21)), g1 = f32x4.add(f32x4.mul(two, y11), f32x4.mul(eight, y31));
+  const z01 = y01, z11 = f32x4.add(e1, o1), z21 = f32x4.sub(e1, o1), z31 = f32x4.add(f1, g1), z41 = f32x4.sub(f1, g1), z51 = y31;
+  const e2 = f32x4.add(y02, y22), o2 = f32x4.add(y12, y32);
+  const f2 = f32x4.add(y02, f32x4.mul(four, y22)), g2 = f32x4.add(f32x4.mul(two, y12), f32x4.mul(eight, y32));
+  const z02 = y02, z12 = f32x4.add(e2, o2), z22 = f32x4.sub(e2, o2), z32 = f32x4.add(f2, g2), z42 = f32x4.sub(f2, g2), z52 = y32;
+  const e3 = f32x4.add(y03, y23), o3 = f32x4.add(y13, y33);
+  const f3 = f32x4.add(y03, f32x4.mul(four, y23)), g3 = f32x4.add(f32x4.mul(two, y13), f32x4.mul(eight, y33));
+  const z03 = y03, z13 = f32x4.add(e3, o3), z23 = f32x4.sub(e3, o3), z33 = f32x4.add(f3, g3), z43 = f32x4.sub(f3, g3), z53 = y33;
+  // A on the columns of each row i, stored as ξ = 6i + j.
+  columnsA(z00, z01, z02, z03, dst + 0 * planeBytes, planeBytes);
+  columnsA(z10, z11, z12, z13, dst + 6 * planeBytes, planeBytes);
+  columnsA(z20, z21, z22, z23, dst + 12 * planeBytes, planeBytes);
+  columnsA(z30, z31, z32, z33, dst + 18 * planeBytes, planeBytes);
+  columnsA(z40, z41, z42, z43, dst + 24 * planeBytes, planeBytes);
+  columnsA(z50, z51, z52, z53, dst + 30 * planeBytes, planeBytes);
+}
+
+/** A on four values (columns of one row) → six, stored `planeBytes` apart from `dst`. */
+// @ts-ignore: decorator
+@inline
+function columnsA(y0: v128, y1: v128, y2: v128, y3: v128, dst: usize, planeBytes: usize): void {
+  const e = f32x4.add(y0, y2), o = f32x4.add(y1, y3);
+  const f = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2)), g = f32x4.add(f32x4.mul(f32x4.splat(2), y1), f32x4.mul(f32x4.splat(8), y3));
+  v128.store(dst, y0);
+  v128.store(dst + planeBytes, f32x4.add(e, o));
+  v128.store(dst + 2 * planeBytes, f32x4.sub(e, o));
+  v128.store(dst + 3 * planeBytes, f32x4.add(f, g));
+  v128.store(dst + 4 * planeBytes, f32x4.sub(f, g));
+  v128.store(dst + 5 * planeBytes, y3);
+}
+
+/** dW[3×3] += Gᵀ P G for the 36 sums P[ξ] found `planeBytes` apart from `p`. */
+// @ts-ignore: decorator
+@inline
+function transformFilterGradient(p: usize, planeBytes: usize, dw: usize): void {
+  // Gᵀ on the rows of P (6 → 3) for each column j, kept in the sums' own rows 0 … 2 (all six are
+  // read before any is overwritten), then on the columns of those three rows, added into dW.
+  for (let j = 0; j < 6; j++) gtSix(p + <usize>j * planeBytes, 6 * planeBytes, p + <usize>j * planeBytes, 6 * planeBytes, false);
+  for (let i = 0; i < 3; i++) gtSix(p + <usize>(6 * i) * planeBytes, planeBytes, dw + (<usize>(3 * i) << 2), 4, true);
+}
+
+/** Gᵀ (p0 … p5, `stride` bytes apart from `p`): three values at `out`, `outStride` apart (added to what is there with `accumulate`). */
+// @ts-ignore: decorator
+@inline
+function gtSix(p: usize, stride: usize, out: usize, outStride: usize, accumulate: bool): void {
+  const p0 = load<f32>(p), p1 = load<f32>(p + stride), p2 = load<f32>(p + 2 * stride);
+  const p3 = load<f32>(p + 3 * stride), p4 = load<f32>(p + 4 * stride), p5 = load<f32>(p + 5 * stride);
+  const s = p1 + p2, s2 = p3 + p4;
+  let q0 = <f32>0.25 * p0 - <f32>(1.0 / 6.0) * s + <f32>(1.0 / 24.0) * s2;
+  let q1 = <f32>(1.0 / 6.0) * (p2 - p1) + <f32>(1.0 / 12.0) * (p3 - p4);
+  let q2 = <f32>(1.0 / 6.0) * (s2 - s) + p5;
+  if (accumulate) {
+    q0 += load<f32>(out);
+    q1 += load<f32>(out + outStride);
+    q2 += load<f32>(out + 2 * outStride);
+  }
+  store<f32>(out, q0);
+  store<f32>(out + outStride, q1);
+  store<f32>(out + 2 * outStride, q2);
 }

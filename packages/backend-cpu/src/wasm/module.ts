@@ -17,6 +17,13 @@ export interface KernelExports {
   /** (x, w, bias, y, next, n, c, h, w, m, pt, pl, oh, ow, work): Winograd F(4×4, 3×3). */
   convWinograd4(...args: number[]): void;
   winograd4WorkFloats(c: number, m: number, oh: number, ow: number): number;
+  convFilterWinograd4(...args: number[]): void;
+  /** Winograd F(4×4, 3×3) across the batch (assembly/winograd4_batch.ts), phase by phase. */
+  wb4Filter(w: number, u: number, c: number, m: number, next: number, scratch: number): void;
+  wb4Input(...args: number[]): void;
+  wb4Product(u: number, v: number, mm: number, c: number, m4: number, tAll: number, next: number): void;
+  wb4Output(...args: number[]): void;
+  winograd4FilterWorkFloats(c: number, m: number, oh: number, ow: number): number;
   convFilterWinograd(...args: number[]): void;
   winogradFilterWorkFloats(c: number, m: number, oh: number, ow: number): number;
   winogradWorkFloats(c: number, m: number, oh: number, ow: number): number;

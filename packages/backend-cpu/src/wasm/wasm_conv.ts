@@ -109,9 +109,49 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
     }
   }
 
+  /**
+   * F(4×4, 3×3) across the batch (assembly/winograd4_batch.ts) for maps narrower than
+   * winograd4's rows: lanes are images, so 8×8, 4×4 and 2×2 maps fill them. Its four phases and
+   * relayouts pay from 64 channels each way under rows of 8 (against the direct kernel: 1.5× at
+   * 64, 1.8× at 128 and 2–4× at 512 channels, 4×4 maps), from 128 on 8×8 maps (against F(2×2):
+   * 1.2–1.5×; 0.6–0.7× at 32–64 channels). Measured 2026-12-07, one process, alternating.
+   */
+  function winogradBatch(s: ConvShape): boolean {
+    if (!direct(s) || s.kh !== 3 || s.kw !== 3 || s.ow >= WINOGRAD4_MIN_WIDTH || !options.winograd) return false;
+    return Math.min(s.c, s.m) >= (s.ow < 8 ? 64 : 128);
+  }
+
+  /** winograd4_batch's four phases, each over as many threads as pay. */
+  function runWinogradBatch(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
+    const th = Math.ceil(s.oh / 4);
+    const tw = Math.ceil(s.ow / 4);
+    const n8 = Math.ceil(s.n / 8) * 8;
+    const tAll = th * tw * n8;
+    const m4 = Math.ceil(s.m / 4) * 4;
+    const threads = cx.threadsFor(sizes(s).work, Math.max(s.c, s.m));
+    // U, V, M, the input with images innermost (padded), the output likewise.
+    const floats = [36 * m4 * s.c, 36 * s.c * tAll, 36 * m4 * tAll, s.c * (4 * th + 2) * (4 * tw + 2) * n8, s.m * tAll * 16];
+    const blocks = floats.map((f) => heap.alloc(f * 4));
+    const scratch = Array.from({ length: threads }, () => heap.alloc(576));
+    const [u, v, mm, xt, yt] = blocks.map(([ptr]) => ptr);
+    const phase = (fn: 'wb4Filter' | 'wb4Input' | 'wb4Product' | 'wb4Output', parts: number, args: (next: number, scratch: number) => number[]) => {
+      const next = cx.freshCounter();
+      cx.run(scratch.slice(0, Math.min(threads, parts)).map(([ptr]) => ({ fn, args: args(next, ptr) })));
+    };
+    try {
+      phase('wb4Filter', m4 / 4, (next, sc) => [wp, u, s.c, s.m, next, sc]);
+      phase('wb4Input', s.c, (next, sc) => [xp, xt, v, s.n, s.c, s.h, s.w, s.pt, s.pl, th, tw, n8, next, sc]);
+      phase('wb4Product', 36 * (m4 / 4), (next) => [u, v, mm, s.c, m4, tAll, next]);
+      phase('wb4Output', s.m, (next, sc) => [mm, bp, yp, yt, s.n, s.m, s.oh, s.ow, th, tw, n8, next, sc]);
+    } finally {
+      for (const [ptr, size] of [...blocks, ...scratch]) heap.release(ptr, size);
+    }
+  }
+
   /** A stride-1 convolution: Winograd where it pays, else the direct kernel. */
   function runStride1(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
-    if (winograd(s)) runWinograd(xp, wp, bp, yp, s);
+    if (winogradBatch(s)) runWinogradBatch(xp, wp, bp, yp, s);
+    else if (winograd(s)) runWinograd(xp, wp, bp, yp, s);
     else runDirect(xp, wp, bp, yp, s);
   }
 
@@ -120,7 +160,7 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
    * fixed range of images per thread, each summed into its own zeroed buffer (the first into dw)
    * and added up in order, so the result does not depend on which thread took which range.
    */
-  function runFilterChunks(fn: 'convFilterDirect' | 'convFilterWinograd', workBytes: number, xp: number, dyp: number, dwp: number, len: number, s: ConvShape): void {
+  function runFilterChunks(fn: 'convFilterDirect' | 'convFilterWinograd' | 'convFilterWinograd4', workBytes: number, xp: number, dyp: number, dwp: number, len: number, s: ConvShape): void {
     const threads = cx.threadsFor(sizes(s).work, s.n);
     const blocks = Array.from({ length: threads }, () => heap.alloc(workBytes));
     const scratch = threads > 1 ? heap.alloc((threads - 1) * len * 4) : null;
@@ -188,16 +228,22 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
     backpropFilter(x, dy, dw, s) {
       const [xp, dyp, dwp] = [cx.addressOf(x), cx.addressOf(dy), cx.addressOf(dw)];
       if (xp < 0 || dyp < 0 || dwp < 0 || s.n === 0 || s.oh * s.ow === 0) return false;
-      // Read straight from the padded image where rows are wide enough that the pw − ow padding
-      // columns it also multiplies cost little (1.3–1.8× the patch-matrix path at 16–32 channels,
-      // 16×16 and 32×32 maps; even at 8×8, slower below).
-      // The filter gradient's transforms (a scalar one for dy) and its 16 × c × m sums pay only in
-      // between: from 64 channels each way up to 128 × 128 (measured 1.1–1.4×; 0.4–0.8× at 16–32
+      // F(4×4)'s filter gradient on rows of 16 or more: 36 products per 16 outputs against the
+      // direct kernel's 144; 1.1–1.8× it from 16 to 256 channels on 16×16 and 32×32 maps (2026-12-07).
+      if (winograd4(s)) {
+        runFilterChunks('convFilterWinograd4', ex.winograd4FilterWorkFloats(s.c, s.m, s.oh, s.ow) * 4, xp, dyp, dwp, dw.length, s);
+        return true;
+      }
+      // F(2×2)'s (rows of 8 to 15): its transforms (a scalar one for dy) and its 16 × c × m sums
+      // pay only from 64 channels each way up to 128 × 128 (measured 1.1–1.4×; 0.4–0.8× at 16–32
       // channels, 0.9× at 256 × 256 whose sums leave the cache).
       if (winograd(s) && Math.min(s.c, s.m) >= 64 && s.c * s.m <= 128 * 128) {
         runFilterChunks('convFilterWinograd', ex.winogradFilterWorkFloats(s.c, s.m, s.oh, s.ow) * 4, xp, dyp, dwp, dw.length, s);
         return true;
       }
+      // Read straight from the padded image where rows are wide enough that the pw − ow padding
+      // columns it also multiplies cost little (1.3–1.8× the patch-matrix path at 16–32 channels,
+      // 16×16 and 32×32 maps; even at 8×8, slower below).
       if (direct(s) && s.ow >= 12) {
         runFilterChunks('convFilterDirect', filterDirectBytes(s), xp, dyp, dwp, dw.length, s);
         return true;

@@ -1,0 +1,177 @@
+// Winograd F(4×4, 3×3) across the batch, for maps too narrow for winograd4.ts's four tiles per
+// row (8×8, 4×4, 2×2: VGG's and ResNet's last stages). A vector's four lanes are four images at
+// the same tile position, so a map of any size fills them, and the products are one GEMM per ξ
+// over every tile of every image: M[ξ] (m × T) = U[ξ] (m × c) · V[ξ] (c × T), T = positions × n8
+// (images rounded up to 8, the extra ones zero). Four phases, each split over threads by its own
+// counter: the filter's transform (blocks of 4 output channels), the input's (input channels),
+// the products (ξ × blocks of 4 output channels) and the output's (output channels). The
+// transforms are winograd4.ts's matrices applied lane by lane.
+
+import { take, product4x8 } from './winograd';
+
+/** Bᵀ on six vectors `stride` bytes apart from `p`, the six results `outStride` apart from `out` (in place allowed). */
+// @ts-ignore: decorator
+@inline
+function bt6(p: usize, stride: usize, out: usize, outStride: usize): void {
+  const d0 = v128.load(p), d1 = v128.load(p + stride), d2 = v128.load(p + 2 * stride);
+  const d3 = v128.load(p + 3 * stride), d4 = v128.load(p + 4 * stride), d5 = v128.load(p + 5 * stride);
+  const four = f32x4.splat(4), five = f32x4.splat(5);
+  const t1 = f32x4.sub(d4, f32x4.mul(four, d2)), t2 = f32x4.sub(d3, f32x4.mul(four, d1));
+  const t3 = f32x4.sub(d4, d2), t4 = f32x4.mul(f32x4.splat(2), f32x4.sub(d3, d1));
+  v128.store(out, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  v128.store(out + outStride, f32x4.add(t1, t2));
+  v128.store(out + 2 * outStride, f32x4.sub(t1, t2));
+  v128.store(out + 3 * outStride, f32x4.add(t3, t4));
+  v128.store(out + 4 * outStride, f32x4.sub(t3, t4));
+  v128.store(out + 5 * outStride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}
+
+/** Aᵀ on six vectors `stride` bytes apart from `p` (plus `bias`), the four results `outStride` apart from `out`. */
+// @ts-ignore: decorator
+@inline
+function at6(p: usize, stride: usize, bias: v128, out: usize, outStride: usize): void {
+  const m0 = v128.load(p), m1 = v128.load(p + stride), m2 = v128.load(p + 2 * stride);
+  const m3 = v128.load(p + 3 * stride), m4 = v128.load(p + 4 * stride), m5 = v128.load(p + 5 * stride);
+  const s = f32x4.add(m1, m2), d = f32x4.sub(m1, m2), s2 = f32x4.add(m3, m4), d2 = f32x4.sub(m3, m4);
+  v128.store(out, f32x4.add(f32x4.add(f32x4.add(m0, s), s2), bias));
+  v128.store(out + outStride, f32x4.add(f32x4.add(d, f32x4.mul(f32x4.splat(2), d2)), bias));
+  v128.store(out + 2 * outStride, f32x4.add(f32x4.add(s, f32x4.mul(f32x4.splat(4), s2)), bias));
+  v128.store(out + 3 * outStride, f32x4.add(f32x4.add(f32x4.add(d, f32x4.mul(f32x4.splat(8), d2)), m5), bias));
+}
+
+/** G on three vectors `stride` bytes apart from `p`, the six results `outStride` apart from `out`. */
+// @ts-ignore: decorator
+@inline
+function g3(p: usize, stride: usize, out: usize, outStride: usize): void {
+  const g0 = v128.load(p), g1 = v128.load(p + stride), g2 = v128.load(p + 2 * stride);
+  const even = f32x4.add(g0, g2);
+  const sixth = f32x4.splat(<f32>(-1.0 / 6.0));
+  const e = f32x4.add(f32x4.mul(f32x4.splat(<f32>(1.0 / 24.0)), g0), f32x4.mul(f32x4.splat(<f32>(1.0 / 6.0)), g2));
+  const o = f32x4.mul(f32x4.splat(<f32>(1.0 / 12.0)), g1);
+  v128.store(out, f32x4.mul(f32x4.splat(0.25), g0));
+  v128.store(out + outStride, f32x4.mul(sixth, f32x4.add(even, g1)));
+  v128.store(out + 2 * outStride, f32x4.mul(sixth, f32x4.sub(even, g1)));
+  v128.store(out + 3 * outStride, f32x4.add(e, o));
+  v128.store(out + 4 * outStride, f32x4.sub(e, o));
+  v128.store(out + 5 * outStride, g2);
+}
+
+/**
+ * U[ξ][block of 4 output channels][ci][4] = (G g Gᵀ)[ξ] for the blocks taken from the counter,
+ * lanes = the block's four output channels (zero past m). `scratch`: 432 bytes per thread.
+ */
+export function wb4Filter(w: usize, u: usize, c: i32, m: i32, next: usize, scratch: usize): void {
+  const m4 = (m + 3) & ~3;
+  const plane = <usize>(m4 * c) << 2;
+  const gg = scratch; // [9 taps][4 lanes]
+  const rows = scratch + 144; // G·g: [6 rows][3 columns][4 lanes]
+  for (let ob = take(next); ob < (m4 >> 2); ob = take(next)) {
+    for (let ci = 0; ci < c; ci++) {
+      for (let l = 0; l < 4; l++) {
+        const oc = (ob << 2) + l;
+        const src = w + (<usize>((oc * c + ci) * 9) << 2);
+        for (let t = 0; t < 9; t++) store<f32>(gg + (<usize>(t * 4 + l) << 2), oc < m ? load<f32>(src + (<usize>t << 2)) : 0);
+      }
+      for (let j = 0; j < 3; j++) g3(gg + (<usize>j << 4), 48, rows + (<usize>j << 4), 48);
+      const at = u + (<usize>((ob * c + ci) * 4) << 2);
+      for (let i = 0; i < 6; i++) g3(rows + <usize>(i * 48), 16, at + <usize>(i * 6) * plane, plane);
+    }
+  }
+}
+
+/**
+ * V[ξ][ci][pos·n8 + img] = (Bᵀ d B)[ξ] for every tile position and image of the input channels
+ * taken from the counter, lanes = four images. Each channel is first laid out zero-padded with
+ * the images innermost (`xt`: c planes of (4·th + 2) × (4·tw + 2) × n8 floats, zero past n), so
+ * a tile's 36 values are 36 vector loads. `scratch`: 576 bytes per thread.
+ */
+export function wb4Input(
+  x: usize, xt: usize, v: usize, n: i32, c: i32, h: i32, wd: i32, pt: i32, pl: i32, th: i32, tw: i32, n8: i32, next: usize, scratch: usize,
+): void {
+  const tAll = th * tw * n8;
+  const plane = <usize>(c * tAll) << 2;
+  const ph = 4 * th + 2;
+  const pw = 4 * tw + 2;
+  const col = <usize>n8 << 2;
+  const row = <usize>pw * col;
+  const y0 = max(0, -pt), y1 = min(h, ph - pt);
+  const x0 = max(0, -pl), x1 = min(wd, pw - pl);
+  for (let ci = take(next); ci < c; ci = take(next)) {
+    const pad = xt + <usize>(ci * ph) * row;
+    memory.fill(pad, 0, <usize>ph * row);
+    for (let img = 0; img < n; img++) {
+      const src = x + (<usize>((img * c + ci) * h * wd) << 2);
+      const lane = pad + (<usize>img << 2);
+      for (let iy = y0; iy < y1; iy++) {
+        const from = src + (<usize>(iy * wd) << 2);
+        const to = lane + <usize>(iy + pt) * row + <usize>pl * col;
+        for (let ix = x0; ix < x1; ix++) store<f32>(to + <usize>ix * col, load<f32>(from + (<usize>ix << 2)));
+      }
+    }
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        for (let g = 0; g < n8; g += 4) {
+          const src = pad + <usize>(4 * ty) * row + <usize>(4 * tx) * col + (<usize>g << 2);
+          // Bᵀ on the columns (rows combined) into scratch [row][column][lane]; then on the rows, into V.
+          for (let j = 0; j < 6; j++) bt6(src + <usize>j * col, row, scratch + (<usize>j << 4), 96);
+          const dst = v + (<usize>(ci * tAll + (ty * tw + tx) * n8 + g) << 2);
+          for (let i = 0; i < 6; i++) bt6(scratch + <usize>(i * 96), 16, dst + <usize>(i * 6) * plane, plane);
+        }
+      }
+    }
+  }
+}
+
+/** M[ξ][oc block][tiles] = U[ξ] · V[ξ] for the (ξ, block of 4 output channels) pairs taken from the counter. */
+export function wb4Product(u: usize, v: usize, mm: usize, c: i32, m4: i32, tAll: i32, next: usize): void {
+  const blocks = m4 >> 2;
+  const row = <usize>tAll << 2;
+  for (let item = take(next); item < 36 * blocks; item = take(next)) {
+    const xi = item / blocks;
+    const ob = (item - xi * blocks) << 2;
+    const ux = u + (<usize>(xi * m4 * c + ob * c) << 2);
+    const vx = v + (<usize>(xi * c) * row);
+    const mx = mm + (<usize>(xi * m4 + ob) * row);
+    for (let t0 = 0; t0 < tAll; t0 += 8) product4x8(ux, vx + (<usize>t0 << 2), row, c, mx + (<usize>t0 << 2), row);
+  }
+}
+
+/**
+ * y[img][oc] = Aᵀ M A + bias for the output channels taken from the counter: every tile of every
+ * image into `yt` (m planes of 4·th × 4·tw × n8 floats, images innermost, as vector stores), then
+ * those inside n × oh × ow copied out. `scratch`: 384 bytes per thread.
+ */
+export function wb4Output(
+  mm: usize, bias: usize, y: usize, yt: usize, n: i32, m: i32, oh: i32, ow: i32, th: i32, tw: i32, n8: i32, next: usize, scratch: usize,
+): void {
+  const m4 = (m + 3) & ~3;
+  const tAll = th * tw * n8;
+  const plane = <usize>(m4 * tAll) << 2;
+  const col = <usize>n8 << 2;
+  const row = <usize>(4 * tw) * col;
+  const zero = f32x4.splat(0);
+  for (let oc = take(next); oc < m; oc = take(next)) {
+    const b = bias ? f32x4.splat(load<f32>(bias + (<usize>oc << 2))) : zero;
+    const out = yt + <usize>(oc * 4 * th) * row;
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        for (let g = 0; g < n; g += 4) {
+          const src = mm + (<usize>(oc * tAll + (ty * tw + tx) * n8 + g) << 2);
+          // Aᵀ on the rows of each column into scratch [row][column][lane], then on the columns into yt.
+          for (let j = 0; j < 6; j++) at6(src + <usize>j * plane, 6 * plane, zero, scratch + (<usize>j << 4), 96);
+          const dst = out + <usize>(4 * ty) * row + <usize>(4 * tx) * col + (<usize>g << 2);
+          for (let r = 0; r < 4; r++) at6(scratch + <usize>(r * 96), 16, b, dst + <usize>r * row, col);
+        }
+      }
+    }
+    for (let img = 0; img < n; img++) {
+      const to = y + (<usize>((img * m + oc) * oh * ow) << 2);
+      const lane = out + (<usize>img << 2);
+      for (let oy = 0; oy < oh; oy++) {
+        const from = lane + <usize>oy * row;
+        const dst = to + (<usize>(oy * ow) << 2);
+        for (let ox = 0; ox < ow; ox++) store<f32>(dst + (<usize>ox << 2), load<f32>(from + <usize>ox * col));
+      }
+    }
+  }
+}
