@@ -11,4 +11,4 @@ export { reduceRows, sumAround } from './reduce';
 export { channelMoments, channelSums, channelAffine } from './normalization';
 export { convWinograd, winogradWorkFloats, convFilterWinograd, winogradFilterWorkFloats } from './winograd';
 export { convWinograd4, winograd4WorkFloats, convFilterWinograd4, winograd4FilterWorkFloats } from './winograd4';
-export { wb4Filter, wb4Input, wb4Product, wb4Output } from './winograd4_batch';
+export { wb4Filter, wb4Input, wb4Product, wb4Output, wb4Grad, wb4FilterProduct, wb4FilterOut } from './winograd4_batch';

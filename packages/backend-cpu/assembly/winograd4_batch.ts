@@ -8,6 +8,7 @@
 // transforms are winograd4.ts's matrices applied lane by lane.
 
 import { take, product4x8 } from './winograd';
+import { gemmLd } from './gemm';
 
 /** Bᵀ on six vectors `stride` bytes apart from `p`, the six results `outStride` apart from `out` (in place allowed). */
 // @ts-ignore: decorator
@@ -171,6 +172,107 @@ export function wb4Output(
         const from = lane + <usize>oy * row;
         const dst = to + (<usize>(oy * ow) << 2);
         for (let ox = 0; ox < ow; ox++) store<f32>(dst + (<usize>ox << 2), load<f32>(from + <usize>ox * col));
+      }
+    }
+  }
+}
+
+/** A on four vectors `stride` bytes apart from `p`, the six results `outStride` apart from `out`. */
+// @ts-ignore: decorator
+@inline
+function a4(p: usize, stride: usize, out: usize, outStride: usize): void {
+  const y0 = v128.load(p), y1 = v128.load(p + stride), y2 = v128.load(p + 2 * stride), y3 = v128.load(p + 3 * stride);
+  const e = f32x4.add(y0, y2), o = f32x4.add(y1, y3);
+  const f = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2)), g = f32x4.add(f32x4.mul(f32x4.splat(2), y1), f32x4.mul(f32x4.splat(8), y3));
+  v128.store(out, y0);
+  v128.store(out + outStride, f32x4.add(e, o));
+  v128.store(out + 2 * outStride, f32x4.sub(e, o));
+  v128.store(out + 3 * outStride, f32x4.add(f, g));
+  v128.store(out + 4 * outStride, f32x4.sub(f, g));
+  v128.store(out + 5 * outStride, y3);
+}
+
+/** Gᵀ on six vectors `stride` bytes apart from `p`, the three results `outStride` apart from `out` (in place allowed). */
+// @ts-ignore: decorator
+@inline
+function gt6(p: usize, stride: usize, out: usize, outStride: usize): void {
+  const p0 = v128.load(p), p1 = v128.load(p + stride), p2 = v128.load(p + 2 * stride);
+  const p3 = v128.load(p + 3 * stride), p4 = v128.load(p + 4 * stride), p5 = v128.load(p + 5 * stride);
+  const s = f32x4.add(p1, p2), s2 = f32x4.add(p3, p4);
+  const sixth = f32x4.splat(<f32>(1.0 / 6.0));
+  v128.store(out, f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(0.25), p0), f32x4.mul(sixth, s)), f32x4.mul(f32x4.splat(<f32>(1.0 / 24.0)), s2)));
+  v128.store(out + outStride, f32x4.add(f32x4.mul(sixth, f32x4.sub(p2, p1)), f32x4.mul(f32x4.splat(<f32>(1.0 / 12.0)), f32x4.sub(p3, p4))));
+  v128.store(out + 2 * outStride, f32x4.add(f32x4.mul(sixth, f32x4.sub(s2, s)), p5));
+}
+
+/**
+ * The filter gradient's transformed output gradient, G[ξ][oc][pos·n8 + img] = (A dY Aᵀ)[ξ], for
+ * the output channels taken from the counter, lanes = four images. Each channel's dY is first laid
+ * out with the images innermost over whole tiles (4·th × 4·tw × n8 floats at `scratch`, zero past
+ * n × oh × ow), then 384 bytes for the transform.
+ */
+export function wb4Grad(
+  dy: usize, gg: usize, n: i32, m: i32, oh: i32, ow: i32, th: i32, tw: i32, n8: i32, next: usize, scratch: usize,
+): void {
+  const tAll = th * tw * n8;
+  const plane = <usize>(m * tAll) << 2;
+  const col = <usize>n8 << 2;
+  const row = <usize>(4 * tw) * col;
+  const tmp = scratch + <usize>(4 * th) * row;
+  for (let oc = take(next); oc < m; oc = take(next)) {
+    memory.fill(scratch, 0, <usize>(4 * th) * row);
+    for (let img = 0; img < n; img++) {
+      const src = dy + (<usize>((img * m + oc) * oh * ow) << 2);
+      const lane = scratch + (<usize>img << 2);
+      for (let oy = 0; oy < oh; oy++) {
+        const from = src + (<usize>(oy * ow) << 2);
+        const to = lane + <usize>oy * row;
+        for (let ox = 0; ox < ow; ox++) store<f32>(to + <usize>ox * col, load<f32>(from + (<usize>ox << 2)));
+      }
+    }
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        for (let g = 0; g < n8; g += 4) {
+          const src = scratch + <usize>(4 * ty) * row + <usize>(4 * tx) * col + (<usize>g << 2);
+          // A on the rows of each column into tmp [row][column][lane] (6 × 4), then on the columns into G.
+          for (let k = 0; k < 4; k++) a4(src + <usize>k * col, row, tmp + (<usize>k << 4), 64);
+          const dst = gg + (<usize>(oc * tAll + (ty * tw + tx) * n8 + g) << 2);
+          for (let i = 0; i < 6; i++) a4(tmp + <usize>(i * 64), 16, dst + <usize>(i * 6) * plane, plane);
+        }
+      }
+    }
+  }
+}
+
+/** P[ξ] (m × c) = G[ξ] · V[ξ]ᵀ, summed over every tile of every image, for the ξ taken from the counter. */
+export function wb4FilterProduct(gg: usize, v: usize, p: usize, c: i32, m: i32, tAll: i32, next: usize, work: usize): void {
+  for (let xi = take(next); xi < 36; xi = take(next)) {
+    gemmLd(
+      m, c, tAll,
+      gg + (<usize>(xi * m * tAll) << 2), tAll, false,
+      v + (<usize>(xi * c * tAll) << 2), tAll, true,
+      p + (<usize>(xi * m * c) << 2), c, false, work,
+    );
+  }
+}
+
+/**
+ * dW[oc][ci] = Gᵀ P[oc][ci] G for the output channels taken from the counter, four input
+ * channels per vector (P is read 4 floats past its end at most: the caller leaves them).
+ * `scratch`: 432 bytes per thread.
+ */
+export function wb4FilterOut(p: usize, dW: usize, c: i32, m: i32, next: usize, scratch: usize): void {
+  const plane = <usize>(m * c) << 2;
+  for (let oc = take(next); oc < m; oc = take(next)) {
+    for (let ci = 0; ci < c; ci += 4) {
+      const src = p + (<usize>(oc * c + ci) << 2);
+      // Gᵀ on the rows of each column into scratch [row][column][lane] (3 × 6), then on the columns.
+      for (let j = 0; j < 6; j++) gt6(src + <usize>j * plane, 6 * plane, scratch + (<usize>j << 4), 96);
+      for (let i = 0; i < 3; i++) gt6(scratch + <usize>(i * 96), 16, scratch + 288 + <usize>(i * 48), 16);
+      const lanes = min(4, c - ci);
+      for (let l = 0; l < lanes; l++) {
+        const out = dW + (<usize>((oc * c + ci + l) * 9) << 2);
+        for (let t = 0; t < 9; t++) store<f32>(out + (<usize>t << 2), load<f32>(scratch + 288 + (<usize>(t * 4 + l) << 2)));
       }
     }
   }

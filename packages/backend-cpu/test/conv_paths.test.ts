@@ -65,6 +65,9 @@ const cases: Case[] = [
   { x: [3, 64, 5, 6], w: [66, 64, 3, 3], strides: [1, 1], pads: [1, 0, 2, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [5, 70, 2, 2], w: [64, 70, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [9, 128, 8, 8], w: [130, 128, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  // Its filter gradient (rows of 3 to 11, 16 or more channels each way): input channels not a
+  // multiple of 4, a batch of one.
+  { x: [1, 18, 9, 11], w: [16, 18, 3, 3], strides: [1, 1], pads: [1, 1, 0, 1], dilations: [1, 1], group: 1, bias: false },
   // Its filter gradient (64 to 128 channels each way): output channels not a multiple of 8, input
   // channels not a multiple of 4, asymmetric pads.
   { x: [2, 64, 9, 10], w: [66, 64, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },

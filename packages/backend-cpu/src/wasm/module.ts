@@ -23,6 +23,9 @@ export interface KernelExports {
   wb4Input(...args: number[]): void;
   wb4Product(u: number, v: number, mm: number, c: number, m4: number, tAll: number, next: number): void;
   wb4Output(...args: number[]): void;
+  wb4Grad(...args: number[]): void;
+  wb4FilterProduct(...args: number[]): void;
+  wb4FilterOut(p: number, dW: number, c: number, m: number, next: number, scratch: number): void;
   winograd4FilterWorkFloats(c: number, m: number, oh: number, ow: number): number;
   convFilterWinograd(...args: number[]): void;
   winogradFilterWorkFloats(c: number, m: number, oh: number, ow: number): number;

@@ -24,6 +24,8 @@ function direct(s: ConvShape): boolean {
  */
 const WINOGRAD4_MIN_WIDTH = 16;
 
+type BatchPhase = 'wb4Filter' | 'wb4Input' | 'wb4Product' | 'wb4Output' | 'wb4Grad' | 'wb4FilterProduct' | 'wb4FilterOut';
+
 export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvKernels {
   const { ex, heap } = cx;
   const shapeArgs = (s: ConvShape): number[] => [
@@ -121,6 +123,16 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
     return Math.min(s.c, s.m) >= (s.ow < 8 ? 64 : 128);
   }
 
+  /**
+   * The filter gradient across the batch where the direct filter kernel does not run (rows under
+   * 12) and a tile holds more than 2×2 outputs: 1.15–1.6× the paths before it at 16–64 channels on
+   * 8×8 and 4×4 maps, 2–2.8× at 128–512 (on 2×2 maps 0.85×: 36 products for 4 outputs).
+   * Measured 2026-12-07, one process, alternating.
+   */
+  function winogradBatchFilter(s: ConvShape): boolean {
+    return direct(s) && s.kh === 3 && s.kw === 3 && s.ow < 12 && s.oh >= 3 && s.ow >= 3 && s.c >= 16 && s.m >= 16 && options.winograd;
+  }
+
   /** winograd4_batch's four phases, each over as many threads as pay. */
   function runWinogradBatch(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
     const th = Math.ceil(s.oh / 4);
@@ -128,21 +140,51 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
     const n8 = Math.ceil(s.n / 8) * 8;
     const tAll = th * tw * n8;
     const m4 = Math.ceil(s.m / 4) * 4;
-    const threads = cx.threadsFor(sizes(s).work, Math.max(s.c, s.m));
     // U, V, M, the input with images innermost (padded), the output likewise.
     const floats = [36 * m4 * s.c, 36 * s.c * tAll, 36 * m4 * tAll, s.c * (4 * th + 2) * (4 * tw + 2) * n8, s.m * tAll * 16];
     const blocks = floats.map((f) => heap.alloc(f * 4));
-    const scratch = Array.from({ length: threads }, () => heap.alloc(576));
     const [u, v, mm, xt, yt] = blocks.map(([ptr]) => ptr);
-    const phase = (fn: 'wb4Filter' | 'wb4Input' | 'wb4Product' | 'wb4Output', parts: number, args: (next: number, scratch: number) => number[]) => {
-      const next = cx.freshCounter();
-      cx.run(scratch.slice(0, Math.min(threads, parts)).map(([ptr]) => ({ fn, args: args(next, ptr) })));
-    };
+    const { phase, scratch } = batchPhases(s, 576);
     try {
       phase('wb4Filter', m4 / 4, (next, sc) => [wp, u, s.c, s.m, next, sc]);
       phase('wb4Input', s.c, (next, sc) => [xp, xt, v, s.n, s.c, s.h, s.w, s.pt, s.pl, th, tw, n8, next, sc]);
       phase('wb4Product', 36 * (m4 / 4), (next) => [u, v, mm, s.c, m4, tAll, next]);
       phase('wb4Output', s.m, (next, sc) => [mm, bp, yp, yt, s.n, s.m, s.oh, s.ow, th, tw, n8, next, sc]);
+    } finally {
+      for (const [ptr, size] of [...blocks, ...scratch]) heap.release(ptr, size);
+    }
+  }
+
+  /**
+   * Per-thread scratch of `bytes` and a runner for one phase of winograd4_batch: its calls on
+   * as many threads as pay (at most `parts`), sharing a fresh counter.
+   */
+  function batchPhases(s: ConvShape, bytes: number) {
+    const threads = cx.threadsFor(sizes(s).work, Math.max(s.c, s.m));
+    const scratch = Array.from({ length: threads }, () => heap.alloc(bytes));
+    const phase = (fn: BatchPhase, parts: number, args: (next: number, scratch: number, t: number) => number[]) => {
+      const next = cx.freshCounter();
+      cx.run(scratch.slice(0, Math.min(threads, parts)).map(([ptr], t) => ({ fn, args: args(next, ptr, t) })));
+    };
+    return { phase, scratch };
+  }
+
+  /** The filter gradient through F(4×4, 3×3) across the batch: V and G = A dY Aᵀ, one GEMM per ξ, Gᵀ P G. */
+  function runWinogradBatchFilter(xp: number, dyp: number, dwp: number, s: ConvShape): void {
+    const th = Math.ceil(s.oh / 4);
+    const tw = Math.ceil(s.ow / 4);
+    const n8 = Math.ceil(s.n / 8) * 8;
+    const tAll = th * tw * n8;
+    // V, the input with images innermost (padded), G, P (and 4 floats of slack for wb4FilterOut).
+    const floats = [36 * s.c * tAll, s.c * (4 * th + 2) * (4 * tw + 2) * n8, 36 * s.m * tAll, 36 * s.m * s.c + 4];
+    const blocks = floats.map((f) => heap.alloc(f * 4));
+    const [v, xt, gg, p] = blocks.map(([ptr]) => ptr);
+    const { phase, scratch } = batchPhases(s, Math.max(576, 16 * tAll * 4 + 384));
+    try {
+      phase('wb4Input', s.c, (next, sc) => [xp, xt, v, s.n, s.c, s.h, s.w, s.pt, s.pl, th, tw, n8, next, sc]);
+      phase('wb4Grad', s.m, (next, sc) => [dyp, gg, s.n, s.m, s.oh, s.ow, th, tw, n8, next, sc]);
+      phase('wb4FilterProduct', 36, (next, _sc, t) => [gg, v, p, s.c, s.m, tAll, next, cx.workOf(t)]);
+      phase('wb4FilterOut', s.m, (next, sc) => [p, dwp, s.c, s.m, next, sc]);
     } finally {
       for (const [ptr, size] of [...blocks, ...scratch]) heap.release(ptr, size);
     }
@@ -228,6 +270,10 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
     backpropFilter(x, dy, dw, s) {
       const [xp, dyp, dwp] = [cx.addressOf(x), cx.addressOf(dy), cx.addressOf(dw)];
       if (xp < 0 || dyp < 0 || dwp < 0 || s.n === 0 || s.oh * s.ow === 0) return false;
+      if (winogradBatchFilter(s)) {
+        runWinogradBatchFilter(xp, dyp, dwp, s);
+        return true;
+      }
       // F(4×4)'s filter gradient on rows of 16 or more: 36 products per 16 outputs against the
       // direct kernel's 144; 1.1–1.8× it from 16 to 256 channels on 16×16 and 32×32 maps (2026-12-07).
       if (winograd4(s)) {
