@@ -60,11 +60,14 @@ const cases: Case[] = [
   { x: [2, 32, 13, 37], w: [18, 32, 3, 3], strides: [1, 1], pads: [2, 1, 0, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [2, 19, 22, 17], w: [16, 19, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
   // F(4×4, 3×3) across the batch (lanes are images; rows under 8 from 64 channels, rows of 8 to
-  // 15 from 128): batches not a multiple of 4 or 8, maps not a multiple of 4, 2×2 maps,
+  // 15 from 128): batches not a multiple of 4 or 8, maps not a multiple of 4, 2×2 maps (dense),
   // asymmetric pads, output channels not a multiple of 4, bias.
   { x: [3, 64, 5, 6], w: [66, 64, 3, 3], strides: [1, 1], pads: [1, 0, 2, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [5, 70, 2, 2], w: [64, 70, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [9, 128, 8, 8], w: [130, 128, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  // Maps of at most half the filter's taps as one dense GEMM over the batch: a 1×2 map with
+  // asymmetric pads (outputs of a different shape), bias.
+  { x: [3, 64, 1, 2], w: [65, 64, 3, 3], strides: [1, 1], pads: [1, 0, 1, 2], dilations: [1, 1], group: 1, bias: true },
   // Its filter gradient (rows of 3 to 11, 16 or more channels each way): input channels not a
   // multiple of 4, a batch of one.
   { x: [1, 18, 9, 11], w: [16, 18, 3, 3], strides: [1, 1], pads: [1, 1, 0, 1], dilations: [1, 1], group: 1, bias: false },
@@ -80,6 +83,48 @@ const cases: Case[] = [
   { x: [2, 150, 5, 9], w: [6, 150, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [2, 140, 3, 3], w: [4, 140, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
 ];
+
+/** y, dx and dw by their definitions, one multiply-add at a time (group 1): a reference no cpu path shares. */
+function naive(c: Case, x: Float32Array, w: Float32Array, bias: Float32Array | null, dyOf: (shape: number[]) => Float32Array): Float32Array[] {
+  const [n, ci, h, wd] = c.x;
+  const [m, , kh, kw] = c.w;
+  const [sh, sw] = c.strides;
+  const [dh, dw] = c.dilations;
+  const [pt, pl, pb, pr] = c.pads;
+  const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((wd + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+  const y = new Float32Array(n * m * oh * ow);
+  const dy = dyOf([n, m, oh, ow]);
+  const dx = new Float32Array(x.length);
+  const dW = new Float32Array(w.length);
+  for (let b = 0; b < n; b++) {
+    for (let mo = 0; mo < m; mo++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          const o = ((b * m + mo) * oh + oy) * ow + ox;
+          let sum = bias ? bias[mo] : 0;
+          for (let cc = 0; cc < ci; cc++) {
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = oy * sh - pt + ky * dh;
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = ox * sw - pl + kx * dw;
+                if (ix < 0 || ix >= wd) continue;
+                const xi = ((b * ci + cc) * h + iy) * wd + ix;
+                const wi = ((mo * ci + cc) * kh + ky) * kw + kx;
+                sum += x[xi] * w[wi];
+                dx[xi] += dy[o] * w[wi];
+                dW[wi] += dy[o] * x[xi];
+              }
+            }
+          }
+          y[o] = sum;
+        }
+      }
+    }
+  }
+  return [y, dx, dW];
+}
 
 describe('WebAssembly convolution paths match the TypeScript reference', () => {
   for (const c of cases) {
@@ -100,6 +145,11 @@ describe('WebAssembly convolution paths match the TypeScript reference', () => {
       await noWinograd.init();
       await plainSimd.init();
       const want = run(plain);
+      if (c.group === 1) {
+        // The TypeScript path against the definitions (it shares the dense small-map path with the others).
+        const ref = naive(c, rand(size(c.x), 1), rand(size(c.w), 2), c.bias ? rand(c.w[0], 3) : null, (s) => rand(size(s), 4));
+        ref.forEach((r, i) => r.forEach((v, j) => expect(Math.abs(want[i][j] - v), `TypeScript: ${['y', 'dx', 'dw'][i]}[${j}]`).toBeLessThan(1e-4 * (1 + Math.abs(v)))));
+      }
       for (const [path, got] of [['wasm', run(wasm)], ['wasm without Winograd', run(noWinograd)], ['wasm without relaxed SIMD', run(plainSimd)]] as const) {
         for (let i = 0; i < 3; i++) {
           expect(got[i].length).toBe(want[i].length);
