@@ -48,7 +48,7 @@ const cases: Case[] = [
   // of 4, channels not a multiple of 8, asymmetric pads, pads wider than the filter.
   { x: [2, 3, 13, 14], w: [5, 3, 3, 3], strides: [1, 1], pads: [2, 0, 1, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [2, 5, 10, 10], w: [11, 5, 3, 3], strides: [1, 1], pads: [3, 3, 3, 3], dilations: [1, 1], group: 1, bias: true },
-  // Winograd F(2×2, 3×3) (3×3 at stride 1, rows of 8 or more, 16 or more channels each way): odd
+  // Winograd F(2×2, 3×3) (3×3 at stride 1, rows of 8 to 15, 8 or more channels each way): odd
   // output sizes (half-used tiles), rows that are not a multiple of 4 tiles, output channels not a
   // multiple of 4, asymmetric and no padding; its input gradient runs the same kernel.
   { x: [3, 16, 9, 11], w: [18, 16, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
@@ -59,6 +59,9 @@ const cases: Case[] = [
   // edge), asymmetric pads, output channels not a multiple of 8, input channels not of 4.
   { x: [2, 32, 13, 37], w: [18, 32, 3, 3], strides: [1, 1], pads: [2, 1, 0, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [2, 19, 22, 17], w: [16, 19, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
+  // Few channels (DenseNet's growth of 12, down to 8) on both Winograd forms.
+  { x: [2, 12, 17, 18], w: [8, 12, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [3, 8, 9, 9], w: [10, 8, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
   // F(4×4, 3×3) across the batch (lanes are images; rows under 8 from 64 channels, rows of 8 to
   // 15 from 128): batches not a multiple of 4 or 8, maps not a multiple of 4, 2×2 maps (dense),
   // asymmetric pads, output channels not a multiple of 4, bias.
