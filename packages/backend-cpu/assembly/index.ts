@@ -6,7 +6,7 @@ export { convForward, convDirect, convFilterDirect, convBackpropFilter, convBack
 export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows, leakyRelu, clip, compare } from './elementwise';
 export { chainRun, chainScratchBytes } from './chain';
 export { adamUpdate, sgdUpdate } from './optimizer';
-export { avgPool2x2, avgPool2x2Grad, maxPool2x2 } from './pool';
+export { avgPool2x2, avgPool2x2Grad, maxPool2x2, maxPool2x2Grad } from './pool';
 export { reduceRows, sumAround } from './reduce';
 export { channelMoments, channelSums, channelAffine } from './normalization';
 export { convWinograd, winogradWorkFloats, convFilterWinograd, winogradFilterWorkFloats } from './winograd';

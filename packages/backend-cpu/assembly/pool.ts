@@ -80,3 +80,66 @@ export function maxPool2x2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: 
     }
   }
 }
+
+/**
+ * dx[argmax of each 2×2 window] = dy (dx zeroed beforehand), the window's maximum chosen as the
+ * TypeScript kernel chooses it: the first of equal values in row order, and a NaN wins and stays.
+ */
+export function maxPool2x2Grad(x: usize, dy: usize, dx: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
+  for (let pl = 0; pl < planes; pl++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const off = <usize>((pl * h + 2 * oy) * w) << 2;
+      const r0 = x + off;
+      const r1 = r0 + (<usize>w << 2);
+      const d0 = dx + off;
+      const d1 = d0 + (<usize>w << 2);
+      const g = dy + (<usize>((pl * oh + oy) * ow) << 2);
+      let ox = 0;
+      for (; 2 * ox + 8 <= w && ox + 4 <= ow; ox += 4) {
+        const o = <usize>ox << 3;
+        const a0 = v128.load(r0 + o), a1 = v128.load(r0 + o, 16);
+        const b0 = v128.load(r1 + o), b1 = v128.load(r1 + o, 16);
+        const tl = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), tr = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        const bl = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), br = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        let best = tl;
+        const m1 = beats(tr, best);
+        best = v128.bitselect(tr, best, m1);
+        const m2 = beats(bl, best);
+        best = v128.bitselect(bl, best, m2);
+        const m3 = beats(br, best);
+        const later3 = m3;
+        const later2 = v128.andnot(m2, m3);
+        const later1 = v128.andnot(v128.andnot(m1, m2), m3);
+        const first = v128.not(v128.or(v128.or(m1, m2), m3));
+        const gv = v128.load(g + (<usize>ox << 2));
+        const gtl = v128.and(gv, first), gtr = v128.and(gv, later1), gbl = v128.and(gv, later2), gbr = v128.and(gv, later3);
+        v128.store(d0 + o, v128.shuffle<f32>(gtl, gtr, 0, 4, 1, 5));
+        v128.store(d0 + o, v128.shuffle<f32>(gtl, gtr, 2, 6, 3, 7), 16);
+        v128.store(d1 + o, v128.shuffle<f32>(gbl, gbr, 0, 4, 1, 5));
+        v128.store(d1 + o, v128.shuffle<f32>(gbl, gbr, 2, 6, 3, 7), 16);
+      }
+      for (; ox < ow; ox++) {
+        const o = <usize>ox << 3;
+        // Byte offsets of the window's four inputs in row order; the first is the running best.
+        let at = off + o;
+        let bv = load<f32>(x + at);
+        for (let i = 1; i < 4; i++) {
+          const p = off + o + (i & 1 ? 4 : 0) + (i >= 2 ? <usize>w << 2 : 0);
+          const v = load<f32>(x + p);
+          if (v > bv || (v != v && bv == bv)) {
+            bv = v;
+            at = p;
+          }
+        }
+        store<f32>(dx + at, load<f32>(g + (<usize>ox << 2)));
+      }
+    }
+  }
+}
+
+/** Lanes where v replaces the running maximum m: v > m, or v is NaN and m is not. */
+// @ts-ignore: decorator
+@inline
+function beats(v: v128, m: v128): v128 {
+  return v128.or(f32x4.gt(v, m), v128.andnot(f32x4.ne(v, v), f32x4.ne(m, m)));
+}

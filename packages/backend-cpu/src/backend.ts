@@ -305,7 +305,7 @@ export class CpuBackend implements Backend {
   readonly conv2dBackpropFilter: KernelFn<'conv2dBackpropFilter'> = this.k<'conv2dBackpropFilter'>(([x, dy], attrs) => conv.conv2dBackpropFilter(this.gemm, x, dy, attrs.filterShape, attrs));
   readonly maxPool2d: KernelFn<'maxPool2d'> = this.k<'maxPool2d'>(([x], attrs) => pool.maxPool2d(x, attrs, this.simd));
   readonly avgPool2d: KernelFn<'avgPool2d'> = this.k<'avgPool2d'>(([x], attrs) => pool.avgPool2d(x, attrs, this.simd));
-  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = this.k<'maxPool2dGrad'>(([dy, x], attrs) => pool.maxPool2dGrad(dy, x, attrs));
+  readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = this.k<'maxPool2dGrad'>(([dy, x], attrs) => pool.maxPool2dGrad(dy, x, attrs, this.simd));
   readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = this.k<'avgPool2dGrad'>(([dy], attrs) => pool.avgPool2dGrad(dy, attrs.inputShape, attrs, this.simd));
 
   // shapes and indexing

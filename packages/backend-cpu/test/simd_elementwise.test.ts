@@ -109,6 +109,26 @@ describe('2×2 stride-2 pooling in SIMD against the TypeScript loops', () => {
   }
 });
 
+describe('2×2 stride-2 max pooling\'s gradient in SIMD against the TypeScript loop', () => {
+  const attrs: Pool2dAttrs = { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceil_mode: false, count_include_pad: false };
+  for (const shape of [[2, 3, 28, 28], [1, 2, 9, 21], [3, 1, 6, 10], [1, 1, 4, 2]]) {
+    it(`routes dy to the same input of each window over [${shape}]: ties (the first wins), NaNs (they win), odd sizes`, () => {
+      // Values on a coarse grid, so windows hold ties; NaNs and infinities sprinkled through.
+      const v = values(size(shape), 41).map((x, i) => (i % 37 === 5 ? NaN : i % 41 === 7 ? -Infinity : Math.round(x)));
+      const ask = (b: CpuBackend) => {
+        const x = on(b, v, shape);
+        const y = b.maxPool2d([x], attrs);
+        const dy = on(b, values(size(y.shape), 43).map((g, i) => (i % 5 === 0 ? -0 : g)), y.shape);
+        return Array.from(b.readSync(b.maxPool2dGrad([dy, x], attrs).dataId));
+      };
+      const before = simd.memoryInfo().simdElementwise;
+      const [got, want] = [ask(simd), ask(plain)];
+      expect(simd.memoryInfo().simdElementwise - before).toBe(2);
+      expect(got.map((g) => Object.is(g, -0) ? '-0' : g)).toEqual(want.map((g) => Object.is(g, -0) ? '-0' : g));
+    });
+  }
+});
+
 describe('elementwise kernels shared among threads', () => {
   it('large arithmetic, cheap unary and transcendental ops split across three threads give the single-thread bits', async () => {
     const threaded = new CpuBackend('threaded-ew', { threads: 3, minParallelWork: 0 });

@@ -69,10 +69,11 @@ export function maxPool2d(x: KernelTensor, a: Pool2dAttrs, simd: SimdElementwise
   return t;
 }
 
-export function maxPool2dGrad(dy: KernelTensor, x: KernelTensor, a: Pool2dAttrs): KernelTensor {
+export function maxPool2dGrad(dy: KernelTensor, x: KernelTensor, a: Pool2dAttrs, simd: SimdElementwise | null = null): KernelTensor {
   const { values: dx, t } = allocF32(x.shape);
-  if (is2x2(x.shape, dy.shape, a)) maxPool2x2Grad(f32(x), f32(dy), dx, x.shape, dy.shape);
-  else maxPool(x, a, dy.shape, null, f32(dy), dx);
+  if (is2x2(x.shape, dy.shape, a)) {
+    if (!simd?.maxPool2x2Grad(f32(x), f32(dy), dx, x.shape, dy.shape)) maxPool2x2Grad(f32(x), f32(dy), dx, x.shape, dy.shape);
+  } else maxPool(x, a, dy.shape, null, f32(dy), dx);
   return t;
 }
 

@@ -42,6 +42,7 @@ export interface KernelExports {
   avgPool2x2(x: number, y: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   avgPool2x2Grad(dy: number, dx: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   maxPool2x2(x: number, y: number, planes: number, h: number, w: number, oh: number, ow: number): void;
+  maxPool2x2Grad(x: number, dy: number, dx: number, planes: number, h: number, w: number, oh: number, ow: number): void;
   compare(op: number, a: number, b: number, dst: number, n: number, scalarB: number): void;
   leakyRelu(src: number, dst: number, n: number, alpha: number): void;
   clip(src: number, dst: number, n: number, lo: number, hi: number): void;

@@ -58,6 +58,8 @@ export interface SimdElementwise {
    * zeroed dx; shapes are the input's [n, c, h, w] and the output's.
    */
   pool2x2(kind: 'max' | 'avg' | 'avgGrad', src: Float32Array, dst: Float32Array, inShape: readonly number[], outShape: readonly number[]): boolean;
+  /** dx (zeroed) = dy at each 2×2 window's maximum in x, as the TypeScript kernel picks it. */
+  maxPool2x2Grad(x: Float32Array, dy: Float32Array, dx: Float32Array, inShape: readonly number[], outShape: readonly number[]): boolean;
   /** dst[r] = op over the r-th run of `len` values of src. */
   reduceRows(op: 'sum' | 'mean' | 'max' | 'min', src: Float32Array, dst: Float32Array, rows: number, len: number): boolean;
   /** dst[m] = Σ (or mean) over outer and inner of src viewed as [outer, mid, inner]. */
@@ -140,6 +142,14 @@ export function wasmElementwise(cx: WasmContext, transcendental: SimdUnary): Sim
       const [n, c, h, w] = inShape;
       const fn = kind === 'max' ? ex.maxPool2x2 : kind === 'avg' ? ex.avgPool2x2 : ex.avgPool2x2Grad;
       fn(s, d, n * c, h, w, outShape[2], outShape[3]);
+      (this as { calls: number }).calls++;
+      return true;
+    },
+    maxPool2x2Grad(x, dy, dx, inShape, outShape) {
+      const [xp, gp, dp] = [cx.addressOf(x), cx.addressOf(dy), cx.addressOf(dx)];
+      if (xp < 0 || gp < 0 || dp < 0) return false;
+      const [n, c, h, w] = inShape;
+      ex.maxPool2x2Grad(xp, gp, dp, n * c, h, w, outShape[2], outShape[3]);
       (this as { calls: number }).calls++;
       return true;
     },
