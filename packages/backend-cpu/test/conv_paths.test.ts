@@ -78,6 +78,10 @@ const cases: Case[] = [
   // channels not a multiple of 4, asymmetric pads.
   { x: [2, 64, 9, 10], w: [66, 64, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [3, 65, 8, 11], w: [64, 65, 3, 3], strides: [1, 1], pads: [1, 0, 1, 2], dilations: [1, 1], group: 1, bias: true },
+  // 1×1 filters: the filter gradient through the direct kernel (rows of 12 or more; channels not
+  // a multiple of 4 or 8), and through the GEMM below that.
+  { x: [2, 13, 12, 14], w: [9, 13, 1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: true },
+  { x: [3, 6, 5, 7], w: [5, 6, 1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: false },
   // Rows of at most 4 positions: two rows per tile (odd row counts leave the last pair half full).
   { x: [2, 24, 5, 4], w: [8, 24, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [3, 9, 2, 2], w: [12, 9, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },

@@ -290,8 +290,10 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
       }
       // Read straight from the padded image where rows are wide enough that the pw − ow padding
       // columns it also multiplies cost little (1.3–1.8× the patch-matrix path at 16–32 channels,
-      // 16×16 and 32×32 maps; even at 8×8, slower below).
-      if (direct(s) && s.ow >= 12) {
+      // 16×16 and 32×32 maps; even at 8×8, slower below). A 1×1 filter (DenseNet's bottlenecks)
+      // is the same kernel with one tap per channel and no padding: 1.2–1.35× its GEMM from 120
+      // channels on 16×16 and 32×32 maps, even below (2026-12-07).
+      if ((direct(s) || (s.pointwise && s.groups === 1)) && s.ow >= 12) {
         runFilterChunks('convFilterDirect', filterDirectBytes(s), xp, dyp, dwp, dw.length, s);
         return true;
       }
