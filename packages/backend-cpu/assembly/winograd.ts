@@ -11,7 +11,7 @@
 //        | 0  1  0 -1 |       | 0    0    1  |
 
 import { madd } from './madd';
-import { sumTile4x8 } from './sum_tile';
+import { sumTransformed } from './sum_tile';
 
 /** Takes the next image from the shared i32 counter at `next` (see conv.ts). */
 // @ts-ignore: decorator
@@ -308,7 +308,6 @@ export function convFilterWinograd(
   const t = th * twp;
   const tp = (t + 7) & ~7;
   const mp = (m + 7) & ~7;
-  const panels = mp >> 3;
   const c4 = (c + 3) & ~3;
   const ph = 2 * th + 2;
   const pw = 2 * twp + 2;
@@ -345,22 +344,7 @@ export function convFilterWinograd(
           }
         }
       }
-      for (let xi = 0; xi < 16; xi++) {
-        const vx = v + <usize>xi * vPlane;
-        for (let j = 0; j < panels; j++) {
-          const b = g + <usize>xi * gPlane + (<usize>(j * tp) << 5);
-          for (let ci = 0; ci < c4; ci += 4) {
-            // Rows past c (c not a multiple of 4) read row 0 again; their sums are never used.
-            const r1: i32 = ci + 1 < c ? ci + 1 : 0;
-            const r2: i32 = ci + 2 < c ? ci + 2 : 0;
-            const r3: i32 = ci + 3 < c ? ci + 3 : 0;
-            sumTile4x8(
-              vx + (<usize>(ci * tp) << 2), vx + (<usize>(r1 * tp) << 2), vx + (<usize>(r2 * tp) << 2), vx + (<usize>(r3 * tp) << 2),
-              b, t, sums + <usize>xi * sPlane + (<usize>(ci * mp + (j << 3)) << 2), <usize>mp << 2,
-            );
-          }
-        }
-      }
+      sumTransformed(16, v, vPlane, g, gPlane, sums, sPlane, c, m, tp, t);
     }
     for (let oc = 0; oc < m; oc++) {
       for (let ci = 0; ci < c; ci++) {

@@ -13,7 +13,7 @@
 //        | 0  4  0 -5  0  1 |       |  0     0     1  |
 
 import { take, padInput, product4x8 } from './winograd';
-import { sumTile4x8 } from './sum_tile';
+import { sumTransformed } from './sum_tile';
 
 // An image is th × twp tiles (twp a multiple of 4: four tiles per vector), stored tp = th·twp
 // rounded up to 8 apart; its padded copy is (4·th + 2) × (4·twp + 4): two columns of slack for
@@ -386,22 +386,7 @@ export function convFilterWinograd4(
           }
         }
       }
-      for (let xi = 0; xi < 36; xi++) {
-        const vx = v + <usize>xi * vPlane;
-        for (let j = 0; j < panels; j++) {
-          const b = g + <usize>xi * gPlane + (<usize>(j * tp) << 5);
-          for (let ci = 0; ci < c4; ci += 4) {
-            // Rows past c (c not a multiple of 4) read row 0 again; their sums are never used.
-            const r1: i32 = ci + 1 < c ? ci + 1 : 0;
-            const r2: i32 = ci + 2 < c ? ci + 2 : 0;
-            const r3: i32 = ci + 3 < c ? ci + 3 : 0;
-            sumTile4x8(
-              vx + (<usize>(ci * tp) << 2), vx + (<usize>(r1 * tp) << 2), vx + (<usize>(r2 * tp) << 2), vx + (<usize>(r3 * tp) << 2),
-              b, t, sums + <usize>xi * sPlane + (<usize>(ci * mp + (j << 3)) << 2), <usize>mp << 2,
-            );
-          }
-        }
-      }
+      sumTransformed(36, v, vPlane, g, gPlane, sums, sPlane, c, m, tp, t);
     }
     for (let oc = 0; oc < m; oc++) {
       for (let ci = 0; ci < c; ci++) {
@@ -449,7 +434,7 @@ function transformGradient4(src: usize, rowBytes: usize, dst: usize, planeBytes:
 /** A on four values (columns of one row) → six, stored `planeBytes` apart from `dst`. */
 // @ts-ignore: decorator
 @inline
-function columnsA(y0: v128, y1: v128, y2: v128, y3: v128, dst: usize, planeBytes: usize): void {
+export function columnsA(y0: v128, y1: v128, y2: v128, y3: v128, dst: usize, planeBytes: usize): void {
   const e = f32x4.add(y0, y2), o = f32x4.add(y1, y3);
   const f = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2)), g = f32x4.add(f32x4.mul(f32x4.splat(2), y1), f32x4.mul(f32x4.splat(8), y3));
   v128.store(dst, y0);

@@ -9,6 +9,7 @@
 
 import { take, product4x8 } from './winograd';
 import { gemmLd } from './gemm';
+import { columnsA } from './winograd4';
 
 /** Bᵀ on six vectors `stride` bytes apart from `p`, the six results `outStride` apart from `out` (in place allowed). */
 // @ts-ignore: decorator
@@ -181,15 +182,7 @@ export function wb4Output(
 // @ts-ignore: decorator
 @inline
 function a4(p: usize, stride: usize, out: usize, outStride: usize): void {
-  const y0 = v128.load(p), y1 = v128.load(p + stride), y2 = v128.load(p + 2 * stride), y3 = v128.load(p + 3 * stride);
-  const e = f32x4.add(y0, y2), o = f32x4.add(y1, y3);
-  const f = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2)), g = f32x4.add(f32x4.mul(f32x4.splat(2), y1), f32x4.mul(f32x4.splat(8), y3));
-  v128.store(out, y0);
-  v128.store(out + outStride, f32x4.add(e, o));
-  v128.store(out + 2 * outStride, f32x4.sub(e, o));
-  v128.store(out + 3 * outStride, f32x4.add(f, g));
-  v128.store(out + 4 * outStride, f32x4.sub(f, g));
-  v128.store(out + 5 * outStride, y3);
+  columnsA(v128.load(p), v128.load(p + stride), v128.load(p + 2 * stride), v128.load(p + 3 * stride), out, outStride);
 }
 
 /** Gᵀ on six vectors `stride` bytes apart from `p`, the three results `outStride` apart from `out` (in place allowed). */
