@@ -96,8 +96,10 @@ function patches(mode: 'gather' | 'scatter', x: Float32Array, g: ConvGeometry, i
  */
 function dense(g: ConvGeometry): boolean {
   const a = g.attrs;
+  // W' holds h·w·oh·ow floats per channel pair: at most twice the filter's kh·kw, so a large
+  // filter over a small map (7×7 over 4×4: 5×) keeps the other paths rather than the memory.
   return a.group === 1 && a.strides.every((v) => v === 1) && a.dilations.every((v) => v === 1) &&
-    2 * g.h * g.w <= g.kh * g.kw && g.c * g.m >= 64 * 64;
+    2 * g.h * g.w <= g.kh * g.kw && g.h * g.w * g.oh * g.ow <= 2 * g.kh * g.kw && g.c * g.m >= 64 * 64;
 }
 
 /**

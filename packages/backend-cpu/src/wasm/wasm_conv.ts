@@ -120,8 +120,17 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
    * 1.2–1.5×; 0.6–0.7× at 32–64 channels). Measured 2026-12-07, one process, alternating.
    */
   function winogradBatch(s: ConvShape): boolean {
-    if (!direct(s) || s.kh !== 3 || s.kw !== 3 || s.ow >= WINOGRAD4_MIN_WIDTH || !options.winograd) return false;
+    if (!direct(s) || s.kh !== 3 || s.kw !== 3 || s.ow >= WINOGRAD4_MIN_WIDTH || !options.winograd || !batchFits(s)) return false;
     return Math.min(s.c, s.m) >= (s.ow < 8 ? 64 : 128);
+  }
+
+  /**
+   * The batch form's transformed input and products (36 floats per channel and tile of every
+   * image) within 256 MiB: a larger batch keeps the per-image kernels, whose workspace is per thread.
+   */
+  function batchFits(s: ConvShape): boolean {
+    const tiles = Math.ceil(s.oh / 4) * Math.ceil(s.ow / 4) * Math.ceil(s.n / 8) * 8;
+    return 36 * (s.c + s.m) * tiles * 4 <= 256 * 2 ** 20;
   }
 
   /**
@@ -131,7 +140,7 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
    * Measured 2026-12-07, one process, alternating.
    */
   function winogradBatchFilter(s: ConvShape): boolean {
-    return direct(s) && s.kh === 3 && s.kw === 3 && s.ow < 12 && s.oh >= 3 && s.ow >= 3 && s.c >= 16 && s.m >= 16 && options.winograd;
+    return direct(s) && s.kh === 3 && s.kw === 3 && s.ow < 12 && s.oh >= 3 && s.ow >= 3 && s.c >= 16 && s.m >= 16 && options.winograd && batchFits(s);
   }
 
   /** winograd4_batch's four phases, each over as many threads as pay. */
