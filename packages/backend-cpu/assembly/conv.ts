@@ -483,3 +483,42 @@ export function convFilterDirect(
     }
   }
 }
+
+/**
+ * W'ᵀ [m·oh·ow, c·h·w] of a stride-1 convolution over a small map (src/kernels/conv.ts's dense
+ * path): entry ((mo, oy, ox), (ci, iy, ix)) = w[mo, ci, iy − oy + pt, ix − ox + pl] where that
+ * tap exists (`wt` zeroed beforehand). With `fold`, the transpose: each entry of `wt` is added
+ * into the tap of w it stands for (a gradient of W'ᵀ folded back onto the filter's).
+ */
+export function denseMatrix(
+  w: usize, wt: usize, c: i32, m: i32, h: i32, wd: i32, kh: i32, kw: i32, oh: i32, ow: i32, pt: i32, pl: i32, fold: bool,
+): void {
+  const pin = h * wd;
+  const cols = c * pin;
+  const taps = kh * kw;
+  const pinBytes = <usize>pin << 2;
+  const tapBytes = <usize>taps << 2;
+  for (let mo = 0; mo < m; mo++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const row = wt + (<usize>(((mo * oh + oy) * ow + ox) * cols) << 2);
+        for (let iy = 0; iy < h; iy++) {
+          const ky = iy - oy + pt;
+          if (ky < 0 || ky >= kh) continue;
+          for (let ix = 0; ix < wd; ix++) {
+            const kx = ix - ox + pl;
+            if (kx < 0 || kx >= kw) continue;
+            // Every input channel: W'ᵀ steps by h·w, w by one channel's taps.
+            let src = w + (<usize>(mo * c * taps + ky * kw + kx) << 2);
+            let o = row + (<usize>(iy * wd + ix) << 2);
+            if (fold) {
+              for (let ci = 0; ci < c; ci++, o += pinBytes, src += tapBytes) store<f32>(src, load<f32>(src) + load<f32>(o));
+            } else {
+              for (let ci = 0; ci < c; ci++, o += pinBytes, src += tapBytes) store<f32>(o, load<f32>(src));
+            }
+          }
+        }
+      }
+    }
+  }
+}

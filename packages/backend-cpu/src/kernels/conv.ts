@@ -107,40 +107,45 @@ function dense(g: ConvGeometry): boolean {
  * in order); or, with `fold`, lets `use` write the gradient of W'ᵀ and adds each of its entries
  * into the tap of w it came from.
  */
-function withDenseMatrix(g: ConvGeometry, w: Float32Array, fold: boolean, use: (wt: Float32Array) => void): void {
+function withDenseMatrix(gemm: Gemm, g: ConvGeometry, w: Float32Array, fold: boolean, use: (wt: Float32Array) => void): void {
+  const data: CpuData = allocData('float32', g.m * g.oh * g.ow * g.c * g.h * g.w);
+  const wt = data.values as Float32Array;
+  try {
+    if (fold) use(wt);
+    if (!gemm.conv?.denseMatrix(w, wt, convShape(g), fold)) denseMatrixJs(g, w, wt, fold);
+    if (!fold) use(wt);
+  } finally {
+    data.release();
+  }
+}
+
+/** assembly/conv.ts's denseMatrix, for engines without WebAssembly. */
+function denseMatrixJs(g: ConvGeometry, w: Float32Array, wt: Float32Array, fold: boolean): void {
   const { c, m, h, kh, kw, oh, ow } = g;
   const wid = g.w;
   const pin = h * wid;
   const cols = c * pin;
   const taps = kh * kw;
   const [pt, pl] = g.attrs.pads;
-  const data: CpuData = allocData('float32', m * oh * ow * cols);
-  const wt = data.values as Float32Array;
-  try {
-    if (fold) use(wt);
-    for (let mo = 0; mo < m; mo++) {
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          const row = ((mo * oh + oy) * ow + ox) * cols;
-          for (let iy = 0; iy < h; iy++) {
-            const ky = iy - oy + pt;
-            if (ky < 0 || ky >= kh) continue;
-            for (let ix = 0; ix < wid; ix++) {
-              const kx = ix - ox + pl;
-              if (kx < 0 || kx >= kw) continue;
-              // Every input channel: W'ᵀ steps by pin, w by the taps of one channel.
-              let src = mo * c * taps + ky * kw + kx;
-              const end = row + cols;
-              if (fold) for (let o = row + iy * wid + ix; o < end; o += pin, src += taps) w[src] += wt[o];
-              else for (let o = row + iy * wid + ix; o < end; o += pin, src += taps) wt[o] = w[src];
-            }
+  for (let mo = 0; mo < m; mo++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const row = ((mo * oh + oy) * ow + ox) * cols;
+        for (let iy = 0; iy < h; iy++) {
+          const ky = iy - oy + pt;
+          if (ky < 0 || ky >= kh) continue;
+          for (let ix = 0; ix < wid; ix++) {
+            const kx = ix - ox + pl;
+            if (kx < 0 || kx >= kw) continue;
+            // Every input channel: W'ᵀ steps by pin, w by the taps of one channel.
+            let src = mo * c * taps + ky * kw + kx;
+            const end = row + cols;
+            if (fold) for (let o = row + iy * wid + ix; o < end; o += pin, src += taps) w[src] += wt[o];
+            else for (let o = row + iy * wid + ix; o < end; o += pin, src += taps) wt[o] = w[src];
           }
         }
       }
     }
-    if (!fold) use(wt);
-  } finally {
-    data.release();
   }
 }
 
@@ -151,7 +156,7 @@ export function conv2d(gemm: Gemm, x: KernelTensor, w: KernelTensor, bias: Kerne
   const xv = f32(x);
   const wv = f32(w);
   if (dense(g)) {
-    withDenseMatrix(g, wv, false, (wt) => gemm(g.n, g.m * g.p, g.c * g.h * g.w, xv, 0, false, wt, 0, true, y, 0, false));
+    withDenseMatrix(gemm, g, wv, false, (wt) => gemm(g.n, g.m * g.p, g.c * g.h * g.w, xv, 0, false, wt, 0, true, y, 0, false));
   } else {
     if (gemm.conv?.forward(xv, wv, bias ? f32(bias) : null, y, convShape(g))) return t;
     const pointwise = isPointwise(g);
@@ -187,7 +192,7 @@ export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTenso
   const wv = f32(w);
   if (dense(g)) {
     // dx[n, c·h·w] = dy[n, m·oh·ow] · W'ᵀ
-    withDenseMatrix(g, wv, false, (wt) => gemm(g.n, g.c * g.h * g.w, g.m * g.p, dyv, 0, false, wt, 0, false, dx, 0, false));
+    withDenseMatrix(gemm, g, wv, false, (wt) => gemm(g.n, g.c * g.h * g.w, g.m * g.p, dyv, 0, false, wt, 0, false, dx, 0, false));
     return t;
   }
   if (gemm.conv?.backpropInput(dyv, wv, dx, convShape(g))) return t;
@@ -216,7 +221,7 @@ export function conv2dBackpropFilter(gemm: Gemm, x: KernelTensor, dy: KernelTens
   const dyv = f32(dy);
   if (dense(g)) {
     // dW'ᵀ = dyᵀ[m·oh·ow, n] · x[n, c·h·w], folded back onto the taps of dw (zeroed above).
-    withDenseMatrix(g, dw, true, (wt) => gemm(g.m * g.p, g.c * g.h * g.w, g.n, dyv, 0, true, xv, 0, false, wt, 0, false));
+    withDenseMatrix(gemm, g, dw, true, (wt) => gemm(g.m * g.p, g.c * g.h * g.w, g.n, dyv, 0, true, xv, 0, false, wt, 0, false));
     return t;
   }
   if (gemm.conv?.backpropFilter(xv, dyv, dw, convShape(g))) return t;

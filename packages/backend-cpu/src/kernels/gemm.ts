@@ -32,6 +32,11 @@ export interface ConvKernels {
   backpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, s: ConvShape): boolean;
   /** The gradient with respect to the filter; false when this path does not handle the shape. */
   backpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, s: ConvShape): boolean;
+  /**
+   * A small map's dense matrix W'ᵀ from w (zeroed `wt`), or with `fold` its gradient added back
+   * into w's taps (src/kernels/conv.ts); false when an operand is not in the heap.
+   */
+  denseMatrix(w: Float32Array, wt: Float32Array, s: ConvShape, fold: boolean): boolean;
 }
 
 const TILE = 4;

@@ -34,6 +34,8 @@ export interface KernelExports {
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;
   zero(ptr: number, bytes: number): void;
+  /** (w, wt, c, m, h, w, kh, kw, oh, ow, pt, pl, fold) */
+  denseMatrix(...args: number[]): void;
   exp(src: number, dst: number, n: number): void;
   tanh(src: number, dst: number, n: number): void;
   sigmoid(src: number, dst: number, n: number): void;

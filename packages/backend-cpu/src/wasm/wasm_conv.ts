@@ -277,6 +277,12 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
       }
       return true;
     },
+    denseMatrix(w, wt, s, fold) {
+      const [wp, tp] = [cx.addressOf(w), cx.addressOf(wt)];
+      if (wp < 0 || tp < 0) return false;
+      ex.denseMatrix(wp, tp, s.c, s.m, s.h, s.w, s.kh, s.kw, s.oh, s.ow, s.pt, s.pl, +fold);
+      return true;
+    },
     backpropFilter(x, dy, dw, s) {
       const [xp, dyp, dwp] = [cx.addressOf(x), cx.addressOf(dy), cx.addressOf(dw)];
       if (xp < 0 || dyp < 0 || dwp < 0 || s.n === 0 || s.oh * s.ow === 0) return false;
