@@ -129,8 +129,15 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
    * image) within 256 MiB: a larger batch keeps the per-image kernels, whose workspace is per thread.
    */
   function batchFits(s: ConvShape): boolean {
-    const tiles = Math.ceil(s.oh / 4) * Math.ceil(s.ow / 4) * Math.ceil(s.n / 8) * 8;
-    return 36 * (s.c + s.m) * tiles * 4 <= 256 * 2 ** 20;
+    return 36 * (s.c + s.m) * batchTiles(s).tAll * 4 <= 256 * 2 ** 20;
+  }
+
+  /** The batch form's tiles: th × tw positions, images rounded up to 8, tAll = th·tw·n8 columns. */
+  function batchTiles(s: ConvShape): { th: number; tw: number; n8: number; tAll: number } {
+    const th = Math.ceil(s.oh / 4);
+    const tw = Math.ceil(s.ow / 4);
+    const n8 = Math.ceil(s.n / 8) * 8;
+    return { th, tw, n8, tAll: th * tw * n8 };
   }
 
   /**
@@ -145,10 +152,7 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
 
   /** winograd4_batch's four phases, each over as many threads as pay. */
   function runWinogradBatch(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
-    const th = Math.ceil(s.oh / 4);
-    const tw = Math.ceil(s.ow / 4);
-    const n8 = Math.ceil(s.n / 8) * 8;
-    const tAll = th * tw * n8;
+    const { th, tw, n8, tAll } = batchTiles(s);
     const m4 = Math.ceil(s.m / 4) * 4;
     // U, V, M, the input with images innermost (padded), the output likewise.
     const floats = [36 * m4 * s.c, 36 * s.c * tAll, 36 * m4 * tAll, s.c * (4 * th + 2) * (4 * tw + 2) * n8, s.m * tAll * 16];
@@ -181,10 +185,7 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
 
   /** The filter gradient through F(4×4, 3×3) across the batch: V and G = A dY Aᵀ, one GEMM per ξ, Gᵀ P G. */
   function runWinogradBatchFilter(xp: number, dyp: number, dwp: number, s: ConvShape): void {
-    const th = Math.ceil(s.oh / 4);
-    const tw = Math.ceil(s.ow / 4);
-    const n8 = Math.ceil(s.n / 8) * 8;
-    const tAll = th * tw * n8;
+    const { th, tw, n8, tAll } = batchTiles(s);
     // V, the input with images innermost (padded), G, P (and 4 floats of slack for wb4FilterOut).
     const floats = [36 * s.c * tAll, s.c * (4 * th + 2) * (4 * tw + 2) * n8, 36 * s.m * tAll, 36 * s.m * s.c + 4];
     const blocks = floats.map((f) => heap.alloc(f * 4));
