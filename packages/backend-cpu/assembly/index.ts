@@ -8,6 +8,7 @@ export { chainRun, chainScratchBytes } from './chain';
 export { adamUpdate, sgdUpdate } from './optimizer';
 export { avgPool2x2, avgPool2x2Grad, maxPool2x2, maxPool2x2Grad } from './pool';
 export { reduceRows, sumAround } from './reduce';
+export { copyStrided } from './copy';
 export { channelMoments, channelSums, channelAffine } from './normalization';
 export { convWinograd, winogradWorkFloats, convFilterWinograd, winogradFilterWorkFloats } from './winograd';
 export { convWinograd4, winograd4WorkFloats, convFilterWinograd4, winograd4FilterWorkFloats } from './winograd4';

@@ -17,6 +17,7 @@ import { ThreadPool } from './threads/pool.js';
 import { WasmContext } from './wasm/context.js';
 import { wasmChain } from './wasm/wasm_chain.js';
 import { wasmConv } from './wasm/wasm_conv.js';
+import { wasmCopy, type StridedCopy } from './wasm/wasm_copy.js';
 import { wasmElementwise, wasmUnary, type SimdElementwise, type SimdUnary } from './wasm/wasm_elementwise.js';
 import { wasmGemm } from './wasm/wasm_gemm.js';
 import { wasmNormalization, type WasmNormalization } from './wasm/wasm_normalization.js';
@@ -90,6 +91,7 @@ export class CpuBackend implements Backend {
   private readonly simd: SimdElementwise | null;
   private readonly norm: WasmNormalization | null;
   private readonly chain: ReturnType<typeof wasmChain> | null;
+  private readonly copy: StridedCopy | null;
   /** Resolves when the worker threads are serving (or it is known there will be none). */
   private readonly threadsReady: Promise<void>;
   private fusedUpdates = 0;
@@ -114,6 +116,7 @@ export class CpuBackend implements Backend {
     this.simd = this.wasm && this.simdUnary ? wasmElementwise(this.wasm, this.simdUnary) : null;
     this.norm = this.wasm ? wasmNormalization(this.wasm) : null;
     this.chain = this.wasm ? wasmChain(this.wasm) : null;
+    this.copy = this.wasm ? wasmCopy(this.wasm) : null;
     // Kernels run on this thread until the workers are up; setBackend awaits them (init).
     const cx = this.wasm;
     const threads = options.threads;
@@ -310,13 +313,13 @@ export class CpuBackend implements Backend {
   readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = this.k<'avgPool2dGrad'>(([dy], attrs) => pool.avgPool2dGrad(dy, attrs.inputShape, attrs, this.simd));
 
   // shapes and indexing
-  readonly transpose: KernelFn<'transpose'> = this.k<'transpose'>(([x], { perm }) => shp.transpose(x, perm));
-  readonly stridedSlice: KernelFn<'stridedSlice'> = this.k<'stridedSlice'>(([x], { begin, steps, outShape }) => shp.stridedSlice(x, begin, steps, outShape));
-  readonly pad: KernelFn<'pad'> = this.k<'pad'>(([x], { pads, value }) => shp.pad(x, pads, value));
+  readonly transpose: KernelFn<'transpose'> = this.k<'transpose'>(([x], { perm }) => shp.transpose(x, perm, this.copy));
+  readonly stridedSlice: KernelFn<'stridedSlice'> = this.k<'stridedSlice'>(([x], { begin, steps, outShape }) => shp.stridedSlice(x, begin, steps, outShape, this.copy));
+  readonly pad: KernelFn<'pad'> = this.k<'pad'>(([x], { pads, value }) => shp.pad(x, pads, value, this.copy));
   readonly concat: KernelFn<'concat'> = this.k<'concat'>((xs, { axis }) => shp.concat(xs, axis));
   readonly gather: KernelFn<'gather'> = this.k<'gather'>(([x, indices], { axis }) => shp.gather(x, indices, axis));
   readonly scatterAdd: KernelFn<'scatterAdd'> = this.k<'scatterAdd'>(([x, indices, updates], { axis }) => shp.scatterAdd(x, indices, updates, axis));
-  readonly tile: KernelFn<'tile'> = this.k<'tile'>(([x], { repeats }) => shp.tile(x, repeats));
+  readonly tile: KernelFn<'tile'> = this.k<'tile'>(([x], { repeats }) => shp.tile(x, repeats, this.copy));
   readonly topK: KernelFn<'topK'> = this.k<'topK'>(([x], { k, largest }) => shp.topK(x, k, largest));
 }
 

@@ -26,6 +26,9 @@ describe("cpu's tile (block copies per axis) against numpy.tile's element rule",
   const cases: [number[], number[]][] = [
     [[1], [7]], [[], []], [[3], [1]], [[1, 16, 1, 1], [4, 1, 5, 3]], [[2, 3], [3, 2]], [[2, 1, 3], [1, 4, 2]],
     [[1, 1], [3, 4]], [[3, 2, 2, 1], [2, 1, 3, 5]], [[2, 3], [0, 2]],
+    // Past 4096 elements a broadcast runs in WebAssembly (assembly/copy.ts), a step of 0 on the
+    // tiled axes; [5, 1] × [3, 400] tiles a longer axis, which stays with the block copies.
+    [[1, 64, 1, 1], [16, 1, 8, 8]], [[3, 1, 40], [1, 50, 1]], [[2, 3, 1, 1], [1, 1, 30, 30]], [[5, 1], [1, 1000]], [[5, 1], [3, 400]],
   ];
   it.each(cases)('shape %j, reps %j', async (shape, reps) => {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -42,11 +45,14 @@ describe("cpu's constant pad (trailing unpadded axes copied as one run) against 
   const cases: [number[], [number, number][]][] = [
     [[2, 3, 4, 5], [[0, 0], [1, 2], [0, 0], [0, 0]]], [[2, 3, 4, 5], [[0, 0], [0, 0], [1, 1], [2, 0]]],
     [[3, 4], [[2, 1], [0, 0]]], [[3, 4], [[0, 0], [0, 0]]], [[5], [[1, 3]]], [[2, 1, 3], [[1, 0], [0, 0], [0, 0]]],
+    // Past 4096 elements in WebAssembly: a stride-2 slice's gradient (runs of one), a channel pad, every axis.
+    [[32, 8, 16, 1], [[0, 0], [0, 0], [0, 0], [0, 1]]], [[32, 8, 1, 16], [[0, 0], [0, 0], [0, 1], [0, 0]]],
+    [[4, 8, 16, 16], [[0, 0], [4, 4], [0, 0], [0, 0]]], [[3, 5, 17, 19], [[1, 2], [0, 3], [2, 1], [1, 1]]],
   ];
-  it.each(cases)('shape %j, pads %j', async (shape, pads) => {
+  it.each(cases.flatMap(([shape, pads]) => [[shape, pads, 'float32'], [shape, pads, 'int32']] as const))('shape %j, pads %j, %s', async (shape, pads, dtype) => {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = Float32Array.from({ length: size }, (_, i) => i + 1);
-    const x = soma.tensor(values, shape);
+    const x = soma.tensor(values, shape, dtype);
     const y = soma.pad(x, pads, -7);
     const out = shape.map((d, i) => d + pads[i][0] + pads[i][1]);
     const want: number[] = [];
@@ -67,5 +73,61 @@ describe("cpu's constant pad (trailing unpadded axes copied as one run) against 
     }
     expect(Array.from(await y.data())).toEqual(want);
     soma.dispose([x, y]);
+  });
+});
+
+/** The element x[idx] of a row-major array of `shape`. */
+function at(values: ArrayLike<number>, shape: readonly number[], idx: readonly number[]): number {
+  let o = 0;
+  for (let d = 0; d < shape.length; d++) o = o * shape[d] + idx[d];
+  return values[o];
+}
+
+/** Every index of `shape`, row-major. */
+function* indices(shape: readonly number[]): Generator<number[]> {
+  const total = shape.reduce((a, b) => a * b, 1);
+  for (let o = 0; o < total; o++) {
+    const idx = new Array<number>(shape.length);
+    let rest = o;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d] = rest % shape[d];
+      rest = Math.floor(rest / shape[d]);
+    }
+    yield idx;
+  }
+}
+
+describe("cpu's strided slice and transpose (in WebAssembly: every case has over 4096 elements) against an element rule", () => {
+  const shape = [8, 12, 24, 20];
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = Float32Array.from({ length: size }, (_, i) => i - 300);
+  const slices: [number[], number[], number[]][] = [
+    [[0, 0, 0, 0], [8, 12, 24, 20], [1, 1, 2, 2]], // a ResNet shortcut's x[:, :, ::2, ::2]
+    [[7, 1, 23, 3], [-9, 12, -25, 20], [-1, 3, -2, 1]], // reversed and strided axes together
+    [[0, 2, 0, 0], [8, 10, 24, 20], [1, 1, 1, 1]], // channels: whole planes
+    [[1, 0, 3, 19], [7, 12, 24, -21], [2, 1, 1, -1]],
+  ];
+  it.each(slices.flatMap((s) => [[...s, 'float32'], [...s, 'int32']] as const))('begin %j end %j steps %j, %s', async (begin, end, steps, dtype) => {
+    const x = soma.tensor(values, shape, dtype);
+    const y = soma.stridedSlice(x, begin, end, steps);
+    const got = await y.data();
+    const want: number[] = [];
+    for (const idx of indices(y.shape)) want.push(at(values, shape, idx.map((i, d) => begin[d] + i * steps[d])));
+    expect(Array.from(got)).toEqual(want);
+    soma.dispose([x, y]);
+  });
+  it.each([[[0, 3, 1, 2]], [[3, 2, 1, 0]], [[1, 0, 2, 3]], [[0, 1, 3, 2]]])('transpose %j', async (perm) => {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = soma.tensor(values, shape, dtype);
+      const y = soma.transpose(x, perm);
+      const want: number[] = [];
+      for (const idx of indices(y.shape)) {
+        const src = new Array<number>(4);
+        perm.forEach((p, d) => (src[p] = idx[d]));
+        want.push(at(values, shape, src));
+      }
+      expect(Array.from(await y.data())).toEqual(want);
+      soma.dispose([x, y]);
+    }
   });
 });

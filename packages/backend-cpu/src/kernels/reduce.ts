@@ -13,7 +13,7 @@ function reducedLast(x: KernelTensor, axes: readonly number[]): { values: TypedA
   const trailing = axes.every((a, i) => a === rank - axes.length + i);
   if (trailing) return { values: valuesOf(x), outShape, inner, done: () => {} };
   // The transposed copy is scratch: its block goes back to the heap once the reduction has read it.
-  const moved = transpose(x, [...kept, ...axes]);
+  const moved = transpose(x, [...kept, ...axes], null);
   return { values: valuesOf(moved), outShape, inner, done: () => (moved.dataId as CpuData).release() };
 }
 

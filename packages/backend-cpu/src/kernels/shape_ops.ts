@@ -1,8 +1,9 @@
 import type { KernelTensor, Shape, TypedArray } from '@soma/core';
 import { sizeOf, stridesOf } from '@soma/core';
 import { alloc, valuesOf } from './storage.js';
+import type { StridedCopy } from '../wasm/wasm_copy.js';
 
-export function transpose(x: KernelTensor, perm: readonly number[]): KernelTensor {
+export function transpose(x: KernelTensor, perm: readonly number[], fast: StridedCopy | null): KernelTensor {
   const src = valuesOf(x);
   const rank = x.shape.length;
   const outShape = perm.map((p) => x.shape[p]);
@@ -10,6 +11,7 @@ export function transpose(x: KernelTensor, perm: readonly number[]): KernelTenso
   const inStrides = stridesOf(x.shape);
   // Stride in the source for a step along each output axis.
   const step = perm.map((p) => inStrides[p]);
+  if (rank > 2 && fast?.(src, 0, step, dst, 0, stridesOf(outShape), outShape)) return t;
   if (rank === 2) {
     const [r, c] = outShape;
     const s0 = step[0];
@@ -67,17 +69,18 @@ export function stridedCopy(src: TypedArray, dst: TypedArray, fullShape: Shape, 
   }
 }
 
-export function stridedSlice(x: KernelTensor, begin: readonly number[], steps: readonly number[], outShape: Shape): KernelTensor {
+export function stridedSlice(x: KernelTensor, begin: readonly number[], steps: readonly number[], outShape: Shape, fast: StridedCopy | null): KernelTensor {
   const src = valuesOf(x);
   const strides = stridesOf(x.shape);
   const { values: dst, t } = alloc(outShape, x.dtype, true);
   let base = 0;
   for (let d = 0; d < begin.length; d++) base += begin[d] * strides[d];
-  stridedCopy(src, dst, outShape, strides.map((s, d) => s * steps[d]), base);
+  const step = strides.map((s, d) => s * steps[d]);
+  if (!fast?.(src, base, step, dst, 0, stridesOf(outShape), outShape)) stridedCopy(src, dst, outShape, step, base);
   return t;
 }
 
-export function pad(x: KernelTensor, pads: readonly number[], value: number): KernelTensor {
+export function pad(x: KernelTensor, pads: readonly number[], value: number, fast: StridedCopy | null): KernelTensor {
   const rank = x.shape.length;
   const outShape = x.shape.map((d, i) => d + pads[i] + pads[i + rank]);
   const { values: dst, t } = alloc(outShape, x.dtype);
@@ -89,6 +92,7 @@ export function pad(x: KernelTensor, pads: readonly number[], value: number): Ke
   const outStrides = stridesOf(outShape);
   let base = 0;
   for (let d = 0; d < rank; d++) base += pads[d] * outStrides[d];
+  if (fast?.(src, 0, stridesOf(x.shape), dst, base, outStrides, x.shape)) return t;
   let last = rank - 1;
   while (last > 0 && pads[last] === 0 && pads[last + rank] === 0) last--;
   const inner = x.shape.slice(last).reduce((a, b) => a * b, 1);
@@ -185,7 +189,7 @@ export function scatterAdd(x: KernelTensor, indices: KernelTensor, updates: Kern
   return t;
 }
 
-export function tile(x: KernelTensor, reps: readonly number[]): KernelTensor {
+export function tile(x: KernelTensor, reps: readonly number[], fast: StridedCopy | null): KernelTensor {
   const src = valuesOf(x);
   const rank = x.shape.length;
   const outShape = x.shape.map((d, i) => d * reps[i]);
@@ -195,6 +199,12 @@ export function tile(x: KernelTensor, reps: readonly number[]): KernelTensor {
   if (src.length === 1 || rank === 0) {
     dst.fill(src[0] as never);
     return t;
+  }
+  // A broadcast (every tiled axis of size 1: pooling's and batch norm's gradients) reads x with a
+  // step of 0 along the tiled axes.
+  if (x.shape.every((d, i) => d === 1 || reps[i] === 1)) {
+    const inStrides = stridesOf(x.shape);
+    if (fast?.(src, 0, x.shape.map((d, i) => (d === 1 ? 0 : inStrides[i])), dst, 0, stridesOf(outShape), outShape)) return t;
   }
   // Axis by axis: write x's entries of an axis once, then copy that block reps[d] − 1 times, so a
   // broadcast ([1, C, 1, 1] to [B, C, H, W], batch norm's and pooling's gradients) is a few

@@ -58,6 +58,8 @@ export interface KernelExports {
   channelMoments(src: number, dst: number, outer: number, mid: number, inner: number, c0: number, c1: number): void;
   channelSums(a: number, b: number, center: number, dst: number, outer: number, mid: number, inner: number, c0: number, c1: number, hasCenter: number): void;
   channelAffine(x: number, scale: number, shift: number, x2: number, scale2: number, dst: number, mid: number, inner: number, r0: number, r1: number, hasX2: number): void;
+  /** (src, src0, dst, dst0, dims, rank): dims = rank i32 each of shape, source steps, destination steps, then the index. */
+  copyStrided(src: number, src0: number, dst: number, dst0: number, dims: number, rank: number): void;
   binaryBroadcast(op: number, full: number, part: number, dst: number, outer: number, mid: number, inner: number, partFirst: number): void;
 }
 
