@@ -10,6 +10,6 @@ export { avgPool2x2, avgPool2x2Grad, maxPool2x2, maxPool2x2Grad } from './pool';
 export { reduceRows, sumAround } from './reduce';
 export { copyStrided } from './copy';
 export { channelMoments, channelSums, channelAffine } from './normalization';
-export { convWinograd, winogradWorkFloats, convFilterWinograd, winogradFilterWorkFloats } from './winograd';
+export { convWinograd, winogradWorkFloats, convFilterWinograd, winogradFilterWorkFloats, skewed } from './winograd';
 export { convWinograd4, winograd4WorkFloats, convFilterWinograd4, winograd4FilterWorkFloats } from './winograd4';
 export { wb4Filter, wb4Input, wb4Product, wb4Output, wb4Grad, wb4FilterProduct, wb4FilterOut } from './winograd4_batch';

@@ -12,7 +12,7 @@
 //        | 0  2 -1 -2  1  0 |       | 1/24 -1/12  ⅙  |
 //        | 0  4  0 -5  0  1 |       |  0     0     1  |
 
-import { take, padInput, product4x8 } from './winograd';
+import { take, padInput, product4x8, skewed } from './winograd';
 import { sumTransformed } from './sum_tile';
 
 // An image is th × twp tiles (twp a multiple of 4: four tiles per vector), stored tp = th·twp
@@ -35,7 +35,7 @@ export function winograd4WorkFloats(c: i32, m: i32, oh: i32, ow: i32): i32 {
   const twp = tilesWide(ow);
   const tp = (th * twp + 7) & ~7;
   const m4 = (m + 3) & ~3;
-  return c * (4 * th + 2) * (4 * twp + 4) + 36 * c * tp + 36 * m4 * tp + 36 * m4 * c + 64;
+  return c * (4 * th + 2) * (4 * twp + 4) + 36 * skewed(c * tp) + 36 * skewed(m4 * tp) + 36 * m4 * c + 64;
 }
 
 /**
@@ -55,15 +55,15 @@ export function convWinograd4(
   const pw = 4 * twp + 4;
   const pad = work;
   const v = pad + (<usize>(c * ph * pw) << 2);
-  const mm = v + (<usize>(36 * c * tp) << 2);
-  const u = mm + (<usize>(36 * m4 * tp) << 2);
+  const mm = v + (<usize>(36 * skewed(c * tp)) << 2);
+  const u = mm + (<usize>(36 * skewed(m4 * tp)) << 2);
   // Per-thread scratch: static data would be shared by every thread.
   const scratch = u + (<usize>(36 * m4 * c) << 2);
   transformFilter(w, u, c, m, m4, scratch);
-  const vPlane = <usize>(c * tp) << 2;
-  const mPlane = <usize>(m4 * tp) << 2;
+  const vPlane = <usize>skewed(c * tp) << 2;
+  const mPlane = <usize>skewed(m4 * tp) << 2;
   // Tiles past th·twp (the last rows' rounding to 8) stay zero.
-  memory.fill(v, 0, <usize>(36 * c * tp) << 2);
+  memory.fill(v, 0, 36 * vPlane);
   for (let img = take(next); img < n; img = take(next)) {
     padInput(x + (<usize>(img * c * h * wd) << 2), pad, c, h, wd, pt, pl, ph, pw);
     for (let ci = 0; ci < c; ci++) {
@@ -311,7 +311,7 @@ export function winograd4FilterWorkFloats(c: i32, m: i32, oh: i32, ow: i32): i32
   const tp = (th * twp + 7) & ~7;
   const mp = (m + 7) & ~7;
   const c4 = (c + 3) & ~3;
-  return c * (4 * th + 2) * (4 * twp + 4) + 36 * c * tp + mp * 16 * th * twp + 36 * mp * tp + 36 * c4 * mp;
+  return c * (4 * th + 2) * (4 * twp + 4) + 36 * skewed(c * tp) + mp * 16 * th * twp + 36 * skewed(mp * tp) + 36 * skewed(c4 * mp);
 }
 
 /**
@@ -341,19 +341,19 @@ export function convFilterWinograd4(
   const dwid = 4 * twp;
   const pad = work;
   const v = pad + (<usize>(c * ph * pw) << 2);
-  const dyT = v + (<usize>(36 * c * tp) << 2);
+  const vPlane = <usize>skewed(c * tp) << 2;
+  const gPlane = <usize>skewed(mp * tp) << 2;
+  const sPlane = <usize>skewed(c4 * mp) << 2;
+  const dyT = v + 36 * vPlane;
   const g = dyT + (<usize>(panels * dh * dwid) << 5);
-  const sums = g + (<usize>(36 * mp * tp) << 2);
-  const vPlane = <usize>(c * tp) << 2;
-  const gPlane = <usize>(mp * tp) << 2;
-  const sPlane = <usize>(c4 * mp) << 2;
+  const sums = g + 36 * gPlane;
   const dyRow = <usize>dwid << 5;
   // Tiles past t (the rounding to 8) stay zero; so do lanes of channels past m and dy past oh × ow.
-  memory.fill(g, 0, <usize>(36 * mp * tp) << 2);
+  memory.fill(g, 0, 36 * gPlane);
   memory.fill(dyT, 0, <usize>(panels * dh * dwid) << 5);
   for (let ch = take(next); ch < chunks; ch = take(next)) {
     const target = ch == 0 ? dW : partials + (<usize>((ch - 1) * m * c * 9) << 2);
-    memory.fill(sums, 0, <usize>(36 * c4 * mp) << 2);
+    memory.fill(sums, 0, 36 * sPlane);
     const img0 = <i32>((<i64>ch * n) / chunks);
     const img1 = <i32>((<i64>(ch + 1) * n) / chunks);
     for (let img = img0; img < img1; img++) {

@@ -5,11 +5,68 @@
 // (images rounded up to 8, the extra ones zero). Four phases, each split over threads by its own
 // counter: the filter's transform (blocks of 4 output channels), the input's (input channels),
 // the products (ξ × blocks of 4 output channels) and the output's (output channels). The
-// transforms are winograd4.ts's matrices applied lane by lane.
+// transforms are winograd4.ts's matrices applied lane by lane. Every ξ plane is `skewed` (winograd.ts)
+// floats long.
 
-import { take, product4x8 } from './winograd';
+import { take, product4x8, skewed } from './winograd';
 import { gemmLd } from './gemm';
 import { columnsA } from './winograd4';
+
+/**
+ * Lays `rows` × `cols` positions of up to four images (planes `imgBytes` apart from `src`, rows
+ * `srcRow` bytes) into the images-innermost layout: position (y, x) of image l at
+ * dst + y·dstRow + x·col + 4l. Four whole images go four positions at a time through a 4×4
+ * transpose in registers (a scalar store per value costs as much as the transform after it).
+ */
+// @ts-ignore: decorator
+@inline
+function toLanes(src: usize, imgBytes: usize, srcRow: usize, dst: usize, dstRow: usize, col: usize, rows: i32, cols: i32, images: i32): void {
+  const body = images === 4 ? cols & ~3 : 0;
+  for (let y = 0; y < rows; y++) {
+    const from = src + <usize>y * srcRow;
+    const to = dst + <usize>y * dstRow;
+    for (let x = 0; x < body; x += 4) {
+      const k = <usize>x << 2;
+      const r0 = v128.load(from + k), r1 = v128.load(from + imgBytes + k);
+      const r2 = v128.load(from + 2 * imgBytes + k), r3 = v128.load(from + 3 * imgBytes + k);
+      transposeStore(r0, r1, r2, r3, to + <usize>x * col, col);
+    }
+    for (let l = 0; l < images; l++) {
+      for (let x = body; x < cols; x++) store<f32>(to + <usize>x * col + (<usize>l << 2), load<f32>(from + <usize>l * imgBytes + (<usize>x << 2)));
+    }
+  }
+}
+
+/** toLanes' inverse: the images-innermost layout at `src` back into up to four images' planes at `dst`. */
+// @ts-ignore: decorator
+@inline
+function fromLanes(src: usize, srcRow: usize, col: usize, dst: usize, imgBytes: usize, dstRow: usize, rows: i32, cols: i32, images: i32): void {
+  const body = images === 4 ? cols & ~3 : 0;
+  for (let y = 0; y < rows; y++) {
+    const from = src + <usize>y * srcRow;
+    const to = dst + <usize>y * dstRow;
+    for (let x = 0; x < body; x += 4) {
+      const p = from + <usize>x * col;
+      const c0 = v128.load(p), c1 = v128.load(p + col), c2 = v128.load(p + 2 * col), c3 = v128.load(p + 3 * col);
+      transposeStore(c0, c1, c2, c3, to + (<usize>x << 2), imgBytes);
+    }
+    for (let l = 0; l < images; l++) {
+      for (let x = body; x < cols; x++) store<f32>(to + <usize>l * imgBytes + (<usize>x << 2), load<f32>(from + <usize>x * col + (<usize>l << 2)));
+    }
+  }
+}
+
+/** Stores the transpose of the 4×4 block with rows r0…r3: its column j at out + j·step. */
+// @ts-ignore: decorator
+@inline
+function transposeStore(r0: v128, r1: v128, r2: v128, r3: v128, out: usize, step: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(out + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(out + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(out + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
 
 /** Bᵀ on six vectors `stride` bytes apart from `p`, the six results `outStride` apart from `out` (in place allowed). */
 // @ts-ignore: decorator
@@ -64,7 +121,7 @@ function g3(p: usize, stride: usize, out: usize, outStride: usize): void {
  */
 export function wb4Filter(w: usize, u: usize, c: i32, m: i32, next: usize, scratch: usize): void {
   const m4 = (m + 3) & ~3;
-  const plane = <usize>(m4 * c) << 2;
+  const plane = <usize>skewed(m4 * c) << 2;
   const gg = scratch; // [9 taps][4 lanes]
   const rows = scratch + 144; // G·g: [6 rows][3 columns][4 lanes]
   for (let ob = take(next); ob < (m4 >> 2); ob = take(next)) {
@@ -91,7 +148,7 @@ export function wb4Input(
   x: usize, xt: usize, v: usize, n: i32, c: i32, h: i32, wd: i32, pt: i32, pl: i32, th: i32, tw: i32, n8: i32, next: usize, scratch: usize,
 ): void {
   const tAll = th * tw * n8;
-  const plane = <usize>(c * tAll) << 2;
+  const plane = <usize>skewed(c * tAll) << 2;
   const ph = 4 * th + 2;
   const pw = 4 * tw + 2;
   const col = <usize>n8 << 2;
@@ -101,14 +158,11 @@ export function wb4Input(
   for (let ci = take(next); ci < c; ci = take(next)) {
     const pad = xt + <usize>(ci * ph) * row;
     memory.fill(pad, 0, <usize>ph * row);
-    for (let img = 0; img < n; img++) {
-      const src = x + (<usize>((img * c + ci) * h * wd) << 2);
-      const lane = pad + (<usize>img << 2);
-      for (let iy = y0; iy < y1; iy++) {
-        const from = src + (<usize>(iy * wd) << 2);
-        const to = lane + <usize>(iy + pt) * row + <usize>pl * col;
-        for (let ix = x0; ix < x1; ix++) store<f32>(to + <usize>ix * col, load<f32>(from + (<usize>ix << 2)));
-      }
+    const imgBytes = <usize>(c * h * wd) << 2;
+    for (let img = 0; img < n; img += 4) {
+      const src = x + (<usize>((img * c + ci) * h * wd + y0 * wd + x0) << 2);
+      const to = pad + (<usize>img << 2) + <usize>(y0 + pt) * row + <usize>(x0 + pl) * col;
+      toLanes(src, imgBytes, <usize>wd << 2, to, row, col, y1 - y0, x1 - x0, min(4, n - img));
     }
     for (let ty = 0; ty < th; ty++) {
       for (let tx = 0; tx < tw; tx++) {
@@ -128,12 +182,15 @@ export function wb4Input(
 export function wb4Product(u: usize, v: usize, mm: usize, c: i32, m4: i32, tAll: i32, next: usize): void {
   const blocks = m4 >> 2;
   const row = <usize>tAll << 2;
+  const uPlane = <usize>skewed(m4 * c) << 2;
+  const vPlane = <usize>skewed(c * tAll) << 2;
+  const mPlane = <usize>skewed(m4 * tAll) << 2;
   for (let item = take(next); item < 36 * blocks; item = take(next)) {
     const xi = item / blocks;
     const ob = (item - xi * blocks) << 2;
-    const ux = u + (<usize>(xi * m4 * c + ob * c) << 2);
-    const vx = v + (<usize>(xi * c) * row);
-    const mx = mm + (<usize>(xi * m4 + ob) * row);
+    const ux = u + <usize>xi * uPlane + (<usize>(ob * c) << 2);
+    const vx = v + <usize>xi * vPlane;
+    const mx = mm + <usize>xi * mPlane + <usize>ob * row;
     for (let t0 = 0; t0 < tAll; t0 += 8) product4x8(ux, vx + (<usize>t0 << 2), row, c, mx + (<usize>t0 << 2), row);
   }
 }
@@ -148,7 +205,7 @@ export function wb4Output(
 ): void {
   const m4 = (m + 3) & ~3;
   const tAll = th * tw * n8;
-  const plane = <usize>(m4 * tAll) << 2;
+  const plane = <usize>skewed(m4 * tAll) << 2;
   const col = <usize>n8 << 2;
   const row = <usize>(4 * tw) * col;
   const zero = f32x4.splat(0);
@@ -166,14 +223,9 @@ export function wb4Output(
         }
       }
     }
-    for (let img = 0; img < n; img++) {
-      const to = y + (<usize>((img * m + oc) * oh * ow) << 2);
-      const lane = out + (<usize>img << 2);
-      for (let oy = 0; oy < oh; oy++) {
-        const from = lane + <usize>oy * row;
-        const dst = to + (<usize>(oy * ow) << 2);
-        for (let ox = 0; ox < ow; ox++) store<f32>(dst + (<usize>ox << 2), load<f32>(from + <usize>ox * col));
-      }
+    const imgBytes = <usize>(m * oh * ow) << 2;
+    for (let img = 0; img < n; img += 4) {
+      fromLanes(out + (<usize>img << 2), row, col, y + (<usize>((img * m + oc) * oh * ow) << 2), imgBytes, <usize>ow << 2, oh, ow, min(4, n - img));
     }
   }
 }
@@ -208,20 +260,15 @@ export function wb4Grad(
   dy: usize, gg: usize, n: i32, m: i32, oh: i32, ow: i32, th: i32, tw: i32, n8: i32, next: usize, scratch: usize,
 ): void {
   const tAll = th * tw * n8;
-  const plane = <usize>(m * tAll) << 2;
+  const plane = <usize>skewed(m * tAll) << 2;
   const col = <usize>n8 << 2;
   const row = <usize>(4 * tw) * col;
   const tmp = scratch + <usize>(4 * th) * row;
   for (let oc = take(next); oc < m; oc = take(next)) {
     memory.fill(scratch, 0, <usize>(4 * th) * row);
-    for (let img = 0; img < n; img++) {
-      const src = dy + (<usize>((img * m + oc) * oh * ow) << 2);
-      const lane = scratch + (<usize>img << 2);
-      for (let oy = 0; oy < oh; oy++) {
-        const from = src + (<usize>(oy * ow) << 2);
-        const to = lane + <usize>oy * row;
-        for (let ox = 0; ox < ow; ox++) store<f32>(to + <usize>ox * col, load<f32>(from + (<usize>ox << 2)));
-      }
+    const imgBytes = <usize>(m * oh * ow) << 2;
+    for (let img = 0; img < n; img += 4) {
+      toLanes(dy + (<usize>((img * m + oc) * oh * ow) << 2), imgBytes, <usize>ow << 2, scratch + (<usize>img << 2), row, col, oh, ow, min(4, n - img));
     }
     for (let ty = 0; ty < th; ty++) {
       for (let tx = 0; tx < tw; tx++) {
@@ -242,9 +289,9 @@ export function wb4FilterProduct(gg: usize, v: usize, p: usize, c: i32, m: i32, 
   for (let xi = take(next); xi < 36; xi = take(next)) {
     gemmLd(
       m, c, tAll,
-      gg + (<usize>(xi * m * tAll) << 2), tAll, false,
-      v + (<usize>(xi * c * tAll) << 2), tAll, true,
-      p + (<usize>(xi * m * c) << 2), c, false, work,
+      gg + <usize>xi * (<usize>skewed(m * tAll) << 2), tAll, false,
+      v + <usize>xi * (<usize>skewed(c * tAll) << 2), tAll, true,
+      p + <usize>xi * (<usize>skewed(m * c) << 2), c, false, work,
     );
   }
 }
@@ -255,7 +302,7 @@ export function wb4FilterProduct(gg: usize, v: usize, p: usize, c: i32, m: i32, 
  * `scratch`: 432 bytes per thread.
  */
 export function wb4FilterOut(p: usize, dW: usize, c: i32, m: i32, next: usize, scratch: usize): void {
-  const plane = <usize>(m * c) << 2;
+  const plane = <usize>skewed(m * c) << 2;
   for (let oc = take(next); oc < m; oc = take(next)) {
     for (let ci = 0; ci < c; ci += 4) {
       const src = p + (<usize>(oc * c + ci) << 2);

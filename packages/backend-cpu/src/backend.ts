@@ -55,8 +55,8 @@ export interface CpuBackendOptions {
   /**
    * Winograd for 3×3 stride-1 convolutions and their gradients where it pays: F(2×2, 3×3) on rows
    * of 8 to 15, F(4×4, 3×3) on rows of 16 or more (8 or more channels each way), F(4×4, 3×3)
-   * across the batch on smaller maps (64 or more channels, 128 on rows of 8 to 15; its filter
-   * gradient from 16); 1.1–4× the direct kernel. false runs
+   * across the batch on rows under 16 (48 or more channels each way; its filter gradient from
+   * 16); 1.1–4× the direct kernel. false runs
    * the direct kernel everywhere (its sums are ordered differently: results differ in the last
    * bits, F(4×4)'s by a few parts in a million of the output's scale).
    */

@@ -62,12 +62,13 @@ const cases: Case[] = [
   // Few channels (DenseNet's growth of 12, down to 8) on both Winograd forms.
   { x: [2, 12, 17, 18], w: [8, 12, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [3, 8, 9, 9], w: [10, 8, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
-  // F(4×4, 3×3) across the batch (lanes are images; rows under 8 from 64 channels, rows of 8 to
-  // 15 from 128): batches not a multiple of 4 or 8, maps not a multiple of 4, 2×2 maps (dense),
-  // asymmetric pads, output channels not a multiple of 4, bias.
+  // F(4×4, 3×3) across the batch (lanes are images; rows under 16 from 48 channels): batches not
+  // a multiple of 4 or 8, maps not a multiple of 4, 2×2 maps (dense), asymmetric pads, output
+  // channels not a multiple of 4, bias; a 13-wide map at 48–50 channels.
   { x: [3, 64, 5, 6], w: [66, 64, 3, 3], strides: [1, 1], pads: [1, 0, 2, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [5, 70, 2, 2], w: [64, 70, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [9, 128, 8, 8], w: [130, 128, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [5, 50, 12, 13], w: [49, 50, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   // Maps of at most half the filter's taps as one dense GEMM over the batch: a 1×2 map with
   // asymmetric pads (outputs of a different shape), bias.
   { x: [3, 64, 1, 2], w: [65, 64, 3, 3], strides: [1, 1], pads: [1, 0, 1, 2], dilations: [1, 1], group: 1, bias: true },

@@ -30,6 +30,8 @@ export interface KernelExports {
   convFilterWinograd(...args: number[]): void;
   winogradFilterWorkFloats(c: number, m: number, oh: number, ow: number): number;
   winogradWorkFloats(c: number, m: number, oh: number, ow: number): number;
+  /** Floats between two Winograd ξ planes of `floats` (padded off multiples of 4 KiB). */
+  skewed(floats: number): number;
   convBackpropFilter(...args: number[]): void;
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;

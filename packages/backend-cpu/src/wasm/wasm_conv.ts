@@ -114,14 +114,15 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
 
   /**
    * F(4×4, 3×3) across the batch (assembly/winograd4_batch.ts) for maps narrower than
-   * winograd4's rows: lanes are images, so 8×8, 4×4 and 2×2 maps fill them. Its four phases and
-   * relayouts pay from 64 channels each way under rows of 8 (against the direct kernel: 1.5× at
-   * 64, 1.8× at 128 and 2–4× at 512 channels, 4×4 maps), from 128 on 8×8 maps (against F(2×2):
-   * 1.2–1.5×; 0.6–0.7× at 32–64 channels). Measured 2026-12-07, one process, alternating.
+   * winograd4's rows: lanes are images, so 12×12, 8×8, 4×4 and 2×2 maps fill them. With its ξ
+   * planes skewed off multiples of 4 KiB and its relayouts as 4×4 transposes, it pays from 48
+   * channels each way (against F(2×2) on 8×8: 1.1–1.2× at 48–64 channels, 1.35× at 64 on 12×12;
+   * even at 16–32; against the direct kernel on 4×4 maps: even at 16–48, 1.5× at 64 and 2–4×
+   * at 512). Measured 2026-12-07, one process, alternating.
    */
   function winogradBatch(s: ConvShape): boolean {
     if (!direct(s) || s.kh !== 3 || s.kw !== 3 || s.ow >= WINOGRAD4_MIN_WIDTH || !options.winograd || !batchFits(s)) return false;
-    return Math.min(s.c, s.m) >= (s.ow < 8 ? 64 : 128);
+    return Math.min(s.c, s.m) >= 48;
   }
 
   /**
@@ -154,8 +155,8 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
   function runWinogradBatch(xp: number, wp: number, bp: number, yp: number, s: ConvShape): void {
     const { th, tw, n8, tAll } = batchTiles(s);
     const m4 = Math.ceil(s.m / 4) * 4;
-    // U, V, M, the input with images innermost (padded), the output likewise.
-    const floats = [36 * m4 * s.c, 36 * s.c * tAll, 36 * m4 * tAll, s.c * (4 * th + 2) * (4 * tw + 2) * n8, s.m * tAll * 16];
+    // U, V, M (36 planes each), the input with images innermost (padded), the output likewise.
+    const floats = [36 * ex.skewed(m4 * s.c), 36 * ex.skewed(s.c * tAll), 36 * ex.skewed(m4 * tAll), s.c * (4 * th + 2) * (4 * tw + 2) * n8, s.m * tAll * 16];
     const blocks = floats.map((f) => heap.alloc(f * 4));
     const [u, v, mm, xt, yt] = blocks.map(([ptr]) => ptr);
     const { phase, scratch } = batchPhases(s, 576);
@@ -187,7 +188,7 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
   function runWinogradBatchFilter(xp: number, dyp: number, dwp: number, s: ConvShape): void {
     const { th, tw, n8, tAll } = batchTiles(s);
     // V, the input with images innermost (padded), G, P (and 4 floats of slack for wb4FilterOut).
-    const floats = [36 * s.c * tAll, s.c * (4 * th + 2) * (4 * tw + 2) * n8, 36 * s.m * tAll, 36 * s.m * s.c + 4];
+    const floats = [36 * ex.skewed(s.c * tAll), s.c * (4 * th + 2) * (4 * tw + 2) * n8, 36 * ex.skewed(s.m * tAll), 36 * ex.skewed(s.m * s.c) + 4];
     const blocks = floats.map((f) => heap.alloc(f * 4));
     const [v, xt, gg, p] = blocks.map(([ptr]) => ptr);
     const { phase, scratch } = batchPhases(s, Math.max(576, 16 * tAll * 4 + 384));
