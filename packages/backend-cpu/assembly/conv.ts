@@ -4,6 +4,7 @@
 import { col2im, gemmLd, gemmPacked, im2colCols, im2colPanelsT } from './gemm';
 import { madd } from './madd';
 import { sumTile4x8 } from './sum_tile';
+import { toPanels8 } from './transpose';
 
 /**
  * Floats of patch matrix built at a time by the forward pass (256 KB: half an L2), but at least
@@ -450,15 +451,7 @@ export function convFilterDirect(
         }
       }
       memory.fill(dyT, 0, <usize>(panels * q) << 5);
-      for (let oc = 0; oc < m; oc++) {
-        const src = dy + (<usize>((img * m + oc) * oh * ow) << 2);
-        const lane = dyT + (<usize>((oc >> 3) * q) << 5) + (<usize>(oc & 7) << 2);
-        for (let oy = 0; oy < oh; oy++) {
-          const row = src + (<usize>(oy * ow) << 2);
-          const out = lane + (<usize>(oy * pw) << 5);
-          for (let ox = 0; ox < ow; ox++) store<f32>(out + (<usize>ox << 5), load<f32>(row + (<usize>ox << 2)));
-        }
-      }
+      toPanels8(dy + (<usize>(img * m * oh * ow) << 2), m, oh, ow, dyT, <usize>q << 5, <usize>pw << 5);
       for (let q0 = 0; q0 < q; q0 += FILTER_BLOCK) {
         const qb = min(FILTER_BLOCK, q - q0);
         for (let j = 0; j < panels; j++) {

@@ -14,6 +14,7 @@
 
 import { take, padInput, product4x8, skewed } from './winograd';
 import { sumTransformed } from './sum_tile';
+import { toPanels8 } from './transpose';
 
 // An image is th × twp tiles (twp a multiple of 4: four tiles per vector), stored tp = th·twp
 // rounded up to 8 apart; its padded copy is (4·th + 2) × (4·twp + 4): two columns of slack for
@@ -366,15 +367,7 @@ export function convFilterWinograd4(
           }
         }
       }
-      for (let oc = 0; oc < m; oc++) {
-        const src = dy + (<usize>((img * m + oc) * oh * ow) << 2);
-        const lane = dyT + (<usize>((oc >> 3) * dh * dwid) << 5) + (<usize>(oc & 7) << 2);
-        for (let oy = 0; oy < oh; oy++) {
-          const row = src + (<usize>(oy * ow) << 2);
-          const out = lane + <usize>oy * dyRow;
-          for (let ox = 0; ox < ow; ox++) store<f32>(out + (<usize>ox << 5), load<f32>(row + (<usize>ox << 2)));
-        }
-      }
+      toPanels8(dy + (<usize>(img * m * oh * ow) << 2), m, oh, ow, dyT, <usize>(dh * dwid) << 5, dyRow);
       for (let j = 0; j < panels; j++) {
         const panel = dyT + (<usize>(j * dh * dwid) << 5);
         for (let ty = 0; ty < th; ty++) {

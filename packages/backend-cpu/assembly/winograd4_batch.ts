@@ -11,6 +11,7 @@
 import { take, product4x8, skewed } from './winograd';
 import { gemmLd } from './gemm';
 import { columnsA } from './winograd4';
+import { transposeStore } from './transpose';
 
 /**
  * Lays `rows` × `cols` positions of up to four images (planes `imgBytes` apart from `src`, rows
@@ -54,18 +55,6 @@ function fromLanes(src: usize, srcRow: usize, col: usize, dst: usize, imgBytes: 
       for (let x = body; x < cols; x++) store<f32>(to + <usize>l * imgBytes + (<usize>x << 2), load<f32>(from + <usize>x * col + (<usize>l << 2)));
     }
   }
-}
-
-/** Stores the transpose of the 4×4 block with rows r0…r3: its column j at out + j·step. */
-// @ts-ignore: decorator
-@inline
-function transposeStore(r0: v128, r1: v128, r2: v128, r3: v128, out: usize, step: usize): void {
-  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-  v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-  v128.store(out + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-  v128.store(out + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-  v128.store(out + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
 /** Bᵀ on six vectors `stride` bytes apart from `p`, the six results `outStride` apart from `out` (in place allowed). */
