@@ -182,25 +182,30 @@ export function zero(ptr: usize, bytes: usize): void {
 }
 
 /**
- * Direct convolution at stride 1 (no dilation, one group): no patch matrix is built or packed.
- * Each image is copied once into a zero-padded scratch (`pad`), then every 4 output channels × 8
- * positions keep eight f32x4 sums while the taps stream past. The 8 positions are 8 of one row,
- * or, where rows are at most 4 wide, the first 4 of two rows (so a 4×4 map does not leave half
- * the lanes idle). `pad` holds c planes of (oh + kh) × (ow + kw − 1 + 8) floats (the 8: slack for
- * the last vector; the extra row: for the second row of an odd last pair), then 32 bytes for
- * partial stores, the tap table and the packed filter.
+ * Direct convolution (no dilation, one group): no patch matrix is built or packed. Each image is
+ * copied once into a zero-padded scratch (`pad`), then every 4 output channels × 8 positions keep
+ * eight f32x4 sums while the taps stream past. The 8 positions are 8 of one row, or, where rows
+ * are at most 4 wide, the first 4 of two rows (so a 4×4 map does not leave half the lanes idle).
+ * At stride (sh, sw) the padded image is split into its sh·sw phases (rows ≡ a mod sh, columns
+ * ≡ b mod sw), so every tap still reads consecutive outputs from consecutive floats: tap (ki, kj)
+ * reads phase (ki mod sh, kj mod sw) from (ki / sh, kj / sw) on. `pad` holds c·sh·sw planes of
+ * (oh + ⌈kh/sh⌉) × (ow + ⌈kw/sw⌉ − 1 + 8) floats (the 8: slack for the last vector; the extra
+ * row: for the second row of an odd last pair), then 32 bytes for partial stores, the tap table
+ * and the packed filter.
  */
 export function convDirect(
   x: usize, w: usize, bias: usize, y: usize, next: usize, n: i32,
-  c: i32, h: i32, wd: i32, m: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  c: i32, h: i32, wd: i32, m: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32, sh: i32, sw: i32,
   pad: usize,
 ): void {
-  const ph = oh + kh;
-  const pw = ow + kw - 1 + 8;
+  const qh = (kh + sh - 1) / sh;
+  const qw = (kw + sw - 1) / sw;
+  const ph = oh + qh;
+  const pw = ow + qw - 1 + 8;
   const planeBytes = <usize>(ph * pw) << 2;
   const k = c * kh * kw;
   const p = oh * ow;
-  const tmp = pad + <usize>c * planeBytes;
+  const tmp = pad + <usize>(c * sh * sw) * planeBytes;
   const twoRows = ow <= 4;
   // Each tap's byte offset from a tile's corner in the padded image, and the filter packed in
   // blocks of 4 output channels as [tap][4]: the inner loop then reads one offset and 16
@@ -210,7 +215,10 @@ export function convDirect(
   let t = 0;
   for (let ci = 0; ci < c; ci++) {
     for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++, t++) store<i32>(table + (<usize>t << 2), <i32>(<usize>ci * planeBytes) + ((ki * pw + kj) << 2));
+      for (let kj = 0; kj < kw; kj++, t++) {
+        const phase = (ci * sh + ki % sh) * sw + kj % sw;
+        store<i32>(table + (<usize>t << 2), <i32>(<usize>phase * planeBytes) + (((ki / sh) * pw + kj / sw) << 2));
+      }
     }
   }
   for (let oc = 0; oc + 4 <= m; oc += 4) {
@@ -221,7 +229,7 @@ export function convDirect(
     }
   }
   for (let img = take(next); img < n; img = take(next)) {
-    padImage(x + (<usize>(img * c * h * wd) << 2), pad, c, h, wd, kh, kw, pt, pl, oh, ow);
+    padImage(x + (<usize>(img * c * h * wd) << 2), pad, c, h, wd, pt, pl, ph, pw, ow + qw - 1, sh, sw);
     const yImg = y + (<usize>(img * m * p) << 2);
     // Row by row, every block of output channels: the rows of the padded image one output row
     // reads stay in L1 while each block's weights stream past.
@@ -237,31 +245,54 @@ export function convDirect(
       }
     }
     let oc = m & ~3;
-    for (; oc < m; oc++) directBlock1(pad, pw, planeBytes, w + (<usize>(oc * k) << 2), c, kh, kw, bias, oc, yImg + (<usize>(oc * p) << 2), oh, ow, tmp);
+    for (; oc < m; oc++) directBlock1(pad, pw, table, k, w + (<usize>(oc * k) << 2), bias, oc, yImg + (<usize>(oc * p) << 2), oh, ow, tmp);
   }
 }
 
 /**
- * One image's zero-padded copy, as the direct kernels read it: c planes of (oh + kh − 1) rows of
- * ow + kw − 1 + 8 floats (8 of slack, so a vector at a row's last position stays inside).
+ * One image's zero-padded copy, as the direct kernels read it: for each channel, the sh·sw
+ * phases of the padded image (row ≡ a mod sh, column ≡ b mod sw; one phase at stride 1) as
+ * planes of ph rows (the last stays zero: convDirect's pairs of rows) of pw floats, of which the
+ * first `cols` hold data (the rest is slack for a vector at a row's last position).
  */
-function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32): void {
-  // Rows the output reads (oh + kh − 1) and one more of zeros (convDirect's pairs of rows).
-  const ph = oh + kh;
-  const pw = ow + kw - 1 + 8;
+function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, pt: i32, pl: i32, ph: i32, pw: i32, cols: i32, sh: i32, sw: i32): void {
   const planeBytes = <usize>(ph * pw) << 2;
-  memory.fill(pad, 0, <usize>c * planeBytes);
-  // Columns of the input that land inside the padded row [0, ow + kw − 1).
+  memory.fill(pad, 0, <usize>(c * sh * sw) * planeBytes);
+  // Columns of the input that land inside the phases' first `cols` columns.
   const x0 = max(0, -pl);
-  const x1 = min(wd, ow + kw - 1 - pl);
+  const x1 = min(wd, cols * sw - pl);
   if (x1 <= x0) return;
   for (let ci = 0; ci < c; ci++) {
     const from = src + (<usize>(ci * h * wd) << 2);
-    const dst = pad + <usize>ci * planeBytes;
+    const dst = pad + <usize>(ci * sh * sw) * planeBytes;
     for (let iy = 0; iy < h; iy++) {
       const py = iy + pt;
-      if (py < 0 || py >= ph - 1) continue;
-      memory.copy(dst + (<usize>(py * pw + x0 + pl) << 2), from + (<usize>(iy * wd + x0) << 2), <usize>(x1 - x0) << 2);
+      const row = py / sh;
+      if (py < 0 || row >= ph - 1) continue;
+      const phaseRow = dst + <usize>((py % sh) * sw) * planeBytes + (<usize>(row * pw) << 2);
+      const line = from + (<usize>(iy * wd) << 2);
+      if (sw == 1) {
+        memory.copy(phaseRow + (<usize>(x0 + pl) << 2), line + (<usize>x0 << 2), <usize>(x1 - x0) << 2);
+        continue;
+      }
+      let ix = x0;
+      if (sw == 2) {
+        // Eight inputs at a time: the even-phase four and the odd-phase four by two shuffles.
+        if (((ix + pl) & 1) != 0 && ix < x1) {
+          store<f32>(phaseRow + planeBytes + (<usize>((ix + pl) >> 1) << 2), load<f32>(line + (<usize>ix << 2)));
+          ix++;
+        }
+        for (; ix + 8 <= x1; ix += 8) {
+          const v0 = v128.load(line + (<usize>ix << 2)), v1 = v128.load(line + (<usize>ix << 2), 16);
+          const at = phaseRow + (<usize>((ix + pl) >> 1) << 2);
+          v128.store(at, v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
+          v128.store(at + planeBytes, v128.shuffle<f32>(v0, v1, 1, 3, 5, 7));
+        }
+      }
+      for (; ix < x1; ix++) {
+        const px = ix + pl;
+        store<f32>(phaseRow + <usize>(px % sw) * planeBytes + (<usize>(px / sw) << 2), load<f32>(line + (<usize>ix << 2)));
+      }
     }
   }
 }
@@ -327,24 +358,21 @@ function directBlock4(
 // @ts-ignore: decorator
 @inline
 function directBlock1(
-  pad: usize, pw: i32, planeBytes: usize, w: usize, c: i32, kh: i32, kw: i32,
+  pad: usize, pw: i32, table: usize, k: i32, w: usize,
   bias: usize, oc: i32, y: usize, oh: i32, ow: i32, tmp: usize,
 ): void {
   const b = bias ? v128.load32_splat(bias + (<usize>oc << 2)) : f32x4.splat(0);
+  const tEnd = table + (<usize>k << 2);
   for (let oy = 0; oy < oh; oy++) {
     for (let ox = 0; ox < ow; ox += 8) {
       let a0 = b, a1 = b;
-      let tap: usize = 0;
-      for (let ci = 0; ci < c; ci++) {
-        const plane = pad + <usize>ci * planeBytes;
-        for (let ki = 0; ki < kh; ki++) {
-          const row = plane + (<usize>((oy + ki) * pw + ox) << 2);
-          for (let kj = 0; kj < kw; kj++, tap += 4) {
-            const wv = v128.load32_splat(w + tap);
-            a0 = madd(wv, v128.load(row + (<usize>kj << 2)), a0);
-            a1 = madd(wv, v128.load(row + (<usize>kj << 2), 16), a1);
-          }
-        }
+      const tile = pad + (<usize>(oy * pw + ox) << 2);
+      let wq = w;
+      for (let tp = table; tp < tEnd; tp += 4, wq += 4) {
+        const src = tile + <usize>load<i32>(tp);
+        const wv = v128.load32_splat(wq);
+        a0 = madd(wv, v128.load(src), a0);
+        a1 = madd(wv, v128.load(src, 16), a1);
       }
       storeRow8(y + (<usize>(oy * ow + ox) << 2), a0, a1, min(8, ow - ox), false, tmp);
     }

@@ -10,7 +10,7 @@ export interface KernelExports {
   gemmBlocks(...args: number[]): void;
   /** (operand addresses…, next, n, c, h, w, m, groups, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, pointwise, col, work) */
   convForward(...args: number[]): void;
-  /** (x, w, bias, y, next, n, c, h, w, m, kh, kw, pt, pl, oh, ow, pad) */
+  /** (x, w, bias, y, next, n, c, h, w, m, kh, kw, pt, pl, oh, ow, sh, sw, pad) */
   convDirect(...args: number[]): void;
   convFilterDirect(...args: number[]): void;
   convWinograd(...args: number[]): void;
