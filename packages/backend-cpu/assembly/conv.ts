@@ -229,7 +229,7 @@ export function convDirect(
     }
   }
   for (let img = take(next); img < n; img = take(next)) {
-    padImage(x + (<usize>(img * c * h * wd) << 2), pad, c, h, wd, pt, pl, ph, pw, ow + qw - 1, sh, sw);
+    padImage(x + (<usize>(img * c * h * wd) << 2), pad, c, h, wd, pt, pl, ph - 1, ow + qw - 1, ph, pw, sh, sw);
     const yImg = y + (<usize>(img * m * p) << 2);
     // Row by row, every block of output channels: the rows of the padded image one output row
     // reads stay in L1 while each block's weights stream past.
@@ -252,10 +252,10 @@ export function convDirect(
 /**
  * One image's zero-padded copy, as the direct kernels read it: for each channel, the sh·sw
  * phases of the padded image (row ≡ a mod sh, column ≡ b mod sw; one phase at stride 1) as
- * planes of ph rows (the last stays zero: convDirect's pairs of rows) of pw floats, of which the
- * first `cols` hold data (the rest is slack for a vector at a row's last position).
+ * planes of ph × pw floats, of which the first `rows` × `cols` hold data (the rest stays zero:
+ * convDirect's extra row and its slack for a vector at a row's last position).
  */
-function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, pt: i32, pl: i32, ph: i32, pw: i32, cols: i32, sh: i32, sw: i32): void {
+function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, pt: i32, pl: i32, rows: i32, cols: i32, ph: i32, pw: i32, sh: i32, sw: i32): void {
   const planeBytes = <usize>(ph * pw) << 2;
   memory.fill(pad, 0, <usize>(c * sh * sw) * planeBytes);
   // Columns of the input that land inside the phases' first `cols` columns.
@@ -268,7 +268,7 @@ function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, pt: i32, pl: 
     for (let iy = 0; iy < h; iy++) {
       const py = iy + pt;
       const row = py / sh;
-      if (py < 0 || row >= ph - 1) continue;
+      if (py < 0 || row >= rows) continue;
       const phaseRow = dst + <usize>((py % sh) * sw) * planeBytes + (<usize>(row * pw) << 2);
       const line = from + (<usize>(iy * wd) << 2);
       if (sw == 1) {
@@ -434,18 +434,21 @@ const FILTER_BLOCK: i32 = 256;
  */
 export function convFilterDirect(
   x: usize, dy: usize, dW: usize, partials: usize, chunks: i32, next: usize, n: i32,
-  c: i32, h: i32, wd: i32, m: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+  c: i32, h: i32, wd: i32, m: i32, kh: i32, kw: i32, pt: i32, pl: i32, oh: i32, ow: i32, sh: i32, sw: i32,
   work: usize,
 ): void {
-  const pw = ow + kw - 1;
-  const ph = oh + kh - 1;
+  const qh = (kh + sh - 1) / sh;
+  const qw = (kw + sw - 1) / sw;
+  const pw = ow + qw - 1;
+  const ph = oh + qh - 1;
   const plane = ph * pw;
   const q = oh * pw;
   const k = c * kh * kw;
   const kp = (k + 3) & ~3;
   const panels = (m + 7) >> 3;
   const mp = panels << 3;
-  const xFloats = (c * plane + kw + 3) & ~3;
+  const planes = c * sh * sw;
+  const xFloats = (planes * plane + qw + 3) & ~3;
   const xPad = work;
   const dyT = xPad + (<usize>xFloats << 2);
   const sums = dyT + (<usize>(panels * q) << 5);
@@ -453,31 +456,23 @@ export function convFilterDirect(
   let t = 0;
   for (let ci = 0; ci < c; ci++) {
     for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++, t++) store<i32>(table + (<usize>t << 2), (ci * plane + ki * pw + kj) << 2);
+      for (let kj = 0; kj < kw; kj++, t++) {
+        const phase = (ci * sh + ki % sh) * sw + kj % sw;
+        store<i32>(table + (<usize>t << 2), (phase * plane + (ki / sh) * pw + kj / sw) << 2);
+      }
     }
   }
   // Taps past k (k not a multiple of 4) read tap 0's row; their sums are never written out.
   for (; t < kp; t++) store<i32>(table + (<usize>t << 2), 0);
-  const x0 = max(0, -pl);
-  const x1 = min(wd, pw - pl);
+  // The slack past the planes (the last taps' rows read up to qw − 1 floats beyond) stays zero.
+  memory.fill(xPad + (<usize>(planes * plane) << 2), 0, <usize>(xFloats - planes * plane) << 2);
   for (let ch = take(next); ch < chunks; ch = take(next)) {
     const target = ch == 0 ? dW : partials + (<usize>((ch - 1) * m * k) << 2);
     memory.fill(sums, 0, <usize>(kp * mp) << 2);
     const img0 = <i32>((<i64>ch * n) / chunks);
     const img1 = <i32>((<i64>(ch + 1) * n) / chunks);
     for (let img = img0; img < img1; img++) {
-      memory.fill(xPad, 0, <usize>xFloats << 2);
-      if (x1 > x0) {
-        for (let ci = 0; ci < c; ci++) {
-          const from = x + (<usize>((img * c + ci) * h * wd) << 2);
-          const dst = xPad + (<usize>(ci * plane) << 2);
-          for (let iy = 0; iy < h; iy++) {
-            const py = iy + pt;
-            if (py < 0 || py >= ph) continue;
-            memory.copy(dst + (<usize>(py * pw + x0 + pl) << 2), from + (<usize>(iy * wd + x0) << 2), <usize>(x1 - x0) << 2);
-          }
-        }
-      }
+      padImage(x + (<usize>(img * c * h * wd) << 2), xPad, c, h, wd, pt, pl, ph, pw, ph, pw, sh, sw);
       memory.fill(dyT, 0, <usize>(panels * q) << 5);
       toPanels8(dy + (<usize>(img * m * oh * ow) << 2), m, oh, ow, dyT, <usize>q << 5, <usize>pw << 5);
       for (let q0 = 0; q0 < q; q0 += FILTER_BLOCK) {

@@ -83,16 +83,19 @@ const cases: Case[] = [
   // a multiple of 4 or 8), and through the GEMM below that.
   { x: [2, 13, 12, 14], w: [9, 13, 1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: true },
   { x: [3, 6, 5, 7], w: [5, 6, 1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: false },
-  // Strided convolutions (forward: the direct kernel on the stride's phases under 64 channels,
-  // else the patch matrix; gradients: patch matrix and col2im): ResNet's stride-2 3×3, a 2×2
-  // stride-2 filter, stride 3 under a 5×5 with asymmetric pads, different strides per axis, odd
-  // sizes, output channels not a multiple of 4, 64 channels.
+  // Strided convolutions (under 64 channels the forward and, on rows of 12 or more, the filter
+  // gradient read the padded image's phases directly; else the patch matrix; the input gradient
+  // is GEMM and col2im): ResNet's stride-2 3×3, a 2×2 stride-2 filter, stride 3 under a 5×5 with
+  // asymmetric pads, different strides per axis, odd sizes, output channels not a multiple of 4,
+  // rows of 12 and more, 64 channels.
   { x: [2, 16, 8, 8], w: [32, 16, 3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },
   { x: [3, 5, 10, 6], w: [7, 5, 2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1, bias: true },
   { x: [2, 4, 13, 11], w: [6, 4, 5, 5], strides: [3, 3], pads: [2, 1, 0, 2], dilations: [1, 1], group: 1, bias: false },
   { x: [2, 6, 9, 12], w: [5, 6, 3, 3], strides: [2, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [2, 64, 9, 9], w: [8, 64, 3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [3, 7, 19, 21], w: [9, 7, 3, 3], strides: [2, 2], pads: [0, 1, 1, 0], dilations: [1, 1], group: 1, bias: false },
+  { x: [2, 10, 30, 26], w: [11, 10, 3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
+  { x: [2, 3, 40, 37], w: [8, 3, 7, 7], strides: [3, 2], pads: [3, 2, 1, 3], dilations: [1, 1], group: 1, bias: false },
   // Rows of at most 4 positions: two rows per tile (odd row counts leave the last pair half full).
   { x: [2, 24, 5, 4], w: [8, 24, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: true },
   { x: [3, 9, 2, 2], w: [12, 9, 3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, bias: false },

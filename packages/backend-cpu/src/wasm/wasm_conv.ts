@@ -234,8 +234,9 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
     try {
       if (scratch) heap.zero(scratch[0], scratch[1]);
       const next = cx.freshCounter();
-      const shape = fn === 'convFilterDirect' ? [s.c, s.h, s.w, s.m, s.kh, s.kw] : [s.c, s.h, s.w, s.m];
-      const args = [xp, dyp, dwp, scratch?.[0] ?? 0, threads, next, s.n, ...shape, s.pt, s.pl, s.oh, s.ow];
+      const direct = fn === 'convFilterDirect';
+      const shape = direct ? [s.c, s.h, s.w, s.m, s.kh, s.kw] : [s.c, s.h, s.w, s.m];
+      const args = [xp, dyp, dwp, scratch?.[0] ?? 0, threads, next, s.n, ...shape, s.pt, s.pl, s.oh, s.ow, ...(direct ? [s.sh, s.sw] : [])];
       cx.run(blocks.map(([work]) => ({ fn, args: [...args, work] })));
       for (let c = 1; c < threads; c++) ex.addInto(dwp, scratch![0] + (c - 1) * len * 4, len);
     } finally {
@@ -244,13 +245,14 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
     }
   }
 
-  /** convFilterDirect's workspace: the padded image, dy's 8-channel panels, the tile sums and the tap table. */
+  /** convFilterDirect's workspace: the padded image's phases, dy's 8-channel panels, the tile sums and the tap table. */
   function filterDirectBytes(s: ConvShape): number {
-    const pw = s.ow + s.kw - 1;
+    const qw = Math.ceil(s.kw / s.sw);
+    const pw = s.ow + qw - 1;
     const q = s.oh * pw;
     const kp = Math.ceil((s.c * s.kh * s.kw) / 4) * 4;
     const mp = Math.ceil(s.m / 8) * 8;
-    const xFloats = (s.c * (s.oh + s.kh - 1) * pw + s.kw + 3) & ~3;
+    const xFloats = (s.c * s.sh * s.sw * (s.oh + Math.ceil(s.kh / s.sh) - 1) * pw + qw + 3) & ~3;
     return (xFloats + mp * q + kp * mp + kp) * 4;
   }
 
@@ -324,7 +326,10 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
       // 16×16 and 32×32 maps; even at 8×8, slower below). A 1×1 filter (DenseNet's bottlenecks)
       // is the same kernel with one tap per channel and no padding: 1.2–1.35× its GEMM from 120
       // channels on 16×16 and 32×32 maps, even below (2026-12-07).
-      if ((direct(s) || (s.pointwise && s.groups === 1)) && s.ow >= 12) {
+      // A strided one under 64 channels reads the same way from the padded image's phases:
+      // 1.1–1.9× the patch matrix on rows of 16 to 112 (ResNet-20's first stride-2 layer 1.27×),
+      // slower on 8 (2026-12-07).
+      if ((direct(s) || (s.pointwise && s.groups === 1) || directStrided(s)) && s.ow >= 12) {
         runFilterChunks('convFilterDirect', filterDirectBytes(s), xp, dyp, dwp, dw.length, s);
         return true;
       }
