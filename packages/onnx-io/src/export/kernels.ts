@@ -132,14 +132,20 @@ function reduce(c: NodeContext): void {
   if (op === 'mean' && !axes.every((a) => typeof shape[a] === 'number' && (shape[a] as number) > 0)) {
     // Sizes unknown here (or zero): sum over count, so an empty mean is 0/0 = NaN as in PyTorch.
     const s = em.tmp('sum');
-    const n = em.tmp('count');
     reduceNode(em, 'ReduceSum', ins[0], axes, s);
-    // The count from the shape (a product of its reduced entries), not a reduction of ones.
-    const sizes = em.apply('Gather', [em.apply('Shape', [ins[0]]), em.int64s(axes, 'axes')], { axis: { i: 0 } });
-    em.node('Cast', [em.apply('ReduceProd', [sizes], { keepdims: { i: 0 } })], [n], { to: { i: onnxType('float32') } });
-    return void em.node('Div', [s, n], [out]);
+    return void em.node('Div', [s, reducedCount(em, ins[0], shape, axes)], [out]);
   }
   reduceNode(em, REDUCE[op], ins[0], axes, out);
+}
+
+/**
+ * How many elements a reduction of x over `axes` adds up, as a float32 tensor: a constant where
+ * the shape gives the sizes, else their product from x's runtime shape (not a reduction of ones).
+ */
+function reducedCount(em: Emitter, x: string, shape: readonly (number | string)[], axes: readonly number[]): string {
+  if (axes.every((a) => typeof shape[a] === 'number')) return em.scalar(axes.reduce((p, a) => p * (shape[a] as number), 1));
+  const sizes = em.apply('Gather', [em.apply('Shape', [x]), em.int64s(axes, 'axes')], { axis: { i: 0 } });
+  return em.apply('Cast', [em.apply('ReduceProd', [sizes], { keepdims: { i: 0 } })], { to: { i: onnxType('float32') } });
 }
 
 function argReduce(c: NodeContext): void {
@@ -440,9 +446,11 @@ const TRANSLATIONS: Partial<Record<KernelName | 'reshape', Translate>> = {
     const mean = c.em.tmp('mean');
     reduceNode(c.em, 'ReduceMean', c.ins[0], axes, mean);
     const centered = c.em.apply('Sub', [c.ins[0], c.em.apply('Reshape', [mean, c.em.int64s(channelShape(shape.length, axis, -1), 'shape')])]);
-    const variance = c.em.tmp('variance');
-    reduceNode(c.em, 'ReduceMean', c.em.apply('Mul', [centered, centered]), axes, variance);
-    stackRows(c, mean, variance);
+    // Σ (x − mean)² in one reduction, without a tensor of squares (a pass over the whole input
+    // fewer), over the count.
+    const squares = c.em.tmp('squares');
+    reduceNode(c.em, 'ReduceSumSquare', centered, axes, squares);
+    stackRows(c, mean, c.em.apply('Div', [squares, reducedCount(c.em, c.ins[0], shape, axes)]));
   },
   channelSums: (c) => {
     const { axis } = c.attrs as KernelAttrs<'channelSums'>;
