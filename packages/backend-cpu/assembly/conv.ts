@@ -182,6 +182,20 @@ export function zero(ptr: usize, bytes: usize): void {
 }
 
 /**
+ * The stride-1 input gradient's filter: w [m][c][taps] turned 180° with its channel axes swapped,
+ * dst [c][m][taps] with dst[ci][mo][t] = w[mo][ci][taps − 1 − t].
+ */
+export function flipFilter(w: usize, dst: usize, m: i32, c: i32, taps: i32): void {
+  for (let mo = 0; mo < m; mo++) {
+    for (let ci = 0; ci < c; ci++) {
+      const from = w + (<usize>((mo * c + ci) * taps) << 2);
+      const to = dst + (<usize>((ci * m + mo) * taps + taps - 1) << 2);
+      for (let t = 0; t < taps; t++) store<f32>(to - (<usize>t << 2), load<f32>(from + (<usize>t << 2)));
+    }
+  }
+}
+
+/**
  * Direct convolution (no dilation, one group): no patch matrix is built or packed. Each image is
  * copied once into a zero-padded scratch (`pad`), then every 4 output channels × 8 positions keep
  * eight f32x4 sums while the taps stream past. The 8 positions are 8 of one row, or, where rows

@@ -2,7 +2,7 @@
 // scripts/build-wasm.mjs, sharing the backend's heap (imported memory) with JavaScript and, where
 // threads run, with every worker.
 export { workspaceBytes, gemmLd, gemmBlocks } from './gemm';
-export { convForward, convDirect, convFilterDirect, convBackpropFilter, convBackpropInput, addInto, zero, denseMatrix } from './conv';
+export { convForward, convDirect, convFilterDirect, convBackpropFilter, convBackpropInput, addInto, zero, denseMatrix, flipFilter } from './conv';
 export { exp, tanh, sigmoid, binary, binaryBroadcast, unaryBasic, softmaxRows, leakyRelu, clip, compare } from './elementwise';
 export { chainRun, chainScratchBytes } from './chain';
 export { adamUpdate, sgdUpdate } from './optimizer';

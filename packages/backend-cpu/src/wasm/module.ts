@@ -36,6 +36,8 @@ export interface KernelExports {
   convBackpropInput(...args: number[]): void;
   addInto(dst: number, src: number, n: number): void;
   zero(ptr: number, bytes: number): void;
+  /** (w, dst, m, c, taps): dst[ci][mo] = w[mo][ci] turned 180°. */
+  flipFilter(w: number, dst: number, m: number, c: number, taps: number): void;
   /** (w, wt, c, m, h, w, kh, kw, oh, ow, pt, pl, fold) */
   denseMatrix(...args: number[]): void;
   exp(src: number, dst: number, n: number): void;

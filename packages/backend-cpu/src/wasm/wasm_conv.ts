@@ -280,15 +280,7 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
       const taps = s.kh * s.kw;
       const [flipped, bytes] = heap.alloc(s.m * s.c * taps * 4);
       try {
-        const src = new Float32Array(heap.buffer, wp, s.m * s.c * taps);
-        const dst = new Float32Array(heap.buffer, flipped, s.m * s.c * taps);
-        for (let mo = 0; mo < s.m; mo++) {
-          for (let ci = 0; ci < s.c; ci++) {
-            const from = (mo * s.c + ci) * taps;
-            const to = (ci * s.m + mo) * taps + taps - 1;
-            for (let t = 0; t < taps; t++) dst[to - t] = src[from + t];
-          }
-        }
+        ex.flipFilter(wp, flipped, s.m, s.c, taps);
         runStride1(dyp, flipped, 0, dxp, { ...s, c: s.m, h: s.oh, w: s.ow, m: s.c, pt, pl, oh: s.h, ow: s.w });
       } finally {
         heap.release(flipped, bytes);
