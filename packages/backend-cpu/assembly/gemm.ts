@@ -8,6 +8,7 @@
 // 11 of the 16 SIMD registers on x86-64/ARM, so nothing spills.
 
 import { madd } from './madd';
+import { transposeStore } from './transpose';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -117,7 +118,21 @@ function packBBlock(b: usize, ldb: i32, transB: bool, p0: i32, kc: i32, j0: i32,
       }
       continue;
     }
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (transB && w == NR) {
+      // Stored [n, k]: four rows of the eight columns at a time, two 4×4 register transposes
+      // (element by element, packing cost a quarter of a small GEMM's time).
+      const step = <usize>ldb * 4;
+      let src = b + (<usize>col0 * <usize>ldb + <usize>p0) * 4;
+      for (; p + 4 <= kc; p += 4) {
+        transposeStore(v128.load(src), v128.load(src + step), v128.load(src + 2 * step), v128.load(src + 3 * step), dst, NR * 4);
+        const hi = src + 4 * step;
+        transposeStore(v128.load(hi), v128.load(hi + step), v128.load(hi + 2 * step), v128.load(hi + 3 * step), dst + 16, NR * 4);
+        src += 16;
+        dst += 4 * NR * 4;
+      }
+    }
+    for (; p < kc; p++) {
       const row = p0 + p;
       for (let q = 0; q < NR; q++) {
         let v: f32 = 0;
@@ -150,7 +165,14 @@ function packABlock(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32,
     if (!transA && h == MR) {
       let r0 = a + (<usize>row0 * <usize>lda + <usize>p0) * 4;
       const step = <usize>lda * 4;
-      for (let p = 0; p < kc; p++) {
+      let p = 0;
+      // Four columns of the four rows at a time through a 4×4 register transpose.
+      for (; p + 4 <= kc; p += 4) {
+        transposeStore(v128.load(r0), v128.load(r0 + step), v128.load(r0 + 2 * step), v128.load(r0 + 3 * step), dst, MR * 4);
+        r0 += 16;
+        dst += 4 * MR * 4;
+      }
+      for (; p < kc; p++) {
         store<f32>(dst, load<f32>(r0));
         store<f32>(dst, load<f32>(r0 + step), 4);
         store<f32>(dst, load<f32>(r0 + 2 * step), 8);
