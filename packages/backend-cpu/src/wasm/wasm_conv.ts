@@ -228,11 +228,13 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
    * zeroed buffer (the first into dw) and added up in order, so the result does not depend on which
    * thread took which range, and a thread the host preempts holds back a quarter of its share
    * rather than all of it (ResNet-20's step on the shared 2-vCPU machine: median even, 90th
-   * percentile 140 → 133 ms against one range per thread, 2026-12-07).
+   * percentile 140 → 133 ms against one range per thread, 2026-12-07). Only up to 64 × 64
+   * channels, where that was measured: each range zeroes, fills and transforms its own m·c sums,
+   * which grows with the filter while the images per range shrink.
    */
   function runFilterChunks(fn: 'convFilterDirect' | 'convFilterWinograd' | 'convFilterWinograd4', workBytes: number, xp: number, dyp: number, dwp: number, len: number, s: ConvShape): void {
     const threads = cx.threadsFor(sizes(s).work, s.n);
-    const chunks = threads > 1 ? Math.min(s.n, 4 * threads) : 1;
+    const chunks = threads > 1 ? Math.min(s.n, s.c * s.m <= 64 * 64 ? 4 * threads : threads) : 1;
     const blocks = Array.from({ length: threads }, () => heap.alloc(workBytes));
     const scratch = chunks > 1 ? heap.alloc((chunks - 1) * len * 4) : null;
     try {
