@@ -6,6 +6,8 @@
 // tanh and sigmoid are built on it in forms that never overflow; tanh uses Cephes tanhf's odd
 // polynomial near 0, where (1 − e)/(1 + e) would cancel.
 
+import { madd } from './madd';
+
 const LOG2E: f32 = 1.44269504088896341;
 const C1: f32 = 0.693359375;
 const C2: f32 = -2.12194440e-4;
@@ -25,24 +27,30 @@ const T2: f32 = -5.37397155531e-2;
 const T3: f32 = 1.33314422036e-1;
 const T4: f32 = -3.33332819422e-1;
 
+/** 1.5·2^23: added to |v| < 2^22, it leaves round(v) in the low mantissa bits. */
+const ROUNDER: f32 = 12582912;
+
 // @ts-ignore: decorator
 @inline
 function exp4(x0: v128): v128 {
-  const x = f32x4.max(f32x4.min(x0, f32x4.splat(MAX_X)), f32x4.splat(MIN_X));
-  // n = round(x / ln2)
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  // pmin/pmax: one instruction each on x86 (min/max spend several on NaN and −0, neither of
+  // which matters to a clamp: a NaN comes through as the first operand).
+  const x = f32x4.pmax(f32x4.pmin(x0, f32x4.splat(MAX_X)), f32x4.splat(MIN_X));
+  // n = round(x / ln2), as a float and as an integer from the same sum's bits (no nearest and
+  // no saturating conversion, which x86 spends several instructions on each).
+  const shifted = madd(x, f32x4.splat(LOG2E), f32x4.splat(ROUNDER));
+  const n = f32x4.sub(shifted, f32x4.splat(ROUNDER));
+  const ni = i32x4.sub(shifted, f32x4.splat(ROUNDER));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(C1)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(C2)));
   const z = f32x4.mul(r, r);
-  let y = f32x4.splat(P0);
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(P1));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(P2));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(P3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(P4));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(P5));
-  y = f32x4.add(f32x4.add(f32x4.mul(y, z), r), f32x4.splat(1));
+  let y = madd(f32x4.splat(P0), r, f32x4.splat(P1));
+  y = madd(y, r, f32x4.splat(P2));
+  y = madd(y, r, f32x4.splat(P3));
+  y = madd(y, r, f32x4.splat(P4));
+  y = madd(y, r, f32x4.splat(P5));
+  y = f32x4.add(madd(y, z, r), f32x4.splat(1));
   // · 2^n as two factors, each a normal float: n ranges over [-150, 128].
-  const ni = i32x4.trunc_sat_f32x4_s(n);
   const half = i32x4.shr_s(ni, 1);
   const p1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
   const p2 = i32x4.shl(i32x4.add(i32x4.sub(ni, half), i32x4.splat(127)), 23);

@@ -40,5 +40,15 @@ describe('WebAssembly SIMD exp, tanh and sigmoid', () => {
       if (op === 'tanh') expect([out[xs.indexOf(1000)], out[xs.indexOf(-1000)]]).toEqual([1, -1]);
       if (op === 'sigmoid') expect(out[xs.indexOf(-1000)]).toBe(0);
     });
+    it(`${op} gives NaN for NaN, in every lane`, () => {
+      // The clamp before the exponent uses pmin/pmax, which pass a NaN first operand through.
+      const nan = Float32Array.from([NaN, 1, NaN, -1, 0.5, NaN, NaN, NaN]);
+      const out = new Float32Array(nan.length);
+      simd![op](nan, out);
+      nan.forEach((x, i) => {
+        if (Number.isNaN(x)) expect(out[i], `${op}(NaN) in lane ${i}`).toBeNaN();
+        else expect(Math.abs(out[i] - reference[op](x))).toBeLessThan(1e-6 * Math.max(1, reference[op](x)));
+      });
+    });
   }
 });

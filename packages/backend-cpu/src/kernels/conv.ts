@@ -187,7 +187,10 @@ export function conv2d(gemm: Gemm, x: KernelTensor, w: KernelTensor, bias: Kerne
 
 export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTensor, inputShape: Shape, attrs: Conv2dAttrs): KernelTensor {
   const g = geometry(inputShape, w.shape, dy.shape, attrs);
-  const { values: dx, t } = allocF32(inputShape);
+  // Not zeroed: the dense product and the WebAssembly kernels write every value (col2im zeroes
+  // each image before it adds into it); only the scatter below adds into dx. A ResNet-20 step
+  // zeroed 72 MB here that was written over at once.
+  const { values: dx, t } = allocF32(inputShape, true);
   const dyv = f32(dy);
   const wv = f32(w);
   if (dense(g)) {
@@ -196,6 +199,7 @@ export function conv2dBackpropInput(gemm: Gemm, dy: KernelTensor, w: KernelTenso
     return t;
   }
   if (gemm.conv?.backpropInput(dyv, wv, dx, convShape(g))) return t;
+  dx.fill(0);
   const pointwise = isPointwise(g) && g.oh === g.h && g.ow === g.w;
   const col = new Float32Array(g.k * g.p);
   for (let img = 0; img < g.n; img++) {
