@@ -46,7 +46,9 @@ const UNARY: Record<UnaryOp, UnarySpec> = {
   ceil: { input: 'numeric', grad: null },
   round: { input: 'numeric', grad: null },
   sigmoid: { input: 'float', grad: (_x, y, dy) => dy.mul(y.mul(y.neg().add(1))) },
-  relu: { input: 'numeric', grad: (x, _y, dy) => dy.mul(x.step()) },
+  // From the output, as PyTorch's threshold_backward (y > 0 exactly where x > 0): the input, often
+  // a batch norm's output, need not live until the backward pass.
+  relu: { input: 'numeric', grad: (_x, y, dy) => dy.mul(y.step()) },
   relu6: { input: 'numeric', grad: (x, _y, dy) => dy.mul(x.greater(0).logicalAnd(x.less(6)).cast(dy.dtype)) },
   elu: { input: 'float', grad: (x, y, dy) => where(x.greater(0), dy, dy.mul(y.add(1))) },
   selu: {
