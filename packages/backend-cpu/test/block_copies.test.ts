@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as soma from '@soma/core';
-import '@soma/backend-cpu';
+import { CpuBackend } from '@soma/backend-cpu';
 
 /** numpy.tile's rule, one output element at a time: out[i] = x[i mod shape]. */
 function naiveTile(values: Float32Array, shape: number[], reps: number[]): number[] {
@@ -129,5 +129,71 @@ describe("cpu's strided slice and transpose (in WebAssembly: every case has over
       expect(Array.from(await y.data())).toEqual(want);
       soma.dispose([x, y]);
     }
+  });
+});
+
+describe("cpu's block copies split across three threads against an element rule", () => {
+  beforeAll(async () => {
+    soma.registerBackend('cpu-copy-threads', () => new CpuBackend('cpu-copy-threads', { threads: 3, minParallelWork: 0 }));
+    await soma.setBackend('cpu-copy-threads');
+    expect((soma.backend() as CpuBackend).threads).toBe(3);
+  });
+  afterAll(async () => {
+    await soma.setBackend('cpu');
+    soma.removeBackend('cpu-copy-threads');
+  });
+  const ramp = (shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 100003) - 50000);
+  it('pads runs of one (a stride-2 slice gradient), whole channel planes and one long run', async () => {
+    const cases: [number[], [number, number][]][] = [
+      [[64, 16, 32, 16, 1], [[0, 0], [0, 0], [0, 0], [0, 0], [0, 1]]],
+      [[32, 16, 32, 32], [[0, 0], [8, 8], [0, 0], [0, 0]]],
+      [[4, 128, 1024], [[1, 1], [0, 0], [0, 0]]],
+    ];
+    for (const [shape, pads] of cases) {
+      const values = ramp(shape);
+      const x = soma.tensor(values, shape);
+      const y = soma.pad(x, pads, -7);
+      const got = await y.data();
+      const out = y.shape;
+      let bad = -1;
+      for (let o = 0, total = got.length; o < total && bad < 0; o++) {
+        let rest = o;
+        let src = 0;
+        let stride = 1;
+        let inside = true;
+        for (let d = shape.length - 1; d >= 0; d--) {
+          const i = (rest % out[d]) - pads[d][0];
+          rest = Math.floor(rest / out[d]);
+          if (i < 0 || i >= shape[d]) inside = false;
+          src += i * stride;
+          stride *= shape[d];
+        }
+        if (got[o] !== (inside ? values[src] : -7)) bad = o;
+      }
+      expect(bad, `pad of [${shape}] by ${JSON.stringify(pads)}: first wrong element`).toBe(-1);
+      soma.dispose([x, y]);
+    }
+  });
+  it('slices with steps of 2 and transposes', async () => {
+    const shape = [16, 16, 64, 64];
+    const values = ramp(shape);
+    const x = soma.tensor(values, shape);
+    const s = soma.stridedSlice(x, [0, 0, 1, 0], [16, 16, 64, 64], [1, 1, 2, 2]);
+    const sv = await s.data();
+    let bad = -1;
+    for (let o = 0; o < sv.length && bad < 0; o++) {
+      const [n, c, h, w] = [Math.floor(o / (16 * 32 * 32)), Math.floor(o / (32 * 32)) % 16, Math.floor(o / 32) % 32, o % 32];
+      if (sv[o] !== at(values, shape, [n, c, 1 + 2 * h, 2 * w])) bad = o;
+    }
+    expect(bad, 'strided slice: first wrong element').toBe(-1);
+    const t = soma.transpose(x, [0, 2, 3, 1]);
+    const tv = await t.data();
+    bad = -1;
+    for (let o = 0; o < tv.length && bad < 0; o++) {
+      const [n, h, w, c] = [Math.floor(o / (64 * 64 * 16)), Math.floor(o / (64 * 16)) % 64, Math.floor(o / 16) % 64, o % 16];
+      if (tv[o] !== at(values, shape, [n, c, h, w])) bad = o;
+    }
+    expect(bad, 'transpose: first wrong element').toBe(-1);
+    soma.dispose([x, s, t]);
   });
 });

@@ -17,7 +17,7 @@ interface WorkerLike {
 /** The exports a worker may be asked to run (the index in this list travels in the mailbox). */
 const CALLABLE: (keyof KernelExports)[] = [
   'gemmBlocks', 'convForward', 'convDirect', 'convFilterDirect', 'convWinograd', 'convWinograd4', 'convFilterWinograd', 'convFilterWinograd4', 'wb4Filter', 'wb4Input', 'wb4Product', 'wb4Output', 'wb4Grad', 'wb4FilterProduct', 'wb4FilterOut', 'convBackpropFilter', 'convBackpropInput',
-  'binary', 'unaryBasic', 'exp', 'tanh', 'sigmoid', 'channelMoments', 'channelSums', 'channelAffine', 'chainRun',
+  'binary', 'unaryBasic', 'exp', 'tanh', 'sigmoid', 'channelMoments', 'channelSums', 'channelAffine', 'chainRun', 'copyStrided',
 ];
 
 /**

@@ -22,7 +22,9 @@ const MAX_RANK = 16;
  * one block copy per image.
  */
 export function wasmCopy(cx: WasmContext): StridedCopy {
-  const dims = cx.heap.alloc(4 * MAX_RANK * 4)[0];
+  // One dims block per thread: copyStrided keeps its running index there.
+  const blocks: number[] = [];
+  const blockBytes = 4 * MAX_RANK * 4;
   return (src, srcBase, srcStep, dst, dstBase, dstStep, shape) => {
     if (src.BYTES_PER_ELEMENT !== 4 || dst.BYTES_PER_ELEMENT !== 4) return false;
     if (!cx.heap.owns(src.buffer) || !cx.heap.owns(dst.buffer)) return false;
@@ -43,11 +45,22 @@ export function wasmCopy(cx: WasmContext): StridedCopy {
     }
     if (n.length === 0) n.push(1), ss.push(1), ds.push(1);
     if (n.length > MAX_RANK) return false;
-    const view = new Int32Array(cx.heap.buffer, dims, 3 * n.length);
-    view.set(n, 0);
-    view.set(ss, n.length);
-    view.set(ds, 2 * n.length);
-    cx.ex.copyStrided(src.byteOffset, srcBase, dst.byteOffset, dstBase, dims, n.length);
+    // Threads take equal ranges of the outermost axis (a pad's images, a whole block's elements):
+    // a copy of a few MB is worth the wake-up, and the cores' caches fill side by side.
+    const threads = cx.threadsFor(count, n[0]);
+    while (blocks.length < threads) blocks.push(cx.heap.alloc(blockBytes)[0]);
+    const calls = [];
+    for (let t = 0; t < threads; t++) {
+      const from = Math.floor((n[0] * t) / threads);
+      const to = Math.floor((n[0] * (t + 1)) / threads);
+      const view = new Int32Array(cx.heap.buffer, blocks[t], 3 * n.length);
+      view.set(n, 0);
+      view[0] = to - from;
+      view.set(ss, n.length);
+      view.set(ds, 2 * n.length);
+      calls.push({ fn: 'copyStrided' as const, args: [src.byteOffset, srcBase + from * ss[0], dst.byteOffset, dstBase + from * ds[0], blocks[t], n.length] });
+    }
+    cx.run(calls);
     return true;
   };
 }
