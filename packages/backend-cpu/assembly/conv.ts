@@ -235,10 +235,14 @@ export function convDirect(
       }
     }
   }
-  for (let oc = 0; oc + 4 <= m; oc += 4) {
+  // A last block of fewer than 4 channels gets zero weights for the missing ones: it runs at the
+  // full block's rate (one channel's 2 accumulators wait on each multiply-add's latency: LeNet's
+  // 6-channel layers spent as long on their last 2 channels as on the first 4).
+  for (let oc = 0; oc < m; oc += 4) {
     for (let tap = 0; tap < k; tap++) {
       for (let r = 0; r < 4; r++) {
-        store<f32>(packed + (<usize>(oc * k + tap * 4 + r) << 2), load<f32>(w + (<usize>((oc + r) * k + tap) << 2)));
+        const v: f32 = oc + r < m ? load<f32>(w + (<usize>((oc + r) * k + tap) << 2)) : 0;
+        store<f32>(packed + (<usize>(oc * k + tap * 4 + r) << 2), v);
       }
     }
   }
@@ -253,13 +257,11 @@ export function convDirect(
     for (let oy = 0; oy < oh; oy += twoRows ? 2 : 1) {
       for (let t0 = 0; t0 < k; t0 += chunk) {
         const taps = min(chunk, k - t0);
-        for (let oc = 0; oc + 4 <= m; oc += 4) {
-          directBlock4(pad, table + (<usize>t0 << 2), taps, packed + (<usize>(oc * k + t0 * 4) << 2), t0 == 0 ? bias : 0, oc, yImg + (<usize>(oc * p) << 2), p, pw, oy, oh, ow, twoRows, t0 > 0, tmp);
+        for (let oc = 0; oc < m; oc += 4) {
+          directBlock4(pad, table + (<usize>t0 << 2), taps, packed + (<usize>(oc * k + t0 * 4) << 2), t0 == 0 ? bias : 0, oc, min(4, m - oc), yImg + (<usize>(oc * p) << 2), p, pw, oy, oh, ow, twoRows, t0 > 0, tmp);
         }
       }
     }
-    let oc = m & ~3;
-    for (; oc < m; oc++) directBlock1(pad, pw, table, k, w + (<usize>(oc * k) << 2), bias, oc, yImg + (<usize>(oc * p) << 2), oh, ow, tmp);
   }
 }
 
@@ -315,16 +317,17 @@ function padImage(src: usize, pad: usize, c: i32, h: i32, wd: i32, pt: i32, pl: 
 @inline
 function directBlock4(
   pad: usize, table: usize, k: i32, packed: usize,
-  bias: usize, oc: i32, y: usize, p: i32, pw: i32, oy: i32, oh: i32, ow: i32, twoRows: bool, accumulate: bool, tmp: usize,
+  bias: usize, oc: i32, mv: i32, y: usize, p: i32, pw: i32, oy: i32, oh: i32, ow: i32, twoRows: bool, accumulate: bool, tmp: usize,
 ): void {
   // The second vector's 4 positions: the next 4 of this row, or the next row's first 4.
   const second: usize = twoRows ? <usize>pw << 2 : 16;
+  // mv (1–4) of the block's channels are real; the others' sums are dropped.
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
   if (bias) {
     b0 = v128.load32_splat(bias + (<usize>oc << 2));
-    b1 = v128.load32_splat(bias + (<usize>(oc + 1) << 2));
-    b2 = v128.load32_splat(bias + (<usize>(oc + 2) << 2));
-    b3 = v128.load32_splat(bias + (<usize>(oc + 3) << 2));
+    if (mv > 1) b1 = v128.load32_splat(bias + (<usize>(oc + 1) << 2));
+    if (mv > 2) b2 = v128.load32_splat(bias + (<usize>(oc + 2) << 2));
+    if (mv > 3) b3 = v128.load32_splat(bias + (<usize>(oc + 3) << 2));
   }
   const yRow = <usize>p << 2;
   {
@@ -355,40 +358,16 @@ function directBlock4(
       if (twoRows) {
         const next = oy + 1 < oh;
         storePair(out, a00, a01, ow, next, accumulate, tmp);
-        storePair(out + yRow, a10, a11, ow, next, accumulate, tmp);
-        storePair(out + 2 * yRow, a20, a21, ow, next, accumulate, tmp);
-        storePair(out + 3 * yRow, a30, a31, ow, next, accumulate, tmp);
+        if (mv > 1) storePair(out + yRow, a10, a11, ow, next, accumulate, tmp);
+        if (mv > 2) storePair(out + 2 * yRow, a20, a21, ow, next, accumulate, tmp);
+        if (mv > 3) storePair(out + 3 * yRow, a30, a31, ow, next, accumulate, tmp);
         continue;
       }
       const valid = min(8, ow - ox);
       storeRow8(out, a00, a01, valid, accumulate, tmp);
-      storeRow8(out + yRow, a10, a11, valid, accumulate, tmp);
-      storeRow8(out + 2 * yRow, a20, a21, valid, accumulate, tmp);
-      storeRow8(out + 3 * yRow, a30, a31, valid, accumulate, tmp);
-    }
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function directBlock1(
-  pad: usize, pw: i32, table: usize, k: i32, w: usize,
-  bias: usize, oc: i32, y: usize, oh: i32, ow: i32, tmp: usize,
-): void {
-  const b = bias ? v128.load32_splat(bias + (<usize>oc << 2)) : f32x4.splat(0);
-  const tEnd = table + (<usize>k << 2);
-  for (let oy = 0; oy < oh; oy++) {
-    for (let ox = 0; ox < ow; ox += 8) {
-      let a0 = b, a1 = b;
-      const tile = pad + (<usize>(oy * pw + ox) << 2);
-      let wq = w;
-      for (let tp = table; tp < tEnd; tp += 4, wq += 4) {
-        const src = tile + <usize>load<i32>(tp);
-        const wv = v128.load32_splat(wq);
-        a0 = madd(wv, v128.load(src), a0);
-        a1 = madd(wv, v128.load(src, 16), a1);
-      }
-      storeRow8(y + (<usize>(oy * ow + ox) << 2), a0, a1, min(8, ow - ox), false, tmp);
+      if (mv > 1) storeRow8(out + yRow, a10, a11, valid, accumulate, tmp);
+      if (mv > 2) storeRow8(out + 2 * yRow, a20, a21, valid, accumulate, tmp);
+      if (mv > 3) storeRow8(out + 3 * yRow, a30, a31, valid, accumulate, tmp);
     }
   }
 }

@@ -80,7 +80,7 @@ export function wasmConv(cx: WasmContext, options: { winograd: boolean }): ConvK
     // The padded image's sh·sw phases, 32 bytes for partial stores, the tap table, the packed filter.
     const rows = s.oh + Math.ceil(s.kh / s.sh);
     const cols = s.ow + Math.ceil(s.kw / s.sw) - 1 + 8;
-    const padBytes = s.c * s.sh * s.sw * rows * cols * 4 + 32 + k * 4 + s.m * k * 4;
+    const padBytes = s.c * s.sh * s.sw * rows * cols * 4 + 32 + k * 4 + Math.ceil(s.m / 4) * 4 * k * 4;
     const threads = cx.threadsFor(sizes(s).work, s.n);
     const blocks = Array.from({ length: threads }, () => heap.alloc(padBytes));
     try {
