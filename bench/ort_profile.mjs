@@ -30,4 +30,4 @@ for (const file of await soma.backend().endProfiling()) {
 }
 const total = Object.values(byType).reduce((a, b) => a + b, 0);
 console.log(`${name} on native: ${(total / steps).toFixed(1)} ms of node kernels a step (mean of ${steps}, the first included)`);
-for (const [op, ms] of Object.entries(byType).sort((a, b) => b[1] - a[1]).slice(0, 16)) console.log(`${(ms / steps).toFixed(1).padStart(9)} ms  ${op}`);
+for (const [op, ms] of Object.entries(byType).sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${(ms / steps).toFixed(1).padStart(9)} ms  ${op}`);

@@ -1,6 +1,6 @@
 import { graphToOnnxWith } from '@soma/onnx-io';
 import { outputMeta } from '@soma/core';
-import type { Backend, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelTensor, RequiredKernelName, Shape, TypedArray, Variable } from '@soma/core';
+import type { Backend, Graph, DataId, DType, KernelAttrs, KernelFn, KernelInputs, KernelName, KernelTensor, OptionalKernelFn, Shape, TypedArray, Variable } from '@soma/core';
 import { KernelSessions } from './kernel_sessions.js';
 import type { NativeSession, Ort, OrtTensor } from './ort_binding.js';
 
@@ -181,7 +181,7 @@ export class NativeBackend implements Backend {
   }
 
   /** Runs one kernel as its cached onnxruntime session. */
-  private run<K extends RequiredKernelName>(kernel: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>, concrete: ReadonlySet<number> = NONE): KernelTensor {
+  private run<K extends KernelName>(kernel: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>, concrete: ReadonlySet<number> = NONE): KernelTensor {
     const list = inputs as readonly (KernelTensor | undefined)[];
     // The output dtype by core's registry rule (comparisons give bool, argMax int32, ...).
     const outDtype = outputMeta(kernel, list, attrs).dtype;
@@ -234,6 +234,14 @@ export class NativeBackend implements Backend {
   readonly maxPool2dGrad: KernelFn<'maxPool2dGrad'> = (i, a) => this.run('maxPool2dGrad', i, a);
   readonly avgPool2dGrad: KernelFn<'avgPool2dGrad'> = (i, a) => this.run('avgPool2dGrad', i, a);
   readonly scatterAdd: KernelFn<'scatterAdd'> = (i, a) => this.run('scatterAdd', i, a);
+
+  // Batch norm's fused kernels, optional in the kernel set: as one session each (their ONNX forms:
+  // ReduceSumSquare for the moments, BatchNormalization for the apply) instead of the five to
+  // eight broadcast kernels of their default bodies, in eager steps and in the traced graphs
+  // compiled steps run as one session (DenseNet-BC-40: Mul and Sub were half of that session's time).
+  readonly channelMoments: OptionalKernelFn<'channelMoments'> = (i, a) => this.run('channelMoments', i, a);
+  readonly channelAffine: OptionalKernelFn<'channelAffine'> = (i, a) => this.run('channelAffine', i, a, new Set([1]));
+  readonly channelSums: OptionalKernelFn<'channelSums'> = (i, a) => this.run('channelSums', i, a);
 
   // shapes and indexing
   readonly transpose: KernelFn<'transpose'> = (i, a) => this.run('transpose', i, a);
