@@ -41,6 +41,21 @@ describe("cpu's tile (block copies per axis) against numpy.tile's element rule",
   });
 });
 
+/** The input element a pad's output element `o` copies, or −1 where it is padding. */
+function padSource(shape: readonly number[], pads: readonly (readonly [number, number])[], out: readonly number[], o: number): number {
+  let rest = o;
+  let src = 0;
+  let stride = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const i = (rest % out[d]) - pads[d][0];
+    rest = Math.floor(rest / out[d]);
+    if (i < 0 || i >= shape[d]) return -1;
+    src += i * stride;
+    stride *= shape[d];
+  }
+  return src;
+}
+
 describe("cpu's constant pad (trailing unpadded axes copied as one run) against an element rule", () => {
   const cases: [number[], [number, number][]][] = [
     [[2, 3, 4, 5], [[0, 0], [1, 2], [0, 0], [0, 0]]], [[2, 3, 4, 5], [[0, 0], [0, 0], [1, 1], [2, 0]]],
@@ -58,18 +73,8 @@ describe("cpu's constant pad (trailing unpadded axes copied as one run) against 
     const want: number[] = [];
     const total = out.reduce((a, b) => a * b, 1);
     for (let o = 0; o < total; o++) {
-      let rest = o;
-      let src = 0;
-      let stride = 1;
-      let inside = true;
-      for (let d = shape.length - 1; d >= 0; d--) {
-        const i = (rest % out[d]) - pads[d][0];
-        rest = Math.floor(rest / out[d]);
-        if (i < 0 || i >= shape[d]) inside = false;
-        src += i * stride;
-        stride *= shape[d];
-      }
-      want.push(inside ? values[src] : -7);
+      const src = padSource(shape, pads, out, o);
+      want.push(src >= 0 ? values[src] : -7);
     }
     expect(Array.from(await y.data())).toEqual(want);
     soma.dispose([x, y]);
@@ -157,18 +162,8 @@ describe("cpu's block copies split across three threads against an element rule"
       const out = y.shape;
       let bad = -1;
       for (let o = 0, total = got.length; o < total && bad < 0; o++) {
-        let rest = o;
-        let src = 0;
-        let stride = 1;
-        let inside = true;
-        for (let d = shape.length - 1; d >= 0; d--) {
-          const i = (rest % out[d]) - pads[d][0];
-          rest = Math.floor(rest / out[d]);
-          if (i < 0 || i >= shape[d]) inside = false;
-          src += i * stride;
-          stride *= shape[d];
-        }
-        if (got[o] !== (inside ? values[src] : -7)) bad = o;
+        const src = padSource(shape, pads, out, o);
+        if (got[o] !== (src >= 0 ? values[src] : -7)) bad = o;
       }
       expect(bad, `pad of [${shape}] by ${JSON.stringify(pads)}: first wrong element`).toBe(-1);
       soma.dispose([x, y]);
