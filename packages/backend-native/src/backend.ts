@@ -29,6 +29,8 @@ interface NativeData {
 }
 
 const NONE = new Set<number>();
+/** channelAffine's concrete input: the scale, whose [C] shape gives its translation the channel count. */
+const SCALE: ReadonlySet<number> = new Set([1]);
 
 /** A compiled graph: its session, the variables fed as inputs, and those baked in at a version. */
 interface GraphEntry {
@@ -240,7 +242,7 @@ export class NativeBackend implements Backend {
   // eight broadcast kernels of their default bodies, in eager steps and in the traced graphs
   // compiled steps run as one session (DenseNet-BC-40: Mul and Sub were half of that session's time).
   readonly channelMoments: OptionalKernelFn<'channelMoments'> = (i, a) => this.run('channelMoments', i, a);
-  readonly channelAffine: OptionalKernelFn<'channelAffine'> = (i, a) => this.run('channelAffine', i, a, new Set([1]));
+  readonly channelAffine: OptionalKernelFn<'channelAffine'> = (i, a) => this.run('channelAffine', i, a, SCALE);
   readonly channelSums: OptionalKernelFn<'channelSums'> = (i, a) => this.run('channelSums', i, a);
 
   // shapes and indexing

@@ -4,8 +4,9 @@ import { getEngine } from '@soma/core/internal';
 
 /**
  * Ids (class labels, embedding rows) must be integers in [0, k): a float such as 1.7 or NaN is an
- * error, never truncated to a neighbour. One readback of a flag; the values are read only to name
- * the first bad one.
+ * error, never truncated to a neighbour. Where the backend reads synchronously the ids are read
+ * and checked on the host; elsewhere (a GPU) a flag is computed on the device and read with the
+ * batch's one readback, the values read only to name the first bad one.
  */
 export function checkIntegerIds(op: string, what: string, ids: Tensor, k: number): void {
   const engine = getEngine();
